@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// limma-swift: a Swift implementation of Bioconductor's limma, and
+// limma-parity, the harness that proves it agrees with R.
+// Licence: GPL-3.0-or-later (a port of limma, which is GPL).
+import PackageDescription
+
+let package = Package(
+    name: "limma-swift",
+    products: [
+        .library(name: "Limma", targets: ["Limma"]),
+        .library(name: "LimmaParity", targets: ["LimmaParity"]),
+        .executable(name: "limma-parity", targets: ["limma-parity"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // Thin system-library targets: each is a module map and one header.
+        .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
+        .systemLibrary(name: "CRmath", path: "Sources/CRmath"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // The engine: limma in Swift.
+        .target(
+            name: "Limma",
+            dependencies: [
+                "CLapack", "CRmath", "CZlib",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // The harness: case -> (engine run, R run) -> outputs -> comparison -> reports.
+        .target(
+            name: "LimmaParity",
+            dependencies: [
+                "Limma",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ],
+            resources: []
+        ),
+        .executableTarget(
+            name: "limma-parity",
+            dependencies: [
+                "LimmaParity", "Limma",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LimmaTests",
+            dependencies: ["Limma", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .testTarget(
+            name: "LimmaParityTests",
+            dependencies: ["LimmaParity", "Limma"]
+        ),
+    ]
+)

@@ -1,0 +1,133 @@
+// Reading delimited text (CSV/TSV, optionally gzip-compressed) into cells.
+import Foundation
+import CZlib
+
+/// A parsed delimited-text file: a header row and data rows of text cells.
+public struct DelimitedTable: Sendable {
+    public var path: String
+    public var header: [String]
+    public var rows: [[String]]
+    public var delimiter: UInt8
+}
+
+/// Errors from reading input files: always name the file, and the row and
+/// column where they can.
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public init(_ path: String, _ message: String) { self.path = path; self.message = message }
+    public var description: String { "\(path): \(message)" }
+}
+
+public enum DelimitedText {
+    /// Reads a whole file, inflating it when it starts with the gzip magic bytes
+    /// (detection by content, never by file name).
+    public static func readBytes(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(path, "cannot read file (missing or unreadable)")
+        }
+        let bytes = [UInt8](data)
+        if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
+            return try gunzip(bytes, path: path)
+        }
+        return bytes
+    }
+
+    /// Inflates gzip data (concatenated members allowed).
+    static func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(input.count * 4)
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw InputError(path, "gzip: cannot initialise zlib")
+        }
+        defer { inflateEnd(&stream) }
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        var status: Int32 = Z_OK
+        try input.withUnsafeBufferPointer { inp in
+            stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
+            stream.avail_in = uInt(inp.count)
+            repeat {
+                let produced: Int = buffer.withUnsafeMutableBufferPointer { b in
+                    stream.next_out = b.baseAddress
+                    stream.avail_out = uInt(chunk)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    return chunk - Int(stream.avail_out)
+                }
+                if status != Z_OK && status != Z_STREAM_END {
+                    throw InputError(path, "gzip: corrupt or truncated compressed data (zlib status \(status))")
+                }
+                out.append(contentsOf: buffer[0..<produced])
+                if status == Z_STREAM_END && stream.avail_in > 0 {
+                    guard inflateReset(&stream) == Z_OK else { throw InputError(path, "gzip: cannot continue to next member") }
+                    status = Z_OK
+                }
+            } while status != Z_STREAM_END
+        }
+        return out
+    }
+
+    /// Parses delimited text. The delimiter is a tab if the first line holds
+    /// one, otherwise a comma. Double-quoted fields (RFC 4180, `""` for a
+    /// quote) are supported; `\n`, `\r\n` and `\r` all end a line. Blank
+    /// trailing lines are ignored.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> DelimitedTable {
+        var firstLineEnd = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) ?? bytes.count
+        if firstLineEnd == 0 && bytes.isEmpty { firstLineEnd = 0 }
+        let delim: UInt8 = bytes[0..<firstLineEnd].contains(0x09) ? 0x09 : 0x2C
+        var records = [[String]]()
+        var row = [String]()
+        var field = [UInt8]()
+        var i = 0
+        var inQuotes = false
+        var line = 1
+        let n = bytes.count
+        func endField() {
+            row.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
+        }
+        while i < n {
+            let c = bytes[i]
+            if inQuotes {
+                if c == 0x22 {
+                    if i + 1 < n && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                    inQuotes = false
+                } else {
+                    if c == 0x0A { line += 1 }
+                    field.append(c)
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case 0x22 where field.isEmpty:
+                inQuotes = true
+            case delim:
+                endField()
+            case 0x0A, 0x0D:
+                endField()
+                if !(row.count == 1 && row[0].isEmpty) { records.append(row) }
+                row.removeAll(keepingCapacity: true)
+                if c == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A { i += 1 }
+                line += 1
+            case 0:
+                throw InputError(path, "line \(line): binary data (NUL byte); expected CSV or TSV text")
+            default:
+                field.append(c)
+            }
+            i += 1
+        }
+        if inQuotes { throw InputError(path, "line \(line): unterminated quoted field") }
+        if !field.isEmpty || !row.isEmpty {
+            endField()
+            if !(row.count == 1 && row[0].isEmpty) { records.append(row) }
+        }
+        guard let header = records.first else { throw InputError(path, "empty file: expected a header row") }
+        return DelimitedTable(path: path, header: header, rows: Array(records.dropFirst()), delimiter: delim)
+    }
+
+    public static func read(_ path: String) throws -> DelimitedTable {
+        try parse(readBytes(path), path: path)
+    }
+}

@@ -1,0 +1,1 @@
+print("limma-parity: not built yet")

@@ -1,0 +1,4 @@
+import Testing
+@testable import LimmaParity
+
+@Test func builds() { #expect(Bool(true)) }
