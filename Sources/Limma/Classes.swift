@@ -61,6 +61,8 @@ public struct EList: Sendable, Equatable {
     public var sampleWeights: [Double]?
     /// The lowess span voom used.
     public var span: Double?
+    /// Warnings R would have printed while producing this object.
+    public var warnings: [LimmaWarning] = []
 
     public init(E: Matrix, weights: Matrix? = nil, design: Matrix? = nil, libSize: [Double]? = nil, genes: Annotation? = nil) {
         self.E = E
@@ -117,6 +119,8 @@ public struct MArrayLM: Sendable, Equatable {
     public var FPValue: [Double]?
     /// treat's `lfc` threshold, if the fit came from treat.
     public var treatLfc: Double?
+    /// Warnings R would have printed while producing this fit.
+    public var warnings: [LimmaWarning] = []
 
     public init(coefficients: Matrix, stdevUnscaled: Matrix, sigma: [Double], dfResidual: [Double]) {
         self.coefficients = coefficients
@@ -124,4 +128,13 @@ public struct MArrayLM: Sendable, Equatable {
         self.sigma = sigma
         self.dfResidual = dfResidual
     }
+}
+
+/// Which limma release's defaults the engine follows (see docs/limma-versions.md).
+public enum LimmaVersion: String, Sendable, CaseIterable {
+    /// limma 3.54 (the R on this machine): voom span 0.5, eBayes legacy estimator.
+    case v3_54 = "3.54"
+    /// limma 3.66: voom adaptive span, eBayes `legacy = NULL` (fitFDistUnequalDF1
+    /// when residual df differ), fitFDist via logmdigamma, topTable BH by default.
+    case v3_66 = "3.66"
 }
