@@ -39,7 +39,7 @@ enum RLive {
         p.currentDirectoryURL = root
         let err = Pipe()
         p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = err  // R prints some fatal errors on stdout
         try p.run()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
