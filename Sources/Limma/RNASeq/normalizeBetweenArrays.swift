@@ -116,6 +116,10 @@ public func normalizeCyclicLoess(_ x: Matrix, weights: [Double]? = nil, span: Do
     func curve(_ m: [Double], _ a: [Double]) throws -> [Double] {
         try loessFit(y: m, x: a, weights: weights, span: span).fitted
     }
+    // The loess curve of column j minus column i against their mean.
+    func pairCurve(_ i: Int, _ j: Int) throws -> [Double] {
+        try curve((0..<g).map { x[$0, j] - x[$0, i] }, (0..<g).map { 0.5 * (x[$0, j] + x[$0, i]) })
+    }
     switch method {
     case .fast:
         for _ in 1...iterations {
@@ -131,9 +135,7 @@ public func normalizeCyclicLoess(_ x: Matrix, weights: [Double]? = nil, span: Do
         for _ in 1...iterations {
             for i in 0..<(n - 1) {
                 for j in (i + 1)..<n {
-                    let m = (0..<g).map { x[$0, j] - x[$0, i] }
-                    let a = (0..<g).map { 0.5 * (x[$0, j] + x[$0, i]) }
-                    let f = try curve(m, a)
+                    let f = try pairCurve(i, j)
                     for r in 0..<g {
                         x[r, i] += f[r] / 2
                         x[r, j] -= f[r] / 2
@@ -147,9 +149,7 @@ public func normalizeCyclicLoess(_ x: Matrix, weights: [Double]? = nil, span: Do
             var adjustment = Matrix(nrow: g, ncol: n)
             for i in 0..<(n - 1) {
                 for j in (i + 1)..<n {
-                    let m = (0..<g).map { x[$0, j] - x[$0, i] }
-                    let a = (0..<g).map { 0.5 * (x[$0, j] + x[$0, i]) }
-                    let f = try curve(m, a)
+                    let f = try pairCurve(i, j)
                     for r in 0..<g {
                         adjustment[r, j] += f[r]
                         adjustment[r, i] -= f[r]
