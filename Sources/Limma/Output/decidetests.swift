@@ -1,6 +1,5 @@
 // limma's decideTests (for an MArrayLM), classifyTestsF and the F-statistic
 // it shares with eBayes (R/decidetests.R, R/classifyTestsF in limma 3.54.1).
-import CLapack
 
 /// R's `TestResults`: a features x contrasts matrix of calls, -1 (down),
 /// 0 (not significant), 1 (up), with R's NA kept as nil.
@@ -331,7 +330,7 @@ func rotation(_ cor: Matrix?, ntests: Int, _ fn: String) throws -> Matrix? {
         throw LimmaError(fn, "cor.matrix is \(cor.nrow) x \(cor.ncol) but there are \(ntests) tests")
     }
     guard cor.values.allSatisfy({ $0.isFinite }) else { throw LimmaError(fn, "infinite or missing values in 'x' (cor.matrix)") }
-    let (values, vectors) = try symmetricEigen(cor, fn)
+    let (values, vectors) = try symmetricEigen(cor, caller: fn)  // Plots/plotMDS.swift
     let top = values[0]
     let r = values.reduce(0) { $0 + ($1 / top > 1e-8 ? 1 : 0) }
     guard r >= 1 else { throw LimmaError(fn, "cor.matrix has no positive eigenvalue") }
@@ -342,34 +341,6 @@ func rotation(_ cor: Matrix?, ntests: Int, _ fn: String) throws -> Matrix? {
         for i in 0..<ntests { Q[i, k] = vectors[i, k] * s / sr }
     }
     return Q
-}
-
-/// R's `eigen(x, symmetric = TRUE)`: LAPACK dsyevr (jobz V, range A, lower
-/// triangle, abstol 0), reordered to decreasing eigenvalues.
-func symmetricEigen(_ x: Matrix, _ fn: String) throws -> (values: [Double], vectors: Matrix) {
-    var n = Int32(x.nrow)
-    var a = x.values
-    var vl = 0.0, vu = 0.0, abstol = 0.0
-    var il: Int32 = 0, iu: Int32 = 0, m: Int32 = 0, info: Int32 = 0
-    var w = [Double](repeating: 0, count: x.nrow)
-    var z = [Double](repeating: 0, count: x.nrow * x.nrow)
-    var isuppz = [Int32](repeating: 0, count: 2 * x.nrow)
-    var lwork: Int32 = -1, liwork: Int32 = -1
-    var wq = 0.0
-    var iwq: Int32 = 0
-    var jobz = Int8(UInt8(ascii: "V")), range = Int8(UInt8(ascii: "A")), uplo = Int8(UInt8(ascii: "L"))
-    dsyevr_(&jobz, &range, &uplo, &n, &a, &n, &vl, &vu, &il, &iu, &abstol, &m, &w, &z, &n, &isuppz, &wq, &lwork, &iwq, &liwork, &info)
-    lwork = Int32(wq)
-    liwork = iwq
-    var work = [Double](repeating: 0, count: max(Int(lwork), 1))
-    var iwork = [Int32](repeating: 0, count: max(Int(liwork), 1))
-    dsyevr_(&jobz, &range, &uplo, &n, &a, &n, &vl, &vu, &il, &iu, &abstol, &m, &w, &z, &n, &isuppz, &work, &lwork, &iwork, &liwork, &info)
-    guard info == 0 else { throw LimmaError(fn, "error code \(info) from Lapack routine 'dsyevr'") }
-    let p = x.nrow
-    let ord = Array((0..<p).reversed())
-    var V = Matrix(nrow: p, ncol: p)
-    for (k, src) in ord.enumerated() { for i in 0..<p { V[i, k] = z[src * p + i] } }
-    return (ord.map { w[$0] }, V)
 }
 
 /// df.residual + df.prior for the given rows, as `.classifyTestsP` forms it
