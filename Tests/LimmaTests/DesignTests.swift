@@ -231,6 +231,13 @@ struct DesignTests {
             #expect(e.message.contains("unbalanced backquote") && e.message.contains("character 7"), "\(e.message)")
         } catch { Issue.record("\(error)") }
 
+        // Deep nesting and very long text are refused, not a stack overflow.
+        #expect(throws: LimmaError.self) { try ModelFormula.parse("~ " + String(repeating: "(", count: 5000) + "a" + String(repeating: ")", count: 5000)) }
+        #expect(throws: LimmaError.self) { try ContrastExpression.parse(String(repeating: "-", count: 3000) + "A") }
+        #expect(throws: LimmaError.self) { try ModelFormula.parse("~ a" + String(repeating: " + a", count: 2000)) }
+        #expect((try? ModelFormula.parse("~ a" + String(repeating: " + a:b", count: 660)))?.termLabels == ["a", "a:b"])
+        #expect((try? ModelFormula.parse("~ " + String(repeating: "(", count: 50) + "a" + String(repeating: ")", count: 50)))?.termLabels == ["a"])
+
         let badContrasts = ["A*B", "A/B", "A - B + 1", "2", "system(\"id\")", "A; q()", "log(A)", "A:B", "A^2", "`A", "A$x",
                             "A %*% B", "A/0", "A/(1-1)", "~A", "A\n- B", "(A - B", "A - B)", "A B", "1L*A", "TRUE*A"]
         for text in badContrasts {
