@@ -66,6 +66,9 @@ struct DesignTests {
             ("s16", synth, "~ 0 + `my var`:time + batch", [:]),
             ("s17", synth, "~ (group + a)*(group+a)", [:]),
             ("s18", synth, "~ group - group + time", [:]),
+            ("s19", synth, "~ 0 + dose", ["dose": ["3", "1", "2"]]),
+            ("s20", synth, "~ flag + a", ["flag": ["TRUE", "FALSE"]]),
+            ("s21", synth, "~ time", ["time": ["0.1", "0.25", "2.675", "3", "0.001", "7.5", "0.3", "12", "4.35", "0.15", "1.1", "9"]]),
         ]
     }
 
@@ -74,6 +77,8 @@ struct DesignTests {
         "~ -a:b + c", "~ a - a", "~ (0)", "~ a + (b - 1)", "~ b:a + a:c + c", "~ a*b - a:b", "~ +a",
         "~ a:-b", "~ a*b*c - a:b:c", "~ (a + b + c)*(a + b) - 1", "~ 0 + a:b:c + b + c:a", "~ a + b - (a + 1)",
         "~ (a/b) : c", "~ a / (b + c)", "~ `x y`:a + `x y`", "~ a -1 + 1", "~ 1 - 1 + 0 - 0",
+        "~ a + b + a:b - b", "~ (a + b)/c - a", "~ a/b - a", "~ a*(b + c) - a:c", "~ (a + b):(c + d) + a",
+        "~ 0 + (a + b):c", "~ a:b:c + a:b + a", "~ `if`:a", "~ `a b`*`_c`", "~ - (a + b) + c + 1",
     ]
 
     static let contrastCases: [(String, [String], [(String, String)])] = [
@@ -160,9 +165,12 @@ struct DesignTests {
         for (k, f) in Self.termsCases.enumerated() {
             let rl = try String(contentsOfFile: out.appendingPathComponent("t\(k).txt").path, encoding: .utf8)
                 .trimmingCharacters(in: .newlines).components(separatedBy: "\t")
+            try #require(rl.count == 4, "\(f): R output \(rl)")
             let parsed = try ModelFormula.parse(f)
             #expect((parsed.intercept ? "1" : "0") == rl[0], "\(f): intercept")
             #expect(parsed.termLabels.joined(separator: "|") == rl[1], "\(f): labels \(parsed.termLabels) vs R \(rl[1])")
+            #expect(parsed.factors.flatMap { $0 }.map(String.init).joined(separator: ",") == rl[2], "\(f): factors \(parsed.factors) vs R \(rl[2])")
+            #expect(parsed.variables.joined(separator: "|") == rl[3], "\(f): variables \(parsed.variables) vs R \(rl[3])")
             // The normalized text is the same formula.
             let again = try ModelFormula.parse(parsed.normalized)
             #expect(again.termLabels == parsed.termLabels && again.intercept == parsed.intercept && again.factors == parsed.factors)
@@ -222,6 +230,13 @@ struct DesignTests {
         } catch let e as LimmaError {
             #expect(e.message.contains("unbalanced backquote") && e.message.contains("character 7"), "\(e.message)")
         } catch { Issue.record("\(error)") }
+
+        // Deep nesting and very long text are refused, not a stack overflow.
+        #expect(throws: LimmaError.self) { try ModelFormula.parse("~ " + String(repeating: "(", count: 5000) + "a" + String(repeating: ")", count: 5000)) }
+        #expect(throws: LimmaError.self) { try ContrastExpression.parse(String(repeating: "-", count: 3000) + "A") }
+        #expect(throws: LimmaError.self) { try ModelFormula.parse("~ a" + String(repeating: " + a", count: 2000)) }
+        #expect((try? ModelFormula.parse("~ a" + String(repeating: " + a:b", count: 660)))?.termLabels == ["a", "a:b"])
+        #expect((try? ModelFormula.parse("~ " + String(repeating: "(", count: 50) + "a" + String(repeating: ")", count: 50)))?.termLabels == ["a"])
 
         let badContrasts = ["A*B", "A/B", "A - B + 1", "2", "system(\"id\")", "A; q()", "log(A)", "A:B", "A^2", "`A", "A$x",
                             "A %*% B", "A/0", "A/(1-1)", "~A", "A\n- B", "(A - B", "A - B)", "A B", "1L*A", "TRUE*A"]

@@ -2,7 +2,8 @@
 # the design tests. Usage: Rscript designs.R OUTDIR CASES.tsv
 # Each line of CASES.tsv is tab-separated; the first field is the kind:
 #   mm    id  targets.csv  formula  levels   (levels: "col=l1|l2;col2=..." or "")
-#   terms id  formula                        -> id.txt: "<intercept>\t<label|label...>"
+#   terms id  formula                        -> id.txt: intercept, term labels (|), factors
+#                                               (column-major, ","), variables (|), tab-separated
 #   mc    id  levels(l1|l2)  names(n1|n2)  expressions(e1|e2)
 #   sort  id  strings.txt                    -> id.txt: sort(readLines(strings.txt))
 #   num   id  literals(l1|l2...)             -> id.csv: the value of each literal as R parses it
@@ -26,7 +27,9 @@ for (ln in lines) {
     write_lossless(mm, file.path(out, paste0(id, ".csv")))
   } else if (kind == "terms") {
     tt <- terms(as.formula(f[3]))
-    writeLines(paste0(attr(tt, "intercept"), "\t", paste(attr(tt, "term.labels"), collapse = "|")),
+    writeLines(paste0(attr(tt, "intercept"), "\t", paste(attr(tt, "term.labels"), collapse = "|"), "\t",
+                      paste(as.vector(attr(tt, "factors")), collapse = ","), "\t",
+                      paste(vapply(as.list(attr(tt, "variables"))[-1], as.character, ""), collapse = "|")),
                file.path(out, paste0(id, ".txt")))
   } else if (kind == "mc") {
     cm <- limma::makeContrasts(contrasts = split_bar(f[5]), levels = split_bar(f[3]))

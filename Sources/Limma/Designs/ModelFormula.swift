@@ -281,9 +281,15 @@ struct RToken: Sendable, Equatable {
 
 enum RExpressionLexer {
     /// Splits `text` into tokens, refusing every character outside the strict set.
+    /// Longest text accepted (a bound on the parser's recursion depth).
+    static let maxLength = 4000
+
     static func tokenize(_ text: String, mode: RExpressionMode) throws -> [RToken] {
         let chars = Array(text)
         let fn = mode.function
+        guard chars.count <= maxLength else {
+            throw LimmaError(fn, "\(mode.what) of \(chars.count) characters is too long (at most \(maxLength))")
+        }
         var tokens = [RToken]()
         var i = 0
         func fail(_ msg: String, _ pos: Int) -> LimmaError {
@@ -532,9 +538,21 @@ struct RExpressionParser {
         return left
     }
 
+    /// Nesting of parentheses and unary signs, bounded so that no input can
+    /// exhaust the stack.
+    var depth = 0
+    static let maxDepth = 100
+
+    mutating func nest(at position: Int) throws {
+        depth += 1
+        if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth) levels", at: position) }
+    }
+
     mutating func parseUnary() throws -> RExpr {
         if let op = peekOp(), op == "+" || op == "-" {
             let pos = tokens[i].position
+            try nest(at: pos)
+            defer { depth -= 1 }
             i += 1
             return .unary(op, try parseUnary(), position: pos)
         }
@@ -552,6 +570,8 @@ struct RExpressionParser {
             i += 1
             return .number(v, text: t.text, position: t.position)
         case .op("("):
+            try nest(at: t.position)
+            defer { depth -= 1 }
             i += 1
             let e = try parseSum()
             guard peekOp() == ")" else {

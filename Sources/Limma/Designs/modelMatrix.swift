@@ -196,26 +196,7 @@ func designVariable(name: String, values: [String], samples: [String], levels: [
     func missing(_ i: Int) -> LimmaError {
         LimmaError("model.matrix", "missing value (\(values[i].isEmpty ? "empty field" : "'\(values[i])'")) in column '\(name)' for sample '\(samples[i])'; R's model.matrix would silently drop that sample from the design")
     }
-    if let levels {
-        guard !levels.isEmpty else { throw LimmaError("model.matrix", "empty levels given for column '\(name)'") }
-        var index = [[UInt8]: Int]()
-        for (k, l) in levels.enumerated() {
-            if index[Array(l.utf8)] != nil {
-                throw LimmaError("model.matrix", "factor level [\(k + 1)] is duplicated: '\(l)' in the levels given for column '\(name)'")
-            }
-            index[Array(l.utf8)] = k
-        }
-        var codes = [Int]()
-        for (i, v) in values.enumerated() {
-            guard let k = index[Array(v.utf8)] else {
-                if v == "NA" { throw missing(i) }
-                throw LimmaError("model.matrix", "value '\(v)' of column '\(name)' (sample '\(samples[i])') is not among the levels given: \(levels.joined(separator: ", "))")
-            }
-            codes.append(k)
-        }
-        return .factor(levels: levels, codes: codes)
-    }
-    // numeric?
+    // read.csv's typing (type.convert): numeric, logical, else character.
     var numbers = [Double]()
     var isNumeric = true
     var firstNA: Int? = nil
@@ -228,15 +209,42 @@ func designVariable(name: String, values: [String], samples: [String], levels: [
         numbers.append(r.value)
     }
     let logicalWords: [String: Int] = ["TRUE": 1, "T": 1, "FALSE": 0, "F": 0]
-    if isNumeric {
-        if let i = firstNA { throw missing(i) }
-        return .numeric(numbers)
+    let isLogical = !isNumeric && values.allSatisfy { logicalWords[$0] != nil || $0 == "NA" || $0.isEmpty }
+    if isNumeric || isLogical {
+        if let i = firstNA ?? values.firstIndex(where: { $0 == "NA" || $0.isEmpty }) { throw missing(i) }
+    } else if let i = values.firstIndex(of: "NA") {
+        throw missing(i)
     }
-    if values.allSatisfy({ logicalWords[$0] != nil || $0 == "NA" || $0.isEmpty }) {
-        if let i = values.firstIndex(where: { $0 == "NA" || $0.isEmpty }) { throw missing(i) }
-        return .factor(levels: ["FALSE", "TRUE"], codes: values.map { logicalWords[$0]! })
+
+    if let levels {
+        // factor(x, levels): values are matched as R's as.character(x) would
+        // print them; for a numeric column a level also matches by value.
+        guard !levels.isEmpty else { throw LimmaError("model.matrix", "empty levels given for column '\(name)'") }
+        var index = [[UInt8]: Int]()
+        for (k, l) in levels.enumerated() {
+            if index[Array(l.utf8)] != nil {
+                throw LimmaError("model.matrix", "factor level [\(k + 1)] is duplicated: '\(l)' in the levels given for column '\(name)'")
+            }
+            index[Array(l.utf8)] = k
+        }
+        let levelValues: [Double?] = levels.map { l in
+            let r = RSyntax.strtod(Substring(l).utf8)
+            return r.consumed == l.utf8.count && !r.isNA ? r.value : nil
+        }
+        var codes = [Int]()
+        for (i, v) in values.enumerated() {
+            let text = isLogical ? (logicalWords[v] == 1 ? "TRUE" : "FALSE") : v
+            var k = index[Array(text.utf8)]
+            if k == nil && isNumeric { k = levelValues.firstIndex { $0 == numbers[i] } }
+            guard let k else {
+                throw LimmaError("model.matrix", "value '\(v)' of column '\(name)' (sample '\(samples[i])') is not among the levels given: \(levels.joined(separator: ", ")); R's factor() would make it NA and drop the sample")
+            }
+            codes.append(k)
+        }
+        return .factor(levels: levels, codes: codes)
     }
-    if let i = values.firstIndex(of: "NA") { throw missing(i) }
+    if isNumeric { return .numeric(numbers) }
+    if isLogical { return .factor(levels: ["FALSE", "TRUE"], codes: values.map { logicalWords[$0]! }) }
     let lv = collation.factorLevels(values)
     var index = [[UInt8]: Int]()
     for (k, l) in lv.enumerated() { index[Array(l.utf8)] = k }
