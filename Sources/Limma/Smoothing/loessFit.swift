@@ -72,7 +72,7 @@ public func loessFit(y: [Double], x: [Double], weights: [Double]? = nil, span: D
 
     guard let wobs else {
         guard iterations >= 1 else { throw LimmaError("loessFit", "iterations must be at least 1") }
-        let lo = lowess(x: xobs, y: yobs, f: span, iter: iterations - 1)
+        let lo = try lowess(x: xobs, y: yobs, f: span, iter: iterations - 1)
         let o = RBase.order(xobs)
         for (k, oi) in o.enumerated() { out.fitted[obs[oi]] = lo.y[k] }
         for i in obs { out.residuals[i] = y[i] - out.fitted[i] }

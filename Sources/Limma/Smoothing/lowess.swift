@@ -1,132 +1,183 @@
-// R's stats::lowess (the C routine clowess): Cleveland's robust locally
-// linear scatterplot smoother.
+// R's `lowess()` (stats), the scatterplot smoother voom fits to its
+// mean-variance trend: Cleveland's LOWESS as R's C routine `clowess` runs it.
+import Foundation
 
 /// R's `lowess(x, y, f = 2/3, iter = 3, delta = 0.01 * diff(range(x)))`.
 ///
-/// Returns the points sorted by x (stably, as R's `order`) with the smoothed
-/// values. Each fit uses the `ns = max(2, min(n, floor(f*n + 1e-7)))`
-/// nearest points with tricube weights (times the robustness weights after
-/// the first pass), a weighted straight line when the x values are spread
-/// out enough (sqrt of the weighted x variance > 0.001 * range), else a
-/// weighted mean. Points within `delta` of the last fitted point are skipped
-/// and linearly interpolated; ties with it copy its value. After each of
-/// the first `iter` passes the robustness weights become
-/// bisquare(|r| / (6 * median|r|)), unless that scale is below 1e-7 times
-/// the mean absolute residual.
-public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 3, delta: Double? = nil) -> (x: [Double], y: [Double]) {
-    precondition(x.count == y.count, "lowess: x and y lengths differ")
+/// The points are put in increasing order of `x` (a stable order, as R's
+/// `order()`), and the smooth is evaluated at each sorted `x`. For each
+/// evaluation point the `ns = max(2, min(n, floor(f n + 1e-7)))` nearest
+/// points get tricube weights `(1 - (|x_j - x_i| / h)^3)^3`, where `h` is the
+/// distance to the farthest of them (weight 1 within `0.001 h`, 0 beyond
+/// `0.999 h`, ties at the window edge included), and a weighted straight
+/// line is fitted (only the weighted mean when the weighted spread
+/// `sqrt(sum w (x - xbar)^2)` is at most `0.001 * diff(range(x))`). Points
+/// within `delta` of the last evaluated point are not fitted but linearly
+/// interpolated; points tied in `x` share one fit. After each pass except the
+/// last, robustness weights are the bisquare `(1 - (r / 6 MAD)^2)^2` of the
+/// residuals (1 for |r| <= 0.001 * 6 MAD, 0 beyond 0.999 * 6 MAD); the
+/// iterations stop early when 6 MAD < 1e-7 * mean(|r|). If all weights in a
+/// window are zero, the fitted value is the observation itself.
+///
+/// - Returns: `x` sorted and the fitted values `y` in that order.
+/// - Throws: when `x` and `y` differ in length, are empty or hold missing
+///   values, `f` is not finite and positive, `iter` is negative, or `delta`
+///   is not finite and non-negative (R's messages).
+public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 3, delta: Double? = nil) throws -> (x: [Double], y: [Double]) {
+    guard x.count == y.count else {
+        throw LimmaError("lowess", "'x' and 'y' lengths differ (\(x.count) and \(y.count))")
+    }
+    guard !x.isEmpty else { throw LimmaError("lowess", "invalid input: no points") }
+    if let i = x.firstIndex(where: { !$0.isFinite }) {
+        throw LimmaError("lowess", "x[\(i + 1)] is \(x[i]); lowess needs finite x values")
+    }
+    if let i = y.firstIndex(where: { $0.isNaN }) {
+        throw LimmaError("lowess", "y[\(i + 1)] is missing; lowess needs non-missing y values")
+    }
+    guard f.isFinite && f > 0 else { throw LimmaError("lowess", "'f' must be finite and > 0") }
+    guard iter >= 0 else { throw LimmaError("lowess", "'iter' must be finite and >= 0") }
     let o = RBase.order(x)
-    let xs = o.map { x[$0] }, ys = o.map { y[$0] }
-    let d = delta ?? (0.01 * ((x.max() ?? 0) - (x.min() ?? 0)))
-    return (xs, clowess(x: xs, y: ys, f: f, nsteps: iter, delta: d))
+    let xs = o.map { x[$0] }
+    let ys = o.map { y[$0] }
+    let d = delta ?? 0.01 * (xs[xs.count - 1] - xs[0])
+    guard d.isFinite && d >= 0 else { throw LimmaError("lowess", "'delta' must be finite and > 0") }
+    return (xs, clowess(xs, ys, f: f, nsteps: iter, delta: d))
 }
 
-/// clowess on x-sorted data; 0-based translation of R's 1-based C loop.
-func clowess(x: [Double], y: [Double], f: Double, nsteps: Int, delta: Double) -> [Double] {
-    let n = x.count
-    if n == 0 { return [] }
-    if n < 2 { return [y[0]] }
-    var fitted = [Double](repeating: 0, count: n)
-    var rw = [Double](repeating: 0, count: n)
-    var res = [Double](repeating: 0, count: n)
-    let ns = max(2, min(n, Int((f * Double(n) + 1e-7).rounded(.towardZero))))
-    let range = x[n - 1] - x[0]
+/// The LOWESS pass of R's C `clowess` on x already sorted. Arrays here are
+/// 1-based (a leading pad element) so the indices follow the algorithm's
+/// description: `nleft`, `nright` bound the current neighbourhood, `last` is
+/// the last point actually fitted.
+func clowess(_ x0: [Double], _ y0: [Double], f: Double, nsteps: Int, delta: Double) -> [Double] {
+    let n = x0.count
+    if n < 2 { return [y0[0]] }
+    let x = [0] + x0
+    let y = [0] + y0
+    var ys = [Double](repeating: 0, count: n + 1)
+    var rw = [Double](repeating: 0, count: n + 1)   // robustness weights
+    var res = [Double](repeating: 0, count: n + 1)  // scratch weights, then residuals
+    let ns = max(2, min(n, Int(f * Double(n) + 1e-7)))
 
-    // Local fit at xs over points nleft...nright (0-based), extended right over ties.
-    func lowest(_ xsv: Double, _ nleft: Int, _ nright: Int, _ userw: Bool) -> Double? {
-        let h = max(xsv - x[nleft], x[nright] - xsv)
-        let h9 = 0.999 * h, h1 = 0.001 * h
-        var a = 0.0
-        var j = nleft
-        while j < n {
-            res[j] = 0
-            let r = abs(x[j] - xsv)
-            if r <= h9 {
-                if r <= h1 {
-                    res[j] = 1
-                } else {
-                    let q = r / h
-                    let c = 1 - q * q * q
-                    res[j] = c * c * c
-                }
-                if userw { res[j] *= rw[j] }
-                a += res[j]
-            } else if x[j] > xsv {
-                break
-            }
-            j += 1
-        }
-        let nrt = j - 1
-        if a <= 0 { return nil }
-        for k in nleft...nrt { res[k] /= a }
-        if h > 0 {
-            a = 0
-            for k in nleft...nrt { a += res[k] * x[k] }
-            var b = xsv - a
-            var c = 0.0
-            for k in nleft...nrt { let t = x[k] - a; c += res[k] * (t * t) }
-            if c.squareRoot() > 0.001 * range {
-                b /= c
-                for k in nleft...nrt { res[k] *= (b * (x[k] - a) + 1) }
-            }
-        }
-        var out = 0.0
-        for k in nleft...nrt { out += res[k] * y[k] }
-        return out
-    }
-
-    var iter = 1
-    while iter <= nsteps + 1 {
-        var nleft = 0, nright = ns - 1
-        var last = -1
-        var i = 0
+    var iteration = 1
+    while iteration <= nsteps + 1 {
+        var nleft = 1, nright = ns, last = 0, i = 1
         while true {
-            if nright < n - 1 {
-                let d1 = x[i] - x[nleft], d2 = x[nright + 1] - x[i]
-                if d1 > d2 { nleft += 1; nright += 1; continue }
+            if nright < n {
+                let d1 = x[i] - x[nleft]
+                let d2 = x[nright + 1] - x[i]
+                if d1 > d2 {
+                    nleft += 1
+                    nright += 1
+                    continue
+                }
             }
-            fitted[i] = lowest(x[i], nleft, nright, iter > 1) ?? y[i]
+            if let fitted = lowest(x, y, n: n, xs: x[i], nleft: nleft, nright: nright, w: &res,
+                                   robust: iteration > 1, rw: rw) {
+                ys[i] = fitted
+            } else {
+                ys[i] = y[i]
+            }
             if last < i - 1 {
                 let denom = x[i] - x[last]
                 for j in (last + 1)..<i {
                     let alpha = (x[j] - x[last]) / denom
-                    fitted[j] = alpha * fitted[i] + (1 - alpha) * fitted[last]
+                    ys[j] = alpha * ys[i] + (1 - alpha) * ys[last]
                 }
             }
             last = i
             let cut = x[last] + delta
             i = last + 1
-            while i < n {
+            while i <= n {
                 if x[i] > cut { break }
-                if x[i] == x[last] { fitted[i] = fitted[last]; last = i }
+                if x[i] == x[last] {
+                    ys[i] = ys[last]
+                    last = i
+                }
                 i += 1
             }
             i = max(last + 1, i - 1)
-            if last >= n - 1 { break }
+            if last >= n { break }
         }
-        for k in 0..<n { res[k] = y[k] - fitted[k] }
+        for k in 1...n { res[k] = y[k] - ys[k] }
         var sc = 0.0
-        for k in 0..<n { sc += abs(res[k]) }
+        for k in 1...n { sc += abs(res[k]) }
         sc /= Double(n)
-        if iter > nsteps { break }
-        for k in 0..<n { rw[k] = abs(res[k]) }
+        if iteration > nsteps { break }
+
+        // cmad = 6 * median(|residuals|)
+        var sorted = (1...n).map { abs(res[$0]) }
+        sorted.sort()
         let m1 = n / 2
-        rPartialSort(&rw, m1)
         let cmad: Double
         if n % 2 == 0 {
             let m2 = n - m1 - 1
-            rPartialSort(&rw, m2)
-            cmad = 3 * (rw[m1] + rw[m2])
+            cmad = 3 * (sorted[m1] + sorted[m2])
         } else {
-            cmad = 6 * rw[m1]
+            cmad = 6 * sorted[m1]
         }
         if cmad < 1e-7 * sc { break }
-        let c9 = 0.999 * cmad, c1 = 0.001 * cmad
-        for k in 0..<n {
+        let c9 = 0.999 * cmad
+        let c1 = 0.001 * cmad
+        for k in 1...n {
             let r = abs(res[k])
-            if r <= c1 { rw[k] = 1 } else if r <= c9 { let q = r / cmad; let t = 1 - q * q; rw[k] = t * t } else { rw[k] = 0 }
+            if r <= c1 {
+                rw[k] = 1
+            } else if r <= c9 {
+                let u = 1 - (r / cmad) * (r / cmad)
+                rw[k] = u * u
+            } else {
+                rw[k] = 0
+            }
         }
-        iter += 1
+        iteration += 1
     }
-    return fitted
+    return Array(ys[1...])
+}
+
+/// One local fit of `clowess` (the C routine `lowest`): the fitted value at
+/// `xs` from the neighbourhood `nleft...nright` (extended right over ties),
+/// or nil when every weight is zero. `w` is scratch for the weights.
+private func lowest(_ x: [Double], _ y: [Double], n: Int, xs: Double, nleft: Int, nright: Int,
+                    w: inout [Double], robust: Bool, rw: [Double]) -> Double? {
+    let range = x[n] - x[1]
+    let h = max(xs - x[nleft], x[nright] - xs)
+    let h9 = 0.999 * h
+    let h1 = 0.001 * h
+    var a = 0.0
+    var j = nleft
+    while j <= n {
+        w[j] = 0
+        let r = abs(x[j] - xs)
+        if r <= h9 {
+            if r <= h1 {
+                w[j] = 1
+            } else {
+                let q = r / h
+                let u = 1 - q * q * q
+                w[j] = u * u * u
+            }
+            if robust { w[j] *= rw[j] }
+            a += w[j]
+        } else if x[j] > xs {
+            break
+        }
+        j += 1
+    }
+    let nrt = j - 1
+    if a <= 0 { return nil }
+    for k in nleft...nrt { w[k] /= a }
+    if h > 0 {
+        var mean = 0.0
+        for k in nleft...nrt { mean += w[k] * x[k] }
+        var b = xs - mean
+        var c = 0.0
+        for k in nleft...nrt { c += w[k] * ((x[k] - mean) * (x[k] - mean)) }
+        if c.squareRoot() > 0.001 * range {
+            b /= c
+            for k in nleft...nrt { w[k] *= (b * (x[k] - mean) + 1) }
+        }
+    }
+    var fit = 0.0
+    for k in nleft...nrt { fit += w[k] * y[k] }
+    return fit
 }
