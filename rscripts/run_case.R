@@ -11,6 +11,7 @@
 # and only then turned into a formula / handed to makeContrasts.
 #
 # --no-emulate: refuse (66) when this limma is not the release the case names.
+# --gzip: write the statistics as .csv.gz (a stored reference).
 # Exit status: 0 done; 65 the case was refused (grammar); 66 this R/limma
 # cannot run the case (version); anything else an R error (message on stderr).
 
@@ -32,9 +33,10 @@ incompatible <- function(...) {
 
 args <- commandArgs(trailingOnly = TRUE)
 no_emulate <- "--no-emulate" %in% args
-args <- setdiff(args, "--no-emulate")
+gzip_out <- "--gzip" %in% args
+args <- setdiff(args, c("--no-emulate", "--gzip"))
 if (length(args) != 2) {
-  cat("usage: Rscript run_case.R CASE.json OUTDIR [--no-emulate]\n", file = stderr())
+  cat("usage: Rscript run_case.R CASE.json OUTDIR [--no-emulate] [--gzip]\n", file = stderr())
   quit(save = "no", status = 2)
 }
 case_file <- args[1]
@@ -396,20 +398,28 @@ pipeline_s <- proc.time()[["elapsed"]] - t_pipeline
 
 # ---- writing ----------------------------------------------------------------
 
+ext <- if (gzip_out) ".csv.gz" else ".csv"
+# io.R's writers take a file name or a connection: a gzfile() one compresses.
+sink_for <- function(file) if (gzip_out) gzfile(file.path(out_dir, file), "w") else file.path(out_dir, file)
+done_with <- function(con) if (inherits(con, "connection")) close(con)
 index <- list()
 for (o in outputs) {
   if (o$table) {
-    file <- paste0(o$step, ".csv")
-    write_lossless_df(o$value, file.path(out_dir, file))
+    file <- paste0(o$step, ext)
+    con <- sink_for(file)
+    write_lossless_df(o$value, con)
+    done_with(con)
     index[[length(index) + 1]] <- list(step = o$step, fn = o$fn, file = file, table = TRUE,
                                        text_columns = I(o$text_columns))
   } else {
-    file <- paste0(o$step, ".", o$name, ".csv")
+    file <- paste0(o$step, ".", o$name, ext)
     v <- o$value
     if (is.null(dim(v))) {
       v <- matrix(as.double(v), ncol = 1, dimnames = list(NULL, "x"))
     }
-    write_lossless(v, file.path(out_dir, file), ids = o$ids)
+    con <- sink_for(file)
+    write_lossless(v, con, ids = o$ids)
+    done_with(con)
     index[[length(index) + 1]] <- list(step = o$step, fn = o$fn, name = o$name, file = file)
   }
 }

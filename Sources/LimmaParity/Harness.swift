@@ -54,7 +54,7 @@ public enum Harness {
             if isDir.boolValue {
                 let names = try fm.contentsOfDirectory(atPath: p).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
                 if names.isEmpty { throw CaseError(p, "", "directory holds no case files (*.json)") }
-                out += names.map { URL(fileURLWithPath: p).appendingPathComponent($0).path }
+                out += names.map { p.hasSuffix("/") ? p + $0 : p + "/" + $0 }
             } else {
                 out.append(p)
             }
@@ -116,10 +116,10 @@ public enum Harness {
                 return CaseOutcome(file: file, name: name, status: 0,
                                    summary: "ENGINE \(name): \(e.tables.count) statistics in \(fmt(e.pipelineSeconds)) s -> \(dir.appendingPathComponent("engine").path)")
             case .run, .check:
+                let runner = command == .run ? try makeRunner(options) : nil
                 try EngineRunner.checkSupported(c)
                 let r: SideOutputs
-                if command == .run {
-                    let runner = try makeRunner(options)
+                if let runner {
                     let rdir = FileManager.default.temporaryDirectory.appendingPathComponent("limma-parity-r-\(UUID().uuidString)")
                     defer { try? FileManager.default.removeItem(at: rdir) }
                     r = try runner.run(c, outDir: rdir)

@@ -32,6 +32,8 @@ public struct RRunner: Sendable {
     /// When true R must provide the case's limma release natively: no
     /// following of another release's defaults through arguments (refresh).
     public var noEmulation = false
+    /// Write R's statistics gzip-compressed (a stored reference).
+    public var gzip = false
 
     public init(rscript: String, script: String, timeout: Double = 1800) {
         self.rscript = rscript
@@ -117,7 +119,7 @@ public struct RRunner: Sendable {
         defer { try? fm.removeItem(at: work) }
         let caseURL = work.appendingPathComponent("case.json")
         try Data((JSON.write(RRunner.caseJSON(c)) + "\n").utf8).write(to: caseURL)
-        let result = try Self.execute(rscript, ["--vanilla", script, caseURL.path, outDir.path] + (noEmulation ? ["--no-emulate"] : []), timeout: timeout, work: work)
+        let result = try Self.execute(rscript, ["--vanilla", script, caseURL.path, outDir.path] + (noEmulation ? ["--no-emulate"] : []) + (gzip ? ["--gzip"] : []), timeout: timeout, work: work)
         if result.timedOut {
             throw RFailure("R timed out after \(Int(timeout)) s running case \(c.name) (raise it with --timeout)", stderr: result.stderr)
         }
@@ -150,8 +152,8 @@ public struct RRunner: Sendable {
         let fm = FileManager.default
         let outURL = work.appendingPathComponent("stdout.txt")
         let errURL = work.appendingPathComponent("stderr.txt")
-        fm.createFile(atPath: outURL.path, contents: nil)
-        fm.createFile(atPath: errURL.path, contents: nil)
+        _ = fm.createFile(atPath: outURL.path, contents: nil)
+        _ = fm.createFile(atPath: errURL.path, contents: nil)
         let outH = try FileHandle(forWritingTo: outURL)
         let errH = try FileHandle(forWritingTo: errURL)
         defer { try? outH.close(); try? errH.close() }

@@ -106,6 +106,7 @@ public struct ReferenceStore: Sendable {
         defer { try? fm.removeItem(at: tmp) }
         var strict = runner
         strict.noEmulation = true
+        strict.gzip = true
         let out = try strict.run(c, outDir: tmp)
         let manifest = try manifest(for: c, versions: out.versions, generatedBy: "limma-parity refresh")
         try Data((JSON.write(manifest) + "\n").utf8).write(to: tmp.appendingPathComponent("manifest.json"))
@@ -113,15 +114,12 @@ public struct ReferenceStore: Sendable {
         return out
     }
 
-    /// Puts `new` in place of `dir`: an atomic exchange when both exist
-    /// (renameat2 RENAME_EXCHANGE), else a rename.
+    /// Puts `new` in place of `dir` by renames on one file system: the old
+    /// directory is renamed aside, the new one into place, then the old one is
+    /// removed; if the second rename fails the old one is renamed back.
     static func replace(_ dir: URL, with new: URL) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: dir.path) {
-            if renameat2(AT_FDCWD, new.path, AT_FDCWD, dir.path, UInt32(RENAME_EXCHANGE)) == 0 {
-                try? fm.removeItem(at: new)   // now holds the old reference
-                return
-            }
             let old = dir.deletingLastPathComponent().appendingPathComponent(".\(dir.lastPathComponent).old-\(UUID().uuidString)")
             try fm.moveItem(at: dir, to: old)
             do { try fm.moveItem(at: new, to: dir) } catch {

@@ -114,8 +114,7 @@ final class Console: @unchecked Sendable {
     private let lock = NSLock()
     func report(_ o: CaseOutcome) {
         lock.lock(); defer { lock.unlock() }
-        print(o.summary)
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data((o.summary + "\n").utf8))
         if let d = o.detail { FileHandle.standardError.write(Data((d.hasSuffix("\n") ? d : d + "\n").utf8)) }
     }
 }
