@@ -30,10 +30,10 @@ if (mode == "edger") {
   targets <- gse_targets()
   y <- DGEList(counts)
   w(cpm(y), "cpm.raw.csv")
-  w(cpm(y, log = TRUE, prior.count = 0.5), "cpm.log05.csv")
+  w(cpm(y, log = TRUE, prior.count = 0.5)[1:3000, ], "cpm.log05.csv")
   yt <- calcNormFactors(y)
   w(cpm(yt, log = TRUE), "cpm.log.tmm.csv")
-  w(cpm(yt, normalized.lib.sizes = FALSE, log = TRUE), "cpm.log.unnorm.csv")
+  w(cpm(yt, normalized.lib.sizes = FALSE, log = TRUE)[1:3000, ], "cpm.log.unnorm.csv")
   # filterByExpr
   d1 <- model.matrix(~0 + immunophenotype, targets)
   d2 <- model.matrix(~immunophenotype + developmental_stage, targets)
@@ -107,6 +107,16 @@ if (mode == "edger") {
   w(A, "nq.in.csv")
   w(normalizeQuantiles(A), "nq.out.csv")
   w(normalizeBetweenArrays(abs(A) + 1, method = "scale"), "scale.out.csv")
+  # normalizeCyclicLoess, every method, with and without gene weights
+  a0 <- rnorm(300, 8, 2)
+  B <- cbind(a0, a0 + 0.1 * a0, a0 - 0.3 + rnorm(300, sd = 0.2), a0 + sin(a0)) + rnorm(1200, sd = 0.3)
+  gw <- runif(300, 0.2, 2)
+  w(B, "cl.in.csv")
+  w(gw, "cl.weights.csv")
+  w(cbind(fast = normalizeBetweenArrays(B, method = "cyclicloess"),
+          affy = normalizeCyclicLoess(B, method = "affy", iterations = 2),
+          pairs = normalizeCyclicLoess(B, method = "pairs", span = 0.5),
+          wfast = normalizeCyclicLoess(B, weights = gw)), "cl.out.csv")
 } else if (mode == "voom-gse") {
   counts <- gse_counts()
   targets <- gse_targets()
@@ -143,6 +153,7 @@ if (mode == "edger") {
   span <- min(1, 0.3 + 0.7 * (50 / nrow(y))^(1/3))
   write_voom(voom(y, design, normalize.method = "quantile", span = span, save.plot = TRUE), "adaptive")
   w(span, "adaptive.span.csv")
+  write_voom(voom(y[1:4000, ], design, normalize.method = "cyclicloess", save.plot = TRUE), "cyclicloess")
   w(normalizeBetweenArrays(log2(counts + 1), method = "quantile"), "nq.csv")
 } else {
   stop("unknown mode ", mode)

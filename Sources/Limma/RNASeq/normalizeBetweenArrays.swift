@@ -1,10 +1,10 @@
 // limma's normalizeBetweenArrays for single-channel data (a matrix of
-// log-expression values), as voom calls it: none, scale, quantile.
+// log-expression values), as voom calls it: none, scale, quantile, cyclicloess.
 import Foundation
 
 /// The single-channel methods of limma's `normalizeBetweenArrays`.
 public enum BetweenArrayNormalization: String, Sendable, CaseIterable {
-    case none, scale, quantile
+    case none, scale, quantile, cyclicloess
 }
 
 /// limma's `normalizeBetweenArrays(x, method)` for a matrix.
@@ -14,7 +14,8 @@ public enum BetweenArrayNormalization: String, Sendable, CaseIterable {
 ///   `exp(log(median_j) - mean(log(median)))` (column medians without missing
 ///   values), so the column medians become their geometric mean.
 /// - quantile: `normalizeQuantiles(x)`.
-/// - Throws: as normalizeQuantiles does.
+/// - cyclicloess: `normalizeCyclicLoess(x, method: .fast)` with its defaults.
+/// - Throws: as those functions do.
 public func normalizeBetweenArrays(_ x: Matrix, method: BetweenArrayNormalization = .quantile) throws -> Matrix {
     switch method {
     case .none:
@@ -23,6 +24,8 @@ public func normalizeBetweenArrays(_ x: Matrix, method: BetweenArrayNormalizatio
         return normalizeMedianValues(x)
     case .quantile:
         return try normalizeQuantiles(x)
+    case .cyclicloess:
+        return try normalizeCyclicLoess(x)
     }
 }
 
@@ -82,4 +85,79 @@ public func normalizeQuantiles(_ a: Matrix) throws -> Matrix {
         }
     }
     return out
+}
+
+/// The variants of limma's `normalizeCyclicLoess`.
+public enum CyclicLoessMethod: String, Sendable, CaseIterable {
+    case fast, affy, pairs
+}
+
+/// limma's `normalizeCyclicLoess(x, weights, span, iterations, method)`:
+/// removes intensity-dependent differences between columns by loess
+/// (`loessFit(m, a, weights:, span:)`, default 4 robustness iterations),
+/// repeated `iterations` times.
+///
+/// - fast: each column against the row means `a` (missing values ignored):
+///   `x_i -= fitted(loessFit(x_i - a, a))`.
+/// - pairs: for each pair i < j in turn, `m = x_j - x_i`, `a = (x_j + x_i)/2`,
+///   and half the fitted curve is added to `x_i` and taken from `x_j`.
+/// - affy: the pairwise curves of one iteration are accumulated and
+///   `x -= adjustment / ncol` applied at once.
+/// - Parameter weights: one weight per gene (row), passed to loessFit.
+/// - Throws: when `weights` is not one per row, and as loessFit does.
+public func normalizeCyclicLoess(_ x: Matrix, weights: [Double]? = nil, span: Double = 0.7, iterations: Int = 3,
+                                 method: CyclicLoessMethod = .fast) throws -> Matrix {
+    if let w = weights, w.count != x.nrow {
+        throw LimmaError("normalizeCyclicLoess", "\(w.count) weights for \(x.nrow) rows")
+    }
+    var x = x
+    let n = x.ncol, g = x.nrow
+    guard iterations >= 1 else { return x }
+    func curve(_ m: [Double], _ a: [Double]) throws -> [Double] {
+        try loessFit(y: m, x: a, weights: weights, span: span).fitted
+    }
+    // The loess curve of column j minus column i against their mean.
+    func pairCurve(_ i: Int, _ j: Int) throws -> [Double] {
+        try curve((0..<g).map { x[$0, j] - x[$0, i] }, (0..<g).map { 0.5 * (x[$0, j] + x[$0, i]) })
+    }
+    switch method {
+    case .fast:
+        for _ in 1...iterations {
+            let a = RBase.rowMeans(x, naRM: true)
+            for i in 0..<n {
+                let m = (0..<g).map { x[$0, i] - a[$0] }
+                let f = try curve(m, a)
+                for r in 0..<g { x[r, i] -= f[r] }
+            }
+        }
+    case .pairs:
+        guard n > 1 else { return x }
+        for _ in 1...iterations {
+            for i in 0..<(n - 1) {
+                for j in (i + 1)..<n {
+                    let f = try pairCurve(i, j)
+                    for r in 0..<g {
+                        x[r, i] += f[r] / 2
+                        x[r, j] -= f[r] / 2
+                    }
+                }
+            }
+        }
+    case .affy:
+        guard n > 1 else { return x }
+        for _ in 1...iterations {
+            var adjustment = Matrix(nrow: g, ncol: n)
+            for i in 0..<(n - 1) {
+                for j in (i + 1)..<n {
+                    let f = try pairCurve(i, j)
+                    for r in 0..<g {
+                        adjustment[r, j] += f[r]
+                        adjustment[r, i] -= f[r]
+                    }
+                }
+            }
+            for k in 0..<x.values.count { x.values[k] -= adjustment.values[k] / Double(n) }
+        }
+    }
+    return x
 }
