@@ -117,14 +117,17 @@ public enum Harness {
                                    summary: "ENGINE \(name): \(e.tables.count) statistics in \(fmt(e.pipelineSeconds)) s -> \(dir.appendingPathComponent("engine").path)")
             case .run, .check:
                 let runner = command == .run ? try makeRunner(options) : nil
+                let stored = command == .check ? try store.load(c).outputs : nil
                 try EngineRunner.checkSupported(c)
                 let r: SideOutputs
-                if let runner {
+                if let stored {
+                    r = stored
+                } else if let runner {
                     let rdir = FileManager.default.temporaryDirectory.appendingPathComponent("limma-parity-r-\(UUID().uuidString)")
                     defer { try? FileManager.default.removeItem(at: rdir) }
                     r = try runner.run(c, outDir: rdir)
                 } else {
-                    r = try store.load(c).outputs
+                    throw RFailure("no R runner")
                 }
                 var engine: SideOutputs
                 do { engine = try runEngine(c, data: data, loadSeconds: loadSeconds) } catch let f as EngineFailure {

@@ -148,7 +148,7 @@ public struct RRunner: Sendable {
 
     /// Starts `executable` with `arguments`, stdout and stderr to files in
     /// `work`, and waits at most `timeout` seconds (then SIGTERM, then SIGKILL).
-    public static func execute(_ executable: String, _ arguments: [String], timeout: Double, work: URL) throws -> Execution {
+    public static func execute(_ executable: String, _ arguments: [String], timeout: Double, work: URL, cwd: URL? = nil) throws -> Execution {
         let fm = FileManager.default
         let outURL = work.appendingPathComponent("stdout.txt")
         let errURL = work.appendingPathComponent("stderr.txt")
@@ -160,6 +160,7 @@ public struct RRunner: Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        if let cwd { p.currentDirectoryURL = cwd }
         p.standardOutput = outH
         p.standardError = errH
         p.standardInput = FileHandle.nullDevice
