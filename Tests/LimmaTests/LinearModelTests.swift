@@ -118,6 +118,11 @@ struct LinearModelTests {
         let cfit = try contrastsFit(fit, contrasts: try LM.read(dir, "c_contrasts.csv"))
         try LM.compareFit(cfit, dir, "c_", "rank-deficient contrasts")
         try LM.compareFit(try lmFit(try LM.read(dir, "y2.csv"), design: design), dir, "na_", "rank-deficient with NA")
+        let idx = try RLive.vector(dir, "s_index.csv").map { Int($0) - 1 }
+        try LM.compareFit(try contrastsFit(fit, coefficients: idx), dir, "s_", "rank-deficient coefficient subset")
+        #expect(throws: LimmaError("contrasts.fit", "Subsetting to non-estimable coefficients is not allowed.")) {
+            try contrastsFit(fit, coefficients: [2])
+        }
         // A contrast involving a non-estimable coefficient is refused, as in R.
         var bad = Matrix(nrow: design.ncol, ncol: 1, rowNames: design.colNames, colNames: ["bad"])
         bad[2, 0] = 1
@@ -134,6 +139,17 @@ struct LinearModelTests {
         let cfit = try contrastsFit(fit, contrasts: try LM.read(dir, "c_contrasts.csv"))
         try LM.compareFit(cfit, dir, "c_", "interaction contrasts")
         try LM.compareFit(try lmFit(y.rows([0]), design: design), dir, "one_", "single gene")
+        // fit[, c(2, 4)] (0-based 1 and 3).
+        let sfit = try contrastsFit(fit, coefficients: [1, 3])
+        try LM.compareFit(sfit, dir, "s_", "coefficient subset")
+        let rsc = try LM.read(dir, "s_contrasts_out.csv")
+        #expect(sfit.contrasts?.values == rsc.values && sfit.contrasts?.colNames == rsc.colNames)
+        var cm2 = try LM.read(dir, "c_contrasts.csv")
+        cm2.rowNames?[0] = "Intercept"
+        try LM.compareFit(try contrastsFit(fit, contrasts: cm2), dir, "m_", "row-name mismatch")
+        var fit0 = fit
+        fit0.covCoefficients = nil
+        try LM.compareFit(try contrastsFit(fit0, contrasts: try LM.read(dir, "c_contrasts.csv")), dir, "nc_", "no cov.coefficients")
     }
 
     @Test func glsBlockCorrelation() throws {

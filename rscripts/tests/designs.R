@@ -5,6 +5,7 @@
 #   terms id  formula                        -> id.txt: intercept, term labels (|), factors
 #                                               (column-major, ","), variables (|), tab-separated
 #   mc    id  levels(l1|l2)  names(n1|n2)  expressions(e1|e2)
+#   mcx   id  (as mc, evaluated as makeContrasts does but without its name check)
 #   sort  id  strings.txt                    -> id.txt: sort(readLines(strings.txt))
 #   num   id  literals(l1|l2...)             -> id.csv: the value of each literal as R parses it
 source(file.path("rscripts", "lib", "io.R"))
@@ -34,6 +35,14 @@ for (ln in lines) {
   } else if (kind == "mc") {
     cm <- limma::makeContrasts(contrasts = split_bar(f[5]), levels = split_bar(f[3]))
     colnames(cm) <- split_bar(f[4])
+    write_lossless(cm, file.path(out, paste0(id, ".csv")))
+  } else if (kind == "mcx") {
+    # makeContrasts' own evaluation without its syntactic-name check.
+    lv <- split_bar(f[3]); ex <- split_bar(f[5])
+    env <- new.env()
+    for (i in seq_along(lv)) { v <- rep(0, length(lv)); v[i] <- 1; assign(lv[i], v, envir = env) }
+    cm <- matrix(0, length(lv), length(ex), dimnames = list(lv, split_bar(f[4])))
+    for (j in seq_along(ex)) cm[, j] <- eval(parse(text = ex[j]), envir = env)
     write_lossless(cm, file.path(out, paste0(id, ".csv")))
   } else if (kind == "sort") {
     x <- readLines(f[3], encoding = "UTF-8")

@@ -96,6 +96,7 @@ if (case == "mulvey") {
   wt[sample(length(wt), 60)] <- 0
   wt[3, 1:4] <- 0                   # group A gone -> partial NA
   wt[4, ] <- 0                      # all zero weights
+  wt[5, 2] <- NA; wt[6, 3] <- -1    # missing and negative weights: observation dropped
   y[sample(length(y), 50)] <- NA
   w(y, "y.csv"); w(design, "design.csv"); w(wt, "weights.csv")
   fit <- fit_and_write(y, design, weights = wt)
@@ -119,13 +120,14 @@ if (case == "mulvey") {
   y <- matrix(rnorm(ng * n, 3), ng, n, dimnames = list(paste0("g", 1:ng), paste0("s", 1:n)))
   w(design, "design.csv"); w(y, "y.csv")
   fit <- fit_and_write(y, design)
-  cm <- matrix(0, ncol(design), 2, dimnames = list(colnames(design), c("B", "CvsB")))
-  cm["dup", "B"] <- 1          # contrast of the estimable duplicate
-  cm["dup", "CvsB"] <- -1; cm["groupC", "CvsB"] <- 1
   est <- fit$pivot[1:fit$rank]
   cm2 <- matrix(0, ncol(design), 2, dimnames = list(colnames(design), c("E1", "E2")))
   cm2[est[2], 1] <- 1; cm2[est[3], 2] <- 1; cm2[est[2], 2] <- -1
   contrast_and_write(fit, cm2, "c_")
+  # fit[, j] on a rank-deficient fit: cov.coefficients rows via the pivot.
+  r <- capture(contrasts.fit(fit, coefficients = sort(est[c(3, 1)])))
+  write_fit(r$value, "s_", r$messages)
+  w(sort(est[c(3, 1)]), "s_index.csv")
   # With missing values: per-gene path on the rank-deficient design.
   y2 <- y; y2[sample(length(y2), 40)] <- NA; y2[2, 1:3] <- NA
   w(y2, "y2.csv")
@@ -141,6 +143,18 @@ if (case == "mulvey") {
   cm <- cbind(slopeDiff = c(0, 0, 0, 1), trtAt2 = c(0, 1, 0, 2))
   rownames(cm) <- colnames(design)
   contrast_and_write(fit, cm, "c_")
+  # Subsetting to coefficients 2 and 4 (fit[, c(2, 4)]).
+  r <- capture(contrasts.fit(fit, coefficients = c(2, 4)))
+  write_fit(r$value, "s_", r$messages)
+  w(r$value$contrasts, "s_contrasts_out.csv")
+  # Contrast row names that differ from the coefficient names: R warns.
+  cm2 <- cm; rownames(cm2)[1] <- "Intercept"
+  r <- capture(contrasts.fit(fit, cm2))
+  write_fit(r$value, "m_", r$messages)
+  # No cov.coefficients: assumed orthogonal, with a warning.
+  fit0 <- fit; fit0$cov.coefficients <- NULL
+  r <- capture(contrasts.fit(fit0, cm))
+  write_fit(r$value, "nc_", r$messages)
   # A single gene (lm.fit drops y to a vector: mean() rather than colMeans()).
   fit_and_write(y[1, , drop = FALSE], design, prefix = "one_")
 } else if (case == "gls") {
@@ -161,6 +175,7 @@ if (case == "mulvey") {
   # Probe weights, and array weights.
   wt <- matrix(rexp(ng * n), ng, n)
   wt[sample(length(wt), 30)] <- 0
+  wt[7, 1] <- NA; wt[8, 2] <- 1e-16  # NA weight -> 0; weights below 1e-15 drop the observation
   w(wt, "weights.csv")
   fit_and_write(y, design, prefix = "w_", block = block, correlation = 0.3, weights = wt)
   aw <- c(1, 2, 0.5, 1, 1.5, 0.7, 1.1, 0.9, 2.2, 1, 0.6, 1.3)

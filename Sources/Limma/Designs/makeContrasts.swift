@@ -144,14 +144,21 @@ public struct ContrastExpression: Sendable, Equatable, CustomStringConvertible {
 /// R, which evaluates any R code: only linear expressions are accepted, a
 /// name that is not a level is an error listing the levels (R would look it
 /// up elsewhere, e.g. `pi`), and duplicated levels are an error.
-public func makeContrasts(_ contrasts: [(name: String, expression: String)], levels: [String]) throws -> Matrix {
+///
+/// `requireSyntacticNames: false` lifts limma's name check, so that design
+/// columns such as `typesingle-read` can be used, backquoted
+/// (`` `typesingle-read` - conditionuntreated ``); the values are then those
+/// of R evaluating the expressions with each level bound to its indicator,
+/// exactly as makeContrasts does after its check.
+public func makeContrasts(_ contrasts: [(name: String, expression: String)], levels: [String],
+                          requireSyntacticNames: Bool = true) throws -> Matrix {
     var warnings = [LimmaWarning]()
-    return try makeContrasts(contrasts, levels: levels, warnings: &warnings)
+    return try makeContrasts(contrasts, levels: levels, warnings: &warnings, requireSyntacticNames: requireSyntacticNames)
 }
 
-/// ``makeContrasts(_:levels:)`` that also returns R's warnings.
+/// ``makeContrasts(_:levels:requireSyntacticNames:)`` that also returns R's warnings.
 public func makeContrasts(_ contrasts: [(name: String, expression: String)], levels: [String],
-                          warnings: inout [LimmaWarning]) throws -> Matrix {
+                          warnings: inout [LimmaWarning], requireSyntacticNames: Bool = true) throws -> Matrix {
     var levels = levels
     guard !levels.isEmpty else { throw LimmaError("makeContrasts", "No levels to construct contrasts from") }
     if levels[0] == "(Intercept)" {
@@ -159,7 +166,7 @@ public func makeContrasts(_ contrasts: [(name: String, expression: String)], lev
         warnings.append(LimmaWarning("makeContrasts", "Renaming (Intercept) to Intercept"))
     }
     let notValid = levels.filter { makeName($0) != $0 }
-    if !notValid.isEmpty {
+    if requireSyntacticNames && !notValid.isEmpty {
         throw LimmaError("makeContrasts", "The levels must by syntactically valid names in R, see help(make.names).  Non-valid names: \(notValid.joined(separator: ","))")
     }
     var seen = Set<String>()

@@ -189,6 +189,7 @@ enum ContrastsFit {
             jj = (0..<pivot.count).filter { j.contains(pivot[$0]) }
         }
         var fit = fit
+        fit.warnings = []
         if fit.contrasts == nil {
             let cn = fit.coefficients.colNames
             var I = Matrix(nrow: ncoef, ncol: ncoef, rowNames: cn, colNames: cn)
