@@ -27,12 +27,12 @@ public enum DesignSpec: Sendable, Equatable {
 
 public enum ContrastSpec: Sendable, Equatable {
     /// name -> linear expression over design column names, in file order.
-    case expressions([ContrastExpression])
+    case expressions([CaseContrast])
     /// An explicit contrast matrix file (design columns x contrasts).
     case matrix(String)
 }
 
-public struct ContrastExpression: Sendable, Equatable {
+public struct CaseContrast: Sendable, Equatable {
     public var name: String
     public var expression: String
 }
@@ -216,12 +216,12 @@ extension ParityCase {
             if o.count == 1, o[0].key == "matrix", let rel = o[0].value.stringValue, design != nil {
                 contrasts = .matrix(try resolvePath(rel, dir: dir, file: file, key: "contrasts.matrix"))
             } else {
-                var list = [ContrastExpression]()
+                var list = [CaseContrast]()
                 for (cname, e) in o {
                     do { try CaseSafety.checkIdentifier(cname) } catch { throw fail("contrasts", "name \(error)") }
                     guard let s = e.stringValue else { throw fail("contrasts.\(cname)", "must be an expression string, not \(e.typeName)") }
                     do { try CaseSafety.checkContrast(s, levels: nil) } catch { throw fail("contrasts.\(cname)", "\"\(s.prefix(80))\" \(error)") }
-                    list.append(ContrastExpression(name: cname, expression: s))
+                    list.append(CaseContrast(name: cname, expression: s))
                 }
                 contrasts = .expressions(list)
             }
