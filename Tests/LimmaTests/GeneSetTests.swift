@@ -5,12 +5,10 @@ import Foundation
 /// limma's gene set tests (camera, fry, roast, mroast) and R's default random
 /// number generator against live R (rscripts/tests/genesets.R).
 @Suite struct GeneSetTests {
+    /// The project's parity comparison (rel 1e-10, abs 1e-12), shared with VoomTests.
     static func expectParity(_ engine: [Double], _ r: [Double], _ what: String,
                              sourceLocation: SourceLocation = #_sourceLocation) {
-        let res = Parity().compare(engine: engine, r: r)
-        #expect(engine.count == r.count, "\(what): \(engine.count) values, R has \(r.count)", sourceLocation: sourceLocation)
-        #expect(res.pass, "\(what): \(res)", sourceLocation: sourceLocation)
-        print("parity \(what): maxRel=\(res.maxRel) maxAbs=\(res.maxAbs)")
+        VoomTests.expectParity(engine, r, what, sourceLocation: sourceLocation)
     }
 
     // MARK: R's random numbers
