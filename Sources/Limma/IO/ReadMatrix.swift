@@ -5,15 +5,14 @@ import Foundation
 /// missing (returned as NaN, with `isNA` telling NA from NaN); `Inf`/`-Inf`
 /// infinite; anything else must be a complete decimal number. Returns nil for
 /// text that is not a number.
-@inlinable
-public func parseNumericCell(_ s: Substring) -> (value: Double, isNA: Bool)? {
-    let t = s.trimmingCharacters(in: .whitespaces)
-    if t.isEmpty || t == "NA" { return (.nan, true) }
-    if t == "NaN" { return (.nan, false) }
-    if t == "Inf" || t == "+Inf" { return (.infinity, false) }
-    if t == "-Inf" { return (-.infinity, false) }
-    guard let v = Double(t) else { return nil }
-    return (v, false)
+public func parseNumericCell(_ s: Substring, parsing: NumberParsing = .asR) -> (value: Double, isNA: Bool)? {
+    var bytes = Array(s.utf8)
+    bytes.append(0)
+    return bytes.withUnsafeBufferPointer { b in
+        var isNA = false
+        guard let v = FastMatrixParser.number(b, 0, b.count - 1, parsing: parsing, isNA: &isNA) else { return nil }
+        return (v, isNA)
+    }
 }
 
 /// A numeric matrix read from a file, with its leading annotation columns.
@@ -28,12 +27,70 @@ public struct MatrixFile: Sendable {
 public enum MatrixReader {
     /// Reads a features x samples matrix: first column the feature id, then
     /// `annotation` leading text columns, then one numeric column per sample.
-    public static func read(_ path: String, annotation: [String] = []) throws -> MatrixFile {
-        let table = try DelimitedText.read(path)
-        return try fromTable(table, annotation: annotation)
+    public static func read(_ path: String, annotation: [String] = [], parsing: NumberParsing = .asR) throws -> MatrixFile {
+        var bytes = try DelimitedText.readBytes(path)
+        return try parse(&bytes, path: path, annotation: annotation, parsing: parsing)
     }
 
-    public static func fromTable(_ table: DelimitedTable, annotation: [String] = []) throws -> MatrixFile {
+    /// Parses a matrix from file bytes (a NUL is appended as a terminator).
+    /// Rows are split over the machine's cores; each row has its own slot, so
+    /// the result is the same whatever the number of threads.
+    public static func parse(_ bytes: inout [UInt8], path: String, annotation: [String] = [], parsing: NumberParsing = .asR) throws -> MatrixFile {
+        if bytes.isEmpty { throw InputError(path, "empty file: expected a header row") }
+        bytes.append(0)
+        defer { bytes.removeLast() }
+        return try bytes.withUnsafeBufferPointer { full -> MatrixFile in
+            let b = UnsafeBufferPointer(rebasing: full[0..<(full.count - 1)])
+            let lines = FastMatrixParser.lineRanges(b, from: 0)
+            guard let headerLine = lines.first else { throw InputError(path, "empty file: expected a header row") }
+            if b[headerLine.0..<headerLine.1].contains(0) { throw InputError(path, "line 1: binary data (NUL byte); expected CSV or TSV text") }
+            let headerTable = try DelimitedText.parse(Array(b[headerLine.0..<headerLine.1]), path: path)
+            let header = headerTable.header
+            guard header.count >= 2 + annotation.count else {
+                throw InputError(path, "header has \(header.count) column(s); expected a feature id column, \(annotation.isEmpty ? "" : "\(annotation.count) annotation column(s), ")and at least one sample column (is the delimiter a comma or a tab?)")
+            }
+            for (k, a) in annotation.enumerated() where header[1 + k] != a {
+                throw InputError(path, "annotation column \(k + 1) is '\(header[1 + k])', expected '\(a)' (annotation columns must lead, in the order given); columns are: \(header.joined(separator: ", "))")
+            }
+            let dataLines = Array(lines.dropFirst())
+            let n = dataLines.count
+            let first = 1 + annotation.count
+            let p = header.count - first
+            let layout = FastMatrixParser.Layout(path: path, delimiter: headerTable.delimiter, header: header, annotationCount: annotation.count, parsing: parsing)
+            var values = [Double](repeating: 0, count: n * p)
+            var na = [Bool](repeating: false, count: n * p)
+            var ids = [String](repeating: "", count: n)
+            // annotation cells, column-major: column k of row r at k * n + r
+            var annFlat = [String](repeating: "", count: n * annotation.count)
+            let chunks = n < 2048 ? 1 : min(64, max(1, n / 1024))
+            var errors = [(row: Int, message: String)?](repeating: nil, count: chunks)
+            values.withUnsafeMutableBufferPointer { vp in
+            na.withUnsafeMutableBufferPointer { np in
+            ids.withUnsafeMutableBufferPointer { ip in
+            errors.withUnsafeMutableBufferPointer { ep in
+            annFlat.withUnsafeMutableBufferPointer { ap in
+                nonisolated(unsafe) let v = vp.baseAddress!, nn = np.baseAddress!, ii = ip.baseAddress!, ee = ep.baseAddress!
+                nonisolated(unsafe) let aa = (0..<annotation.count).map { ap.baseAddress! + $0 * n }
+                nonisolated(unsafe) let bb = b
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let lo = c * n / chunks, hi = (c + 1) * n / chunks
+                    var err: (row: Int, message: String)? = nil
+                    FastMatrixParser.parseRows(bb, lines: dataLines, range: lo..<hi, layout: layout, nrow: n,
+                                               values: v, na: nn, ids: ii, ann: aa, firstError: &err)
+                    ee[c] = err
+                }
+            }}}}}
+            if let e = errors.compactMap({ $0 }).min(by: { $0.row < $1.row }) {
+                throw InputError(path, "row \(e.row + 2): \(e.message)")
+            }
+            let anyNA = na.contains(true)
+            let m = Matrix(nrow: n, ncol: p, values: values, rowNames: ids, colNames: Array(header[first...]))
+            return MatrixFile(matrix: m, annotation: annotation.isEmpty ? nil : Annotation(names: annotation, columns: (0..<annotation.count).map { Array(annFlat[($0 * n)..<(($0 + 1) * n)]) }),
+                              naMask: anyNA ? na : nil)
+        }
+    }
+
+    public static func fromTable(_ table: DelimitedTable, annotation: [String] = [], parsing: NumberParsing = .asR) throws -> MatrixFile {
         let path = table.path
         let header = table.header
         guard header.count >= 2 + annotation.count else {
@@ -60,7 +117,7 @@ public enum MatrixReader {
             for k in 0..<annotation.count { ann[k].append(row[1 + k]) }
             for j in 0..<p {
                 let cell = row[first + j]
-                guard let (v, isNA) = parseNumericCell(Substring(cell)) else {
+                guard let (v, isNA) = parseNumericCell(Substring(cell), parsing: parsing) else {
                     throw InputError(path, "row \(i + 2) (\(row[0])), column '\(samples[j])': '\(cell.prefix(40))' is not a number")
                 }
                 values[j * n + i] = v

@@ -39,7 +39,7 @@ enum RLive {
         p.currentDirectoryURL = root
         let err = Pipe()
         p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = err  // R prints some fatal errors on stdout
         try p.run()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -49,9 +49,10 @@ enum RLive {
         return out
     }
 
-    /// Reads an R output written by `write_lossless`.
+    /// Reads an R output written by `write_lossless` (%.17g, so parsed with
+    /// correct rounding to get R's doubles back exactly).
     static func matrix(_ dir: URL, _ name: String) throws -> MatrixFile {
-        try MatrixReader.read(dir.appendingPathComponent(name).path)
+        try MatrixReader.read(dir.appendingPathComponent(name).path, parsing: .correctlyRounded)
     }
 
     /// Reads an R vector written by `write_lossless` (one column "x").

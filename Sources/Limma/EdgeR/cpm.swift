@@ -1,0 +1,94 @@
+// edgeR's cpm (counts per million), as edgeR 3.40.2 computes it (its C++
+// routines calculate_cpm_raw / calculate_cpm_log), and the count checks the
+// count-level functions share.
+import Foundation
+
+/// Checks a count matrix as edgeR's `DGEList()` and voom do: every count must
+/// be finite and non-negative. The error names the first offending gene and
+/// sample. Non-integer counts are allowed, as in R.
+func checkCounts(_ counts: Matrix, _ function: String) throws {
+    for j in 0..<counts.ncol {
+        for i in 0..<counts.nrow {
+            let v = counts[i, j]
+            if v.isFinite && v >= 0 { continue }
+            let gene = counts.rowNames.map { "'\($0[i])' (row \(i + 1))" } ?? "row \(i + 1)"
+            let sample = counts.colNames.map { "'\($0[j])' (column \(j + 1))" } ?? "column \(j + 1)"
+            let what = v.isNaN ? "NA counts not allowed" : v.isInfinite ? "Infinite counts not allowed" : "Negative counts not allowed"
+            throw LimmaError(function, "\(what): count \(v) for gene \(gene), sample \(sample)")
+        }
+    }
+}
+
+/// Checks per-sample library sizes (`what` names them in the message): one
+/// per sample, finite and positive.
+func checkLibSizes(_ libSize: [Double], ncol: Int, _ function: String, _ what: String = "library size") throws {
+    guard libSize.count == ncol else {
+        throw LimmaError(function, "\(libSize.count) library sizes for \(ncol) samples")
+    }
+    if let j = libSize.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+        throw LimmaError(function, "library sizes should be finite and non-negative: \(what) of sample \(j + 1) is \(libSize[j])")
+    }
+}
+
+/// edgeR's `cpm.default(y, lib.size, log, prior.count)`: counts per million.
+///
+/// Raw: `y * (1e6 / lib.size)`. Log: a prior count scaled to each library,
+/// `p_j = prior.count * L_j / mean(L)`, is added to the count and twice to
+/// the library size, `log2((y + p_j) / (L_j + 2 p_j) * 1e6)`, computed as
+/// edgeR does in natural logs (`(log(y + p_j) - log(L_j + 2 p_j) + log(1e6)) /
+/// log(2)`); a non-positive `y + p_j` gives NaN.
+///
+/// The matrix form does not check the counts (as R: missing counts give NaN).
+/// - Parameter libSize: per-sample library sizes, default the column sums.
+/// - Throws: when a library size is missing or not positive
+///   (R: "library sizes should be finite and non-negative"), or the prior
+///   count is negative or not finite.
+public func cpm(_ counts: Matrix, libSize: [Double]? = nil, log: Bool = false, priorCount: Double = 2) throws -> Matrix {
+    if counts.nrow == 0 || counts.ncol == 0 { return counts }
+    let lib = libSize ?? RBase.colSums(counts)
+    guard lib.count == counts.ncol else {
+        throw LimmaError("cpm", "'dims[2]' should equal length of 'x': \(lib.count) library sizes for \(counts.ncol) samples")
+    }
+    if let j = lib.firstIndex(where: { $0.isNaN || $0 <= 0 }) {
+        throw LimmaError("cpm", "library sizes should be finite and non-negative: library size of sample \(j + 1) is \(lib[j])")
+    }
+    var out = counts
+    let n = counts.nrow
+    if !log {
+        for j in 0..<counts.ncol {
+            let s = 1e6 / lib[j]
+            for i in 0..<n { out.values[j * n + i] *= s }
+        }
+        return out
+    }
+    guard priorCount.isFinite && priorCount >= 0 else {
+        throw LimmaError("cpm", "prior counts must be finite non-negative values")
+    }
+    var total = 0.0
+    for l in lib { total += l }
+    let aveLib = total / Double(lib.count)
+    let lnMillion = Foundation.log(1e6), lnTwo = Foundation.log(2.0)
+    for j in 0..<counts.ncol {
+        let prior = priorCount * lib[j] / aveLib
+        let logLib = Foundation.log(lib[j] + 2 * prior)
+        for i in 0..<n {
+            let v = out.values[j * n + i] + prior
+            out.values[j * n + i] = v > 0 ? (Foundation.log(v) - logLib + lnMillion) / lnTwo : .nan
+        }
+    }
+    return out
+}
+
+/// edgeR's `cpm.DGEList(y, normalized.lib.sizes, log, prior.count)`: cpm with
+/// the library sizes times the normalisation factors (or the raw library
+/// sizes when `normalizedLibSizes` is false).
+/// - Throws: for missing, negative or infinite counts (naming gene and
+///   sample), and as `cpm(_:libSize:log:priorCount:)`.
+public func cpm(_ y: DGEList, normalizedLibSizes: Bool = true, log: Bool = false, priorCount: Double = 2) throws -> Matrix {
+    try checkCounts(y.counts, "cpm")
+    guard y.libSize.count == y.counts.ncol, y.normFactors.count == y.counts.ncol else {
+        throw LimmaError("cpm", "the DGEList has \(y.counts.ncol) samples but \(y.libSize.count) library sizes and \(y.normFactors.count) norm factors")
+    }
+    let lib = normalizedLibSizes ? zip(y.libSize, y.normFactors).map { $0 * $1 } : y.libSize
+    return try cpm(y.counts, libSize: lib, log: log, priorCount: priorCount)
+}

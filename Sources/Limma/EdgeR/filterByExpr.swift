@@ -1,0 +1,77 @@
+// edgeR's filterByExpr (3.40.2): which genes have enough counts to keep.
+
+/// edgeR's `filterByExpr.DGEList(y, design, group, lib.size, min.count,
+/// min.total.count, large.n, min.prop)`: the library sizes default to
+/// `libSize * normFactors`. With neither `design` nor `group` every sample
+/// is taken as one group and R's warning "All samples appear to belong to
+/// the same group." is appended to `warnings`.
+/// - Throws: for missing, negative or infinite counts (naming gene and
+///   sample), and as `filterByExpr(_ counts: Matrix, ...)`.
+public func filterByExpr(_ y: DGEList, group: [String]? = nil, libSize: [Double]? = nil,
+                         minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
+                         minProp: Double = 0.7, warnings: inout [LimmaWarning]) throws -> [Bool] {
+    try checkCounts(y.counts, "filterByExpr")
+    guard y.libSize.count == y.counts.ncol, y.normFactors.count == y.counts.ncol else {
+        throw LimmaError("filterByExpr", "the DGEList has \(y.counts.ncol) samples but \(y.libSize.count) library sizes and \(y.normFactors.count) norm factors")
+    }
+    if group == nil {
+        warnings.append(LimmaWarning("filterByExpr", "All samples appear to belong to the same group."))
+    }
+    let lib = libSize ?? zip(y.libSize, y.normFactors).map { $0 * $1 }
+    return try filterByExpr(y.counts, group: group, libSize: lib, minCount: minCount,
+                            minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
+}
+
+/// `filterByExpr` for a DGEList without collecting warnings; the only one is
+/// "All samples appear to belong to the same group." when neither `design`
+/// nor `group` is given (use the `warnings:` form to receive it).
+public func filterByExpr(_ y: DGEList, group: [String]? = nil, libSize: [Double]? = nil,
+                         minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
+                         minProp: Double = 0.7) throws -> [Bool] {
+    var w = [LimmaWarning]()
+    return try filterByExpr(y, group: group, libSize: libSize, minCount: minCount,
+                            minTotalCount: minTotalCount, largeN: largeN, minProp: minProp, warnings: &w)
+}
+
+/// edgeR's `filterByExpr.default` for a count matrix (genes x samples).
+///
+/// The minimum group size `n` is the smallest level count of `group`; with a
+/// `design` instead, `1 / max(h)` for the hat values `h` of the design with
+/// an intercept column prepended (R's `hat(design)`); with neither, the
+/// number of samples. When `n > largeN` it becomes `largeN + (n - largeN) *
+/// minProp`. A gene is kept when its CPM (with library sizes `libSize`,
+/// default the column sums) is at least `minCount / median(libSize) * 1e6`
+/// in at least `n - 1e-14` samples and its total count is at least
+/// `minTotalCount - 1e-14`.
+/// - Throws: for missing, negative or infinite counts, library sizes of the
+///   wrong number or not positive, `group` or `design` not one per sample.
+public func filterByExpr(_ counts: Matrix, group: [String]? = nil, libSize: [Double]? = nil,
+                         minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
+                         minProp: Double = 0.7) throws -> [Bool] {
+    let fn = "filterByExpr"
+    try checkCounts(counts, fn)
+    let nsamples = counts.ncol
+    let lib = libSize ?? RBase.colSums(counts)
+    try checkLibSizes(lib, ncol: nsamples, fn)
+    var minSampleSize: Double
+    if let group {
+        guard group.count == nsamples else {
+            throw LimmaError(fn, "group has \(group.count) entries for \(nsamples) samples")
+        }
+        var sizes = [String: Int]()
+        for g in group { sizes[g, default: 0] += 1 }
+        minSampleSize = Double(sizes.values.min() ?? 0)
+    } else {
+        minSampleSize = Double(nsamples)
+    }
+    if minSampleSize > largeN { minSampleSize = largeN + (minSampleSize - largeN) * minProp }
+    let cutoff = minCount / RBase.median(lib) * 1e6
+    let cpmValues = try cpm(counts, libSize: lib)
+    let totals = RBase.rowSums(counts)
+    let tol = 1e-14
+    return (0..<counts.nrow).map { i in
+        var above = 0
+        for j in 0..<nsamples where cpmValues[i, j] >= cutoff { above += 1 }
+        return Double(above) >= minSampleSize - tol && totals[i] >= minTotalCount - tol
+    }
+}

@@ -1,0 +1,270 @@
+// R's QR decomposition: LINPACK dqrdc2 (Householder with limited column
+// pivoting), dqrsl (applying Q, solving R b = Q'y) and dqrls (least squares
+// for several responses), as qr(), lm.fit() and lm.wfit() use them, plus
+// chol2inv() on the R factor.
+import CLapack
+
+/// The QR decomposition R's `qr(x, tol = 1e-7)` computes (LINPACK `dqrdc2`).
+///
+/// For each step `l = 1, ..., min(n, p)` a Householder reflection
+/// `H_l = I - u u' / u_1` zeroes column `l` below the diagonal. Before the
+/// step, while column `l`'s remaining norm (updated as
+/// `qraux_j * sqrt(1 - (|x_lj| / qraux_j)^2)`, recomputed in full when that
+/// factor falls below 1e-6) is below `tol` times its original norm, the column
+/// is moved to the end (limited pivoting: the other columns keep their order).
+/// The rank is the number of columns not moved, at most `n`.
+///
+/// The arithmetic follows dqrdc2 operation for operation and uses the same
+/// BLAS level-1 routines (`dnrm2`, `ddot`, `daxpy`, `dscal`) from the
+/// system BLAS R links to, so results agree with R bit for bit.
+///
+/// Storage is R's compact form: `qr` holds R in its upper triangle and the
+/// Householder vectors below it, with their first elements in `qraux`.
+/// `pivot` is 0-based (R's `pivot - 1`).
+public struct QRDecomposition: Sendable, Equatable {
+    /// The compact QR (R's `qr$qr`), columns in pivoted order.
+    public var qr: Matrix
+    /// R's `qr$qraux`.
+    public var qraux: [Double]
+    /// 0-based column pivot: column `k` of `qr` is column `pivot[k]` of x.
+    public var pivot: [Int]
+    /// Numerical rank.
+    public var rank: Int
+    /// The tolerance used.
+    public var tol: Double
+
+    /// Decomposes `x` (n x p) exactly as R's `qr(x, tol)` (LINPACK dqrdc2).
+    public init(_ x: Matrix, tol: Double = 1e-7) {
+        let n = x.nrow, p = x.ncol
+        var a = x.values
+        var qraux = [Double](repeating: 0, count: p)
+        var jpvt = Array(0..<p)
+        var work1 = [Double](repeating: 0, count: p)
+        var work2 = [Double](repeating: 0, count: p)
+        var k = p + 1
+        a.withUnsafeMutableBufferPointer { ab in
+            guard let base = ab.baseAddress else { return }
+            // Column norms.
+            if n > 0 {
+                for j in 0..<p {
+                    qraux[j] = BLAS1.nrm2(n, base + j * n)
+                    work1[j] = qraux[j]
+                    work2[j] = qraux[j]
+                    if work2[j] == 0 { work2[j] = 1 }
+                }
+            }
+            let lup = Swift.min(n, p)
+            var l = 1
+            while l <= lup {
+                let l0 = l - 1
+                // Move negligible columns to the end.
+                while !(l >= k || qraux[l0] >= work2[l0] * tol) {
+                    for i in 0..<n {
+                        let t = base[l0 * n + i]
+                        if l0 + 1 < p {
+                            for j in (l0 + 1)..<p { base[(j - 1) * n + i] = base[j * n + i] }
+                        }
+                        base[(p - 1) * n + i] = t
+                    }
+                    let ip = jpvt[l0], t = qraux[l0], tt = work1[l0], ttt = work2[l0]
+                    if l0 + 1 < p {
+                        for j in (l0 + 1)..<p {
+                            jpvt[j - 1] = jpvt[j]
+                            qraux[j - 1] = qraux[j]
+                            work1[j - 1] = work1[j]
+                            work2[j - 1] = work2[j]
+                        }
+                    }
+                    jpvt[p - 1] = ip
+                    qraux[p - 1] = t
+                    work1[p - 1] = tt
+                    work2[p - 1] = ttt
+                    k -= 1
+                }
+                if l != n {
+                    // Householder transformation for column l.
+                    let m = n - l + 1
+                    let xl = base + l0 * n + l0
+                    var nrmxl = BLAS1.nrm2(m, xl)
+                    if nrmxl != 0 {
+                        if xl[0] != 0 { nrmxl = Double(signOf: xl[0], magnitudeOf: nrmxl) }
+                        BLAS1.scal(m, 1.0 / nrmxl, xl)
+                        xl[0] = 1.0 + xl[0]
+                        if p >= l + 1 {
+                            for j in l..<p {
+                                let xj = base + j * n + l0
+                                let t = -BLAS1.dot(m, xl, xj) / xl[0]
+                                BLAS1.axpy(m, t, xl, xj)
+                                if qraux[j] != 0 {
+                                    let r = Swift.abs(xj[0]) / qraux[j]
+                                    var tt = 1.0 - r * r
+                                    tt = Swift.max(tt, 0.0)
+                                    if Swift.abs(tt) >= 1e-6 {
+                                        qraux[j] = qraux[j] * tt.squareRoot()
+                                    } else {
+                                        qraux[j] = BLAS1.nrm2(n - l, xj + 1)
+                                        work1[j] = qraux[j]
+                                    }
+                                }
+                            }
+                        }
+                        qraux[l0] = xl[0]
+                        xl[0] = -nrmxl
+                    }
+                }
+                l += 1
+            }
+        }
+        self.qr = Matrix(nrow: n, ncol: p, values: a, rowNames: x.rowNames, colNames: x.colNames.map { cn in jpvt.map { cn[$0] } })
+        self.qraux = qraux
+        self.pivot = jpvt
+        self.rank = Swift.min(k - 1, n)
+        self.tol = tol
+    }
+
+    /// Whether any column was moved (R's `z$pivoted`).
+    public var pivoted: Bool { pivot.enumerated().contains { $0.offset != $0.element } }
+
+    /// What dqrsl should compute.
+    struct Job: OptionSet {
+        let rawValue: Int
+        static let qty = Job(rawValue: 1)
+        static let coef = Job(rawValue: 2)
+        static let resid = Job(rawValue: 4)
+    }
+
+    /// One response: Q'y (`effects`), the coefficients of the first `rank`
+    /// pivoted columns (`b`, length `rank`), and the residuals, as LINPACK
+    /// dqrsl computes them with `k = rank`. `x` is a scratch copy of `qr`
+    /// whose diagonal is swapped temporarily, as dqrsl does.
+    static func dqrsl(_ x: UnsafeMutablePointer<Double>, n: Int, k: Int, qraux: [Double],
+                      y: UnsafePointer<Double>, qty: UnsafeMutablePointer<Double>,
+                      b: UnsafeMutablePointer<Double>, rsd: UnsafeMutablePointer<Double>, job: Job) {
+        let ju = Swift.min(k, n - 1)
+        if ju == 0 {
+            qty[0] = y[0]
+            if job.contains(.coef) && x[0] != 0 { b[0] = y[0] / x[0] }
+            if job.contains(.resid) { rsd[0] = 0 }
+            return
+        }
+        for i in 0..<n { qty[i] = y[i] }
+        for j in 0..<ju where qraux[j] != 0 {
+            let xj = x + j * n + j
+            let temp = xj[0]
+            xj[0] = qraux[j]
+            let t = -BLAS1.dot(n - j, xj, qty + j) / xj[0]
+            BLAS1.axpy(n - j, t, xj, qty + j)
+            xj[0] = temp
+        }
+        if job.contains(.coef) {
+            for i in 0..<k { b[i] = qty[i] }
+            var jj = 0
+            while jj < k {
+                let j = k - 1 - jj
+                let d = x[j * n + j]
+                if d == 0 { break }
+                b[j] = b[j] / d
+                if j > 0 { BLAS1.axpy(j, -b[j], x + j * n, b) }
+                jj += 1
+            }
+        }
+        if job.contains(.resid) {
+            for i in 0..<n { rsd[i] = i < k ? 0 : qty[i] }
+            var jj = 0
+            while jj < ju {
+                let j = ju - 1 - jj
+                if qraux[j] != 0 {
+                    let xj = x + j * n + j
+                    let temp = xj[0]
+                    xj[0] = qraux[j]
+                    let t = -BLAS1.dot(n - j, xj, rsd + j) / xj[0]
+                    BLAS1.axpy(n - j, t, xj, rsd + j)
+                    xj[0] = temp
+                }
+                jj += 1
+            }
+        }
+    }
+
+    /// Least squares for the columns of `y` (n x ny), as R's `lm.fit(x, y)`
+    /// (C `Cdqrls` -> Fortran `dqrls`) computes it:
+    /// `coefficients` p x ny in the ORIGINAL column order with NaN (R's NA)
+    /// for the `p - rank` non-estimable columns, `effects` = Q'y (n x ny),
+    /// and, when `residuals` is true, y - X b (n x ny).
+    public func leastSquares(_ y: Matrix, residuals: Bool = false) -> (coefficients: Matrix, effects: Matrix, residuals: Matrix?) {
+        let n = qr.nrow, p = qr.ncol, ny = y.ncol
+        precondition(y.nrow == n, "QRDecomposition.leastSquares: y has \(y.nrow) rows, x has \(n)")
+        var coef = [Double](repeating: .nan, count: p * ny)
+        var eff = y.values
+        var rsd = residuals ? y.values : []
+        let k = rank
+        if k > 0 {
+            var x = qr.values
+            var b = [Double](repeating: 0, count: Swift.max(k, 1))
+            var scratch = [Double](repeating: 0, count: residuals ? 0 : n)
+            x.withUnsafeMutableBufferPointer { xb in
+                y.values.withUnsafeBufferPointer { yb in
+                    eff.withUnsafeMutableBufferPointer { eb in
+                        b.withUnsafeMutableBufferPointer { bb in
+                            for c in 0..<ny {
+                                let job: Job = residuals ? [.qty, .coef, .resid] : [.qty, .coef]
+                                if residuals {
+                                    rsd.withUnsafeMutableBufferPointer { rb in
+                                        QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: k, qraux: qraux, y: yb.baseAddress! + c * n,
+                                                              qty: eb.baseAddress! + c * n, b: bb.baseAddress!, rsd: rb.baseAddress! + c * n, job: job)
+                                    }
+                                } else {
+                                    scratch.withUnsafeMutableBufferPointer { sb in
+                                        QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: k, qraux: qraux, y: yb.baseAddress! + c * n,
+                                                              qty: eb.baseAddress! + c * n, b: bb.baseAddress!, rsd: sb.baseAddress!, job: job)
+                                    }
+                                }
+                                for i in 0..<k { coef[c * p + pivot[i]] = bb[i] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let coefNames = qr.colNames.map { cn in (0..<p).map { j in cn[pivot.firstIndex(of: j)!] } }
+        let cm = Matrix(nrow: p, ncol: ny, values: coef, rowNames: coefNames, colNames: y.colNames)
+        let em = Matrix(nrow: n, ncol: ny, values: eff, rowNames: nil, colNames: y.colNames)
+        let rm = residuals ? Matrix(nrow: n, ncol: ny, values: rsd, rowNames: y.rowNames, colNames: y.colNames) : nil
+        return (cm, em, rm)
+    }
+
+    /// Least squares for one response vector (see `leastSquares(_:residuals:)`).
+    public func leastSquares(_ y: [Double], residuals: Bool = false) -> (coefficients: [Double], effects: [Double], residuals: [Double]?) {
+        let r = leastSquares(Matrix(nrow: y.count, ncol: 1, values: y), residuals: residuals)
+        return (r.coefficients.values, r.effects.values, r.residuals?.values)
+    }
+
+    /// R's `chol2inv(qr$qr, size = rank)`: `(R'R)^-1` for the leading
+    /// `size` x `size` block of the R factor, by LAPACK `dpotri`. This is the
+    /// unscaled covariance of the estimable coefficients, in pivoted order.
+    public func chol2inv(size: Int? = nil) throws -> Matrix {
+        let sz = size ?? rank
+        let r = try RLinAlg.chol2inv(qr, size: sz)
+        return r
+    }
+}
+
+/// The BLAS level-1 routines dqrdc2 and dqrsl call, from the system BLAS.
+enum BLAS1 {
+    @inline(__always) static func nrm2(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
+        var nn = Int32(n), inc: Int32 = 1
+        return dnrm2_(&nn, x, &inc)
+    }
+    @inline(__always) static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        var nn = Int32(n), inc: Int32 = 1
+        return ddot_(&nn, x, &inc, y, &inc)
+    }
+    @inline(__always) static func axpy(_ n: Int, _ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        var nn = Int32(n), inc: Int32 = 1, aa = a
+        daxpy_(&nn, &aa, x, &inc, y, &inc)
+    }
+    @inline(__always) static func scal(_ n: Int, _ a: Double, _ x: UnsafeMutablePointer<Double>) {
+        var nn = Int32(n), inc: Int32 = 1, aa = a
+        dscal_(&nn, &aa, x, &inc)
+    }
+}

@@ -1,0 +1,158 @@
+import Testing
+import Foundation
+@testable import Limma
+
+/// The RNA-seq front end against live R (rscripts/tests/voom.R): edgeR's cpm,
+/// filterByExpr, calcNormFactors; R's lowess and approxfun; limma's
+/// normalizeQuantiles and voom; and bad counts.
+@Suite struct VoomTests {
+    static func gseCounts() throws -> Matrix {
+        try MatrixReader.read(RLive.path("reference/data/gse60450/counts.csv.gz")).matrix
+    }
+    static func gseTargets() throws -> Targets {
+        try Targets.read(RLive.path("reference/data/gse60450/targets.csv"))
+    }
+    static func pasillaCounts() throws -> Matrix {
+        try MatrixReader.read(RLive.path("reference/data/pasilla/counts.csv.gz")).matrix
+    }
+
+    /// Compares at the project's bar (rel 1e-10, abs 1e-12) and records the gap.
+    static func expectParity(_ engine: [Double], _ r: [Double], _ what: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        let res = Parity().compare(engine: engine, r: r)
+        #expect(engine.count == r.count, "\(what): \(engine.count) values, R has \(r.count)", sourceLocation: sourceLocation)
+        #expect(res.pass, "\(what): \(res)", sourceLocation: sourceLocation)
+        print("parity \(what): maxRel=\(res.maxRel) maxAbs=\(res.maxAbs)")
+    }
+
+    // MARK: edgeR
+
+    @Test(.enabled(if: RLive.available)) func edgeRMatchesR() throws {
+        let dir = try RLive.run("voom.R", ["edger"])
+        let counts = try Self.gseCounts()
+        let targets = try Self.gseTargets()
+        let y = DGEList(counts: counts)
+
+        // cpm and logCPM
+        Self.expectParity(try cpm(y).values, try RLive.matrix(dir, "cpm.raw.csv").matrix.values, "cpm raw")
+        let head = Array(0..<3000)
+        Self.expectParity(try cpm(DGEList(counts: counts), log: true, priorCount: 0.5).rows(head).values,
+                          try RLive.matrix(dir, "cpm.log05.csv").matrix.values, "logCPM prior 0.5")
+        let yt = try calcNormFactors(y)
+        Self.expectParity(try cpm(yt, log: true).values, try RLive.matrix(dir, "cpm.log.tmm.csv").matrix.values, "logCPM TMM")
+        Self.expectParity(try cpm(yt, normalizedLibSizes: false, log: true).rows(head).values,
+                          try RLive.matrix(dir, "cpm.log.unnorm.csv").matrix.values, "logCPM unnormalised")
+
+        // filterByExpr: exact
+        let keep = try RLive.matrix(dir, "keep.csv").matrix
+        func rKeep(_ name: String) -> [Bool] { keep.column(keep.columnIndex(named: name)!).map { $0 == 1 } }
+        let immuno = targets.column("immunophenotype")!
+        #expect(try filterByExpr(y, group: immuno) == rKeep("group"))
+        #expect(try filterByExpr(y, group: targets.column("group")!) == rKeep("group6"))
+        var warnings = [LimmaWarning]()
+        #expect(try filterByExpr(y, warnings: &warnings) == rKeep("none"))
+        #expect(warnings == [LimmaWarning("filterByExpr", "All samples appear to belong to the same group.")])
+        #expect(try filterByExpr(yt, group: immuno) == rKeep("tmm"))
+        #expect(try filterByExpr(y, minCount: 5, minTotalCount: 30, largeN: 3, minProp: 0.5) == rKeep("large"))
+        // DESIGN1
+        // DESIGN2
+
+        // calcNormFactors, every method
+        let nf = try RLive.matrix(dir, "normfactors.csv").matrix
+        func check(_ name: String, _ f: [Double]) { Self.expectParity(f, nf.column(nf.columnIndex(named: name)!), "normFactors \(name)") }
+        func factors(_ d: DGEList, _ m: NormFactorsMethod = .TMM, refColumn: Int? = nil, logratioTrim: Double = 0.3,
+                     sumTrim: Double = 0.05, doWeighting: Bool = true, Acutoff: Double = -1e10, p: Double = 0.75) throws -> [Double] {
+            try calcNormFactors(d, method: m, refColumn: refColumn, logratioTrim: logratioTrim, sumTrim: sumTrim,
+                                doWeighting: doWeighting, Acutoff: Acutoff, p: p).normFactors
+        }
+        check("TMM", try factors(y))
+        check("TMMwsp", try factors(y, .TMMwsp))
+        check("RLE", try factors(y, .RLE))
+        check("upperquartile", try factors(y, .upperquartile))
+        check("none", try factors(y, NormFactorsMethod.none))
+        check("TMMnoweight", try factors(y, doWeighting: false))
+        check("TMMref3", try factors(y, refColumn: 2))
+        check("TMMwspnoweight", try factors(y, .TMMwsp, doWeighting: false))
+        check("TMMtrim", try factors(y, logratioTrim: 0.2, sumTrim: 0.1, Acutoff: -20))
+        check("uq90", try factors(y, .upperquartile, p: 0.9))
+        // after filtering, library sizes recomputed from the kept rows
+        let kept = rKeep("group").enumerated().filter { $0.element }.map { $0.offset }
+        let yf = DGEList(counts: counts.rows(kept))
+        Self.expectParity(yf.libSize, try RLive.vector(dir, "filtered.lib.size.csv"), "filtered lib.size")
+        check("fTMM", try factors(yf))
+        check("fTMMwsp", try factors(yf, .TMMwsp))
+        check("fRLE", try factors(yf, .RLE))
+        check("fupperquartile", try factors(yf, .upperquartile))
+    }
+
+    // MARK: lowess, approxfun, chooseLowessSpan, normalizeQuantiles
+
+    @Test(.enabled(if: RLive.available)) func smoothingMatchesR() throws {
+        let dir = try RLive.run("voom.R", ["smooth"])
+        let cases = try DelimitedText.read(dir.appendingPathComponent("lowess.cases.csv").path)
+        #expect(cases.rows.count == 14)
+        for row in cases.rows {
+            let name = row[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            let f = Double(row[2])!, iter = Int(Double(row[3])!), delta = Double(row[4])
+            let input = try RLive.matrix(dir, "lowess.\(name).in.csv").matrix
+            let expected = try RLive.matrix(dir, "lowess.\(name).out.csv").matrix
+            let l = try lowess(x: input.column(0), y: input.column(1), f: f, iter: iter, delta: delta)
+            #expect(l.x == expected.column(0), "lowess \(name): x order")
+            Self.expectParity(l.y, expected.column(1), "lowess \(name)")
+        }
+        let ain = try RLive.matrix(dir, "approx.in.csv").matrix
+        let aout = try RLive.matrix(dir, "approx.out.csv").matrix
+        let xout = aout.column(0)
+        Self.expectParity(try approxfun(x: ain.column(0), y: ain.column(1), rule: 2)(xout), aout.column(1), "approxfun rule 2")
+        Self.expectParity(try approxfun(x: ain.column(0), y: ain.column(1), rule: 1)(xout), aout.column(2), "approxfun rule 1")
+
+        let spans = try RLive.matrix(dir, "span.csv").matrix
+        Self.expectParity(spans.column(0).map { chooseLowessSpan(n: $0) }, spans.column(1), "chooseLowessSpan")
+        Self.expectParity(spans.column(0).map { chooseLowessSpan(n: $0, smallN: 500, minSpan: 0.5, power: 0.5) },
+                          spans.column(2), "chooseLowessSpan (other arguments)")
+
+        let A = try RLive.matrix(dir, "nq.in.csv").matrix
+        Self.expectParity(try normalizeQuantiles(A).values, try RLive.matrix(dir, "nq.out.csv").matrix.values, "normalizeQuantiles ties+NA")
+        var absA = A
+        absA.values = A.values.map { abs($0) + 1 }
+        Self.expectParity(try normalizeBetweenArrays(absA, method: .scale).values,
+                          try RLive.matrix(dir, "scale.out.csv").matrix.values, "normalizeBetweenArrays scale")
+        let B = try RLive.matrix(dir, "cl.in.csv").matrix
+        let gw = try RLive.vector(dir, "cl.weights.csv")
+        let cl = try RLive.matrix(dir, "cl.out.csv").matrix
+        func block(_ k: Int) -> [Double] { Array(cl.values[(k * 4 * B.nrow)..<((k + 1) * 4 * B.nrow)]) }
+        Self.expectParity(try normalizeBetweenArrays(B, method: .cyclicloess).values, block(0), "cyclicloess fast")
+        Self.expectParity(try normalizeCyclicLoess(B, iterations: 2, method: .affy).values, block(1), "cyclicloess affy")
+        Self.expectParity(try normalizeCyclicLoess(B, span: 0.5, method: .pairs).values, block(2), "cyclicloess pairs")
+        Self.expectParity(try normalizeCyclicLoess(B, weights: gw).values, block(3), "cyclicloess fast, gene weights")
+    }
+
+    // MARK: bad input
+
+    @Test func badCountsGiveClearErrors() throws {
+        let good = Matrix(rows: [[1, 2, 3], [4, 5, 6], [0, 1, 2]], rowNames: ["g1", "g2", "g3"], colNames: ["a", "b", "c"])
+        func bad(_ v: Double) -> DGEList {
+            var m = good
+            m[1, 2] = v
+            return DGEList(counts: m)
+        }
+        for (v, what) in [(-1.0, "Negative counts not allowed"), (Double.nan, "NA counts not allowed"),
+                          (Double.infinity, "Infinite counts not allowed")] {
+            for call in [{ _ = try cpm(bad(v)) }, { _ = try filterByExpr(bad(v)) }, { _ = try calcNormFactors(bad(v)) }] {
+                do {
+                    try call()
+                    Issue.record("no error for count \(v)")
+                } catch let e as LimmaError {
+                    #expect(e.message.contains(what) && e.message.contains("'g2'") && e.message.contains("'c'"), "\(e)")
+                }
+            }
+        }
+        #expect(throws: LimmaError.self) { try cpm(good, libSize: [1, 0, 2]) }
+        #expect(throws: LimmaError.self) { try calcNormFactors(DGEList(counts: good, libSize: [10, 0, 5])) }
+        #expect(throws: LimmaError.self) { try lowess(x: [1, .nan], y: [1, 2]) }
+        #expect(throws: LimmaError.self) { try lowess(x: [1, 2], y: [1, 2], f: 0) }
+        #expect(throws: LimmaError.self) { try approxfun(x: [1, 1], y: [1, 2]) }
+        // non-integer counts are accepted, as in R
+        #expect(try cpm(DGEList(counts: Matrix(rows: [[1.5, 2], [0.25, 3]]))).values.allSatisfy { $0.isFinite })
+    }
+}

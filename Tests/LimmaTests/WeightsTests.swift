@@ -1,0 +1,89 @@
+// limma's smoothing-by-weights, MDS and sample weights against live R
+// (rscripts/tests/weights.R): loessFit/weightedLowess, plotMDS,
+// arrayWeights, voomWithQualityWeights.
+import Foundation
+import Testing
+@testable import Limma
+
+@Suite("Weights", .serialized)
+struct WeightsTests {
+    static func expectParity(_ engine: [Double], _ r: [Double], _ what: String, rel: Double = 1e-10) {
+        let res = Parity(rel: rel).compare(engine: engine, r: r)
+        #expect(res.pass, "\(what): \(res)")
+    }
+
+    static func column(_ m: Matrix, _ name: String) -> [Double] {
+        m.column(m.columnIndex(named: name)!)
+    }
+
+    @Test(.enabled(if: RLive.available))
+    func loessFitMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["loessfit"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = ["noweights", "weights", "weights75", "noweights75", "ties", "tiesnoweights", "missing", "iter1",
+                     "small", "equalw", "zeroweights", "one"]
+        for c in cases {
+            let m = try RLive.matrix(dir, "loess_\(c).csv").matrix
+            let a = try RLive.vector(dir, "loessargs_\(c).csv")
+            let x = Self.column(m, "x"), y = Self.column(m, "y")
+            let w: [Double]? = a[2] == 1 ? nil : Self.column(m, "w")
+            let fit = try loessFit(y: y, x: x, weights: w, span: a[0], iterations: Int(a[1]), minWeight: a[3])
+            Self.expectParity(fit.fitted, Self.column(m, "fitted"), "\(c) fitted")
+            Self.expectParity(fit.residuals, Self.column(m, "residuals"), "\(c) residuals")
+        }
+    }
+
+    @Test func loessFitBadInput() {
+        #expect(throws: LimmaError.self) { try loessFit(y: [1, 2, 3], x: [1, 2]) }
+        #expect(throws: LimmaError.self) { try loessFit(y: [1, 2, 3], x: [1, 2, 3], weights: [1]) }
+        #expect(throws: LimmaError.self) { try loessFit(y: [1, 2, 3], x: [1, 2, 3], method: "spline") }
+        #expect(throws: LimmaError.self) { try loessFit(y: [1, 2, 3], x: [1, 2, 3], span: -1) }
+        #expect(throws: LimmaError.self) { try weightedLowess(x: [1], y: [1]) }
+        // All missing: all NA, no error.
+        let r = try? loessFit(y: [.nan, 1], x: [1, .nan])
+        #expect(r?.fitted.allSatisfy { $0.isNaN } == true)
+    }
+
+    @Test(.enabled(if: RLive.available))
+    func plotMDSMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["mds"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lcpm = try RLive.matrix(dir, "lcpm.csv").matrix
+        for sel in ["pairwise", "common"] {
+            for dp in [(1, 2), (3, 5)] {
+                let tag = "\(sel)_\(dp.0)\(dp.1)"
+                let m = try plotMDS(lcpm, top: 500, geneSelection: sel, dimPlot: dp)
+                Self.expectParity(m.eigenValues, try RLive.vector(dir, "mds_\(tag)_values.csv"), "\(tag) eigen.values")
+                // Same LAPACK routine (dsyevr) on bit-identical input: the
+                // eigenvector signs agree with R's without any alignment.
+                Self.expectParity(m.eigenVectors.values, try RLive.matrix(dir, "mds_\(tag)_vectors.csv").matrix.values, "\(tag) eigen.vectors")
+                Self.expectParity(m.varExplained, try RLive.vector(dir, "mds_\(tag)_varexp.csv"), "\(tag) var.explained")
+                Self.expectParity(m.distanceMatrixSquared.values, try RLive.matrix(dir, "mds_\(tag)_dist.csv").matrix.values, "\(tag) distance.matrix.squared")
+                let xy = try RLive.matrix(dir, "mds_\(tag)_xy.csv").matrix
+                Self.expectParity(m.x, xy.column(0), "\(tag) x")
+                Self.expectParity(m.y, xy.column(1), "\(tag) y")
+                #expect(m.top == 500 && m.geneSelection == sel && m.warnings.isEmpty)
+            }
+        }
+        let small = try RLive.matrix(dir, "small.csv").matrix
+        for (tag, m) in [("small", try plotMDS(small)), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
+            Self.expectParity(m.eigenValues, try RLive.vector(dir, "mds_\(tag)_values.csv"), "\(tag) eigen.values")
+            let xy = try RLive.matrix(dir, "mds_\(tag)_xy.csv").matrix
+            Self.expectParity(m.x, xy.column(0), "\(tag) x")
+            Self.expectParity(m.y, xy.column(1), "\(tag) y")
+        }
+    }
+
+    @Test func plotMDSBadInputAndWarnings() throws {
+        let two = Matrix(rows: [[1, 2], [3, 4], [5, 7]])
+        #expect(throws: LimmaError.self) { try plotMDS(two) }
+        let m = Matrix(rows: [[1, 2, 3], [3, 4, 1], [5, 7, 2], [1, 1, 1]])
+        #expect(throws: LimmaError.self) { try plotMDS(m, dimPlot: (1, 1)) }
+        #expect(throws: LimmaError.self) { try plotMDS(m, dimPlot: (1, 4)) }
+        #expect(throws: LimmaError.self) { try plotMDS(m, geneSelection: "x") }
+        #expect(throws: LimmaError.self) { try plotMDS(m, top: 0) }
+        // Three samples: the third dimension of a double-centred matrix is zero.
+        let r = try plotMDS(m, dimPlot: (2, 3))
+        #expect(r.warnings.contains { $0.message == "dimension 3 is degenerate or all zero" })
+    }
+}

@@ -1,0 +1,75 @@
+# R side of Tests/LimmaTests/WeightsTests.swift: limma 3.54 loessFit,
+# plotMDS, arrayWeights and voomWithQualityWeights outputs, written losslessly.
+# Usage: Rscript weights.R <outdir> <task>
+args <- commandArgs(trailingOnly = TRUE)
+out <- args[1]
+task <- args[2]
+source(file.path("rscripts", "lib", "io.R"))
+suppressPackageStartupMessages({ library(limma); library(edgeR) })
+
+gse60450 <- function() {
+  counts <- read.csv(gzfile(file.path("reference", "data", "gse60450", "counts.csv.gz")), row.names = 1, check.names = FALSE)
+  targets <- read.csv(file.path("reference", "data", "gse60450", "targets.csv"), row.names = 1)
+  list(counts = as.matrix(counts), targets = targets[colnames(counts), , drop = FALSE])
+}
+
+if (task == "loessfit") {
+  set.seed(20240611)
+  cases <- list()
+  n <- 1000
+  x <- rnorm(n); y <- sin(2 * x) + rnorm(n, sd = 0.3); w <- runif(n, 0.1, 2)
+  cases$noweights <- list(x = x, y = y, w = NULL, span = 0.3, it = 4L)
+  cases$weights <- list(x = x, y = y, w = w, span = 0.3, it = 4L)
+  cases$weights75 <- list(x = x, y = y, w = w, span = 0.75, it = 4L)
+  cases$noweights75 <- list(x = x, y = y, w = NULL, span = 0.75, it = 4L)
+  xt <- round(rnorm(n), 1); yt <- xt^2 + rnorm(n)
+  cases$ties <- list(x = xt, y = yt, w = w, span = 0.3, it = 4L)
+  cases$tiesnoweights <- list(x = xt, y = yt, w = NULL, span = 0.3, it = 4L)
+  ym <- y; ym[c(3, 50, 700)] <- NA; xm <- x; xm[c(10, 11)] <- NaN; wm <- w; wm[c(5, 6)] <- NA; wm[7] <- 0
+  cases$missing <- list(x = xm, y = ym, w = wm, span = 0.3, it = 4L)
+  cases$iter1 <- list(x = x, y = y, w = w, span = 0.3, it = 1L)
+  cases$small <- list(x = x[1:150], y = y[1:150], w = w[1:150], span = 0.4, it = 4L)
+  cases$equalw <- list(x = x, y = y, w = rep(2, n), span = 0.3, it = 4L)
+  wz <- w; wz[seq(1, n, by = 3)] <- 0
+  cases$zeroweights <- list(x = x, y = y, w = wz, span = 0.3, it = 4L, minw = 0)
+  cases$few <- list(x = x[1:7], y = y[1:7], w = w[1:7], span = 0.3, it = 4L)
+  cases$fewzero <- list(x = x[1:7], y = y[1:7], w = c(0, w[2:6], 0), span = 0.3, it = 4L, minw = 0)
+  cases$one <- list(x = x[1:7], y = y[1:7], w = c(0, 0, 3, 0, 0, 0, 0), span = 0.3, it = 4L, minw = 0)
+  for (nm in names(cases)) {
+    cc <- cases[[nm]]
+    minw <- if (is.null(cc$minw)) 1e-5 else cc$minw
+    fit <- loessFit(cc$y, cc$x, weights = cc$w, span = cc$span, iterations = cc$it, min.weight = minw)
+    w <- if (is.null(cc$w)) rep(NA_real_, length(cc$x)) else cc$w
+    write_lossless(cbind(x = cc$x, y = cc$y, w = w, fitted = as.double(fit$fitted), residuals = as.double(fit$residuals)),
+                   file.path(out, paste0("loess_", nm, ".csv")))
+    write_lossless(c(span = cc$span, iterations = cc$it, null = is.null(cc$w), minw = minw), file.path(out, paste0("loessargs_", nm, ".csv")))
+  }
+}
+
+if (task == "mds") {
+  d <- gse60450()
+  lcpm <- cpm(DGEList(d$counts), log = TRUE)
+  write_lossless(lcpm, file.path(out, "lcpm.csv"))
+  for (sel in c("pairwise", "common")) {
+    for (dp in list(c(1, 2), c(3, 5))) {
+      m <- plotMDS(lcpm, top = 500, gene.selection = sel, dim.plot = dp, plot = FALSE)
+      tag <- paste0(sel, "_", dp[1], dp[2])
+      write_lossless(m$eigen.values, file.path(out, paste0("mds_", tag, "_values.csv")))
+      write_lossless(m$eigen.vectors, file.path(out, paste0("mds_", tag, "_vectors.csv")))
+      write_lossless(m$var.explained, file.path(out, paste0("mds_", tag, "_varexp.csv")))
+      write_lossless(m$distance.matrix.squared, file.path(out, paste0("mds_", tag, "_dist.csv")))
+      write_lossless(cbind(x = m$x, y = m$y), file.path(out, paste0("mds_", tag, "_xy.csv")))
+    }
+  }
+  # A small matrix with missing values and top larger than the number of rows.
+  set.seed(1)
+  small <- matrix(rnorm(60), 15, 4, dimnames = list(NULL, paste0("s", 1:4)))
+  small[2, 3] <- NA
+  write_lossless(small, file.path(out, "small.csv"))
+  m <- plotMDS(small, top = 500, plot = FALSE)
+  write_lossless(m$eigen.values, file.path(out, "mds_small_values.csv"))
+  write_lossless(cbind(x = m$x, y = m$y), file.path(out, "mds_small_xy.csv"))
+  m <- plotMDS(small, top = 5, gene.selection = "common", plot = FALSE)
+  write_lossless(m$eigen.values, file.path(out, "mds_smallc_values.csv"))
+  write_lossless(cbind(x = m$x, y = m$y), file.path(out, "mds_smallc_xy.csv"))
+}
