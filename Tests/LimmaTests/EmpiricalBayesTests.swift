@@ -64,6 +64,7 @@ struct EmpiricalBayesTests {
         try Self.checkVariant(try eBayes(fit), dir, "default")
         try Self.checkVariant(try eBayes(fit, trend: true), dir, "trend")
         try Self.checkVariant(try eBayes(fit, robust: true), dir, "robust")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true), dir, "trendrobust")
         try Self.checkVariant(try treat(fit, lfc: log2(1.5)), dir, "treat", treat: true)
         try Self.checkVariant(try treat(fit, lfc: log2(1.5), robust: true), dir, "treatrobust", treat: true)
     }
@@ -87,10 +88,13 @@ struct EmpiricalBayesTests {
         try Self.checkVariant(try eBayes(fit), dir, "default")
         try Self.checkVariant(try eBayes(fit, trend: true), dir, "trend")
         try Self.checkVariant(try eBayes(fit, robust: true), dir, "robust")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true), dir, "trendrobust")
         // limma 3.54's treat cannot assign with a missing coefficient
         #expect(throws: LimmaError.self) { try treat(fit, lfc: log2(1.5)) }
         try Self.checkVariant(try eBayes(fit, version: .v3_66), dir, "v366")
         try Self.checkVariant(try eBayes(fit, robust: true, version: .v3_66), dir, "v366robust")
+        try Self.checkVariant(try eBayes(fit, trend: true, version: .v3_66), dir, "v366trend")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true, version: .v3_66), dir, "v366trendrobust")
         try Self.checkVariant(try eBayes(fit, legacy: true, version: .v3_66), dir, "v366legacy")
         try Self.checkVariant(try eBayes(fit, trend: true, legacy: true, version: .v3_66), dir, "v366legacytrend")
         try Self.checkVariant(try treat(fit, lfc: log2(1.5), version: .v3_66), dir, "v366treat", treat: true)

@@ -31,7 +31,7 @@ capture <- function(expr, v) {
 
 new366 <- function() {
   env <- new.env(parent = asNamespace("limma"))
-  for (f in c("fitFDist.R", "fitFDistRobustly.R", "fitFDistUnequalDF1.R", "squeezeVar.R", "ebayes.R", "treat.R"))
+  for (f in c("chooseLowessSpan.R", "fitFDist.R", "fitFDistRobustly.R", "fitFDistUnequalDF1.R", "squeezeVar.R", "ebayes.R", "treat.R"))
     sys.source(file.path("rscripts", "tests", "limma366", f), envir = env)
   env$logmdigamma <- statmod::logmdigamma
   env
@@ -101,6 +101,7 @@ if (case == "mulvey") {
   y[41, 1:3] <- NA                                     # one group with a single value
   y[42, 5:8] <- NA                                     # one group empty
   y[43, ] <- 7; y[43, 8] <- 7.5                        # tiny variance
+  y[44, c(2:4, 6:8)] <- NA                             # zero residual df
   rownames(y) <- paste0("g", seq_len(ngenes))
   design <- model.matrix(~ group)
   fit <- lmFit(y, design)
@@ -108,10 +109,13 @@ if (case == "mulvey") {
   write_eb(capture(eBayes(fit), "default"), "default")
   write_eb(capture(eBayes(fit, trend = TRUE), "trend"), "trend")
   write_eb(capture(eBayes(fit, robust = TRUE), "robust"), "robust")
+  write_eb(capture(eBayes(fit, trend = TRUE, robust = TRUE), "trendrobust"), "trendrobust")
   # limma 3.54's treat stops on the missing coefficient of g42 (tested as an error)
   e366 <- new366()
   write_eb(capture(e366$eBayes(fit), "v366"), "v366")
   write_eb(capture(e366$eBayes(fit, robust = TRUE), "v366robust"), "v366robust")
+  write_eb(capture(e366$eBayes(fit, trend = TRUE), "v366trend"), "v366trend")
+  write_eb(capture(e366$eBayes(fit, trend = TRUE, robust = TRUE), "v366trendrobust"), "v366trendrobust")
   write_eb(capture(e366$eBayes(fit, legacy = TRUE), "v366legacy"), "v366legacy")
   write_eb(capture(e366$eBayes(fit, legacy = TRUE, trend = TRUE), "v366legacytrend"), "v366legacytrend")
   write_eb(capture(e366$treat(fit, lfc = log2(1.5)), "v366treat"), "v366treat")

@@ -122,12 +122,12 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     if let c = covOK {
         let ns = NaturalSplineBasis(x: c, df: splinedf)
         let design = ns.basis(c)
-        let fit = LinpackLMFit(design, e)
+        let fit = SplineLMFit(design, e)
         if notAllOK {
             var em = [Double](repeating: 0, count: n)
             for (k, i) in okIdx.enumerated() { em[i] = fit.fittedValues[k] }
             let design2 = ns.basis(covNotOK)
-            let pred = RLinearAlgebra.matprod(design2, Matrix(nrow: fit.coefficients.count, ncol: 1, values: fit.coefficients))
+            let pred = RLinAlg.matprod(design2, Matrix(nrow: fit.coefficients.count, ncol: 1, values: fit.coefficients))
             for (k, i) in (0..<n).filter({ !ok[$0] }).enumerated() { em[i] = pred.values[k] }
             emean = em
         } else {

@@ -18,8 +18,10 @@ import CRmath
 /// Unequal `df1` are first converted to the largest `df1` at equal tail
 /// probability. Variances below `1e-12 * median` are raised to it (3.54 warns).
 ///
-/// Limitations: the covariate (trend) form needs limma's `loessFit` and is not
-/// available in this engine; it throws.
+/// With a covariate the trend of `z` is `loessFit(z, covariate, span = 0.4)`
+/// and the scale is per observation; observations left out (missing x, tiny
+/// df1) get the scale interpolated on the log scale along the covariate
+/// (`approx(rule = 2, ties = mean)`).
 public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [Double]? = nil,
                              winsorTailP: (Double, Double) = (0.05, 0.1), version: LimmaVersion = .v3_54) throws -> FDistFit {
     let n = xIn.count
@@ -31,16 +33,24 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
     if let c = covariate {
         if c.count != n { throw LimmaError("fitFDistRobustly", "x and covariate are different lengths") }
         if c.contains(where: { !$0.isFinite }) { throw LimmaError("fitFDistRobustly", "covariate contains NA or infinite values") }
-        throw LimmaError("fitFDistRobustly", "robust estimation with a covariate (trend = TRUE) needs loessFit, which this engine does not provide yet")
     }
     let ok = (0..<n).map { !xIn[$0].isNaN && recycled(df1In, $0).isFinite && recycled(df1In, $0) > 1e-6 }
     if ok.contains(false) {
         let idx = (0..<n).filter { ok[$0] }
+        let covOK = covariate.map { c in idx.map { c[$0] } }
         let sub = try fitFDistRobustly(idx.map { xIn[$0] }, df1: df1In.count > 1 ? idx.map { df1In[$0] } : df1In,
-                                       covariate: nil, winsorTailP: winsorTailP, version: version)
+                                       covariate: covOK, winsorTailP: winsorTailP, version: version)
         var shrunk = [Double](repeating: sub.df2, count: n)
         if let s = sub.df2Shrunk { for (k, i) in idx.enumerated() { shrunk[i] = s.count == 1 ? s[0] : s[k] } }
-        var out = FDistFit(scale: sub.scale, df2: sub.df2, df2Shrunk: shrunk)
+        var scale = sub.scale
+        if let c = covariate, let cOK = covOK {
+            let notOK = (0..<n).filter { !ok[$0] }
+            let interp = try approx(x: cOK, y: sub.scale.map { log($0) }, xout: notOK.map { c[$0] }, rule: 2)
+            scale = [Double](repeating: 0, count: n)
+            for (k, i) in idx.enumerated() { scale[i] = sub.scale[k] }
+            for (k, i) in notOK.enumerated() { scale[i] = exp(interp[k]) }
+        }
+        var out = FDistFit(scale: scale, df2: sub.df2, df2Shrunk: shrunk)
         out.warnings = sub.warnings
         return out
     }
@@ -57,7 +67,7 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
         }
         for i in small { x[i] = m * 1e-12 }
     }
-    var nonRobust = try fitFDist(x, df1: df1In, covariate: nil, version: version)
+    var nonRobust = try fitFDist(x, df1: df1In, covariate: covariate, version: version)
     warnings += nonRobust.warnings
     let wtp = [winsorTailP.0, winsorTailP.1]
     let prob = [wtp[0], 1 - wtp[1]]
@@ -71,9 +81,9 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
         let df1max = df1In.max()!
         let lower = (0..<n).filter { df1In[$0] < df1max - 1e-14 }
         if !lower.isEmpty {
-            let s = nonRobust.scale[0]
             let df2 = nonRobust.df2
             for i in lower {
+                let s = recycled(nonRobust.scale, i)
                 var f = x[i] / s
                 let pupper = rmath_pf(f, df1In[i], df2, 0, 1)
                 let plower = rmath_pf(f, df1In[i], df2, 1, 1)
@@ -88,8 +98,17 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
         df1 = df1In[0]
     }
     let z = x.map { log($0) }
-    let ztrend = RNumerics.trimmedMean(z, trim: wtp[1])
-    let zresid = z.map { $0 - ztrend }
+    let ztrend: [Double]
+    let zresid: [Double]
+    if let c = covariate {
+        let lo = try loessFit(y: z, x: c, span: 0.4)
+        ztrend = lo.fitted
+        zresid = lo.residuals
+    } else {
+        let zt = RNumerics.trimmedMean(z, trim: wtp[1])
+        ztrend = [zt]
+        zresid = z.map { $0 - zt }
+    }
     let zrq = RBase.quantile(zresid, prob)
     let zwins = zresid.map { min(max($0, zrq[0]), zrq[1]) }
     let zwmean = RBase.mean(zwins)
@@ -118,9 +137,9 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
     let momInf = winsorizedMoments(.infinity)
     let funvalInf = log(zwvar / momInf.variance)
     if funvalInf <= 0 {
-        let ztc = ztrend + zwmean - momInf.mean
-        let s20 = exp(ztc)
-        let fstat = z.map { exp($0 - ztc) }
+        let ztc = ztrend.map { $0 + zwmean - momInf.mean }
+        let s20 = ztc.map { exp($0) }
+        let fstat = (0..<n).map { exp(z[$0] - recycled(ztc, $0)) }
         let tailP = fstat.map { rmath_pchisq($0 * df1, df1, 0, 0) }
         let rk = RBase.rank(fstat)
         let pno = (0..<n).map { min(tailP[$0] / ((Double(n) - rk[$0] + 0.5) / Double(n)), 1) }
@@ -132,7 +151,7 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
             var run = -Double.infinity
             for i in o { run = max(run, shrunk[i]); shrunk[i] = run }
         }
-        var out = FDistFit(scale: [s20], df2: .infinity, df2Shrunk: shrunk)
+        var out = FDistFit(scale: s20, df2: .infinity, df2Shrunk: shrunk)
         out.tailPValue = tailP
         out.warnings = warnings
         return out
@@ -154,9 +173,9 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
         df2 = linkinv(u.root)
     }
     let mom = winsorizedMoments(df2)
-    let ztc = ztrend + zwmean - mom.mean
-    let s20 = exp(ztc)
-    let fstat = z.map { exp($0 - ztc) }
+    let ztc = ztrend.map { $0 + zwmean - mom.mean }
+    let s20 = ztc.map { exp($0) }
+    let fstat = (0..<n).map { exp(z[$0] - recycled(ztc, $0)) }
     let logTailP = fstat.map { rmath_pf($0, df1, df2, 0, 1) }
     let tailP = logTailP.map { exp($0) }
     let rk = RBase.rank(fstat)
@@ -179,7 +198,7 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
         }
         shrunk = monotoneShrunkDF(shrunk, order: RBase.order(logTailP))
     }
-    var out = FDistFit(scale: [s20], df2: df2, df2Shrunk: shrunk)
+    var out = FDistFit(scale: s20, df2: df2, df2Shrunk: shrunk)
     out.tailPValue = tailP
     out.probOutlier = probOutlier
     out.df2Outlier = df2Outlier

@@ -21,8 +21,10 @@ import CRmath
 /// that makes the largest F the median, monotone in the tail p-value.
 /// Fewer than two informative values give NA.
 ///
-/// Limitation: the covariate (trend) form needs limma's `loessFit`, which this
-/// engine does not provide yet; it throws.
+/// With a covariate the centre is a trend: `loessFit(e, covariate, weights =
+/// w / quantile(w, 0.75), min.weight = 1e-8, max.weight = 100, span =
+/// chooseLowessSpan(n, small.n = 500), iterations = 1)`, and the scale is per
+/// observation.
 public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: [Double]? = nil, robust: Bool = false,
                                priorWeights: [Double]? = nil) throws -> FDistFit {
     let n = xIn.count
@@ -62,9 +64,6 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
         robust = false
         pw = nil
     }
-    if cov != nil {
-        throw LimmaError(fn, "a covariate (trend = TRUE) needs loessFit, which this engine does not provide yet")
-    }
     let m = RBase.median((0..<n).filter { informative[$0] }.map { x[$0] })
     let xpos = x.map { max($0, 1e-12 * m) }
     let z = xpos.map { log($0) }
@@ -75,13 +74,22 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
     // limma multiplies by prior.weights whenever they were given, even after
     // they were dropped for n.informative == 2 (R's w * NULL is empty).
     if hasPriorWeights { w = pw.map { p in (0..<n).map { w[$0] * p[$0] } } ?? [] }
-    let emean = RBase.sum((0..<w.count).map { w[$0] * e[$0] }) / RBase.sum(w)
+    let emean: [Double]
+    if let c = cov {
+        let span = chooseLowessSpan(n: Double(n), smallN: 500)
+        let q75 = RBase.quantile(w, [0.75])[0]
+        emean = try loessFit(y: e, x: c, weights: w.map { $0 / q75 }, span: span, iterations: 1,
+                             minWeight: 1e-8, maxWeight: 1e2).fitted
+    } else {
+        emean = [RBase.sum((0..<w.count).map { w[$0] * e[$0] }) / RBase.sum(w)]
+    }
     let d1x = (0..<n).map { recycled(d1, $0) * xpos[$0] }
     func minusTwiceLogLik(_ par: Double) -> Double {
         let d2 = par / (1 - par)
-        let d2s20 = d2 * exp(emean - logmdigamma(d2))
+        let lmd = logmdigamma(d2)
         let terms = (0..<n).map { i -> Double in
             let a = recycled(d1, i)
+            let d2s20 = d2 * exp(recycled(emean, i) - lmd)
             return -(a + d2) * log1p(d1x[i] / d2s20) - a * log(d2s20) + rmath_lgammafn(a + d2) - rmath_lgammafn(d2)
         }
         if hasPriorWeights {
@@ -92,11 +100,11 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
     }
     let pmin = RNumerics.optimize(lower: 1.0 / 2, upper: 0.9998, minusTwiceLogLik)
     let d2 = pmin / (1 - pmin)
-    var s20 = exp(emean - logmdigamma(d2))
-    if !robust { return FDistFit(scale: [s20], df2: 2 * d2) }
+    var s20 = emean.map { exp($0 - logmdigamma(d2)) }
+    if !robust { return FDistFit(scale: s20, df2: 2 * d2) }
 
     var df2 = 2 * d2
-    let fstat = x.map { $0 / s20 }
+    let fstat = (0..<n).map { x[$0] / recycled(s20, $0) }
     let rightP = (0..<n).map { rmath_pf(fstat[$0], recycled(df1, $0), df2, 0, 0) }
     var leftP = rightP.map { 1 - $0 }
     if let mn = leftP.min(), mn < 0.001 {
@@ -105,9 +113,9 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
     let twoSided = (0..<n).map { 2 * min(leftP[$0], rightP[$0]) }
     var fdr = benjaminiHochberg(twoSided)
     for i in 0..<n where fdr[i] > 0.3 { fdr[i] = 1 }
-    if fdr.min() == 1 { return FDistFit(scale: [s20], df2: df2) }
+    if fdr.min() == 1 { return FDistFit(scale: s20, df2: df2) }
     let outpw = try fitFDistUnequalDF1(x, df1: df1, covariate: cov, robust: false, priorWeights: fdr)
-    s20 = outpw.scale[0]
+    s20 = outpw.scale
     df2 = outpw.df2
     let rk = RBase.rank(fstat)
     let pno = (0..<n).map { min(rightP[$0] / ((Double(n) - rk[$0] + 0.5) / Double(n)), 1) }
@@ -127,7 +135,7 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
         shrunk = pno.map { $0 * df2 + (1 - $0) * df2Outlier }
     }
     shrunk = monotoneShrunkDF(shrunk, order: RBase.order(rightP))
-    var out = FDistFit(scale: [s20], df2: df2, df2Shrunk: shrunk)
+    var out = FDistFit(scale: s20, df2: df2, df2Shrunk: shrunk)
     out.df2Outlier = df2Outlier
     return out
 }

@@ -1,202 +1,47 @@
 // The machinery behind fitFDist's covariate trend: a natural cubic spline
 // basis as R's splines::ns builds it (B-splines from the C routine
-// spline_basis, boundary constraints removed with a LINPACK QR), and R's
-// lm.fit (LINPACK dqrdc2/dqrsl through dqrls). BLAS level-1 calls go to the
-// same reference BLAS R links, so the numbers agree bit for bit.
-import CLapack
+// spline_basis, boundary constraints removed with R's LINPACK QR), and R's
+// lm.fit, both on the engine's QRDecomposition (dqrdc2/dqrsl).
 
-/// R's LINPACK QR (`qr(x)` with `LAPACK = FALSE`, Fortran `dqrdc2`): Householder
-/// reflections with R's limited pivoting, which moves a column whose remaining
-/// norm falls below `tol` times its original norm to the end.
-struct LinpackQR {
-    /// The compact QR (`qr$qr`), n x p column-major.
-    var qr: [Double]
-    var n: Int
-    var p: Int
-    var qraux: [Double]
-    /// 0-based pivot.
-    var pivot: [Int]
-    var rank: Int
-
-    init(_ x: Matrix, tol: Double = 1e-7) {
-        let n = x.nrow
-        let p = x.ncol
-        var qr = x.values
-        var qraux = [Double](repeating: 0, count: p)
-        var pivot = Array(0..<p)
-        var work1 = [Double](repeating: 0, count: p)
-        var work2 = [Double](repeating: 0, count: p)
-        var k = p + 1
-        let n32 = Int32(n)
-        var one: Int32 = 1
-        qr.withUnsafeMutableBufferPointer { xb in
-            let xp = xb.baseAddress!
-            func col(_ j: Int) -> UnsafeMutablePointer<Double> { xp + j * n }
-            if n > 0 {
-                for j in 0..<p {
-                    var nn = n32
-                    qraux[j] = dnrm2_(&nn, col(j), &one)
-                    work1[j] = qraux[j]
-                    work2[j] = qraux[j]
-                    if work2[j] == 0 { work2[j] = 1 }
-                }
-            }
-            let lup = min(n, p)
-            for l in 1...max(lup, 1) where lup >= 1 {
-                let l0 = l - 1
-                // limited pivoting: move negligible columns to the end
-                while !(l >= k || qraux[l0] >= work2[l0] * tol) {
-                    for i in 0..<n {
-                        let t = xp[i + l0 * n]
-                        for j in (l + 1)...max(p, l + 1) where j <= p { xp[i + (j - 2) * n] = xp[i + (j - 1) * n] }
-                        xp[i + (p - 1) * n] = t
-                    }
-                    let pi = pivot[l0], t = qraux[l0], tt = work1[l0], ttt = work2[l0]
-                    if l + 1 <= p {
-                        for j in (l + 1)...p {
-                            pivot[j - 2] = pivot[j - 1]
-                            qraux[j - 2] = qraux[j - 1]
-                            work1[j - 2] = work1[j - 1]
-                            work2[j - 2] = work2[j - 1]
-                        }
-                    }
-                    pivot[p - 1] = pi
-                    qraux[p - 1] = t
-                    work1[p - 1] = tt
-                    work2[p - 1] = ttt
-                    k -= 1
-                }
-                if l == n { continue }
-                let diagp = xp + l0 + l0 * n
-                var len = Int32(n - l + 1)
-                var nrmxl = dnrm2_(&len, diagp, &one)
-                if nrmxl == 0 { continue }
-                if diagp.pointee != 0 { nrmxl = diagp.pointee < 0 ? -Swift.abs(nrmxl) : Swift.abs(nrmxl) }
-                var scale = 1.0 / nrmxl
-                dscal_(&len, &scale, diagp, &one)
-                diagp.pointee = 1.0 + diagp.pointee
-                if p >= l + 1 {
-                    for j in (l + 1)...p {
-                        let j0 = j - 1
-                        let cj = xp + l0 + j0 * n
-                        var t = -ddot_(&len, diagp, &one, cj, &one) / diagp.pointee
-                        daxpy_(&len, &t, diagp, &one, cj, &one)
-                        if qraux[j0] != 0 {
-                            let r = Swift.abs(cj.pointee) / qraux[j0]
-                            var tt = 1.0 - r * r
-                            tt = max(tt, 0)
-                            if Swift.abs(tt) >= 1e-6 {
-                                qraux[j0] = qraux[j0] * tt.squareRoot()
-                            } else {
-                                var len2 = Int32(n - l)
-                                qraux[j0] = dnrm2_(&len2, cj + 1, &one)
-                                work1[j0] = qraux[j0]
-                            }
-                        }
-                    }
-                }
-                qraux[l0] = diagp.pointee
-                diagp.pointee = -nrmxl
-            }
-        }
-        self.n = n
-        self.p = p
-        self.qr = qr
-        self.qraux = qraux
-        self.pivot = pivot
-        self.rank = min(k - 1, n)
-    }
-
-    /// Applies the reflections to y (LINPACK `dqrsl` with `k = rank`):
-    /// `transpose = true` gives Q'y (`qr.qty`), false gives Qy.
-    func applyQ(_ y: [Double], transpose: Bool) -> [Double] {
-        var out = y
-        let ju = min(rank, n - 1)
-        if ju == 0 { return out }
-        var x = qr
-        var one: Int32 = 1
-        x.withUnsafeMutableBufferPointer { xb in
-            out.withUnsafeMutableBufferPointer { ob in
-                let xp = xb.baseAddress!, op = ob.baseAddress!
-                let order: [Int] = transpose ? Array(0..<ju) : Array((0..<ju).reversed())
-                for j in order where qraux[j] != 0 {
-                    let d = xp + j + j * n
-                    let temp = d.pointee
-                    d.pointee = qraux[j]
-                    var len = Int32(n - j)
-                    var t = -ddot_(&len, d, &one, op + j, &one) / d.pointee
-                    daxpy_(&len, &t, d, &one, op + j, &one)
-                    d.pointee = temp
-                }
-            }
-        }
-        return out
-    }
-
-    /// R's `qr.qty(qr, y)` for each column of y.
-    func qty(_ y: Matrix) -> Matrix {
-        var out = y
-        for j in 0..<y.ncol {
-            let c = applyQ(y.column(j), transpose: true)
-            for i in 0..<y.nrow { out[i, j] = c[i] }
-        }
-        return out
-    }
-}
-
-/// R's `lm.fit(x, y)` (`Cdqrls`, tol 1e-7): coefficients (NaN for aliased
-/// columns, in the original column order), residuals, effects (Q'y), rank and
+/// R's `lm.fit(x, y)` for one response (`Cdqrls`, tol 1e-7): coefficients
+/// (NaN for aliased columns, original column order), effects (Q'y), rank, and
 /// fitted values computed as R does, `y - residuals`.
-struct LinpackLMFit {
+struct SplineLMFit {
     var coefficients: [Double]
-    var residuals: [Double]
     var effects: [Double]
     var fittedValues: [Double]
     var rank: Int
 
-    init(_ x: Matrix, _ y: [Double], tol: Double = 1e-7) {
-        let q = LinpackQR(x, tol: tol)
-        let n = x.nrow, p = x.ncol, k = q.rank
-        rank = k
-        var qty = y
-        var b = [Double](repeating: 0, count: p)
-        var rsd = y
-        if k > 0 {
-            qty = q.applyQ(y, transpose: true)
-            // b: back-substitution on the leading k x k triangle (dqrsl job 100)
-            var bk = Array(qty[0..<k])
-            var one: Int32 = 1
-            q.qr.withUnsafeBufferPointer { xb in
-                bk.withUnsafeMutableBufferPointer { bb in
-                    let xp = UnsafeMutablePointer(mutating: xb.baseAddress!)
-                    let bp = bb.baseAddress!
-                    for jj in 1...k {
-                        let j = k - jj
-                        bp[j] = bp[j] / xp[j + j * n]
-                        if j > 0 {
-                            var t = -bp[j]
-                            var len = Int32(j)
-                            daxpy_(&len, &t, xp + j * n, &one, bp, &one)
-                        }
-                    }
-                }
-            }
-            for j in 0..<k { b[j] = bk[j] }
-            // residuals: Q (0,...,0, qty[k..<n]) (dqrsl job 10)
-            var r = [Double](repeating: 0, count: n)
-            for i in k..<n { r[i] = qty[i] }
-            if k >= n { r = [Double](repeating: 0, count: n) }
-            rsd = q.applyQ(r, transpose: false)
-        }
-        var coef = b
-        for j in k..<max(p, k) where j < p { coef[j] = .nan }
-        var ordered = coef
-        if q.pivot != Array(0..<p) { for (pos, orig) in q.pivot.enumerated() { ordered[orig] = coef[pos] } }
-        coefficients = ordered
-        residuals = rsd
-        effects = qty
+    init(_ x: Matrix, _ y: [Double]) {
+        let qr = QRDecomposition(x, tol: 1e-7)
+        let ls = qr.leastSquares(y, residuals: true)
+        coefficients = ls.coefficients
+        effects = ls.effects
+        rank = qr.rank
+        let rsd = ls.residuals ?? y
         fittedValues = zip(y, rsd).map { $0 - $1 }
     }
+}
+
+/// R's `qr.qty(qr, y)` for each column of y (LINPACK `dqrqty`: dqrsl with
+/// `k = rank`).
+func qrQty(_ qr: QRDecomposition, _ y: Matrix) -> Matrix {
+    var out = y
+    let n = qr.qr.nrow
+    var x = qr.qr.values
+    var b = [Double](repeating: 0, count: 1)
+    var rsd = [Double](repeating: 0, count: 1)
+    x.withUnsafeMutableBufferPointer { xb in
+        y.values.withUnsafeBufferPointer { yb in
+            out.values.withUnsafeMutableBufferPointer { ob in
+                for c in 0..<y.ncol {
+                    QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: qr.rank, qraux: qr.qraux, y: yb.baseAddress! + c * n,
+                                          qty: ob.baseAddress! + c * n, b: &b, rsd: &rsd, job: [.qty])
+                }
+            }
+        }
+    }
+    return out
 }
 
 /// R's `splines::splineDesign(knots, x, ord, derivs)` for x inside the knot
@@ -336,7 +181,7 @@ struct NaturalSplineBasis {
                 let tt = splineDesign(knots: aknots, x: [pivot, pivot], ord: 4, derivs: [0, 1])
                 var xl = Matrix(nrow: idx.count, ncol: 2)
                 for (r, i) in idx.enumerated() { xl[r, 0] = 1; xl[r, 1] = x[i] - pivot }
-                let part = RLinearAlgebra.matprod(xl, tt)
+                let part = RLinAlg.matprod(xl, tt)
                 for (r, i) in idx.enumerated() { for j in 0..<ncoef { basis[i, j] = part[r, j] } }
             }
             let inside = x.indices.filter { !ol[$0] && !or[$0] }
@@ -348,8 +193,7 @@ struct NaturalSplineBasis {
             basis = splineDesign(knots: aknots, x: x, ord: 4)
         }
         let const = splineDesign(knots: aknots, x: [b1, b2], ord: 4, derivs: [2, 2])
-        let qrc = LinpackQR(const.transposed)
-        let projected = qrc.qty(basis.transposed)
+        let projected = qrQty(QRDecomposition(const.transposed), basis.transposed)
         var out = Matrix(nrow: x.count, ncol: ncoef - 2)
         for i in 0..<x.count { for j in 2..<ncoef { out[i, j - 2] = projected[j, i] } }
         return out
