@@ -288,11 +288,14 @@ func occurrenceKeys(_ names: [String]) -> [String] {
     }
 }
 
+/// A vector's column name: empty, or R's `x` (as `write.csv` of a vector names it).
+func isAnonymousColumn(_ s: String) -> Bool { s.isEmpty || s == "x" }
+
 /// Aligns two name lists: the pairs (i in a, j in b) with the same key, in `a`'s
 /// order, and the names on one side only. Two lone columns align even when one
 /// of them is unnamed (a vector is a one-column table).
 func alignNames(_ a: [String], _ b: [String], loneMatch: Bool = false) -> (pairs: [(Int, Int)], onlyA: [String], onlyB: [String]) {
-    if loneMatch && a.count == 1 && b.count == 1 && (a[0].isEmpty || b[0].isEmpty) { return ([(0, 0)], [], []) }
+    if loneMatch && a.count == 1 && b.count == 1 && (isAnonymousColumn(a[0]) || isAnonymousColumn(b[0])) { return ([(0, 0)], [], []) }
     let ka = occurrenceKeys(a), kb = occurrenceKeys(b)
     var ib: [String: Int] = [:]
     for (j, k) in kb.enumerated() { ib[k] = j }
@@ -337,7 +340,7 @@ func compareTables(engine et: StatisticTable, r rt: StatisticTable, tolerance: T
     s.missingInR = Array(rowAlign.onlyB.prefix(20))
     s.missingColumnsInEngine = colAlign.onlyA
     s.missingColumnsInR = colAlign.onlyB
-    let showColumn = rs.columns.count > 1 || !(rs.columns.first ?? "").isEmpty && rs.columns.first != rt.name
+    let showColumn = rs.columns.count > 1 || !isAnonymousColumn(rs.columns.first ?? "") && rs.columns.first != rt.name
     let nrR = rs.rows.count, nrE = es.rows.count
     let pLike = isPValueLike(rt.name)
     let decide = ["decideTests", "classifyTestsF"].contains(stepFunction(rt.step))

@@ -56,7 +56,7 @@ public enum OutputsCSV {
     public static func matrixCSV(_ t: StatisticTable) -> String {
         let shape = TableShape(t)
         guard shape.valid else { return "\"\",\(field(t.name))\n" }
-        let cols = shape.columns.count == 1 && shape.columns[0].isEmpty ? [t.name] : shape.columns
+        let cols = shape.columns.count == 1 && isAnonymousColumn(shape.columns[0]) ? [t.name] : shape.columns
         var out = "\"\"," + cols.map(field).joined(separator: ",") + "\n"
         let nr = shape.rows.count
         for i in 0..<nr {
@@ -102,7 +102,7 @@ public enum OutputsCSV {
             for (i, j) in align.pairs { at[i] = j }
             let nr = shape.rows.count
             for (c, colName) in shape.columns.enumerated() {
-                let header = shape.columns.count == 1 && (colName.isEmpty || colName == t.name) ? t.name : colName
+                let header = shape.columns.count == 1 && (isAnonymousColumn(colName) || colName == t.name) ? t.name : colName
                 columns.append((header, { i in
                     guard let j = at[i] else { return "NA" }
                     let k = c * nr + j

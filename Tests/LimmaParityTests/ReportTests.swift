@@ -6,26 +6,10 @@ import FoundationXML
 import Testing
 @testable import LimmaParity
 
-/// A deterministic generator (SplitMix64) for synthetic outputs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func normal() -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &self), v = Double.random(in: 0..<1, using: &self)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-}
-
 /// R-like outputs of a small voom/limma pipeline, and the engine's copy with
 /// rows permuted and values perturbed by `relError`.
 func syntheticPair(n: Int = 400, relError: Double = 1e-14, seed: UInt64 = 1) -> (engine: SideOutputs, r: SideOutputs) {
-    var g = SplitMix(state: seed)
+    var g = SynthRandom(seed: seed)
     let ids = (0..<n).map { "g\($0 + 1)" }
     let contrasts = ["LvsB", "AvsB"]
     var coef = [Double](), t = [Double](), p = [Double]()

@@ -120,6 +120,11 @@ if (case == "mulvey") {
   y <- matrix(rnorm(ng * n, 3), ng, n, dimnames = list(paste0("g", 1:ng), paste0("s", 1:n)))
   w(design, "design.csv"); w(y, "y.csv")
   fit <- fit_and_write(y, design)
+  # qr() itself and qr.coef / qr.qty / qr.resid on one response.
+  q <- qr(design)
+  w(q$qr, "qr_qr.csv"); w(q$qraux, "qr_qraux.csv")
+  w(cbind(coef = qr.coef(q, y[1, ]), pos = seq_len(ncol(design))), "qr_coef.csv")
+  w(cbind(qty = qr.qty(q, y[1, ]), resid = qr.resid(q, y[1, ])), "qr_qty.csv")
   est <- fit$pivot[1:fit$rank]
   cm2 <- matrix(0, ncol(design), 2, dimnames = list(colnames(design), c("E1", "E2")))
   cm2[est[2], 1] <- 1; cm2[est[3], 2] <- 1; cm2[est[2], 2] <- -1

@@ -108,17 +108,15 @@ enum DesignVariable {
 /// column) in a column the formula uses, for which R would silently drop
 /// the sample; a factor with fewer than two levels (R: "contrasts can be
 /// applied only to factors with 2 or more levels"); explicit levels that are
-/// duplicated, empty, or miss a value present in the column, or that name a
-/// column the formula does not use.
+/// duplicated, empty, or miss a value present in the column. Levels given
+/// for a column the formula does not use are ignored (as R's `factor()` on
+/// that column would change nothing in the design).
 public func modelMatrix(_ formula: String, data: Targets, levels: [String: [String]] = [:],
                         collation: RCollation = .icu) throws -> Matrix {
     let f = try ModelFormula.parse(formula)
     let n = data.sampleNames.count
     for (k, c) in data.columns.enumerated() where c.count != n {
         throw LimmaError("model.matrix", "targets column '\(data.columnNames[k])' has \(c.count) values for \(n) samples")
-    }
-    for name in levels.keys.sorted() where !f.variables.contains(name) {
-        throw LimmaError("model.matrix", "levels given for '\(name)', which the formula \(RExpressionLexer.quoted(formula)) does not use (its variables: \(f.variables.joined(separator: ", ")))")
     }
     var vars = [DesignVariable]()
     for name in f.variables {

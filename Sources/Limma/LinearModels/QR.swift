@@ -239,6 +239,16 @@ public struct QRDecomposition: Sendable, Equatable {
         return (r.coefficients.values, r.effects.values, r.residuals?.values)
     }
 
+    /// R's `qr.coef(qr, y)`: coefficients in the original column order, NaN
+    /// (R's NA) for the non-estimable columns.
+    public func coef(_ y: [Double]) -> [Double] { leastSquares(y).coefficients }
+
+    /// R's `qr.qty(qr, y)`: Q'y (the effects).
+    public func qty(_ y: [Double]) -> [Double] { leastSquares(y).effects }
+
+    /// R's `qr.resid(qr, y)`: y minus its projection on the first `rank` columns.
+    public func resid(_ y: [Double]) -> [Double] { leastSquares(y, residuals: true).residuals ?? [] }
+
     /// R's `chol2inv(qr$qr, size = rank)`: `(R'R)^-1` for the leading
     /// `size` x `size` block of the R factor, by LAPACK `dpotri`. This is the
     /// unscaled covariance of the estimable coefficients, in pivoted order.

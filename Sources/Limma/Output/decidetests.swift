@@ -1,0 +1,376 @@
+// limma's decideTests (for an MArrayLM), classifyTestsF and the F-statistic
+// it shares with eBayes (R/decidetests.R, R/classifyTestsF in limma 3.54.1).
+
+/// R's `TestResults`: a features x contrasts matrix of calls, -1 (down),
+/// 0 (not significant), 1 (up), with R's NA kept as nil.
+public struct TestResults: Sendable, Equatable {
+    public var nrow: Int
+    public var ncol: Int
+    /// Column-major calls, `nrow * ncol`; nil is R's NA.
+    public var values: [Int?]
+    public var rowNames: [String]?
+    public var colNames: [String]?
+    /// R's `levels` and `labels` attributes.
+    public var levels: [Int] = [-1, 0, 1]
+    public var labels: [String] = ["Down", "NotSig", "Up"]
+    public var warnings: [LimmaWarning] = []
+
+    public init(nrow: Int, ncol: Int, values: [Int?], rowNames: [String]? = nil, colNames: [String]? = nil) {
+        self.nrow = nrow
+        self.ncol = ncol
+        self.values = values
+        self.rowNames = rowNames
+        self.colNames = colNames
+    }
+
+    public subscript(i: Int, j: Int) -> Int? {
+        get { values[j * nrow + i] }
+        set { values[j * nrow + i] = newValue }
+    }
+
+    /// Column `j`.
+    public func column(_ j: Int) -> [Int?] { Array(values[(j * nrow)..<((j + 1) * nrow)]) }
+
+    /// R's `summary(decideTests(...))`: for each level (rows labelled
+    /// Down/NotSig/Up) the number of calls at that level in each column,
+    /// NAs not counted.
+    public var summary: TestResultsSummary {
+        let counts = levels.map { lev in
+            (0..<ncol).map { j in column(j).reduce(0) { $0 + ($1 == lev ? 1 : 0) } }
+        }
+        return TestResultsSummary(labels: labels, colNames: colNames, counts: counts)
+    }
+}
+
+/// The table of `summary(TestResults)`: `counts[level][column]`.
+public struct TestResultsSummary: Sendable, Equatable {
+    public var labels: [String]
+    public var colNames: [String]?
+    public var counts: [[Int]]
+}
+
+/// An F-statistic as `classifyTestsF(..., fstat.only = TRUE)` returns it:
+/// the statistic per feature with numerator df `df1` (the rank of the
+/// correlation matrix) and denominator df `df2` (length 1 or per feature).
+public struct FStatistic: Sendable, Equatable {
+    public var F: [Double]
+    public var df1: Int
+    public var df2: [Double]
+
+    /// The upper-tail p-values as `eBayes` and `[.MArrayLM` compute them:
+    /// `pchisq(df1 F, df1)` when `df2[1] > 1e6` (R looks at the first df2
+    /// only), else `pf(F, df1, df2)`.
+    public func pValues() -> [Double] {
+        let d1 = Double(df1)
+        if let first = df2.first, first > 1e6 {
+            return F.map { RMath.pchisq(d1 * $0, df: d1, lowerTail: false) }
+        }
+        return F.indices.map { i in RMath.pf(F[i], df1: d1, df2: df2.count == 1 ? df2[0] : df2[i], lowerTail: false) }
+    }
+}
+
+/// R's `decideTests(object, method, adjust.method, p.value, lfc)` for an
+/// MArrayLM (`decideTests.MArrayLM`).
+///
+/// - `"separate"`: each column's p-values are adjusted on their own
+///   (missing ones left out); call = `sign(coefficient) * (adj.p < pValue)`.
+/// - `"global"`: all p-values adjusted together (column-major order).
+/// - `"hierarchical"`: features are selected by `pAdjust(F.p.value) < pValue`;
+///   with `i` selected out of `n`, the threshold becomes `pValue * a`, where
+///   `a` is 1 (none), 1/n (bonferroni), 1/(n-i+1) (holm), i/n (BH), or
+///   i/n/sum(1/(1:n)) (BY); for selected features the two-sided p-values
+///   `2 pt(-|t|, df.residual + df.prior)` are adjusted within the feature.
+/// - `"nestedF"`: features selected as above; calls from `classifyTestsF`
+///   at `pValue * a` (df = df.prior + df.residual).
+/// Unselected features are 0. With `lfc > 0` calls with `|coefficient| <= lfc`
+/// become 0. Missing values propagate as in R: a missing p-value or
+/// coefficient gives a missing call (R's `0 * NA` is NA).
+///
+/// `adjustMethod` must be one of none, bonferroni, holm, BH, fdr, BY (R's
+/// decideTests refuses hochberg and hommel). R runs eBayes on a fit without
+/// p-values; here that is an error. hierarchical and nestedF refuse missing
+/// F p-values, as R does.
+public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMethod: PAdjustMethod = .BH,
+                        pValue: Double = 0.05, lfc: Double = 0) throws -> TestResults {
+    let fn = "decideTests"
+    guard let pMat = fit.pValue else { throw LimmaError(fn, "p.value not found in fit: run eBayes or treat first") }
+    try checkFitShapes(fit, fn)
+    let m = try matchArg(method, ["separate", "global", "hierarchical", "nestedF"], argName: "method", fn)
+    let allowed: [PAdjustMethod] = [.none, .bonferroni, .holm, .BH, .fdr, .BY]
+    guard allowed.contains(adjustMethod) else {
+        throw LimmaError(fn, "'adjust.method' should be one of \"none\", \"bonferroni\", \"holm\", \"BH\", \"fdr\", \"BY\"; got \"\(adjustMethod.rawValue)\"")
+    }
+    let adjust: PAdjustMethod = adjustMethod == .fdr ? .BH : adjustMethod
+    guard !pValue.isNaN, !lfc.isNaN else { throw LimmaError(fn, "p.value and lfc must be numbers, not NaN") }
+    let n = fit.coefficients.nrow, p = fit.coefficients.ncol
+    let coef = fit.coefficients
+    var res = TestResults(nrow: n, ncol: p, values: [Int?](repeating: 0, count: n * p),
+                          rowNames: coef.rowNames, colNames: coef.colNames)
+
+    /// sign(coefficient) * (adjusted p < threshold), NA when either is missing.
+    func call(_ c: Double, _ adjP: Double, _ threshold: Double) -> Int? {
+        if c.isNaN || adjP.isNaN { return nil }
+        return adjP < threshold ? signum(c) : 0
+    }
+
+    switch m {
+    case "separate":
+        for j in 0..<p {
+            let adj = pAdjust(pMat.column(j), method: adjust)
+            for i in 0..<n { res[i, j] = call(coef[i, j], adj[i], pValue) }
+        }
+    case "global":
+        let adj = pAdjust(pMat.values, method: adjust)
+        for k in 0..<(n * p) { res.values[k] = call(coef.values[k], adj[k], pValue) }
+    default:
+        guard let Fp = fit.FPValue else { throw LimmaError(fn, "F.p.value not found in fit: run eBayes first") }
+        if Fp.contains(where: { $0.isNaN }) {
+            throw LimmaError(fn, m == "nestedF" ? "nestedF method can't handle NA p-values" : "Can't handle NA p-values yet")
+        }
+        guard let tMat = fit.t else { throw LimmaError(fn, "t not found in fit: run eBayes first") }
+        let adjF = pAdjust(Fp, method: adjust)
+        let sel = (0..<n).filter { adjF[$0] < pValue }
+        let i = Double(sel.count), nn = Double(n)
+        let a: Double
+        switch adjust {
+        case .none: a = 1
+        case .bonferroni: a = 1 / nn
+        case .holm: a = 1 / (nn - i + 1)
+        case .BH: a = i / nn
+        default: a = i / nn / RBase.sum((1...max(n, 1)).map { 1 / Double($0) })
+        }
+        if sel.isEmpty { break }
+        let threshold = pValue * a
+        if m == "hierarchical" {
+            let df = combinedDF(fit, rows: sel)
+            for (k, g) in sel.enumerated() {
+                let t = tMat.row(g)
+                let P = t.map { 2 * RMath.pt(-Swift.abs($0), df: df[k]) }
+                let adjP = pAdjust(P, method: adjust)
+                for j in 0..<p { res[g, j] = t[j].isNaN || adjP[j].isNaN ? nil : (adjP[j] < threshold ? signum(t[j]) : 0) }
+            }
+        } else {
+            let sub = subsetRows(fit, sel)
+            let calls = try classifyTestsF(sub, pValue: threshold, fn: fn)
+            for (k, g) in sel.enumerated() { for j in 0..<p { res[g, j] = calls[k, j] } }
+        }
+    }
+    if lfc > 0 {
+        for k in 0..<(n * p) {
+            let c = coef.values[k]
+            if c.isNaN { res.values[k] = nil } else if !(Swift.abs(c) > lfc), res.values[k] != nil { res.values[k] = 0 }
+        }
+    }
+    return res
+}
+
+/// R's `classifyTestsF(object, cor.matrix, df, p.value)` for a fit: nested
+/// F-test calls for each feature.
+///
+/// The t-statistics are rotated by `Q = V diag(1/sqrt(lambda)) / sqrt(r)`
+/// from the eigen-decomposition of the correlation matrix (`cov2cor` of
+/// `cov.coefficients`, zero variances set to 1 first; identity when there is
+/// none), keeping the `r` eigenvalues with `lambda / lambda_max > 1e-8`, so
+/// that `F = |Q' t|^2` is the F-statistic on `r` and `df` degrees of freedom.
+/// A feature with `F > qf(pValue, r, df, upper)` calls its largest |t|;
+/// then, in decreasing |t| order, each next t is called while setting the
+/// larger ones to its own size (keeping their signs) still exceeds the
+/// critical value. A feature with any missing t is missing throughout.
+/// One column: `sign(t) * (2 pt(|t|, df, upper) < pValue)`.
+///
+/// - `corMatrix`: used instead of the one from `cov.coefficients`.
+/// - `df`: length 1 or one per feature; nil is R's default: `df.prior +
+///   df.residual` when the fit has both, else `Inf`.
+public func classifyTestsF(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [Double]? = nil, pValue: Double = 0.01) throws -> TestResults {
+    try classifyTestsF(fit, corMatrix: corMatrix, df: df, pValue: pValue, fn: "classifyTestsF")
+}
+
+/// R's `classifyTestsF(object, cor.matrix, df, fstat.only = TRUE)`: the
+/// F-statistic `F = |Q' t|^2` (see `classifyTestsF`) with `df1 = r` and
+/// `df2 = df`. One column: `F = t^2`, `df1 = 1`. eBayes calls this with
+/// `df = df.total`; `[.MArrayLM` with the default df.
+public func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [Double]? = nil) throws -> FStatistic {
+    try classifyTestsFStat(fit, corMatrix: corMatrix, df: df, fn: "classifyTestsF")
+}
+
+/// The same on a bare matrix of t-statistics (R's non-list `object`).
+public func classifyTestsFStat(tstat: Matrix, corMatrix: Matrix? = nil, df: [Double] = [.infinity]) throws -> FStatistic {
+    let fn = "classifyTestsF"
+    let df = try checkDF(df, tstat.nrow, fn)
+    let Q = try rotation(corMatrix, ntests: tstat.ncol, fn)
+    return FStatistic(F: fstat(tstat, Q), df1: Q?.ncol ?? 1, df2: df)
+}
+
+// MARK: - internals
+
+func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix?, df: [Double]?, fn: String) throws -> FStatistic {
+    guard let t = fit.t else { throw LimmaError(fn, "tstat cannot be extracted from object") }
+    let d = try checkDF(df ?? defaultDF(fit), t.nrow, fn)
+    let Q = try rotation(corMatrix ?? fitCorMatrix(fit, fn), ntests: t.ncol, fn)
+    return FStatistic(F: fstat(t, Q), df1: Q?.ncol ?? 1, df2: d)
+}
+
+func classifyTestsF(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [Double]? = nil, pValue: Double, fn: String) throws -> TestResults {
+    guard let tstat = fit.t else { throw LimmaError(fn, "tstat cannot be extracted from object") }
+    guard !pValue.isNaN else { throw LimmaError(fn, "p.value must be a number, not NaN") }
+    let dfv = try checkDF(df ?? defaultDF(fit), tstat.nrow, fn)
+    let ngenes = tstat.nrow, ntests = tstat.ncol
+    var res = TestResults(nrow: ngenes, ncol: ntests, values: [Int?](repeating: 0, count: ngenes * ntests),
+                          rowNames: tstat.rowNames, colNames: tstat.colNames)
+    func dfAt(_ i: Int) -> Double { dfv.count == 1 ? dfv[0] : dfv[i] }
+    if ntests == 1 {
+        for i in 0..<ngenes {
+            let x = tstat[i, 0]
+            if x.isNaN { res[i, 0] = nil; continue }
+            let pv = 2 * RMath.pt(Swift.abs(x), df: dfAt(i), lowerTail: false)
+            res[i, 0] = pv.isNaN ? nil : (pv < pValue ? signum(x) : 0)
+        }
+        return res
+    }
+    guard let Q = try rotation(corMatrix ?? fitCorMatrix(fit, fn), ntests: ntests, fn) else {
+        throw LimmaError(fn, "no tests")
+    }
+    let r = Double(Q.ncol)
+    let qF = dfv.map { RMath.qf(pValue, df1: r, df2: $0, lowerTail: false) }
+    for i in 0..<ngenes {
+        var x = tstat.row(i)
+        if x.contains(where: { $0.isNaN }) {
+            for j in 0..<ntests { res[i, j] = nil }
+            continue
+        }
+        let crit = qF.count == 1 ? qF[0] : qF[i]
+        guard quadForm(Q, x) > crit else { continue }
+        let ord = RBase.order(x.map { Swift.abs($0) }, decreasing: true)
+        res[i, ord[0]] = signum(x[ord[0]])
+        for j in 1..<ntests {
+            let size = Swift.abs(x[ord[j]])
+            for b in ord[0..<j] { x[b] = rSign(x[b]) * size }
+            if quadForm(Q, x) > crit { res[i, ord[j]] = signum(x[ord[j]]) } else { break }
+        }
+    }
+    return res
+}
+
+/// R's `sign` as an Int (0 for zero).
+func signum(_ x: Double) -> Int { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+
+/// R's `sign` as a Double.
+func rSign(_ x: Double) -> Double { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
+
+/// `crossprod(crossprod(Q, x))`: u = Q'x, then u'u, each a sequential double
+/// sum as R's BLAS (reference dgemm/dsyrk) forms it.
+func quadForm(_ Q: Matrix, _ x: [Double]) -> Double {
+    var s = 0.0
+    for k in 0..<Q.ncol {
+        var u = 0.0
+        for l in 0..<Q.nrow { u += Q[l, k] * x[l] }
+        s += u * u
+    }
+    return s
+}
+
+/// `drop((tstat %*% Q)^2 %*% rep(1, r))`; no Q means one test: `t^2`.
+func fstat(_ t: Matrix, _ Q: Matrix?) -> [Double] {
+    guard let Q else { return t.values.map { $0 * $0 } }
+    return (0..<t.nrow).map { i in
+        var s = 0.0
+        for k in 0..<Q.ncol {
+            var u = 0.0
+            for l in 0..<Q.nrow { u += t[i, l] * Q[l, k] }
+            s += u * u
+        }
+        return s
+    }
+}
+
+/// R's default df for classifyTestsF on a fit: df.prior + df.residual when
+/// both exist (recycled as R does), else Inf.
+func defaultDF(_ fit: MArrayLM) -> [Double] {
+    guard let prior = fit.dfPrior, !prior.isEmpty, !fit.dfResidual.isEmpty else { return [.infinity] }
+    let n = max(prior.count, fit.dfResidual.count)
+    return (0..<n).map { prior[prior.count == 1 ? 0 : $0] + fit.dfResidual[fit.dfResidual.count == 1 ? 0 : $0] }
+}
+
+func checkDF(_ df: [Double], _ n: Int, _ fn: String) throws -> [Double] {
+    guard df.count == 1 || df.count == n else {
+        throw LimmaError(fn, "df has length \(df.count); it must have length 1 or one per feature (\(n))")
+    }
+    return df
+}
+
+/// The correlation matrix R derives from `cov.coefficients` (`cov2cor`, with
+/// zero variances replaced by 1), or nil when the fit has none.
+func fitCorMatrix(_ fit: MArrayLM, _ fn: String) throws -> Matrix? {
+    guard var V = fit.covCoefficients else { return nil }
+    let p = V.nrow
+    guard V.ncol == p else { throw LimmaError(fn, "cov.coefficients is not square") }
+    var minDiag = Double.infinity
+    for i in 0..<p { minDiag = Swift.min(minDiag, V[i, i]) }
+    if minDiag == 0 { for i in 0..<p where V[i, i] == 0 { V[i, i] = 1 } }
+    let Is = (0..<p).map { (1 / V[$0, $0]).squareRoot() }
+    var C = V
+    for j in 0..<p { for i in 0..<p { C[i, j] = Is[i] * V[i, j] * Is[j] } }
+    for i in 0..<p { C[i, i] = 1 }
+    return C
+}
+
+/// Q of classifyTestsF: `diag(r)/sqrt(r)` without a correlation matrix,
+/// else `V[, 1:r] diag(1/sqrt(lambda[1:r])) / sqrt(r)` from R's `eigen`
+/// (LAPACK dsyevr, eigenvalues decreasing). Nil for a single test.
+func rotation(_ cor: Matrix?, ntests: Int, _ fn: String) throws -> Matrix? {
+    if ntests == 1 { return nil }
+    guard ntests > 0 else { throw LimmaError(fn, "no tests (tstat has no columns)") }
+    guard let cor else {
+        var Q = Matrix(nrow: ntests, ncol: ntests)
+        let d = 1 / Double(ntests).squareRoot()
+        for i in 0..<ntests { Q[i, i] = d }
+        return Q
+    }
+    guard cor.nrow == ntests, cor.ncol == ntests else {
+        throw LimmaError(fn, "cor.matrix is \(cor.nrow) x \(cor.ncol) but there are \(ntests) tests")
+    }
+    guard cor.values.allSatisfy({ $0.isFinite }) else { throw LimmaError(fn, "infinite or missing values in 'x' (cor.matrix)") }
+    let (values, vectors) = try symmetricEigen(cor, caller: fn)  // Plots/plotMDS.swift
+    let top = values[0]
+    let r = values.reduce(0) { $0 + ($1 / top > 1e-8 ? 1 : 0) }
+    guard r >= 1 else { throw LimmaError(fn, "cor.matrix has no positive eigenvalue") }
+    var Q = Matrix(nrow: ntests, ncol: r)
+    let sr = Double(r).squareRoot()
+    for k in 0..<r {
+        let s = 1 / values[k].squareRoot()
+        for i in 0..<ntests { Q[i, k] = vectors[i, k] * s / sr }
+    }
+    return Q
+}
+
+/// df.residual + df.prior for the given rows, as `.classifyTestsP` forms it
+/// (df.residual alone without a prior; Inf without either).
+func combinedDF(_ fit: MArrayLM, rows: [Int]) -> [Double] {
+    rows.map { g in
+        var d = Double.infinity
+        if !fit.dfResidual.isEmpty { d = fit.dfResidual[fit.dfResidual.count == 1 ? 0 : g] }
+        if let pr = fit.dfPrior, !pr.isEmpty { d += pr[pr.count == 1 ? 0 : g] }
+        return d
+    }
+}
+
+/// R's `fit[rows, ]` for what classifyTestsF reads: t, df.residual,
+/// df.prior (when per feature), cov.coefficients unchanged.
+func subsetRows(_ fit: MArrayLM, _ rows: [Int]) -> MArrayLM {
+    var out = fit
+    out.coefficients = fit.coefficients.rows(rows)
+    out.stdevUnscaled = fit.stdevUnscaled.rows(rows)
+    out.t = fit.t?.rows(rows)
+    out.pValue = fit.pValue?.rows(rows)
+    out.lods = fit.lods?.rows(rows)
+    if fit.dfResidual.count > 1 { out.dfResidual = rows.map { fit.dfResidual[$0] } }
+    if let pr = fit.dfPrior, pr.count > 1 { out.dfPrior = rows.map { pr[$0] } }
+    out.sigma = fit.sigma.count > 1 ? rows.map { fit.sigma[$0] } : fit.sigma
+    out.Amean = fit.Amean.map { a in rows.map { a[$0] } }
+    out.s2Post = fit.s2Post.map { a in a.count > 1 ? rows.map { a[$0] } : a }
+    out.dfTotal = fit.dfTotal.map { a in a.count > 1 ? rows.map { a[$0] } : a }
+    out.F = fit.F.map { a in rows.map { a[$0] } }
+    out.FPValue = fit.FPValue.map { a in rows.map { a[$0] } }
+    out.genes = fit.genes.map { $0.isEmpty ? $0 : $0.rows(rows) }
+    return out
+}

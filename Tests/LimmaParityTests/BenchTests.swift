@@ -1,0 +1,93 @@
+// `limma-parity synth` (and the bench's statistics): deterministic data for a seed.
+import Foundation
+import Testing
+@testable import LimmaParity
+
+@Suite struct SynthTests {
+    func tempDir(_ tag: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("limma-parity-\(tag)-\(UUID().uuidString)")
+    }
+
+    @Test func sameSeedSameBytes() throws {
+        let o = SynthOptions(seed: 42, genes: 500, groups: 3, replicates: 2)
+        let a = tempDir("synth-a"), b = tempDir("synth-b")
+        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        let ca = try Synth.write(o, to: a)
+        try Synth.write(o, to: b)
+        #expect(ca.lastPathComponent == "synth-42.json")
+        for f in ["counts.csv", "targets.csv", "truth.csv", "synth-42.json"] {
+            let x = try Data(contentsOf: a.appendingPathComponent(f)), y = try Data(contentsOf: b.appendingPathComponent(f))
+            #expect(x == y, "\(f)")
+        }
+        let other = try Synth.generate(SynthOptions(seed: 43, genes: 500, groups: 3, replicates: 2))
+        #expect(try Synth.generate(o).counts != other.counts)
+        // Shapes and names.
+        let counts = try String(contentsOf: a.appendingPathComponent("counts.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(counts.count == 501)
+        #expect(counts[0] == "GeneID,A1,A2,B1,B2,C1,C2")
+        #expect(counts[1].hasPrefix("G001,"))
+        let targets = try String(contentsOf: a.appendingPathComponent("targets.csv"), encoding: .utf8)
+        #expect(targets == "sample,group\nA1,A\nA2,A\nB1,B\nB2,B\nC1,C\nC2,C\n")
+        // The case file is valid JSON naming the inputs and both contrasts.
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: ca)) as? [String: Any])
+        #expect(obj["name"] as? String == "synth-42")
+        #expect((obj["contrasts"] as? [String: String]) == ["BvsA": "groupB - groupA", "CvsA": "groupC - groupA"])
+        #expect((obj["inputs"] as? [String: String])?["counts"] == "counts.csv")
+        #expect((obj["steps"] as? [[String: Any]])?.compactMap { $0["fn"] as? String }
+            == ["filterByExpr", "calcNormFactors", "voom", "lmFit", "contrasts.fit", "eBayes", "topTable", "decideTests"])
+    }
+
+    @Test func countsFollowTheTruth() throws {
+        let d = try Synth.generate(SynthOptions(seed: 7, genes: 4000, groups: 2, replicates: 4, deFraction: 0.2))
+        let G = d.geneIDs.count
+        #expect(d.counts.allSatisfy { $0 >= 0 })
+        // Library sizes near the requested ones.
+        for j in 0..<8 {
+            let total = Double((0..<G).reduce(0) { $0 + d.counts[j * G + $1] })
+            #expect(Swift.abs(total / d.libSize[j] - 1) < 0.15)
+        }
+        // Observed log2 ratios of well-expressed genes track the true fold changes.
+        var obs: [Double] = [], truth: [Double] = []
+        for g in 0..<G where d.baseline[g] * 2e7 > 200 {
+            let a = (0..<4).map { Double(d.counts[$0 * G + g]) / d.libSize[$0] }.reduce(0, +)
+            let b = (4..<8).map { Double(d.counts[$0 * G + g]) / d.libSize[$0] }.reduce(0, +)
+            obs.append(log2((b + 1e-9) / (a + 1e-9)))
+            truth.append(d.trueLogFC[g])
+        }
+        #expect(obs.count > 500)
+        let mo = obs.reduce(0, +) / Double(obs.count), mt = truth.reduce(0, +) / Double(truth.count)
+        let cov = zip(obs, truth).map { ($0 - mo) * ($1 - mt) }.reduce(0, +)
+        let r = cov / (obs.map { ($0 - mo) * ($0 - mo) }.reduce(0, +) * truth.map { ($0 - mt) * ($0 - mt) }.reduce(0, +)).squareRoot()
+        #expect(r > 0.9, "correlation \(r)")
+        let de = d.trueLogFC.filter { $0 != 0 }.count
+        #expect(de > 650 && de < 950)
+    }
+
+    @Test func samplersHaveTheRightMoments() {
+        var rng = SynthRandom(seed: 3)
+        func moments(_ draw: () -> Double) -> (Double, Double) {
+            let x = (0..<40_000).map { _ in draw() }
+            let m = x.reduce(0, +) / Double(x.count)
+            return (m, x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1))
+        }
+        for lambda in [0.5, 3.0, 25.0, 2000.0] {
+            let (m, v) = moments { Double(rng.poisson(lambda)) }
+            #expect(Swift.abs(m / lambda - 1) < 0.03, "poisson(\(lambda)) mean \(m)")
+            #expect(Swift.abs(v / lambda - 1) < 0.06, "poisson(\(lambda)) var \(v)")
+        }
+        for shape in [0.3, 1.0, 8.0] {
+            let (m, v) = moments { rng.gamma(shape) }
+            #expect(Swift.abs(m / shape - 1) < 0.04, "gamma(\(shape)) mean \(m)")
+            #expect(Swift.abs(v / shape - 1) < 0.08, "gamma(\(shape)) var \(v)")
+        }
+    }
+
+    @Test func badOptionsAreRefused() {
+        #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(genes: 0)) }
+        #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(groups: 1)) }
+        #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(groups: 3, replicates: 0)) }
+        #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(deFraction: .nan)) }
+        #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(name: "../evil")) }
+        #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(libSize: 1)) }
+    }
+}
