@@ -32,5 +32,10 @@ void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int 
              const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork, int *iwork, int *info);
 void dgeqp3_(const int *m, const int *n, double *a, const int *lda, int *jpvt, double *tau, double *work,
              const int *lwork, int *info);
+// Linear systems (R's solve.default: dgesv, then dlange + dgecon for rcond)
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb, int *info);
+double dlange_(const char *norm, const int *m, const int *n, const double *a, const int *lda, double *work);
+void dgecon_(const char *norm, const int *n, const double *a, const int *lda, const double *anorm, double *rcond,
+             double *work, int *iwork, int *info);
 
 #endif

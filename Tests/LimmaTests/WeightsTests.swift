@@ -21,7 +21,7 @@ struct WeightsTests {
         let dir = try RLive.run("weights.R", ["loessfit"])
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases = ["noweights", "weights", "weights75", "noweights75", "ties", "tiesnoweights", "missing", "iter1",
-                     "small", "equalw", "zeroweights", "one"]
+                     "small", "equalw", "zeroweights", "one", "few", "fewzero"]
         for c in cases {
             let m = try RLive.matrix(dir, "loess_\(c).csv").matrix
             let a = try RLive.vector(dir, "loessargs_\(c).csv")
@@ -85,5 +85,61 @@ struct WeightsTests {
         // Three samples: the third dimension of a double-centred matrix is zero.
         let r = try plotMDS(m, dimPlot: (2, 3))
         #expect(r.warnings.contains { $0.message == "dimension 3 is degenerate or all zero" })
+    }
+
+    @Test(.enabled(if: RLive.available))
+    func arrayWeightsMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["arrayweights"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let E = try RLive.matrix(dir, "E.csv").matrix
+        let W = try RLive.matrix(dir, "W.csv").matrix
+        let design = try RLive.matrix(dir, "design.csv").matrix
+        let aw = try RLive.matrix(dir, "aw.csv").matrix
+        let nwarn = try RLive.matrix(dir, "aw_warnings.csv").matrix
+        let v = EList(E: E, weights: W)
+        let group = ["basal", "basal", "basal", "basal", "basal", "basal", "luminal", "luminal", "luminal", "luminal", "luminal", "luminal"]
+        let ena = try RLive.matrix(dir, "Ena.csv").matrix
+        let wz = try RLive.matrix(dir, "Wz.csv").matrix
+        let first = { (n: Int) in Array(0..<n) }
+        let E2k = E.rows(first(2000))
+        let cases: [(String, () throws -> ArrayWeightsResult)] = [
+            ("gbg", { try arrayWeights(v, design: design) }),
+            ("reml", { try arrayWeights(E, design: design) }),
+            ("gbgnoweights", { try arrayWeights(E2k, design: design, method: "genebygene") }),
+            ("vargroup", { try arrayWeights(E2k, design: design, varGroup: group) }),
+            ("nodesign", { try arrayWeights(E2k) }),
+            ("prwtsreml", { try arrayWeights(E.rows(first(500)), design: design, weights: W.rows(first(500)), method: "reml") }),
+            ("maxiter", { try arrayWeights(E2k, design: design, maxiter: 2) }),
+            ("priorn", { try arrayWeights(E.rows(first(500)), design: design, priorN: 3) }),
+            ("na", { try arrayWeights(ena, design: design) }),
+            ("naremlmsg", { try arrayWeights(ena, design: design, method: "reml") }),
+            ("zeroweights", { try arrayWeights(E.rows(first(2000)), design: design, weights: wz) }),
+        ]
+        for (name, run) in cases {
+            let r = try run()
+            Self.expectParity(r.weights, Self.column(aw, name), "arrayWeights \(name)")
+            let k = nwarn.rowNames!.firstIndex(of: name)!
+            #expect(r.warnings.count == Int(nwarn.values[k]), "\(name) warnings \(r.warnings)")
+        }
+        // var.design = cbind(log(lib.size), (1:12) %% 3), as R wrote it.
+        let libVar = try RLive.matrix(dir, "vardesign.csv").matrix
+        let r = try arrayWeights(E2k, design: design, varDesign: libVar)
+        Self.expectParity(r.weights, Self.column(aw, "vardesign"), "arrayWeights vardesign")
+        let msg = try arrayWeights(ena, design: design, method: "reml").messages
+        #expect(msg == ["removing 5 rows with missing or infinite values"])
+    }
+
+    @Test func arrayWeightsBadInput() throws {
+        let E = Matrix(nrow: 5, ncol: 4, values: (0..<20).map { Double($0 % 7) + 0.1 * Double($0) })
+        #expect(throws: LimmaError.self) { try arrayWeights(E, method: "bogus") }
+        #expect(throws: LimmaError.self) { try arrayWeights(E, weights: Matrix(nrow: 2, ncol: 4, repeating: 1)) }
+        #expect(throws: LimmaError.self) { try arrayWeights(E, weights: Matrix(nrow: 5, ncol: 4, repeating: -1)) }
+        #expect(throws: LimmaError.self) { try arrayWeights(E, weights: Matrix(nrow: 5, ncol: 4, repeating: .nan)) }
+        #expect(throws: LimmaError.self) { try arrayWeights(E, varGroup: ["a", "a", "a", "a"]) }
+        #expect(throws: LimmaError.self) { try arrayWeights(E, varGroup: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try arrayWeights(E, design: Matrix(nrow: 3, ncol: 1, repeating: 1)) }
+        // Too few residual df or genes: unit weights, as R returns them.
+        #expect(try arrayWeights(E, design: Matrix(rows: [[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1]])).weights == [1, 1, 1, 1])
+        #expect(try arrayWeights(E.rows([0])).weights == [1, 1, 1, 1])
     }
 }

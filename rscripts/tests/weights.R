@@ -73,3 +73,54 @@ if (task == "mds") {
   write_lossless(m$eigen.values, file.path(out, "mds_smallc_values.csv"))
   write_lossless(cbind(x = m$x, y = m$y), file.path(out, "mds_smallc_xy.csv"))
 }
+
+gse_voom <- function() {
+  d <- gse60450()
+  group <- factor(d$targets$group)
+  design <- model.matrix(~0 + group)
+  rownames(design) <- colnames(d$counts)
+  dge <- DGEList(d$counts, group = group)
+  keep <- filterByExpr(dge, design)
+  dge <- dge[keep, , keep.lib.sizes = FALSE]
+  dge <- calcNormFactors(dge)
+  list(dge = dge, design = design, targets = d$targets)
+}
+
+if (task == "arrayweights") {
+  g <- gse_voom()
+  v <- voom(g$dge, g$design)
+  write_lossless(v$E, file.path(out, "E.csv"))
+  write_lossless(v$weights, file.path(out, "W.csv"), ids = rownames(v$E))
+  write_lossless(g$design, file.path(out, "design.csv"))
+  aw <- list()
+  warn <- list()
+  run <- function(name, expr) {
+    ws <- character()
+    val <- withCallingHandlers(expr, warning = function(w) { ws <<- c(ws, conditionMessage(w)); invokeRestart("muffleWarning") })
+    aw[[name]] <<- val
+    warn[[name]] <<- length(ws)
+  }
+  run("gbg", arrayWeights(v, g$design))
+  run("reml", arrayWeights(v$E, g$design))
+  run("gbgnoweights", arrayWeights(v$E[1:2000, ], g$design, method = "genebygene"))
+  run("vargroup", arrayWeights(v$E[1:2000, ], g$design, var.group = g$targets$immunophenotype))
+  vd <- cbind(log(v$targets$lib.size), (1:12) %% 3)
+  write_lossless(vd, file.path(out, "vardesign.csv"))
+  run("vardesign", arrayWeights(v$E[1:2000, ], g$design, var.design = vd))
+  run("nodesign", arrayWeights(v$E[1:2000, ]))
+  run("prwtsreml", arrayWeights(v[1:500, ], g$design, method = "reml"))
+  run("maxiter", arrayWeights(v$E[1:2000, ], g$design, maxiter = 2))
+  run("priorn", arrayWeights(v$E[1:500, ], g$design, prior.n = 3))
+  Ena <- v$E[1:2000, ]
+  Ena[cbind(c(1, 5, 5, 9, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20), c(1, 2, 3, 4, 1:10))] <- NA
+  Ena[30, 2] <- Inf
+  write_lossless(Ena, file.path(out, "Ena.csv"))
+  run("na", arrayWeights(Ena, g$design))
+  run("naremlmsg", arrayWeights(Ena, g$design, method = "reml"))
+  Wz <- v$weights[1:2000, ]; Wz[c(2, 7), 3] <- 0
+  write_lossless(Wz, file.path(out, "Wz.csv"), ids = rownames(v$E)[1:2000])
+  run("zeroweights", arrayWeights(v$E[1:2000, ], g$design, weights = Wz))
+  res <- do.call(cbind, aw)
+  write_lossless(res, file.path(out, "aw.csv"))
+  write_lossless(unlist(warn), file.path(out, "aw_warnings.csv"))
+}

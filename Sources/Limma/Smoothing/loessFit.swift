@@ -329,5 +329,7 @@ func rSortWithIndex(_ x: inout [Double], _ index: inout [Int]) {
 /// `lm.wfit(cbind(1, x), y, w)`'s fitted values and residuals (the fallback
 /// when too few points carry weight for a local fit).
 func weightedLineFit(x: [Double], y: [Double], w: [Double]) throws -> ([Double], [Double]) {
-    throw LimmaError("loessFit", "fewer than 4 + 1/span weighted points: the weighted straight-line fallback needs R's QR (pending)")
+    let design = Matrix(columns: [[Double](repeating: 1, count: x.count), x])
+    let fit = try lmWfit(design, y, w)
+    return (fit.fitted, fit.residuals)
 }
