@@ -91,3 +91,68 @@ import Testing
         #expect(throws: SynthError.self) { try Synth.generate(SynthOptions(libSize: 1)) }
     }
 }
+
+@Suite struct BenchTests {
+    func work() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("limma-parity-bench-test-\(UUID().uuidString)") }
+
+    @Test func childProcessStatusOutputAndEnvironment() throws {
+        let w = work()
+        defer { try? FileManager.default.removeItem(at: w) }
+        let u = try ChildProcess.run("/bin/sh", ["-c", "echo $OPENBLAS_NUM_THREADS $OMP_NUM_THREADS; echo oops >&2; exit 3"],
+                                     environment: Bench.singleThreaded, work: w, timeout: 30)
+        #expect(u.status == 3 && !u.timedOut)
+        #expect(u.stdout == "1 1\n" && u.stderr == "oops\n")
+        let s = try ChildProcess.run("/bin/sh", ["-c", "sleep 0.3"], work: w, timeout: 30)
+        #expect(s.status == 0 && s.wallSeconds >= 0.3 && s.wallSeconds < 10)
+        #expect(throws: ChildProcessError.self) { try ChildProcess.run("/nonexistent/prog", [], work: w, timeout: 5) }
+    }
+
+    @Test func childProcessTimeLimit() throws {
+        let w = work()
+        defer { try? FileManager.default.removeItem(at: w) }
+        let u = try ChildProcess.run("/bin/sleep", ["30"], work: w, timeout: 0.5)
+        #expect(u.timedOut && u.status == -1 && u.wallSeconds < 10)
+    }
+
+    static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: BenchTests.python != nil)) func peakRSSIsTheChildsOwn() throws {
+        let w = work()
+        defer { try? FileManager.default.removeItem(at: w) }
+        let big = try ChildProcess.run(BenchTests.python!, ["-c", "import time\nx = bytearray(160 * 1024 * 1024)\nx[::4096] = b'1' * len(x[::4096])\ntime.sleep(0.1)"], work: w, timeout: 60)
+        let small = try ChildProcess.run("/bin/sh", ["-c", "sleep 0.2"], work: w, timeout: 60)
+        #expect(big.status == 0)
+        #expect((big.peakRSSKiB ?? 0) > 160 * 1024, "\(big.peakRSSKiB ?? 0) KiB")
+        // The child's own, not this (larger) test process's.
+        #expect((small.peakRSSKiB ?? .max) < 10 * 1024, "\(small.peakRSSKiB ?? -1) KiB")
+        #expect(small.rusageMaxRSSKiB >= (small.peakRSSKiB ?? 0))
+    }
+
+    @Test func statisticsAndReports() throws {
+        let s = try #require(BenchStat([0.3, 0.1, 0.2, .nan]))
+        #expect(s.median == 0.2 && s.min == 0.1 && s.max == 0.3)
+        #expect(BenchStat([]) == nil)
+        let sample = { (p: Double, w: Double, m: Double) in BenchSample(pipelineSeconds: p, processSeconds: w, cpuSeconds: w, peakRSSMiB: m) }
+        let ok = CaseBench(caseName: "gse", title: "T", engine: [sample(0.05, 0.3, 80), sample(0.04, 0.25, 81), sample(0.06, 0.4, 79)],
+                           r: [sample(2.0, 4.0, 400), sample(2.2, 4.4, 410), sample(1.8, 3.9, 405)],
+                           rVersions: ["R": "4.2.2", "limma": "3.54.1", "edgeR": "3.40.2"], engineVersions: ["version": "0.1.0"])
+        #expect(ok.pipelineRatio == 40)
+        #expect(ok.processRatio.map { Swift.abs($0 - 4.0 / 0.3) < 1e-12 } == true)
+        let bad = CaseBench(caseName: "broken", error: "R failed (exit status 1)", status: 3)
+        #expect(Bench.exitStatus([ok, bad]) == 3)
+        let md = Bench.renderMarkdown([ok, bad], reps: 3)
+        #expect(md.contains("| gse | 0.05 (0.04–0.06) | 2 (1.8–2.2) | 40.0× |"))
+        #expect(md.contains("**error** (exit 3)"))
+        let json = Bench.renderJSON([ok, bad], reps: 3)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(obj["reps"] as? Int == 3)
+        let cases = try #require(obj["cases"] as? [[String: Any]])
+        #expect(cases.count == 2)
+        let timing = try #require(cases[0]["timing"] as? [String: [String: [String: Any]]])
+        #expect(timing["r"]?["pipeline_s"]?["median"] as? Double == 2.0)
+        #expect(timing["engine"]?["peak_rss_mib"]?["max"] as? Double == 81)
+        #expect((cases[0]["ratio_r_over_engine"] as? [String: Double])?["pipeline"] == 40)
+        #expect(cases[1]["status"] as? Int == 3)
+        #expect((obj["environment"] as? [String: String])?["OPENBLAS_NUM_THREADS"] == "1")
+    }
+}

@@ -307,11 +307,7 @@ func fitCorMatrix(_ fit: MArrayLM, _ fn: String) throws -> Matrix? {
     var minDiag = Double.infinity
     for i in 0..<p { minDiag = Swift.min(minDiag, V[i, i]) }
     if minDiag == 0 { for i in 0..<p where V[i, i] == 0 { V[i, i] = 1 } }
-    let Is = (0..<p).map { (1 / V[$0, $0]).squareRoot() }
-    var C = V
-    for j in 0..<p { for i in 0..<p { C[i, j] = Is[i] * V[i, j] * Is[j] } }
-    for i in 0..<p { C[i, i] = 1 }
-    return C
+    return ContrastsFit.cov2cor(V).0
 }
 
 /// Q of classifyTestsF: `diag(r)/sqrt(r)` without a correlation matrix,

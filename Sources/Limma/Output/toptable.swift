@@ -515,37 +515,23 @@ func topTableFCore(_ fit: MArrayLM, number: Int, adjustMethod: PAdjustMethod, so
     return TopTable(rowNames: o.map { rn[$0] }, annotation: g, columnNames: syn, columns: cols)
 }
 
-/// R's `fit[, coef]` for the parts a top table uses: the chosen coefficient
-/// columns (in `coefs` order) of coefficients, stdev.unscaled, t, p.value,
-/// lods and cov.coefficients, with the F-statistic and its p-value
-/// recomputed for those columns as `[.MArrayLM` does:
-/// `classifyTestsF(fit, fstat.only = TRUE)` (df = df.prior + df.residual),
-/// then `pchisq(df1 F, df1)` when df2 > 1e6, else `pf(F, df1, df2)`.
+/// R's `fit[, coef]`: the chosen coefficient columns (in `coefs` order), by
+/// contrasts.fit's subsetting (`ContrastsFit.subsetCoefficients`, which maps
+/// cov.coefficients through the pivot of a rank-deficient design), with the
+/// F-statistic and its p-value recomputed for those columns as `[.MArrayLM`
+/// does: `classifyTestsF(fit, fstat.only = TRUE)` (df = df.prior +
+/// df.residual), then `pchisq(df1 F, df1)` when df2 > 1e6, else `pf(F, df1, df2)`.
 func subsetCoefficients(_ fit: MArrayLM, _ coefs: [Int], _ fn: String) throws -> MArrayLM {
-    var out = fit
-    let ncoef = fit.coefficients.ncol
-    out.coefficients = fit.coefficients.columns(coefs)
-    out.stdevUnscaled = fit.stdevUnscaled.columns(coefs)
-    out.t = fit.t?.columns(coefs)
-    out.pValue = fit.pValue?.columns(coefs)
-    out.lods = fit.lods?.columns(coefs)
-    if let cov = fit.covCoefficients {
-        var jj = coefs
-        if cov.ncol < ncoef {
-            guard let pivot = fit.pivot, pivot.count == ncoef else {
-                throw LimmaError(fn, "design matrix not of full rank but pivot is missing")
-            }
-            let r = cov.ncol
-            let nonEstimable = Set(pivot[r..<ncoef])
-            if coefs.contains(where: { nonEstimable.contains($0) }) {
-                throw LimmaError(fn, "Subsetting to non-estimable coefficients is not allowed.")
-            }
-            let chosen = Set(coefs)
-            jj = (0..<ncoef).filter { chosen.contains(pivot[$0]) }
-        }
-        out.covCoefficients = cov.rows(jj).columns(jj)
+    var noF = fit
+    noF.F = nil
+    noF.FPValue = nil
+    var out: MArrayLM
+    do {
+        out = try ContrastsFit.subsetCoefficients(noF, coefs)
+    } catch let e as LimmaError {
+        throw LimmaError(fn, e.message)
     }
-    if let c = fit.contrasts { out.contrasts = c.columns(coefs) }
+    out.warnings = fit.warnings
     if fit.F != nil, out.t != nil {
         let f = try classifyTestsFStat(out, corMatrix: nil, df: nil, fn: fn)
         out.F = f.F
