@@ -54,8 +54,8 @@ import Foundation
         #expect(warnings == [LimmaWarning("filterByExpr", "All samples appear to belong to the same group.")])
         #expect(try filterByExpr(yt, group: immuno) == rKeep("tmm"))
         #expect(try filterByExpr(y, minCount: 5, minTotalCount: 30, largeN: 3, minProp: 0.5) == rKeep("large"))
-        // DESIGN1
-        // DESIGN2
+        #expect(try filterByExpr(y, design: RLive.matrix(dir, "design1.csv").matrix) == rKeep("design1"))
+        #expect(try filterByExpr(y, design: RLive.matrix(dir, "design2.csv").matrix) == rKeep("design2"))
 
         // calcNormFactors, every method
         let nf = try RLive.matrix(dir, "normfactors.csv").matrix
@@ -154,5 +154,92 @@ import Foundation
         #expect(throws: LimmaError.self) { try approxfun(x: [1, 1], y: [1, 2]) }
         // non-integer counts are accepted, as in R
         #expect(try cpm(DGEList(counts: Matrix(rows: [[1.5, 2], [0.25, 3]]))).values.allSatisfy { $0.isFinite })
+    }
+
+    // MARK: voom
+
+    /// Compares a voom result with R's `<prefix>.*` outputs.
+    static func expectVoom(_ v: EList, _ dir: URL, _ prefix: String, trend: Bool = true,
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+        expectParity(v.E.values, try RLive.matrix(dir, "\(prefix).E.csv").matrix.values, "\(prefix) E", sourceLocation: sourceLocation)
+        expectParity(v.weights?.values ?? [], try RLive.matrix(dir, "\(prefix).weights.csv").matrix.values, "\(prefix) weights", sourceLocation: sourceLocation)
+        expectParity(v.libSize ?? [], try RLive.vector(dir, "\(prefix).lib.size.csv"), "\(prefix) lib.size", sourceLocation: sourceLocation)
+        guard trend else { return }
+        let xy = try RLive.matrix(dir, "\(prefix).voom.xy.csv").matrix
+        let line = try RLive.matrix(dir, "\(prefix).voom.line.csv").matrix
+        expectParity(v.voomXY?.x ?? [], xy.column(0), "\(prefix) voom.xy x", sourceLocation: sourceLocation)
+        expectParity(v.voomXY?.y ?? [], xy.column(1), "\(prefix) voom.xy y", sourceLocation: sourceLocation)
+        expectParity(v.voomLine?.x ?? [], line.column(0), "\(prefix) voom.line x", sourceLocation: sourceLocation)
+        expectParity(v.voomLine?.y ?? [], line.column(1), "\(prefix) voom.line y", sourceLocation: sourceLocation)
+    }
+
+    /// The seed tutorial on GSE60450: filterByExpr(group = immunophenotype),
+    /// TMM, `~0 + immunophenotype`; the same with 3.66's adaptive span; the
+    /// unfiltered count matrix; a rank-deficient design; block + correlation;
+    /// non-integer counts.
+    @Test(.enabled(if: RLive.available)) func voomGSE60450MatchesR() throws {
+        let dir = try RLive.run("voom.R", ["voom-gse"])
+        let counts = try Self.gseCounts()
+        let targets = try Self.gseTargets()
+        let design = try RLive.matrix(dir, "design.csv").matrix
+        let keep = try filterByExpr(DGEList(counts: counts), group: targets.column("immunophenotype")!)
+        #expect(keep == (try RLive.vector(dir, "keep.csv")).map { $0 == 1 })
+        let kept = keep.enumerated().filter { $0.element }.map { $0.offset }
+        let y = try calcNormFactors(DGEList(counts: counts.rows(kept)))
+        Self.expectParity(y.normFactors, try RLive.vector(dir, "norm.factors.csv"), "GSE60450 TMM norm.factors")
+
+        let v = try voom(y, design: design)
+        try Self.expectVoom(v, dir, "tutorial")
+        #expect(v.span == 0.5 && v.warnings.isEmpty)
+
+        let span = try RLive.vector(dir, "adaptive.span.csv")[0]
+        let a = try voom(y, design: design, version: .v3_66)
+        #expect(a.span == span)
+        try Self.expectVoom(a, dir, "adaptive")
+        #expect(try voom(y, design: design, adaptiveSpan: true) == a)
+
+        try Self.expectVoom(try voom(counts, design: design), dir, "unfiltered")
+        try Self.expectVoom(try voom(y, design: RLive.matrix(dir, "design.deficient.csv").matrix), dir, "deficient")
+        try Self.expectVoom(try voom(y, design: design, block: targets.column("developmental_stage")!, correlation: 0.3), dir, "block")
+        var nonint = counts.rows(Array(0..<2000))
+        nonint.values = nonint.values.map { $0 * 0.73 + 0.2 }
+        try Self.expectVoom(try voom(nonint, design: design), dir, "nonint")
+    }
+
+    /// pasilla, `~type + condition`, normalize.method quantile / scale /
+    /// cyclicloess, and quantile with 3.66's adaptive span.
+    @Test(.enabled(if: RLive.available)) func voomPasillaMatchesR() throws {
+        let dir = try RLive.run("voom.R", ["voom-pasilla"])
+        let counts = try Self.pasillaCounts()
+        let design = try RLive.matrix(dir, "design.csv").matrix
+        let y = DGEList(counts: counts)
+        try Self.expectVoom(try voom(y, design: design, normalizeMethod: .quantile), dir, "quantile")
+        try Self.expectVoom(try voom(y, design: design, normalizeMethod: .scale), dir, "scale")
+        let a = try voom(y, design: design, normalizeMethod: .quantile, version: .v3_66)
+        #expect(a.span == (try RLive.vector(dir, "adaptive.span.csv"))[0])
+        try Self.expectVoom(a, dir, "adaptive")
+        let head = DGEList(counts: counts.rows(Array(0..<4000)), libSize: y.libSize)
+        try Self.expectVoom(try voom(head, design: design, normalizeMethod: .cyclicloess), dir, "cyclicloess")
+        var logc = counts
+        logc.values = logc.values.map { log2($0 + 1) }
+        Self.expectParity(try normalizeBetweenArrays(logc, method: .quantile).values,
+                          try RLive.matrix(dir, "nq.csv").matrix.values, "pasilla normalizeQuantiles")
+    }
+
+    @Test func voomRefusesBadInput() throws {
+        let m = Matrix(rows: [[1, 2, 3, 4], [4, 5, 6, 7], [0, 1, 2, 9]], rowNames: ["g1", "g2", "g3"], colNames: ["a", "b", "c", "d"])
+        var neg = m
+        neg[2, 1] = -3
+        #expect { try voom(neg) } throws: { ($0 as? LimmaError)?.message.contains("Negative counts not allowed") == true }
+        var na = m
+        na[0, 3] = .nan
+        #expect { try voom(na) } throws: { ($0 as? LimmaError)?.message.contains("'g1'") == true }
+        #expect(throws: LimmaError.self) { try voom(m.rows([0])) }
+        #expect(throws: LimmaError.self) { try voom(m, libSize: [1, 2]) }
+        #expect(throws: LimmaError.self) { try voom(m, design: Matrix(nrow: 3, ncol: 1, repeating: 1)) }
+        // no replication: weights 1 and R's warning
+        let one = try voom(m, design: Matrix(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
+        #expect(one.weights?.values.allSatisfy { $0 == 1 } == true)
+        #expect(one.warnings.contains(LimmaWarning("voom", "The experimental design has no replication. Setting weights to 1.")))
     }
 }

@@ -7,29 +7,29 @@
 /// the same group." is appended to `warnings`.
 /// - Throws: for missing, negative or infinite counts (naming gene and
 ///   sample), and as `filterByExpr(_ counts: Matrix, ...)`.
-public func filterByExpr(_ y: DGEList, group: [String]? = nil, libSize: [Double]? = nil,
+public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
                          minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
                          minProp: Double = 0.7, warnings: inout [LimmaWarning]) throws -> [Bool] {
     try checkCounts(y.counts, "filterByExpr")
     guard y.libSize.count == y.counts.ncol, y.normFactors.count == y.counts.ncol else {
         throw LimmaError("filterByExpr", "the DGEList has \(y.counts.ncol) samples but \(y.libSize.count) library sizes and \(y.normFactors.count) norm factors")
     }
-    if group == nil {
+    if design == nil && group == nil {
         warnings.append(LimmaWarning("filterByExpr", "All samples appear to belong to the same group."))
     }
     let lib = libSize ?? zip(y.libSize, y.normFactors).map { $0 * $1 }
-    return try filterByExpr(y.counts, group: group, libSize: lib, minCount: minCount,
+    return try filterByExpr(y.counts, design: design, group: group, libSize: lib, minCount: minCount,
                             minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
 }
 
 /// `filterByExpr` for a DGEList without collecting warnings; the only one is
 /// "All samples appear to belong to the same group." when neither `design`
 /// nor `group` is given (use the `warnings:` form to receive it).
-public func filterByExpr(_ y: DGEList, group: [String]? = nil, libSize: [Double]? = nil,
+public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
                          minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
                          minProp: Double = 0.7) throws -> [Bool] {
     var w = [LimmaWarning]()
-    return try filterByExpr(y, group: group, libSize: libSize, minCount: minCount,
+    return try filterByExpr(y, design: design, group: group, libSize: libSize, minCount: minCount,
                             minTotalCount: minTotalCount, largeN: largeN, minProp: minProp, warnings: &w)
 }
 
@@ -45,7 +45,7 @@ public func filterByExpr(_ y: DGEList, group: [String]? = nil, libSize: [Double]
 /// `minTotalCount - 1e-14`.
 /// - Throws: for missing, negative or infinite counts, library sizes of the
 ///   wrong number or not positive, `group` or `design` not one per sample.
-public func filterByExpr(_ counts: Matrix, group: [String]? = nil, libSize: [Double]? = nil,
+public func filterByExpr(_ counts: Matrix, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
                          minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
                          minProp: Double = 0.7) throws -> [Bool] {
     let fn = "filterByExpr"
@@ -61,6 +61,14 @@ public func filterByExpr(_ counts: Matrix, group: [String]? = nil, libSize: [Dou
         var sizes = [String: Int]()
         for g in group { sizes[g, default: 0] += 1 }
         minSampleSize = Double(sizes.values.min() ?? 0)
+    } else if let design {
+        guard design.nrow == nsamples else {
+            throw LimmaError(fn, "the design has \(design.nrow) rows but there are \(nsamples) samples")
+        }
+        if let i = design.values.firstIndex(where: { !$0.isFinite }) {
+            throw LimmaError(fn, "the design has a missing or infinite value in row \(i % max(design.nrow, 1) + 1)")
+        }
+        minSampleSize = 1 / (hatValues(design).max() ?? .nan)
     } else {
         minSampleSize = Double(nsamples)
     }
@@ -73,5 +81,23 @@ public func filterByExpr(_ counts: Matrix, group: [String]? = nil, libSize: [Dou
         var above = 0
         for j in 0..<nsamples where cpmValues[i, j] >= cutoff { above += 1 }
         return Double(above) >= minSampleSize - tol && totals[i] >= minTotalCount - tol
+    }
+}
+
+/// R's `hat(x, intercept = TRUE)`: the diagonal of the projection onto the
+/// column space of `cbind(1, x)`, from its LINPACK QR (rank found with
+/// tolerance 1e-7): `h_i = sum_{k <= rank} Q[i, k]^2`, here as the squared
+/// leading effects `Q' e_i` of the unit vectors.
+func hatValues(_ x: Matrix) -> [Double] {
+    let n = x.nrow
+    let withIntercept = Matrix(nrow: n, ncol: x.ncol + 1, values: [Double](repeating: 1, count: n) + x.values)
+    let qr = QRDecomposition(withIntercept)
+    var identity = Matrix(nrow: n, ncol: n)
+    for i in 0..<n { identity[i, i] = 1 }
+    let effects = qr.leastSquares(identity).effects
+    return (0..<n).map { i in
+        var s = 0.0
+        for k in 0..<qr.rank { s += effects[k, i] * effects[k, i] }
+        return s
     }
 }

@@ -1,0 +1,134 @@
+// limma's voom: log-counts-per-million with precision weights from a
+// lowess trend of the mean-variance relationship (Law et al. 2014).
+import Foundation
+
+/// limma's `voom(counts, design, lib.size, normalize.method, block,
+/// correlation, weights, span, adaptive.span, save.plot = TRUE)` for a DGEList:
+/// the library sizes default to `libSize * normFactors`, the DGEList's gene
+/// annotation travels into the result. (A DGEList here carries no sample
+/// groups, so a missing design is the intercept-only design, as R does for
+/// a DGEList with one group.)
+public func voom(_ counts: DGEList, design: Matrix? = nil, libSize: [Double]? = nil,
+                 normalizeMethod: BetweenArrayNormalization = .none, block: [String]? = nil,
+                 correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
+                 adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
+    guard counts.libSize.count == counts.counts.ncol, counts.normFactors.count == counts.counts.ncol else {
+        throw LimmaError("voom", "the DGEList has \(counts.counts.ncol) samples but \(counts.libSize.count) library sizes and \(counts.normFactors.count) norm factors")
+    }
+    let lib = libSize ?? zip(counts.libSize, counts.normFactors).map { $0 * $1 }
+    var out = try voom(counts.counts, design: design, libSize: lib, normalizeMethod: normalizeMethod, block: block,
+                       correlation: correlation, weights: weights, span: span, adaptiveSpan: adaptiveSpan, version: version)
+    out.genes = counts.genes
+    return out
+}
+
+/// limma's `voom` for a matrix of counts (genes x samples).
+///
+/// 1. `E = log2((counts + 0.5) / (libSize + 1) * 1e6)` (library sizes default
+///    to the column sums), then `normalizeBetweenArrays(E, normalizeMethod)`.
+/// 2. `lmFit(E, design, block:, correlation:, weights:)` (design default: one
+///    intercept column "GrandMean").
+/// 3. The trend: `sx = Amean + mean(log2(libSize + 1)) - log2(1e6)` (average
+///    log-count), `sy = sqrt(sigma)`, genes with zero total count left out;
+///    `l = lowess(sx, sy, f: span)`, interpolated by `approxfun(rule = 2)`.
+/// 4. Fitted log-counts `log2(1e-6 * 2^(X b) * (libSize + 1))` (over the
+///    estimable coefficients when the design is rank deficient) and the
+///    weights `1 / trend(fitted)^4`.
+///
+/// With fewer than two genes with residual df > 0 the weights are all 1 and
+/// a warning is returned (R's "The experimental design has no replication"
+/// / "Only one gene with any replication"); no trend is fitted then.
+///
+/// `adaptiveSpan` (limma >= 3.60; nil means the default of `version`: false
+/// for 3.54, true for 3.66) replaces `span` by `chooseLowessSpan(n: ngenes,
+/// smallN: 50, minSpan: 0.3, power: 1/3)`, ngenes counting all-zero rows.
+///
+/// The result holds `E`, `weights`, `design`, `libSize`, the trend points
+/// `voomXY` (sx, sy) and line `voomLine` (R's `save.plot = TRUE` outputs),
+/// the `span` used, and any warnings.
+/// - Throws: fewer than two genes; missing, negative or infinite counts
+///   (naming gene and sample); library sizes of the wrong number, missing or
+///   negative; a design whose rows are not the samples; and lmFit's errors.
+public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = nil,
+                 normalizeMethod: BetweenArrayNormalization = .none, block: [String]? = nil,
+                 correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
+                 adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
+    let fn = "voom"
+    let ngenes = counts.nrow, nsamples = counts.ncol
+    guard ngenes >= 2 else { throw LimmaError(fn, "Need at least two genes to fit a mean-variance trend") }
+    try checkCounts(counts, fn)
+    let design = design ?? Matrix(nrow: nsamples, ncol: 1, repeating: 1, rowNames: counts.colNames, colNames: ["GrandMean"])
+    guard design.nrow == nsamples else {
+        throw LimmaError(fn, "the design has \(design.nrow) rows but there are \(nsamples) samples")
+    }
+    let lib = libSize ?? RBase.colSums(counts)
+    guard lib.count == nsamples else {
+        throw LimmaError(fn, "\(lib.count) library sizes for \(nsamples) samples")
+    }
+    if let j = lib.firstIndex(where: { $0.isNaN || $0 < 0 || $0.isInfinite }) {
+        throw LimmaError(fn, "library size of sample \(j + 1) is \(lib[j]); library sizes must be finite and non-negative")
+    }
+    let adaptive = adaptiveSpan ?? (version == .v3_66)
+    let span = adaptive ? chooseLowessSpan(n: Double(ngenes), smallN: 50, minSpan: 0.3, power: 1.0 / 3.0) : span
+
+    // log2-counts-per-million
+    var y = counts
+    for j in 0..<nsamples {
+        let l1 = lib[j] + 1
+        for i in 0..<ngenes {
+            let k = j * ngenes + i
+            y.values[k] = log2((counts.values[k] + 0.5) / l1 * 1e6)
+        }
+    }
+    y = try normalizeBetweenArrays(y, method: normalizeMethod)
+    let fit = try lmFit(y, design: design, weights: weights, block: block, correlation: correlation)
+    let amean = fit.Amean ?? RBase.rowMeans(y, naRM: true)
+
+    var out = EList(E: y, design: design, libSize: lib)
+    out.span = span
+    out.warnings = fit.warnings
+    let nWithReps = fit.dfResidual.filter { $0 > 0 }.count
+    if nWithReps < 2 {
+        out.warnings.append(LimmaWarning(fn, nWithReps == 0
+            ? "The experimental design has no replication. Setting weights to 1."
+            : "Only one gene with any replication. Setting weights to 1."))
+        out.weights = Matrix(nrow: ngenes, ncol: nsamples, repeating: 1, rowNames: y.rowNames, colNames: y.colNames)
+        return out
+    }
+
+    // Mean-variance trend
+    let shift = RBase.mean(lib.map { log2($0 + 1) })
+    let log2Million = log2(1e6)
+    let totals = RBase.rowSums(counts)
+    var sx = [Double](), sy = [Double]()
+    sx.reserveCapacity(ngenes)
+    sy.reserveCapacity(ngenes)
+    for g in 0..<ngenes where totals[g] != 0 {
+        sx.append(amean[g] + shift - log2Million)
+        sy.append(fit.sigma[g].squareRoot())
+    }
+    let line = try lowess(x: sx, y: sy, f: span)
+    let trend = try approxfun(x: line.x, y: line.y, rule: 2, ordered: true)
+
+    // Fitted log-counts and weights
+    var coef = fit.coefficients, X = design
+    if let rank = fit.rank, let pivot = fit.pivot, rank < design.ncol {
+        let j = Array(pivot[0..<rank])
+        coef = coef.columns(j)
+        X = X.columns(j)
+    }
+    let fitted = RLinAlg.matprod(coef, X.transposed)
+    var w = Matrix(nrow: ngenes, ncol: nsamples, rowNames: y.rowNames, colNames: y.colNames)
+    for j in 0..<nsamples {
+        let l1 = lib[j] + 1
+        for i in 0..<ngenes {
+            let k = j * ngenes + i
+            let fittedCount = 1e-6 * (pow(2, fitted.values[k]) * l1)
+            w.values[k] = 1 / pow(trend(log2(fittedCount)), 4)
+        }
+    }
+    out.weights = w
+    out.voomXY = (sx, sy)
+    out.voomLine = line
+    return out
+}
