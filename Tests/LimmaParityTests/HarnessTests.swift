@@ -2,6 +2,7 @@
 // statuses, its messages, and that a case file can never make R run code.
 import Foundation
 import Testing
+import Limma
 @testable import LimmaParity
 
 enum CLI {
