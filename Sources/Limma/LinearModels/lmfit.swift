@@ -30,7 +30,8 @@
 /// Errors as R's: zero rows, design rows != arrays, NA in design,
 /// block without correlation, |correlation| >= 1, weights of the wrong shape,
 /// a gene whose observed design rows are all zero (R's chol2inv size error).
-/// `method = "robust"` (limma's `mrlm`) is not implemented and throws.
+/// `method = "robust"` fits each gene by limma's `mrlm` (MASS::rlm, Huber
+/// M-estimation; see `LinearModelFit.mrlm`), ignoring block and correlation.
 public func lmFit(_ y: Matrix, design: Matrix, weights: Matrix? = nil, block: [String]? = nil,
                   correlation: Double? = nil, method: String = "ls") throws -> MArrayLM {
     try LinearModelFit.fit(exprs: y, design: design, weights: weights, genes: nil, block: block,
@@ -77,15 +78,16 @@ enum LinearModelFit {
         if design.values.contains(where: { $0.isNaN }) { throw LimmaError(fn, "NAs not allowed in design matrix") }
         if design.values.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "NA/NaN/Inf in 'x' (the design matrix has an infinite value)") }
         let m = try matchMethod(method)
-        if m == "robust" {
-            throw LimmaError(fn, "method = \"robust\" (limma's mrlm) is not implemented in limma-swift; use method = \"ls\"")
-        }
         var warnings: [LimmaWarning] = []
         if let ne = nonEstimable(design) {
             warnings.append(LimmaWarning(fn, "Coefficients not estimable: " + ne.joined(separator: " ")))
         }
         var fit: MArrayLM
-        if let block {
+        if m == "robust" {
+            // As limma: robust regression ignores block and correlation.
+            fit = try mrlm(exprs, design: design, weights: weights)
+            warnings += fit.warnings
+        } else if let block {
             guard let correlation else { throw LimmaError(fn, "the correlation must be set, see duplicateCorrelation") }
             fit = try glsSeries(exprs, design: design, block: block, correlation: correlation, weights: weights)
         } else {
