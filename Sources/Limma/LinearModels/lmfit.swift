@@ -200,23 +200,26 @@ enum LinearModelFit {
         return Double(s / RLongDouble(x.count))
     }
 
+    /// The weights step of lm.series and mrlm: full weight matrix; weights
+    /// `<= 0` become NA and every observation with a non-finite weight is
+    /// made missing.
+    static func applyWeights(_ M: inout Matrix, _ weights: Matrix?, function: String) throws -> (weights: Matrix?, arrayWeights: Bool) {
+        guard let weights else { return (nil, false) }
+        var (w, aw) = try asMatrixWeights(weights, nrow: M.nrow, ncol: M.ncol, function: function)
+        for k in 0..<w.values.count {
+            if w.values[k] <= 0 { w.values[k] = .nan }
+            if !w.values[k].isFinite { M.values[k] = .nan }
+        }
+        return (w, aw)
+    }
+
     /// limma's `lm.series` (ndups = 1).
     static func lmSeries(_ M0: Matrix, design: Matrix, weights: Matrix?) throws -> MArrayLM {
         let fn = "lmFit"
         var M = M0
         let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         let names = coefficientNames(design)
-        var W: Matrix? = nil
-        var arrayWeights = false
-        if let weights {
-            var (w, aw) = try asMatrixWeights(weights, nrow: ngenes, ncol: narrays, function: fn)
-            for k in 0..<w.values.count {
-                if w.values[k] <= 0 { w.values[k] = .nan }
-                if !w.values[k].isFinite { M.values[k] = .nan }
-            }
-            W = w
-            arrayWeights = aw
-        }
+        let (W, arrayWeights) = try applyWeights(&M, weights, function: fn)
         let noProbeWts = M.values.allSatisfy { $0.isFinite } && (W == nil || arrayWeights)
         if noProbeWts {
             var x = design

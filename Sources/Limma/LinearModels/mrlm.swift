@@ -19,15 +19,7 @@ extension LinearModelFit {
         var M = M0
         let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         let names = coefficientNames(design)
-        var W: Matrix? = nil
-        if let weights {
-            var (w, _) = try asMatrixWeights(weights, nrow: ngenes, ncol: narrays, function: fn)
-            for k in 0..<w.values.count {
-                if w.values[k] <= 0 { w.values[k] = .nan }
-                if !w.values[k].isFinite { M.values[k] = .nan }
-            }
-            W = w
-        }
+        let W = try applyWeights(&M, weights, function: fn).weights
         var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
