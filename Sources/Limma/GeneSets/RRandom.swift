@@ -1,0 +1,108 @@
+// R's default random number generator (R 4.2.2, src/main/RNG.c and
+// src/nmath/snorm.c): Mersenne-Twister uniforms seeded as `set.seed` seeds
+// them, and standard normals by inversion. roast and mroast draw their
+// rotations from it, so that a seed gives R's rotations exactly.
+
+/// R's default generator state: `RNGkind("Mersenne-Twister", "Inversion")`.
+///
+/// `RRandom(seed: s)` is R's `set.seed(s)`: the 32-bit seed is scrambled by 50
+/// steps of the congruence `seed = 69069 seed + 1 (mod 2^32)`, then 625 further
+/// steps fill R's seed vector, whose first word (the position `mti`) is then
+/// reset to 624 so that the first draw regenerates the whole 624-word state.
+///
+/// `unifRand()` is R's `unif_rand()`: the tempered 32-bit Mersenne-Twister
+/// output times 2.3283064365386963e-10 (2^-32), moved inside (0, 1) when it
+/// falls on 0 (R's `fixup`). `runif(n)` draws n of them.
+///
+/// `normRand()` is R's `norm_rand()` by inversion: `u = floor(2^27 u1) + u2`
+/// from two uniforms, then `qnorm(u / 2^27)`. `rnorm(n)` draws n of them, as
+/// R's `rnorm(n)` with mean 0 and sd 1 (`0 + 1 * z`, which is `z`).
+///
+/// A value type: copying the generator copies its stream.
+public struct RRandom: Sendable, Equatable {
+    /// The 624-word Mersenne-Twister state (R's `.Random.seed[3:626]`).
+    public private(set) var state: [UInt32]
+    /// The position in `state` of the next word (R's `.Random.seed[2]`).
+    public private(set) var position: Int
+
+    private static let n = 624
+    private static let m = 397
+
+    /// R's `set.seed(seed)` with the default kinds. Any Int32 seed (negative
+    /// seeds are taken modulo 2^32, as R's C code does).
+    public init(seed: Int32) {
+        var s = UInt32(bitPattern: seed)
+        for _ in 0..<50 { s = s &* 69069 &+ 1 }
+        // R fills 625 words; the first is the position, reset to 624 (FixupSeeds).
+        s = s &* 69069 &+ 1
+        var mt = [UInt32](repeating: 0, count: RRandom.n)
+        for j in 0..<RRandom.n {
+            s = s &* 69069 &+ 1
+            mt[j] = s
+        }
+        state = mt
+        position = RRandom.n
+        // R replaces an all-zero state by a time-based one; that cannot arise
+        // from the scrambling above (its outputs are never all zero), so no
+        // branch is needed here.
+    }
+
+    /// `set.seed` for an integer that fits R's integer type (`asInteger`).
+    /// Throws when the seed is outside the 32-bit range (R: "supplied seed is
+    /// not a valid integer"; R's NA_integer_ is -2^31, also refused).
+    public static func setSeed(_ seed: Int) throws -> RRandom {
+        guard seed > Int(Int32.min), seed <= Int(Int32.max) else {
+            throw LimmaError("set.seed", "supplied seed is not a valid integer")
+        }
+        return RRandom(seed: Int32(seed))
+    }
+
+    /// The next tempered 32-bit output of the twister.
+    private mutating func nextWord() -> UInt32 {
+        let n = RRandom.n, m = RRandom.m
+        if position >= n {
+            let upper: UInt32 = 0x8000_0000, lower: UInt32 = 0x7fff_ffff, a: UInt32 = 0x9908_b0df
+            state.withUnsafeMutableBufferPointer { mt in
+                for kk in 0..<n {
+                    let y = (mt[kk] & upper) | (mt[(kk + 1) % n] & lower)
+                    mt[kk] = mt[(kk + m) % n] ^ (y >> 1) ^ ((y & 1) == 0 ? 0 : a)
+                }
+            }
+            position = 0
+        }
+        var y = state[position]
+        position += 1
+        y ^= y >> 11
+        y ^= (y << 7) & 0x9d2c_5680
+        y ^= (y << 15) & 0xefc6_0000
+        y ^= y >> 18
+        return y
+    }
+
+    /// R's `unif_rand()`: a uniform in (0, 1).
+    public mutating func unifRand() -> Double {
+        let x = Double(nextWord()) * 2.3283064365386963e-10
+        let half = 0.5 * 2.328306437080797e-10
+        if x <= 0 { return half }
+        if 1 - x <= 0 { return 1 - half }
+        return x
+    }
+
+    /// R's `norm_rand()` by inversion (two uniforms per normal).
+    public mutating func normRand() -> Double {
+        let big = 134_217_728.0  // 2^27
+        var u = unifRand()
+        u = Double(Int(big * u)) + unifRand()
+        return RMath.qnorm(u / big)
+    }
+
+    /// R's `runif(n)` (on [0, 1]).
+    public mutating func runif(_ count: Int) -> [Double] {
+        (0..<max(count, 0)).map { _ in unifRand() }
+    }
+
+    /// R's `rnorm(n)` (mean 0, sd 1).
+    public mutating func rnorm(_ count: Int) -> [Double] {
+        (0..<max(count, 0)).map { _ in normRand() }
+    }
+}

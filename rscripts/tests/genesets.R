@@ -1,0 +1,76 @@
+# R's gene set tests for the GeneSets tests (camera, fry, roast, mroast) and
+# R's default random number generator.
+# Usage: Rscript genesets.R OUTDIR MODE   (MODE: rng, gse)
+# rng: uniforms and normals after set.seed, as rng_*.csv.
+# gse: GSE60450 log2(counts + 1), design ~0 + immunophenotype, contrast
+#      luminal - basal; gene sets (index.csv: id = set name, x = 1-based gene
+#      index, in set order) and each call's table (<call>.csv, Direction first).
+args <- commandArgs(trailingOnly = TRUE)
+out <- args[1]
+mode <- args[2]
+source(file.path("rscripts", "lib", "io.R"))
+suppressPackageStartupMessages(library(limma))
+f <- function(name) file.path(out, paste0(name, ".csv"))
+
+if (mode == "rng") {
+  set.seed(42); write_lossless(runif(10), f("rng_unif42"))
+  write_lossless(rnorm(10), f("rng_norm42"))          # continues the same stream
+  set.seed(-123); write_lossless(rnorm(700), f("rng_norm_m123"))
+  set.seed(2147483647); write_lossless(runif(1300), f("rng_unif_max"))
+  set.seed(0); write_lossless(rnorm(5), f("rng_norm0"))
+}
+
+if (mode == "gse") {
+  counts <- as.matrix(read.csv(gzfile("reference/data/gse60450/counts.csv.gz"), row.names = 1, check.names = FALSE))
+  targets <- read.csv("reference/data/gse60450/targets.csv", row.names = 1)
+  y <- log2(counts + 1)
+  G <- nrow(y)
+  design <- model.matrix(~0 + immunophenotype, targets)
+  contr <- c(-1, 1)   # luminal - basal
+
+  # Gene sets, deterministic.
+  v <- apply(y, 1, var)
+  lfc <- rowMeans(y[, targets$immunophenotype == "luminal"]) - rowMeans(y[, targets$immunophenotype == "basal"])
+  index <- list(
+    every50 = seq(1, G, by = 50),
+    topvar100 = order(v, decreasing = TRUE)[1:100],
+    up30 = order(lfc, decreasing = TRUE)[1:30],
+    down40 = order(lfc)[1:40],
+    single = order(v, decreasing = TRUE)[7],
+    pair = c(11, 5000))
+  set.seed(7)
+  for (k in 1:8) index[[paste0("rand", k)]] <- sample(G, sample(5:200, 1))
+  idx <- data.frame(x = unlist(index, use.names = FALSE))
+  write_lossless(as.matrix(idx), f("index"), ids = rep(names(index), lengths(index)))
+
+  wtab <- function(tab, name) {
+    tab <- tab[, c("Direction", setdiff(names(tab), "Direction")), drop = FALSE]
+    write_lossless_df(tab, f(name))
+  }
+  wtab(camera(y, index, design, contrast = contr), "camera_default")
+  wtab(camera(y, index, design, contrast = contr, inter.gene.cor = NA), "camera_na")
+  wtab(camera(y, index, design, contrast = contr, use.ranks = TRUE), "camera_ranks")
+  wtab(camera(y, index, design, contrast = contr, use.ranks = TRUE, inter.gene.cor = NA), "camera_ranks_na")
+  wtab(camera(y, index, design, contrast = contr, inter.gene.cor = NA, allow.neg.cor = TRUE, sort = FALSE), "camera_neg_unsorted")
+  wtab(camera(y, index, design, contrast = 2), "camera_coef2")
+  wtab(camera(y, index, design, contrast = contr, trend.var = TRUE), "camera_trend")
+  write_lossless(unlist(interGeneCorrelation(y[index$topvar100, ], design)), f("igc_topvar100"))
+
+  wtab(fry(y, index, design, contrast = contr), "fry_default")
+  wtab(fry(y, index, design, contrast = contr, sort = "mixed"), "fry_mixed")
+  wtab(fry(y, index, design, contrast = 2, sort = "none"), "fry_coef2")
+  wtab(fry(y, index["up30"], design, contrast = contr), "fry_one")
+
+  set.seed(1)
+  r <- roast(y, index$up30, design, contrast = contr, nrot = 999)
+  write_lossless(as.matrix(r$p.value), f("roast_up30"))
+  set.seed(1)
+  r <- roast(y, index$every50, design, contrast = contr, nrot = 999, set.statistic = "msq")
+  write_lossless(as.matrix(r$p.value), f("roast_every50_msq"))
+  for (st in c("mean", "floormean", "mean50", "msq")) {
+    set.seed(1)
+    wtab(mroast(y, index, design, contrast = contr, nrot = 999, set.statistic = st), paste0("mroast_", st))
+  }
+  set.seed(1)
+  wtab(mroast(y, index, design, contrast = contr, nrot = 2500, sort = "none", midp = FALSE), "mroast_chunks")
+}
