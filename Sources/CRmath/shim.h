@@ -10,6 +10,7 @@
 static inline double rmath_pt(double x, double n, int lower, int logp) { return pt(x, n, lower, logp); }
 static inline double rmath_qt(double p, double n, int lower, int logp) { return qt(p, n, lower, logp); }
 static inline double rmath_dt(double x, double n, int logp) { return dt(x, n, logp); }
+static inline double rmath_df(double x, double m, double n, int logp) { return df(x, m, n, logp); }
 static inline double rmath_pf(double x, double n1, double n2, int lower, int logp) { return pf(x, n1, n2, lower, logp); }
 static inline double rmath_qf(double p, double n1, double n2, int lower, int logp) { return qf(p, n1, n2, lower, logp); }
 static inline double rmath_pnorm(double x, double mu, double sigma, int lower, int logp) { return pnorm(x, mu, sigma, lower, logp); }

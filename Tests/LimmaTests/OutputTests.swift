@@ -144,9 +144,12 @@ struct OutputTests {
         let fits = ["fit": try OutputR.fit(dir, "fit_"), "tfit": try OutputR.fit(dir, "tfit_")]
         var dfit = fits["fit"]!
         dfit.coefficients.rowNames = try DelimitedText.read(dir.appendingPathComponent("dup_ids.csv").path).rows.map { $0[1] }
+        var nfit = fits["fit"]!
+        nfit.coefficients.rowNames = nil
+        nfit.genes = nil
         var worst = [String: Double]()
         for c in try OutputR.cases(dir) {
-            let fit = c.fit == "dfit" ? dfit : fits[c.fit]!
+            let fit = c.fit == "dfit" ? dfit : (c.fit == "nfit" ? nfit : fits[c.fit]!)
             let tab = try OutputR.run(c, fit)
             try compareTopTable(tab, dir.appendingPathComponent("tt_\(c.id).csv"), "mulvey \(c.id)", worst: &worst)
         }
@@ -216,6 +219,12 @@ struct OutputTests {
         let r = try RLive.matrix(dir, "classifyF.csv").matrix
         let e = try classifyTestsF(cfit, pValue: 0.01)
         #expect(e.values == r.values.map { $0.isNaN ? nil : Int($0) })
+        // One test: sign(t) * (2 pt(|t|, df, upper) < p.value).
+        var one = cfit
+        one.t = cfit.t!.columns([1])
+        one.covCoefficients = nil
+        let r1 = try RLive.matrix(dir, "classifyF_one.csv").matrix
+        #expect(try classifyTestsF(one, pValue: 0.01).values == r1.values.map { $0.isNaN ? nil : Int($0) })
         // eBayes' F: fstat.only with df = df.total, against R's and eBayes' own.
         let fs = try classifyTestsFStat(cfit, df: cfit.dfTotal)
         let rf = try RLive.vector(dir, "fstat.csv")

@@ -117,6 +117,11 @@ if (dataset == "padjust") {
   run_case("F_holm", fit, coef = c(1, 2), number = 300, adjust = "holm")
   run_case("topTableF", fit, fn = "topTableF", number = 500, lfc = 0.3)
   run_case("topTableF_p", fit, fn = "topTableF", number = 20, p.value = 0.05, adjust = "BY")
+  nfit <- fit
+  rownames(nfit$coefficients) <- NULL
+  nfit$genes <- NULL
+  run_case("no_ids", nfit, coef = 2, number = 40, sort = "logFC", fitname = "nfit")
+  run_case("no_ids_F", nfit, coef = NULL, number = 40, fitname = "nfit")
   run_case("dup_ids", dfit, coef = 1, number = 60, fitname = "dfit")
   run_case("dup_ids_F", dfit, coef = c(1, 2), number = 60, fitname = "dfit")
   run_case("treat_p", tfit, fn = "topTreat", coef = 1, number = Inf, fitname = "tfit")
@@ -167,6 +172,8 @@ if (dataset == "padjust") {
     res <- cbind(res, unclass(d))
   }
   write_lossless(res, file.path(out, "decide.csv"))
+  ct1 <- classifyTestsF(cfit$t[, 2, drop = FALSE], df = cfit$df.residual + cfit$df.prior, p.value = 0.01)
+  write_lossless(unclass(ct1), file.path(out, "classifyF_one.csv"))
   ct <- classifyTestsF(cfit, p.value = 0.01)
   write_lossless(unclass(ct), file.path(out, "classifyF.csv"))
   fs <- classifyTestsF(cfit, df = cfit$df.total, fstat.only = TRUE)

@@ -1,0 +1,163 @@
+// limma's fitFDist (R/fitFDist.R): moment estimation of a scaled
+// F-distribution's scale and denominator degrees of freedom.
+import Foundation
+import CRmath
+
+/// The fitted scaled F-distribution `x ~ scale * F(df1, df2)` that
+/// `fitFDist`, `fitFDistRobustly` and `fitFDistUnequalDF1` return.
+public struct FDistFit: Sendable, Equatable {
+    /// `scale` (s0^2): one value, or one per observation when a covariate
+    /// trend was fitted. NaN where R gives NA.
+    public var scale: [Double]
+    /// `df2` (d0), possibly infinite; NaN where R gives NA.
+    public var df2: Double
+    /// `df2.shrunk`: per-observation df2 after outlier shrinkage (robust fits).
+    public var df2Shrunk: [Double]?
+    /// `tail.p.value` (fitFDistRobustly).
+    public var tailPValue: [Double]?
+    /// `prob.outlier` (fitFDistRobustly).
+    public var probOutlier: [Double]?
+    /// `df2.outlier` (robust fits).
+    public var df2Outlier: Double?
+    /// Warnings R would have printed.
+    public var warnings: [LimmaWarning] = []
+
+    public init(scale: [Double], df2: Double, df2Shrunk: [Double]? = nil) {
+        self.scale = scale
+        self.df2 = df2
+        self.df2Shrunk = df2Shrunk
+    }
+}
+
+/// Expands an R argument that may have length 1 (recycled) to element i.
+@inline(__always) func recycled(_ v: [Double], _ i: Int) -> Double { v.count == 1 ? v[0] : v[i] }
+
+/// limma's `fitFDist(x, df1, covariate)`: fits `x ~ s0^2 F(df1, d0)` by the
+/// method of moments on `log(x)`.
+///
+/// With `z = log(x)` and `e = z - digamma(df1/2) + log(df1/2)` (3.66:
+/// `e = z + logmdigamma(df1/2)`), `E[e] = log(s0^2) + logmdigamma(d0/2)` ... so
+/// `evar = var(e) - mean(trigamma(df1/2))` estimates `trigamma(d0/2)`:
+/// `d0 = 2 trigammaInverse(evar)` and `s0^2 = exp(mean(e) + digamma(d0/2) -
+/// log(d0/2))` when `evar > 0`; otherwise `d0 = Inf` and `s0^2 = mean(x)` (or
+/// `exp` of the trend). With a covariate the mean of `e` is a natural-spline
+/// trend (`ns(covariate, df = 1 + (n>=3) + (n>=6) + (n>=30), intercept = TRUE)`,
+/// capped at the number of distinct covariate values, fitted by `lm.fit`) and
+/// `evar` is the mean squared residual effect.
+///
+/// Edge cases as in R: no values gives NA; one value gives `scale = x, df2 = 0`;
+/// observations with non-finite x, `x < -1e-15` or `df1 <= 1e-15` are left out
+/// of the fit (with a covariate their trend is extrapolated by the spline);
+/// zero values are offset to `1e-5 * median` with a warning; more than half
+/// zero gives a warning and median 1. Infinite covariate values are moved one
+/// unit beyond the finite range.
+public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, version: LimmaVersion = .v3_54) throws -> FDistFit {
+    let n = x.count
+    if n == 0 { return FDistFit(scale: [.nan], df2: .nan) }
+    if n == 1 { return FDistFit(scale: x, df2: 0) }
+    var ok: [Bool]
+    if df1.count == 1 {
+        if !(df1[0].isFinite && df1[0] > 1e-15) { return FDistFit(scale: [.nan], df2: .nan) }
+        ok = [Bool](repeating: true, count: n)
+    } else {
+        if df1.count != n { throw LimmaError("fitFDist", "x and df1 have different lengths") }
+        ok = df1.map { $0.isFinite && $0 > 1e-15 }
+    }
+    var cov = covariate
+    if var c = cov {
+        if c.count != n { throw LimmaError("fitFDist", "x and covariate must be of same length") }
+        if c.contains(where: { $0.isNaN }) { throw LimmaError("fitFDist", "NA covariate values not allowed") }
+        let fin = c.filter { $0.isFinite }
+        if fin.count < n {
+            if let lo = fin.min(), let hi = fin.max() {
+                for i in 0..<n where !c[i].isFinite { c[i] = c[i] < 0 ? lo - 1 : hi + 1 }
+            } else {
+                c = c.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+            }
+        }
+        cov = c
+    }
+    for i in 0..<n { ok[i] = ok[i] && x[i].isFinite && x[i] > -1e-15 }
+    let okIdx = (0..<n).filter { ok[$0] }
+    let nok = okIdx.count
+    if nok == 1 { return FDistFit(scale: [x[okIdx[0]]], df2: 0) }
+    if nok == 0 { throw LimmaError("fitFDist", "no finite non-negative values of x with positive df1") }
+    let notAllOK = nok < n
+    var xs = okIdx.map { x[$0] }
+    let d1 = df1.count > 1 ? okIdx.map { df1[$0] } : df1
+    var covOK: [Double]? = nil
+    var covNotOK: [Double] = []
+    if let c = cov {
+        covOK = okIdx.map { c[$0] }
+        covNotOK = (0..<n).filter { !ok[$0] }.map { c[$0] }
+    }
+    var splinedf = 1
+    if let c = covOK {
+        splinedf = 1 + (nok >= 3 ? 1 : 0) + (nok >= 6 ? 1 : 0) + (nok >= 30 ? 1 : 0)
+        splinedf = min(splinedf, Set(c).count)
+        if splinedf < 2 {
+            var out = try fitFDist(xs, df1: d1, covariate: nil, version: version)
+            out.scale = [Double](repeating: out.scale[0], count: n)
+            return out
+        }
+    }
+    var warnings: [LimmaWarning] = []
+    xs = xs.map { max($0, 0) }
+    var m = RBase.median(xs)
+    if m == 0 {
+        warnings.append(LimmaWarning("fitFDist", "More than half of residual variances are exactly zero: eBayes unreliable"))
+        m = 1
+    } else if xs.contains(0) {
+        warnings.append(LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero"))
+    }
+    xs = xs.map { max($0, 1e-5 * m) }
+    var e = [Double](repeating: 0, count: nok)
+    for i in 0..<nok {
+        let h = recycled(d1, i) / 2
+        let z = log(xs[i])
+        e[i] = version == .v3_54 ? z - rmath_digamma(h) + log(h) : z + logmdigamma(h)
+    }
+    var emean: [Double]
+    var evar: Double
+    if let c = covOK {
+        let ns = NaturalSplineBasis(x: c, df: splinedf)
+        let design = ns.basis(c)
+        let fit = SplineLMFit(design, e)
+        if notAllOK {
+            var em = [Double](repeating: 0, count: n)
+            for (k, i) in okIdx.enumerated() { em[i] = fit.fittedValues[k] }
+            let design2 = ns.basis(covNotOK)
+            let pred = RLinAlg.matprod(design2, Matrix(nrow: fit.coefficients.count, ncol: 1, values: fit.coefficients))
+            for (k, i) in (0..<n).filter({ !ok[$0] }).enumerated() { em[i] = pred.values[k] }
+            emean = em
+        } else {
+            emean = fit.fittedValues
+        }
+        evar = RBase.mean(fit.effects[fit.rank...].map { $0 * $0 })
+    } else {
+        let mu = RBase.mean(e)
+        emean = [mu]
+        evar = RBase.sum(e.map { ($0 - mu) * ($0 - mu) }) / Double(nok - 1)
+    }
+    evar = evar - RBase.mean(d1.map { rmath_trigamma($0 / 2) })
+    if evar > 0 {
+        let ti = trigammaInverse(evar)
+        warnings += ti.warnings
+        let df2 = 2 * ti.y
+        let h = df2 / 2
+        let s20: [Double]
+        if version == .v3_54 {
+            s20 = emean.map { exp($0 + rmath_digamma(h) - log(h)) }
+        } else {
+            s20 = emean.map { exp($0 - logmdigamma(h)) }
+        }
+        var out = FDistFit(scale: s20, df2: df2)
+        out.warnings = warnings
+        return out
+    } else {
+        let s20 = covOK == nil ? [RBase.mean(xs)] : emean.map { exp($0) }
+        var out = FDistFit(scale: s20, df2: .infinity)
+        out.warnings = warnings
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+// limma's tmixture.matrix / tmixture.vector (R/ebayes.R): the prior variance
+// of the non-zero coefficients, from the largest moderated t-statistics.
+import CRmath
+
+/// limma's `tmixture.matrix(tstat, stdev.unscaled, df, proportion, v0.lim)`:
+/// `tmixture.vector` for each column. Returns NaN for a column where R gives NA.
+public func tmixtureMatrix(tstat: Matrix, stdevUnscaled: Matrix, df: [Double], proportion: Double,
+                           v0Lim: (Double, Double)? = nil) throws -> [Double] {
+    if tstat.nrow != stdevUnscaled.nrow || tstat.ncol != stdevUnscaled.ncol {
+        throw LimmaError("tmixture.matrix", "Dims of tstat and stdev.unscaled don't match")
+    }
+    if df.count != 1 && df.count != tstat.nrow {
+        throw LimmaError("tmixture.matrix", "df has length \(df.count) but there are \(tstat.nrow) genes")
+    }
+    return (0..<tstat.ncol).map { j in
+        tmixtureVector(tstat: tstat.column(j), stdevUnscaled: stdevUnscaled.column(j), df: df,
+                       proportion: proportion, v0Lim: v0Lim)
+    }
+}
+
+/// limma's `tmixture.vector`: estimates `v0` in the mixture where a fraction
+/// `proportion` of the t-statistics follow `sqrt(1 + v0/v1) t(df)` and the rest
+/// `t(df)` (`v1 = stdev.unscaled^2`).
+///
+/// Missing t's are dropped. The `ceiling(proportion/2 * n)` largest |t| are
+/// compared with the order statistics they would have under the mixture
+/// (`p = max(ntarget/n, proportion)`); t's with fewer df are first converted to
+/// the largest df at equal tail probability (log scale). Each top t whose target
+/// p-value exceeds its null p-value gives `v0 = v1 ((t/qtarget)^2 - 1)`, the rest
+/// 0; the `v0` are clipped to `v0.lim` and averaged. Fewer than one target
+/// statistic gives NaN (R's NA).
+public func tmixtureVector(tstat: [Double], stdevUnscaled: [Double], df: [Double], proportion: Double,
+                           v0Lim: (Double, Double)? = nil) -> Double {
+    var t = tstat, su = stdevUnscaled
+    var d = df.count == 1 ? [Double](repeating: df[0], count: tstat.count) : df
+    if t.contains(where: { $0.isNaN }) {
+        let keep = t.indices.filter { !t[$0].isNaN }
+        t = keep.map { t[$0] }
+        su = keep.map { su[$0] }
+        d = keep.map { d[$0] }
+    }
+    let ngenes = t.count
+    let ntarget = Int((proportion / 2 * Double(ngenes)).rounded(.up))
+    if ntarget < 1 { return .nan }
+    let p = max(Double(ntarget) / Double(ngenes), proportion)
+    t = t.map { Swift.abs($0) }
+    var maxDF = -Double.infinity
+    for v in d { if v.isNaN { maxDF = .nan; break }; if v > maxDF { maxDF = v } }
+    for i in 0..<ngenes where d[i] < maxDF {
+        let tailP = rmath_pt(t[i], d[i], 0, 1)
+        t[i] = rmath_qt(tailP, maxDF, 0, 1)
+        d[i] = maxDF
+    }
+    let o = Array(RBase.order(t, decreasing: true).prefix(ntarget))
+    let top = o.map { t[$0] }
+    let v1 = o.map { su[$0] * su[$0] }
+    var v0 = [Double](repeating: 0, count: ntarget)
+    for k in 0..<ntarget {
+        let r = Double(k + 1)
+        let p0 = 2 * rmath_pt(top[k], maxDF, 0, 0)
+        let ptarget = ((r - 0.5) / Double(ngenes) - (1 - p) * p0) / p
+        if ptarget > p0 {
+            let qtarget = rmath_qt(ptarget / 2, maxDF, 0, 0)
+            let ratio = top[k] / qtarget
+            v0[k] = v1[k] * (ratio * ratio - 1)
+        }
+    }
+    if let lim = v0Lim { v0 = v0.map { min(max($0, lim.0), lim.1) } }
+    return RBase.mean(v0)
+}

@@ -1,0 +1,58 @@
+// limma's treat (R/treat.R): moderated t-tests relative to a log-fold-change
+// threshold.
+import CRmath
+
+/// limma's `treat(fit, lfc, trend, robust, winsor.tail.p, legacy)`.
+///
+/// Moderates the variances as eBayes does (`s2.post`, `df.total`, `df.prior`,
+/// `s2.prior`), then tests `H0: |beta| <= lfc` for each coefficient:
+/// with `se = stdev.unscaled sqrt(s2.post)`,
+/// `p = pt((|b| - lfc)/se, df.total, upper) + pt((|b| + lfc)/se, df.total, upper)`,
+/// and `t = sign(b) max((|b| - lfc)/se, 0)` where `|b| > lfc`, else 0.
+/// `lods` is removed; `treat.lfc = |lfc|`.
+///
+/// limma 3.54 cannot subset with missing coefficients (R stops with "NAs are
+/// not allowed in subscripted assignments"); 3.58+ (`version: .v3_66`) treats a
+/// missing coefficient as 0 when assigning t. `upshot` is limma 3.66's
+/// argument; only its default (false) is implemented.
+public func treat(_ fit: MArrayLM, lfc: Double = log2(1.2), trend: Bool = false, robust: Bool = false,
+                  winsorTailP: (Double, Double) = (0.05, 0.1), legacy: Bool? = nil, upshot: Bool = false,
+                  version: LimmaVersion = .v3_54) throws -> MArrayLM {
+    if upshot { throw LimmaError("treat", "upshot = TRUE is not implemented in this engine") }
+    if lfc.isNaN { throw LimmaError("treat", "lfc must be a number") }
+    let coef = fit.coefficients
+    if version == .v3_54 && coef.values.contains(where: { $0.isNaN }) {
+        throw LimmaError("treat", "NAs are not allowed in subscripted assignments (missing coefficients need limma >= 3.58)")
+    }
+    let sq = try moderatedVariances(fit, function: "treat", trend: trend, robust: robust, winsorTailP: winsorTailP,
+                                    legacy: legacy, version: version)
+    let threshold = Swift.abs(lfc)
+    let su = fit.stdevUnscaled
+    let ngenes = coef.nrow, ncoef = coef.ncol
+    var t = Matrix(nrow: ngenes, ncol: ncoef, rowNames: coef.rowNames, colNames: coef.colNames)
+    var p = t
+    for j in 0..<ncoef {
+        for i in 0..<ngenes {
+            let b = coef[i, j]
+            let acoef = Swift.abs(b)
+            let se = su[i, j] * sq.s2Post[i].squareRoot()
+            var right = (acoef - threshold) / se
+            let left = (acoef + threshold) / se
+            p[i, j] = rmath_pt(right, sq.dfTotal[i], 0, 0) + rmath_pt(left, sq.dfTotal[i], 0, 0)
+            right = right.isNaN ? .nan : max(right, 0)
+            let bb = b.isNaN ? 0 : b
+            if bb > threshold { t[i, j] = right } else if bb < -threshold { t[i, j] = -right }
+        }
+    }
+    var out = fit
+    out.lods = nil
+    out.dfPrior = sq.dfPrior
+    out.s2Prior = sq.s2Prior
+    out.s2Post = sq.s2Post
+    out.dfTotal = sq.dfTotal
+    out.t = t
+    out.pValue = p
+    out.treatLfc = threshold
+    out.warnings = fit.warnings + sq.warnings
+    return out
+}

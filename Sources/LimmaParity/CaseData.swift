@@ -1,0 +1,176 @@
+// A case's inputs read and checked before anything runs: the matrix, the
+// targets matched to its columns, weights, design and contrast files, and the
+// case's names checked against the data (formula names are targets columns,
+// step arguments name real columns, levels are the column's values). Every
+// problem is a CaseError (exit status 2) naming the case file and key.
+import Foundation
+import Limma
+
+public struct CaseData: Sendable {
+    /// Counts or expression, features x samples, row names the feature ids.
+    public var matrix: Matrix
+    /// Where a cell was R's NA (as opposed to NaN), column-major; nil when none.
+    public var naMask: [Bool]?
+    public var annotation: Annotation?
+    /// Targets matched to the matrix columns, or nil.
+    public var targets: Targets?
+    public var weights: Matrix?
+    /// An explicit design or contrast matrix from a file.
+    public var designMatrix: Matrix?
+    public var contrastMatrix: Matrix?
+    public var isCounts: Bool
+
+    /// Reads and checks every input of `c`.
+    public static func load(_ c: ParityCase) throws -> CaseData {
+        func fail(_ key: String, _ reason: String) -> CaseError { CaseError(c.file, key, reason) }
+        func wrap<T>(_ key: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch let e as InputError {
+                throw fail(key, "\(e.path): \(e.message)")
+            } catch let e as CaseError { throw e } catch {
+                throw fail(key, "\(error)")
+            }
+        }
+        let isCounts = c.inputs.counts != nil
+        let key = isCounts ? "inputs.counts" : "inputs.expression"
+        guard let path = c.inputs.counts ?? c.inputs.expression else { throw fail("inputs", "no counts or expression") }
+        let mf = try wrap(key) { () throws -> MatrixFile in
+            var bytes = try DelimitedText.readBytes(path)
+            try checkText(bytes, path: path)
+            return try MatrixReader.parse(&bytes, path: path, annotation: c.inputs.annotation)
+        }
+        let m = mf.matrix
+        guard m.nrow >= 1 else { throw fail(key, "\(path): no feature rows") }
+        guard m.ncol >= 2 else { throw fail(key, "\(path): needs at least 2 sample columns, found \(m.ncol)") }
+        let ids = m.rowNames ?? []
+        if let d = firstDuplicate(ids) { throw fail(key, "\(path): feature id '\(d.prefix(60))' appears more than once (R's row names must be unique)") }
+        if ids.contains("") { throw fail(key, "\(path): a feature id is empty") }
+        let samples = m.colNames ?? []
+        if let d = firstDuplicate(samples) { throw fail(key, "\(path): sample '\(d.prefix(60))' appears more than once") }
+        for s in samples + ids where s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw fail(key, "\(path): a name holds a control character: '\(s.prefix(60).debugDescription)'")
+        }
+        if isCounts {
+            for (k, v) in m.values.enumerated() where !(v.isFinite && v >= 0) {
+                let i = k % m.nrow, j = k / m.nrow
+                throw fail(key, "\(path): row \(i + 2) (\(ids[i].prefix(60))), column '\(samples[j])': counts must be finite and non-negative, found \(v.isNaN ? "NA" : String(v))")
+            }
+        } else {
+            if m.values.contains(where: { $0.isInfinite }) { throw fail(key, "\(path): expression values must be finite or NA") }
+        }
+
+        var targets: Targets?
+        if let tp = c.inputs.targets {
+            let t = try wrap("inputs.targets") { () throws -> Targets in
+                try checkText(try DelimitedText.readBytes(tp), path: tp)
+                return try Targets.read(tp)
+            }
+            if let d = firstDuplicate(t.sampleNames) { throw fail("inputs.targets", "\(tp): sample '\(d.prefix(60))' appears more than once") }
+            if let d = firstDuplicate(t.columnNames) { throw fail("inputs.targets", "\(tp): column '\(d.prefix(60))' appears more than once") }
+            targets = try wrap("inputs.targets") { try t.matched(to: samples, path: tp) }
+        }
+
+        var weights: Matrix?
+        if let wp = c.inputs.weights {
+            let w = try wrap("inputs.weights") { try MatrixReader.read(wp) }.matrix
+            guard w.nrow == m.nrow, w.ncol == m.ncol else {
+                throw fail("inputs.weights", "\(wp): is \(w.nrow) x \(w.ncol), the data is \(m.nrow) x \(m.ncol)")
+            }
+            guard w.rowNames == m.rowNames, w.colNames == m.colNames else {
+                throw fail("inputs.weights", "\(wp): feature ids and sample names must match the data's, in the same order")
+            }
+            if w.values.contains(where: { !($0.isNaN || $0 >= 0) || $0.isInfinite }) {
+                throw fail("inputs.weights", "\(wp): weights must be finite and non-negative (or NA)")
+            }
+            weights = w
+        }
+
+        let columns = targets?.columnNames
+        // levels
+        for (col, lv) in c.levels {
+            guard let t = targets, let values = t.column(col) else {
+                throw fail("levels.\(col)", "'\(col)' is not a targets column (columns: \((columns ?? []).joined(separator: ", ")))")
+            }
+            let missing = Set(values).subtracting(lv)
+            if !missing.isEmpty { throw fail("levels.\(col)", "does not list value(s) \(missing.sorted().joined(separator: ", ")) found in the column") }
+        }
+        // design
+        var designMatrix: Matrix?
+        switch c.design {
+        case let .formula(f)?:
+            do { try CaseSafety.checkFormula(f, columns: columns) } catch { throw fail("design", "formula \"\(f.prefix(80))\" \(error)") }
+        case let .matrix(p)?:
+            let d = try wrap("design.matrix") { try MatrixReader.read(p) }.matrix
+            guard d.nrow == m.ncol else { throw fail("design.matrix", "\(p): has \(d.nrow) rows; the data has \(m.ncol) samples") }
+            guard d.rowNames == samples else { throw fail("design.matrix", "\(p): rows must be the samples, in the data's column order") }
+            if d.values.contains(where: { !$0.isFinite }) { throw fail("design.matrix", "\(p): values must be finite numbers") }
+            designMatrix = d
+        case nil: break
+        }
+        var contrastMatrix: Matrix?
+        if case let .matrix(p)? = c.contrasts {
+            let cm = try wrap("contrasts.matrix") { try MatrixReader.read(p) }.matrix
+            if cm.values.contains(where: { !$0.isFinite }) { throw fail("contrasts.matrix", "\(p): values must be finite numbers") }
+            if let d = designMatrix, cm.rowNames != d.colNames {
+                throw fail("contrasts.matrix", "\(p): rows must be the design columns (\((d.colNames ?? []).joined(separator: ", ")))")
+            }
+            contrastMatrix = cm
+        }
+        if case let .expressions(list)? = c.contrasts, let d = designMatrix {
+            for e in list {
+                do { try CaseSafety.checkContrast(e.expression, levels: d.colNames ?? []) } catch {
+                    throw fail("contrasts.\(e.name)", "\"\(e.expression.prefix(80))\" \(error)")
+                }
+            }
+        }
+        // step arguments that name targets columns
+        for (k, s) in c.steps.enumerated() {
+            guard let spec = StepCatalog.spec(s.fn) else { continue }
+            for a in s.args where spec.type(of: a.name) == .column {
+                guard case let .string(col) = a.value else { continue }
+                do { try CaseSafety.checkColumnValue(col, columns: columns ?? []) } catch {
+                    throw fail("steps[\(k + 1)].\(a.name)", "\(error)")
+                }
+            }
+        }
+        return CaseData(matrix: m, naMask: mf.naMask, annotation: mf.annotation, targets: targets, weights: weights,
+                        designMatrix: designMatrix, contrastMatrix: contrastMatrix, isCounts: isCounts)
+    }
+
+    /// Longest line accepted in an input file (a field this long is not data).
+    public static let maxLineBytes = 1 << 20
+
+    /// Input text must be text R reads the same way the engine does: no NUL
+    /// bytes, valid UTF-8, one line-ending convention (LF or CRLF, not a mix,
+    /// no bare CR), and no absurdly long line.
+    static func checkText(_ b: [UInt8], path: String) throws {
+        var lf = 0, crlf = 0, line = 1, lineStart = 0
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c == 0 { throw InputError(path, "line \(line): binary data (NUL byte); expected CSV or TSV text") }
+            if c == 0x0D {
+                guard i + 1 < n, b[i + 1] == 0x0A else { throw InputError(path, "line \(line): bare carriage return (old Mac line ending); use LF or CRLF") }
+                crlf += 1
+                i += 1
+            } else if c == 0x0A {
+                lf += 1
+            }
+            if c == 0x0A || c == 0x0D {
+                if i - lineStart > maxLineBytes { throw InputError(path, "line \(line) is \(i - lineStart) bytes long; at most \(maxLineBytes) are accepted") }
+                if lf > 0 && crlf > 0 { throw InputError(path, "line \(line): mixed line endings (LF and CRLF); use one") }
+                line += 1
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        if n - lineStart > maxLineBytes { throw InputError(path, "line \(line) is \(n - lineStart) bytes long; at most \(maxLineBytes) are accepted") }
+        if String(validating: b, as: UTF8.self) == nil { throw InputError(path, "not UTF-8 text (binary data?)") }
+    }
+
+    static func firstDuplicate(_ a: [String]) -> String? {
+        var seen = Set<String>()
+        for s in a { if !seen.insert(s).inserted { return s } }
+        return nil
+    }
+}

@@ -1,0 +1,228 @@
+// Runs a case's steps on the Swift engine, as R's pipeline would run them
+// (docs/case-spec.md, "steps"), and collects every statistic under R's names.
+import Foundation
+import Limma
+
+/// The engine does not (yet) implement a step the case calls: exit status 2,
+/// listing what it does implement.
+public struct EngineUnsupported: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var key: String
+    public var fn: String
+    public var description: String {
+        "\(file): \(key): the engine does not implement \(fn) yet; it runs: \(EngineRunner.supportedSteps.joined(separator: ", "))"
+    }
+}
+
+/// The engine failed on a valid case (a parity failure): exit status 1.
+public struct EngineFailure: Error, Sendable, CustomStringConvertible {
+    public var step: String
+    public var message: String
+    public var description: String { "engine failed in \(step): \(message)" }
+}
+
+public enum EngineRunner {
+    /// The engine's version, reported beside R's.
+    public static let version = "0.1.0"
+
+    /// The steps the engine runs today.
+    public static let supportedSteps: [String] = [
+        "filterByExpr", "calcNormFactors", "cpm", "normalizeBetweenArrays", "lmFit", "contrasts.fit",
+    ]
+
+    /// Refuses a case whose steps the engine cannot run (before anything runs).
+    public static func checkSupported(_ c: ParityCase) throws {
+        for (k, s) in c.steps.enumerated() where !supportedSteps.contains(s.fn) {
+            throw EngineUnsupported(file: c.file, key: "steps[\(k + 1)].fn", fn: s.fn)
+        }
+    }
+
+    /// What the pipeline holds between steps, as R's variables do.
+    struct State {
+        var y: DGEList?
+        /// Log-expression (an expression input, or voom's output).
+        var elist: EList?
+        var fit: MArrayLM?
+        var design: Matrix?
+        var contrasts: Matrix?
+        var block: [String]?
+        var correlation: Double?
+        var out: SideOutputs
+        var warnings: [LimmaWarning] = []
+    }
+
+    /// The design a case names, built on the engine (modelMatrix) or read from a file.
+    public static func design(_ c: ParityCase, data: CaseData) throws -> Matrix? {
+        switch c.design {
+        case let .formula(f)?:
+            guard let t = data.targets else { throw CaseError(c.file, "design", "a formula needs targets") }
+            var lv = [String: [String]]()
+            for (col, l) in c.levels { lv[col] = l }
+            do { return try modelMatrix(f, data: t, levels: lv) } catch let e as LimmaError {
+                throw CaseError(c.file, "design", "\(e)")
+            }
+        case .matrix?: return data.designMatrix
+        case nil: return nil
+        }
+    }
+
+    /// The contrast matrix a case names, over the design's columns.
+    public static func contrasts(_ c: ParityCase, design: Matrix?, data: CaseData, warnings: inout [LimmaWarning]) throws -> Matrix? {
+        switch c.contrasts {
+        case let .expressions(list)?:
+            let levels = design?.colNames ?? []
+            for e in list {
+                do { try CaseSafety.checkContrast(e.expression, levels: levels) } catch {
+                    throw CaseError(c.file, "contrasts.\(e.name)", "\"\(e.expression.prefix(80))\" \(error)")
+                }
+            }
+            do { return try makeContrasts(list.map { ($0.name, $0.expression) }, levels: levels, warnings: &warnings) } catch let e as LimmaError {
+                throw CaseError(c.file, "contrasts", "\(e)")
+            }
+        case .matrix?: return data.contrastMatrix
+        case nil: return nil
+        }
+    }
+
+    /// Runs `c` on the engine. Times the pipeline after the inputs are loaded
+    /// and the design and contrasts built (as R's runner does).
+    public static func run(_ c: ParityCase, data: CaseData, loadSeconds: Double = 0) throws -> SideOutputs {
+        try checkSupported(c)
+        var st = State(out: SideOutputs(side: "engine", versions: ["version": version, "limma_defaults": (c.limma ?? .v3_54).rawValue]))
+        st.design = try design(c, data: data)
+        st.contrasts = try contrasts(c, design: st.design, data: data, warnings: &st.warnings)
+        if data.isCounts {
+            st.y = DGEList(counts: data.matrix, genes: data.annotation)
+        } else {
+            var e = EList(E: data.matrix, weights: data.weights, genes: data.annotation)
+            e.design = st.design
+            st.elist = e
+        }
+        let start = Date()
+        for s in c.steps {
+            do { try step(s, c: c, data: data, state: &st) } catch let e as LimmaError {
+                throw EngineFailure(step: s.label, message: e.description)
+            }
+        }
+        let pipeline = Date().timeIntervalSince(start)
+        st.out.pipelineSeconds = pipeline
+        st.out.totalSeconds = pipeline + loadSeconds
+        st.out.warnings = st.warnings.map { "\($0.function): \($0.message)" }
+        return st.out
+    }
+
+    static func number(_ s: CaseStep, _ name: String) -> Double? {
+        if case let .number(d)? = s.arg(name) { return d }
+        return nil
+    }
+    static func bool(_ s: CaseStep, _ name: String) -> Bool? {
+        if case let .bool(b)? = s.arg(name) { return b }
+        return nil
+    }
+    static func string(_ s: CaseStep, _ name: String) -> String? {
+        if case let .string(v)? = s.arg(name) { return v }
+        return nil
+    }
+    static func column(_ s: CaseStep, _ name: String, data: CaseData) -> [String]? {
+        string(s, name).flatMap { data.targets?.column($0) }
+    }
+
+    static func need<T>(_ v: T?, _ s: CaseStep, _ what: String) throws -> T {
+        guard let v else { throw EngineFailure(step: s.label, message: "no \(what) from the steps before") }
+        return v
+    }
+
+    /// One step, as R's runner does it (rscripts/run_case.R), outputs under R's names.
+    static func step(_ s: CaseStep, c: ParityCase, data: CaseData, state st: inout State) throws {
+        let L = s.label
+        switch s.fn {
+        case "filterByExpr":
+            let y = try need(st.y, s, "counts")
+            let keep = try filterByExpr(y, group: column(s, "group", data: data),
+                                        minCount: number(s, "min.count") ?? 10, minTotalCount: number(s, "min.total.count") ?? 15,
+                                        largeN: number(s, "large.n") ?? 10, minProp: number(s, "min.prop") ?? 0.7,
+                                        warnings: &st.warnings)
+            st.out.tables.append(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: y.counts.rowNames ?? [], kind: .exact))
+            let idx = keep.indices.filter { keep[$0] }
+            // y[keep, , keep.lib.sizes = FALSE]: library sizes recomputed from the kept rows.
+            let kept = y.counts.rows(idx)
+            st.y = DGEList(counts: kept, libSize: RBase.colSums(kept), normFactors: y.normFactors, genes: y.genes?.rows(idx))
+        case "calcNormFactors":
+            let y = try need(st.y, s, "counts")
+            let method = string(s, "method").flatMap(NormFactorsMethod.init(rawValue:)) ?? .TMM
+            let y2 = try calcNormFactors(y, method: method, logratioTrim: number(s, "logratioTrim") ?? 0.3,
+                                         sumTrim: number(s, "sumTrim") ?? 0.05, doWeighting: bool(s, "doWeighting") ?? true,
+                                         Acutoff: number(s, "Acutoff") ?? -1e10, p: number(s, "p") ?? 0.75, warnings: &st.warnings)
+            st.y = y2
+            let samples = y2.counts.colNames ?? []
+            st.out.tables.append(vector(L, "norm.factors", y2.normFactors, ids: samples))
+            st.out.tables.append(vector(L, "lib.size", y2.libSize, ids: samples))
+        case "cpm":
+            let y = try need(st.y, s, "counts")
+            let m = try cpm(y, normalizedLibSizes: bool(s, "normalized.lib.sizes") ?? true, log: bool(s, "log") ?? false,
+                            priorCount: number(s, "prior.count") ?? 2)
+            st.out.tables.append(matrix(L, "cpm", m))
+        case "normalizeBetweenArrays":
+            var e = try need(st.elist, s, "log-expression")
+            let method = string(s, "method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .quantile
+            e.E = try normalizeBetweenArrays(e.E, method: method)
+            st.elist = e
+            st.out.tables.append(matrix(L, "E", e.E))
+        case "lmFit":
+            let e = try need(st.elist, s, "log-expression")
+            var block = column(s, "block", data: data)
+            var correlation = number(s, "correlation")
+            if block == nil, let b = st.block { block = b; correlation = st.correlation }
+            let fit = try lmFit(e, design: st.design, block: block, correlation: correlation, method: string(s, "method") ?? "ls")
+            st.warnings += fit.warnings
+            st.fit = fit
+            fitOutputs(L, fit, into: &st.out)
+        case "contrasts.fit":
+            let fit = try need(st.fit, s, "fit")
+            var coefficients: [Int]?
+            switch s.arg("coefficients") {
+            case let .indices(i)?: coefficients = i.map { $0 - 1 }
+            case let .string(n)?: coefficients = try [coefIndex(n, fit: fit, step: s)]
+            case let .strings(ns)?: coefficients = try ns.map { try coefIndex($0, fit: fit, step: s) }
+            default: break
+            }
+            let before = fit.warnings.count
+            let f2 = try contrastsFit(fit, contrasts: coefficients == nil ? st.contrasts : nil, coefficients: coefficients)
+            st.warnings += f2.warnings.dropFirst(before)
+            st.fit = f2
+            fitOutputs(L, f2, into: &st.out)
+        default:
+            throw EngineUnsupported(file: c.file, key: "steps", fn: s.fn)
+        }
+    }
+
+    static func coefIndex(_ name: String, fit: MArrayLM, step: CaseStep) throws -> Int {
+        guard let j = fit.coefficients.colNames?.firstIndex(of: name) else {
+            throw EngineFailure(step: step.label, message: "no coefficient named '\(name)' (coefficients: \((fit.coefficients.colNames ?? []).joined(separator: ", ")))")
+        }
+        return j
+    }
+
+    static func fitOutputs(_ L: String, _ fit: MArrayLM, into out: inout SideOutputs) {
+        let ids = fit.coefficients.rowNames ?? []
+        out.tables.append(matrix(L, "coefficients", fit.coefficients))
+        out.tables.append(matrix(L, "stdev.unscaled", fit.stdevUnscaled))
+        out.tables.append(vector(L, "sigma", fit.sigma, ids: ids))
+        out.tables.append(vector(L, "df.residual", fit.dfResidual, ids: ids))
+        if let a = fit.Amean { out.tables.append(vector(L, "Amean", a, ids: ids)) }
+    }
+
+    // MARK: statistics under R's names
+
+    /// A per-feature (or per-sample) vector as a one-column table.
+    static func vector(_ step: String, _ name: String, _ v: [Double], ids: [String], kind: StatisticKind = .numeric) -> StatisticTable {
+        StatisticTable(step: step, name: name, kind: kind, rowIDs: ids.count == v.count ? ids : (0..<v.count).map { String($0 + 1) },
+                       columnNames: ["x"], values: v)
+    }
+
+    /// A matrix as a table with its row and column names.
+    static func matrix(_ step: String, _ name: String, _ m: Matrix, kind: StatisticKind = .numeric) -> StatisticTable {
+        StatisticTable(step: step, name: name, kind: kind, rowIDs: m.rowNames ?? (0..<m.nrow).map { String($0 + 1) },
+                       columnNames: m.colNames ?? (0..<m.ncol).map { "V\($0 + 1)" }, values: m.values)
+    }
+}

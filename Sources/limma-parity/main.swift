@@ -1,1 +1,0 @@
-print("limma-parity: not built yet")

@@ -1,0 +1,425 @@
+// The harness as a user runs it: the built `limma-parity` binary, its exit
+// statuses, its messages, and that a case file can never make R run code.
+import Foundation
+import Testing
+@testable import LimmaParity
+
+enum CLI {
+    /// The package root (above Tests/LimmaParityTests).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The built product, from `swift build --show-bin-path` (falling back to
+    /// the directory the test bundle runs from).
+    static let binary: String = {
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("limma-parity-bin-\(UUID().uuidString)")
+        try? fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+        if let r = try? RRunner.execute("/usr/bin/env", ["swift", "build", "--package-path", root.path, "--show-bin-path"], timeout: 120, work: work),
+           r.status == 0 {
+            let p = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/limma-parity"
+            if fm.isExecutableFile(atPath: p) { return p }
+        }
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [here, here.deletingLastPathComponent()] {
+            let p = dir.appendingPathComponent("limma-parity").path
+            if fm.isExecutableFile(atPath: p) { return p }
+        }
+        return root.appendingPathComponent(".build/debug/limma-parity").path
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the CLI in `cwd` (default: the package root).
+    static func run(_ args: [String], cwd: URL? = nil, timeout: Double = 300) throws -> Result {
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("limma-parity-cli-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+        let r = try RRunner.execute(binary, args, timeout: timeout, work: work, cwd: cwd ?? root)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
+    }
+
+    static var rAvailable: Bool { (try? RRunner.locateRscript(nil)) != nil }
+
+    /// A fresh scratch directory.
+    static func scratch() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("limma-parity-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// A small two-group data set: 40 genes x 6 samples of counts, and targets.
+    static func smallData(in dir: URL) throws {
+        var seed: UInt64 = 12345
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double(seed >> 33) / Double(1 << 31)
+        }
+        var lines = ["gene,S1,S2,S3,S4,S5,S6"]
+        for g in 1...40 {
+            let base = 5 + 200 * next()
+            let fold = g <= 8 ? 3.0 : 1.0
+            let counts = (0..<6).map { j in Int((base * (j >= 3 ? fold : 1)) * (0.7 + 0.6 * next())) }
+            lines.append("g\(g)," + counts.map(String.init).joined(separator: ","))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("counts.csv"), atomically: true, encoding: .utf8)
+        try "sample,group,batch\nS1,A,x\nS2,A,y\nS3,A,x\nS4,B,y\nS5,B,x\nS6,B,y\n"
+            .write(to: dir.appendingPathComponent("targets.csv"), atomically: true, encoding: .utf8)
+        var expr = ["gene,S1,S2,S3,S4,S5,S6"]
+        for g in 1...40 {
+            expr.append("g\(g)," + (0..<6).map { j in String(format: "%.6f", 8 + 2 * next() + (g <= 8 && j >= 3 ? 1.5 : 0)) }.joined(separator: ","))
+        }
+        try (expr.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("expr.csv"), atomically: true, encoding: .utf8)
+    }
+
+    static func write(_ text: String, _ url: URL) throws { try text.write(to: url, atomically: true, encoding: .utf8) }
+
+    /// sha256 of every file below `dir`, by relative path.
+    static func hashes(_ dir: URL) throws -> [String: String] {
+        var out = [String: String]()
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: dir.path) else { return out }
+        for case let rel as String in e {
+            var isDir: ObjCBool = false
+            let p = dir.appendingPathComponent(rel).path
+            if fm.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue { out[rel] = try SHA256.file(p) }
+        }
+        return out
+    }
+}
+
+@Suite("limma-parity CLI", .serialized)
+struct HarnessCLITests {
+    @Test func helpShowsAnExampleAndExitsZero() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Examples:"))
+        #expect(r.stdout.contains("limma-parity run reference/cases/gse60450-voom.json"))
+        let sub = try CLI.run(["run", "--help"])
+        #expect(sub.status == 0)
+        #expect(sub.stdout.contains("--shard"))
+        #expect(sub.stdout.contains("Example"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try CLI.run(["run"]).status == 2)
+        #expect(try CLI.run(["check", "reference/cases", "--jobs", "0"]).status == 2)
+        #expect(try CLI.run(["check", "reference/cases", "--shard", "5/4"]).status == 2)
+        let missing = try CLI.run(["check", "no/such/case.json"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no/such/case.json: no such case file"))
+    }
+
+    @Test func missingRscriptExitsThree() throws {
+        let out = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["run", "reference/cases/pasilla-voom.json", "--rscript", "/nonexistent/bin/Rscript", "--out", out.path])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("Rscript not found"))
+        let refresh = try CLI.run(["refresh", "reference/cases/pasilla-voom.json", "--rscript", "/nonexistent/bin/Rscript"])
+        #expect(refresh.status == 3)
+    }
+
+    /// Broken case files: each exits 2 with `FILE: key: reason`.
+    @Test func brokenCasesExitTwoNamingFileKeyAndReason() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let good = #""inputs": {"counts": "counts.csv", "targets": "targets.csv"}, "design": "~0 + group""#
+        let steps = #""steps": [{"fn": "filterByExpr", "group": "group"}, {"fn": "voom"}, {"fn": "lmFit"}, {"fn": "eBayes"}]"#
+        let cases: [(String, String, String)] = [
+            ("notjson", "{ \"name\": ", "not valid JSON"),
+            ("array", "[1, 2]", "must be a JSON object"),
+            ("unknownkey", "{\(good), \(steps), \"colour\": 1}", "colour: unknown key"),
+            ("duplicatekey", "{\(good), \(steps), \"design\": \"~group\"}", "duplicate key"),
+            ("noinputs", "{\"design\": \"~group\", \(steps)}", "inputs: missing"),
+            ("missingfile", "{\"inputs\": {\"counts\": \"nope.csv\", \"targets\": \"targets.csv\"}, \(steps)}", "inputs.counts: no readable file"),
+            ("bothinputs", "{\"inputs\": {\"counts\": \"counts.csv\", \"expression\": \"expr.csv\", \"targets\": \"targets.csv\"}, \(steps)}", "inputs: give exactly one"),
+            ("unknownfn", "{\(good), \"steps\": [{\"fn\": \"system\"}]}", "steps[1].fn: unknown function \"system\"; supported: filterByExpr"),
+            ("unknownarg", "{\(good), \"steps\": [{\"fn\": \"voom\", \"plot\": true}, {\"fn\": \"lmFit\"}]}", "steps[1].plot: voom has no argument"),
+            ("badtype", "{\(good), \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\", \"trend\": \"yes\"}]}", "steps[3].trend: must be true or false"),
+            ("badchoice", "{\(good), \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\"}, {\"fn\": \"topTable\", \"adjust.method\": \"magic\"}]}", "steps[4].adjust.method: must be one of"),
+            ("notcolumn", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\"}, \"design\": \"~0 + treatment\", \(steps)}", "design: formula \"~0 + treatment\" names 'treatment', which is not a targets column"),
+            ("groupnotcolumn", "{\(good), \"steps\": [{\"fn\": \"filterByExpr\", \"group\": \"genotype\"}, {\"fn\": \"voom\"}]}", "steps[1].group: 'genotype' is not a targets column"),
+            ("order", "{\(good), \"steps\": [{\"fn\": \"eBayes\"}]}", "steps[1].fn: eBayes needs lmFit first"),
+            ("contrastnodesign", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\"}, \"contrasts\": {\"AvB\": \"groupA - groupB\"}, \(steps)}", "contrasts: contrasts need a design"),
+            ("badlevels", "{\(good), \"levels\": {\"group\": [\"A\"]}, \(steps)}", "levels.group: does not list value(s) B"),
+            ("badtolerance", "{\(good), \(steps), \"tolerance\": {\"default\": {\"rel\": -1}}}", "tolerance.default.rel: must be a non-negative number"),
+            ("badname", "{\"name\": \"../../etc\", \(good), \(steps)}", "name: '../../etc' may hold only"),
+            ("version", "{\(good), \"limma\": \"2.0\", \(steps)}", "limma: must be one of \"3.54\", \"3.66\""),
+            ("since366", "{\(good), \"steps\": [{\"fn\": \"voom\", \"adaptive.span\": true}, {\"fn\": \"lmFit\"}]}", "steps[1].adaptive.span: exists from limma"),
+        ]
+        for (name, text, reason) in cases {
+            let file = dir.appendingPathComponent("\(name).json")
+            try CLI.write(text, file)
+            for command in ["check", "engine", "run"] {
+                let r = try CLI.run([command, file.path, "--out", dir.appendingPathComponent("out").path, "--rscript", "/nonexistent/Rscript"])
+                #expect(r.status == 2, "\(name) (\(command)): exit \(r.status)\n\(r.stderr)")
+                #expect(r.stderr.contains("\(file.path): "), "\(name): \(r.stderr)")
+                #expect(r.stderr.contains(reason), "\(name) (\(command)): expected '\(reason)' in\n\(r.stderr)")
+            }
+        }
+    }
+
+    /// Code in a formula, a contrast or an argument is refused before R
+    /// starts, and nothing runs: the marker file a payload would create never appears.
+    @Test(.enabled(if: CLI.rAvailable)) func injectionAttemptsAreRefusedAndNothingRuns() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let marker = dir.appendingPathComponent("PWNED").path
+        let payload = "system('touch \(marker)')"
+        let inputs = #""inputs": {"expression": "expr.csv", "targets": "targets.csv"}"#
+        let steps = #""steps": [{"fn": "lmFit"}, {"fn": "eBayes"}]"#
+        let csteps = #""steps": [{"fn": "lmFit"}, {"fn": "contrasts.fit"}, {"fn": "eBayes"}]"#
+        func q(_ s: String) -> String { JSON.quote(s) }
+        let attempts: [(String, String)] = [
+            ("formula-call", "{\(inputs), \"design\": \(q("~ group + \(payload)")), \(steps)}"),
+            ("formula-semicolon", "{\(inputs), \"design\": \(q("~ group; \(payload)")), \(steps)}"),
+            ("formula-newline", "{\(inputs), \"design\": \(q("~ group\n\(payload)")), \(steps)}"),
+            ("formula-backquote-escape", "{\(inputs), \"design\": \(q("~ `group`+`x`(1)")), \(steps)}"),
+            ("formula-dollar", "{\(inputs), \"design\": \(q("~ base$system")), \(steps)}"),
+            ("formula-string", "{\(inputs), \"design\": \(q("~ group + 'a'")), \(steps)}"),
+            ("formula-pipe", "{\(inputs), \"design\": \(q("~ group | I(\(payload))")), \(steps)}"),
+            ("formula-twosided", "{\(inputs), \"design\": \(q("y ~ group")), \(steps)}"),
+            ("contrast-call", "{\(inputs), \"design\": \"~0 + group\", \"contrasts\": {\"AvB\": \(q("groupA - groupB + \(payload)"))}, \(csteps)}"),
+            ("contrast-semicolon", "{\(inputs), \"design\": \"~0 + group\", \"contrasts\": {\"AvB\": \(q("groupA; \(payload)"))}, \(csteps)}"),
+            ("contrast-assign", "{\(inputs), \"design\": \"~0 + group\", \"contrasts\": {\"AvB\": \(q("groupA <- 1"))}, \(csteps)}"),
+            ("contrast-notlevel", "{\(inputs), \"design\": \"~0 + group\", \"contrasts\": {\"AvB\": \(q("pi - groupB"))}, \(csteps)}"),
+            ("contrast-name", "{\(inputs), \"design\": \"~0 + group\", \"contrasts\": {\(q("A\"); \(payload); (\"")): \"groupA - groupB\"}, \(csteps)}"),
+            ("arg-column", "{\(inputs), \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"lmFit\", \"block\": \(q(payload))}, {\"fn\": \"eBayes\"}]}"),
+            ("arg-coef", "{\(inputs), \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\"}, {\"fn\": \"topTable\", \"coef\": {\"x\": \(q(payload))}}]}"),
+            ("arg-number", "{\(inputs), \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\", \"proportion\": \(q(payload))}]}"),
+            ("arg-method", "{\(inputs), \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"lmFit\", \"method\": \(q(payload))}, {\"fn\": \"eBayes\"}]}"),
+            ("levels-column", "{\(inputs), \"design\": \"~0 + group\", \"levels\": {\(q(payload)): [\"A\", \"B\"]}, \(steps)}"),
+        ]
+        for (name, text) in attempts {
+            let file = dir.appendingPathComponent("\(name).json")
+            try CLI.write(text, file)
+            let r = try CLI.run(["run", file.path, "--out", dir.appendingPathComponent("out").path])
+            #expect(r.status == 2, "\(name): exit \(r.status)\n\(r.stdout)\n\(r.stderr)")
+            #expect(r.stderr.contains("\(file.path): "), "\(name): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(name): the payload ran")
+        }
+    }
+
+    /// R's own grammar check, the second line: a case that slipped past the
+    /// harness (written straight to run_case.R) is refused by R with 65, and
+    /// its payload never runs.
+    @Test(.enabled(if: CLI.rAvailable)) func rRunnerRefusesCodeOnItsOwn() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let marker = dir.appendingPathComponent("PWNED").path
+        let payload = "system('touch \(marker)')"
+        let rscript = try RRunner.locateRscript(nil)
+        let script = try RRunner.locateScript()
+        let base: [(key: String, value: JSONValue)] = [
+            ("name", .string("x")),
+            ("inputs", .object([("expression", .string(dir.appendingPathComponent("expr.csv").path)),
+                                ("targets", .string(dir.appendingPathComponent("targets.csv").path))])),
+        ]
+        let lm: JSONValue = .object([("fn", .string("lmFit")), ("label", .string("lmFit")), ("args", .object([]))])
+        let cf: JSONValue = .object([("fn", .string("contrasts.fit")), ("label", .string("contrasts.fit")), ("args", .object([]))])
+        let variants: [(String, JSONValue)] = [
+            ("formula", .object(base + [("design", .object([("formula", .string("~ group + \(payload)"))])), ("steps", .array([lm]))])),
+            ("formula-nested", .object(base + [("design", .object([("formula", .string("~ (group + (\(payload)))"))])), ("steps", .array([lm]))])),
+            ("contrast", .object(base + [("design", .object([("formula", .string("~0 + group"))])),
+                                         ("contrasts", .object([("expressions", .array([.object([("name", .string("c")), ("expression", .string("groupA - \(payload)"))])]))])),
+                                         ("steps", .array([lm, cf]))])),
+            ("contrast-symbol", .object(base + [("design", .object([("formula", .string("~0 + group"))])),
+                                                ("contrasts", .object([("expressions", .array([.object([("name", .string("c")), ("expression", .string("groupA - pi"))])]))])),
+                                                ("steps", .array([lm, cf]))])),
+        ]
+        for (name, json) in variants {
+            let caseFile = dir.appendingPathComponent("\(name).case.json")
+            try CLI.write(JSON.write(json), caseFile)
+            let r = try RRunner.execute(rscript, ["--vanilla", script, caseFile.path, dir.appendingPathComponent("out-\(name)").path], timeout: 120, work: dir)
+            #expect(r.status == 65, "\(name): R exit \(r.status)\n\(r.stderr)")
+            #expect(r.stderr.contains("refused"), "\(name): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(name): the payload ran in R")
+        }
+    }
+
+    /// A refresh whose R fails (or dies half-way through writing) leaves the
+    /// stored reference exactly as it was, file for file, by hash.
+    @Test func refreshWithFailingRLeavesTheReferenceUnchanged() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let cases = dir.appendingPathComponent("cases")
+        try FileManager.default.createDirectory(at: cases, withIntermediateDirectories: true)
+        try CLI.write(#"{"name": "small", "inputs": {"expression": "../expr.csv", "targets": "../targets.csv"}, "design": "~0 + group", "steps": [{"fn": "lmFit"}, {"fn": "eBayes"}]}"#,
+                      cases.appendingPathComponent("small.json"))
+        let ref = dir.appendingPathComponent("r/small")
+        try FileManager.default.createDirectory(at: ref, withIntermediateDirectories: true)
+        try CLI.write("{\"case\": \"small\"}\n", ref.appendingPathComponent("manifest.json"))
+        try CLI.write("id,x\ng1,1.5\n", ref.appendingPathComponent("eBayes.t.csv"))
+        let before = try CLI.hashes(dir.appendingPathComponent("r"))
+        // A fake Rscript that fails; another that writes part of an output, then dies.
+        let failing = dir.appendingPathComponent("Rscript-fails")
+        try CLI.write("#!/bin/sh\necho 'Error: limma is not installed' >&2\nexit 1\n", failing)
+        let partial = dir.appendingPathComponent("Rscript-partial")
+        try CLI.write("#!/bin/sh\nmkdir -p \"$4\"\necho 'id,x' > \"$4/eBayes.t.csv\"\necho 'killed' >&2\nexit 137\n", partial)
+        for f in [failing, partial] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: f.path)
+            let r = try CLI.run(["refresh", cases.appendingPathComponent("small.json").path, "--rscript", f.path])
+            #expect(r.status == 3, "exit \(r.status): \(r.stderr)")
+            #expect(r.stderr.contains("R failed"))
+            #expect(try CLI.hashes(dir.appendingPathComponent("r")) == before, "the reference changed")
+        }
+    }
+
+    /// `check` refuses a reference made for another version of the case or its inputs.
+    @Test(.enabled(if: CLI.rAvailable)) func staleReferenceIsRefused() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let cases = dir.appendingPathComponent("cases")
+        try FileManager.default.createDirectory(at: cases, withIntermediateDirectories: true)
+        let caseFile = cases.appendingPathComponent("small.json")
+        let text = #"{"name": "small", "inputs": {"expression": "../expr.csv", "targets": "../targets.csv"}, "design": "~0 + group", "contrasts": {"BvA": "groupB - groupA"}, "steps": [{"fn": "lmFit"}, {"fn": "contrasts.fit"}, {"fn": "eBayes"}, {"fn": "topTable", "coef": "BvA", "number": "Inf"}]}"#
+        try CLI.write(text, caseFile)
+        let refresh = try CLI.run(["refresh", caseFile.path])
+        #expect(refresh.status == 0, "\(refresh.stdout)\n\(refresh.stderr)")
+        let manifest = try JSON.parse([UInt8](Data(contentsOf: dir.appendingPathComponent("r/small/manifest.json"))))
+        #expect(manifest["r"]?["limma"]?.stringValue?.isEmpty == false)
+        #expect(manifest["case_sha256"]?.stringValue == (try SHA256.file(caseFile.path)))
+        #expect(manifest["inputs"]?["expression"]?["sha256"]?.stringValue?.count == 64)
+        // Edit the case: stale.
+        try CLI.write(text.replacingOccurrences(of: "\"Inf\"", with: "20"), caseFile)
+        var r = try CLI.run(["check", caseFile.path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("\(caseFile.path): reference: stale: the case file changed"), "\(r.stderr)")
+        // Restore the case, edit an input: stale again.
+        try CLI.write(text, caseFile)
+        let expr = dir.appendingPathComponent("expr.csv")
+        try CLI.write(try String(contentsOf: expr, encoding: .utf8).replacingOccurrences(of: "g40,", with: "g40b,"), expr)
+        r = try CLI.run(["check", caseFile.path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("stale: input expression changed"), "\(r.stderr)")
+    }
+
+    /// Damaged inputs exit 2 naming the case file, the input and the reason.
+    @Test func fuzzedInputsExitTwo() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let good = try Data(contentsOf: dir.appendingPathComponent("counts.csv"))
+        let goodText = String(decoding: good, as: UTF8.self)
+        let gz = try Data(contentsOf: CLI.root.appendingPathComponent("reference/data/pasilla/counts.csv.gz"))
+        var binary = [UInt8]()
+        var s: UInt32 = 7
+        for _ in 0..<4096 { s = s &* 1103515245 &+ 12345; binary.append(UInt8(truncatingIfNeeded: s >> 16)) }
+        let lines = goodText.split(separator: "\n")
+        let fuzz: [(String, Data, String)] = [
+            ("truncated-gzip", gz.prefix(gz.count / 3), "gzip"),
+            ("truncated-csv", good.prefix(good.count - 9), "field(s)"),
+            ("empty", Data(), "empty"),
+            ("binary", Data(binary), "counts.csv: "),
+            ("nul", Data("gene,S1,S2\ng1,1,\u{0}2\n".utf8), "NUL"),
+            ("huge-field", Data((goodText + "g41," + String(repeating: "9", count: 2_000_000) + ",1,1,1,1,1\n").utf8), "bytes long"),
+            ("semicolons", Data(goodText.replacingOccurrences(of: ",", with: ";").utf8), "column"),
+            ("mixed-line-endings", Data((lines.prefix(10).joined(separator: "\r\n") + "\n" + lines.dropFirst(10).joined(separator: "\n") + "\n").utf8), "mixed line endings"),
+            ("bare-cr", Data(lines.joined(separator: "\r").utf8), "carriage return"),
+            ("negative", Data(goodText.replacingOccurrences(of: "g3,", with: "g3,-").utf8), "non-negative"),
+            ("text-cell", Data(goodText.replacingOccurrences(of: "g5,", with: "g5,abc").utf8), "not a number"),
+            ("duplicate-id", Data((goodText + lines[1] + "\n").utf8), "more than once"),
+            ("missing-sample", Data(goodText.replacingOccurrences(of: "S6", with: "S7").utf8), "missing from targets"),
+        ]
+        for (name, bytes, reason) in fuzz {
+            let sub = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try bytes.write(to: sub.appendingPathComponent("counts.csv"))
+            try FileManager.default.copyItem(at: dir.appendingPathComponent("targets.csv"), to: sub.appendingPathComponent("targets.csv"))
+            let file = sub.appendingPathComponent("case.json")
+            try CLI.write(#"{"inputs": {"counts": "counts.csv", "targets": "targets.csv"}, "design": "~0 + group", "steps": [{"fn": "filterByExpr", "group": "group"}, {"fn": "voom"}, {"fn": "lmFit"}, {"fn": "eBayes"}]}"#, file)
+            for command in ["engine", "check"] {
+                let r = try CLI.run([command, file.path, "--out", sub.appendingPathComponent("out").path])
+                #expect(r.status == 2, "\(name) (\(command)): exit \(r.status)\n\(r.stderr)")
+                let key = name == "missing-sample" ? "inputs.targets" : "inputs.counts"
+                #expect(r.stderr.contains("\(file.path): \(key): "), "\(name): \(r.stderr)")
+                #expect(r.stderr.contains(reason), "\(name): expected '\(reason)' in \(r.stderr)")
+            }
+        }
+        // A damaged targets file too.
+        let t = dir.appendingPathComponent("bad-targets")
+        try FileManager.default.createDirectory(at: t, withIntermediateDirectories: true)
+        try good.write(to: t.appendingPathComponent("counts.csv"))
+        try Data("sample,group\nS1,A\nS2\n".utf8).write(to: t.appendingPathComponent("targets.csv"))
+        try CLI.write(#"{"inputs": {"counts": "counts.csv", "targets": "targets.csv"}, "design": "~0 + group", "steps": [{"fn": "voom"}, {"fn": "lmFit"}]}"#, t.appendingPathComponent("case.json"))
+        let r = try CLI.run(["engine", t.appendingPathComponent("case.json").path, "--out", t.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("inputs.targets: "), "\(r.stderr)")
+    }
+
+    @Test func shardsPartitionTheCasesDeterministically() throws {
+        let files = (1...10).map { "cases/c\($0).json" }.shuffled()
+        var all = [String]()
+        for k in 1...3 {
+            let slice = Harness.shard(files, k: k, n: 3)
+            #expect(slice == Harness.shard(files.reversed(), k: k, n: 3))
+            all += slice
+        }
+        #expect(all.sorted() == files.sorted())
+        let r = try CLI.run(["check", "reference/cases", "--shard", "2/4", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("lp-shard-\(UUID().uuidString)").path])
+        #expect(r.stdout.contains("shard 2/4: 1 case(s)"))
+    }
+}
+
+@Suite("case grammar and parsing")
+struct CaseGrammarTests {
+    @Test func formulaGrammar() throws {
+        let cols = ["group", "type", "condition", "time", "odd name"]
+        for ok in ["~0 + group", "~ type + condition", "~ group * time", "~group:time", "~ -1 + group", "~ `odd name`", "~ (type + condition)^1".replacingOccurrences(of: "^1", with: ""), "~1"] {
+            #expect(throws: Never.self) { try CaseSafety.checkFormula(ok, columns: cols) }
+        }
+        for bad in ["group", "~", "~ group +", "~ log(time)", "~ group; 1", "~ group$x", "~ 'group'", "~ group ~ type", "~ group %in% type",
+                    "~ group^2", "~ I(time)", "~ `a`(1)", "~ group\n", "~ TRUE", "~ group | type", "~ treatment", "~ `odd\\name`", "~ group(("] {
+            #expect(throws: SafetyError.self, "\(bad)") { try CaseSafety.checkFormula(bad, columns: cols) }
+        }
+    }
+
+    @Test func contrastGrammar() throws {
+        let levels = ["(Intercept)", "groupA", "groupB", "groupC"]
+        for ok in ["groupA - groupB", "(groupA + groupB)/2 - groupC", "-groupA", "0.5*groupA - 0.5*groupB", "Intercept + groupA"] {
+            #expect(throws: Never.self) { try CaseSafety.checkContrast(ok, levels: levels) }
+        }
+        for bad in ["", "groupA - groupD", "groupA - pi", "groupA; groupB", "exp(groupA)", "groupA <- 1", "groupA == 1", "groupA:groupB", "groupA ~ groupB", "`groupA`()"] {
+            #expect(throws: SafetyError.self, "\(bad)") { try CaseSafety.checkContrast(bad, levels: levels) }
+        }
+        #expect(throws: SafetyError.self) { try CaseSafety.checkContrast("`typesingle-read` - x", levels: ["typesingle-read", "x"]) }
+    }
+
+    @Test func jsonIsStrict() throws {
+        #expect(try JSON.parse(Array(#"{"a": [1, 2.5e3, "x\u00e9\n"], "b": {"c": null, "d": true}}"#.utf8))["a"]?.arrayValue?.count == 3)
+        let keys = try JSON.parse(Array(#"{"z": 1, "a": 2, "m": 3}"#.utf8)).objectValue?.map(\.key)
+        #expect(keys == ["z", "a", "m"])
+        for bad in [#"{"a": 1,}"#, #"{"a": 1, "a": 2}"#, "[1 2]", "{'a': 1}", "[NaN]", "[01]", #"["\x"]"#, "// c\n{}", String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "[1e999]", "{} x"] {
+            #expect(throws: JSONSyntaxError.self, "\(bad)") { try JSON.parse(Array(bad.utf8)) }
+        }
+        #expect(throws: JSONSyntaxError.self) { try JSON.parse([0x7B, 0xFF, 0x7D]) }
+        let v: JSONValue = .object([("x", .number(0.1)), ("y", .array([.number(.infinity), .string("a\"b")]))])
+        #expect(try JSON.parse(Array(JSON.write(v).utf8))["x"] == .number(0.1))
+    }
+
+    @Test func sha256KnownVectors() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func shippedCasesLoad() throws {
+        for f in try Harness.expand([CLI.root.appendingPathComponent("reference/cases").path]) {
+            let c = try ParityCase.load(f)
+            _ = try CaseData.load(c)
+            #expect(!c.steps.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+// eBayes, treat, squeezeVar and their estimators against limma run live in R
+// (rscripts/tests/ebayes.R). Inputs are R's own lmFit/contrasts.fit outputs,
+// so these tests do not depend on the engine's lmFit.
+import Foundation
+import Testing
+@testable import Limma
+
+@Suite("EmpiricalBayes", .serialized, .enabled(if: RLive.available))
+struct EmpiricalBayesTests {
+    /// Builds the MArrayLM R wrote as in_*.csv.
+    static func loadFit(_ dir: URL) throws -> MArrayLM {
+        let coef = try RLive.matrix(dir, "in_coefficients.csv").matrix
+        var fit = MArrayLM(coefficients: coef,
+                           stdevUnscaled: try RLive.matrix(dir, "in_stdev_unscaled.csv").matrix,
+                           sigma: try RLive.vector(dir, "in_sigma.csv"),
+                           dfResidual: try RLive.vector(dir, "in_df_residual.csv"))
+        fit.Amean = try RLive.vector(dir, "in_Amean.csv")
+        fit.covCoefficients = try RLive.matrix(dir, "in_cov_coefficients.csv").matrix
+        fit.design = try RLive.matrix(dir, "in_design.csv").matrix
+        return fit
+    }
+
+    /// Compares one statistic at the project bar and returns the worst relative error.
+    @discardableResult
+    static func check(_ name: String, _ engine: [Double]?, _ dir: URL, _ file: String, rel: Double = 1e-10) throws -> Double {
+        let r = try RLive.vector(dir, file)
+        guard let engine else {
+            Issue.record("\(name): engine produced nothing, R has \(r.count) values")
+            return .infinity
+        }
+        let res = Parity(rel: rel).compare(engine: engine, r: r)
+        #expect(res.pass, "\(name): \(res)")
+        print("  \(name): \(res)")
+        return res.maxRel
+    }
+
+    /// Checks every eBayes (or treat) output R wrote for one variant.
+    static func checkVariant(_ out: MArrayLM, _ dir: URL, _ v: String, treat: Bool = false) throws {
+        let rWarnings = try String(contentsOf: dir.appendingPathComponent("\(v)_warnings.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(out.warnings.map(\.message) == rWarnings, "\(v) warnings")
+        try check("\(v) t", out.t?.values, dir, "\(v)_t.csv")
+        try check("\(v) p.value", out.pValue?.values, dir, "\(v)_p_value.csv")
+        try check("\(v) s2.post", out.s2Post, dir, "\(v)_s2_post.csv")
+        try check("\(v) df.total", out.dfTotal, dir, "\(v)_df_total.csv")
+        try check("\(v) s2.prior", out.s2Prior, dir, "\(v)_s2_prior.csv")
+        try check("\(v) df.prior", out.dfPrior, dir, "\(v)_df_prior.csv")
+        if treat {
+            #expect(out.lods == nil)
+            try check("\(v) treat.lfc", out.treatLfc.map { [$0] }, dir, "\(v)_treat_lfc.csv")
+        } else {
+            try check("\(v) lods", out.lods?.values, dir, "\(v)_lods.csv")
+            try check("\(v) var.prior", out.varPrior, dir, "\(v)_var_prior.csv")
+            try check("\(v) F", out.F, dir, "\(v)_F.csv")
+            try check("\(v) F.p.value", out.FPValue, dir, "\(v)_F_p_value.csv")
+        }
+    }
+
+    @Test("mulvey proteome, ~0+group, HF - control: eBayes default/trend/robust, treat")
+    func mulvey() throws {
+        let dir = try RLive.run("ebayes.R", ["mulvey"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fit = try Self.loadFit(dir)
+        try Self.checkVariant(try eBayes(fit), dir, "default")
+        try Self.checkVariant(try eBayes(fit, trend: true), dir, "trend")
+        try Self.checkVariant(try eBayes(fit, robust: true), dir, "robust")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true), dir, "trendrobust")
+        try Self.checkVariant(try treat(fit, lfc: log2(1.5)), dir, "treat", treat: true)
+        try Self.checkVariant(try treat(fit, lfc: log2(1.5), robust: true), dir, "treatrobust", treat: true)
+    }
+
+    @Test("GSE60450 log2(counts+1), ~ immunophenotype + stage: eBayes default/trend/robust, treat")
+    func gse60450() throws {
+        let dir = try RLive.run("ebayes.R", ["gse60450"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fit = try Self.loadFit(dir)
+        try Self.checkVariant(try eBayes(fit), dir, "default")
+        try Self.checkVariant(try eBayes(fit, trend: true), dir, "trend")
+        try Self.checkVariant(try eBayes(fit, robust: true), dir, "robust")
+        try Self.checkVariant(try treat(fit, lfc: log2(1.5)), dir, "treat", treat: true)
+    }
+
+    @Test("synthetic with NA (unequal df): limma 3.54 and 3.66 estimators")
+    func synthetic() throws {
+        let dir = try RLive.run("ebayes.R", ["synthetic"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fit = try Self.loadFit(dir)
+        try Self.checkVariant(try eBayes(fit), dir, "default")
+        try Self.checkVariant(try eBayes(fit, trend: true), dir, "trend")
+        try Self.checkVariant(try eBayes(fit, robust: true), dir, "robust")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true), dir, "trendrobust")
+        // limma 3.54's treat cannot assign with a missing coefficient
+        #expect(throws: LimmaError.self) { try treat(fit, lfc: log2(1.5)) }
+        try Self.checkVariant(try eBayes(fit, version: .v3_66), dir, "v366")
+        try Self.checkVariant(try eBayes(fit, robust: true, version: .v3_66), dir, "v366robust")
+        try Self.checkVariant(try eBayes(fit, trend: true, version: .v3_66), dir, "v366trend")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true, version: .v3_66), dir, "v366trendrobust")
+        try Self.checkVariant(try eBayes(fit, legacy: true, version: .v3_66), dir, "v366legacy")
+        try Self.checkVariant(try eBayes(fit, trend: true, legacy: true, version: .v3_66), dir, "v366legacytrend")
+        try Self.checkVariant(try treat(fit, lfc: log2(1.5), version: .v3_66), dir, "v366treat", treat: true)
+        let grid = try RLive.vector(dir, "grid.csv")
+        try Self.check("trigammaInverse", trigammaInverse(grid).y, dir, "trigammaInverse.csv")
+        try Self.check("logmdigamma", logmdigamma(grid), dir, "logmdigamma.csv")
+    }
+
+    @Test("bad inputs give LimmaError, not a crash")
+    func badInputs() throws {
+        let coef = Matrix(rows: [[1], [2], [3]])
+        let su = Matrix(rows: [[0.5], [0.5], [0.5]])
+        var fit = MArrayLM(coefficients: coef, stdevUnscaled: su, sigma: [1, 2, 3], dfResidual: [0, 0, 0])
+        #expect(throws: LimmaError.self) { try eBayes(fit) }
+        fit.dfResidual = [2, 2, 2]
+        fit.sigma = [.nan, .nan, .nan]
+        #expect(throws: LimmaError.self) { try eBayes(fit) }
+        fit.sigma = [1, 2]
+        #expect(throws: LimmaError.self) { try eBayes(fit) }
+        fit.sigma = [1, 2, 3]
+        #expect(throws: LimmaError.self) { try eBayes(fit, trend: true) }
+        #expect(throws: LimmaError.self) { try eBayes(fit, proportion: 1.5) }
+        #expect(throws: LimmaError.self) { try squeezeVar([], df: [1]) }
+        #expect(throws: LimmaError.self) { try squeezeVar([1, 2, 3], df: [1, 2]) }
+        #expect(throws: LimmaError.self) { try fitFDist([1, 2, 3], df1: [1, 2]) }
+        #expect(throws: LimmaError.self) { try tmixtureMatrix(tstat: coef, stdevUnscaled: Matrix(rows: [[1, 1]]), df: [2], proportion: 0.01) }
+        // A coefficient with no estimable t: var.prior falls back to 1/s2.prior with R's warning
+        var fit2 = MArrayLM(coefficients: Matrix(rows: [[1, .nan], [2, .nan], [3, .nan]]),
+                            stdevUnscaled: Matrix(rows: [[0.5, 1], [0.5, 1], [0.5, 1]]), sigma: [1, 2, 3], dfResidual: [2, 2, 2])
+        fit2.design = nil
+        let out = try eBayes(fit2)
+        #expect(out.warnings.contains { $0.message == "Estimation of var.prior failed - set to default value" })
+        #expect(out.varPrior?[1] == 1 / (out.s2Prior?[0] ?? .nan))
+        let nv = trigammaInverse([-1, 2])
+        #expect(nv.y[0].isNaN && nv.warnings.contains { $0.message == "NaNs produced" })
+    }
+}
