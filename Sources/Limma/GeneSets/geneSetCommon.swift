@@ -169,7 +169,3 @@ func zscoreTBailey(_ x: Double, df: Double) -> Double {
     ((df + 0.125) / (df + 1.125)) * ((df + 19.0 / 12.0) * log1p(x / (df + 1.0 / 12.0) * x)).squareRoot() * rSign(x)
 }
 
-/// R's `sign(x)`: -1, 0 or 1 (NaN stays NaN).
-func rSign(_ x: Double) -> Double {
-    x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : x))
-}
