@@ -309,10 +309,11 @@ func alignNames(_ a: [String], _ b: [String], loneMatch: Bool = false) -> (pairs
     return (pairs, onlyA, onlyB)
 }
 
+/// One compared cell, by position (strings are looked up only for the few reported).
 private struct Cell {
-    var index: Int          // position among compared cells (for stable ties)
-    var row: String
-    var column: String
+    var order: Int          // position among compared cells (for stable ties)
+    var ir: Int
+    var cr: Int
     var r: Double
     var e: Double
     var rNA: Bool
@@ -320,44 +321,82 @@ private struct Cell {
     var abs: Double
     var rel: Double
     var score: Double       // |d| relative to what the tolerance allows; > 1 fails
-    var fail: Bool
+
+    /// Ranks cells worst first: by score, then |d| (NA mismatches as infinite), then position.
+    func worse(than o: Cell) -> Bool {
+        if score != o.score { return score > o.score }
+        let da = abs.isNaN ? Double.infinity : abs, db = o.abs.isNaN ? Double.infinity : o.abs
+        if da != db { return da > db }
+        return order < o.order
+    }
+}
+
+/// Two tables' shared cells: row and column index pairs (R's, the engine's),
+/// and the names one side has and the other lacks.
+public struct TableAlignment: Sendable {
+    var r: TableShape
+    var engine: TableShape
+    /// (row in R, row in engine), in R's order.
+    public var rows: [(Int, Int)]
+    /// (column in R, column in engine), in R's order.
+    public var columns: [(Int, Int)]
+    public var rowsOnlyInR: [String]
+    public var rowsOnlyInEngine: [String]
+    public var columnsOnlyInR: [String]
+    public var columnsOnlyInEngine: [String]
+    public var rowNames: [String] { r.rows }
+    public var columnNames: [String] { r.columns }
+    /// Index into R's and the engine's values of an aligned (row pair, column pair).
+    public func indices(row: (Int, Int), column: (Int, Int)) -> (r: Int, engine: Int) {
+        (column.0 * r.rows.count + row.0, column.1 * engine.rows.count + row.1)
+    }
+}
+
+/// Aligns two tables by row id and column name; nil when a table's values do not fill its rows x columns.
+public func alignTables(engine et: StatisticTable, r rt: StatisticTable) -> TableAlignment? {
+    let rs = TableShape(rt), es = TableShape(et)
+    guard rs.valid, es.valid else { return nil }
+    let rows = alignNames(rs.rows, es.rows), cols = alignNames(rs.columns, es.columns, loneMatch: true)
+    return TableAlignment(r: rs, engine: es, rows: rows.pairs, columns: cols.pairs, rowsOnlyInR: rows.onlyA,
+                          rowsOnlyInEngine: rows.onlyB, columnsOnlyInR: cols.onlyA, columnsOnlyInEngine: cols.onlyB)
 }
 
 func compareTables(engine et: StatisticTable, r rt: StatisticTable, tolerance: Tolerance?, worstCount: Int) -> StatisticComparison {
     var s = StatisticComparison(step: rt.step, name: rt.name, kind: rt.kind)
     s.tolerance = tolerance
     if rt.kind == .order || et.kind == .order { return compareOrder(engine: et, r: rt, into: s, worstCount: worstCount) }
-    let rs = TableShape(rt), es = TableShape(et)
-    guard rs.valid, es.valid else {
-        s.message = "malformed table: \(rs.valid ? "engine" : "R") values do not fill rows x columns"
+    guard let al = alignTables(engine: et, r: rt) else {
+        s.message = "malformed table: \(TableShape(rt).valid ? "engine" : "R") values do not fill rows x columns"
         return s
     }
-    let rowAlign = alignNames(rs.rows, es.rows)
-    let colAlign = alignNames(rs.columns, es.columns, loneMatch: true)
-    s.nMissingInEngine = rowAlign.onlyA.count
-    s.nMissingInR = rowAlign.onlyB.count
-    s.missingInEngine = Array(rowAlign.onlyA.prefix(20))
-    s.missingInR = Array(rowAlign.onlyB.prefix(20))
-    s.missingColumnsInEngine = colAlign.onlyA
-    s.missingColumnsInR = colAlign.onlyB
-    let showColumn = rs.columns.count > 1 || !isAnonymousColumn(rs.columns.first ?? "") && rs.columns.first != rt.name
-    let nrR = rs.rows.count, nrE = es.rows.count
+    s.nMissingInEngine = al.rowsOnlyInR.count
+    s.nMissingInR = al.rowsOnlyInEngine.count
+    s.missingInEngine = Array(al.rowsOnlyInR.prefix(20))
+    s.missingInR = Array(al.rowsOnlyInEngine.prefix(20))
+    s.missingColumnsInEngine = al.columnsOnlyInR
+    s.missingColumnsInR = al.columnsOnlyInEngine
+    let rowNames = al.rowNames, colNames = al.columnNames
+    let showColumn = colNames.count > 1 || !isAnonymousColumn(colNames.first ?? "") && colNames.first != rt.name
     let pLike = isPValueLike(rt.name)
     let decide = ["decideTests", "classifyTestsF"].contains(stepFunction(rt.step))
     var confusion = [[Int]](repeating: [0, 0, 0], count: 3)
     var confusionValid = decide
-    var cells: [Cell] = []
-    cells.reserveCapacity(rowAlign.pairs.count * colAlign.pairs.count)
+    let K = Swift.max(0, worstCount)
+    var top: [Cell] = []        // the K worst so far, worst first
     var rels: [Double] = []
+    rels.reserveCapacity(al.rows.count * al.columns.count)
+    var n = 0, nFail = 0, compared = 0
     var maxAbs = 0.0, maxRel = 0.0, maxLog10: Double? = nil
-    for (cr, ce) in colAlign.pairs {
-        for (ir, ie) in rowAlign.pairs {
-            let kr = cr * nrR + ir, ke = ce * nrE + ie
-            let x = rt.values[kr], y = et.values[ke]
-            let xNA = rt.isNA?[kr] ?? false, yNA = et.isNA?[ke] ?? false
+    let rv = rt.values, ev = et.values, rNA = rt.isNA, eNA = et.isNA
+    let nrR = al.r.rows.count, nrE = al.engine.rows.count
+    for cp in al.columns {
+        for rp in al.rows {
+            let kr = cp.0 * nrR + rp.0, ke = cp.1 * nrE + rp.1
+            let x = rv[kr], y = ev[ke]
+            let xNA = rNA?[kr] ?? false, yNA = eNA?[ke] ?? false
             let xMiss = xNA || x.isNaN, yMiss = yNA || y.isNaN
-            var c = Cell(index: cells.count, row: rs.rows[ir], column: rs.columns[cr], r: x, e: y, rNA: xNA, eNA: yNA,
-                         abs: 0, rel: 0, score: 0, fail: false)
+            var c = Cell(order: n, ir: rp.0, cr: cp.0, r: x, e: y, rNA: xNA, eNA: yNA, abs: 0, rel: 0, score: 0)
+            n += 1
             if decide {
                 if !xMiss, !yMiss, let a = [-1.0, 0, 1].firstIndex(of: x), let b = [-1.0, 0, 1].firstIndex(of: y) {
                     confusion[a][b] += 1
@@ -366,26 +405,28 @@ func compareTables(engine et: StatisticTable, r rt: StatisticTable, tolerance: T
             if xMiss || yMiss {
                 if xMiss != yMiss {
                     s.nNAMismatch += 1
-                    c.fail = true
-                    c.score = .infinity
-                    c.abs = .nan
-                    c.rel = .nan
+                    nFail += 1
+                    c.score = .infinity; c.abs = .nan; c.rel = .nan
                 }
-                cells.append(c)
-                continue
+            } else {
+                compared += 1
+                let j = judgeCell(r: x, engine: y, tolerance: tolerance, pValueLike: pLike)
+                c.abs = j.abs; c.rel = j.rel; c.score = j.score
+                if j.fail { nFail += 1 }
+                if let l = j.log10 { maxLog10 = Swift.max(maxLog10 ?? 0, l) }
+                maxAbs = j.abs.isFinite ? Swift.max(maxAbs, j.abs) : .infinity
+                maxRel = Swift.max(maxRel, j.rel)
+                if x.isFinite && y.isFinite { rels.append(j.rel) }
             }
-            let j = judgeCell(r: x, engine: y, tolerance: tolerance, pValueLike: pLike)
-            c.abs = j.abs; c.rel = j.rel; c.score = j.score; c.fail = j.fail
-            if let l = j.log10 { maxLog10 = Swift.max(maxLog10 ?? 0, l) }
-            if c.abs.isFinite { maxAbs = Swift.max(maxAbs, c.abs) } else { maxAbs = .infinity }
-            maxRel = Swift.max(maxRel, c.rel)
-            if x.isFinite && y.isFinite { rels.append(c.rel) }
-            cells.append(c)
+            if K > 0 && (top.count < K || c.worse(than: top[top.count - 1])) {
+                let at = top.firstIndex { c.worse(than: $0) } ?? top.count
+                top.insert(c, at: at)
+                if top.count > K { top.removeLast() }
+            }
         }
     }
-    s.n = cells.count
-    s.nFail = cells.reduce(0) { $0 + ($1.fail ? 1 : 0) }
-    let compared = cells.count - cells.filter { $0.rNA || $0.eNA || $0.r.isNaN || $0.e.isNaN }.count
+    s.n = n
+    s.nFail = nFail
     if compared > 0 {
         s.maxAbs = maxAbs
         s.maxRel = maxRel
@@ -393,14 +434,8 @@ func compareTables(engine et: StatisticTable, r rt: StatisticTable, tolerance: T
         s.maxLog10 = maxLog10
     }
     if decide && confusionValid { s.confusion = confusion }
-    let ranked = cells.sorted { a, b in
-        if a.score != b.score { return a.score > b.score }
-        let da = a.abs.isNaN ? Double.infinity : a.abs, db = b.abs.isNaN ? Double.infinity : b.abs
-        if da != db { return da > db }
-        return a.index < b.index
-    }
-    s.worst = ranked.prefix(Swift.max(0, worstCount)).map { c in
-        WorstFeature(id: c.row, column: showColumn ? c.column : nil, r: c.rNA ? nil : c.r, engine: c.eNA ? nil : c.e,
+    s.worst = top.map { c in
+        WorstFeature(id: rowNames[c.ir], column: showColumn ? colNames[c.cr] : nil, r: c.rNA ? nil : c.r, engine: c.eNA ? nil : c.e,
                      absDiff: c.abs.isNaN ? nil : c.abs, relDiff: c.rel.isNaN ? nil : c.rel,
                      note: c.rNA != c.eNA || c.r.isNaN != c.e.isNaN
                         ? ((c.rNA || c.r.isNaN) ? "NA in R" : "NA in engine") : nil)
@@ -410,7 +445,7 @@ func compareTables(engine et: StatisticTable, r rt: StatisticTable, tolerance: T
     for id in s.missingInR.prefix(3) { s.worst.append(WorstFeature(id: id, note: "missing in R")) }
     s.pass = s.nFail == 0 && s.nMissingInEngine == 0 && s.nMissingInR == 0
         && s.missingColumnsInEngine.isEmpty && s.missingColumnsInR.isEmpty && s.n > 0
-    if !s.pass { s.message = failureMessage(s, rows: nrR) }
+    if !s.pass { s.message = failureMessage(s, rows: rowNames.count) }
     return s
 }
 
@@ -435,19 +470,6 @@ public func judgeCell(r x: Double, engine y: Double, tolerance: Tolerance?, pVal
         if let lt = tol.log10 { score = Swift.min(score, lt > 0 ? l / lt : (l == 0 ? 0 : .infinity)) }
     }
     return (d, rel, l10, score, score > 1)
-}
-
-/// The cells two tables share: (row id, column name, index in R's values,
-/// index in the engine's values), columns outer, rows in R's order.
-public func alignedCells(engine et: StatisticTable, r rt: StatisticTable) -> [(row: String, column: String, r: Int, engine: Int)] {
-    let rs = TableShape(rt), es = TableShape(et)
-    guard rs.valid, es.valid else { return [] }
-    let rows = alignNames(rs.rows, es.rows).pairs
-    var out: [(row: String, column: String, r: Int, engine: Int)] = []
-    for (cr, ce) in alignNames(rs.columns, es.columns, loneMatch: true).pairs {
-        for (ir, ie) in rows { out.append((rs.rows[ir], rs.columns[cr], cr * rs.rows.count + ir, ce * es.rows.count + ie)) }
-    }
-    return out
 }
 
 func compareOrder(engine et: StatisticTable, r rt: StatisticTable, into base: StatisticComparison, worstCount: Int) -> StatisticComparison {

@@ -140,7 +140,8 @@ public enum ReportHTML {
 
     /// Exact values with few distinct levels: a cross-tabulation instead of a scatter.
     static func exactTab(engine et: StatisticTable, r rt: StatisticTable) -> String? {
-        let cells = alignedCells(engine: et, r: rt)
+        guard let al = alignTables(engine: et, r: rt) else { return nil }
+        let cells = al.columns.flatMap { cp in al.rows.map { al.indices(row: $0, column: cp) } }
         func key(_ t: StatisticTable, _ k: Int) -> String { formatLossless(t.values[k], isNA: t.isNA?[k] ?? false) }
         var levels = Set<String>()
         for c in cells {
@@ -155,13 +156,15 @@ public enum ReportHTML {
     }
 
     static func scatterPair(_ s: StatisticComparison, engine et: StatisticTable, r rt: StatisticTable, maxPoints: Int, keepWorst: Int) -> String {
-        let cells = alignedCells(engine: et, r: rt)
+        guard let al = alignTables(engine: et, r: rt) else { return "<p class=\"hint\">malformed table</p>" }
+        let rowHash = al.rowNames.map(fnv1a), colHash = al.columnNames.map(fnv1a)
         let pLike = isPValueLike(s.name)
         // p-value-like statistics are drawn on the -log10 scale.
         func tr(_ x: Double) -> Double { pLike ? (x > 0 ? -Foundation.log10(x) : .infinity) : x }
-        var xs: [Double] = [], ys: [Double] = [], logRel: [Double] = [], fail: [Bool] = [], keys: [String] = [], score: [Double] = []
+        var xs: [Double] = [], ys: [Double] = [], logRel: [Double] = [], fail: [Bool] = [], keys: [UInt64] = [], score: [Double] = []
         var nMissing = 0
-        for c in cells {
+        for cp in al.columns { for rp in al.rows {
+            let c = al.indices(row: rp, column: cp)
             let x = rt.values[c.r], y = et.values[c.engine]
             let xNA = (rt.isNA?[c.r] ?? false) || x.isNaN, yNA = (et.isNA?[c.engine] ?? false) || y.isNaN
             if xNA || yNA { nMissing += 1; continue }
@@ -169,9 +172,9 @@ public enum ReportHTML {
             xs.append(tr(x)); ys.append(tr(y))
             logRel.append(j.rel == 0 ? -17 : (j.rel.isFinite ? Swift.max(-17, Foundation.log10(j.rel)) : .infinity))
             fail.append(j.fail)
-            keys.append(c.row + "\u{0}" + c.column)
+            keys.append(mixHash(rowHash[rp.0], colHash[cp.0]))
             score.append(j.score.isNaN ? .infinity : Swift.max(j.score, j.rel.isFinite ? j.rel : .infinity))
-        }
+        } }
         if xs.isEmpty { return "<p class=\"hint\">no values present on both sides</p>" }
         // Infinite -log10 p (p = 0): drawn just above the largest finite value.
         if pLike {
@@ -181,7 +184,7 @@ public enum ReportHTML {
                 if ys[i].isInfinite { ys[i] = top * 1.05 + 0.5 }
             }
         }
-        let keep = subsample(count: xs.count, maxPoints: maxPoints, keep: keepWorst, key: { keys[$0] }, score: { score[$0] })
+        let keep = subsample(count: xs.count, maxPoints: maxPoints, keep: keepWorst, hash: { keys[$0] }, score: { score[$0] })
         let note = keep.count < xs.count ? "\(keep.count) of \(xs.count) points (worst \(Swift.min(keepWorst, keep.count)) kept)" : "\(xs.count) point\(xs.count == 1 ? "" : "s")"
         let noteFull = nMissing > 0 ? note + ", \(nMissing) missing" : note
         let ok = keep.filter { !fail[$0] }, bad = keep.filter { fail[$0] }
@@ -208,7 +211,7 @@ public enum ReportHTML {
         let align = alignNames(rt.rowIDs, et.rowIDs).pairs
         if align.isEmpty { return "<p class=\"hint\">no rows in common</p>" }
         let moved = align.map { $0.0 != $0.1 }
-        let keep = subsample(count: align.count, maxPoints: maxPoints, keep: 200, key: { rt.rowIDs[align[$0].0] },
+        let keep = subsample(count: align.count, maxPoints: maxPoints, keep: 200, hash: { fnv1a(rt.rowIDs[align[$0].0]) },
                              score: { Double(Swift.abs(align[$0].0 - align[$0].1)) })
         var series = [PlotSeries(label: "", color: "#3b6ea8", points: keep.filter { !moved[$0] }.map { (Double(align[$0].0 + 1), Double(align[$0].1 + 1)) })]
         let bad = keep.filter { moved[$0] }
@@ -289,7 +292,7 @@ public enum ReportHTML {
         let n = v.ids.count
         let sig = (0..<n).map { i in (v.adjP?[i] ?? v.p[i]) < 0.05 }
         // Keep the most significant points when subsampling.
-        let keep = subsample(count: n, maxPoints: maxPoints, keep: maxPoints / 4, key: { v.ids[$0] },
+        let keep = subsample(count: n, maxPoints: maxPoints, keep: maxPoints / 4, hash: { fnv1a(v.ids[$0]) },
                              score: { v.p[$0].isNaN ? -1 : -v.p[$0] })
         func split(_ pt: (Int) -> (Double, Double)) -> [PlotSeries] {
             [PlotSeries(label: "", color: "#a9a9a9", points: keep.filter { !sig[$0] }.map(pt), size: 2.6),

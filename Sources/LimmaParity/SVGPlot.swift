@@ -122,19 +122,40 @@ struct SVGPlot {
 }
 
 /// A deterministic subsample of `n` points: all when `n <= maxPoints`, else the
-/// `keep` highest-scoring points plus the points whose keys hash lowest (FNV-1a,
-/// independent of row order). Returns indices in ascending order.
-func subsample(count n: Int, maxPoints: Int, keep: Int, key: (Int) -> String, score: (Int) -> Double) -> [Int] {
+/// `keep` highest-scoring points (ties by index) plus the points whose hashes
+/// are lowest (hashes of ids, so the choice does not depend on row order).
+/// Returns indices in ascending order.
+func subsample(count n: Int, maxPoints: Int, keep: Int, hash: (Int) -> UInt64, score: (Int) -> Double) -> [Int] {
     if n <= maxPoints { return Array(0..<n) }
-    var chosen = Set<Int>()
-    let top = (0..<n).sorted { a, b in
-        let sa = score(a), sb = score(b)
-        return sa != sb ? sa > sb : a < b
+    var chosen = [Bool](repeating: false, count: n)
+    var count = 0
+    let k = Swift.max(0, Swift.min(keep, maxPoints))
+    if k > 0 {
+        let scores = (0..<n).map { i -> Double in let v = score(i); return v.isNaN ? -.infinity : v }
+        let threshold = scores.sorted(by: >)[k - 1]
+        for i in 0..<n where scores[i] > threshold { chosen[i] = true; count += 1 }
+        for i in 0..<n where count < k && scores[i] == threshold { chosen[i] = true; count += 1 }
     }
-    for i in top.prefix(Swift.min(keep, maxPoints)) { chosen.insert(i) }
-    let hashed = (0..<n).map { (fnv1a(key($0)), $0) }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-    for (_, i) in hashed where chosen.count < maxPoints { chosen.insert(i) }
-    return chosen.sorted()
+    let need = maxPoints - count
+    if need > 0 {
+        let hashes = (0..<n).map(hash)
+        // Candidates below a cutoff that should hold about twice what is needed; all when it does not.
+        let fraction = Swift.min(1, 2 * Double(need) / Double(n))
+        let cutoff = fraction >= 1 ? UInt64.max : UInt64(Double(UInt64.max) * fraction)
+        var cand = (0..<n).filter { !chosen[$0] && hashes[$0] <= cutoff }
+        if cand.count < need { cand = (0..<n).filter { !chosen[$0] } }
+        cand.sort { hashes[$0] != hashes[$1] ? hashes[$0] < hashes[$1] : $0 < $1 }
+        for i in cand.prefix(need) { chosen[i] = true }
+    }
+    return (0..<n).filter { chosen[$0] }
+}
+
+/// A 64-bit mix of two hashes (SplitMix64's finaliser).
+func mixHash(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    var z = a &+ 0x9E37_79B9_7F4A_7C15 &* (b | 1) ^ (b >> 7)
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
 }
 
 func fnv1a(_ s: String) -> UInt64 {

@@ -103,6 +103,42 @@ struct EmpiricalBayesTests {
         try Self.check("logmdigamma", logmdigamma(grid), dir, "logmdigamma.csv")
     }
 
+    /// Checks every component R wrote for one direct estimator call.
+    static func checkFDist(_ f: FDistFit, _ dir: URL, _ v: String) throws {
+        let rWarnings = try String(contentsOf: dir.appendingPathComponent("\(v)_warnings.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(f.warnings.map(\.message) == rWarnings, "\(v) warnings")
+        try check("\(v) scale", f.scale, dir, "\(v)_scale.csv")
+        try check("\(v) df2", [f.df2], dir, "\(v)_df2.csv")
+        let fm = FileManager.default
+        func has(_ name: String) -> Bool { fm.fileExists(atPath: dir.appendingPathComponent("\(v)_\(name).csv").path) }
+        if has("df2_shrunk") { try check("\(v) df2.shrunk", f.df2Shrunk, dir, "\(v)_df2_shrunk.csv") }
+        if has("tail_p_value") { try check("\(v) tail.p.value", f.tailPValue, dir, "\(v)_tail_p_value.csv") }
+        if has("prob_outlier") { try check("\(v) prob.outlier", f.probOutlier, dir, "\(v)_prob_outlier.csv") }
+        if has("df2_outlier") { try check("\(v) df2.outlier", f.df2Outlier.map { [$0] }, dir, "\(v)_df2_outlier.csv") }
+    }
+
+    @Test("fitFDist (spline trend with extrapolation), fitFDistRobustly, fitFDistUnequalDF1, squeezeVar called directly")
+    func direct() throws {
+        let dir = try RLive.run("ebayes.R", ["direct"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = try RLive.vector(dir, "x.csv"), df1 = try RLive.vector(dir, "df1.csv"), cov = try RLive.vector(dir, "cov.csv")
+        try Self.checkFDist(try fitFDist(x, df1: df1, covariate: cov), dir, "fd_cov")
+        try Self.checkFDist(try fitFDist(x, df1: df1, covariate: cov, version: .v3_66), dir, "fd366_cov")
+        let ok = x.indices.filter { !x[$0].isNaN && df1[$0] > 0 }
+        let xo = ok.map { x[$0] }, d1o = ok.map { df1[$0] }, co = ok.map { cov[$0] }
+        try Self.checkFDist(try fitFDistRobustly(xo, df1: d1o), dir, "fdr")
+        try Self.checkFDist(try fitFDistRobustly(xo, df1: d1o, covariate: co), dir, "fdr_cov")
+        try Self.checkFDist(try fitFDistUnequalDF1(x, df1: df1, robust: true), dir, "fdu")
+        try Self.checkFDist(try fitFDistUnequalDF1(x, df1: df1, covariate: cov, robust: true), dir, "fdu_cov")
+        let sv2 = try squeezeVar([0.5, 2], df: [3, 3])
+        try Self.check("squeezeVar n=2 var.post", sv2.varPost, dir, "sv2_var_post.csv")
+        try Self.check("squeezeVar n=2 df.prior", sv2.dfPrior, dir, "sv2_df_prior.csv")
+        let sv2n = try squeezeVar([0.5, 2], df: [3, 3], version: .v3_66)
+        try Self.check("squeezeVar 3.66 n=2 var.post", sv2n.varPost, dir, "sv2n_var_post.csv")
+        try Self.check("squeezeVar 3.66 n=2 df.prior", sv2n.dfPrior, dir, "sv2n_df_prior.csv")
+    }
+
     @Test("bad inputs give LimmaError, not a crash")
     func badInputs() throws {
         let coef = Matrix(rows: [[1], [2], [3]])

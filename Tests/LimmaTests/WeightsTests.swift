@@ -142,4 +142,23 @@ struct WeightsTests {
         #expect(try arrayWeights(E, design: Matrix(rows: [[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1]])).weights == [1, 1, 1, 1])
         #expect(try arrayWeights(E.rows([0])).weights == [1, 1, 1, 1])
     }
+
+    @Test(.enabled(if: RLive.available))
+    func voomWithQualityWeightsMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["vqw"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let counts = try RLive.matrix(dir, "counts.csv").matrix
+        let design = try RLive.matrix(dir, "design.csv").matrix
+        let lib = try RLive.vector(dir, "libsize.csv")
+        let v = try voomWithQualityWeights(DGEList(counts: counts), design: design, libSize: lib)
+        Self.expectParity(v.E.values, try RLive.matrix(dir, "vqw_E.csv").matrix.values, "vqw E")
+        Self.expectParity(v.weights!.values, try RLive.matrix(dir, "vqw_weights.csv").matrix.values, "vqw weights")
+        Self.expectParity(v.sampleWeights!, try RLive.vector(dir, "vqw_sw.csv"), "vqw sample.weights")
+        #expect(v.warnings.isEmpty)
+
+        let group = ["basal", "basal", "basal", "basal", "basal", "basal", "luminal", "luminal", "luminal", "luminal", "luminal", "luminal"]
+        let v2 = try voomWithQualityWeights(counts.rows(Array(0..<1500)), design: design, libSize: lib, varGroup: group, method: "reml")
+        Self.expectParity(v2.weights!.values, try RLive.matrix(dir, "vqw2_weights.csv").matrix.values, "vqw var.group reml weights")
+        Self.expectParity(v2.sampleWeights!, try RLive.vector(dir, "vqw2_sw.csv"), "vqw var.group reml sample.weights")
+    }
 }

@@ -124,4 +124,32 @@ if (case == "mulvey") {
   w(trigammaInverse(xg), "trigammaInverse")
   w(statmod::logmdigamma(xg), "logmdigamma")
   w(xg, "grid")
+} else if (case == "direct") {
+  # the estimators called directly, on a covariate with left-out points at
+  # both ends of its range (spline extrapolation) and in the middle
+  set.seed(7)
+  n <- 200
+  cov <- sort(runif(n, 2, 12))
+  x <- exp(rnorm(n, -1 + 0.1 * cov, 0.6)) * rchisq(n, 4) / 4
+  x[c(20, 21)] <- x[c(20, 21)] * 40
+  df1 <- rep(4, n); df1[c(1, 100, 200)] <- 0; df1[seq(5, n, by = 7)] <- 2.5
+  x[50] <- NA
+  w(x, "x"); w(df1, "df1"); w(cov, "cov")
+  wfit <- function(f, v) {
+    w(as.numeric(f$scale), paste0(v, "_scale")); w(f$df2, paste0(v, "_df2"))
+    if (!is.null(f$df2.shrunk)) w(f$df2.shrunk, paste0(v, "_df2_shrunk"))
+    if (!is.null(f$tail.p.value)) w(f$tail.p.value, paste0(v, "_tail_p_value"))
+    if (!is.null(f$prob.outlier)) w(f$prob.outlier, paste0(v, "_prob_outlier"))
+    if (!is.null(f$df2.outlier)) w(f$df2.outlier, paste0(v, "_df2_outlier"))
+  }
+  e366 <- new366()
+  wfit(capture(limma:::fitFDist(x, df1, covariate = cov), "fd_cov"), "fd_cov")
+  wfit(capture(e366$fitFDist(x, df1, covariate = cov), "fd366_cov"), "fd366_cov")
+  ok <- !is.na(x) & df1 > 0
+  wfit(capture(limma:::fitFDistRobustly(x[ok], df1[ok]), "fdr"), "fdr")
+  wfit(capture(limma:::fitFDistRobustly(x[ok], df1[ok], covariate = cov[ok]), "fdr_cov"), "fdr_cov")
+  wfit(capture(e366$fitFDistUnequalDF1(x, df1, robust = TRUE), "fdu"), "fdu")
+  wfit(capture(e366$fitFDistUnequalDF1(x, df1, covariate = cov, robust = TRUE), "fdu_cov"), "fdu_cov")
+  sv2 <- squeezeVar(c(0.5, 2), c(3, 3)); w(sv2$var.post, "sv2_var_post"); w(sv2$df.prior, "sv2_df_prior")
+  sv2n <- e366$squeezeVar(c(0.5, 2), c(3, 3)); w(sv2n$var.post, "sv2n_var_post"); w(sv2n$df.prior, "sv2n_df_prior")
 } else stop("unknown case ", case)

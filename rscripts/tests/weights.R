@@ -124,3 +124,20 @@ if (task == "arrayweights") {
   write_lossless(res, file.path(out, "aw.csv"))
   write_lossless(unlist(warn), file.path(out, "aw_warnings.csv"))
 }
+
+if (task == "vqw") {
+  g <- gse_voom()
+  write_lossless(g$dge$counts, file.path(out, "counts.csv"))
+  write_lossless(g$design, file.path(out, "design.csv"))
+  write_lossless(g$dge$samples$lib.size * g$dge$samples$norm.factors, file.path(out, "libsize.csv"))
+  v <- voomWithQualityWeights(g$dge, g$design)
+  write_lossless(v$E, file.path(out, "vqw_E.csv"))
+  write_lossless(v$weights, file.path(out, "vqw_weights.csv"), ids = rownames(v$E))
+  write_lossless(v$targets$sample.weights, file.path(out, "vqw_sw.csv"))
+  # var.group and REML on the first 1500 genes (prior-weight REML is slow in R).
+  sub <- g$dge[1:1500, ]
+  v2 <- voomWithQualityWeights(sub$counts, g$design, lib.size = sub$samples$lib.size * sub$samples$norm.factors,
+                               var.group = g$targets$immunophenotype, method = "reml")
+  write_lossless(v2$weights, file.path(out, "vqw2_weights.csv"), ids = rownames(v2$E))
+  write_lossless(v2$targets$sample.weights, file.path(out, "vqw2_sw.csv"))
+}

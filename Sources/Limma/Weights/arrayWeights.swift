@@ -164,6 +164,10 @@ enum ArrayWeightsFit {
         let ngenes = E.nrow, narrays = E.ncol
         let ngam = Z2.ncol
         let Z = cbindOne(Z2)
+        // Unnamed copies and transposes made once: crossprod(A, B) is
+        // t(A) %*% B (see rCrossprod), and names only cost time per gene.
+        let design = Matrix(nrow: design.nrow, ncol: design.ncol, values: design.values)
+        let Zt = Z.transposed, Z2t = Matrix(nrow: ngam, ncol: narrays, values: Z2.transposed.values)
         var gam = Matrix(nrow: ngam, ncol: 1)
         var aw = [Double](repeating: 1, count: narrays)
         var info2 = scale(RLinAlg.crossprod(Z2), priorN)
@@ -197,10 +201,10 @@ enum ArrayWeightsFit {
             if s2 < 1e-15 { continue }
             var hZ = Z
             for c in 0..<Z.ncol { for i in 0..<narrays { hZ[i, c] = h1[i] * Z[i, c] } }
-            let info = rCrossprod(Z, hZ)
+            let info = RLinAlg.matprod(Zt, hZ)
             info2 = schurUpdate(info2, info)
             let z = (0..<narrays).map { d[$0] / s2 - h1[$0] }
-            let dl = rCrossprod(Z2, Matrix(nrow: narrays, ncol: 1, values: z))
+            let dl = RLinAlg.matprod(Z2t, Matrix(nrow: narrays, ncol: 1, values: z))
             let step = try rSolve(info2, dl, function: "arrayWeights")
             for k in 0..<ngam { gam.values[k] = gam.values[k] + step.values[k] }
             aw = expNegLinear(Z2, gam)
@@ -371,13 +375,25 @@ enum ArrayWeightsFit {
     }
 
     /// `info2 + info[-1,-1] - (info[-1,1] / info[1,1]) %*% info[1,-1]`.
+    /// The outer product is formed as the products `a_i * b_j`, which is
+    /// exactly what BLAS returns for a rank-one `%*%` (0 + 1 * b * a).
     static func schurUpdate(_ info2: Matrix, _ info: Matrix) -> Matrix {
-        let m = info.nrow - 1
-        let col = Matrix(nrow: m, ncol: 1, values: (1...m).map { info[$0, 0] / info[0, 0] })
-        let row = Matrix(nrow: 1, ncol: m, values: (1...m).map { info[0, $0] })
-        let outer = RLinAlg.matprod(col, row)
+        let m = info.nrow - 1, ni = info.nrow
         var out = info2
-        for j in 0..<m { for i in 0..<m { out[i, j] = (info2[i, j] + info[i + 1, j + 1]) - outer[i, j] } }
+        info.values.withUnsafeBufferPointer { a in
+            info2.values.withUnsafeBufferPointer { b in
+                out.values.withUnsafeMutableBufferPointer { o in
+                    let d = a[0]
+                    for j in 0..<m {
+                        let rj = a[(j + 1) * ni]
+                        for i in 0..<m {
+                            let ci = a[i + 1] / d
+                            o[j * m + i] = (b[j * m + i] + a[(j + 1) * ni + i + 1]) - ci * rj
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 
