@@ -152,6 +152,17 @@ struct LinearModelTests {
         try LM.compareFit(sfit, dir, "s_", "coefficient subset")
         let rsc = try LM.read(dir, "s_contrasts_out.csv")
         #expect(sfit.contrasts?.values == rsc.values && sfit.contrasts?.colNames == rsc.colNames)
+        // After eBayes (its t, df.prior and F taken from R), F is recomputed for the subset.
+        var eb = fit
+        eb.t = try LM.read(dir, "eb_t.csv")
+        eb.dfPrior = try RLive.vector(dir, "eb_dfprior.csv")
+        eb.F = try RLive.vector(dir, "eb_F.csv")
+        eb.FPValue = try RLive.vector(dir, "eb_Fp.csv")
+        let ebs = try contrastsFit(eb, coefficients: [1, 3])
+        expectParity(ebs.F ?? [], try RLive.vector(dir, "ebs_F.csv"), "subset F")
+        expectParity(ebs.FPValue ?? [], try RLive.vector(dir, "ebs_Fp.csv"), "subset F.p.value")
+        #expect(ebs.t == eb.t?.columns([1, 3]))
+        #expect(ebs.t?.colNames == ["grouptrt", "grouptrt:dose"])
         var cm2 = try LM.read(dir, "c_contrasts.csv")
         cm2.rowNames?[0] = "Intercept"
         try LM.compareFit(try contrastsFit(fit, contrasts: cm2), dir, "m_", "row-name mismatch")

@@ -152,6 +152,11 @@ if (case == "mulvey") {
   r <- capture(contrasts.fit(fit, coefficients = c(2, 4)))
   write_fit(r$value, "s_", r$messages)
   w(r$value$contrasts, "s_contrasts_out.csv")
+  # The same subset of an eBayes fit: F and F.p.value recomputed for the kept coefficients.
+  eb <- eBayes(fit)
+  w(eb$t, "eb_t.csv"); w(eb$df.prior, "eb_dfprior.csv"); w(eb$F, "eb_F.csv"); w(eb$F.p.value, "eb_Fp.csv")
+  ebs <- eb[, c(2, 4)]
+  w(ebs$F, "ebs_F.csv"); w(ebs$F.p.value, "ebs_Fp.csv")
   # Contrast row names that differ from the coefficient names: R warns.
   cm2 <- cm; rownames(cm2)[1] <- "Intercept"
   r <- capture(contrasts.fit(fit, cm2))

@@ -87,10 +87,10 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     out.F = nil
     out.FPValue = nil
     if let design = fit.design, isFullRank(design) {
-        let fs = try classifyTestsFStatistic(tstat: t, covCoefficients: fit.covCoefficients)
-        let df2 = (0..<ngenes).map { recycled(sq.dfPrior, $0) + fit.dfResidual[$0] }
+        // classifyTestsF(fit, fstat.only = TRUE): df2 = df.prior + df.residual
+        let fs = try classifyTestsFStat(out, corMatrix: nil, df: nil, fn: "eBayes")
         out.F = fs.F
-        out.FPValue = (0..<ngenes).map { rmath_pf(fs.F[$0], Double(fs.df1), df2[$0], 0, 0) }
+        out.FPValue = (0..<ngenes).map { rmath_pf(fs.F[$0], Double(fs.df1), recycled(fs.df2, $0), 0, 0) }
     }
     out.warnings = fit.warnings + warnings
     return out

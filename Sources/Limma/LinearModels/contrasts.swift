@@ -201,12 +201,10 @@ enum ContrastsFit {
 
     /// The column subset of `[.MArrayLM`: coefficient-wise matrices by `j`,
     /// cov.coefficients by `jj`, contrasts' columns by `j`, var.prior by `j`.
-    /// R recomputes F (classifyTestsF) when the fit carries one; that needs
-    /// classifyTestsF, so such a fit is refused rather than given a stale F.
+    /// When the fit carries an F statistic it is recomputed for the kept
+    /// coefficients, as R does: `classifyTestsF(fit, fstat.only = TRUE)` with
+    /// df = df.prior + df.residual, p-values from pf (pchisq when df2 > 1e6).
     static func subsetColumns(_ fit: MArrayLM, _ j: [Int], jj: [Int]) throws -> MArrayLM {
-        if fit.F != nil && !j.isEmpty {
-            throw LimmaError("contrasts.fit", "subsetting a fit that carries an F statistic needs classifyTestsF to recompute F; subset before eBayes")
-        }
         var fit = fit
         fit.coefficients = fit.coefficients.columns(j)
         fit.stdevUnscaled = fit.stdevUnscaled.columns(j)
@@ -216,7 +214,16 @@ enum ContrastsFit {
         fit.covCoefficients = fit.covCoefficients.map { $0.rows(jj).columns(jj) }
         if let c = fit.contrasts, c.ncol >= (j.max() ?? -1) + 1 { fit.contrasts = c.columns(j) }
         if let vp = fit.varPrior, vp.count > 1 { fit.varPrior = j.map { vp[$0] } }
-        if j.isEmpty { fit.F = nil; fit.FPValue = nil }
+        if fit.F != nil {
+            if j.isEmpty {
+                fit.F = nil
+                fit.FPValue = nil
+            } else {
+                let fs = try classifyTestsFStat(fit)
+                fit.F = fs.F
+                fit.FPValue = fs.pValues()
+            }
+        }
         return fit
     }
 }
