@@ -59,11 +59,16 @@ public enum ReportMarkdown {
 
     static func header(_ c: CaseComparison) -> String {
         let verdict = c.pass ? "✅ PASS" : "❌ FAIL"
-        var timing: [String] = []
-        if let e = c.timing.engineSeconds { timing.append("engine \(seconds(e)) s") }
-        if let r = c.timing.rSeconds { timing.append("R \(seconds(r)) s") }
-        if let e = c.timing.engineSeconds, let r = c.timing.rSeconds, e > 0 { timing.append(String(format: "R/engine %.1fx", r / e)) }
-        return "### \(verdict) \(escape(c.caseName))" + (timing.isEmpty ? "" : " · " + timing.joined(separator: ", "))
+        var parts: [String] = []
+        func pair(_ label: String, _ e: Double?, _ r: Double?) {
+            guard e != nil || r != nil else { return }
+            var t = "\(label): engine \(seconds(e)) s, R \(seconds(r)) s"
+            if let e, let r, e > 0 { t += String(format: " (R/engine %.1fx)", r / e) }
+            parts.append(t)
+        }
+        pair("pipeline", c.timing.enginePipelineSeconds, c.timing.rPipelineSeconds)
+        pair("end to end", c.timing.engineSeconds, c.timing.rSeconds)
+        return "### \(verdict) \(escape(c.caseName))" + (parts.isEmpty ? "" : " · " + parts.joined(separator: " · "))
     }
 
     static func versionsLine(_ c: CaseComparison) -> String {

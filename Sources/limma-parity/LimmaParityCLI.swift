@@ -24,7 +24,7 @@ struct LimmaParityCLI: ParsableCommand {
             tolerance; 2 bad input or spec (message names the file, key and reason);
             3 R or limma missing, failed or timed out (R's stderr is shown).
             """,
-        subcommands: [Run.self, Check.self, Refresh.self, Engine.self]
+        subcommands: [Run.self, Check.self, Refresh.self, Engine.self, BenchCommand.self, SynthCommand.self]
     )
 
     /// As ParsableCommand's, except that a usage error exits with 2 (bad

@@ -156,3 +156,48 @@ import Testing
         #expect((obj["environment"] as? [String: String])?["OPENBLAS_NUM_THREADS"] == "1")
     }
 }
+
+@Suite struct BenchCLITests {
+    @Test func badArgumentsExitTwo() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try CLI.run(["bench"]).status == 2)
+        #expect(try CLI.run(["bench", "reference/cases/gse60450-voom.json", "--reps", "0"]).status == 2)
+        let s = try CLI.run(["synth", "--genes", "0", "--out", dir.appendingPathComponent("x").path])
+        #expect(s.status == 2 && s.stderr.contains("--genes"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x").path))
+    }
+
+    /// `synth` writes a case; `bench` times R and the engine on its count-level steps.
+    @Test(.enabled(if: CLI.rAvailable), .timeLimit(.minutes(3))) func synthThenBench() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("syn")
+        let s = try CLI.run(["synth", "--seed", "5", "--genes", "400", "--out", data.path])
+        #expect(s.status == 0, "\(s.stderr)")
+        #expect(s.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("synth-5.json"))
+        // The steps both sides run today.
+        let caseFile = data.appendingPathComponent("counts-only.json")
+        try Data("""
+            { "name": "synth-5-counts", "inputs": { "counts": "counts.csv", "targets": "targets.csv" },
+              "design": "~0 + group",
+              "steps": [ { "fn": "filterByExpr", "group": "group" }, { "fn": "calcNormFactors", "method": "TMM" } ] }
+            """.utf8).write(to: caseFile)
+        let out = dir.appendingPathComponent("bench")
+        let b = try CLI.run(["bench", caseFile.path, "--reps", "2", "--out", out.path])
+        #expect(b.status == 0, "\(b.stdout)\n\(b.stderr)")
+        #expect(b.stdout.contains("BENCH synth-5-counts"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any])
+        let c = try #require((json["cases"] as? [[String: Any]])?.first)
+        #expect(c["error"] == nil)
+        let timing = try #require(c["timing"] as? [String: [String: [String: Any]]])
+        for side in ["engine", "r"] {
+            #expect((timing[side]?["pipeline_s"]?["values"] as? [Double])?.count == 2, "\(side)")
+            #expect(((timing[side]?["peak_rss_mib"]?["median"] as? Double) ?? 0) > 1, "\(side)")
+            #expect(((timing[side]?["process_s"]?["min"] as? Double) ?? 0) > 0, "\(side)")
+        }
+        #expect((c["ratio_r_over_engine"] as? [String: Double])?["pipeline"] != nil)
+        let md = try String(contentsOf: out.appendingPathComponent("bench.md"), encoding: .utf8)
+        #expect(md.contains("| synth-5-counts |"))
+    }
+}

@@ -266,7 +266,7 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         let c = compare(engine: e, r: r, tolerances: tol, caseName: "syn-md")
         let md = ReportMarkdown.render(c)
         let first = md.split(separator: "\n").first ?? ""
-        #expect(first.contains("FAIL") && first.contains("syn-md") && first.contains("engine 0.3 s"))
+        #expect(first.contains("FAIL") && first.contains("syn-md") && first.contains("pipeline: engine 0.05 s, R 2.5 s (R/engine 50.0x) · end to end: engine 0.3 s, R 3.9 s"))
         #expect(md.contains("R 4.2.2 · limma 3.54.1 · edgeR 3.40.2"))
         #expect(md.contains("#### ❌ eBayes") && md.contains("#### ✅ filterByExpr"))
         #expect(md.contains("**`eBayes.t`**"))

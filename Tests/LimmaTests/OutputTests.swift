@@ -219,6 +219,12 @@ struct OutputTests {
         let r = try RLive.matrix(dir, "classifyF.csv").matrix
         let e = try classifyTestsF(cfit, pValue: 0.01)
         #expect(e.values == r.values.map { $0.isNaN ? nil : Int($0) })
+        // A given correlation matrix (and a given df).
+        let cm3 = Matrix(rows: [[1, 0.3, 0.1], [0.3, 1, 0.2], [0.1, 0.2, 1]])
+        let resC = Parity().compare(engine: try classifyTestsFStat(cfit, corMatrix: cm3).F, r: try RLive.vector(dir, "fstat_cor.csv"))
+        #expect(resC.pass, "F with cor.matrix: \(resC)")
+        let rc = try RLive.matrix(dir, "classifyF_cor.csv").matrix
+        #expect(try classifyTestsF(cfit, corMatrix: cm3, df: [4], pValue: 0.05).values == rc.values.map { $0.isNaN ? nil : Int($0) })
         // One test: sign(t) * (2 pt(|t|, df, upper) < p.value).
         var one = cfit
         one.t = cfit.t!.columns([1])
@@ -233,7 +239,7 @@ struct OutputTests {
         #expect(res.pass, "F: \(res)")
         let resEB = Parity().compare(engine: fs.F, r: cfit.F!)
         #expect(resEB.pass, "F vs eBayes: \(resEB)")
-        let resP = Parity().compare(engine: fs.pValues(), r: cfit.FPValue!)
+        let resP = Parity().compare(engine: try classifyTestsFStat(cfit).pValues(), r: cfit.FPValue!)
         #expect(resP.pass, "F.p.value vs eBayes: \(resP)")
         let fit = try OutputR.fit(dir, "fit_")
         let fd = try classifyTestsFStat(fit)
@@ -280,7 +286,9 @@ struct OutputTests {
         #expect(throws: LimmaError("decideTests", "Can't handle NA p-values yet")) { try decideTests(fit, method: "hierarchical") }
         #expect(throws: LimmaError.self) { try decideTests(fit, adjustMethod: .hommel) }
         #expect(throws: LimmaError.self) { try decideTests(fit, method: "bogus") }
-        #expect(throws: LimmaError.self) { try decideTests(bare) }
+        // Without p-values decideTests runs eBayes first, as R does.
+        let moderated = try decideTests(bare)
+        #expect(moderated.values == (try decideTests(fit)).values)
         var broken = fit
         broken.Amean = [1, 2]
         #expect(throws: LimmaError.self) { try topTable(broken, coef: 0) }

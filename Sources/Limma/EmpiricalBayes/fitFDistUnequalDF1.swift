@@ -111,7 +111,7 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
         for i in 0..<n where leftP[i] < 0.001 { leftP[i] = rmath_pf(fstat[i], recycled(df1, i), df2, 1, 0) }
     }
     let twoSided = (0..<n).map { 2 * min(leftP[$0], rightP[$0]) }
-    var fdr = benjaminiHochberg(twoSided)
+    var fdr = pAdjust(twoSided, method: .BH)
     for i in 0..<n where fdr[i] > 0.3 { fdr[i] = 1 }
     if fdr.min() == 1 { return FDistFit(scale: s20, df2: df2) }
     let outpw = try fitFDistUnequalDF1(x, df1: df1, covariate: cov, robust: false, priorWeights: fdr)
@@ -137,21 +137,5 @@ public func fitFDistUnequalDF1(_ xIn: [Double], df1 df1In: [Double], covariate: 
     shrunk = monotoneShrunkDF(shrunk, order: RBase.order(rightP))
     var out = FDistFit(scale: s20, df2: df2, df2Shrunk: shrunk)
     out.df2Outlier = df2Outlier
-    return out
-}
-
-/// R's `p.adjust(p, "BH")`: `pmin(1, cummin(n/i * p[o]))` over p in decreasing
-/// order, returned in the original order.
-private func benjaminiHochberg(_ p: [Double]) -> [Double] {
-    let n = p.count
-    let o = RBase.order(p, decreasing: true)
-    var out = [Double](repeating: .nan, count: n)
-    var run = Double.infinity
-    for (k, idx) in o.enumerated() {
-        let i = n - k
-        let v = Double(n) / Double(i) * p[idx]
-        run = min(run, v)
-        out[idx] = min(1, run)
-    }
     return out
 }

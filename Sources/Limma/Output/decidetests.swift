@@ -87,12 +87,14 @@ public struct FStatistic: Sendable, Equatable {
 /// coefficient gives a missing call (R's `0 * NA` is NA).
 ///
 /// `adjustMethod` must be one of none, bonferroni, holm, BH, fdr, BY (R's
-/// decideTests refuses hochberg and hommel). R runs eBayes on a fit without
-/// p-values; here that is an error. hierarchical and nestedF refuse missing
+/// decideTests refuses hochberg and hommel). A fit without p-values is first
+/// given `eBayes(fit)` (its warnings are kept), as R does. hierarchical and nestedF refuse missing
 /// F p-values, as R does.
 public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMethod: PAdjustMethod = .BH,
                         pValue: Double = 0.05, lfc: Double = 0) throws -> TestResults {
     let fn = "decideTests"
+    // As R: a fit without p-values is moderated first, with eBayes' defaults.
+    let fit = fit.pValue == nil ? try eBayes(fit) : fit
     guard let pMat = fit.pValue else { throw LimmaError(fn, "p.value not found in fit: run eBayes or treat first") }
     try checkFitShapes(fit, fn)
     let m = try matchArg(method, ["separate", "global", "hierarchical", "nestedF"], argName: "method", fn)
@@ -106,6 +108,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
     let coef = fit.coefficients
     var res = TestResults(nrow: n, ncol: p, values: [Int?](repeating: 0, count: n * p),
                           rowNames: coef.rowNames, colNames: coef.colNames)
+    res.warnings = fit.warnings
 
     /// sign(coefficient) * (adjusted p < threshold), NA when either is missing.
     func call(_ c: Double, _ adjP: Double, _ threshold: Double) -> Int? {
@@ -193,20 +196,18 @@ public func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [D
     try classifyTestsFStat(fit, corMatrix: corMatrix, df: df, fn: "classifyTestsF")
 }
 
-/// The same on a bare matrix of t-statistics (R's non-list `object`).
-public func classifyTestsFStat(tstat: Matrix, corMatrix: Matrix? = nil, df: [Double] = [.infinity]) throws -> FStatistic {
-    let fn = "classifyTestsF"
-    let df = try checkDF(df, tstat.nrow, fn)
-    let Q = try rotation(corMatrix, ntests: tstat.ncol, fn)
-    return FStatistic(F: fstat(tstat, Q), df1: Q?.ncol ?? 1, df2: df)
-}
-
 // MARK: - internals
 
 func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix?, df: [Double]?, fn: String) throws -> FStatistic {
     guard let t = fit.t else { throw LimmaError(fn, "tstat cannot be extracted from object") }
     let d = try checkDF(df ?? defaultDF(fit), t.nrow, fn)
-    let Q = try rotation(corMatrix ?? fitCorMatrix(fit, fn), ntests: t.ncol, fn)
+    guard let corMatrix else {
+        // The correlation from cov.coefficients: the F eBayes computes
+        // (EmpiricalBayes/FStat.swift).
+        let f = try classifyTestsFStatistic(tstat: t, covCoefficients: fit.covCoefficients)
+        return FStatistic(F: f.F, df1: f.df1, df2: d)
+    }
+    let Q = try rotation(corMatrix, ntests: t.ncol, fn)
     return FStatistic(F: fstat(t, Q), df1: Q?.ncol ?? 1, df2: d)
 }
 

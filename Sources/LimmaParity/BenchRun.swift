@@ -1,0 +1,80 @@
+// `limma-parity bench`, the runs: R and the engine child, alternating.
+import Foundation
+import Limma
+
+extension Bench {
+    /// Times one case: `reps` rounds of R then the engine. Never throws: a
+    /// failure is recorded in the result with the contract's exit status.
+    public static func runCase(_ file: String, options: BenchOptions) -> CaseBench {
+        var result = CaseBench(caseName: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
+        do {
+            let c = try ParityCase.load(file)
+            result.caseName = c.name
+            result.title = c.title
+            _ = try CaseData.load(c)
+            try EngineRunner.checkSupported(c)
+            let rscript = try RRunner.locateRscript(options.rscript)
+            let script = try RRunner.locateScript()
+            let fm = FileManager.default
+            let work = fm.temporaryDirectory.appendingPathComponent("limma-parity-bench-\(UUID().uuidString)")
+            try fm.createDirectory(at: work, withIntermediateDirectories: true)
+            defer { try? fm.removeItem(at: work) }
+            let caseJSON = work.appendingPathComponent("case.json")
+            try Data((JSON.write(RRunner.caseJSON(c)) + "\n").utf8).write(to: caseJSON)
+            for rep in 1...Swift.max(1, options.reps) {
+                // R, in its own process.
+                let rOut = work.appendingPathComponent("r\(rep)")
+                let ru = try ChildProcess.run(rscript, ["--vanilla", script, caseJSON.path, rOut.path], environment: singleThreaded,
+                                              work: work.appendingPathComponent("r\(rep)-io"), timeout: options.timeout)
+                if ru.timedOut { throw RFailure("R timed out after \(Int(options.timeout)) s running case \(c.name)", stderr: ru.stderr) }
+                if ru.status == 65 { throw CaseError(c.file, "R", "refused by R's grammar check: " + ru.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                if ru.status != 0 { throw RFailure("R failed (exit status \(ru.status)) running case \(c.name)", stderr: ru.stderr) }
+                let side = try SideFiles.read(from: rOut, side: "r")
+                result.rVersions = side.versions
+                result.r.append(BenchSample(pipelineSeconds: side.pipelineSeconds, processSeconds: ru.wallSeconds,
+                                            cpuSeconds: ru.userSeconds + ru.systemSeconds, peakRSSMiB: ru.peakRSSKiB.map { Double($0) / 1024 }))
+                try? fm.removeItem(at: rOut)
+                // The engine, in its own process.
+                guard let exe = options.engineCommand.first else { throw ChildProcessError(description: "no engine command") }
+                let eu = try ChildProcess.run(exe, Array(options.engineCommand.dropFirst()) + [file], environment: singleThreaded,
+                                              work: work.appendingPathComponent("e\(rep)-io"), timeout: options.timeout)
+                if eu.timedOut { throw EngineFailure(step: "bench", message: "timed out after \(Int(options.timeout)) s") }
+                guard eu.status == 0, let line = eu.stdout.split(separator: "\n").last,
+                      let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    throw EngineFailure(step: "bench", message: "engine child failed (exit status \(eu.status)): \(eu.stderr.suffix(2000))")
+                }
+                result.engineVersions = ["version": obj["version"] as? String ?? EngineRunner.version]
+                // The engine reports its own high-water mark as it finishes (exact); else the polled one.
+                let peak = (obj["peak_rss_kib"] as? Int) ?? eu.peakRSSKiB
+                result.engine.append(BenchSample(pipelineSeconds: obj["pipeline_s"] as? Double, processSeconds: eu.wallSeconds,
+                                                 cpuSeconds: eu.userSeconds + eu.systemSeconds, peakRSSMiB: peak.map { Double($0) / 1024 }))
+            }
+        } catch let e as CaseError {
+            result.error = e.description; result.status = 2
+        } catch let e as EngineUnsupported {
+            result.error = e.description; result.status = 2
+        } catch let e as RFailure {
+            result.error = e.description; result.status = 3
+        } catch let e as EngineFailure {
+            result.error = e.description; result.status = 1
+        } catch {
+            result.error = "\(file): \(error)"; result.status = 2
+        }
+        return result
+    }
+
+    /// What the engine child prints: loads the case, runs the engine once, and
+    /// returns one JSON line with its timing.
+    public static func engineChild(_ file: String) throws -> String {
+        let t0 = Date()
+        let c = try ParityCase.load(file)
+        let data = try CaseData.load(c)
+        let out = try Harness.runEngine(c, data: data, loadSeconds: Date().timeIntervalSince(t0))
+        let doc = OrderedJSON.object([
+            ("case", .string(c.name)), ("version", .string(out.versions["version"] ?? EngineRunner.version)),
+            ("pipeline_s", .double(out.pipelineSeconds)), ("total_s", .double(out.totalSeconds)), ("statistics", .int(out.tables.count)),
+            ("peak_rss_kib", vmHWM().map { .int($0) } ?? .null),
+        ])
+        return doc.serialized().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
+    }
+}
