@@ -323,7 +323,8 @@ for (st in cs$steps) {
       add_out(label, fn, "weights", { w <- obj$weights; dimnames(w) <- dimnames(obj$E); w })
       add_out(label, fn, "lib.size", obj$targets$lib.size, colnames(obj$E))
       xy <- cbind(x = obj$voom.xy$x, y = obj$voom.xy$y)
-      add_out(label, fn, "voom.xy", xy, gene_ids(nrow(xy), ids))
+      xy_ids <- names(obj$voom.xy$x)
+      add_out(label, fn, "voom.xy", xy, gene_ids(nrow(xy), if (is.null(xy_ids)) ids else xy_ids))
       line <- cbind(x = obj$voom.line$x, y = obj$voom.line$y)
       add_out(label, fn, "voom.line", line, as.character(seq_len(nrow(line))))
     },

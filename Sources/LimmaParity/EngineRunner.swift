@@ -27,7 +27,8 @@ public enum EngineRunner {
 
     /// The steps the engine runs today.
     public static let supportedSteps: [String] = [
-        "filterByExpr", "calcNormFactors", "cpm", "normalizeBetweenArrays", "lmFit", "contrasts.fit",
+        "filterByExpr", "calcNormFactors", "cpm", "voom", "normalizeBetweenArrays", "lmFit", "contrasts.fit",
+        "eBayes", "treat", "topTable", "topTreat", "topTableF", "decideTests",
     ]
 
     /// Refuses a case whose steps the engine cannot run (before anything runs).
@@ -49,6 +50,7 @@ public enum EngineRunner {
         var correlation: Double?
         var out: SideOutputs
         var warnings: [LimmaWarning] = []
+        var version: LimmaVersion
     }
 
     /// The design a case names, built on the engine (modelMatrix) or read from a file.
@@ -84,11 +86,12 @@ public enum EngineRunner {
         }
     }
 
-    /// Runs `c` on the engine. Times the pipeline after the inputs are loaded
-    /// and the design and contrasts built (as R's runner does).
-    public static func run(_ c: ParityCase, data: CaseData, loadSeconds: Double = 0) throws -> SideOutputs {
+    /// Runs `c` on the engine following the defaults of limma `limma`. Times
+    /// the pipeline after the inputs are loaded and the design and contrasts
+    /// built (as R's runner does).
+    public static func run(_ c: ParityCase, data: CaseData, limma: LimmaVersion, loadSeconds: Double = 0) throws -> SideOutputs {
         try checkSupported(c)
-        var st = State(out: SideOutputs(side: "engine", versions: ["version": version, "limma_defaults": (c.limma ?? .v3_54).rawValue]))
+        var st = State(out: SideOutputs(side: "engine", versions: ["version": version, "limma_defaults": limma.rawValue]), version: limma)
         st.design = try design(c, data: data)
         st.contrasts = try contrasts(c, design: st.design, data: data, warnings: &st.warnings)
         if data.isCounts {
@@ -191,9 +194,121 @@ public enum EngineRunner {
             st.warnings += f2.warnings.dropFirst(before)
             st.fit = f2
             fitOutputs(L, f2, into: &st.out)
+        case "voom":
+            let y = try need(st.y, s, "counts")
+            let method = string(s, "normalize.method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .none
+            var e = try voom(y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
+                             span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
+            st.warnings += e.warnings
+            e.warnings = []
+            st.elist = e
+            let genes = e.E.rowNames ?? []
+            st.out.tables.append(matrix(L, "E", e.E))
+            if var w = e.weights {
+                w.rowNames = e.E.rowNames
+                w.colNames = e.E.colNames
+                st.out.tables.append(matrix(L, "weights", w))
+            }
+            if let lib = e.libSize { st.out.tables.append(vector(L, "lib.size", lib, ids: e.E.colNames ?? [])) }
+            if let xy = e.voomXY {
+                // R leaves all-zero genes out of the trend points; their names go with them.
+                let nonzero = (0..<y.counts.nrow).filter { i in (0..<y.counts.ncol).contains { y.counts[i, $0] != 0 } }.map { genes[$0] }
+                let ids = xy.x.count == genes.count ? genes : (xy.x.count == nonzero.count ? nonzero : [])
+                st.out.tables.append(pairs(L, "voom.xy", xy.x, xy.y, ids: ids))
+            }
+            if let line = e.voomLine { st.out.tables.append(pairs(L, "voom.line", line.x, line.y, ids: [])) }
+        case "eBayes", "treat":
+            let fit = try need(st.fit, s, "fit")
+            let tail: (Double, Double)
+            if case let .numbers(a)? = s.arg("winsor.tail.p") { tail = (a[0], a[1]) } else { tail = (0.05, 0.1) }
+            let f2: MArrayLM
+            if s.fn == "eBayes" {
+                let lim: (Double, Double)
+                if case let .numbers(a)? = s.arg("stdev.coef.lim") { lim = (a[0], a[1]) } else { lim = (0.1, 4) }
+                f2 = try eBayes(fit, proportion: number(s, "proportion") ?? 0.01, stdevCoefLim: lim, trend: bool(s, "trend") ?? false,
+                                robust: bool(s, "robust") ?? false, winsorTailP: tail, legacy: bool(s, "legacy"), version: st.version)
+            } else {
+                f2 = try treat(fit, lfc: number(s, "lfc") ?? log2(1.2), trend: bool(s, "trend") ?? false, robust: bool(s, "robust") ?? false,
+                               winsorTailP: tail, legacy: bool(s, "legacy"), upshot: bool(s, "upshot") ?? false, version: st.version)
+            }
+            st.warnings += f2.warnings.dropFirst(fit.warnings.count)
+            st.fit = f2
+            ebOutputs(L, f2, into: &st.out)
+        case "topTable", "topTreat", "topTableF":
+            let fit = try need(st.fit, s, "fit")
+            var coef: TopTableCoef?
+            switch s.arg("coef") {
+            case let .string(n)?: coef = .name(n)
+            case let .strings(ns)?: coef = .names(ns)
+            case let .indices(i)? where i.count == 1: coef = .index(i[0] - 1)
+            case let .indices(i)?: coef = .indices(i.map { $0 - 1 })
+            default: coef = nil
+            }
+            let num = number(s, "number").map { $0.isInfinite ? Int.max : Int($0) } ?? 10
+            let adjust = string(s, "adjust.method").flatMap(PAdjustMethod.init(rawValue:))
+            var confint = TopTableConfint.off
+            switch s.arg("confint") {
+            case let .bool(b)?: confint = b ? .on : .off
+            case let .number(d)?: confint = .level(d)
+            default: break
+            }
+            let pValue = number(s, "p.value") ?? 1
+            let tab: TopTable
+            switch s.fn {
+            case "topTable":
+                tab = try topTable(fit, coef: coef, number: num, adjustMethod: adjust, sortBy: string(s, "sort.by") ?? "B",
+                                   resortBy: string(s, "resort.by"), pValue: pValue, lfc: number(s, "lfc"), confint: confint, version: st.version)
+            case "topTreat":
+                tab = try topTreat(fit, coef: coef ?? .index(0), number: num, adjustMethod: adjust, sortBy: string(s, "sort.by") ?? "p",
+                                   resortBy: string(s, "resort.by"), pValue: pValue, confint: confint, version: st.version)
+            default:
+                tab = try topTableF(fit, number: num, adjustMethod: adjust, sortBy: string(s, "sort.by") ?? "F",
+                                    pValue: pValue, lfc: number(s, "lfc"))
+            }
+            st.warnings += tab.warnings
+            tableOutputs(L, tab, into: &st.out)
+        case "decideTests":
+            let fit = try need(st.fit, s, "fit")
+            let res = try decideTests(fit, method: string(s, "method") ?? "separate",
+                                      adjustMethod: string(s, "adjust.method").flatMap(PAdjustMethod.init(rawValue:)) ?? .BH,
+                                      pValue: number(s, "p.value") ?? 0.05, lfc: number(s, "lfc") ?? 0)
+            st.warnings += res.warnings
+            let values = res.values.map { $0.map(Double.init) ?? .nan }
+            let na = res.values.map { $0 == nil }
+            st.out.tables.append(StatisticTable(step: L, name: "results", kind: .exact,
+                                                rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
+                                                columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },
+                                                values: values, isNA: na.contains(true) ? na : nil))
         default:
             throw EngineUnsupported(file: c.file, key: "steps", fn: s.fn)
         }
+    }
+
+    static func pairs(_ L: String, _ name: String, _ x: [Double], _ y: [Double], ids: [String]) -> StatisticTable {
+        StatisticTable(step: L, name: name, rowIDs: ids.count == x.count ? ids : (0..<x.count).map { String($0 + 1) },
+                       columnNames: ["x", "y"], values: x + y)
+    }
+
+    static func ebOutputs(_ L: String, _ fit: MArrayLM, into out: inout SideOutputs) {
+        let ids = fit.coefficients.rowNames ?? []
+        for (name, v) in [("s2.prior", fit.s2Prior), ("df.prior", fit.dfPrior), ("s2.post", fit.s2Post), ("df.total", fit.dfTotal)] {
+            if let v { out.tables.append(vector(L, name, v, ids: v.count == ids.count ? ids : [])) }
+        }
+        for (name, m) in [("t", fit.t), ("p.value", fit.pValue), ("lods", fit.lods)] {
+            if let m { out.tables.append(matrix(L, name, m)) }
+        }
+        if let f = fit.F { out.tables.append(vector(L, "F", f, ids: ids)) }
+        if let f = fit.FPValue { out.tables.append(vector(L, "F.p.value", f, ids: ids)) }
+    }
+
+    static func tableOutputs(_ L: String, _ tab: TopTable, into out: inout SideOutputs) {
+        if let a = tab.annotation {
+            for (k, name) in a.names.enumerated() { out.text["\(L).\(name)"] = a.columns[k] }
+        }
+        for (k, name) in tab.columnNames.enumerated() {
+            out.tables.append(StatisticTable(step: L, name: name, rowIDs: tab.rowNames, columnNames: [name], values: tab.columns[k]))
+        }
+        out.tables.append(SideFiles.orderTable(step: L, ids: tab.rowNames))
     }
 
     static func coefIndex(_ name: String, fit: MArrayLM, step: CaseStep) throws -> Int {

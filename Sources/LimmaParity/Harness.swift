@@ -110,7 +110,7 @@ public enum Harness {
                 return CaseOutcome(file: file, name: name, status: 0,
                                    summary: "REFRESHED \(name): \(r.tables.count) statistics from R \(r.versions["R"] ?? "?"), limma \(r.versions["limma"] ?? "?") -> \(store.directory(for: c).path)")
             case .engine:
-                let e = try runEngine(c, data: data, loadSeconds: loadSeconds)
+                let e = try runEngine(c, data: data, limma: c.limma ?? .v3_54, loadSeconds: loadSeconds)
                 let dir = options.out.appendingPathComponent(c.name)
                 try writeSide(e, to: dir)
                 return CaseOutcome(file: file, name: name, status: 0,
@@ -130,7 +130,8 @@ public enum Harness {
                     throw RFailure("no R runner")
                 }
                 var engine: SideOutputs
-                do { engine = try runEngine(c, data: data, loadSeconds: loadSeconds) } catch let f as EngineFailure {
+                let limma = try c.limma ?? defaults(of: r, file: c.file)
+                do { engine = try runEngine(c, data: data, limma: limma, loadSeconds: loadSeconds) } catch let f as EngineFailure {
                     let dir = options.out.appendingPathComponent(c.name)
                     try writeSide(r, to: dir)
                     let cmp = CaseComparison.failed(caseName: c.name, title: c.title, error: f.description)
@@ -161,8 +162,20 @@ public enum Harness {
         RRunner(rscript: try RRunner.locateRscript(options.rscript), script: try RRunner.locateScript(), timeout: options.timeout)
     }
 
-    static func runEngine(_ c: ParityCase, data: CaseData, loadSeconds: Double) throws -> SideOutputs {
-        do { return try EngineRunner.run(c, data: data, loadSeconds: loadSeconds) } catch let e as LimmaError {
+    /// The limma release whose defaults R followed (R's runner records it; a
+    /// stored reference's manifest does): 3.54, or 3.66 for limma >= 3.66.
+    static func defaults(of r: SideOutputs, file: String) throws -> LimmaVersion {
+        let text = r.versions["limma_defaults"] ?? r.versions["limma"] ?? ""
+        let parts = text.split(separator: ".").compactMap { Int($0) }
+        guard parts.count >= 2 else { throw RFailure("R reported no limma version") }
+        let minor = parts[0] * 1000 + parts[1]
+        if minor <= 3055 { return .v3_54 }
+        if minor >= 3066 { return .v3_66 }
+        throw RFailure("R has limma \(text): the engine follows the defaults of limma 3.54 or 3.66; set \"limma\" in \(file)")
+    }
+
+    static func runEngine(_ c: ParityCase, data: CaseData, limma: LimmaVersion, loadSeconds: Double) throws -> SideOutputs {
+        do { return try EngineRunner.run(c, data: data, limma: limma, loadSeconds: loadSeconds) } catch let e as LimmaError {
             throw EngineFailure(step: e.function, message: e.message)
         }
     }

@@ -358,6 +358,55 @@ struct HarnessCLITests {
         #expect(r.stderr.contains("inputs.targets: "), "\(r.stderr)")
     }
 
+    /// The shipped cases agree with their stored references (no R needed):
+    /// exit 0, a report per case and one junit.xml.
+    @Test func shippedCasesPassAgainstStoredReferences() throws {
+        let out = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["check", "reference/cases", "--jobs", "2", "--out", out.path], timeout: 900)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        for name in ["gse60450-voom", "gse60450-unfiltered-366", "pasilla-voom", "mulvey-treat"] {
+            #expect(r.stdout.contains("PASS \(name):"), "\(r.stdout)")
+            for f in ["report.json", "report.md", "report.html", "engine", "r"] {
+                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(name)/\(f)").path), "\(name)/\(f)")
+            }
+        }
+        let report = try JSON.parse([UInt8](Data(contentsOf: out.appendingPathComponent("gse60450-unfiltered-366/report.json"))))
+        #expect(report["pass"] == .bool(true))
+        #expect(report["r"]?["limma"]?.stringValue == "3.66.0")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("junit.xml").path))
+    }
+
+    /// A shipped case run live: the engine and R agree, and both sides' outputs are written.
+    @Test(.enabled(if: CLI.rAvailable)) func shippedCaseRunsLiveAgainstR() throws {
+        let out = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try CLI.run(["run", "reference/cases/mulvey-treat.json", "--out", out.path], timeout: 900)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("PASS mulvey-treat:"))
+        for side in ["engine", "r"] {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("mulvey-treat/\(side)").path)) ?? []
+            #expect(files.contains("topTable.csv") && files.contains("eBayes.t.csv") && files.contains("topTreat.csv"), "\(side): \(files)")
+        }
+        let engineOnly = try CLI.run(["engine", "reference/cases/mulvey-treat.json", "--out", out.appendingPathComponent("e").path, "--rscript", "/nonexistent/Rscript"], timeout: 900)
+        #expect(engineOnly.status == 0, "\(engineOnly.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("e/mulvey-treat/engine/treat.p.value.csv").path))
+    }
+
+    /// The limma 3.66 reference (imported from limma 3.66.0 itself) is never
+    /// overwritten by an R that would only imitate 3.66: refresh exits 3 and
+    /// leaves it byte for byte.
+    @Test(.enabled(if: CLI.rAvailable)) func refreshKeepsTheImported366Reference() throws {
+        let dir = CLI.root.appendingPathComponent("reference/r/gse60450-unfiltered-366")
+        let before = try CLI.hashes(dir)
+        #expect(!before.isEmpty)
+        let r = try CLI.run(["refresh", "reference/cases/gse60450-unfiltered-366.json"], timeout: 600)
+        if r.status == 0 { return }   // an R with limma >= 3.66 may rebuild it; this machine's cannot
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stderr.contains("must come from limma 3.66 itself"))
+        #expect(try CLI.hashes(dir) == before)
+    }
+
     @Test func shardsPartitionTheCasesDeterministically() throws {
         let files = (1...10).map { "cases/c\($0).json" }.shuffled()
         var all = [String]()
