@@ -131,4 +131,61 @@ import Foundation
         #expect(throws: LimmaError.self) { try camera(yn, index: ix, design: d) }
         #expect(throws: LimmaError("camera", "design matrix not specified")) { try camera(EList(E: y), index: ix) }
     }
+
+    @Test(.enabled(if: RLive.available)) func fryMatchesR() throws {
+        let fx = try Self.fixture.get()
+        let c = Self.luminalVsBasal
+        try Self.expectTable(try fry(fx.y, index: fx.index, design: fx.design, contrast: c), "fry_default")
+        try Self.expectTable(try fry(fx.y, index: fx.index, design: fx.design, contrast: c, sort: .mixed), "fry_mixed")
+        try Self.expectTable(try fry(fx.y, index: fx.index, design: fx.design, contrast: 1, sort: .none), "fry_coef2")
+        try Self.expectTable(try fry(fx.y, index: fx.index.filter { $0.name == "up30" }, design: fx.design, contrast: c), "fry_one")
+    }
+
+    @Test(.enabled(if: RLive.available)) func roastAndMroastMatchRExactly() throws {
+        let fx = try Self.fixture.get()
+        let c = Self.luminalVsBasal
+        func set(_ n: String) -> [Int] { fx.index.first { $0.name == n }!.genes }
+        for (name, file, st) in [("up30", "roast_up30", RoastSetStatistic.mean), ("every50", "roast_every50_msq", .msq)] {
+            let r = try roast(fx.y, index: set(name), design: fx.design, contrast: c, setStatistic: st, nrot: 999, seed: 1)
+            let m = try RLive.matrix(fx.dir, file + ".csv").matrix
+            #expect(r.pValue == m.column(1), "\(file) P.Value")
+            Self.expectParity(r.activeProp, m.column(0), "\(file) Active.Prop")
+            #expect(r.nGenesInSet == set(name).count)
+        }
+        for st in [RoastSetStatistic.mean, .floormean, .mean50, .msq] {
+            let tab = try mroast(fx.y, index: fx.index, design: fx.design, contrast: c, setStatistic: st, nrot: 999, seed: 1)
+            try Self.expectTable(tab, "mroast_\(st.rawValue)")
+        }
+        let tab = try mroast(fx.y, index: fx.index, design: fx.design, contrast: c, nrot: 2500, midp: false, sort: .none, seed: 1)
+        try Self.expectTable(tab, "mroast_chunks")
+    }
+
+    @Test func geneSetTestsRefuseBadInput() throws {
+        let y = Matrix(rows: [[1, 2, 3, 4], [2, 3, 1, 5], [0, 1, 1, 2], [3, 3, 2, 1]])
+        let d = Matrix(rows: [[1, 0], [1, 0], [1, 1], [1, 1]])
+        let ix: GeneSetIndex = [("a", [0, 1])]
+        #expect(throws: LimmaError("fry", "No residual degrees of freedom")) {
+            try fry(y, index: ix, design: Matrix(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
+        }
+        #expect(throws: LimmaError("fry", "contrast all zero")) { try fry(y, index: ix, design: d, contrast: [0, 0]) }
+        #expect(throws: LimmaError("fry", "length of gene.weights should equal nrow(y)")) {
+            try fry(y, index: ix, design: d, geneWeights: [1])
+        }
+        #expect(throws: LimmaError("fry", "Gene sets don't have unique names")) {
+            try fry(y, index: [("a", [0]), ("a", [1])], design: d)
+        }
+        #expect(throws: LimmaError("roast", "array.weights must be positive")) {
+            try roast(y, index: [0, 1], design: d, options: GeneSetModelOptions(arrayWeights: [1, 1, -1, 1]), seed: 1)
+        }
+        #expect(throws: LimmaError("roast", "Intra-block correlation must be specified")) {
+            try roast(y, design: d, options: GeneSetModelOptions(block: ["a", "a", "b", "b"]), seed: 1)
+        }
+        #expect(throws: LimmaError.self) { try roast(y, index: [7], design: d, seed: 1) }
+        #expect(throws: LimmaError("mroast", "gene.weights vector should be of length nrow(y)")) {
+            try mroast(y, index: ix, design: d, geneWeights: [1, 2], seed: 1)
+        }
+        var yn = y
+        yn[1, 1] = .infinity
+        #expect(throws: LimmaError("mroast", "All y values must be finite and non-NA")) { try mroast(yn, index: ix, design: d, seed: 1) }
+    }
 }
