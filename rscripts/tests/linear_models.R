@@ -167,6 +167,24 @@ if (case == "mulvey") {
   write_fit(r$value, "nc_", r$messages)
   # A single gene (lm.fit drops y to a vector: mean() rather than colMeans()).
   fit_and_write(y[1, , drop = FALSE], design, prefix = "one_")
+} else if (case == "robust") {
+  ng <- 120; n <- 10
+  group <- factor(rep(c("A", "B"), each = 5))
+  xcov <- seq(-1, 1, length.out = n)
+  design <- model.matrix(~group + xcov)
+  y <- matrix(rnorm(ng * n), ng, n, dimnames = list(paste0("g", 1:ng), NULL))
+  ol <- sample(length(y), 60); y[ol] <- y[ol] + rnorm(60, 0, 8)   # outliers
+  y[sample(length(y), 50)] <- NA
+  y[3, 1:7] <- NA                     # too few observations: left NA
+  y[4, ] <- c(1, 1, 1, 1, 1, 2, 2, 2, 2, 2) # exact fit: scale near zero
+  y[5, c(3:6, 9:10)] <- NA            # four observations, one more than coefficients
+  w(design, "design.csv"); w(y, "y.csv")
+  fit_and_write(y, design, method = "robust")
+  wt <- matrix(rexp(ng * n), ng, n); wt[sample(length(wt), 40)] <- 0
+  w(wt, "weights.csv")
+  fit_and_write(y, design, prefix = "w_", weights = wt, method = "robust")
+  ys <- y[1:3, ]; ys[1, 6:10] <- NA  # group B absent: rlm refuses a singular design
+  w(ys, "ys.csv")
 } else if (case == "gls") {
   ng <- 80; n <- 12
   group <- factor(rep(c("A", "B"), 6))

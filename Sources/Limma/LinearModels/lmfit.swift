@@ -30,7 +30,8 @@
 /// Errors as R's: zero rows, design rows != arrays, NA in design,
 /// block without correlation, |correlation| >= 1, weights of the wrong shape,
 /// a gene whose observed design rows are all zero (R's chol2inv size error).
-/// `method = "robust"` (limma's `mrlm`) is not implemented and throws.
+/// `method = "robust"` fits each gene by limma's `mrlm` (MASS::rlm, Huber
+/// M-estimation; see `LinearModelFit.mrlm`), ignoring block and correlation.
 public func lmFit(_ y: Matrix, design: Matrix, weights: Matrix? = nil, block: [String]? = nil,
                   correlation: Double? = nil, method: String = "ls") throws -> MArrayLM {
     try LinearModelFit.fit(exprs: y, design: design, weights: weights, genes: nil, block: block,
@@ -77,15 +78,16 @@ enum LinearModelFit {
         if design.values.contains(where: { $0.isNaN }) { throw LimmaError(fn, "NAs not allowed in design matrix") }
         if design.values.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "NA/NaN/Inf in 'x' (the design matrix has an infinite value)") }
         let m = try matchMethod(method)
-        if m == "robust" {
-            throw LimmaError(fn, "method = \"robust\" (limma's mrlm) is not implemented in limma-swift; use method = \"ls\"")
-        }
         var warnings: [LimmaWarning] = []
         if let ne = nonEstimable(design) {
             warnings.append(LimmaWarning(fn, "Coefficients not estimable: " + ne.joined(separator: " ")))
         }
         var fit: MArrayLM
-        if let block {
+        if m == "robust" {
+            // As limma: robust regression ignores block and correlation.
+            fit = try mrlm(exprs, design: design, weights: weights)
+            warnings += fit.warnings
+        } else if let block {
             guard let correlation else { throw LimmaError(fn, "the correlation must be set, see duplicateCorrelation") }
             fit = try glsSeries(exprs, design: design, block: block, correlation: correlation, weights: weights)
         } else {
@@ -198,23 +200,26 @@ enum LinearModelFit {
         return Double(s / RLongDouble(x.count))
     }
 
+    /// The weights step of lm.series and mrlm: full weight matrix; weights
+    /// `<= 0` become NA and every observation with a non-finite weight is
+    /// made missing.
+    static func applyWeights(_ M: inout Matrix, _ weights: Matrix?, function: String) throws -> (weights: Matrix?, arrayWeights: Bool) {
+        guard let weights else { return (nil, false) }
+        var (w, aw) = try asMatrixWeights(weights, nrow: M.nrow, ncol: M.ncol, function: function)
+        for k in 0..<w.values.count {
+            if w.values[k] <= 0 { w.values[k] = .nan }
+            if !w.values[k].isFinite { M.values[k] = .nan }
+        }
+        return (w, aw)
+    }
+
     /// limma's `lm.series` (ndups = 1).
     static func lmSeries(_ M0: Matrix, design: Matrix, weights: Matrix?) throws -> MArrayLM {
         let fn = "lmFit"
         var M = M0
         let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         let names = coefficientNames(design)
-        var W: Matrix? = nil
-        var arrayWeights = false
-        if let weights {
-            var (w, aw) = try asMatrixWeights(weights, nrow: ngenes, ncol: narrays, function: fn)
-            for k in 0..<w.values.count {
-                if w.values[k] <= 0 { w.values[k] = .nan }
-                if !w.values[k].isFinite { M.values[k] = .nan }
-            }
-            W = w
-            arrayWeights = aw
-        }
+        let (W, arrayWeights) = try applyWeights(&M, weights, function: fn)
         let noProbeWts = M.values.allSatisfy { $0.isFinite } && (W == nil || arrayWeights)
         if noProbeWts {
             var x = design

@@ -201,13 +201,7 @@ public func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [D
 func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix?, df: [Double]?, fn: String) throws -> FStatistic {
     guard let t = fit.t else { throw LimmaError(fn, "tstat cannot be extracted from object") }
     let d = try checkDF(df ?? defaultDF(fit), t.nrow, fn)
-    guard let corMatrix else {
-        // The correlation from cov.coefficients: the F eBayes computes
-        // (EmpiricalBayes/FStat.swift).
-        let f = try classifyTestsFStatistic(tstat: t, covCoefficients: fit.covCoefficients)
-        return FStatistic(F: f.F, df1: f.df1, df2: d)
-    }
-    let Q = try rotation(corMatrix, ntests: t.ncol, fn)
+    let Q = try rotation(corMatrix ?? fitCorMatrix(fit, fn), ntests: t.ncol, fn)
     return FStatistic(F: fstat(t, Q), df1: Q?.ncol ?? 1, df2: d)
 }
 
