@@ -3,6 +3,9 @@ import Foundation
 import Limma
 
 extension Bench {
+    /// How the bench tells its engine child which limma release's defaults R followed.
+    static let engineLimmaVariable = "LIMMA_PARITY_BENCH_LIMMA"
+
     /// Times one case: `reps` rounds of R then the engine. Never throws: a
     /// failure is recorded in the result with the contract's exit status.
     public static func runCase(_ file: String, options: BenchOptions) -> CaseBench {
@@ -36,7 +39,10 @@ extension Bench {
                 try? fm.removeItem(at: rOut)
                 // The engine, in its own process.
                 guard let exe = options.engineCommand.first else { throw ChildProcessError(description: "no engine command") }
-                let eu = try ChildProcess.run(exe, Array(options.engineCommand.dropFirst()) + [file], environment: singleThreaded,
+                // The engine follows the defaults of the limma release R ran (or the case's).
+                let limma = try c.limma ?? Harness.defaults(of: side, file: c.file)
+                let eu = try ChildProcess.run(exe, Array(options.engineCommand.dropFirst()) + [file],
+                                              environment: singleThreaded.merging([engineLimmaVariable: limma.rawValue]) { $1 },
                                               work: work.appendingPathComponent("e\(rep)-io"), timeout: options.timeout)
                 if eu.timedOut { throw EngineFailure(step: "bench", message: "timed out after \(Int(options.timeout)) s") }
                 guard eu.status == 0, let line = eu.stdout.split(separator: "\n").last,
@@ -69,7 +75,8 @@ extension Bench {
         let t0 = Date()
         let c = try ParityCase.load(file)
         let data = try CaseData.load(c)
-        let out = try Harness.runEngine(c, data: data, loadSeconds: Date().timeIntervalSince(t0))
+        let given = ProcessInfo.processInfo.environment[engineLimmaVariable].flatMap(LimmaVersion.init(rawValue:))
+        let out = try Harness.runEngine(c, data: data, limma: c.limma ?? given ?? .v3_54, loadSeconds: Date().timeIntervalSince(t0))
         let doc = OrderedJSON.object([
             ("case", .string(c.name)), ("version", .string(out.versions["version"] ?? EngineRunner.version)),
             ("pipeline_s", .double(out.pipelineSeconds)), ("total_s", .double(out.totalSeconds)), ("statistics", .int(out.tables.count)),

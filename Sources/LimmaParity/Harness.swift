@@ -174,8 +174,9 @@ public enum Harness {
         throw RFailure("R has limma \(text): the engine follows the defaults of limma 3.54 or 3.66; set \"limma\" in \(file)")
     }
 
-    static func runEngine(_ c: ParityCase, data: CaseData, limma: LimmaVersion, loadSeconds: Double) throws -> SideOutputs {
-        do { return try EngineRunner.run(c, data: data, limma: limma, loadSeconds: loadSeconds) } catch let e as LimmaError {
+    /// Runs the engine on a loaded case. `limma` nil: the case's release, else 3.54.
+    static func runEngine(_ c: ParityCase, data: CaseData, limma: LimmaVersion? = nil, loadSeconds: Double) throws -> SideOutputs {
+        do { return try EngineRunner.run(c, data: data, limma: limma ?? c.limma ?? .v3_54, loadSeconds: loadSeconds) } catch let e as LimmaError {
             throw EngineFailure(step: e.function, message: e.message)
         }
     }

@@ -193,6 +193,9 @@ public enum ReportHTML {
         if !bad.isEmpty { series.append(PlotSeries(label: "fail", color: "#d62728", points: bad.map { (xs[$0], ys[$0]) }, size: 4.5)) }
         let scatter = SVGPlot(title: "\(s.name): engine vs R", xLabel: "\(scale)R", yLabel: "\(scale)engine", series: series,
                               width: 300, height: 280, diagonal: true, note: noteFull)
+        if s.maxAbs == 0 && s.nNAMismatch == 0 {
+            return "<div class=\"pair\">" + scatter.render() + "<p class=\"same\">All \(xs.count) values identical to the last bit.</p></div>"
+        }
         // The difference plot: infinite log-rel (R = 0, engine not) drawn at the top.
         let finiteTop = logRel.filter(\.isFinite).max() ?? 0
         let lr = logRel.map { $0.isFinite ? $0 : Swift.max(finiteTop, 0) + 1 }
@@ -227,12 +230,14 @@ public enum ReportHTML {
         var ids: [String]
         var logFC: [Double]
         var aveExpr: [Double]?
-        var p: [Double]
+        /// nil for a fit without tests (lmFit, contrasts.fit): then only the MD plot.
+        var p: [Double]?
         var adjP: [Double]?
     }
 
-    /// The results to plot: each topTable/topTreat step, or else the first
-    /// column of eBayes/treat's p.value with the coefficients and Amean before it.
+    /// The results to plot: each topTable/topTreat step; or else the first
+    /// column of eBayes/treat's p.value with the coefficients and Amean before it;
+    /// or else (an MD plot alone) the first column of the last coefficients with Amean.
     static func results(_ side: SideOutputs) -> [(label: String, vectors: ResultVectors)] {
         func column(_ t: StatisticTable?, _ name: String? = nil, ids: [String]) -> [Double]? {
             guard let t else { return nil }
@@ -269,6 +274,13 @@ public enum ReportHTML {
                 }
             }
         }
+        if out.isEmpty, let coefT = side.tables.last(where: { $0.name == "coefficients" }),
+           let amean = side.tables.last(where: { $0.name == "Amean" && $0.step == coefT.step }) {
+            let shape = TableShape(coefT)
+            if shape.valid, let col = shape.columns.first, let l = column(coefT, col, ids: shape.rows), let a = column(amean, ids: shape.rows) {
+                out.append(("\(coefT.step) (\(col))", ResultVectors(ids: shape.rows, logFC: l, aveExpr: a, p: nil, adjP: nil)))
+            }
+        }
         return out
     }
 
@@ -276,24 +288,28 @@ public enum ReportHTML {
         let rr = results(r), er = results(engine)
         var h = ""
         for (label, rv) in rr {
-            h += "<h3>\(esc(label))</h3><p class=\"hint\">Red: adjusted P &lt; 0.05 and logFC &gt; 0; blue: adjusted P &lt; 0.05 and logFC &lt; 0 (P &lt; 0.05 when no adjusted P is given).</p><div class=\"grid\">"
+            h += "<h3>\(esc(label))</h3><p class=\"hint\">" + (rv.p == nil ? "Coefficients against average expression (no tests at this step)."
+                : "Red: adjusted P &lt; 0.05 and logFC &gt; 0; blue: adjusted P &lt; 0.05 and logFC &lt; 0 (P &lt; 0.05 when no adjusted P is given).") + "</p><div class=\"grid\">"
             let ev = er.first { $0.label == label }?.vectors
             let rp = mdVolcano(rv, side: "R", maxPoints: maxPoints)
             let ep = ev.map { mdVolcano($0, side: "engine", maxPoints: maxPoints) }
             // MD plots side by side, then volcano plots side by side.
-            h += (rp.md ?? "") + (ep?.md ?? "") + "</div><div class=\"grid\">" + rp.volcano
-            h += ep?.volcano ?? "<p class=\"hint\">The engine has no \(esc(label)).</p>"
+            h += (rp.md ?? "") + (ep.map { $0.md ?? "" } ?? "<p class=\"hint\">The engine has no \(esc(label)).</p>")
+            if let rv = rp.volcano {
+                h += "</div><div class=\"grid\">" + rv + (ep?.volcano ?? "")
+            }
             h += "</div>"
         }
         return h
     }
 
-    static func mdVolcano(_ v: ResultVectors, side: String, maxPoints: Int) -> (md: String?, volcano: String) {
+    static func mdVolcano(_ v: ResultVectors, side: String, maxPoints: Int) -> (md: String?, volcano: String?) {
         let n = v.ids.count
-        let sig = (0..<n).map { i in (v.adjP?[i] ?? v.p[i]) < 0.05 }
-        // Keep the most significant points when subsampling.
+        let p = v.p ?? [Double](repeating: .nan, count: n)
+        let sig = (0..<n).map { i in (v.adjP?[i] ?? p[i]) < 0.05 }
+        // Keep the most significant (else the largest fold changes) when subsampling.
         let keep = subsample(count: n, maxPoints: maxPoints, keep: maxPoints / 4, hash: { fnv1a(v.ids[$0]) },
-                             score: { v.p[$0].isNaN ? -1 : -v.p[$0] })
+                             score: { v.p == nil ? Swift.abs(v.logFC[$0]) : (p[$0].isNaN ? -1 : -p[$0]) })
         func split(_ pt: (Int) -> (Double, Double)) -> [PlotSeries] {
             [PlotSeries(label: "", color: "#a9a9a9", points: keep.filter { !sig[$0] }.map(pt), size: 2.6),
              PlotSeries(label: "up", color: "#d62728", points: keep.filter { sig[$0] && v.logFC[$0] > 0 }.map(pt)),
@@ -305,9 +321,10 @@ public enum ReportHTML {
             md = SVGPlot(title: "MD plot (\(side))", xLabel: "AveExpr", yLabel: "logFC", series: split { (a[$0], v.logFC[$0]) },
                          width: 300, height: 280, hLines: [(0, "#555", false)], note: note).render()
         }
-        let top = v.p.filter { $0 > 0 }.map { -Foundation.log10($0) }.max() ?? 1
+        guard v.p != nil else { return (md, nil) }
+        let top = p.filter { $0 > 0 }.map { -Foundation.log10($0) }.max() ?? 1
         let volcano = SVGPlot(title: "volcano (\(side))", xLabel: "logFC", yLabel: "−log10 P",
-                     series: split { (v.logFC[$0], v.p[$0] > 0 ? -Foundation.log10(v.p[$0]) : top * 1.05 + 0.5) },
+                     series: split { (v.logFC[$0], p[$0] > 0 ? -Foundation.log10(p[$0]) : top * 1.05 + 0.5) },
                      width: 300, height: 280, note: note).render()
         return (md, volcano)
     }
@@ -327,6 +344,7 @@ public enum ReportHTML {
     .grid{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;border-radius:6px;padding:8px;background:#fff}
     .card.bad{border-color:#c62828;box-shadow:0 0 0 1px #c62828}.card .res{font-size:12px;color:#2e7d32}.card.bad .res{color:#c62828}
     .stat{margin:0 0 4px;color:#555;font-size:12px}.pair{display:flex;gap:6px}
+    .same{width:150px;align-self:center;color:#2e7d32;font-size:13px;padding:0 10px}
     svg.plot text{font-family:-apple-system,"Segoe UI",Roboto,Arial,sans-serif}svg .pt{font-size:13px;font-weight:600;fill:#222}
     svg .pn{font-size:11px;fill:#666}svg .tk{font-size:10px;fill:#555}svg .al{font-size:11.5px;fill:#333}svg .lg{font-size:11px;fill:#333}
     pre.err{white-space:pre-wrap;background:#fdecea;padding:8px}footer{color:#777;font-size:12px;padding:0 28px 20px}

@@ -2,6 +2,7 @@
 // statuses, its messages, and that a case file can never make R run code.
 import Foundation
 import Testing
+import Limma
 @testable import LimmaParity
 
 enum CLI {
@@ -275,6 +276,23 @@ struct HarnessCLITests {
         }
     }
 
+    /// R that runs past --timeout is stopped: exit 3, "timed out".
+    @Test func slowRIsStoppedAtTheTimeLimit() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        try CLI.write(#"{"inputs": {"expression": "expr.csv", "targets": "targets.csv"}, "design": "~0 + group", "steps": [{"fn": "lmFit"}, {"fn": "eBayes"}]}"#,
+                      dir.appendingPathComponent("case.json"))
+        let slow = dir.appendingPathComponent("Rscript-slow")
+        try CLI.write("#!/bin/sh\nexec sleep 60\n", slow)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slow.path)
+        let start = Date()
+        let r = try CLI.run(["run", dir.appendingPathComponent("case.json").path, "--rscript", slow.path, "--timeout", "1", "--out", dir.path])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("timed out after 1 s"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
     /// `check` refuses a reference made for another version of the case or its inputs.
     @Test(.enabled(if: CLI.rAvailable)) func staleReferenceIsRefused() throws {
         let dir = try CLI.scratch()
@@ -291,9 +309,23 @@ struct HarnessCLITests {
         #expect(manifest["r"]?["limma"]?.stringValue?.isEmpty == false)
         #expect(manifest["case_sha256"]?.stringValue == (try SHA256.file(caseFile.path)))
         #expect(manifest["inputs"]?["expression"]?["sha256"]?.stringValue?.count == 64)
+        // The engine agrees with it; a stored value altered by 1e-6 is caught (exit 1).
+        var r = try CLI.run(["check", caseFile.path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let tFile = dir.appendingPathComponent("r/small/eBayes.t.csv.gz")
+        let original = try Data(contentsOf: tFile)
+        var lines = String(decoding: try DelimitedText.readBytes(tFile.path), as: UTF8.self).split(separator: "\n").map(String.init)
+        let cells = lines[3].split(separator: ",").map(String.init)
+        lines[3] = cells[0] + "," + String(Double(cells[1])! * (1 + 1e-6))
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: tFile)
+        r = try CLI.run(["check", caseFile.path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 1, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("FAIL small:"), "\(r.stdout)")
+        #expect(r.stderr.contains("eBayes.t"), "\(r.stderr)")
+        try original.write(to: tFile)
         // Edit the case: stale.
         try CLI.write(text.replacingOccurrences(of: "\"Inf\"", with: "20"), caseFile)
-        var r = try CLI.run(["check", caseFile.path, "--out", dir.appendingPathComponent("out").path])
+        r = try CLI.run(["check", caseFile.path, "--out", dir.appendingPathComponent("out").path])
         #expect(r.status == 2)
         #expect(r.stderr.contains("\(caseFile.path): reference: stale: the case file changed"), "\(r.stderr)")
         // Restore the case, edit an input: stale again.
