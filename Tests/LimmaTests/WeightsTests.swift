@@ -161,4 +161,31 @@ struct WeightsTests {
         Self.expectParity(v2.weights!.values, try RLive.matrix(dir, "vqw2_weights.csv").matrix.values, "vqw var.group reml weights")
         Self.expectParity(v2.sampleWeights!, try RLive.vector(dir, "vqw2_sw.csv"), "vqw var.group reml sample.weights")
     }
+
+    @Test(.enabled(if: RLive.available))
+    func removeBatchEffectMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["removebatch"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = try RLive.matrix(dir, "x.csv").matrix
+        let w = try RLive.matrix(dir, "w.csv").matrix
+        let cov = try RLive.matrix(dir, "cov.csv").matrix
+        let batch = ["b", "A", "c", "b", "A", "c", "b", "A", "c", "b", "A", "c"]
+        let batch2 = ["x", "x", "x", "x", "x", "x", "y", "y", "y", "y", "y", "y"]
+        let group = (0..<12).map { $0 % 2 == 0 ? "ctl" : "trt" }
+        let design = Matrix(columns: [[Double](repeating: 1, count: 12), group.map { $0 == "trt" ? 1 : 0 }])
+        let cases: [(String, Matrix)] = [
+            ("batch", try removeBatchEffect(x, batch: batch)),
+            ("batch2", try removeBatchEffect(x, batch: batch, batch2: batch2, design: design)),
+            ("cov", try removeBatchEffect(x, covariates: cov, design: design)),
+            ("weights", try removeBatchEffect(x, batch: batch, covariates: cov.columns([0]), design: design, weights: w)),
+            ("366", try removeBatchEffect(x, batch: batch, covariates: cov, group: group, version: .v3_66)),
+        ]
+        for (name, m) in cases {
+            Self.expectParity(m.values, try RLive.matrix(dir, "rbe_\(name).csv").matrix.values, "removeBatchEffect \(name)")
+        }
+        #expect(try removeBatchEffect(x) == x)
+        #expect(throws: LimmaError.self) { try removeBatchEffect(x, batch: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try removeBatchEffect(x, batch: [String](repeating: "a", count: 12)) }
+        #expect(throws: LimmaError.self) { try removeBatchEffect(x, batch: batch, group: group) }
+    }
 }

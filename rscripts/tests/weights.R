@@ -141,3 +141,26 @@ if (task == "vqw") {
   write_lossless(v2$weights, file.path(out, "vqw2_weights.csv"), ids = rownames(v2$E))
   write_lossless(v2$targets$sample.weights, file.path(out, "vqw2_sw.csv"))
 }
+
+if (task == "removebatch") {
+  set.seed(42)
+  x <- matrix(rnorm(400 * 12, mean = 6), 400, 12, dimnames = list(paste0("g", 1:400), paste0("s", 1:12)))
+  x[3, 5] <- NA; x[10, ] <- NA; x[11, 1:10] <- NA
+  w <- matrix(runif(400 * 12, 0.2, 2), 400, 12)
+  batch <- rep(c("b", "A", "c"), 4)
+  batch2 <- rep(c("x", "y"), each = 6)
+  cov <- cbind(rnorm(12), 1:12)
+  group <- rep(c("ctl", "trt"), times = 6)
+  design <- model.matrix(~factor(group))
+  write_lossless(x, file.path(out, "x.csv"))
+  write_lossless(w, file.path(out, "w.csv"), ids = rownames(x))
+  write_lossless(cov, file.path(out, "cov.csv"))
+  write_lossless(removeBatchEffect(x, batch = batch), file.path(out, "rbe_batch.csv"))
+  write_lossless(removeBatchEffect(x, batch = batch, batch2 = batch2, design = design), file.path(out, "rbe_batch2.csv"))
+  write_lossless(removeBatchEffect(x, covariates = cov, design = design), file.path(out, "rbe_cov.csv"))
+  write_lossless(removeBatchEffect(x, batch = batch, covariates = cov[, 1], design = design, weights = w), file.path(out, "rbe_weights.csv"))
+  # limma 3.66 centres covariates and accepts group = : what 3.66 computes is
+  # 3.54 given centred covariates and design = model.matrix(~group).
+  ccov <- scale(cov, center = TRUE, scale = FALSE)
+  write_lossless(removeBatchEffect(x, batch = batch, covariates = ccov, design = design), file.path(out, "rbe_366.csv"))
+}
