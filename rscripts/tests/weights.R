@@ -164,3 +164,30 @@ if (task == "removebatch") {
   ccov <- scale(cov, center = TRUE, scale = FALSE)
   write_lossless(removeBatchEffect(x, batch = batch, covariates = ccov, design = design), file.path(out, "rbe_366.csv"))
 }
+
+if (task == "dupcor") {
+  g <- gse_voom()
+  v <- voom(g$dge[1:1200, ], g$design)
+  block <- as.character(rep(c(1, 2, 3, 4), 3))
+  E <- v$E
+  E[5, 3] <- NA; E[7, c(1, 2, 3, 4, 5, 6, 7)] <- NA
+  write_lossless(E, file.path(out, "E.csv"))
+  write_lossless(v$weights, file.path(out, "W.csv"), ids = rownames(E))
+  write_lossless(g$design, file.path(out, "design.csv"))
+  res <- list()
+  res$block <- duplicateCorrelation(E, g$design, block = block)
+  res$blockw <- duplicateCorrelation(E, g$design, block = block, weights = v$weights)
+  res$blocknodesign <- duplicateCorrelation(E[1:400, ], block = block, trim = 0.3)
+  set.seed(7)
+  d <- matrix(rnorm(600 * 6), 600, 6) + rep(rnorm(300), each = 2)
+  d[4, 2] <- NA
+  write_lossless(d, file.path(out, "dups.csv"))
+  dd <- cbind(1, c(0, 0, 0, 1, 1, 1))
+  res$dups <- duplicateCorrelation(d, dd, ndups = 2)
+  res$dupsspacing <- duplicateCorrelation(d, dd, ndups = 2, spacing = 3)
+  res$dups3 <- duplicateCorrelation(d, ndups = 3)
+  for (nm in names(res)) {
+    write_lossless(c(consensus = res[[nm]]$consensus.correlation), file.path(out, paste0("dc_", nm, "_cons.csv")))
+    write_lossless(res[[nm]]$atanh.correlations, file.path(out, paste0("dc_", nm, "_atanh.csv")))
+  }
+}
