@@ -199,6 +199,14 @@ import Foundation
         #expect(try voom(y, design: design, adaptiveSpan: true) == a)
 
         try Self.expectVoom(try voom(counts, design: design), dir, "unfiltered")
+        #expect(chooseLowessSpan(n: Double(counts.nrow)) == (try RLive.vector(dir, "unfiltered.adaptive.span.csv"))[0])
+        let first = Array(0..<5000)
+        let ua = try voom(counts.rows(first), design: design, libSize: RBase.colSums(counts), version: .v3_66)
+        #expect(ua.span == chooseLowessSpan(n: 5000))
+        try Self.expectVoom(ua, dir, "unfiltered.adaptive")
+        let pw = try RLive.matrix(dir, "prior.weights.csv").matrix
+        let y2000 = DGEList(counts: y.counts.rows(Array(0..<2000)), libSize: y.libSize, normFactors: y.normFactors)
+        try Self.expectVoom(try voom(y2000, design: design, weights: pw), dir, "weighted")
         try Self.expectVoom(try voom(y, design: RLive.matrix(dir, "design.deficient.csv").matrix), dir, "deficient")
         try Self.expectVoom(try voom(y, design: design, block: targets.column("developmental_stage")!, correlation: 0.3), dir, "block")
         var nonint = counts.rows(Array(0..<2000))
