@@ -66,7 +66,7 @@ struct WeightsTests {
             }
         }
         let small = try RLive.matrix(dir, "small.csv").matrix
-        for (tag, m) in [("small", try plotMDS(small)), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
+        for (tag, m) in [("small", try plotMDS(EList(E: small))), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
             Self.expectParity(m.eigenValues, try RLive.vector(dir, "mds_\(tag)_values.csv"), "\(tag) eigen.values")
             let xy = try RLive.matrix(dir, "mds_\(tag)_xy.csv").matrix
             Self.expectParity(m.x, xy.column(0), "\(tag) x")
@@ -201,7 +201,7 @@ struct WeightsTests {
         let dd = Matrix(columns: [[1, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]])
         let cases: [(String, DuplicateCorrelationResult)] = [
             ("block", try duplicateCorrelation(E, design: design, block: block)),
-            ("blockw", try duplicateCorrelation(E, design: design, block: block, weights: W)),
+            ("blockw", try duplicateCorrelation(EList(E: E, weights: W, design: design), block: block)),
             ("blocknodesign", try duplicateCorrelation(E.rows(Array(0..<400)), block: block, trim: 0.3)),
             ("dups", try duplicateCorrelation(d, design: dd, ndups: 2)),
             ("dupsspacing", try duplicateCorrelation(d, design: dd, ndups: 2, spacing: 3)),
