@@ -114,7 +114,9 @@ struct SVGPlot {
 
     static func label(_ t: Double) -> String {
         if Swift.abs(t) < 1e-300 { return "0" }
-        let s = String(format: "%g", t)
+        // Compact exponents: 2.4e+07 -> 2.4e7, 1e-05 -> 1e-5.
+        let s = String(format: "%g", t).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e+", with: "e")
+            .replacingOccurrences(of: "e-0", with: "e-")
         return s == "-0" ? "0" : s
     }
 

@@ -319,6 +319,11 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         #expect(html.contains("1000 of 6000 points"))
         // Deterministic.
         #expect(html == ReportHTML.render(c, engine: e, r: r, maxPoints: 1000))
+        #expect(SVGPlot.label(2.4e7) == "2.4e7" && SVGPlot.label(1e-5) == "1e-5" && SVGPlot.label(-0.0) == "0" && SVGPlot.label(0.25) == "0.25")
+        // A case the engine could not run: the error, R's side, no plots of the engine.
+        let failed = CaseComparison.failed(caseName: "syn-broken", error: "engine failed in voom: <bad> & worse")
+        let fh = ReportHTML.render(failed, engine: nil, r: r)
+        #expect(fh.contains("FAIL") && fh.contains("engine failed in voom: &lt;bad&gt; &amp; worse") && !fh.contains("<svg"))
         // The worst points are kept when subsampling.
         let keep = subsample(count: 10_000, maxPoints: 100, keep: 10, hash: { fnv1a("k\($0)") }, score: { Double($0) })
         #expect(keep.count == 100 && (9990..<10_000).allSatisfy { keep.contains($0) })

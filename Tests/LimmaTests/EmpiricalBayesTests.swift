@@ -67,6 +67,10 @@ struct EmpiricalBayesTests {
         try Self.checkVariant(try eBayes(fit, trend: true, robust: true), dir, "trendrobust")
         try Self.checkVariant(try treat(fit, lfc: log2(1.5)), dir, "treat", treat: true)
         try Self.checkVariant(try treat(fit, lfc: log2(1.5), robust: true), dir, "treatrobust", treat: true)
+        try Self.checkVariant(try eBayes(fit, version: .v3_66), dir, "v366")
+        try Self.checkVariant(try eBayes(fit, trend: true, robust: true, version: .v3_66), dir, "v366trendrobust")
+        try Self.checkVariant(try eBayes(fit, trend: true, legacy: false, version: .v3_66), dir, "v366unequal")
+        try Self.checkVariant(try treat(fit, lfc: log2(1.5), robust: true, version: .v3_66), dir, "v366treatrobust", treat: true)
     }
 
     @Test("GSE60450 log2(counts+1), ~ immunophenotype + stage: eBayes default/trend/robust, treat")

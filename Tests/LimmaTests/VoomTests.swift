@@ -149,6 +149,16 @@ import Foundation
         }
         #expect(throws: LimmaError.self) { try cpm(good, libSize: [1, 0, 2]) }
         #expect(throws: LimmaError.self) { try calcNormFactors(DGEList(counts: good, libSize: [10, 0, 5])) }
+        #expect(throws: LimmaError.self) { try filterByExpr(DGEList(counts: good, libSize: [10, 0, 5])) }
+        #expect(throws: LimmaError.self) { try calcNormFactors(DGEList(counts: good), refColumn: 3) }
+        #expect(throws: LimmaError.self) { try filterByExpr(DGEList(counts: good), group: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try filterByExpr(DGEList(counts: good), design: Matrix(nrow: 2, ncol: 1, repeating: 1)) }
+        // an all-zero sample: R's DGEList warns, cpm refuses it
+        var zeroSample = good
+        for i in 0..<3 { zeroSample[i, 1] = 0 }
+        #expect { try cpm(DGEList(counts: zeroSample)) } throws: {
+            ($0 as? LimmaError)?.message.contains("library sizes should be finite and non-negative") == true
+        }
         #expect(throws: LimmaError.self) { try lowess(x: [1, .nan], y: [1, 2]) }
         #expect(throws: LimmaError.self) { try lowess(x: [1, 2], y: [1, 2], f: 0) }
         #expect(throws: LimmaError.self) { try approxfun(x: [1, 1], y: [1, 2]) }
@@ -199,6 +209,14 @@ import Foundation
         #expect(try voom(y, design: design, adaptiveSpan: true) == a)
 
         try Self.expectVoom(try voom(counts, design: design), dir, "unfiltered")
+        #expect(chooseLowessSpan(n: Double(counts.nrow)) == (try RLive.vector(dir, "unfiltered.adaptive.span.csv"))[0])
+        let first = Array(0..<5000)
+        let ua = try voom(counts.rows(first), design: design, libSize: RBase.colSums(counts), version: .v3_66)
+        #expect(ua.span == chooseLowessSpan(n: 5000))
+        try Self.expectVoom(ua, dir, "unfiltered.adaptive")
+        let pw = try RLive.matrix(dir, "prior.weights.csv").matrix
+        let y2000 = DGEList(counts: y.counts.rows(Array(0..<2000)), libSize: y.libSize, normFactors: y.normFactors)
+        try Self.expectVoom(try voom(y2000, design: design, weights: pw), dir, "weighted")
         try Self.expectVoom(try voom(y, design: RLive.matrix(dir, "design.deficient.csv").matrix), dir, "deficient")
         try Self.expectVoom(try voom(y, design: design, block: targets.column("developmental_stage")!, correlation: 0.3), dir, "block")
         var nonint = counts.rows(Array(0..<2000))

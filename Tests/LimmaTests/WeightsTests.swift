@@ -66,7 +66,7 @@ struct WeightsTests {
             }
         }
         let small = try RLive.matrix(dir, "small.csv").matrix
-        for (tag, m) in [("small", try plotMDS(small)), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
+        for (tag, m) in [("small", try plotMDS(EList(E: small))), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
             Self.expectParity(m.eigenValues, try RLive.vector(dir, "mds_\(tag)_values.csv"), "\(tag) eigen.values")
             let xy = try RLive.matrix(dir, "mds_\(tag)_xy.csv").matrix
             Self.expectParity(m.x, xy.column(0), "\(tag) x")
@@ -160,5 +160,73 @@ struct WeightsTests {
         let v2 = try voomWithQualityWeights(counts.rows(Array(0..<1500)), design: design, libSize: lib, varGroup: group, method: "reml")
         Self.expectParity(v2.weights!.values, try RLive.matrix(dir, "vqw2_weights.csv").matrix.values, "vqw var.group reml weights")
         Self.expectParity(v2.sampleWeights!, try RLive.vector(dir, "vqw2_sw.csv"), "vqw var.group reml sample.weights")
+    }
+
+    @Test(.enabled(if: RLive.available))
+    func removeBatchEffectMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["removebatch"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let x = try RLive.matrix(dir, "x.csv").matrix
+        let w = try RLive.matrix(dir, "w.csv").matrix
+        let cov = try RLive.matrix(dir, "cov.csv").matrix
+        let batch = ["b", "A", "c", "b", "A", "c", "b", "A", "c", "b", "A", "c"]
+        let batch2 = ["x", "x", "x", "x", "x", "x", "y", "y", "y", "y", "y", "y"]
+        let group = (0..<12).map { $0 % 2 == 0 ? "ctl" : "trt" }
+        let design = Matrix(columns: [[Double](repeating: 1, count: 12), group.map { $0 == "trt" ? 1 : 0 }])
+        let cases: [(String, Matrix)] = [
+            ("batch", try removeBatchEffect(x, batch: batch)),
+            ("batch2", try removeBatchEffect(x, batch: batch, batch2: batch2, design: design)),
+            ("cov", try removeBatchEffect(x, covariates: cov, design: design)),
+            ("weights", try removeBatchEffect(x, batch: batch, covariates: cov.columns([0]), design: design, weights: w)),
+            ("366", try removeBatchEffect(x, batch: batch, covariates: cov, group: group, version: .v3_66)),
+        ]
+        for (name, m) in cases {
+            Self.expectParity(m.values, try RLive.matrix(dir, "rbe_\(name).csv").matrix.values, "removeBatchEffect \(name)")
+        }
+        #expect(try removeBatchEffect(x) == x)
+        #expect(throws: LimmaError.self) { try removeBatchEffect(x, batch: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try removeBatchEffect(x, batch: [String](repeating: "a", count: 12)) }
+        #expect(throws: LimmaError.self) { try removeBatchEffect(x, batch: batch, group: group) }
+    }
+
+    @Test(.enabled(if: RLive.available))
+    func duplicateCorrelationMatchesR() throws {
+        let dir = try RLive.run("weights.R", ["dupcor"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let E = try RLive.matrix(dir, "E.csv").matrix
+        let W = try RLive.matrix(dir, "W.csv").matrix
+        let design = try RLive.matrix(dir, "design.csv").matrix
+        let d = try RLive.matrix(dir, "dups.csv").matrix
+        let block = (0..<12).map { String($0 % 4 + 1) }
+        let dd = Matrix(columns: [[1, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]])
+        let cases: [(String, DuplicateCorrelationResult)] = [
+            ("block", try duplicateCorrelation(E, design: design, block: block)),
+            ("blockw", try duplicateCorrelation(EList(E: E, weights: W, design: design), block: block)),
+            ("blocknodesign", try duplicateCorrelation(E.rows(Array(0..<400)), block: block, trim: 0.3)),
+            ("dups", try duplicateCorrelation(d, design: dd, ndups: 2)),
+            ("dupsspacing", try duplicateCorrelation(d, design: dd, ndups: 2, spacing: 3)),
+            ("dups3", try duplicateCorrelation(d, ndups: 3)),
+        ]
+        for (name, r) in cases {
+            Self.expectParity([r.consensusCorrelation], try RLive.vector(dir, "dc_\(name)_cons.csv"), "duplicateCorrelation \(name) consensus")
+            Self.expectParity(r.atanhCorrelations, try RLive.vector(dir, "dc_\(name)_atanh.csv"), "duplicateCorrelation \(name) atanh.correlations")
+        }
+    }
+
+    @Test func duplicateCorrelationEarlyReturnsAndBadInput() throws {
+        let x = Matrix(nrow: 6, ncol: 4, values: (0..<24).map { sin(Double($0)) })
+        let solo = try duplicateCorrelation(x, block: ["a", "b", "c", "d"])
+        #expect(solo.consensusCorrelation == 0 && solo.warnings.first?.message == "Blocks all of size 1: setting intrablock correlation to zero.")
+        let design = Matrix(columns: [[1, 1, 1, 1], [0, 0, 1, 1]])
+        let enc = try duplicateCorrelation(x, design: design, block: ["a", "a", "b", "b"])
+        #expect(enc.consensusCorrelation == 0 && enc.warnings.first?.message == "Block factor already encoded in the design matrix: setting intrablock correlation to zero.")
+        let nodup = try duplicateCorrelation(x, ndups: 1)
+        #expect(nodup.atanhCorrelations == [0, 0, 0, 0, 0, 0] && nodup.warnings.count == 1)
+        let rd = try duplicateCorrelation(x, design: Matrix(columns: [[1, 1, 1, 1], [2, 2, 2, 2]]), ndups: 2)
+        #expect(rd.messages == ["Note: design matrix not of full rank (1 coef not estimable)."])
+        #expect(throws: LimmaError.self) { try duplicateCorrelation(x, design: Matrix(nrow: 3, ncol: 1, repeating: 1)) }
+        #expect(throws: LimmaError.self) { try duplicateCorrelation(x, block: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try duplicateCorrelation(x, ndups: 4) }
+        #expect(try unwrapdups(Matrix(rows: [[1, 2], [3, 4], [5, 6], [7, 8]]), ndups: 2) == Matrix(rows: [[1, 3, 2, 4], [5, 7, 6, 8]]))
     }
 }

@@ -34,6 +34,7 @@ new366 <- function() {
   for (f in c("chooseLowessSpan.R", "fitFDist.R", "fitFDistRobustly.R", "fitFDistUnequalDF1.R", "squeezeVar.R", "ebayes.R", "treat.R"))
     sys.source(file.path("rscripts", "tests", "limma366", f), envir = env)
   env$logmdigamma <- statmod::logmdigamma
+  env$gauss.quad.prob <- statmod::gauss.quad.prob
   env
 }
 
@@ -78,6 +79,12 @@ if (case == "mulvey") {
   write_eb(capture(eBayes(fit, trend = TRUE, robust = TRUE), "trendrobust"), "trendrobust")
   write_eb(capture(treat(fit, lfc = log2(1.5)), "treat"), "treat")
   write_eb(capture(treat(fit, lfc = log2(1.5), robust = TRUE), "treatrobust"), "treatrobust")
+  # limma 3.62+ with equal residual df: the legacy estimators, fitFDist via logmdigamma
+  e366 <- new366()
+  write_eb(capture(e366$eBayes(fit), "v366"), "v366")
+  write_eb(capture(e366$eBayes(fit, trend = TRUE, robust = TRUE), "v366trendrobust"), "v366trendrobust")
+  write_eb(capture(e366$eBayes(fit, legacy = FALSE, trend = TRUE), "v366unequal"), "v366unequal")
+  write_eb(capture(e366$treat(fit, lfc = log2(1.5), robust = TRUE), "v366treatrobust"), "v366treatrobust")
 } else if (case == "gse60450") {
   counts <- read.csv(gzfile(file.path("reference", "data", "gse60450", "counts.csv.gz")), row.names = 1, check.names = FALSE)
   targets <- read.csv(file.path("reference", "data", "gse60450", "targets.csv"), row.names = 1)

@@ -135,6 +135,15 @@ if (mode == "edger") {
   write_voom(voom(y, design, span = span, save.plot = TRUE), "adaptive")
   # unfiltered counts matrix (all-zero genes, column-sum library sizes)
   write_voom(voom(counts, design, save.plot = TRUE), "unfiltered")
+  # 3.66's adaptive span counts the all-zero genes too
+  w(min(1, 0.3 + 0.7 * (50 / nrow(counts))^(1/3)), "unfiltered.adaptive.span.csv")
+  write_voom(voom(counts[1:5000, ], design, lib.size = colSums(counts), span = min(1, 0.3 + 0.7 * (50 / 5000)^(1/3)),
+                  save.plot = TRUE), "unfiltered.adaptive")
+  # prior observation weights
+  set.seed(7)
+  pw <- matrix(runif(2000 * 12, 0.5, 2), 2000, 12)
+  w(pw, "prior.weights.csv")
+  write_voom(voom(y[1:2000, ], design, weights = pw, save.plot = TRUE), "weighted")
   # rank-deficient design (a redundant column), block + correlation
   d3 <- cbind(design, both = 1)
   w(d3, "design.deficient.csv")

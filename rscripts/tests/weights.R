@@ -141,3 +141,53 @@ if (task == "vqw") {
   write_lossless(v2$weights, file.path(out, "vqw2_weights.csv"), ids = rownames(v2$E))
   write_lossless(v2$targets$sample.weights, file.path(out, "vqw2_sw.csv"))
 }
+
+if (task == "removebatch") {
+  set.seed(42)
+  x <- matrix(rnorm(400 * 12, mean = 6), 400, 12, dimnames = list(paste0("g", 1:400), paste0("s", 1:12)))
+  x[3, 5] <- NA; x[10, ] <- NA; x[11, 1:10] <- NA
+  w <- matrix(runif(400 * 12, 0.2, 2), 400, 12)
+  batch <- rep(c("b", "A", "c"), 4)
+  batch2 <- rep(c("x", "y"), each = 6)
+  cov <- cbind(rnorm(12), 1:12)
+  group <- rep(c("ctl", "trt"), times = 6)
+  design <- model.matrix(~factor(group))
+  write_lossless(x, file.path(out, "x.csv"))
+  write_lossless(w, file.path(out, "w.csv"), ids = rownames(x))
+  write_lossless(cov, file.path(out, "cov.csv"))
+  write_lossless(removeBatchEffect(x, batch = batch), file.path(out, "rbe_batch.csv"))
+  write_lossless(removeBatchEffect(x, batch = batch, batch2 = batch2, design = design), file.path(out, "rbe_batch2.csv"))
+  write_lossless(removeBatchEffect(x, covariates = cov, design = design), file.path(out, "rbe_cov.csv"))
+  write_lossless(removeBatchEffect(x, batch = batch, covariates = cov[, 1], design = design, weights = w), file.path(out, "rbe_weights.csv"))
+  # limma 3.66 centres covariates and accepts group = : what 3.66 computes is
+  # 3.54 given centred covariates and design = model.matrix(~group).
+  ccov <- scale(cov, center = TRUE, scale = FALSE)
+  write_lossless(removeBatchEffect(x, batch = batch, covariates = ccov, design = design), file.path(out, "rbe_366.csv"))
+}
+
+if (task == "dupcor") {
+  g <- gse_voom()
+  v <- voom(g$dge[1:1200, ], g$design)
+  block <- as.character(rep(c(1, 2, 3, 4), 3))
+  E <- v$E
+  E[5, 3] <- NA; E[7, c(1, 2, 3, 4, 5, 6, 7)] <- NA
+  write_lossless(E, file.path(out, "E.csv"))
+  write_lossless(v$weights, file.path(out, "W.csv"), ids = rownames(E))
+  write_lossless(g$design, file.path(out, "design.csv"))
+  res <- list()
+  res$block <- duplicateCorrelation(E, g$design, block = block)
+  res$blockw <- duplicateCorrelation(E, g$design, block = block, weights = v$weights)
+  res$blocknodesign <- duplicateCorrelation(E[1:400, ], block = block, trim = 0.3)
+  set.seed(7)
+  d <- matrix(rnorm(600 * 6), 600, 6) + rep(rnorm(300), each = 2)
+  d[4, 2] <- NA
+  write_lossless(d, file.path(out, "dups.csv"))
+  dd <- cbind(1, c(0, 0, 0, 1, 1, 1))
+  res$dups <- duplicateCorrelation(d, dd, ndups = 2)
+  res$dupsspacing <- duplicateCorrelation(d, dd, ndups = 2, spacing = 3)
+  res$dups3 <- duplicateCorrelation(d, ndups = 3)
+  for (nm in names(res)) {
+    write_lossless(c(consensus = res[[nm]]$consensus.correlation), file.path(out, paste0("dc_", nm, "_cons.csv")))
+    write_lossless(res[[nm]]$atanh.correlations, file.path(out, paste0("dc_", nm, "_atanh.csv")))
+  }
+}

@@ -167,17 +167,18 @@ func symmetricEigen(_ m: Matrix, caller: String) throws -> (values: [Double], ve
     return (Array(w.reversed()), vec)
 }
 
-/// R's partial sort `sort.int(x, partial = k + 1)` for doubles (`rPsort2`):
-/// Hoare-style selection leaving x[k] in its sorted place, smaller values
-/// before it and larger after, in the arrangement R leaves them (which
-/// matters for the order of later sums). NaN sorts last.
-func rPartialSort(_ x: inout [Double], _ k: Int) {
+/// R's partial sort `sort.int(x, partial = k + 1)` for doubles (`rPsort2`
+/// on `lo...hi`, by default the whole array): Hoare-style selection leaving
+/// x[k] in its sorted place, smaller values before it and larger after, in
+/// the arrangement R leaves them (which matters for the order of later
+/// sums). NaN sorts last.
+func rPartialSort(_ x: inout [Double], _ k: Int, lo: Int = 0, hi: Int? = nil) {
     func less(_ a: Double, _ b: Double) -> Bool {
         if a.isNaN { return false }
         if b.isNaN { return true }
         return a < b
     }
-    var lo = 0, hi = x.count - 1
+    var lo = lo, hi = hi ?? x.count - 1
     while lo < hi {
         let v = x[k]
         var i = lo, j = hi
@@ -189,4 +190,9 @@ func rPartialSort(_ x: inout [Double], _ k: Int) {
         if j < k { lo = i }
         if k < i { hi = j }
     }
+}
+
+/// `plotMDS` for an `EList`: MDS of its log-expression values `E`.
+public func plotMDS(_ x: EList, top: Int = 500, geneSelection: String = "pairwise", dimPlot: (Int, Int) = (1, 2)) throws -> MDS {
+    try plotMDS(x.E, top: top, geneSelection: geneSelection, dimPlot: dimPlot)
 }

@@ -111,22 +111,22 @@ public enum RBase {
         return mean([v[n / 2 - 1], v[n / 2]])
     }
 
-    /// R's `quantile(x, probs, type = 7)`, as `quantile.default` computes it:
-    /// index = 1 + (n-1) p, linear interpolation between order statistics, with
-    /// R's fuzz (4 * machine epsilon) on the fractional part.
+    /// R's `quantile(x, probs, type = 7)`, as R 4.2's `quantile.default`
+    /// computes it: index = 1 + (n-1) p, lo/hi its floor and ceiling, and where
+    /// index > lo and the order statistics differ, (1-h) x[lo] + h x[hi] with
+    /// h = index - lo (no fuzz for type 7).
     public static func quantile(_ x: [Double], _ probs: [Double], naRM: Bool = false) -> [Double] {
         if !naRM && x.contains(where: { $0.isNaN }) { return probs.map { _ in .nan } }
         let v = x.filter { !$0.isNaN }.sorted()
         let n = v.count
         if n == 0 { return probs.map { _ in .nan } }
-        let eps = 4 * Double.ulpOfOne
         return probs.map { p in
             let index = 1 + Double(n - 1) * p
             let lo = Int(index.rounded(.down))
             let hi = Int(index.rounded(.up))
             var q = v[lo - 1]
-            let h = index - Double(lo)
-            if h > eps && hi <= n && v[hi - 1] != q {
+            if index > Double(lo) && v[hi - 1] != q {
+                let h = index - Double(lo)
                 q = (1 - h) * q + h * v[hi - 1]
             }
             return q

@@ -83,7 +83,7 @@ public func arrayWeights(_ object: Matrix, design: Matrix? = nil, weights: Matri
     var Z2: Matrix
     if let vg = varGroup {
         guard vg.count == narrays else { throw LimmaError(fn, "var.group has wrong length") }
-        let levels = Array(Set(vg)).sorted()
+        let levels = RCollation.icu.factorLevels(vg)
         guard levels.count >= 2 else { throw LimmaError(fn, "Need at least two variance groups") }
         // model.matrix(~var.group) with contr.sum, intercept dropped.
         var vd = Matrix(nrow: narrays, ncol: levels.count - 1)
