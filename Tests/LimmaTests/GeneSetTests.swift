@@ -32,4 +32,160 @@ import Foundation
         var a = RRandom(seed: 5), b = a
         #expect(a.rnorm(3) == b.rnorm(3))
     }
+
+    // MARK: GSE60450 gene sets
+
+    /// log2(counts + 1), design ~0 + immunophenotype, R's gene sets and R's
+    /// outputs (one R run shared by the tests).
+    struct Fixture: Sendable {
+        var y: Matrix
+        var design: Matrix
+        var index: GeneSetIndex
+        var dir: URL
+    }
+
+    static let fixture = Result<Fixture, any Error> {
+        let dir = try RLive.run("genesets.R", ["gse"])
+        let counts = try VoomTests.gseCounts()
+        let targets = try VoomTests.gseTargets()
+        var y = counts
+        y.values = counts.values.map { log2($0 + 1) }
+        let design = try modelMatrix("~0 + immunophenotype", data: targets.matched(to: counts.colNames ?? []))
+        let idx = try RLive.matrix(dir, "index.csv").matrix
+        var index: GeneSetIndex = []
+        for (k, name) in (idx.rowNames ?? []).enumerated() {
+            let g = Int(idx.values[k]) - 1
+            if index.last?.name == name { index[index.count - 1].genes.append(g) } else { index.append((name, [g])) }
+        }
+        return Fixture(y: y, design: design, index: index, dir: dir)
+    }
+
+    static let luminalVsBasal: GeneSetContrast = [-1, 1]
+
+    /// Compares a gene set table with R's `<name>.csv` (Direction first):
+    /// row order, NGenes and Direction exactly, every number at rel 1e-10.
+    static func expectTable(_ tab: GeneSetTable, _ name: String, exactP: Bool = false,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let fx = try fixture.get()
+        let file = try MatrixReader.read(fx.dir.appendingPathComponent(name + ".csv").path, annotation: ["Direction"],
+                                         parsing: .correctlyRounded)
+        let r = file.matrix
+        #expect(tab.names == r.rowNames, "\(name): row order", sourceLocation: sourceLocation)
+        #expect(tab.direction == file.annotation?.columns[0], "\(name): Direction", sourceLocation: sourceLocation)
+        func col(_ c: String) -> [Double]? { r.columnIndex(named: c).map { r.column($0) } }
+        #expect(tab.nGenes.map(Double.init) == col("NGenes"), "\(name): NGenes", sourceLocation: sourceLocation)
+        let numeric: [(String, [Double]?)] = [("Correlation", tab.correlation), ("PropDown", tab.propDown), ("PropUp", tab.propUp),
+                                              ("PValue", tab.pValue), ("FDR", tab.fdr), ("PValue.Mixed", tab.pValueMixed),
+                                              ("FDR.Mixed", tab.fdrMixed)]
+        for (c, v) in numeric {
+            let rv = col(c)
+            #expect((v == nil) == (rv == nil), "\(name): column \(c) present in one side only", sourceLocation: sourceLocation)
+            guard let v, let rv else { continue }
+            if exactP {
+                #expect(v == rv, "\(name): \(c) engine \(v) R \(rv)", sourceLocation: sourceLocation)
+            } else {
+                expectParity(v, rv, "\(name) \(c)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test(.enabled(if: RLive.available)) func cameraMatchesR() throws {
+        let fx = try Self.fixture.get()
+        let c = Self.luminalVsBasal
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c), "camera_default")
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, interGeneCor: nil), "camera_na")
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, useRanks: true), "camera_ranks")
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, useRanks: true, interGeneCor: nil),
+                             "camera_ranks_na")
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, allowNegCor: true,
+                                        interGeneCor: .nan, sort: false), "camera_neg_unsorted")
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: 1), "camera_coef2")
+        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, trendVar: true), "camera_trend")
+        let top = fx.index.first { $0.name == "topvar100" }!.genes
+        let igc = try interGeneCorrelation(fx.y.rows(top), design: fx.design)
+        Self.expectParity([igc.vif, igc.correlation], try RLive.vector(fx.dir, "igc_topvar100.csv"), "interGeneCorrelation")
+    }
+
+    @Test func cameraRefusesBadInput() throws {
+        let y = Matrix(rows: [[1, 2, 3, 4], [2, 3, 1, 5], [0, 1, 1, 2], [3, 3, 2, 1]])
+        let d = Matrix(rows: [[1, 0], [1, 0], [1, 1], [1, 1]])
+        let ix: GeneSetIndex = [("a", [0, 1])]
+        #expect(throws: LimmaError("camera", "Two few genes in dataset: need at least 3")) {
+            try camera(y.rows([0, 1]), index: ix, design: d)
+        }
+        #expect(throws: LimmaError("camera", "index is empty")) { try camera(y, index: [], design: d) }
+        #expect(throws: LimmaError.self) { try camera(y, index: [("a", [0, 9])], design: d) }
+        #expect(throws: LimmaError.self) { try camera(y, index: ix, design: d.rows([0, 1, 2])) }
+        #expect(throws: LimmaError("camera", "No residual df: cannot compute t-tests")) {
+            try camera(y, index: ix, design: Matrix(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
+        }
+        #expect(throws: LimmaError("camera", "design matrix is not of full rank")) {
+            try camera(y, index: ix, design: Matrix(rows: [[1, 1], [1, 1], [1, 1], [1, 1]]))
+        }
+        #expect(throws: LimmaError("camera", "weights must be positive")) {
+            try camera(y, index: ix, design: d, arrayWeights: [1, 0, 1, 1])
+        }
+        #expect(throws: LimmaError("camera", "coef nope not found")) { try camera(y, index: ix, design: d, contrast: "nope") }
+        var yn = y
+        yn[0, 0] = .nan
+        #expect(throws: LimmaError.self) { try camera(yn, index: ix, design: d) }
+        #expect(throws: LimmaError("camera", "design matrix not specified")) { try camera(EList(E: y), index: ix) }
+    }
+
+    @Test(.enabled(if: RLive.available)) func fryMatchesR() throws {
+        let fx = try Self.fixture.get()
+        let c = Self.luminalVsBasal
+        try Self.expectTable(try fry(fx.y, index: fx.index, design: fx.design, contrast: c), "fry_default")
+        try Self.expectTable(try fry(fx.y, index: fx.index, design: fx.design, contrast: c, sort: .mixed), "fry_mixed")
+        try Self.expectTable(try fry(fx.y, index: fx.index, design: fx.design, contrast: 1, sort: .none), "fry_coef2")
+        try Self.expectTable(try fry(fx.y, index: fx.index.filter { $0.name == "up30" }, design: fx.design, contrast: c), "fry_one")
+    }
+
+    @Test(.enabled(if: RLive.available)) func roastAndMroastMatchRExactly() throws {
+        let fx = try Self.fixture.get()
+        let c = Self.luminalVsBasal
+        func set(_ n: String) -> [Int] { fx.index.first { $0.name == n }!.genes }
+        for (name, file, st) in [("up30", "roast_up30", RoastSetStatistic.mean), ("every50", "roast_every50_msq", .msq)] {
+            let r = try roast(fx.y, index: set(name), design: fx.design, contrast: c, setStatistic: st, nrot: 999, seed: 1)
+            let m = try RLive.matrix(fx.dir, file + ".csv").matrix
+            #expect(r.pValue == m.column(1), "\(file) P.Value")
+            Self.expectParity(r.activeProp, m.column(0), "\(file) Active.Prop")
+            #expect(r.nGenesInSet == set(name).count)
+        }
+        for st in [RoastSetStatistic.mean, .floormean, .mean50, .msq] {
+            let tab = try mroast(fx.y, index: fx.index, design: fx.design, contrast: c, setStatistic: st, nrot: 999, seed: 1)
+            try Self.expectTable(tab, "mroast_\(st.rawValue)")
+        }
+        let tab = try mroast(fx.y, index: fx.index, design: fx.design, contrast: c, nrot: 2500, midp: false, sort: .none, seed: 1)
+        try Self.expectTable(tab, "mroast_chunks")
+    }
+
+    @Test func geneSetTestsRefuseBadInput() throws {
+        let y = Matrix(rows: [[1, 2, 3, 4], [2, 3, 1, 5], [0, 1, 1, 2], [3, 3, 2, 1]])
+        let d = Matrix(rows: [[1, 0], [1, 0], [1, 1], [1, 1]])
+        let ix: GeneSetIndex = [("a", [0, 1])]
+        #expect(throws: LimmaError("fry", "No residual degrees of freedom")) {
+            try fry(y, index: ix, design: Matrix(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]))
+        }
+        #expect(throws: LimmaError("fry", "contrast all zero")) { try fry(y, index: ix, design: d, contrast: [0, 0]) }
+        #expect(throws: LimmaError("fry", "length of gene.weights should equal nrow(y)")) {
+            try fry(y, index: ix, design: d, geneWeights: [1])
+        }
+        #expect(throws: LimmaError("fry", "Gene sets don't have unique names")) {
+            try fry(y, index: [("a", [0]), ("a", [1])], design: d)
+        }
+        #expect(throws: LimmaError("roast", "array.weights must be positive")) {
+            try roast(y, index: [0, 1], design: d, options: GeneSetModelOptions(arrayWeights: [1, 1, -1, 1]), seed: 1)
+        }
+        #expect(throws: LimmaError("roast", "Intra-block correlation must be specified")) {
+            try roast(y, design: d, options: GeneSetModelOptions(block: ["a", "a", "b", "b"]), seed: 1)
+        }
+        #expect(throws: LimmaError.self) { try roast(y, index: [7], design: d, seed: 1) }
+        #expect(throws: LimmaError("mroast", "gene.weights vector should be of length nrow(y)")) {
+            try mroast(y, index: ix, design: d, geneWeights: [1, 2], seed: 1)
+        }
+        var yn = y
+        yn[1, 1] = .infinity
+        #expect(throws: LimmaError("mroast", "All y values must be finite and non-NA")) { try mroast(yn, index: ix, design: d, seed: 1) }
+    }
 }
