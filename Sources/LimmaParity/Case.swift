@@ -179,6 +179,9 @@ extension ParityCase {
         if (inputs.counts == nil) == (inputs.expression == nil) {
             throw fail("inputs", "give exactly one of \"counts\" (raw counts) or \"expression\" (log-scale values)")
         }
+        if inputs.weights != nil && inputs.counts != nil {
+            throw fail("inputs.weights", "observation weights go with \"expression\" input (for counts, voom computes them)")
+        }
 
         // design
         var design: DesignSpec?

@@ -81,7 +81,11 @@ public enum EngineRunner {
             do { return try makeContrasts(list.map { ($0.name, $0.expression) }, levels: levels, warnings: &warnings) } catch let e as LimmaError {
                 throw CaseError(c.file, "contrasts", "\(e)")
             }
-        case .matrix?: return data.contrastMatrix
+        case .matrix?:
+            if let cm = data.contrastMatrix, let d = design, cm.rowNames != d.colNames {
+                throw CaseError(c.file, "contrasts.matrix", "rows must be the design columns, in order (\((d.colNames ?? []).joined(separator: ", "))); found \((cm.rowNames ?? []).joined(separator: ", "))")
+            }
+            return data.contrastMatrix
         case nil: return nil
         }
     }
@@ -92,7 +96,7 @@ public enum EngineRunner {
     public static func run(_ c: ParityCase, data: CaseData, limma: LimmaVersion, loadSeconds: Double = 0) throws -> SideOutputs {
         try checkSupported(c)
         var st = State(out: SideOutputs(side: "engine", versions: ["version": version, "limma_defaults": limma.rawValue]), version: limma)
-        st.design = try design(c, data: data)
+        st.design = data.design
         st.contrasts = try contrasts(c, design: st.design, data: data, warnings: &st.warnings)
         if data.isCounts {
             st.y = DGEList(counts: data.matrix, genes: data.annotation)

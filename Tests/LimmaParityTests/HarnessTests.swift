@@ -153,6 +153,8 @@ struct HarnessCLITests {
             ("badtolerance", "{\(good), \(steps), \"tolerance\": {\"default\": {\"rel\": -1}}}", "tolerance.default.rel: must be a non-negative number"),
             ("badname", "{\"name\": \"../../etc\", \(good), \(steps)}", "name: '../../etc' may hold only"),
             ("version", "{\(good), \"limma\": \"2.0\", \(steps)}", "limma: must be one of \"3.54\", \"3.66\""),
+            ("contrastnotcolumn", "{\(good), \"contrasts\": {\"AvB\": \"groupA - groupZ\"}, \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"contrasts.fit\"}]}", "contrasts.AvB: \"groupA - groupZ\" names 'groupZ', which is not a design column (columns: groupA, groupB)"),
+            ("weightscounts", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"weights\": \"counts.csv\"}, \(steps)}", "inputs.weights: observation weights go with"),
             ("since366", "{\(good), \"steps\": [{\"fn\": \"voom\", \"adaptive.span\": true}, {\"fn\": \"lmFit\"}]}", "steps[1].adaptive.span: exists from limma"),
         ]
         for (name, text, reason) in cases {

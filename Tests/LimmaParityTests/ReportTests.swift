@@ -306,6 +306,19 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         #expect(out.lastPathComponent == "r")
     }
 
+    @Test func losslessNumbersMatchPrintf() {
+        var g = SynthRandom(seed: 11)
+        var xs: [Double] = [0, 1, -1, 13, 1e15, 9.007199254740993e15, 1e17, 1e-300, 5e-324, .greatestFiniteMagnitude, 0.1, -2.5]
+        for _ in 0..<2000 { xs.append(g.normal() * pow(10, Double(Int(g.uniform() * 40) - 20))) }
+        for _ in 0..<500 { xs.append((g.normal() * 1e6).rounded()) }
+        for x in xs {
+            #expect(formatLossless(x) == String(format: "%.17g", x), "\(x)")
+            #expect(Double(formatLossless(x)) == x)
+        }
+        #expect(formatLossless(-0.0) == "-0" && formatLossless(.nan) == "NaN" && formatLossless(1, isNA: true) == "NA")
+        #expect(formatLossless(-.infinity) == "-Inf")
+    }
+
     @Test func htmlIsSelfContainedSVG() {
         let (e, r) = syntheticPair(n: 3000, relError: 1e-8)
         let c = compare(engine: e, r: r, tolerances: tol, caseName: "syn-html")
