@@ -134,8 +134,8 @@ if (task == "vqw") {
   write_lossless(v$E, file.path(out, "vqw_E.csv"))
   write_lossless(v$weights, file.path(out, "vqw_weights.csv"), ids = rownames(v$E))
   write_lossless(v$targets$sample.weights, file.path(out, "vqw_sw.csv"))
-  # var.group and REML on the first 1500 genes (prior-weight REML is slow in R).
-  sub <- g$dge[1:1500, ]
+  # var.group and REML on the first 600 genes (prior-weight REML is slow in R).
+  sub <- g$dge[1:600, ]
   v2 <- voomWithQualityWeights(sub$counts, g$design, lib.size = sub$samples$lib.size * sub$samples$norm.factors,
                                var.group = g$targets$immunophenotype, method = "reml")
   write_lossless(v2$weights, file.path(out, "vqw2_weights.csv"), ids = rownames(v2$E))
