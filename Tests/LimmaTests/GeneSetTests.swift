@@ -111,6 +111,29 @@ import Foundation
                                         interGeneCor: .nan, sort: false), "camera_neg_unsorted")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: 1), "camera_coef2")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, trendVar: true), "camera_trend")
+        let stat = try RLive.vector(fx.dir, "pr_stat.csv")
+        try Self.expectTable(try cameraPR(stat, index: fx.index), "camerapr_default")
+        try Self.expectTable(try cameraPR(stat, index: fx.index, useRanks: true, sort: false), "camerapr_ranks")
+        let rhos = (0..<fx.index.count).map { -0.05 + Double($0) * (0.35 / Double(fx.index.count - 1)) }
+        let rRhos = try MatrixReader.read(fx.dir.appendingPathComponent("camerapr_vec.csv").path, annotation: ["Direction"],
+                                          parsing: .correctlyRounded).matrix
+        // R's seq() values, in set order, from the Correlation column (rows sorted by p-value).
+        let rCor = rRhos.column(rRhos.columnIndex(named: "Correlation")!)
+        let byName = Dictionary(uniqueKeysWithValues: zip(rRhos.rowNames!, rCor))
+        let seqR = fx.index.map { byName[$0.name]! }
+        Self.expectParity(rhos, seqR, "seq(-0.05, 0.3)")
+        try Self.expectTable(try cameraPR(stat, index: fx.index, interGeneCor: seqR), "camerapr_vec")
+        try Self.expectTable(try cameraPR(stat, index: fx.index.filter { $0.name == "up30" }, useRanks: true, interGeneCor: [0.2]),
+                             "camerapr_one")
+        #expect(throws: LimmaError("cameraPR", "inter.gene.cor too large or small")) {
+            try cameraPR(stat, index: fx.index, interGeneCor: [1])
+        }
+        #expect(throws: LimmaError("cameraPR", "Length of inter.gene.cor doesn't match number of sets")) {
+            try cameraPR(stat, index: fx.index, interGeneCor: [0.1, 0.2])
+        }
+        #expect(throws: LimmaError("cameraPR", "NA values for statistic not allowed")) {
+            try cameraPR([1, .nan, 3], index: [("a", [0])])
+        }
         let top = fx.index.first { $0.name == "topvar100" }!.genes
         let igc = try interGeneCorrelation(fx.y.rows(top), design: fx.design)
         Self.expectParity([igc.vif, igc.correlation], try RLive.vector(fx.dir, "igc_topvar100.csv"), "interGeneCorrelation")
@@ -175,6 +198,10 @@ import Foundation
         let ix = geneSetIndex(ids: ["a", "b", "c", "b"], sets: [("s", ["b", "z"]), ("t", ["c", "a"])])
         #expect(ix.map { $0.name } == ["s", "t"])
         #expect(ix.map { $0.genes } == [[1, 3], [0, 2]])
+        let ii = ids2indices([("s", ["b"]), ("none", ["q"]), ("t", ["a"])], identifiers: ["a", "b", "c", "b"])
+        #expect(ii.map { $0.name } == ["s", "t"])
+        #expect(ii.map { $0.genes } == [[1, 3], [0]])
+        #expect(ids2indices([("none", ["q"])], identifiers: ["a"], removeEmpty: false).map { $0.genes } == [[]])
         let d = geneSetIndex(["zeta": [2], "alpha": [0, 1]])
         #expect(d.map { $0.name } == ["alpha", "zeta"])
         #expect(d.map { $0.genes } == [[0, 1], [2]])

@@ -55,6 +55,11 @@ if (mode == "gse") {
   wtab(camera(y, index, design, contrast = 2), "camera_coef2")
   wtab(camera(y, index, design, contrast = contr, trend.var = TRUE), "camera_trend")
   write_lossless(unlist(interGeneCorrelation(y[index$topvar100, ], design)), f("igc_topvar100"))
+  write_lossless(unname(lfc), f("pr_stat"))
+  wtab(cameraPR(lfc, index), "camerapr_default")
+  wtab(cameraPR(lfc, index, use.ranks = TRUE, sort = FALSE), "camerapr_ranks")
+  wtab(cameraPR(lfc, index, inter.gene.cor = seq(-0.05, 0.3, length.out = length(index))), "camerapr_vec")
+  wtab(cameraPR(lfc, index["up30"], use.ranks = TRUE, inter.gene.cor = 0.2), "camerapr_one")
 
   wtab(fry(y, index, design, contrast = contr), "fry_default")
   wtab(fry(y, index, design, contrast = contr, sort = "mixed"), "fry_mixed")
