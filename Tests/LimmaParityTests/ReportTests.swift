@@ -225,6 +225,8 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         #expect(text.contains("\"max_rel\": \"Inf\""))
         // Valid JSON for a generic parser too.
         #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+        let failed = CaseComparison.failed(caseName: "broken", title: nil, error: "R failed:\nError in voom()")
+        #expect(try ReportJSON.decode(Data(ReportJSON.render(failed).utf8)) == failed)
         // Same input, same bytes.
         #expect(ReportJSON.render(compare(engine: e, r: r, tolerances: tol, caseName: "syn-json", title: "A \"quoted\" title")) == text)
     }

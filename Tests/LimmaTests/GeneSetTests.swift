@@ -261,4 +261,42 @@ import Foundation
                              midp: false, options: .init(weights: W, block: block, correlation: 0.3), seed: 6),
                   "mroast_floor_block_W")
     }
+
+    // MARK: diffSplice
+
+    @Test(.enabled(if: RLive.available)) func diffSpliceMatchesR() throws {
+        let dir = try RLive.run("genesets.R", ["diffsplice"])
+        let counts = try VoomTests.pasillaCounts()
+        let targets = try Targets.read(RLive.path("reference/data/pasilla/targets.csv")).matched(to: counts.colNames ?? [])
+        let ids = try MatrixReader.read(dir.appendingPathComponent("ids.csv").path, annotation: ["gene", "exon"],
+                                        parsing: .correctlyRounded)
+        let rows = ids.matrix.values.map { Int($0) - 1 }
+        var y = counts.rows(rows)
+        y.values = y.values.map { log2($0 + 1) }
+        let fit = try lmFit(y, design: try modelMatrix("~condition + type", data: targets))
+        let geneid = ids.annotation!.columns[0], exonid = ids.annotation!.columns[1]
+        for (prefix, ds) in [("ds_", try diffSplice(fit, geneid: geneid, exonid: exonid)),
+                             ("dsr_", try diffSplice(fit, geneid: geneid, robust: true))] {
+            func r(_ name: String) throws -> Matrix { try RLive.matrix(dir, prefix + name + ".csv").matrix }
+            #expect(ds.coefficients.rowNames == (try r("coefficients")).rowNames, "\(prefix) exon order")
+            for (name, m) in [("coefficients", ds.coefficients), ("t", ds.t), ("p.value", ds.pValue), ("gene.F", ds.geneF),
+                              ("gene.F.p.value", ds.geneFPValue), ("gene.simes.p.value", ds.geneSimesPValue)] {
+                Self.expectParity(m.values, try r(name).values, prefix + name)
+            }
+            for (name, v) in [("gene.df.prior", ds.geneDfPrior), ("gene.df.residual", ds.geneDfResidual),
+                              ("gene.df.total", ds.geneDfTotal), ("gene.s2", ds.geneS2), ("gene.s2.post", ds.geneS2Post)] {
+                Self.expectParity(v, try r(name).values, prefix + name)
+            }
+            let genes = try r("genes")
+            #expect(ds.geneID == genes.rowNames)
+            #expect(ds.geneFirstExon.map { Double($0 + 1) } == genes.column(0))
+            #expect(ds.geneLastExon.map { Double($0 + 1) } == genes.column(1))
+            #expect(ds.geneNExons.map(Double.init) == genes.column(2))
+        }
+        #expect(throws: LimmaError("diffSplice", "No genes with more than one exon")) {
+            try diffSplice(fit, geneid: (0..<y.nrow).map { "g\($0)" })
+        }
+        #expect(throws: LimmaError.self) { try diffSplice(fit, geneid: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try diffSplice(fit, geneid: ["GeneID"]) }
+    }
 }

@@ -127,3 +127,34 @@ if (mode == "options") {
   wtab(mroast(y, index, design, contrast = contr, nrot = 999, set.statistic = "floormean", gene.weights = gw,
               block = block, correlation = 0.3, weights = W, midp = FALSE), "mroast_floor_block_W")
 }
+
+if (mode == "diffsplice") {
+  # diffSplice on pasilla log2(counts + 1) as if its genes were the exons of
+  # random pseudo-genes (1 to 8 exons, shuffled so a gene's exons are apart).
+  counts <- as.matrix(read.csv(gzfile("reference/data/pasilla/counts.csv.gz"), row.names = 1, check.names = FALSE))
+  targets <- read.csv("reference/data/pasilla/targets.csv", row.names = 1)
+  keep <- which(rowSums(counts >= 10) >= 3)[1:4000]
+  y <- log2(counts[keep, ] + 1)
+  design <- model.matrix(~condition + type, targets)
+  fit <- lmFit(y, design)
+  set.seed(9)
+  sizes <- sample(1:8, 2000, replace = TRUE)
+  sizes <- sizes[cumsum(sizes) <= 4000]
+  sizes <- c(sizes, 4000 - sum(sizes))
+  sizes <- sizes[sizes > 0]
+  geneid <- sprintf("g%04d", rep(seq_along(sizes), sizes))[sample(4000)]
+  exonid <- sprintf("e%05d", sample(4000))
+  write_lossless_df(data.frame(gene = geneid, exon = exonid, row = keep), f("ids"))
+  w <- function(ds, prefix) {
+    write_lossless(ds$coefficients, f(paste0(prefix, "coefficients")))
+    write_lossless(ds$t, f(paste0(prefix, "t")))
+    write_lossless(ds$p.value, f(paste0(prefix, "p.value")))
+    for (nm in c("gene.F", "gene.F.p.value", "gene.simes.p.value")) write_lossless(ds[[nm]], f(paste0(prefix, nm)))
+    for (nm in c("gene.df.prior", "gene.df.residual", "gene.df.total", "gene.s2", "gene.s2.post"))
+      write_lossless(ds[[nm]], f(paste0(prefix, nm)))
+    write_lossless(cbind(first = ds$gene.firstexon, last = ds$gene.lastexon, n = ds$gene.genes$NExons), f(paste0(prefix, "genes")),
+                   ids = ds$gene.genes$GeneID)
+  }
+  w(diffSplice(fit, geneid, exonid, verbose = FALSE), "ds_")
+  w(diffSplice(fit, geneid, robust = TRUE, verbose = FALSE), "dsr_")
+}
