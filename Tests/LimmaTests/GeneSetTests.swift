@@ -97,7 +97,12 @@ import Foundation
     @Test(.enabled(if: RLive.available)) func cameraMatchesR() throws {
         let fx = try Self.fixture.get()
         let c = Self.luminalVsBasal
-        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c), "camera_default")
+        let cam = try camera(fx.y, index: fx.index, design: fx.design, contrast: c)
+        try Self.expectTable(cam, "camera_default")
+        // R warns once, from fitFDist, about the all-zero genes.
+        let zeroWarning = LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero")
+        #expect(cam.warnings == [zeroWarning])
+        #expect(try fry(fx.y, index: fx.index, design: fx.design, contrast: c).warnings == [zeroWarning])
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, interGeneCor: nil), "camera_na")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, useRanks: true), "camera_ranks")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, useRanks: true, interGeneCor: nil),
@@ -163,6 +168,16 @@ import Foundation
         }
         let tab = try mroast(fx.y, index: fx.index, design: fx.design, contrast: c, nrot: 2500, midp: false, sort: .none, seed: 1)
         try Self.expectTable(tab, "mroast_chunks")
+        #expect(tab.warnings == [LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero")])
+    }
+
+    @Test func geneSetIndexFromIdsAndDictionaries() {
+        let ix = geneSetIndex(ids: ["a", "b", "c", "b"], sets: [("s", ["b", "z"]), ("t", ["c", "a"])])
+        #expect(ix.map { $0.name } == ["s", "t"])
+        #expect(ix.map { $0.genes } == [[1, 3], [0, 2]])
+        let d = geneSetIndex(["zeta": [2], "alpha": [0, 1]])
+        #expect(d.map { $0.name } == ["alpha", "zeta"])
+        #expect(d.map { $0.genes } == [[0, 1], [2]])
     }
 
     @Test func geneSetTestsRefuseBadInput() throws {
