@@ -44,13 +44,18 @@ import Foundation
         var dir: URL
     }
 
-    static let fixture = Result<Fixture, any Error> {
-        let dir = try RLive.run("genesets.R", ["gse"])
+    /// GSE60450 log2(counts + 1) and the design ~0 + immunophenotype.
+    static let gse = Result<(y: Matrix, design: Matrix), any Error> {
         let counts = try VoomTests.gseCounts()
         let targets = try VoomTests.gseTargets()
         var y = counts
         y.values = counts.values.map { log2($0 + 1) }
-        let design = try modelMatrix("~0 + immunophenotype", data: targets.matched(to: counts.colNames ?? []))
+        return (y, try modelMatrix("~0 + immunophenotype", data: targets.matched(to: counts.colNames ?? [])))
+    }
+
+    static let fixture = Result<Fixture, any Error> {
+        let dir = try RLive.run("genesets.R", ["gse"])
+        let (y, design) = try gse.get()
         let idx = try RLive.matrix(dir, "index.csv").matrix
         var index: GeneSetIndex = []
         for (k, name) in (idx.rowNames ?? []).enumerated() {
@@ -92,7 +97,12 @@ import Foundation
     @Test(.enabled(if: RLive.available)) func cameraMatchesR() throws {
         let fx = try Self.fixture.get()
         let c = Self.luminalVsBasal
-        try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c), "camera_default")
+        let cam = try camera(fx.y, index: fx.index, design: fx.design, contrast: c)
+        try Self.expectTable(cam, "camera_default")
+        // R warns once, from fitFDist, about the all-zero genes.
+        let zeroWarning = LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero")
+        #expect(cam.warnings == [zeroWarning])
+        #expect(try fry(fx.y, index: fx.index, design: fx.design, contrast: c).warnings == [zeroWarning])
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, interGeneCor: nil), "camera_na")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, useRanks: true), "camera_ranks")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, useRanks: true, interGeneCor: nil),
@@ -158,6 +168,16 @@ import Foundation
         }
         let tab = try mroast(fx.y, index: fx.index, design: fx.design, contrast: c, nrot: 2500, midp: false, sort: .none, seed: 1)
         try Self.expectTable(tab, "mroast_chunks")
+        #expect(tab.warnings == [LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero")])
+    }
+
+    @Test func geneSetIndexFromIdsAndDictionaries() {
+        let ix = geneSetIndex(ids: ["a", "b", "c", "b"], sets: [("s", ["b", "z"]), ("t", ["c", "a"])])
+        #expect(ix.map { $0.name } == ["s", "t"])
+        #expect(ix.map { $0.genes } == [[1, 3], [0, 2]])
+        let d = geneSetIndex(["zeta": [2], "alpha": [0, 1]])
+        #expect(d.map { $0.name } == ["alpha", "zeta"])
+        #expect(d.map { $0.genes } == [[0, 1], [2]])
     }
 
     @Test func geneSetTestsRefuseBadInput() throws {
@@ -187,5 +207,111 @@ import Foundation
         var yn = y
         yn[1, 1] = .infinity
         #expect(throws: LimmaError("mroast", "All y values must be finite and non-NA")) { try mroast(yn, index: ix, design: d, seed: 1) }
+    }
+
+    // MARK: optional arguments
+
+    /// Weights, blocks, trends, robust priors, standardisations, gene weights,
+    /// legacy rotations and the exact z-score, on 3000 expressed genes.
+    @Test(.enabled(if: RLive.available)) func optionalArgumentsMatchR() throws {
+        let dir = try RLive.run("genesets.R", ["options"])
+        let (all, d) = try Self.gse.get()
+        let targets = try VoomTests.gseTargets().matched(to: all.colNames ?? [])
+        let keep = try RLive.vector(dir, "keep.csv").map { Int($0) - 1 }
+        let y = all.rows(keep)
+        let idx = try RLive.matrix(dir, "index.csv").matrix
+        var index: GeneSetIndex = []
+        for (k, name) in (idx.rowNames ?? []).enumerated() {
+            let g = Int(idx.values[k]) - 1
+            if index.last?.name == name { index[index.count - 1].genes.append(g) } else { index.append((name, [g])) }
+        }
+        let W = try RLive.matrix(dir, "W.csv").matrix
+        let gw = try RLive.vector(dir, "gw.csv")
+        let aw = [1, 2, 0.5, 1, 1, 1.5, 0.8, 1, 1, 2, 1, 1]
+        let block = targets.column("developmental_stage")!
+        let c = Self.luminalVsBasal
+        func check(_ tab: GeneSetTable, _ name: String) throws {
+            let file = try MatrixReader.read(dir.appendingPathComponent(name + ".csv").path, annotation: ["Direction"],
+                                             parsing: .correctlyRounded)
+            let r = file.matrix
+            #expect(tab.names == r.rowNames, "\(name): row order")
+            #expect(tab.direction == file.annotation?.columns[0], "\(name): Direction")
+            func col(_ c: String) -> [Double]? { r.columnIndex(named: c).map { r.column($0) } }
+            #expect(tab.nGenes.map(Double.init) == col("NGenes"), "\(name): NGenes")
+            for (cn, v) in [("Correlation", tab.correlation), ("PropDown", tab.propDown), ("PropUp", tab.propUp),
+                            ("PValue", Optional(tab.pValue)), ("FDR", tab.fdr), ("PValue.Mixed", tab.pValueMixed),
+                            ("FDR.Mixed", tab.fdrMixed)] {
+                #expect((v == nil) == (col(cn) == nil), "\(name): column \(cn) present in one side only")
+                if let v, let rv = col(cn) { Self.expectParity(v, rv, "\(name) \(cn)") }
+            }
+        }
+        try check(try camera(y, index: index, design: d, contrast: c, arrayWeights: aw), "camera_aw")
+        try check(try camera(y, index: index, design: d, contrast: c, weights: W, interGeneCor: nil), "camera_W")
+        try check(try camera(EList(E: y, weights: W, design: d), index: index), "camera_elist")
+        try check(try fry(y, index: index, design: d, contrast: c, options: .init(arrayWeights: aw)), "fry_aw")
+        try check(try fry(y, index: index, design: d, contrast: c, options: .init(weights: W, trendVar: true)), "fry_W_trend")
+        try check(try fry(y, index: index, design: d, contrast: c,
+                          options: .init(block: block, correlation: 0.3, robust: true)), "fry_block_robust")
+        try check(try fry(y, index: index, design: d, contrast: c,
+                          options: .init(weights: W, block: block, correlation: 0.3)), "fry_block_W")
+        try check(try fry(y, index: index, design: d, contrast: c, geneWeights: gw, standardize: .none), "fry_none_gw")
+        try check(try fry(y, index: index, design: d, contrast: c, standardize: .residualSD), "fry_residual")
+        try check(try fry(y, index: index, design: d, contrast: c, standardize: .p2, options: .init(robust: true)), "fry_p2_robust")
+
+        let b = index[1].genes, a = index[0].genes
+        let r1 = try roast(y, index: b, design: d, contrast: c, geneWeights: b.map { gw[$0] }, nrot: 999, legacy: true, seed: 2)
+        let m1 = try RLive.matrix(dir, "roast_gw_legacy.csv").matrix
+        #expect(r1.pValue == m1.column(1), "roast gene weights legacy P.Value")
+        Self.expectParity(r1.activeProp, m1.column(0), "roast gene weights legacy Active.Prop")
+        let r2 = try roast(y, index: a, design: d, contrast: c, setStatistic: .floormean, varPrior: [0.05], dfPrior: [4],
+                           nrot: 999, approxZscore: false, seed: 3)
+        let m2 = try RLive.matrix(dir, "roast_exact_prior.csv").matrix
+        #expect(r2.pValue == m2.column(1), "roast exact z, given prior P.Value")
+        Self.expectParity(r2.activeProp, m2.column(0), "roast exact z, given prior Active.Prop")
+        try check(try mroast(y, index: index, design: d, contrast: c, setStatistic: .msq, geneWeights: gw, nrot: 2500,
+                             options: .init(trendVar: true, robust: true), seed: 4), "mroast_msq_gw_robust")
+        try check(try mroast(y, index: index, design: d, contrast: c, setStatistic: .mean50, geneWeights: gw, nrot: 999,
+                             sort: .mixed, options: .init(arrayWeights: aw), seed: 5), "mroast_mean50_gw_aw")
+        try check(try mroast(y, index: index, design: d, contrast: c, setStatistic: .floormean, geneWeights: gw, nrot: 999,
+                             midp: false, options: .init(weights: W, block: block, correlation: 0.3), seed: 6),
+                  "mroast_floor_block_W")
+    }
+
+    // MARK: diffSplice
+
+    @Test(.enabled(if: RLive.available)) func diffSpliceMatchesR() throws {
+        let dir = try RLive.run("genesets.R", ["diffsplice"])
+        let counts = try VoomTests.pasillaCounts()
+        let targets = try Targets.read(RLive.path("reference/data/pasilla/targets.csv")).matched(to: counts.colNames ?? [])
+        let ids = try MatrixReader.read(dir.appendingPathComponent("ids.csv").path, annotation: ["gene", "exon"],
+                                        parsing: .correctlyRounded)
+        let rows = ids.matrix.values.map { Int($0) - 1 }
+        var y = counts.rows(rows)
+        y.values = y.values.map { log2($0 + 1) }
+        let fit = try lmFit(y, design: try modelMatrix("~condition + type", data: targets))
+        let geneid = ids.annotation!.columns[0], exonid = ids.annotation!.columns[1]
+        for (prefix, ds) in [("ds_", try diffSplice(fit, geneid: geneid, exonid: exonid)),
+                             ("dsr_", try diffSplice(fit, geneid: geneid, robust: true))] {
+            func r(_ name: String) throws -> Matrix { try RLive.matrix(dir, prefix + name + ".csv").matrix }
+            #expect(ds.coefficients.rowNames == (try r("coefficients")).rowNames, "\(prefix) exon order")
+            for (name, m) in [("coefficients", ds.coefficients), ("t", ds.t), ("p.value", ds.pValue), ("gene.F", ds.geneF),
+                              ("gene.F.p.value", ds.geneFPValue), ("gene.simes.p.value", ds.geneSimesPValue)] {
+                Self.expectParity(m.values, try r(name).values, prefix + name)
+            }
+            for (name, v) in [("gene.df.prior", ds.geneDfPrior), ("gene.df.residual", ds.geneDfResidual),
+                              ("gene.df.total", ds.geneDfTotal), ("gene.s2", ds.geneS2), ("gene.s2.post", ds.geneS2Post)] {
+                Self.expectParity(v, try r(name).values, prefix + name)
+            }
+            let genes = try r("genes")
+            #expect(ds.geneID == genes.rowNames)
+            #expect(ds.geneFirstExon.map { Double($0 + 1) } == genes.column(0))
+            #expect(ds.geneLastExon.map { Double($0 + 1) } == genes.column(1))
+            #expect(ds.geneNExons.map(Double.init) == genes.column(2))
+        }
+        #expect(throws: LimmaError("diffSplice", "No genes with more than one exon")) {
+            try diffSplice(fit, geneid: (0..<y.nrow).map { "g\($0)" })
+        }
+        #expect(throws: LimmaError.self) { try diffSplice(fit, geneid: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try diffSplice(fit, geneid: ["GeneID"]) }
     }
 }
