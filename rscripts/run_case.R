@@ -328,17 +328,38 @@ for (st in cs$steps) {
       line <- cbind(x = obj$voom.line$x, y = obj$voom.line$y)
       add_out(label, fn, "voom.line", line, as.character(seq_len(nrow(line))))
     },
+    voomWithQualityWeights = {
+      a <- step_args(st, columns = "var.group", numeric = c("span", "maxiter", "tol"))
+      if (emulate_366 && is.null(a$span) && !identical(a$adaptive.span, FALSE)) {
+        a$span <- pmin(0.3 + (1 - 0.3) * (50 / nrow(y$counts))^(1 / 3), 1)
+        emulated <- c(emulated, "voomWithQualityWeights: adaptive.span=TRUE (span = chooseLowessSpan(nrow(counts)))")
+      }
+      if (emulate_366) a$adaptive.span <- NULL
+      a$design <- design
+      obj <- do.call(voomWithQualityWeights, c(list(y), a))
+      add_out(label, fn, "E", obj$E)
+      add_out(label, fn, "weights", { w <- obj$weights; dimnames(w) <- dimnames(obj$E); w })
+      add_out(label, fn, "lib.size", obj$targets$lib.size, colnames(obj$E))
+      add_out(label, fn, "sample.weights", obj$targets$sample.weights, colnames(obj$E))
+    },
+    arrayWeights = {
+      a <- step_args(st, columns = "var.group", numeric = c("prior.n", "maxiter", "tol"))
+      aw <- do.call(arrayWeights, c(list(obj, design), a))
+      obj$weights <- asMatrixWeights(aw, dim(obj$E))
+      add_out(label, fn, "weights", unname(aw), colnames(obj$E))
+    },
     normalizeBetweenArrays = {
       a <- step_args(st)
       obj <- do.call(normalizeBetweenArrays, c(list(obj), a))
       add_out(label, fn, "E", obj$E)
     },
     duplicateCorrelation = {
-      a <- step_args(st, columns = "block")
+      a <- step_args(st, columns = "block", numeric = "trim")
       dc <- do.call(duplicateCorrelation, c(list(obj, design), a))
       block <- a$block
       correlation <- dc$consensus.correlation
       add_out(label, fn, "consensus.correlation", correlation, "1")
+      add_out(label, fn, "atanh.correlations", dc$atanh.correlations, gene_ids(length(dc$atanh.correlations), rownames(obj$E)))
     },
     lmFit = {
       a <- step_args(st, columns = "block", numeric = "correlation")

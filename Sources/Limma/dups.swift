@@ -339,3 +339,11 @@ enum MixedModel2 {
         return (s, Matrix(nrow: n, ncol: k, values: Array(u[0..<(n * k)])))
     }
 }
+
+/// `duplicateCorrelation` for an `EList` (R's `getEAWP`): the design defaults
+/// to the object's `design`, the weights to its observation weights.
+public func duplicateCorrelation(_ object: EList, design: Matrix? = nil, ndups: Int = 2, spacing: Int = 1,
+                                 block: [String]? = nil, trim: Double = 0.15, weights: Matrix? = nil) throws -> DuplicateCorrelationResult {
+    try duplicateCorrelation(object.E, design: design ?? object.design, ndups: ndups, spacing: spacing, block: block,
+                             trim: trim, weights: weights ?? object.weights)
+}

@@ -277,7 +277,8 @@ public enum Bench {
         var out = "## limma-parity bench\n\n"
         out += "Median of \(reps) runs (min–max), R and the engine alternating, each in its own process, one BLAS thread "
         out += "(OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1); \(cpus) CPUs. *Pipeline*: after the inputs are loaded, as each side times it; "
-        out += "*process*: start to exit (R's includes starting R and loading limma and edgeR). Ratio: R / engine.\n\n"
+        out += "*process*: start to exit, reading the inputs and writing every output as lossless CSV (R's includes starting R "
+        out += "and loading limma and edgeR). Ratio: R / engine.\n\n"
         out += "| case | engine pipeline s | R pipeline s | ratio | engine process s | R process s | ratio | engine peak RSS MiB | R peak RSS MiB |\n"
         out += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         for c in cases {

@@ -69,14 +69,20 @@ extension Bench {
         return result
     }
 
-    /// What the engine child prints: loads the case, runs the engine once, and
-    /// returns one JSON line with its timing.
+    /// What the engine child prints: loads the case, runs the engine once,
+    /// writes its outputs (to a scratch directory, removed), and returns one
+    /// JSON line with its timing and its own peak resident memory.
     public static func engineChild(_ file: String) throws -> String {
         let t0 = Date()
         let c = try ParityCase.load(file)
         let data = try CaseData.load(c)
         let given = ProcessInfo.processInfo.environment[engineLimmaVariable].flatMap(LimmaVersion.init(rawValue:))
         let out = try Harness.runEngine(c, data: data, limma: c.limma ?? given ?? .v3_54, loadSeconds: Date().timeIntervalSince(t0))
+        // Write every output, as R's side does, so the process times compare like with like.
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("limma-parity-bench-engine-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: dir) }
+        try OutputsCSV.write(out, to: dir)
         let doc = OrderedJSON.object([
             ("case", .string(c.name)), ("version", .string(out.versions["version"] ?? EngineRunner.version)),
             ("pipeline_s", .double(out.pipelineSeconds)), ("total_s", .double(out.totalSeconds)), ("statistics", .int(out.tables.count)),

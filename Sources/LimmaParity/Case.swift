@@ -179,6 +179,9 @@ extension ParityCase {
         if (inputs.counts == nil) == (inputs.expression == nil) {
             throw fail("inputs", "give exactly one of \"counts\" (raw counts) or \"expression\" (log-scale values)")
         }
+        if inputs.weights != nil && inputs.counts != nil {
+            throw fail("inputs.weights", "observation weights go with \"expression\" input (for counts, voom computes them)")
+        }
 
         // design
         var design: DesignSpec?
@@ -378,10 +381,13 @@ extension ParityCase {
             case "filterByExpr", "calcNormFactors", "cpm":
                 if !hasCounts { throw fail(key, "\(s.fn) needs raw counts (inputs.counts)") }
                 if haveVoom || haveFit { throw fail(key, "\(s.fn) must come before voom and lmFit") }
-            case "voom":
-                if !hasCounts { throw fail(key, "voom needs raw counts (inputs.counts)") }
-                if haveVoom || haveFit { throw fail(key, "voom must come once, before lmFit") }
+            case "voom", "voomWithQualityWeights":
+                if !hasCounts { throw fail(key, "\(s.fn) needs raw counts (inputs.counts)") }
+                if haveFit { throw fail(key, "\(s.fn) must come before lmFit") }
                 haveVoom = true
+            case "arrayWeights":
+                if hasCounts { throw fail(key, "arrayWeights here takes log-expression input (inputs.expression); for counts use voomWithQualityWeights") }
+                if haveFit { throw fail(key, "arrayWeights must come before lmFit") }
             case "normalizeBetweenArrays", "duplicateCorrelation":
                 if haveFit { throw fail(key, "\(s.fn) must come before lmFit") }
                 if hasCounts && !haveVoom { throw fail(key, "\(s.fn) needs log-expression: use voom first or give inputs.expression") }

@@ -18,6 +18,9 @@ public struct CaseData: Sendable {
     /// An explicit design or contrast matrix from a file.
     public var designMatrix: Matrix?
     public var contrastMatrix: Matrix?
+    /// The design the case names, built by the engine's modelMatrix from a
+    /// formula (or the design file), checked before R starts.
+    public var design: Matrix?
     public var isCounts: Bool
 
     /// Reads and checks every input of `c`.
@@ -132,8 +135,13 @@ public struct CaseData: Sendable {
                 }
             }
         }
-        return CaseData(matrix: m, naMask: mf.naMask, annotation: mf.annotation, targets: targets, weights: weights,
-                        designMatrix: designMatrix, contrastMatrix: contrastMatrix, isCounts: isCounts)
+        var data = CaseData(matrix: m, naMask: mf.naMask, annotation: mf.annotation, targets: targets, weights: weights,
+                            designMatrix: designMatrix, contrastMatrix: contrastMatrix, isCounts: isCounts)
+        // The design, and the contrasts against its columns, before anything runs.
+        data.design = try EngineRunner.design(c, data: data)
+        var ignored = [LimmaWarning]()
+        _ = try EngineRunner.contrasts(c, design: data.design, data: data, warnings: &ignored)
+        return data
     }
 
     /// Longest line accepted in an input file (a field this long is not data).

@@ -534,8 +534,7 @@ public func formatShort(_ x: Double?) -> String {
 
 /// A number losslessly (17 significant digits), R's spellings for the rest.
 public func formatLossless(_ x: Double, isNA: Bool = false) -> String {
-    if isNA { return "NA" }
-    if x.isNaN { return "NaN" }
-    if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
-    return String(format: "%.17g", x)
+    var bytes: [UInt8] = []
+    appendLossless(x, isNA: isNA, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
 }

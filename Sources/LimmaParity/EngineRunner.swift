@@ -27,7 +27,8 @@ public enum EngineRunner {
 
     /// The steps the engine runs today.
     public static let supportedSteps: [String] = [
-        "filterByExpr", "calcNormFactors", "cpm", "voom", "normalizeBetweenArrays", "lmFit", "contrasts.fit",
+        "filterByExpr", "calcNormFactors", "cpm", "voom", "voomWithQualityWeights", "arrayWeights", "normalizeBetweenArrays",
+        "duplicateCorrelation", "lmFit", "contrasts.fit",
         "eBayes", "treat", "topTable", "topTreat", "topTableF", "decideTests",
     ]
 
@@ -81,7 +82,11 @@ public enum EngineRunner {
             do { return try makeContrasts(list.map { ($0.name, $0.expression) }, levels: levels, warnings: &warnings) } catch let e as LimmaError {
                 throw CaseError(c.file, "contrasts", "\(e)")
             }
-        case .matrix?: return data.contrastMatrix
+        case .matrix?:
+            if let cm = data.contrastMatrix, let d = design, cm.rowNames != d.colNames {
+                throw CaseError(c.file, "contrasts.matrix", "rows must be the design columns, in order (\((d.colNames ?? []).joined(separator: ", "))); found \((cm.rowNames ?? []).joined(separator: ", "))")
+            }
+            return data.contrastMatrix
         case nil: return nil
         }
     }
@@ -92,7 +97,7 @@ public enum EngineRunner {
     public static func run(_ c: ParityCase, data: CaseData, limma: LimmaVersion, loadSeconds: Double = 0) throws -> SideOutputs {
         try checkSupported(c)
         var st = State(out: SideOutputs(side: "engine", versions: ["version": version, "limma_defaults": limma.rawValue]), version: limma)
-        st.design = try design(c, data: data)
+        st.design = data.design
         st.contrasts = try contrasts(c, design: st.design, data: data, warnings: &st.warnings)
         if data.isCounts {
             st.y = DGEList(counts: data.matrix, genes: data.annotation)
@@ -165,6 +170,45 @@ public enum EngineRunner {
             let m = try cpm(y, normalizedLibSizes: bool(s, "normalized.lib.sizes") ?? true, log: bool(s, "log") ?? false,
                             priorCount: number(s, "prior.count") ?? 2)
             st.out.tables.append(matrix(L, "cpm", m))
+        case "voomWithQualityWeights":
+            let y = try need(st.y, s, "counts")
+            let method = string(s, "normalize.method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .none
+            var e = try voomWithQualityWeights(y, design: st.design, normalizeMethod: method, span: number(s, "span") ?? 0.5,
+                                               adaptiveSpan: bool(s, "adaptive.span"), varGroup: column(s, "var.group", data: data),
+                                               method: string(s, "method") ?? "genebygene", maxiter: Int(number(s, "maxiter") ?? 50),
+                                               tol: number(s, "tol") ?? 1e-5, version: st.version)
+            st.warnings += e.warnings
+            e.warnings = []
+            st.elist = e
+            st.out.tables.append(matrix(L, "E", e.E))
+            if var w = e.weights {
+                w.rowNames = e.E.rowNames
+                w.colNames = e.E.colNames
+                st.out.tables.append(matrix(L, "weights", w))
+            }
+            let samples = e.E.colNames ?? []
+            if let lib = e.libSize { st.out.tables.append(vector(L, "lib.size", lib, ids: samples)) }
+            if let sw = e.sampleWeights { st.out.tables.append(vector(L, "sample.weights", sw, ids: samples)) }
+        case "arrayWeights":
+            var e = try need(st.elist, s, "log-expression")
+            let aw = try arrayWeights(e, design: st.design, varGroup: column(s, "var.group", data: data), priorN: number(s, "prior.n") ?? 10,
+                                      method: string(s, "method") ?? "auto", maxiter: Int(number(s, "maxiter") ?? 50), tol: number(s, "tol") ?? 1e-5)
+            st.warnings += aw.warnings
+            // R: object$weights <- asMatrixWeights(aw, dim(E)), every gene weighted by its sample's weight.
+            var w = Matrix(nrow: e.E.nrow, ncol: e.E.ncol, rowNames: e.E.rowNames, colNames: e.E.colNames)
+            for j in 0..<w.ncol { for i in 0..<w.nrow { w[i, j] = aw.weights[j] } }
+            e.weights = w
+            st.elist = e
+            st.out.tables.append(vector(L, "weights", aw.weights, ids: e.E.colNames ?? []))
+        case "duplicateCorrelation":
+            let e = try need(st.elist, s, "log-expression")
+            guard let block = column(s, "block", data: data) else { throw EngineFailure(step: L, message: "needs a block column") }
+            let dc = try duplicateCorrelation(e, design: st.design, block: block, trim: number(s, "trim") ?? 0.15)
+            st.warnings += dc.warnings
+            st.block = block
+            st.correlation = dc.consensusCorrelation
+            st.out.tables.append(vector(L, "consensus.correlation", [dc.consensusCorrelation], ids: ["1"]))
+            st.out.tables.append(vector(L, "atanh.correlations", dc.atanhCorrelations, ids: e.E.rowNames ?? []))
         case "normalizeBetweenArrays":
             var e = try need(st.elist, s, "log-expression")
             let method = string(s, "method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .quantile

@@ -54,27 +54,35 @@ public enum OutputsCSV {
     /// One statistic: the row id first (unnamed column), then its columns.
     /// A vector's single column is headed by the statistic's name.
     public static func matrixCSV(_ t: StatisticTable) -> String {
+        var out = CSVBytes()
         let shape = TableShape(t)
-        guard shape.valid else { return "\"\",\(field(t.name))\n" }
+        out.text("\"\",")
+        guard shape.valid else { out.field(t.name); out.newline(); return out.string }
         let cols = shape.columns.count == 1 && isAnonymousColumn(shape.columns[0]) ? [t.name] : shape.columns
-        var out = "\"\"," + cols.map(field).joined(separator: ",") + "\n"
+        for (j, c) in cols.enumerated() { if j > 0 { out.comma() }; out.field(c) }
+        out.newline()
         let nr = shape.rows.count
+        let values = t.values, na = t.isNA
         for i in 0..<nr {
-            var line = field(shape.rows[i])
+            out.field(shape.rows[i])
             for j in 0..<cols.count {
                 let k = j * nr + i
-                line += "," + formatLossless(t.values[k], isNA: t.isNA?[k] ?? false)
+                out.comma()
+                out.number(values[k], isNA: na?[k] ?? false)
             }
-            out += line + "\n"
+            out.newline()
         }
-        return out
+        return out.string
     }
 
     /// A row order: the position (1-based) and the id there.
     static func orderCSV(_ t: StatisticTable) -> String {
-        var out = "\"rank\",\(field(t.name))\n"
-        for (i, id) in t.rowIDs.enumerated() { out += "\(i + 1),\(field(id))\n" }
-        return out
+        var out = CSVBytes()
+        out.text("\"rank\",")
+        out.field(t.name)
+        out.newline()
+        for (i, id) in t.rowIDs.enumerated() { out.text(String(i + 1)); out.comma(); out.field(id); out.newline() }
+        return out.string
     }
 
     /// A topTable step as one table, rows in the order of its `.order`
@@ -82,12 +90,12 @@ public enum OutputsCSV {
     public static func topTableCSV(_ side: SideOutputs, step: String) -> String {
         let tables = side.tables.filter { $0.step == step }
         let rows = (tables.first { $0.kind == .order } ?? tables.first)?.rowIDs ?? []
-        // The columns: (header, value at row i).
-        var columns: [(header: String, value: (Int) -> String)] = []
+        // The columns: a header, and what to write at row i.
+        var columns: [(header: String, write: (Int, inout CSVBytes) -> Void)] = []
         let prefix = step + "."
         for key in side.text.keys.filter({ $0.hasPrefix(prefix) }).sorted() {
             let values = side.text[key] ?? []
-            columns.append((String(key.dropFirst(prefix.count)), { i in i < values.count ? field(values[i]) : "NA" }))
+            columns.append((String(key.dropFirst(prefix.count)), { i, out in if i < values.count { out.field(values[i]) } else { out.text("NA") } }))
         }
         let numeric = tables.filter { $0.kind != .order }.enumerated().sorted { a, b in
             let ia = topTableOrder.firstIndex(of: a.element.name) ?? topTableOrder.count
@@ -101,24 +109,66 @@ public enum OutputsCSV {
             var at = [Int?](repeating: nil, count: rows.count)
             for (i, j) in align.pairs { at[i] = j }
             let nr = shape.rows.count
+            let values = t.values, na = t.isNA
             for (c, colName) in shape.columns.enumerated() {
                 let header = shape.columns.count == 1 && (isAnonymousColumn(colName) || colName == t.name) ? t.name : colName
-                columns.append((header, { i in
-                    guard let j = at[i] else { return "NA" }
+                columns.append((header, { i, out in
+                    guard let j = at[i] else { out.text("NA"); return }
                     let k = c * nr + j
-                    return formatLossless(t.values[k], isNA: t.isNA?[k] ?? false)
+                    out.number(values[k], isNA: na?[k] ?? false)
                 }))
             }
         }
-        var out = "\"\"" + columns.map { "," + field($0.header) }.joined() + "\n"
+        var out = CSVBytes()
+        out.text("\"\"")
+        for c in columns { out.comma(); out.field(c.header) }
+        out.newline()
         for i in rows.indices {
-            out += field(rows[i]) + columns.map { "," + $0.value(i) }.joined() + "\n"
+            out.field(rows[i])
+            for c in columns { out.comma(); c.write(i, &out) }
+            out.newline()
         }
-        return out
+        return out.string
     }
+}
+
+/// A CSV file being built, as bytes.
+struct CSVBytes {
+    var bytes: [UInt8] = []
+
+    mutating func text(_ s: String) { bytes.append(contentsOf: s.utf8) }
+    mutating func comma() { bytes.append(UInt8(ascii: ",")) }
+    mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
 
     /// A text field, quoted as R's write.csv quotes strings (always), with `""` for a quote.
-    static func field(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    mutating func field(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            if b == UInt8(ascii: "\"") { bytes.append(b) }
+            bytes.append(b)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func number(_ x: Double, isNA: Bool) { appendLossless(x, isNA: isNA, to: &bytes) }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Appends `x` as `%.17g` (R's spellings NA, NaN, Inf, -Inf for the rest).
+func appendLossless(_ x: Double, isNA: Bool, to bytes: inout [UInt8]) {
+    if isNA { bytes.append(contentsOf: "NA".utf8); return }
+    if x.isNaN { bytes.append(contentsOf: "NaN".utf8); return }
+    if x.isInfinite { bytes.append(contentsOf: (x > 0 ? "Inf" : "-Inf").utf8); return }
+    // Whole numbers below 2^53 print the same way as %.17g does.
+    if x == x.rounded(), Swift.abs(x) < 9.007_199_254_740_992e15, !(x == 0 && x.sign == .minus) {
+        bytes.append(contentsOf: String(Int64(x)).utf8)
+        return
+    }
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 40) { buf in
+        let n = withVaList([x]) { vsnprintf(buf.baseAddress, 40, "%.17g", $0) }
+        buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: 40) { p in
+            bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(Swift.min(n, 39))))
+        }
     }
 }

@@ -95,10 +95,20 @@ public enum StepCatalog {
             ("normalize.method", .choice(["none", "scale", "quantile", "cyclicloess"])),
             ("span", .number(min: 0, max: 1, inf: false)), ("adaptive.span", .bool),
         ], since366: ["adaptive.span"]),
+        StepSpec(fn: "voomWithQualityWeights", package: "limma", args: [
+            ("normalize.method", .choice(["none", "scale", "quantile", "cyclicloess"])),
+            ("span", .number(min: 0, max: 1, inf: false)), ("adaptive.span", .bool), ("var.group", .column),
+            ("method", .choice(["genebygene", "reml"])), ("maxiter", .number(min: 1, max: 10000, inf: false)),
+            ("tol", .number(min: 0, max: 1, inf: false)),
+        ], since366: ["adaptive.span"]),
+        StepSpec(fn: "arrayWeights", package: "limma", args: [
+            ("var.group", .column), ("prior.n", nonneg), ("method", .choice(["auto", "genebygene", "reml"])),
+            ("maxiter", .number(min: 1, max: 10000, inf: false)), ("tol", .number(min: 0, max: 1, inf: false)),
+        ]),
         StepSpec(fn: "normalizeBetweenArrays", package: "limma", args: [
             ("method", .choice(["none", "scale", "quantile", "cyclicloess"])),
         ]),
-        StepSpec(fn: "duplicateCorrelation", package: "limma", args: [("block", .column)]),
+        StepSpec(fn: "duplicateCorrelation", package: "limma", args: [("block", .column), ("trim", .number(min: 0, max: 0.5, inf: false))]),
         StepSpec(fn: "lmFit", package: "limma", args: [
             ("block", .column), ("correlation", .number(min: -1, max: 1, inf: false)), ("method", .choice(["ls", "robust"])),
         ]),

@@ -153,6 +153,8 @@ struct HarnessCLITests {
             ("badtolerance", "{\(good), \(steps), \"tolerance\": {\"default\": {\"rel\": -1}}}", "tolerance.default.rel: must be a non-negative number"),
             ("badname", "{\"name\": \"../../etc\", \(good), \(steps)}", "name: '../../etc' may hold only"),
             ("version", "{\(good), \"limma\": \"2.0\", \(steps)}", "limma: must be one of \"3.54\", \"3.66\""),
+            ("contrastnotcolumn", "{\(good), \"contrasts\": {\"AvB\": \"groupA - groupZ\"}, \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"contrasts.fit\"}]}", "contrasts.AvB: \"groupA - groupZ\" names 'groupZ', which is not a design column (columns: groupA, groupB)"),
+            ("weightscounts", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"weights\": \"counts.csv\"}, \(steps)}", "inputs.weights: observation weights go with"),
             ("since366", "{\(good), \"steps\": [{\"fn\": \"voom\", \"adaptive.span\": true}, {\"fn\": \"lmFit\"}]}", "steps[1].adaptive.span: exists from limma"),
         ]
         for (name, text, reason) in cases {
@@ -397,7 +399,9 @@ struct HarnessCLITests {
         defer { try? FileManager.default.removeItem(at: out) }
         let r = try CLI.run(["check", "reference/cases", "--jobs", "2", "--out", out.path], timeout: 900)
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        for name in ["gse60450-voom", "gse60450-unfiltered-366", "pasilla-voom", "mulvey-treat"] {
+        let names = try Harness.expand([CLI.root.appendingPathComponent("reference/cases").path]).map { try ParityCase.load($0).name }
+        #expect(Set(names).isSuperset(of: ["gse60450-voom", "gse60450-unfiltered-366", "pasilla-voom", "mulvey-treat"]))
+        for name in names {
             #expect(r.stdout.contains("PASS \(name):"), "\(r.stdout)")
             for f in ["report.json", "report.md", "report.html", "engine", "r"] {
                 #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(name)/\(f)").path), "\(name)/\(f)")
@@ -449,7 +453,8 @@ struct HarnessCLITests {
         }
         #expect(all.sorted() == files.sorted())
         let r = try CLI.run(["check", "reference/cases", "--shard", "2/4", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("lp-shard-\(UUID().uuidString)").path])
-        #expect(r.stdout.contains("shard 2/4: 1 case(s)"))
+        let n = try Harness.expand([CLI.root.appendingPathComponent("reference/cases").path]).count
+        #expect(r.stdout.contains("shard 2/4: \(Harness.shard((1...n).map { "c\($0).json" }, k: 2, n: 4).count) case(s)"), "\(r.stdout)")
     }
 }
 

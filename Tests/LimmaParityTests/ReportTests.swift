@@ -225,6 +225,8 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         #expect(text.contains("\"max_rel\": \"Inf\""))
         // Valid JSON for a generic parser too.
         #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+        let failed = CaseComparison.failed(caseName: "broken", title: nil, error: "R failed:\nError in voom()")
+        #expect(try ReportJSON.decode(Data(ReportJSON.render(failed).utf8)) == failed)
         // Same input, same bytes.
         #expect(ReportJSON.render(compare(engine: e, r: r, tolerances: tol, caseName: "syn-json", title: "A \"quoted\" title")) == text)
     }
@@ -304,6 +306,19 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         let out = try OutputsCSV.write(r, to: dir)
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("eBayes.p.value.csv").path))
         #expect(out.lastPathComponent == "r")
+    }
+
+    @Test func losslessNumbersMatchPrintf() {
+        var g = SynthRandom(seed: 11)
+        var xs: [Double] = [0, 1, -1, 13, 1e15, 9.007199254740993e15, 1e17, 1e-300, 5e-324, .greatestFiniteMagnitude, 0.1, -2.5]
+        for _ in 0..<2000 { xs.append(g.normal() * pow(10, Double(Int(g.uniform() * 40) - 20))) }
+        for _ in 0..<500 { xs.append((g.normal() * 1e6).rounded()) }
+        for x in xs {
+            #expect(formatLossless(x) == String(format: "%.17g", x), "\(x)")
+            #expect(Double(formatLossless(x)) == x)
+        }
+        #expect(formatLossless(-0.0) == "-0" && formatLossless(.nan) == "NaN" && formatLossless(1, isNA: true) == "NA")
+        #expect(formatLossless(-.infinity) == "-Inf")
     }
 
     @Test func htmlIsSelfContainedSVG() {

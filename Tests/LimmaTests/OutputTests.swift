@@ -289,6 +289,10 @@ struct OutputTests {
         // Without p-values decideTests runs eBayes first, as R does.
         let moderated = try decideTests(bare)
         #expect(moderated.values == (try decideTests(fit)).values)
+        var badDF = fit
+        badDF.dfPrior = [1, 2, 3]
+        #expect(throws: LimmaError.self) { try classifyTestsF(badDF) }
+        #expect(throws: LimmaError.self) { try classifyTestsF(fit, corMatrix: Matrix(rows: [[1]])) }
         var broken = fit
         broken.Amean = [1, 2]
         #expect(throws: LimmaError.self) { try topTable(broken, coef: 0) }

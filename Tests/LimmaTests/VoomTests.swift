@@ -149,6 +149,16 @@ import Foundation
         }
         #expect(throws: LimmaError.self) { try cpm(good, libSize: [1, 0, 2]) }
         #expect(throws: LimmaError.self) { try calcNormFactors(DGEList(counts: good, libSize: [10, 0, 5])) }
+        #expect(throws: LimmaError.self) { try filterByExpr(DGEList(counts: good, libSize: [10, 0, 5])) }
+        #expect(throws: LimmaError.self) { try calcNormFactors(DGEList(counts: good), refColumn: 3) }
+        #expect(throws: LimmaError.self) { try filterByExpr(DGEList(counts: good), group: ["a", "b"]) }
+        #expect(throws: LimmaError.self) { try filterByExpr(DGEList(counts: good), design: Matrix(nrow: 2, ncol: 1, repeating: 1)) }
+        // an all-zero sample: R's DGEList warns, cpm refuses it
+        var zeroSample = good
+        for i in 0..<3 { zeroSample[i, 1] = 0 }
+        #expect { try cpm(DGEList(counts: zeroSample)) } throws: {
+            ($0 as? LimmaError)?.message.contains("library sizes should be finite and non-negative") == true
+        }
         #expect(throws: LimmaError.self) { try lowess(x: [1, .nan], y: [1, 2]) }
         #expect(throws: LimmaError.self) { try lowess(x: [1, 2], y: [1, 2], f: 0) }
         #expect(throws: LimmaError.self) { try approxfun(x: [1, 1], y: [1, 2]) }

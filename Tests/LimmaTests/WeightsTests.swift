@@ -48,7 +48,11 @@ struct WeightsTests {
     func plotMDSMatchesR() throws {
         let dir = try RLive.run("weights.R", ["mds"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let lcpm = try RLive.matrix(dir, "lcpm.csv").matrix
+        // logCPM computed by the engine from the raw counts (edgeR cpm with
+        // log = TRUE), checked against R's, then fed to plotMDS.
+        let counts = try MatrixReader.read(RLive.path("reference/data/gse60450/counts.csv.gz")).matrix
+        let lcpm = try cpm(DGEList(counts: counts), log: true)
+        Self.expectParity(lcpm.values, try RLive.matrix(dir, "lcpm.csv").matrix.values, "cpm(log = TRUE)")
         for sel in ["pairwise", "common"] {
             for dp in [(1, 2), (3, 5)] {
                 let tag = "\(sel)_\(dp.0)\(dp.1)"
@@ -66,7 +70,7 @@ struct WeightsTests {
             }
         }
         let small = try RLive.matrix(dir, "small.csv").matrix
-        for (tag, m) in [("small", try plotMDS(small)), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
+        for (tag, m) in [("small", try plotMDS(EList(E: small))), ("smallc", try plotMDS(small, top: 5, geneSelection: "common"))] {
             Self.expectParity(m.eigenValues, try RLive.vector(dir, "mds_\(tag)_values.csv"), "\(tag) eigen.values")
             let xy = try RLive.matrix(dir, "mds_\(tag)_xy.csv").matrix
             Self.expectParity(m.x, xy.column(0), "\(tag) x")
@@ -157,9 +161,13 @@ struct WeightsTests {
         #expect(v.warnings.isEmpty)
 
         let group = ["basal", "basal", "basal", "basal", "basal", "basal", "luminal", "luminal", "luminal", "luminal", "luminal", "luminal"]
-        let v2 = try voomWithQualityWeights(counts.rows(Array(0..<1500)), design: design, libSize: lib, varGroup: group, method: "reml")
+        let v2 = try voomWithQualityWeights(counts.rows(Array(0..<600)), design: design, libSize: lib, varGroup: group, method: "reml")
         Self.expectParity(v2.weights!.values, try RLive.matrix(dir, "vqw2_weights.csv").matrix.values, "vqw var.group reml weights")
         Self.expectParity(v2.sampleWeights!, try RLive.vector(dir, "vqw2_sw.csv"), "vqw var.group reml sample.weights")
+
+        let v3 = try voomWithQualityWeights(counts.rows(Array(0..<600)), design: design, libSize: lib, version: .v3_66)
+        Self.expectParity(v3.weights!.values, try RLive.matrix(dir, "vqw3_weights.csv").matrix.values, "vqw 3.66 adaptive span weights")
+        Self.expectParity(v3.sampleWeights!, try RLive.vector(dir, "vqw3_sw.csv"), "vqw 3.66 adaptive span sample.weights")
     }
 
     @Test(.enabled(if: RLive.available))
@@ -201,7 +209,7 @@ struct WeightsTests {
         let dd = Matrix(columns: [[1, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]])
         let cases: [(String, DuplicateCorrelationResult)] = [
             ("block", try duplicateCorrelation(E, design: design, block: block)),
-            ("blockw", try duplicateCorrelation(E, design: design, block: block, weights: W)),
+            ("blockw", try duplicateCorrelation(EList(E: E, weights: W, design: design), block: block)),
             ("blocknodesign", try duplicateCorrelation(E.rows(Array(0..<400)), block: block, trim: 0.3)),
             ("dups", try duplicateCorrelation(d, design: dd, ndups: 2)),
             ("dupsspacing", try duplicateCorrelation(d, design: dd, ndups: 2, spacing: 3)),

@@ -134,12 +134,18 @@ if (task == "vqw") {
   write_lossless(v$E, file.path(out, "vqw_E.csv"))
   write_lossless(v$weights, file.path(out, "vqw_weights.csv"), ids = rownames(v$E))
   write_lossless(v$targets$sample.weights, file.path(out, "vqw_sw.csv"))
-  # var.group and REML on the first 1500 genes (prior-weight REML is slow in R).
-  sub <- g$dge[1:1500, ]
+  # var.group and REML on the first 600 genes (prior-weight REML is slow in R).
+  sub <- g$dge[1:600, ]
   v2 <- voomWithQualityWeights(sub$counts, g$design, lib.size = sub$samples$lib.size * sub$samples$norm.factors,
                                var.group = g$targets$immunophenotype, method = "reml")
   write_lossless(v2$weights, file.path(out, "vqw2_weights.csv"), ids = rownames(v2$E))
   write_lossless(v2$targets$sample.weights, file.path(out, "vqw2_sw.csv"))
+  # limma 3.66 (adaptive.span = TRUE by default) is 3.54 with voom's span set
+  # to chooseLowessSpan(nrow(counts), small.n = 50, min.span = 0.3, power = 1/3).
+  span366 <- min(1, 0.3 + (1 - 0.3) * (50 / nrow(sub))^(1/3))
+  v3 <- voomWithQualityWeights(sub$counts, g$design, lib.size = sub$samples$lib.size * sub$samples$norm.factors, span = span366)
+  write_lossless(v3$weights, file.path(out, "vqw3_weights.csv"), ids = rownames(v3$E))
+  write_lossless(v3$targets$sample.weights, file.path(out, "vqw3_sw.csv"))
 }
 
 if (task == "removebatch") {

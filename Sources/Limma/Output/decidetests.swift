@@ -200,7 +200,7 @@ public func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [D
 
 func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix?, df: [Double]?, fn: String) throws -> FStatistic {
     guard let t = fit.t else { throw LimmaError(fn, "tstat cannot be extracted from object") }
-    let d = try checkDF(df ?? defaultDF(fit), t.nrow, fn)
+    let d = try checkDF(df ?? defaultDF(fit, t.nrow, fn), t.nrow, fn)
     let Q = try rotation(corMatrix ?? fitCorMatrix(fit, fn), ntests: t.ncol, fn)
     return FStatistic(F: fstat(t, Q), df1: Q?.ncol ?? 1, df2: d)
 }
@@ -208,7 +208,7 @@ func classifyTestsFStat(_ fit: MArrayLM, corMatrix: Matrix?, df: [Double]?, fn: 
 func classifyTestsF(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [Double]? = nil, pValue: Double, fn: String) throws -> TestResults {
     guard let tstat = fit.t else { throw LimmaError(fn, "tstat cannot be extracted from object") }
     guard !pValue.isNaN else { throw LimmaError(fn, "p.value must be a number, not NaN") }
-    let dfv = try checkDF(df ?? defaultDF(fit), tstat.nrow, fn)
+    let dfv = try checkDF(df ?? defaultDF(fit, tstat.nrow, fn), tstat.nrow, fn)
     let ngenes = tstat.nrow, ntests = tstat.ncol
     var res = TestResults(nrow: ngenes, ncol: ntests, values: [Int?](repeating: 0, count: ngenes * ntests),
                           rowNames: tstat.rowNames, colNames: tstat.colNames)
@@ -279,11 +279,15 @@ func fstat(_ t: Matrix, _ Q: Matrix?) -> [Double] {
 }
 
 /// R's default df for classifyTestsF on a fit: df.prior + df.residual when
-/// both exist (recycled as R does), else Inf.
-func defaultDF(_ fit: MArrayLM) -> [Double] {
-    guard let prior = fit.dfPrior, !prior.isEmpty, !fit.dfResidual.isEmpty else { return [.infinity] }
-    let n = max(prior.count, fit.dfResidual.count)
-    return (0..<n).map { prior[prior.count == 1 ? 0 : $0] + fit.dfResidual[fit.dfResidual.count == 1 ? 0 : $0] }
+/// both exist, else Inf. Each must have length 1 or one per feature.
+func defaultDF(_ fit: MArrayLM, _ n: Int, _ fn: String) throws -> [Double] {
+    let prior = fit.dfPrior ?? [], resid = fit.dfResidual
+    guard !prior.isEmpty, !resid.isEmpty else { return [.infinity] }
+    for (v, name) in [(prior, "df.prior"), (resid, "df.residual")] where v.count != 1 && v.count != n {
+        throw LimmaError(fn, "\(name) has length \(v.count); it must have length 1 or one per feature (\(n))")
+    }
+    let m = max(prior.count, resid.count)
+    return (0..<m).map { prior[prior.count == 1 ? 0 : $0] + resid[resid.count == 1 ? 0 : $0] }
 }
 
 func checkDF(_ df: [Double], _ n: Int, _ fn: String) throws -> [Double] {

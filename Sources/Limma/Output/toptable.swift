@@ -516,26 +516,16 @@ func topTableFCore(_ fit: MArrayLM, number: Int, adjustMethod: PAdjustMethod, so
 }
 
 /// R's `fit[, coef]`: the chosen coefficient columns (in `coefs` order), by
-/// contrasts.fit's subsetting (`ContrastsFit.subsetCoefficients`, which maps
-/// cov.coefficients through the pivot of a rank-deficient design), with the
-/// F-statistic and its p-value recomputed for those columns as `[.MArrayLM`
-/// does: `classifyTestsF(fit, fstat.only = TRUE)` (df = df.prior +
-/// df.residual), then `pchisq(df1 F, df1)` when df2 > 1e6, else `pf(F, df1, df2)`.
+/// contrasts.fit's subsetting (`ContrastsFit.subsetCoefficients`), which maps
+/// cov.coefficients through the pivot of a rank-deficient design and
+/// recomputes F and F.p.value for those columns as `[.MArrayLM` does
+/// (`classifyTestsF(fit, fstat.only = TRUE)`, df = df.prior + df.residual).
 func subsetCoefficients(_ fit: MArrayLM, _ coefs: [Int], _ fn: String) throws -> MArrayLM {
-    var noF = fit
-    noF.F = nil
-    noF.FPValue = nil
-    var out: MArrayLM
     do {
-        out = try ContrastsFit.subsetCoefficients(noF, coefs)
+        var out = try ContrastsFit.subsetCoefficients(fit, coefs)
+        out.warnings = fit.warnings
+        return out
     } catch let e as LimmaError {
         throw LimmaError(fn, e.message)
     }
-    out.warnings = fit.warnings
-    if fit.F != nil, out.t != nil {
-        let f = try classifyTestsFStat(out, corMatrix: nil, df: nil, fn: fn)
-        out.F = f.F
-        out.FPValue = f.pValues()
-    }
-    return out
 }

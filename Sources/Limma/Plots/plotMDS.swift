@@ -191,3 +191,8 @@ func rPartialSort(_ x: inout [Double], _ k: Int, lo: Int = 0, hi: Int? = nil) {
         if k < i { hi = j }
     }
 }
+
+/// `plotMDS` for an `EList`: MDS of its log-expression values `E`.
+public func plotMDS(_ x: EList, top: Int = 500, geneSelection: String = "pairwise", dimPlot: (Int, Int) = (1, 2)) throws -> MDS {
+    try plotMDS(x.E, top: top, geneSelection: geneSelection, dimPlot: dimPlot)
+}

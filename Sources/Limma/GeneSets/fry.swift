@@ -1,0 +1,293 @@
+// limma's fry: a fast approximation to roast with infinitely many rotations,
+// directional and mixed, for many gene sets at once.
+import CLapack
+import Foundation
+
+/// How fry standardises each gene's effects (R's `standardize`).
+public enum FryStandardize: String, Sendable {
+    case none
+    case residualSD = "residual.sd"
+    case posteriorSD = "posterior.sd"
+    case p2
+}
+
+/// limma's `fry(y, index, design, contrast, gene.weights, standardize, sort, ...)`
+/// (limma 3.54.1 `fry.default`).
+///
+/// Effects come from `.lmEffects` (see `GeneSetModelOptions`): per gene the
+/// contrast effect and d = n - p residual effects. Standardisation (default
+/// "posterior.sd"): with `E[u2max]` the expected largest of d + 1 squared
+/// standard normals, `E = sum((d+1) x^d qchisq(x, 1) w)` over statmod's
+/// 128-node Gauss-Legendre rule on (0, 1), the robust variance is
+/// `(sum(e^2) - max(e^2)) / (d + 1 - E)`; "posterior.sd" shrinks it towards
+/// the `fitFDist` prior of the residual mean squares (`fitFDistRobustly` when
+/// robust) with 0.92 d df, "p2" squeezes it with `squeezeVar` on 0.92 d df,
+/// "residual.sd" uses it as is; every effect is divided by its gene's sd.
+///
+/// For a set (rows of the effects, optionally times `geneWeights`): the
+/// column means `M`, `t = M_1 / sqrt(mean(M_2..^2))` on d df gives `PValue`
+/// (two-sided) and `Direction`; for two or more genes the mixed test refers
+/// `F = (sum(E_1^2) - A_min)/(A_max - A_min)`, with A the squared singular
+/// values of the set's effects (LAPACK dgesdd, as R's `svd`), to a beta
+/// distribution matching the first two moments of F under rotation
+/// (`PValue.Mixed`); a single gene's mixed p-value is its directional one.
+/// `FDR`, `FDR.Mixed` (BH) only with several sets. Sorting: directional by
+/// `PValue`, then larger sets, then `PValue.Mixed`; mixed by `PValue.Mixed`,
+/// larger sets, `PValue`.
+public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: GeneSetContrast? = nil,
+                geneWeights: [Double]? = nil, standardize: FryStandardize = .posteriorSD, sort: GeneSetSort = .directional,
+                options: GeneSetModelOptions = GeneSetModelOptions()) throws -> GeneSetTable {
+    let fn = "fry"
+    if let gw = geneWeights {
+        guard gw.count == y.nrow else { throw LimmaError(fn, "length of gene.weights should equal nrow(y)") }
+        if gw.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "gene.weights should be numeric") }
+    }
+    try GeneSetSupport.checkIndex(index, genes: y.nrow, function: fn)
+    var effects = try LmEffects.compute(y, design: design, contrast: contrast, options: options, function: fn)
+    var warnings: [LimmaWarning] = []
+    if standardize != .none {
+        let G = effects.nrow, k = effects.ncol
+        let d = Double(k - 1)
+        let covariate: [Double]? = options.trendVar ? RBase.rowMeans(y) : nil
+        let eu2max = Fry.expectedMaxSquare(df: d)
+        var s2Robust = (0..<G).map { g -> Double in
+            var s: RLongDouble = 0
+            var mx = -Double.infinity
+            for j in 0..<k {
+                let e2 = effects[g, j] * effects[g, j]
+                s += RLongDouble(e2)
+                mx = Swift.max(mx, e2)
+            }
+            return (Double(s) - mx) / (d + 1 - eu2max)
+        }
+        switch standardize {
+        case .p2:
+            let sv = try squeezeVar(s2Robust, df: [0.92 * d], covariate: covariate, robust: options.robust,
+                                    winsorTailP: options.winsorTailP)
+            warnings += sv.warnings
+            s2Robust = sv.varPost
+        case .posteriorSD:
+            let s2 = (0..<G).map { g -> Double in
+                var s: RLongDouble = 0
+                for j in 1..<k { let e = effects[g, j]; s += RLongDouble(e * e) }
+                return Double(s / RLongDouble(k - 1))
+            }
+            let fit: FDistFit
+            let dfPrior: [Double]
+            if options.robust {
+                fit = try fitFDistRobustly(s2, df1: [d], covariate: covariate, winsorTailP: options.winsorTailP)
+                dfPrior = fit.df2Shrunk ?? [fit.df2]
+            } else {
+                fit = try fitFDist(s2, df1: [d], covariate: covariate)
+                dfPrior = [fit.df2]
+            }
+            warnings += fit.warnings
+            s2Robust = squeezeVarPosterior(s2Robust, df: [0.92 * d], varPrior: fit.scale, dfPrior: dfPrior)
+        default:
+            break
+        }
+        for g in 0..<G {
+            let sd = s2Robust[g].squareRoot()
+            for j in 0..<k { effects[g, j] = effects[g, j] / sd }
+        }
+    }
+    var tab = try Fry.effectsTable(effects, index: index, geneWeights: geneWeights, sort: sort)
+    tab.warnings = warnings
+    return tab
+}
+
+enum Fry {
+    /// `sum((d + 1) x^d qchisq(x, 1) w)` over statmod's
+    /// `gauss.quad.prob(128, "uniform")` nodes x and weights w: the expected
+    /// largest of d + 1 squared standard normals, as fry computes it.
+    static func expectedMaxSquare(df d: Double) -> Double {
+        let (nodes, weights) = gaussQuadUniform(128)
+        var s: RLongDouble = 0
+        for i in 0..<nodes.count {
+            s += RLongDouble((d + 1) * rPow(nodes[i], d) * RMath.qchisq(nodes[i], df: 1) * weights[i])
+        }
+        return Double(s)
+    }
+
+    /// statmod's `gauss.quad.prob(n, "uniform")` on (0, 1): the Golub-Welsch
+    /// eigen-decomposition of the Legendre Jacobi matrix (diagonal 0,
+    /// off-diagonal `i/sqrt(4 i^2 - 1)`) by statmod's `gausq2` (EISPACK
+    /// imtql2 for the first eigenvector components), nodes `(x + 1)/2`,
+    /// weights the squared first components.
+    static func gaussQuadUniform(_ n: Int) -> (nodes: [Double], weights: [Double]) {
+        if n == 1 { return ([0.5], [1]) }
+        var d = [Double](repeating: 0, count: n)
+        var e = (1..<n).map { i -> Double in let x = Double(i); return x / (4 * (x * x) - 1).squareRoot() } + [0]
+        var z = [Double](repeating: 0, count: n)
+        z[0] = 1
+        gausq2(&d, &e, &z)
+        return (d.map { ($0 + 1) / 2 }, z.map { $0 * $0 })
+    }
+
+    /// statmod's gausq2 (Martin-Wilkinson implicit QL, Dubrulle's variant):
+    /// eigenvalues of the symmetric tridiagonal matrix (d, e) in ascending
+    /// order, with z turned into the first components of the eigenvectors.
+    /// Returns 0, or the index of an eigenvalue that did not converge in 30
+    /// iterations.
+    @discardableResult
+    static func gausq2(_ d: inout [Double], _ e: inout [Double], _ z: inout [Double]) -> Int {
+        let n = d.count
+        let machep = 0x1p-52
+        if n == 1 { return 0 }
+        e[n - 1] = 0
+        for l in 0..<n {
+            var j = 0
+            while true {
+                var m = l
+                while m < n - 1 {
+                    if abs(e[m]) <= machep * (abs(d[m]) + abs(d[m + 1])) { break }
+                    m += 1
+                }
+                var p = d[l]
+                if m == l { break }
+                if j == 30 { return l + 1 }
+                j += 1
+                var g = (d[l + 1] - p) / (2.0 * e[l])
+                var r = (g * g + 1.0).squareRoot()
+                g = d[m] - p + e[l] / (g + Double(signOf: g, magnitudeOf: r))
+                var s = 1.0, c = 1.0
+                p = 0
+                var i = m - 1
+                while i >= l {
+                    var f = s * e[i]
+                    let b = c * e[i]
+                    if abs(f) < abs(g) {
+                        s = f / g
+                        r = (s * s + 1.0).squareRoot()
+                        e[i + 1] = g * r
+                        c = 1.0 / r
+                        s = s * c
+                    } else {
+                        c = g / f
+                        r = (c * c + 1.0).squareRoot()
+                        e[i + 1] = f * r
+                        s = 1.0 / r
+                        c = c * s
+                    }
+                    g = d[i + 1] - p
+                    r = (d[i] - g) * s + 2.0 * c * b
+                    p = s * r
+                    d[i + 1] = g + p
+                    g = c * r - b
+                    f = z[i + 1]
+                    z[i + 1] = s * z[i] + c * f
+                    z[i] = c * z[i] - s * f
+                    i -= 1
+                }
+                d[l] = d[l] - p
+                e[l] = g
+                e[m] = 0
+            }
+        }
+        for i in 0..<(n - 1) {
+            var k = i
+            var p = d[i]
+            for j in (i + 1)..<n where d[j] < p {
+                k = j
+                p = d[j]
+            }
+            if k != i {
+                d[k] = d[i]
+                d[i] = p
+                let t = z[i]
+                z[i] = z[k]
+                z[k] = t
+            }
+        }
+        return 0
+    }
+
+    /// The singular values of x (R's `svd(x, nu = 0)$d`): LAPACK dgesdd with
+    /// jobz "S", as R's La.svd calls it.
+    static func singularValues(_ x: Matrix) throws -> [Double] {
+        var m = Int32(x.nrow), n = Int32(x.ncol)
+        let np = Swift.min(x.nrow, x.ncol)
+        var a = x.values
+        var s = [Double](repeating: 0, count: np)
+        var u = [Double](repeating: 0, count: x.nrow * np)
+        var vt = [Double](repeating: 0, count: np * x.ncol)
+        var ldu = m, ldvt = Int32(np)
+        var iwork = [Int32](repeating: 0, count: 8 * np)
+        var jobz = CChar(UInt8(ascii: "S"))
+        var lwork: Int32 = -1, info: Int32 = 0
+        var tmp = 0.0
+        dgesdd_(&jobz, &m, &n, &a, &m, &s, &u, &ldu, &vt, &ldvt, &tmp, &lwork, &iwork, &info)
+        if info != 0 { throw LimmaError("fry", "error code \(info) from Lapack routine 'dgesdd'") }
+        lwork = Int32(tmp)
+        var work = [Double](repeating: 0, count: Int(lwork))
+        dgesdd_(&jobz, &m, &n, &a, &m, &s, &u, &ldu, &vt, &ldvt, &work, &lwork, &iwork, &info)
+        if info != 0 { throw LimmaError("fry", "error code \(info) from Lapack routine 'dgesdd'") }
+        return s
+    }
+
+    /// limma's `.fryEffects(effects, index, gene.weights, sort)`.
+    static func effectsTable(_ effects: Matrix, index: GeneSetIndex, geneWeights: [Double]?, sort: GeneSetSort) throws
+        -> GeneSetTable
+    {
+        let k = effects.ncol
+        let dfResidual = Double(k - 1)
+        let nsets = index.count
+        var nGenes = [Int](repeating: 0, count: nsets)
+        var tStat = [Double](repeating: 0, count: nsets)
+        var pMixed = [Double](repeating: 0, count: nsets)
+        for (i, set) in index.enumerated() {
+            var es = effects.rows(set.genes)
+            if let gw = geneWeights {
+                for j in 0..<k { for (r, g) in set.genes.enumerated() { es[r, j] = gw[g] * es[r, j] } }
+            }
+            let m = es.nrow
+            let means = RBase.colMeans(es)
+            tStat[i] = means[0] / RBase.mean(means.dropFirst().map { $0 * $0 }).squareRoot()
+            nGenes[i] = m
+            if m > 1 {
+                let A = try singularValues(es).map { $0 * $0 }
+                let d1 = A.count
+                let d = d1 - 1
+                let betaMean = 1 / Double(d1)
+                let betaVar = Double(d) / Double(d1) / Double(d1) / (Double(d1) / 2 + 1)
+                let range = A[0] - A[d1 - 1]
+                var ss: RLongDouble = 0
+                for r in 0..<m { ss += RLongDouble(es[r, 0] * es[r, 0]) }
+                let fObs = (Double(ss) - A[d1 - 1]) / range
+                let fMean = (RBase.sum(A) * betaMean - A[d1 - 1]) / range
+                var cov = Matrix(nrow: d1, ncol: d1, repeating: -betaVar / Double(d))
+                for q in 0..<d1 { cov[q, q] = betaVar }
+                let aRow = Matrix(nrow: 1, ncol: d1, values: A)
+                let quad = RLinAlg.matprod(RLinAlg.matprod(aRow, cov), Matrix(nrow: d1, ncol: 1, values: A)).values[0]
+                let fVar = quad / (range * range)
+                let alphaPlusBeta = fMean * (1 - fMean) / fVar - 1
+                let alpha = alphaPlusBeta * fMean
+                let beta = alphaPlusBeta - alpha
+                pMixed[i] = RMath.pbeta(fObs, a: alpha, b: beta, lowerTail: false)
+            }
+        }
+        let direction = tStat.map { $0 < 0 ? "Down" : "Up" }
+        let pValue = tStat.map { 2 * RMath.pt(-abs($0), df: dfResidual) }
+        for i in 0..<nsets where nGenes[i] == 1 { pMixed[i] = pValue[i] }
+        var tab = GeneSetTable(names: index.map { $0.name }, nGenes: nGenes, direction: direction, pValue: pValue,
+                               pValueMixed: pMixed)
+        if nsets > 1 {
+            tab.fdr = pAdjust(pValue, method: .BH)
+            tab.fdrMixed = pAdjust(pMixed, method: .BH)
+        }
+        let negN = nGenes.map { -Double($0) }
+        switch sort {
+        case .none: return tab
+        case .directional: return tab.rows(GeneSetSupport.order([pValue, negN, pMixed]))
+        case .mixed: return tab.rows(GeneSetSupport.order([pMixed, negN, pValue]))
+        }
+    }
+}
+
+/// R's `x ^ y` for doubles (arithmetic.c `R_POW`): `x * x` for y = 2, 1 for
+/// x = 1 or y = 0, else C's `pow`.
+func rPow(_ x: Double, _ y: Double) -> Double {
+    if y == 2 { return x * x }
+    if x == 1 || y == 0 { return 1 }
+    return pow(x, y)
+}
