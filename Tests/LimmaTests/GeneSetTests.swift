@@ -24,6 +24,13 @@ import Foundation
         #expect(k.runif(1300) == (try RLive.vector(dir, "rng_unif_max.csv")))
         var z = RRandom(seed: 0)
         #expect(z.rnorm(5) == (try RLive.vector(dir, "rng_norm0.csv")))
+        var s = RRandom(seed: 42)
+        var draws = [Int]()
+        for (n, size, replace) in [(100, 10, false), (27179, 20, false), (5, 5, false), (10, 3, true), (70000, 1, false),
+                                   (1 << 20 + 3, 4, false)] {
+            draws += try s.sampleInt(n, size: size, replace: replace).map { $0 + 1 }
+        }
+        #expect(draws.map(Double.init) == (try RLive.vector(dir, "rng_sample.csv")))
     }
 
     @Test func rRandomRefusesSeedsOutsideRInteger() {
@@ -133,6 +140,20 @@ import Foundation
         }
         #expect(throws: LimmaError("cameraPR", "NA values for statistic not allowed")) {
             try cameraPR([1, .nan, 3], index: [("a", [0])])
+        }
+        func set(_ n: String) -> [Int] { fx.index.first { $0.name == n }!.genes }
+        var gst = [try geneSetTest(set("up30"), statistics: stat), try geneSetTest(set("up30"), statistics: stat, alternative: .up),
+                   try geneSetTest(set("rand1"), statistics: stat, alternative: .down),
+                   try geneSetTest(set("rand4"), statistics: stat, alternative: .either),
+                   try wilcoxGST(set("every50"), statistics: stat.map { abs($0) }),
+                   try geneSetTest(set("pair"), statistics: stat, type: .f)]
+        var rng = RRandom(seed: 3)
+        gst += [try geneSetTest(set("rand1"), statistics: stat, nsim: 999, rng: &rng),
+                try geneSetTest(set("rand2"), statistics: stat, alternative: .either, nsim: 999, rng: &rng),
+                try geneSetTest(set("up30"), statistics: stat, alternative: .down, nsim: 499, rng: &rng)]
+        Self.expectParity(gst, try RLive.vector(fx.dir, "gst.csv"), "geneSetTest")
+        #expect(throws: LimmaError("geneSetTest", "Only alternative=\"mixed\" is possible with F-like statistics.")) {
+            try geneSetTest([0], statistics: [1, 2, 3], alternative: .up)
         }
         let top = fx.index.first { $0.name == "topvar100" }!.genes
         let igc = try interGeneCorrelation(fx.y.rows(top), design: fx.design)
