@@ -252,6 +252,10 @@ import Foundation
         #expect(throws: LimmaError("mroast", "gene.weights vector should be of length nrow(y)")) {
             try mroast(y, index: ix, design: d, geneWeights: [1, 2], seed: 1)
         }
+        #expect(throws: LimmaError("romer", "design needs at least two columns")) {
+            try romer(y, index: ix, design: Matrix(nrow: 4, ncol: 1, repeating: 1), seed: 1)
+        }
+        #expect(throws: LimmaError("romer", "gene set 'e' is empty")) { try romer(y, index: [("e", [])], design: d, seed: 1) }
         var yn = y
         yn[1, 1] = .infinity
         #expect(throws: LimmaError("mroast", "All y values must be finite and non-NA")) { try mroast(yn, index: ix, design: d, seed: 1) }
@@ -323,6 +327,22 @@ import Foundation
         try check(try mroast(y, index: index, design: d, contrast: c, setStatistic: .floormean, geneWeights: gw, nrot: 999,
                              midp: false, options: .init(weights: W, block: block, correlation: 0.3), seed: 6),
                   "mroast_floor_block_W")
+
+        // romer: exact rotation counts.
+        for (file, res) in [("romer_mean", try romer(y, index: index, design: d, contrast: c, nrot: 99, seed: 7)),
+                            ("romer_floormean", try romer(y, index: index, design: d, contrast: 1, setStatistic: .floormean,
+                                                          nrot: 99, seed: 8)),
+                            ("romer_mean50_aw", try romer(y, index: index, design: d, contrast: c, arrayWeights: aw,
+                                                          setStatistic: .mean50, nrot: 99, seed: 9)),
+                            ("romer_block_noshrink", try romer(y, index: index, design: d, contrast: c, block: block,
+                                                               correlation: 0.3, nrot: 99, shrinkResid: false, seed: 10))] {
+            let m = try RLive.matrix(dir, file + ".csv").matrix
+            #expect(res.names == m.rowNames, "\(file) sets")
+            #expect(res.nGenes.map(Double.init) == m.column(0), "\(file) NGenes")
+            #expect(res.up == m.column(1), "\(file) Up")
+            #expect(res.down == m.column(2), "\(file) Down")
+            #expect(res.mixed == m.column(3), "\(file) Mixed")
+        }
     }
 
     // MARK: diffSplice

@@ -139,6 +139,12 @@ if (mode == "options") {
   set.seed(5)
   wtab(mroast(y, index, design, contrast = contr, nrot = 999, set.statistic = "mean50", gene.weights = gw,
               array.weights = aw, sort = "mixed"), "mroast_mean50_gw_aw")
+  set.seed(7); write_lossless(romer(y, index, design, contrast = contr, nrot = 99), f("romer_mean"))
+  set.seed(8); write_lossless(romer(y, index, design, contrast = 2, nrot = 99, set.statistic = "floormean"), f("romer_floormean"))
+  set.seed(9); write_lossless(romer(y, index, design, contrast = contr, nrot = 99, set.statistic = "mean50",
+                                    array.weights = aw), f("romer_mean50_aw"))
+  set.seed(10); write_lossless(romer(y, index, design, contrast = contr, nrot = 99, shrink.resid = FALSE,
+                                     block = block, correlation = 0.3), f("romer_block_noshrink"))
   set.seed(6)
   wtab(mroast(y, index, design, contrast = contr, nrot = 999, set.statistic = "floormean", gene.weights = gw,
               block = block, correlation = 0.3, weights = W, midp = FALSE), "mroast_floor_block_W")
