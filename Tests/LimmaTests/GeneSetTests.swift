@@ -24,6 +24,13 @@ import Foundation
         #expect(k.runif(1300) == (try RLive.vector(dir, "rng_unif_max.csv")))
         var z = RRandom(seed: 0)
         #expect(z.rnorm(5) == (try RLive.vector(dir, "rng_norm0.csv")))
+        var s = RRandom(seed: 42)
+        var draws = [Int]()
+        for (n, size, replace) in [(100, 10, false), (27179, 20, false), (5, 5, false), (10, 3, true), (70000, 1, false),
+                                   (1 << 20 + 3, 4, false)] {
+            draws += try s.sampleInt(n, size: size, replace: replace).map { $0 + 1 }
+        }
+        #expect(draws.map(Double.init) == (try RLive.vector(dir, "rng_sample.csv")))
     }
 
     @Test func rRandomRefusesSeedsOutsideRInteger() {
@@ -111,6 +118,43 @@ import Foundation
                                         interGeneCor: .nan, sort: false), "camera_neg_unsorted")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: 1), "camera_coef2")
         try Self.expectTable(try camera(fx.y, index: fx.index, design: fx.design, contrast: c, trendVar: true), "camera_trend")
+        let stat = try RLive.vector(fx.dir, "pr_stat.csv")
+        try Self.expectTable(try cameraPR(stat, index: fx.index), "camerapr_default")
+        try Self.expectTable(try cameraPR(stat, index: fx.index, useRanks: true, sort: false), "camerapr_ranks")
+        let rhos = (0..<fx.index.count).map { -0.05 + Double($0) * (0.35 / Double(fx.index.count - 1)) }
+        let rRhos = try MatrixReader.read(fx.dir.appendingPathComponent("camerapr_vec.csv").path, annotation: ["Direction"],
+                                          parsing: .correctlyRounded).matrix
+        // R's seq() values, in set order, from the Correlation column (rows sorted by p-value).
+        let rCor = rRhos.column(rRhos.columnIndex(named: "Correlation")!)
+        let byName = Dictionary(uniqueKeysWithValues: zip(rRhos.rowNames!, rCor))
+        let seqR = fx.index.map { byName[$0.name]! }
+        Self.expectParity(rhos, seqR, "seq(-0.05, 0.3)")
+        try Self.expectTable(try cameraPR(stat, index: fx.index, interGeneCor: seqR), "camerapr_vec")
+        try Self.expectTable(try cameraPR(stat, index: fx.index.filter { $0.name == "up30" }, useRanks: true, interGeneCor: [0.2]),
+                             "camerapr_one")
+        #expect(throws: LimmaError("cameraPR", "inter.gene.cor too large or small")) {
+            try cameraPR(stat, index: fx.index, interGeneCor: [1])
+        }
+        #expect(throws: LimmaError("cameraPR", "Length of inter.gene.cor doesn't match number of sets")) {
+            try cameraPR(stat, index: fx.index, interGeneCor: [0.1, 0.2])
+        }
+        #expect(throws: LimmaError("cameraPR", "NA values for statistic not allowed")) {
+            try cameraPR([1, .nan, 3], index: [("a", [0])])
+        }
+        func set(_ n: String) -> [Int] { fx.index.first { $0.name == n }!.genes }
+        var gst = [try geneSetTest(set("up30"), statistics: stat), try geneSetTest(set("up30"), statistics: stat, alternative: .up),
+                   try geneSetTest(set("rand1"), statistics: stat, alternative: .down),
+                   try geneSetTest(set("rand4"), statistics: stat, alternative: .either),
+                   try wilcoxGST(set("every50"), statistics: stat.map { abs($0) }),
+                   try geneSetTest(set("pair"), statistics: stat, type: .f)]
+        var rng = RRandom(seed: 3)
+        gst += [try geneSetTest(set("rand1"), statistics: stat, nsim: 999, rng: &rng),
+                try geneSetTest(set("rand2"), statistics: stat, alternative: .either, nsim: 999, rng: &rng),
+                try geneSetTest(set("up30"), statistics: stat, alternative: .down, nsim: 499, rng: &rng)]
+        Self.expectParity(gst, try RLive.vector(fx.dir, "gst.csv"), "geneSetTest")
+        #expect(throws: LimmaError("geneSetTest", "Only alternative=\"mixed\" is possible with F-like statistics.")) {
+            try geneSetTest([0], statistics: [1, 2, 3], alternative: .up)
+        }
         let top = fx.index.first { $0.name == "topvar100" }!.genes
         let igc = try interGeneCorrelation(fx.y.rows(top), design: fx.design)
         Self.expectParity([igc.vif, igc.correlation], try RLive.vector(fx.dir, "igc_topvar100.csv"), "interGeneCorrelation")
@@ -175,6 +219,10 @@ import Foundation
         let ix = geneSetIndex(ids: ["a", "b", "c", "b"], sets: [("s", ["b", "z"]), ("t", ["c", "a"])])
         #expect(ix.map { $0.name } == ["s", "t"])
         #expect(ix.map { $0.genes } == [[1, 3], [0, 2]])
+        let ii = ids2indices([("s", ["b"]), ("none", ["q"]), ("t", ["a"])], identifiers: ["a", "b", "c", "b"])
+        #expect(ii.map { $0.name } == ["s", "t"])
+        #expect(ii.map { $0.genes } == [[1, 3], [0]])
+        #expect(ids2indices([("none", ["q"])], identifiers: ["a"], removeEmpty: false).map { $0.genes } == [[]])
         let d = geneSetIndex(["zeta": [2], "alpha": [0, 1]])
         #expect(d.map { $0.name } == ["alpha", "zeta"])
         #expect(d.map { $0.genes } == [[0, 1], [2]])
@@ -204,6 +252,10 @@ import Foundation
         #expect(throws: LimmaError("mroast", "gene.weights vector should be of length nrow(y)")) {
             try mroast(y, index: ix, design: d, geneWeights: [1, 2], seed: 1)
         }
+        #expect(throws: LimmaError("romer", "design needs at least two columns")) {
+            try romer(y, index: ix, design: Matrix(nrow: 4, ncol: 1, repeating: 1), seed: 1)
+        }
+        #expect(throws: LimmaError("romer", "gene set 'e' is empty")) { try romer(y, index: [("e", [])], design: d, seed: 1) }
         var yn = y
         yn[1, 1] = .infinity
         #expect(throws: LimmaError("mroast", "All y values must be finite and non-NA")) { try mroast(yn, index: ix, design: d, seed: 1) }
@@ -275,6 +327,22 @@ import Foundation
         try check(try mroast(y, index: index, design: d, contrast: c, setStatistic: .floormean, geneWeights: gw, nrot: 999,
                              midp: false, options: .init(weights: W, block: block, correlation: 0.3), seed: 6),
                   "mroast_floor_block_W")
+
+        // romer: exact rotation counts.
+        for (file, res) in [("romer_mean", try romer(y, index: index, design: d, contrast: c, nrot: 99, seed: 7)),
+                            ("romer_floormean", try romer(y, index: index, design: d, contrast: 1, setStatistic: .floormean,
+                                                          nrot: 99, seed: 8)),
+                            ("romer_mean50_aw", try romer(y, index: index, design: d, contrast: c, arrayWeights: aw,
+                                                          setStatistic: .mean50, nrot: 99, seed: 9)),
+                            ("romer_block_noshrink", try romer(y, index: index, design: d, contrast: c, block: block,
+                                                               correlation: 0.3, nrot: 99, shrinkResid: false, seed: 10))] {
+            let m = try RLive.matrix(dir, file + ".csv").matrix
+            #expect(res.names == m.rowNames, "\(file) sets")
+            #expect(res.nGenes.map(Double.init) == m.column(0), "\(file) NGenes")
+            #expect(res.up == m.column(1), "\(file) Up")
+            #expect(res.down == m.column(2), "\(file) Down")
+            #expect(res.mixed == m.column(3), "\(file) Mixed")
+        }
     }
 
     // MARK: diffSplice

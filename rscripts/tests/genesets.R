@@ -18,6 +18,9 @@ if (mode == "rng") {
   set.seed(-123); write_lossless(rnorm(700), f("rng_norm_m123"))
   set.seed(2147483647); write_lossless(runif(1300), f("rng_unif_max"))
   set.seed(0); write_lossless(rnorm(5), f("rng_norm0"))
+  set.seed(42)
+  write_lossless(c(sample(100, 10), sample(27179, 20), sample(5), sample(10, 3, replace = TRUE), sample(70000, 1),
+                   sample(2^20 + 3, 4)), f("rng_sample"))
 }
 
 if (mode == "gse") {
@@ -55,6 +58,19 @@ if (mode == "gse") {
   wtab(camera(y, index, design, contrast = 2), "camera_coef2")
   wtab(camera(y, index, design, contrast = contr, trend.var = TRUE), "camera_trend")
   write_lossless(unlist(interGeneCorrelation(y[index$topvar100, ], design)), f("igc_topvar100"))
+  write_lossless(unname(lfc), f("pr_stat"))
+  gst <- c(geneSetTest(index$up30, lfc), geneSetTest(index$up30, lfc, alternative = "up"),
+           geneSetTest(index$rand1, lfc, alternative = "down"), geneSetTest(index$rand4, lfc, alternative = "either"),
+           wilcoxGST(index$every50, abs(lfc)), geneSetTest(index$pair, lfc, type = "f"))
+  set.seed(3)
+  gst <- c(gst, geneSetTest(index$rand1, lfc, ranks.only = FALSE, nsim = 999),
+           geneSetTest(index$rand2, lfc, alternative = "either", ranks.only = FALSE, nsim = 999),
+           geneSetTest(index$up30, lfc, alternative = "down", ranks.only = FALSE, nsim = 499))
+  write_lossless(gst, f("gst"))
+  wtab(cameraPR(lfc, index), "camerapr_default")
+  wtab(cameraPR(lfc, index, use.ranks = TRUE, sort = FALSE), "camerapr_ranks")
+  wtab(cameraPR(lfc, index, inter.gene.cor = seq(-0.05, 0.3, length.out = length(index))), "camerapr_vec")
+  wtab(cameraPR(lfc, index["up30"], use.ranks = TRUE, inter.gene.cor = 0.2), "camerapr_one")
 
   wtab(fry(y, index, design, contrast = contr), "fry_default")
   wtab(fry(y, index, design, contrast = contr, sort = "mixed"), "fry_mixed")
@@ -123,6 +139,12 @@ if (mode == "options") {
   set.seed(5)
   wtab(mroast(y, index, design, contrast = contr, nrot = 999, set.statistic = "mean50", gene.weights = gw,
               array.weights = aw, sort = "mixed"), "mroast_mean50_gw_aw")
+  set.seed(7); write_lossless(romer(y, index, design, contrast = contr, nrot = 99), f("romer_mean"))
+  set.seed(8); write_lossless(romer(y, index, design, contrast = 2, nrot = 99, set.statistic = "floormean"), f("romer_floormean"))
+  set.seed(9); write_lossless(romer(y, index, design, contrast = contr, nrot = 99, set.statistic = "mean50",
+                                    array.weights = aw), f("romer_mean50_aw"))
+  set.seed(10); write_lossless(romer(y, index, design, contrast = contr, nrot = 99, shrink.resid = FALSE,
+                                     block = block, correlation = 0.3), f("romer_block_noshrink"))
   set.seed(6)
   wtab(mroast(y, index, design, contrast = contr, nrot = 999, set.statistic = "floormean", gene.weights = gw,
               block = block, correlation = 0.3, weights = W, midp = FALSE), "mroast_floor_block_W")

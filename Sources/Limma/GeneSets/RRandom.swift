@@ -105,4 +105,58 @@ public struct RRandom: Sendable, Equatable {
     public mutating func rnorm(_ count: Int) -> [Double] {
         (0..<max(count, 0)).map { _ in normRand() }
     }
+
+    /// R's `R_unif_index(dn)` with the default `sample.kind = "Rejection"`:
+    /// an integer in [0, dn) from `ceil(log2(dn))` random bits (16 per uniform,
+    /// `floor(65536 u)`), redrawn while it is not below dn.
+    public mutating func unifIndex(_ dn: Double) -> Double {
+        if dn <= 0 { return 0 }
+        let bits = Int(log2(dn).rounded(.up))
+        while true {
+            var v: Int64 = 0
+            var k = 0
+            while k <= bits {
+                let v1 = Int64((unifRand() * 65536).rounded(.down))
+                v = 65536 &* v &+ v1
+                k += 16
+            }
+            let dv = Double(v & ((Int64(1) << Int64(bits)) - 1))
+            if dn > dv { return dv }
+        }
+    }
+
+    /// R's `sample.int(n, size, replace)` without probabilities, 0-based:
+    /// with replacement (or one draw) `size` indices by `unifIndex(n)`;
+    /// without, R's partial Fisher-Yates (draw j in [0, n), take x[j], move the
+    /// last remaining value into its place). R switches to a hash-based
+    /// algorithm for n > 1e7 without replacement when size <= n/2; that case
+    /// is refused here.
+    public mutating func sampleInt(_ n: Int, size: Int, replace: Bool = false) throws -> [Int] {
+        let fn = "sample.int"
+        if n < 0 || (size > 0 && n == 0) { throw LimmaError(fn, "invalid first argument") }
+        if size < 0 { throw LimmaError(fn, "invalid 'size' argument") }
+        if !replace && size > n {
+            throw LimmaError(fn, "cannot take a sample larger than the population when 'replace = FALSE'")
+        }
+        if n > 10_000_000 && !replace && Double(size) <= Double(n) / 2 {
+            throw LimmaError(fn, "R samples more than 1e7 values with its hash algorithm (sample2), which limma-swift does not implement")
+        }
+        if n > Int(Int32.max) { throw LimmaError(fn, "n above 2^31 - 1 is not supported") }
+        if replace || size < 2 {
+            return (0..<size).map { _ in Int(unifIndex(Double(n))) }
+        }
+        var x = Array(0..<n)
+        var m = n
+        var out = [Int]()
+        out.reserveCapacity(size)
+        for _ in 0..<size {
+            let j = Int(unifIndex(Double(m)))
+            out.append(x[j])
+            m -= 1
+            x[j] = x[m]
+        }
+        return out
+    }
 }
+
+import Foundation

@@ -61,6 +61,57 @@ public func camera(_ y: EList, index: GeneSetIndex, design: Matrix? = nil, contr
                           sort: sort)
 }
 
+/// limma's `cameraPR(statistic, index, use.ranks, inter.gene.cor, sort)`:
+/// camera for a pre-ranked statistic, one value per gene. The sets are tested
+/// as camera tests them with a fixed inter-gene correlation (see `camera`):
+/// the parametric test on `G - 2` df, or with `useRanks` the correlated
+/// rank-sum test on infinite df. `interGeneCor` has one value (used for every
+/// set; VIF `1 + (m - 1) rho`, not floored) or one per set, which then appears
+/// as the table's `Correlation` column.
+///
+/// Errors as R's: missing statistics, fewer than 3 genes, a missing or
+/// |rho| >= 1 correlation, a correlation vector of the wrong length.
+public func cameraPR(_ statistic: [Double], index: GeneSetIndex, useRanks: Bool = false, interGeneCor: [Double] = [0.01],
+                     sort: Bool = true) throws -> GeneSetTable {
+    let fn = "cameraPR"
+    if statistic.contains(where: { $0.isNaN }) { throw LimmaError(fn, "NA values for statistic not allowed") }
+    let G = statistic.count
+    if G < 3 { throw LimmaError(fn, "Two few genes in dataset: need at least 3") }
+    try GeneSetSupport.checkIndex(index, genes: G, function: fn)
+    let nsets = index.count
+    if interGeneCor.contains(where: { $0.isNaN }) { throw LimmaError(fn, "NA inter.gene.cor not allowed") }
+    if interGeneCor.contains(where: { abs($0) >= 1 }) { throw LimmaError(fn, "inter.gene.cor too large or small") }
+    if interGeneCor.isEmpty { throw LimmaError(fn, "inter.gene.cor is empty") }
+    let fixedCor = interGeneCor.count == 1
+    if !fixedCor && interGeneCor.count != nsets { throw LimmaError(fn, "Length of inter.gene.cor doesn't match number of sets") }
+    let rho = fixedCor ? [Double](repeating: interGeneCor[0], count: nsets) : interGeneCor
+    let df: Double = useRanks ? .infinity : Double(G - 2)
+    let meanStat = RBase.mean(statistic), varStat = RBase.variance(statistic)
+    let ranks = useRanks ? RBase.rank(statistic) : []
+    var down = [Double](repeating: 0, count: nsets), up = down
+    for (i, set) in index.enumerated() {
+        if useRanks {
+            let pv = Camera.rankSumTestWithCorrelation(set.genes, ranks: ranks, correlation: rho[i], df: df)
+            (down[i], up[i]) = (pv.less, pv.greater)
+        } else {
+            let vif = 1 + Double(set.genes.count - 1) * rho[i]
+            (down[i], up[i]) = Camera.twoSampleT(statistic, set.genes, meanStat: meanStat, varStat: varStat, vif: vif, df: df)
+        }
+    }
+    return Camera.table(index, nGenes: index.map { $0.genes.count }, correlation: fixedCor ? nil : rho, down: down, up: up,
+                        sort: sort)
+}
+
+/// limma's `ids2indices(gene.sets, identifiers, remove.empty)`: each set's
+/// ids turned into the 0-based rows whose identifier is in the set, in row
+/// order; sets that match no row are dropped unless `removeEmpty` is false.
+public func ids2indices(_ geneSets: [(name: String, ids: [String])], identifiers: [String], removeEmpty: Bool = true)
+    -> GeneSetIndex
+{
+    let index = geneSetIndex(ids: identifiers, sets: geneSets)
+    return removeEmpty ? index.filter { !$0.genes.isEmpty } : index
+}
+
 /// limma's `interGeneCorrelation(y, design)`: the variance inflation factor
 /// and mean inter-gene correlation of the rows of y (a gene set) after
 /// removing the design: residual effects `Q'y` beyond the design's rank,
@@ -236,22 +287,39 @@ enum Camera {
                 up[i] = pv.greater
             } else {
                 if !allowNegCor { vif = rMax(1, vif) }
-                let meanSet = RBase.mean(iset.map { stat[$0] })
-                let delta = Double(G) / Double(m2) * (meanSet - meanStat)
-                let pooled = (Double(G - 1) * varStat - delta * delta * Double(m) * Double(m2) / Double(G)) / Double(G - 2)
-                let t = delta / (pooled * (vif / Double(m) + 1 / Double(m2))).squareRoot()
-                down[i] = RMath.pt(t, df: dfCamera)
-                up[i] = RMath.pt(t, df: dfCamera, lowerTail: false)
+                (down[i], up[i]) = twoSampleT(stat, iset, meanStat: meanStat, varStat: varStat, vif: vif, df: dfCamera)
             }
         }
+        var tab = table(index, nGenes: nGenes, correlation: fixedCor ? nil : correlations, down: down, up: up, sort: sort)
+        tab.warnings = sv.warnings
+        return tab
+    }
+
+    /// camera's parametric test of a set: `delta = G/m2 (mean_set - mean_all)`,
+    /// pooled variance `((G-1) var - delta^2 m m2/G)/(G-2)`,
+    /// `t = delta/sqrt(pooled (vif/m + 1/m2))`; lower and upper t tails on `df`.
+    static func twoSampleT(_ stat: [Double], _ iset: [Int], meanStat: Double, varStat: Double, vif: Double, df: Double)
+        -> (down: Double, up: Double)
+    {
+        let G = stat.count, m = iset.count, m2 = G - m
+        let meanSet = RBase.mean(iset.map { stat[$0] })
+        let delta = Double(G) / Double(m2) * (meanSet - meanStat)
+        let pooled = (Double(G - 1) * varStat - delta * delta * Double(m) * Double(m2) / Double(G)) / Double(G - 2)
+        let t = delta / (pooled * (vif / Double(m) + 1 / Double(m2))).squareRoot()
+        return (RMath.pt(t, df: df), RMath.pt(t, df: df, lowerTail: false))
+    }
+
+    /// camera's result table: two-sided p = 2 min(down, up), Direction,
+    /// BH FDR with several sets, sorted by p-value when asked.
+    static func table(_ index: GeneSetIndex, nGenes: [Int], correlation: [Double]?, down: [Double], up: [Double],
+                      sort: Bool) -> GeneSetTable {
+        let nsets = index.count
         let pValue = (0..<nsets).map { 2 * rMin(down[$0], up[$0]) }
         let direction = (0..<nsets).map { down[$0] < up[$0] ? "Down" : "Up" }
-        var tab = GeneSetTable(names: index.map { $0.name }, nGenes: nGenes, correlation: fixedCor ? nil : correlations,
+        let tab = GeneSetTable(names: index.map { $0.name }, nGenes: nGenes, correlation: correlation,
                                direction: direction, pValue: pValue,
                                fdr: nsets > 1 ? pAdjust(pValue, method: .BH) : nil)
-        tab.warnings = sv.warnings
-        if sort && nsets > 1 { tab = tab.rows(RBase.order(pValue)) }
-        return tab
+        return sort && nsets > 1 ? tab.rows(RBase.order(pValue)) : tab
     }
 
     /// limma's `rankSumTestWithCorrelation(index, statistics, correlation, df)`

@@ -77,10 +77,7 @@ enum LmEffects {
         var cholR: Matrix? = nil
         if let block = options.block {
             guard let rho = options.correlation else { throw LimmaError(fn, "Intra-block correlation must be specified") }
-            guard block.count == n else { throw LimmaError(fn, "Length of block does not match number of arrays") }
-            var cm = Matrix(nrow: n, ncol: n)
-            for i in 0..<n { for k in 0..<n { cm[i, k] = i == k ? 1 : (block[i] == block[k] ? rho : 0) } }
-            let R = try RLinAlg.chol(cm, function: fn)
+            let R = try blockCholesky(block, correlation: rho, n: n, function: fn)
             cholR = R
             if options.weights == nil {
                 y = try RLinAlg.backsolve(R, y.transposed, transpose: true, function: fn).transposed
@@ -117,6 +114,15 @@ enum LmEffects {
         }
         effects.rowNames = yIn.rowNames
         return effects
+    }
+
+    /// `chol` of the intra-block correlation matrix (1 on the diagonal, rho
+    /// between samples of the same block), as limma's gene set tests build it.
+    static func blockCholesky(_ block: [String], correlation rho: Double, n: Int, function fn: String) throws -> Matrix {
+        guard block.count == n else { throw LimmaError(fn, "Length of block does not match number of arrays") }
+        var cm = Matrix(nrow: n, ncol: n)
+        for i in 0..<n { for k in 0..<n { cm[i, k] = i == k ? 1 : (block[i] == block[k] ? rho : 0) } }
+        return try RLinAlg.chol(cm, function: fn)
     }
 
     /// limma's `contrastAsCoef(design, contrast, first = FALSE)$design` for
