@@ -187,7 +187,7 @@ private func tmmFactor(obs: [Double], ref: [Double], libObs nO: Double, libRef n
     }
     var f = doWeighting ? RBase.sum(num, naRM: true) / RBase.sum(den, naRM: true) : RBase.mean(kept, naRM: true)
     if f.isNaN { f = 0 }
-    return pow(2, f)
+    return RMath.pow(2, f)
 }
 
 /// edgeR's `.calcFactorTMMwsp` for one sample against the reference.
@@ -251,7 +251,7 @@ private func tmmwspFactor(obs obsIn: [Double], ref refIn: [Double], libObs: Doub
     } else {
         tmm = RBase.mean(keep.map { M[$0] })
     }
-    return pow(2, tmm)
+    return RMath.pow(2, tmm)
 }
 
 /// edgeR's `.calcFactorRLE`: per column, the median over genes with positive

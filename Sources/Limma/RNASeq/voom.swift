@@ -126,15 +126,15 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
     let fitted = RLinAlg.matprod(coef, X.transposed)
     var w = Matrix(nrow: ngenes, ncol: nsamples, rowNames: y.rowNames, colNames: y.colNames)
     w.values.withUnsafeMutableBufferPointer { wb in
-        let out = UncheckedBox((wb, trend))
+        let out = UncheckedBox((wb, ApproxLookup(trend)))
         LimmaThreads.forEachChunk(nsamples) { cols in
             let (wb, trend) = out.value
             for j in cols {
                 let l1 = lib[j] + 1
                 for i in 0..<ngenes {
                     let k = j * ngenes + i
-                    let fittedCount = 1e-6 * (pow(2, fitted.values[k]) * l1)
-                    wb[k] = 1 / pow(trend(log2(fittedCount)), 4)
+                    let fittedCount = 1e-6 * (RMath.pow(2, fitted.values[k]) * l1)
+                    wb[k] = 1 / RMath.pow(trend(log2(fittedCount)), 4)
                 }
             }
         }

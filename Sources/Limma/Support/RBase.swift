@@ -137,54 +137,76 @@ public enum RBase {
     /// order in both directions, as R's default radix order does), missing
     /// values last. Returns 0-based indices.
     public static func order(_ x: [Double], decreasing: Bool = false) -> [Int] {
-        // Sort (value, index) pairs: the index breaks ties, so the order is
-        // total and equals the stable order; NaNs follow in index order.
-        var keyed = [(value: Double, index: Int)]()
-        keyed.reserveCapacity(x.count)
+        // A stable radix sort of the non-missing values (ties keep index
+        // order, in both directions); NaNs follow in index order.
+        var idx = [Int32]()
+        idx.reserveCapacity(x.count)
         var nans = [Int]()
         for i in 0..<x.count {
-            if x[i].isNaN { nans.append(i) } else { keyed.append((x[i], i)) }
+            if x[i].isNaN { nans.append(i) } else { idx.append(Int32(i)) }
         }
-        if decreasing {
-            keyed.sort { $0.value > $1.value || ($0.value == $1.value && $0.index < $1.index) }
-        } else {
-            keyed.sort { $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index) }
-        }
+        let sorted = radixOrder(x, idx, decreasing: decreasing)
         var out = [Int]()
         out.reserveCapacity(x.count)
-        for e in keyed { out.append(e.index) }
+        for i in sorted { out.append(Int(i)) }
         out.append(contentsOf: nans)
         return out
+    }
+
+    /// The indices `idx` (of non-missing `x`) stably sorted by `x`: LSD radix
+    /// sort, 11 bits a pass, on keys that order like the doubles (-0 and 0
+    /// equal), skipping passes whose digit is the same for every key.
+    static func radixOrder(_ x: [Double], _ idx: [Int32], decreasing: Bool) -> [Int32] {
+        let n = idx.count
+        if n < 2 { return idx }
+        var keys = [UInt64](repeating: 0, count: n)
+        for k in 0..<n {
+            let bits = (x[Int(idx[k])] + 0.0).bitPattern   // -0 becomes +0
+            let key = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+            keys[k] = decreasing ? ~key : key
+        }
+        var src = idx, dst = [Int32](repeating: 0, count: n)
+        var keysDst = [UInt64](repeating: 0, count: n)
+        var count = [Int](repeating: 0, count: 2048)
+        var shift: UInt64 = 0
+        while shift < 64 {
+            for d in 0..<2048 { count[d] = 0 }
+            for k in 0..<n { count[Int((keys[k] >> shift) & 2047)] += 1 }
+            if count[Int((keys[0] >> shift) & 2047)] != n {
+                var total = 0
+                for d in 0..<2048 { let c = count[d]; count[d] = total; total += c }
+                for k in 0..<n {
+                    let d = Int((keys[k] >> shift) & 2047)
+                    let at = count[d]
+                    count[d] = at + 1
+                    dst[at] = src[k]
+                    keysDst[at] = keys[k]
+                }
+                swap(&src, &dst)
+                swap(&keys, &keysDst)
+            }
+            shift += 11
+        }
+        return src
     }
 
     /// R's `rank(x)` with `ties.method = "average"` (missing values kept last,
     /// as `na.last = "keep"` would give NA; here NaN).
     public static func rank(_ x: [Double]) -> [Double] {
-        // The sorted non-missing values; an element's tie group spans the
-        // sorted positions lo..<up (lo values below it, up at or below it),
-        // so its average rank is ((lo + 1) + up) / 2.
-        var v = [Double]()
-        v.reserveCapacity(x.count)
-        for e in x where !e.isNaN { v.append(e) }
-        v.sort()
+        // In sorted order a tie group spans positions i...j; its average rank
+        // is (i + j + 2) / 2.
+        var idx = [Int32]()
+        idx.reserveCapacity(x.count)
+        for i in 0..<x.count where !x[i].isNaN { idx.append(Int32(i)) }
+        let o = radixOrder(x, idx, decreasing: false)
         var r = [Double](repeating: .nan, count: x.count)
-        v.withUnsafeBufferPointer { vb in
-            let n = vb.count
-            for i in 0..<x.count {
-                let e = x[i]
-                if e.isNaN { continue }
-                var lo = 0, hi = n
-                while lo < hi {
-                    let m = (lo + hi) >> 1
-                    if vb[m] < e { lo = m + 1 } else { hi = m }
-                }
-                var up = lo + 1, top = n
-                while up < top {
-                    let m = (up + top) >> 1
-                    if e < vb[m] { top = m } else { up = m + 1 }
-                }
-                r[i] = Double(lo + up + 1) / 2
-            }
+        var i = 0
+        while i < o.count {
+            var j = i
+            while j + 1 < o.count && x[Int(o[j + 1])] == x[Int(o[i])] { j += 1 }
+            let avg = Double(i + j + 2) / 2
+            for k in i...j { r[Int(o[k])] = avg }
+            i = j + 1
         }
         return r
     }
@@ -209,4 +231,8 @@ public enum RMath {
     @inlinable public static func digamma(_ x: Double) -> Double { rmath_digamma(x) }
     @inlinable public static func trigamma(_ x: Double) -> Double { rmath_trigamma(x) }
     @inlinable public static func lbeta(_ a: Double, _ b: Double) -> Double { rmath_lbeta(a, b) }
+    /// R's `x^y` for y != 2 (`R_pow`, i.e. C `pow` for finite x and y). Calling
+    /// it through libRmath keeps the optimiser from rewriting `pow(2, y)` as
+    /// `exp2(y)`, which can differ from R in the last bit.
+    @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { R_pow(x, y) }
 }
