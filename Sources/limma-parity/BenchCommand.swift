@@ -1,6 +1,7 @@
 // `limma-parity bench` and `limma-parity synth`.
 import ArgumentParser
 import Foundation
+import Limma
 import LimmaParity
 
 struct BenchCommand: ParsableCommand {
@@ -21,16 +22,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Rounds per case.")
     var reps: Int = 5
 
+    @Option(name: .long, help: "Threads the engine may use (default: the active processor count). R always runs single-threaded.")
+    var threads: Int?
+
     /// Set in the engine's child process: run the engine on the case once and print its timing.
     @Flag(name: .long, help: .hidden)
     var engineChild = false
 
     func validate() throws {
         if reps < 1 || reps > 1000 { throw ValidationError("--reps must be between 1 and 1000") }
+        if let t = threads, t < 1 || t > 1024 { throw ValidationError("--threads must be between 1 and 1024") }
     }
 
     func run() throws {
         if engineChild {
+            if let threads { LimmaThreads.set(threads) }
             do { for file in options.cases { print(try Bench.engineChild(file)) } } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 Foundation.exit(1)
@@ -48,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         }
         if options.jobs > 1 { print("bench runs one case at a time (--jobs is ignored, so the timings do not compete)") }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let bench = BenchOptions(reps: reps, engineCommand: [exe, "bench", "--engine-child"], rscript: options.rscript, timeout: options.timeout)
+        let bench = BenchOptions(reps: reps, engineCommand: [exe, "bench", "--engine-child"] + (threads.map { ["--threads", String($0)] } ?? []), rscript: options.rscript, timeout: options.timeout)
         var results: [CaseBench] = []
         for f in files {
             let r = Bench.runCase(f, options: bench)

@@ -109,14 +109,14 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
             }
         }
         let refCounts = x.column(ref)
-        f = (0..<nsamples).map { j in
+        f = LimmaThreads.map(nsamples) { j in
             tmmFactor(obs: x.column(j), ref: refCounts, libObs: lib[j], libRef: lib[ref],
                       logratioTrim: logratioTrim, sumTrim: sumTrim, doWeighting: doWeighting, Acutoff: Acutoff)
         }
     case .TMMwsp:
         let ref = refColumn ?? whichMax(sqrtColSums(x))
         let refCounts = x.column(ref)
-        f = (0..<nsamples).map { j in
+        f = LimmaThreads.map(nsamples) { j in
             tmmwspFactor(obs: x.column(j), ref: refCounts, libObs: lib[j], libRef: lib[ref],
                          logratioTrim: logratioTrim, sumTrim: sumTrim, doWeighting: doWeighting)
         }
@@ -135,7 +135,7 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
 /// edgeR's `.calcFactorQuantile`: the type-7 `p` quantile of each column over
 /// its library size.
 private func upperQuartileFactors(_ x: Matrix, lib: [Double], p: Double) -> [Double] {
-    (0..<x.ncol).map { j in RBase.quantile(x.column(j), [p])[0] / lib[j] }
+    LimmaThreads.map(x.ncol) { j in RBase.quantile(x.column(j), [p])[0] / lib[j] }
 }
 
 /// `colSums(sqrt(x))`.

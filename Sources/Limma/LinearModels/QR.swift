@@ -199,27 +199,33 @@ public struct QRDecomposition: Sendable, Equatable {
         var rsd = residuals ? y.values : []
         let k = rank
         if k > 0 {
-            var x = qr.values
-            var b = [Double](repeating: 0, count: Swift.max(k, 1))
-            var scratch = [Double](repeating: 0, count: residuals ? 0 : n)
-            x.withUnsafeMutableBufferPointer { xb in
-                y.values.withUnsafeBufferPointer { yb in
-                    eff.withUnsafeMutableBufferPointer { eb in
-                        b.withUnsafeMutableBufferPointer { bb in
-                            for c in 0..<ny {
+            // Responses in parallel chunks; each chunk has its own scratch copy
+            // of qr (dqrsl swaps its diagonal temporarily) and writes only its
+            // own columns, so the result does not depend on the thread count.
+            let qrValues = qr.values, qraux = qraux, pivot = pivot
+            coef.withUnsafeMutableBufferPointer { cb in
+                eff.withUnsafeMutableBufferPointer { eb in
+                    rsd.withUnsafeMutableBufferPointer { rb in
+                        y.values.withUnsafeBufferPointer { yb in
+                            let bufs = UncheckedBox((cb, eb, rb, yb))
+                            LimmaThreads.forEachChunk(ny, minChunk: 256) { range in
+                                let (cb, eb, rb, yb) = bufs.value
+                                var x = qrValues
+                                var b = [Double](repeating: 0, count: Swift.max(k, 1))
+                                var scratch = [Double](repeating: 0, count: n)
                                 let job: Job = residuals ? [.qty, .coef, .resid] : [.qty, .coef]
-                                if residuals {
-                                    rsd.withUnsafeMutableBufferPointer { rb in
-                                        QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: k, qraux: qraux, y: yb.baseAddress! + c * n,
-                                                              qty: eb.baseAddress! + c * n, b: bb.baseAddress!, rsd: rb.baseAddress! + c * n, job: job)
-                                    }
-                                } else {
-                                    scratch.withUnsafeMutableBufferPointer { sb in
-                                        QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: k, qraux: qraux, y: yb.baseAddress! + c * n,
-                                                              qty: eb.baseAddress! + c * n, b: bb.baseAddress!, rsd: sb.baseAddress!, job: job)
+                                x.withUnsafeMutableBufferPointer { xb in
+                                    b.withUnsafeMutableBufferPointer { bb in
+                                        scratch.withUnsafeMutableBufferPointer { sb in
+                                            for c in range {
+                                                let r = residuals ? rb.baseAddress! + c * n : sb.baseAddress!
+                                                QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: k, qraux: qraux, y: yb.baseAddress! + c * n,
+                                                                      qty: eb.baseAddress! + c * n, b: bb.baseAddress!, rsd: r, job: job)
+                                                for i in 0..<k { cb[c * p + pivot[i]] = bb[i] }
+                                            }
+                                        }
                                     }
                                 }
-                                for i in 0..<k { coef[c * p + pivot[i]] = bb[i] }
                             }
                         }
                     }

@@ -1,6 +1,7 @@
 // limma's lmFit: a linear model for each row of an expression matrix, by
 // ordinary or weighted least squares (lm.series) or, with a blocking factor
 // and an intra-block correlation, by generalised least squares (gls.series).
+import Synchronization
 
 /// Fits `y_g = X beta_g + e_g` for every gene g (row of `y`), as limma's
 /// `lmFit(object, design, weights, block, correlation, method = "ls")`.
@@ -235,28 +236,60 @@ enum LinearModelFit {
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
         var dfRes = [Double](repeating: 0, count: ngenes)
-        for g in 0..<ngenes {
-            let obs = (0..<narrays).filter { M[g, $0].isFinite }
-            if obs.isEmpty { continue }
-            var X = design.rows(obs)
-            var yv = obs.map { M[g, $0] }
-            if let W {
-                let wts = obs.map { W[g, $0].squareRoot() }
-                for j in 0..<nbeta { for (i, _) in obs.enumerated() { X[i, j] = X[i, j] * wts[i] } }
-                for i in 0..<yv.count { yv[i] = yv[i] * wts[i] }
-            }
-            let qr = QRDecomposition(X)
-            let ls = qr.leastSquares(yv)
-            for j in 0..<nbeta { beta[g, j] = ls.coefficients[j] }
-            let cov = try RLinAlg.chol2inv(qr.qr, size: qr.rank, function: fn)
-            for k in 0..<qr.rank { su[g, qr.pivot[k]] = cov[k, k].squareRoot() }
-            let df = obs.count - qr.rank
-            dfRes[g] = Double(df)
-            if df > 0 {
-                let e2 = (qr.rank..<obs.count).map { ls.effects[$0] * ls.effects[$0] }
-                sigma[g] = RBase.mean(e2).squareRoot()
+        // Genes in parallel chunks: each gene's fit is the serial arithmetic
+        // and writes only its own row, so any thread count gives the same bits.
+        let failure = Mutex<(gene: Int, error: any Error)?>(nil)
+        let Mc = M
+        beta.values.withUnsafeMutableBufferPointer { bb in
+            su.values.withUnsafeMutableBufferPointer { sb in
+                sigma.withUnsafeMutableBufferPointer { sgb in
+                    dfRes.withUnsafeMutableBufferPointer { db in
+                        let out = UncheckedBox((bb, sb, sgb, db))
+                        LimmaThreads.forEachChunk(ngenes, minChunk: 64) { range in
+                            let (bb, sb, sgb, db) = out.value
+                            var obs = [Int]()
+                            obs.reserveCapacity(narrays)
+                            for g in range {
+                                obs.removeAll(keepingCapacity: true)
+                                for j in 0..<narrays where Mc[g, j].isFinite { obs.append(j) }
+                                if obs.isEmpty { continue }
+                                let nobs = obs.count
+                                // The observed rows of X and y, scaled by sqrt(w) when weighted (R's lm.wfit).
+                                var X = Matrix(nrow: nobs, ncol: nbeta)
+                                var yv = [Double](repeating: 0, count: nobs)
+                                for (i, j) in obs.enumerated() {
+                                    if let W {
+                                        let wt = W[g, j].squareRoot()
+                                        for c in 0..<nbeta { X.values[c * nobs + i] = design[j, c] * wt }
+                                        yv[i] = Mc[g, j] * wt
+                                    } else {
+                                        for c in 0..<nbeta { X.values[c * nobs + i] = design[j, c] }
+                                        yv[i] = Mc[g, j]
+                                    }
+                                }
+                                let qr = QRDecomposition(X)
+                                let ls = qr.leastSquares(yv)
+                                for j in 0..<nbeta { bb[j * ngenes + g] = ls.coefficients[j] }
+                                do {
+                                    let cov = try RLinAlg.chol2inv(qr.qr, size: qr.rank, function: fn)
+                                    for k in 0..<qr.rank { sb[qr.pivot[k] * ngenes + g] = cov[k, k].squareRoot() }
+                                } catch {
+                                    failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
+                                    return
+                                }
+                                let df = nobs - qr.rank
+                                db[g] = Double(df)
+                                if df > 0 {
+                                    let e2 = (qr.rank..<nobs).map { ls.effects[$0] * ls.effects[$0] }
+                                    sgb[g] = RBase.mean(e2).squareRoot()
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
+        if let f = failure.withLock({ $0 }) { throw f.error }
         let qr = QRDecomposition(design)
         var fit = MArrayLM(coefficients: beta, stdevUnscaled: su, sigma: sigma, dfResidual: dfRes)
         fit.covCoefficients = try covariance(qr, names: names, function: fn)

@@ -72,12 +72,18 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
     let span = adaptive ? chooseLowessSpan(n: Double(ngenes), smallN: 50, minSpan: 0.3, power: 1.0 / 3.0) : span
 
     // log2-counts-per-million
+    // (samples in parallel chunks, each writing its own column)
     var y = counts
-    for j in 0..<nsamples {
-        let l1 = lib[j] + 1
-        for i in 0..<ngenes {
-            let k = j * ngenes + i
-            y.values[k] = log2((counts.values[k] + 0.5) / l1 * 1e6)
+    y.values.withUnsafeMutableBufferPointer { yb in
+        let out = UncheckedBox(yb)
+        LimmaThreads.forEachChunk(nsamples) { cols in
+            for j in cols {
+                let l1 = lib[j] + 1
+                for i in 0..<ngenes {
+                    let k = j * ngenes + i
+                    out.value[k] = log2((counts.values[k] + 0.5) / l1 * 1e6)
+                }
+            }
         }
     }
     y = try normalizeBetweenArrays(y, method: normalizeMethod)
@@ -119,12 +125,18 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
     }
     let fitted = RLinAlg.matprod(coef, X.transposed)
     var w = Matrix(nrow: ngenes, ncol: nsamples, rowNames: y.rowNames, colNames: y.colNames)
-    for j in 0..<nsamples {
-        let l1 = lib[j] + 1
-        for i in 0..<ngenes {
-            let k = j * ngenes + i
-            let fittedCount = 1e-6 * (pow(2, fitted.values[k]) * l1)
-            w.values[k] = 1 / pow(trend(log2(fittedCount)), 4)
+    w.values.withUnsafeMutableBufferPointer { wb in
+        let out = UncheckedBox((wb, trend))
+        LimmaThreads.forEachChunk(nsamples) { cols in
+            let (wb, trend) = out.value
+            for j in cols {
+                let l1 = lib[j] + 1
+                for i in 0..<ngenes {
+                    let k = j * ngenes + i
+                    let fittedCount = 1e-6 * (pow(2, fitted.values[k]) * l1)
+                    wb[k] = 1 / pow(trend(log2(fittedCount)), 4)
+                }
+            }
         }
     }
     out.weights = w

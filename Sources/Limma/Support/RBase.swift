@@ -137,31 +137,54 @@ public enum RBase {
     /// order in both directions, as R's default radix order does), missing
     /// values last. Returns 0-based indices.
     public static func order(_ x: [Double], decreasing: Bool = false) -> [Int] {
-        let idx = Array(0..<x.count)
-        return idx.sorted { a, b in
-            let xa = x[a], xb = x[b]
-            if xa.isNaN || xb.isNaN {
-                if xa.isNaN && xb.isNaN { return a < b }
-                return xb.isNaN
-            }
-            if xa == xb { return a < b }
-            return decreasing ? xa > xb : xa < xb
+        // Sort (value, index) pairs: the index breaks ties, so the order is
+        // total and equals the stable order; NaNs follow in index order.
+        var keyed = [(value: Double, index: Int)]()
+        keyed.reserveCapacity(x.count)
+        var nans = [Int]()
+        for i in 0..<x.count {
+            if x[i].isNaN { nans.append(i) } else { keyed.append((x[i], i)) }
         }
+        if decreasing {
+            keyed.sort { $0.value > $1.value || ($0.value == $1.value && $0.index < $1.index) }
+        } else {
+            keyed.sort { $0.value < $1.value || ($0.value == $1.value && $0.index < $1.index) }
+        }
+        var out = [Int]()
+        out.reserveCapacity(x.count)
+        for e in keyed { out.append(e.index) }
+        out.append(contentsOf: nans)
+        return out
     }
 
     /// R's `rank(x)` with `ties.method = "average"` (missing values kept last,
     /// as `na.last = "keep"` would give NA; here NaN).
     public static func rank(_ x: [Double]) -> [Double] {
-        let o = order(x)
+        // The sorted non-missing values; an element's tie group spans the
+        // sorted positions lo..<up (lo values below it, up at or below it),
+        // so its average rank is ((lo + 1) + up) / 2.
+        var v = [Double]()
+        v.reserveCapacity(x.count)
+        for e in x where !e.isNaN { v.append(e) }
+        v.sort()
         var r = [Double](repeating: .nan, count: x.count)
-        var i = 0
-        while i < o.count {
-            if x[o[i]].isNaN { break }
-            var j = i
-            while j + 1 < o.count && x[o[j + 1]] == x[o[i]] { j += 1 }
-            let avg = Double(i + j + 2) / 2
-            for k in i...j { r[o[k]] = avg }
-            i = j + 1
+        v.withUnsafeBufferPointer { vb in
+            let n = vb.count
+            for i in 0..<x.count {
+                let e = x[i]
+                if e.isNaN { continue }
+                var lo = 0, hi = n
+                while lo < hi {
+                    let m = (lo + hi) >> 1
+                    if vb[m] < e { lo = m + 1 } else { hi = m }
+                }
+                var up = lo + 1, top = n
+                while up < top {
+                    let m = (up + top) >> 1
+                    if e < vb[m] { top = m } else { up = m + 1 }
+                }
+                r[i] = Double(lo + up + 1) / 2
+            }
         }
         return r
     }
