@@ -348,6 +348,13 @@ for (st in cs$steps) {
       obj$weights <- asMatrixWeights(aw, dim(obj$E))
       add_out(label, fn, "weights", unname(aw), colnames(obj$E))
     },
+    removeBatchEffect = {
+      # On the log-expression matrix (as one calls it on logCPM or v$E), with the
+      # case's design when "design": true; the pipeline's object is unchanged.
+      a <- step_args(st, columns = c("batch", "batch2"))
+      if (isTRUE(a$design)) a$design <- design else a$design <- NULL
+      add_out(label, fn, "E", do.call(removeBatchEffect, c(list(obj$E), a)))
+    },
     normalizeBetweenArrays = {
       a <- step_args(st)
       obj <- do.call(normalizeBetweenArrays, c(list(obj), a))

@@ -388,6 +388,9 @@ extension ParityCase {
             case "arrayWeights":
                 if hasCounts { throw fail(key, "arrayWeights here takes log-expression input (inputs.expression); for counts use voomWithQualityWeights") }
                 if haveFit { throw fail(key, "arrayWeights must come before lmFit") }
+            case "removeBatchEffect":
+                if hasCounts && !haveVoom { throw fail(key, "removeBatchEffect needs log-expression: use voom first or give inputs.expression") }
+                if s.arg("batch") == nil && s.arg("batch2") == nil { throw fail("steps[\(k + 1)]", "removeBatchEffect needs \"batch\" and/or \"batch2\"") }
             case "normalizeBetweenArrays", "duplicateCorrelation":
                 if haveFit { throw fail(key, "\(s.fn) must come before lmFit") }
                 if hasCounts && !haveVoom { throw fail(key, "\(s.fn) needs log-expression: use voom first or give inputs.expression") }

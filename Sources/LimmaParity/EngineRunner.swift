@@ -28,7 +28,7 @@ public enum EngineRunner {
     /// The steps the engine runs today.
     public static let supportedSteps: [String] = [
         "filterByExpr", "calcNormFactors", "cpm", "voom", "voomWithQualityWeights", "arrayWeights", "normalizeBetweenArrays",
-        "duplicateCorrelation", "lmFit", "contrasts.fit",
+        "duplicateCorrelation", "removeBatchEffect", "lmFit", "contrasts.fit",
         "eBayes", "treat", "topTable", "topTreat", "topTableF", "decideTests",
     ]
 
@@ -209,6 +209,12 @@ public enum EngineRunner {
             st.correlation = dc.consensusCorrelation
             st.out.tables.append(vector(L, "consensus.correlation", [dc.consensusCorrelation], ids: ["1"]))
             st.out.tables.append(vector(L, "atanh.correlations", dc.atanhCorrelations, ids: e.E.rowNames ?? []))
+        case "removeBatchEffect":
+            // On the log-expression matrix, unweighted (R's runner calls it on obj$E); the state is unchanged.
+            let e = try need(st.elist, s, "log-expression")
+            let corrected = try removeBatchEffect(e.E, batch: column(s, "batch", data: data), batch2: column(s, "batch2", data: data),
+                                                  design: bool(s, "design") == true ? st.design : nil, version: st.version)
+            st.out.tables.append(matrix(L, "E", corrected))
         case "normalizeBetweenArrays":
             var e = try need(st.elist, s, "log-expression")
             let method = string(s, "method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .quantile

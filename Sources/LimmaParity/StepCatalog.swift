@@ -108,6 +108,7 @@ public enum StepCatalog {
         StepSpec(fn: "normalizeBetweenArrays", package: "limma", args: [
             ("method", .choice(["none", "scale", "quantile", "cyclicloess"])),
         ]),
+        StepSpec(fn: "removeBatchEffect", package: "limma", args: [("batch", .column), ("batch2", .column), ("design", .bool)]),
         StepSpec(fn: "duplicateCorrelation", package: "limma", args: [("block", .column), ("trim", .number(min: 0, max: 0.5, inf: false))]),
         StepSpec(fn: "lmFit", package: "limma", args: [
             ("block", .column), ("correlation", .number(min: -1, max: 1, inf: false)), ("method", .choice(["ls", "robust"])),
