@@ -180,6 +180,13 @@ tcol <- function(col) {
   targets[[col]]
 }
 
+gene_sets <- NULL
+if (!is.null(inp$gene_sets)) {
+  gs <- read_delim(inp$gene_sets, colClasses = c("character", "character"))
+  if (!identical(names(gs), c("set", "feature_id"))) stop("gene_sets: the header must be set,feature_id")
+  gene_sets <- split(gs$feature_id, factor(gs$set, levels = unique(gs$set)))
+}
+
 obs_weights <- NULL
 if (!is.null(inp$weights)) obs_weights <- read_matrix(inp$weights, 0)$m
 
@@ -419,6 +426,29 @@ for (st in cs$steps) {
       attr(m, "levels") <- NULL
       storage.mode(m) <- "double"
       add_out(label, fn, "results", m)
+    },
+    camera = , fry = , mroast = {
+      if (is.null(obj)) stop(fn, " needs log-expression")
+      a <- step_args(st, numeric = c("inter.gene.cor", "nrot", "seed"))
+      ct <- a$contrast
+      if (is.character(ct) && !(ct %in% colnames(design))) {
+        if (is.null(cm) || !(ct %in% colnames(cm))) refuse(label, ": contrast '", ct, "' is neither a design column nor a contrast")
+        ct <- unname(cm[, ct])
+      } else if (is.numeric(ct)) ct <- as.integer(ct)
+      a$contrast <- NULL
+      seed <- a$seed
+      a$seed <- NULL
+      ids <- rownames(obj)
+      index <- lapply(gene_sets, function(s) which(ids %in% s))
+      args <- c(list(obj, index = index, design = design), if (is.null(ct)) list() else list(contrast = ct), a)
+      if (fn == "mroast") {
+        if (is.null(seed)) refuse(label, ": mroast needs a seed")
+        set.seed(seed)
+      }
+      tab <- do.call(switch(fn, camera = camera, fry = fry, mroast = mroast), args)
+      # Direction compared exactly, as a number: Up 1, Down -1.
+      tab$Direction <- ifelse(tab$Direction == "Up", 1, ifelse(tab$Direction == "Down", -1, NA_real_))
+      table_out(label, fn, tab)
     },
     stop("unsupported step ", fn)
   ))

@@ -44,6 +44,8 @@ public struct CaseInputs: Sendable, Equatable {
     public var annotation: [String] = []
     public var targets: String?
     public var weights: String?
+    /// Gene sets for camera/fry/mroast: CSV/TSV with columns `set,feature_id`.
+    public var geneSets: String?
 
     /// Every input file, keyed as in the case (`counts`, `targets`, ...), in a fixed order.
     public var files: [(key: String, path: String)] {
@@ -52,6 +54,7 @@ public struct CaseInputs: Sendable, Equatable {
         if let expression { out.append(("expression", expression)) }
         if let targets { out.append(("targets", targets)) }
         if let weights { out.append(("weights", weights)) }
+        if let geneSets { out.append(("gene_sets", geneSets)) }
         return out
     }
 }
@@ -95,7 +98,7 @@ public struct ParityCase: Sendable {
 
 extension ParityCase {
     static let topKeys = ["name", "title", "description", "inputs", "design", "levels", "contrasts", "steps", "tolerance", "limma"]
-    static let inputKeys = ["counts", "expression", "annotation", "targets", "weights"]
+    static let inputKeys = ["counts", "expression", "annotation", "targets", "weights", "gene_sets"]
     /// Largest case file accepted.
     public static let maxFileBytes = 256 * 1024
 
@@ -173,6 +176,7 @@ extension ParityCase {
             case "counts": inputs.counts = path
             case "expression": inputs.expression = path
             case "targets": inputs.targets = path
+            case "gene_sets": inputs.geneSets = path
             default: inputs.weights = path
             }
         }
@@ -254,13 +258,30 @@ extension ParityCase {
                 if spec.since366.contains(an), limma != .v3_66 {
                     throw fail("\(where_).\(an)", "exists from limma 3.60/3.62 on; set \"limma\": \"3.66\" to use it")
                 }
-                do { args.append(NamedArg(name: an, value: try convert(av, type: type))) } catch {
+                let value: ArgValue
+                do { value = try convert(av, type: type) } catch {
                     throw fail("\(where_).\(an)", "\(error)")
                 }
+                if StepCatalog.wholeNumbers.contains(an), case let .number(d) = value, d != d.rounded() {
+                    throw fail("\(where_).\(an)", "must be a whole number, not \(d)")
+                }
+                args.append(NamedArg(name: an, value: value))
             }
             steps.append(CaseStep(fn: fn, label: label, args: args))
         }
         try checkOrder(steps, hasCounts: inputs.counts != nil, hasContrasts: contrasts != nil, fail: fail)
+        for (k, st) in steps.enumerated() where StepCatalog.geneSetSteps.contains(st.fn) {
+            if inputs.geneSets == nil { throw fail("steps[\(k + 1)].fn", "\(st.fn) needs inputs.gene_sets (a CSV/TSV with columns set,feature_id)") }
+            if design == nil { throw fail("steps[\(k + 1)].fn", "\(st.fn) needs a design") }
+            if st.fn == "mroast", st.arg("seed") == nil {
+                throw fail("steps[\(k + 1)]", "mroast needs \"seed\" (R's set.seed before the call) to be reproducible")
+            }
+            if case let .indices(i)? = st.arg("contrast"), i.count != 1 { throw fail("steps[\(k + 1)].contrast", "must be one coefficient") }
+            if case .strings? = st.arg("contrast") { throw fail("steps[\(k + 1)].contrast", "must be one coefficient") }
+        }
+        if inputs.geneSets != nil, !steps.contains(where: { StepCatalog.geneSetSteps.contains($0.fn) }) {
+            throw fail("inputs.gene_sets", "no step uses gene sets (camera, fry, mroast)")
+        }
 
         // tolerance
         var tol = [String: Tolerance]()
@@ -327,7 +348,10 @@ extension ParityCase {
             guard ds.count == n, ds.allSatisfy({ $0 >= lo && $0 <= hi }) else { throw SafetyError("must be \(type.help)") }
             return .numbers(ds)
         case let .choice(options):
-            guard let s = v.stringValue, options.contains(s) else { throw SafetyError("must be \(type.help)") }
+            guard let s = v.stringValue else { throw SafetyError("must be \(type.help), not \(v.typeName)") }
+            guard options.contains(s) else {
+                throw SafetyError("unknown value \"\(s.prefix(60))\", supported: \(options.joined(separator: ", "))")
+            }
             return .string(s)
         case .column:
             guard let s = v.stringValue else { throw SafetyError("must be \(type.help), not \(v.typeName)") }
@@ -411,6 +435,8 @@ extension ParityCase {
                 if !haveEB { throw fail(key, "\(s.fn) needs eBayes or treat first") }
             case "topTreat":
                 if !haveTreat { throw fail(key, "topTreat needs treat first") }
+            case "camera", "fry", "mroast":
+                if hasCounts && !haveVoom { throw fail(key, "\(s.fn) needs log-expression: use voom first or give inputs.expression") }
             default: break
             }
         }

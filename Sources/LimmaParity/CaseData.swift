@@ -22,6 +22,14 @@ public struct CaseData: Sendable {
     /// formula (or the design file), checked before R starts.
     public var design: Matrix?
     public var isCounts: Bool
+    /// Gene sets from `inputs.gene_sets`, in order of first appearance, each
+    /// with its feature ids (every id is a row of the matrix).
+    public var geneSets: [GeneSet] = []
+
+    public struct GeneSet: Sendable, Equatable {
+        public var name: String
+        public var ids: [String]
+    }
 
     /// Reads and checks every input of `c`.
     public static func load(_ c: ParityCase) throws -> CaseData {
@@ -137,11 +145,45 @@ public struct CaseData: Sendable {
         }
         var data = CaseData(matrix: m, naMask: mf.naMask, annotation: mf.annotation, targets: targets, weights: weights,
                             designMatrix: designMatrix, contrastMatrix: contrastMatrix, isCounts: isCounts)
+        if let gp = c.inputs.geneSets {
+            data.geneSets = try wrap("inputs.gene_sets") { () throws -> [GeneSet] in
+                try checkText(try DelimitedText.readBytes(gp), path: gp)
+                return try readGeneSets(gp, ids: Set(ids))
+            }
+        }
         // The design, and the contrasts against its columns, before anything runs.
         data.design = try EngineRunner.design(c, data: data)
         var ignored = [LimmaWarning]()
         _ = try EngineRunner.contrasts(c, design: data.design, data: data, warnings: &ignored)
         return data
+    }
+
+    /// Reads a gene set file: header `set,feature_id` (CSV or TSV), one row per
+    /// membership; sets keep the order of their first row. Every feature id must
+    /// be a row of the data (unknown ids are reported, up to five of them).
+    static func readGeneSets(_ path: String, ids: Set<String>) throws -> [GeneSet] {
+        let t = try DelimitedText.read(path)
+        guard t.header == ["set", "feature_id"] else {
+            throw InputError(path, "the header must be set,feature_id; found \(t.header.prefix(5).joined(separator: ","))")
+        }
+        guard !t.rows.isEmpty else { throw InputError(path, "no gene set rows") }
+        var order = [String](), members = [String: [String]](), unknown = [String]()
+        for (i, r) in t.rows.enumerated() {
+            guard r.count == 2 else { throw InputError(path, "row \(i + 2) has \(r.count) fields; expected 2 (set, feature_id)") }
+            let (set, id) = (r[0], r[1])
+            guard !set.isEmpty, set.count <= CaseSafety.maxNameLength,
+                  !set.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw InputError(path, "row \(i + 2): a set name must be 1-\(CaseSafety.maxNameLength) printable characters")
+            }
+            if !ids.contains(id) { unknown.append(id); continue }
+            if members[set] == nil { order.append(set) }
+            members[set, default: []].append(id)
+        }
+        if !unknown.isEmpty {
+            let shown = unknown.prefix(5).map { "'\($0.prefix(60))'" }.joined(separator: ", ")
+            throw InputError(path, "\(unknown.count) feature id(s) are not rows of the data: \(shown)\(unknown.count > 5 ? ", ..." : "")")
+        }
+        return order.map { GeneSet(name: $0, ids: members[$0] ?? []) }
     }
 
     /// Longest line accepted in an input file (a field this long is not data).

@@ -29,7 +29,7 @@ public enum EngineRunner {
     public static let supportedSteps: [String] = [
         "filterByExpr", "calcNormFactors", "cpm", "voom", "voomWithQualityWeights", "arrayWeights", "normalizeBetweenArrays",
         "duplicateCorrelation", "removeBatchEffect", "lmFit", "contrasts.fit",
-        "eBayes", "treat", "topTable", "topTreat", "topTableF", "decideTests",
+        "eBayes", "treat", "topTable", "topTreat", "topTableF", "decideTests", "camera", "fry", "mroast",
     ]
 
     /// Refuses a case whose steps the engine cannot run (before anything runs).
@@ -131,6 +131,15 @@ public enum EngineRunner {
         if case let .string(v)? = s.arg(name) { return v }
         return nil
     }
+    /// An enumerated argument converted to the engine's type. The case loader
+    /// already refused values outside the catalog; a value the engine cannot
+    /// map is a harness bug, reported, never replaced by a default.
+    static func choice<T>(_ s: CaseStep, _ name: String, _ make: (String) -> T?) throws -> T? {
+        guard let v = string(s, name) else { return nil }
+        guard let t = make(v) else { throw EngineFailure(step: s.label, message: "\(name) \"\(v)\" has no engine counterpart") }
+        return t
+    }
+
     static func column(_ s: CaseStep, _ name: String, data: CaseData) -> [String]? {
         string(s, name).flatMap { data.targets?.column($0) }
     }
@@ -157,7 +166,7 @@ public enum EngineRunner {
             st.y = DGEList(counts: kept, libSize: RBase.colSums(kept), normFactors: y.normFactors, genes: y.genes?.rows(idx))
         case "calcNormFactors":
             let y = try need(st.y, s, "counts")
-            let method = string(s, "method").flatMap(NormFactorsMethod.init(rawValue:)) ?? .TMM
+            let method = try choice(s, "method", NormFactorsMethod.init(rawValue:)) ?? .TMM
             let y2 = try calcNormFactors(y, method: method, logratioTrim: number(s, "logratioTrim") ?? 0.3,
                                          sumTrim: number(s, "sumTrim") ?? 0.05, doWeighting: bool(s, "doWeighting") ?? true,
                                          Acutoff: number(s, "Acutoff") ?? -1e10, p: number(s, "p") ?? 0.75, warnings: &st.warnings)
@@ -172,7 +181,7 @@ public enum EngineRunner {
             st.out.tables.append(matrix(L, "cpm", m))
         case "voomWithQualityWeights":
             let y = try need(st.y, s, "counts")
-            let method = string(s, "normalize.method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .none
+            let method = try choice(s, "normalize.method", BetweenArrayNormalization.init(rawValue:)) ?? .none
             var e = try voomWithQualityWeights(y, design: st.design, normalizeMethod: method, span: number(s, "span") ?? 0.5,
                                                adaptiveSpan: bool(s, "adaptive.span"), varGroup: column(s, "var.group", data: data),
                                                method: string(s, "method") ?? "genebygene", maxiter: Int(number(s, "maxiter") ?? 50),
@@ -217,7 +226,7 @@ public enum EngineRunner {
             st.out.tables.append(matrix(L, "E", corrected))
         case "normalizeBetweenArrays":
             var e = try need(st.elist, s, "log-expression")
-            let method = string(s, "method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .quantile
+            let method = try choice(s, "method", BetweenArrayNormalization.init(rawValue:)) ?? .quantile
             e.E = try normalizeBetweenArrays(e.E, method: method)
             st.elist = e
             st.out.tables.append(matrix(L, "E", e.E))
@@ -246,7 +255,7 @@ public enum EngineRunner {
             fitOutputs(L, f2, into: &st.out)
         case "voom":
             let y = try need(st.y, s, "counts")
-            let method = string(s, "normalize.method").flatMap(BetweenArrayNormalization.init(rawValue:)) ?? .none
+            let method = try choice(s, "normalize.method", BetweenArrayNormalization.init(rawValue:)) ?? .none
             var e = try voom(y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
                              span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
             st.warnings += e.warnings
@@ -295,7 +304,7 @@ public enum EngineRunner {
             default: coef = nil
             }
             let num = number(s, "number").map { $0.isInfinite ? Int.max : Int($0) } ?? 10
-            let adjust = string(s, "adjust.method").flatMap(PAdjustMethod.init(rawValue:))
+            let adjust = try choice(s, "adjust.method", PAdjustMethod.init(rawValue:))
             var confint = TopTableConfint.off
             switch s.arg("confint") {
             case let .bool(b)?: confint = b ? .on : .off
@@ -310,7 +319,8 @@ public enum EngineRunner {
                                    resortBy: string(s, "resort.by"), pValue: pValue, lfc: number(s, "lfc"), confint: confint, version: st.version)
             case "topTreat":
                 tab = try topTreat(fit, coef: coef ?? .index(0), number: num, adjustMethod: adjust, sortBy: string(s, "sort.by") ?? "p",
-                                   resortBy: string(s, "resort.by"), pValue: pValue, confint: confint, version: st.version)
+                                   resortBy: string(s, "resort.by"), pValue: pValue, lfc: number(s, "lfc"), confint: confint,
+                                   version: st.version)
             default:
                 tab = try topTableF(fit, number: num, adjustMethod: adjust, sortBy: string(s, "sort.by") ?? "F",
                                     pValue: pValue, lfc: number(s, "lfc"))
@@ -320,7 +330,7 @@ public enum EngineRunner {
         case "decideTests":
             let fit = try need(st.fit, s, "fit")
             let res = try decideTests(fit, method: string(s, "method") ?? "separate",
-                                      adjustMethod: string(s, "adjust.method").flatMap(PAdjustMethod.init(rawValue:)) ?? .BH,
+                                      adjustMethod: try choice(s, "adjust.method", PAdjustMethod.init(rawValue:)) ?? .BH,
                                       pValue: number(s, "p.value") ?? 0.05, lfc: number(s, "lfc") ?? 0)
             st.warnings += res.warnings
             let values = res.values.map { $0.map(Double.init) ?? .nan }
@@ -329,9 +339,71 @@ public enum EngineRunner {
                                                 rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
                                                 columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },
                                                 values: values, isNA: na.contains(true) ? na : nil))
+        case "camera", "fry", "mroast":
+            try geneSetStep(s, data: data, state: &st)
         default:
             throw EngineUnsupported(file: c.file, key: "steps", fn: s.fn)
         }
+    }
+
+    /// camera, fry or mroast on the current log-expression (with its weights),
+    /// the sets mapped to rows as R's `which(rownames(y) %in% set)`.
+    static func geneSetStep(_ s: CaseStep, data: CaseData, state st: inout State) throws {
+        let L = s.label
+        let e = try need(st.elist, s, "log-expression")
+        let design = try need(st.design, s, "design")
+        let index = geneSetIndex(ids: e.E.rowNames ?? [], sets: data.geneSets.map { ($0.name, $0.ids) })
+        var contrast: GeneSetContrast?
+        switch s.arg("contrast") {
+        case let .indices(i)?: contrast = .coefficient(i[0] - 1)
+        case let .string(n)?:
+            if design.colNames?.contains(n) == true {
+                contrast = .name(n)
+            } else if let cm = st.contrasts, let j = cm.colNames?.firstIndex(of: n) {
+                contrast = .vector((0..<cm.nrow).map { cm[$0, j] })
+            } else {
+                throw EngineFailure(step: L, message: "contrast '\(n)' is neither a design column nor a contrast")
+            }
+        default: contrast = nil
+        }
+        let options = GeneSetModelOptions(weights: e.weights, trendVar: bool(s, "trend.var") ?? false, robust: bool(s, "robust") ?? false)
+        let sort = try choice(s, "sort", GeneSetSort.init(rawValue:)) ?? .directional
+        let tab: GeneSetTable
+        switch s.fn {
+        case "camera":
+            tab = try camera(e.E, index: index, design: design, contrast: contrast, weights: e.weights,
+                             useRanks: bool(s, "use.ranks") ?? false, allowNegCor: bool(s, "allow.neg.cor") ?? false,
+                             interGeneCor: number(s, "inter.gene.cor") ?? 0.01, trendVar: bool(s, "trend.var") ?? false,
+                             sort: bool(s, "sort") ?? true)
+        case "fry":
+            tab = try fry(e.E, index: index, design: design, contrast: contrast,
+                          standardize: try choice(s, "standardize", FryStandardize.init(rawValue:)) ?? .posteriorSD,
+                          sort: sort, options: options)
+        default:
+            guard let seed = number(s, "seed") else { throw EngineFailure(step: L, message: "mroast needs a seed (R's set.seed) to be reproducible") }
+            var rng = RRandom(seed: Int32(seed))
+            tab = try mroast(e.E, index: index, design: design, contrast: contrast,
+                             setStatistic: try choice(s, "set.statistic", RoastSetStatistic.init(rawValue:)) ?? .mean,
+                             nrot: Int(number(s, "nrot") ?? 1999), approxZscore: bool(s, "approx.zscore") ?? true,
+                             adjustMethod: try choice(s, "adjust.method", PAdjustMethod.init(rawValue:)) ?? .BH,
+                             midp: bool(s, "midp") ?? true, sort: sort, options: options, rng: &rng)
+        }
+        st.warnings += tab.warnings
+        let ids = tab.names
+        func col(_ name: String, _ v: [Double]?, kind: StatisticKind = .numeric) {
+            if let v { st.out.tables.append(StatisticTable(step: L, name: name, kind: kind, rowIDs: ids, columnNames: [name], values: v)) }
+        }
+        col("NGenes", tab.nGenes.map(Double.init), kind: .exact)
+        col("Correlation", tab.correlation)
+        col("PropDown", tab.propDown)
+        col("PropUp", tab.propUp)
+        // Direction as R's runner writes it: Up 1, Down -1, compared exactly.
+        col("Direction", tab.direction.map { $0 == "Up" ? 1 : ($0 == "Down" ? -1 : .nan) }, kind: .exact)
+        col("PValue", tab.pValue)
+        col("FDR", tab.fdr)
+        col("PValue.Mixed", tab.pValueMixed)
+        col("FDR.Mixed", tab.fdrMixed)
+        st.out.tables.append(SideFiles.orderTable(step: L, ids: ids))
     }
 
     static func pairs(_ L: String, _ name: String, _ x: [Double], _ y: [Double], ids: [String]) -> StatisticTable {

@@ -8,7 +8,7 @@ import Foundation
 
 public enum OutputsCSV {
     /// The steps written as one table.
-    public static let tableSteps: Set<String> = ["topTable", "topTreat", "topTableF"]
+    public static let tableSteps: Set<String> = ["topTable", "topTreat", "topTableF", "camera", "fry", "mroast"]
 
     /// R's column order in a topTable; other columns follow in the order given.
     static let topTableOrder = ["logFC", "CI.L", "CI.R", "AveExpr", "t", "F", "P.Value", "adj.P.Val", "B"]

@@ -44,7 +44,7 @@ public enum SideFiles {
             let table = try DelimitedText.read(path)
             if e["table"]?.boolValue == true {
                 let textCols = Set((e["text_columns"]?.arrayValue ?? []).compactMap(\.stringValue))
-                try readTopTable(table, step: step, textColumns: textCols, into: &out)
+                try readTopTable(table, step: step, fn: fn, textColumns: textCols, into: &out)
             } else {
                 guard let name = e["name"]?.stringValue else { throw InputError(indexURL.path, "entry for \(file) has no name") }
                 out.tables.append(try readTable(table, step: step, name: name, kind: StepCatalog.kind(fn: fn, statistic: name)))
@@ -93,7 +93,8 @@ public enum SideFiles {
                               isNA: na.contains(true) ? na : nil)
     }
 
-    static func readTopTable(_ t: DelimitedTable, step: String, textColumns: Set<String>, into out: inout SideOutputs) throws {
+    static func readTopTable(_ t: DelimitedTable, step: String, fn: String = "topTable", textColumns: Set<String>,
+                             into out: inout SideOutputs) throws {
         guard t.header.first == "id" else { throw InputError(t.path, "expected a header starting with \"id\"") }
         let n = t.rows.count
         for (i, r) in t.rows.enumerated() where r.count != t.header.count {
@@ -112,7 +113,7 @@ public enum SideFiles {
                 values[i] = v
                 na[i] = isNA
             }
-            out.tables.append(StatisticTable(step: step, name: col, kind: .numeric, rowIDs: ids, columnNames: [col], values: values,
+            out.tables.append(StatisticTable(step: step, name: col, kind: StepCatalog.kind(fn: fn, statistic: col), rowIDs: ids, columnNames: [col], values: values,
                                              isNA: na.contains(true) ? na : nil))
         }
         out.tables.append(orderTable(step: step, ids: ids))

@@ -132,7 +132,7 @@ public enum StepCatalog {
             ("coef", .coef), ("number", .number(min: 1, max: .infinity, inf: true)),
             ("adjust.method", .choice(pAdjust)), ("sort.by", .choice(["logFC", "AveExpr", "t", "P", "p", "none"])),
             ("resort.by", .choice(["logFC", "AveExpr", "t", "P", "p"])),
-            ("p.value", unit), ("confint", .boolOrLevel),
+            ("p.value", unit), ("lfc", nonneg), ("confint", .boolOrLevel),
         ]),
         StepSpec(fn: "topTableF", package: "limma", args: [
             ("number", .number(min: 1, max: .infinity, inf: true)), ("adjust.method", .choice(pAdjust)),
@@ -142,7 +142,29 @@ public enum StepCatalog {
             ("method", .choice(["separate", "global", "hierarchical", "nestedF"])),
             ("adjust.method", .choice(pAdjust)), ("p.value", unit), ("lfc", nonneg),
         ]),
+        // Gene set tests: the sets come from inputs.gene_sets; `contrast` is a
+        // design column (name or 1-based index) or the name of a top-level contrast.
+        StepSpec(fn: "camera", package: "limma", args: [
+            ("contrast", .coef), ("use.ranks", .bool), ("allow.neg.cor", .bool),
+            ("inter.gene.cor", .number(min: -0.99, max: 0.99, inf: false)), ("trend.var", .bool), ("sort", .bool),
+        ]),
+        StepSpec(fn: "fry", package: "limma", args: [
+            ("contrast", .coef), ("standardize", .choice(["residual.sd", "posterior.sd", "none"])),
+            ("sort", .choice(geneSetSort)), ("trend.var", .bool), ("robust", .bool),
+        ]),
+        StepSpec(fn: "mroast", package: "limma", args: [
+            ("contrast", .coef), ("set.statistic", .choice(["mean", "floormean", "mean50", "msq"])),
+            ("nrot", .number(min: 1, max: 1e6, inf: false)), ("approx.zscore", .bool),
+            ("adjust.method", .choice(pAdjust)), ("midp", .bool), ("sort", .choice(geneSetSort)),
+            ("trend.var", .bool), ("robust", .bool), ("seed", .number(min: 0, max: 2_147_483_647, inf: false)),
+        ]),
     ]
+
+    static let geneSetSort = ["directional", "mixed", "none"]
+    /// The gene set tests: they read `inputs.gene_sets` and write one table per step.
+    public static let geneSetSteps: Set<String> = ["camera", "fry", "mroast"]
+    /// Arguments that must be whole numbers.
+    static let wholeNumbers: Set<String> = ["nrot", "seed", "maxiter"]
 
     public static func spec(_ fn: String) -> StepSpec? { specs.first { $0.fn == fn } }
     public static var supported: String { specs.map(\.fn).joined(separator: ", ") }
@@ -151,11 +173,14 @@ public enum StepCatalog {
     public static func kind(fn: String, statistic: String) -> StatisticKind {
         switch (fn, statistic) {
         case ("filterByExpr", "keep"), ("decideTests", "results"): return .exact
+        case (let f, "NGenes"), (let f, "Direction"): return geneSetSteps.contains(f) ? .exact : .numeric
         case (_, "order"): return .order
         default: return .numeric
         }
     }
 
     /// The family a step's outputs belong to: topTable-like steps write one table.
-    public static func isTable(_ fn: String) -> Bool { fn == "topTable" || fn == "topTreat" || fn == "topTableF" }
+    public static func isTable(_ fn: String) -> Bool {
+        fn == "topTable" || fn == "topTreat" || fn == "topTableF" || geneSetSteps.contains(fn)
+    }
 }

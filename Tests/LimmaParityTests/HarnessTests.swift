@@ -78,6 +78,15 @@ enum CLI {
         try (expr.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("expr.csv"), atomically: true, encoding: .utf8)
     }
 
+    /// Gene sets over `smallData`'s genes: the 8 changed genes, a mixed set, the rest.
+    static func geneSets(in dir: URL) throws {
+        var lines = ["set,feature_id"]
+        for g in 1...8 { lines.append("changed,g\(g)") }
+        for g in [2, 4, 11, 12, 13, 14] { lines.append("mixed,g\(g)") }
+        for g in 9...40 { lines.append("unchanged,g\(g)") }
+        try write(lines.joined(separator: "\n") + "\n", dir.appendingPathComponent("sets.csv"))
+    }
+
     static func write(_ text: String, _ url: URL) throws { try text.write(to: url, atomically: true, encoding: .utf8) }
 
     /// sha256 of every file below `dir`, by relative path.
@@ -144,7 +153,7 @@ struct HarnessCLITests {
             ("unknownfn", "{\(good), \"steps\": [{\"fn\": \"system\"}]}", "steps[1].fn: unknown function \"system\"; supported: filterByExpr"),
             ("unknownarg", "{\(good), \"steps\": [{\"fn\": \"voom\", \"plot\": true}, {\"fn\": \"lmFit\"}]}", "steps[1].plot: voom has no argument"),
             ("badtype", "{\(good), \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\", \"trend\": \"yes\"}]}", "steps[3].trend: must be true or false"),
-            ("badchoice", "{\(good), \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\"}, {\"fn\": \"topTable\", \"adjust.method\": \"magic\"}]}", "steps[4].adjust.method: must be one of"),
+            ("badchoice", "{\(good), \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"eBayes\"}, {\"fn\": \"topTable\", \"adjust.method\": \"magic\"}]}", "steps[4].adjust.method: unknown value \"magic\", supported: BH, fdr, BY"),
             ("notcolumn", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\"}, \"design\": \"~0 + treatment\", \(steps)}", "design: formula \"~0 + treatment\" names 'treatment', which is not a targets column"),
             ("groupnotcolumn", "{\(good), \"steps\": [{\"fn\": \"filterByExpr\", \"group\": \"genotype\"}, {\"fn\": \"voom\"}]}", "steps[1].group: 'genotype' is not a targets column"),
             ("order", "{\(good), \"steps\": [{\"fn\": \"eBayes\"}]}", "steps[1].fn: eBayes needs lmFit first"),
@@ -156,7 +165,16 @@ struct HarnessCLITests {
             ("contrastnotcolumn", "{\(good), \"contrasts\": {\"AvB\": \"groupA - groupZ\"}, \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"lmFit\"}, {\"fn\": \"contrasts.fit\"}]}", "contrasts.AvB: \"groupA - groupZ\" names 'groupZ', which is not a design column (columns: groupA, groupB)"),
             ("weightscounts", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"weights\": \"counts.csv\"}, \(steps)}", "inputs.weights: observation weights go with"),
             ("since366", "{\(good), \"steps\": [{\"fn\": \"voom\", \"adaptive.span\": true}, {\"fn\": \"lmFit\"}]}", "steps[1].adaptive.span: exists from limma"),
+            ("nogenesets", "{\(good), \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"camera\"}]}", "steps[2].fn: camera needs inputs.gene_sets"),
+            ("unknownsetids", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"gene_sets\": \"badsets.csv\"}, \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"fry\"}]}", "badsets.csv: 2 feature id(s) are not rows of the data: 'g99', 'zz'"),
+            ("setsheader", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"gene_sets\": \"targets.csv\"}, \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"fry\"}]}", "the header must be set,feature_id"),
+            ("setsunused", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"gene_sets\": \"sets.csv\"}, \(steps.replacingOccurrences(of: "\"steps\"", with: "\"design\": \"~0 + group\", \"steps\""))}", "inputs.gene_sets: no step uses gene sets"),
+            ("seedfraction", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"gene_sets\": \"sets.csv\"}, \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"mroast\", \"seed\": 1.5}]}", "steps[2].seed: must be a whole number"),
+            ("noseed", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"gene_sets\": \"sets.csv\"}, \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"voom\"}, {\"fn\": \"mroast\"}]}", "steps[2]: mroast needs \"seed\""),
+            ("camerabeforevoom", "{\"inputs\": {\"counts\": \"counts.csv\", \"targets\": \"targets.csv\", \"gene_sets\": \"sets.csv\"}, \"design\": \"~0 + group\", \"steps\": [{\"fn\": \"camera\"}]}", "steps[1].fn: camera needs log-expression"),
         ]
+        try CLI.write("set,feature_id\nup,g1\nup,g99\nother,zz\n", dir.appendingPathComponent("badsets.csv"))
+        try CLI.geneSets(in: dir)
         for (name, text, reason) in cases {
             let file = dir.appendingPathComponent("\(name).json")
             try CLI.write(text, file)
@@ -167,6 +185,68 @@ struct HarnessCLITests {
                 #expect(r.stderr.contains(reason), "\(name) (\(command)): expected '\(reason)' in\n\(r.stderr)")
             }
         }
+    }
+
+    /// Every enumerated argument of every step (adjust.method, sort.by,
+    /// method, normalize.method, standardize, ...) refuses a value outside its
+    /// list at validation, exit 2, `FILE: steps[i].arg: reason, supported: ...`;
+    /// nothing reaches the engine to be silently replaced by a default.
+    @Test func unknownEnumeratedValuesAreRefused() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        var checked = 0
+        for spec in StepCatalog.specs {
+            for (arg, type) in spec.args {
+                guard case let .choice(options) = type else { continue }
+                for bad in ["BHX", options[0].lowercased() == options[0] ? options[0].uppercased() : options[0].lowercased(), ""] where !options.contains(bad) {
+                    let file = dir.appendingPathComponent("\(spec.fn)-\(arg)-\(checked).json")
+                    let text = #"{"inputs": {"counts": "counts.csv", "targets": "targets.csv"}, "design": "~0 + group", "steps": [{"fn": "voom"}, {"fn": "\#(spec.fn)", "\#(arg)": "\#(bad)"}]}"#
+                    try CLI.write(text, file)
+                    let r = try CLI.run(["check", file.path, "--out", dir.appendingPathComponent("out").path])
+                    #expect(r.status == 2, "\(spec.fn) \(arg)=\(bad): exit \(r.status)\n\(r.stderr)")
+                    let want = "\(file.path): steps[2].\(arg): unknown value \"\(bad)\", supported: \(options.joined(separator: ", "))"
+                    #expect(r.stderr.contains(want), "expected '\(want)' in\n\(r.stderr)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 30)
+    }
+
+    /// camera, fry and mroast (seeded) run live on a small case: engine and R
+    /// agree on every column and the row order; topTreat honours lfc.
+    @Test(.enabled(if: CLI.rAvailable)) func geneSetStepsRunLiveAgainstR() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        try CLI.geneSets(in: dir)
+        let file = dir.appendingPathComponent("sets.json")
+        try CLI.write(#"""
+        {"inputs": {"counts": "counts.csv", "targets": "targets.csv", "gene_sets": "sets.csv"},
+         "design": "~0 + group", "contrasts": {"BvA": "groupB - groupA"},
+         "steps": [{"fn": "voom"}, {"fn": "camera", "contrast": "BvA"}, {"fn": "camera", "contrast": 2, "use.ranks": true},
+                   {"fn": "fry", "contrast": "BvA", "sort": "mixed"},
+                   {"fn": "mroast", "contrast": "BvA", "nrot": 199, "seed": 7, "set.statistic": "floormean"},
+                   {"fn": "lmFit"}, {"fn": "contrasts.fit"}, {"fn": "treat", "lfc": 0.2},
+                   {"fn": "topTreat", "coef": "BvA", "number": "Inf", "lfc": 0.5}],
+         "tolerance": {"default": {"rel": 1e-10, "abs": 1e-12}}}
+        """#, file)
+        let out = dir.appendingPathComponent("out")
+        let r = try CLI.run(["run", file.path, "--out", out.path], timeout: 600)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let report = try JSON.parse([UInt8](Data(contentsOf: out.appendingPathComponent("sets/report.json"))))
+        let stats = report["statistics"]?.arrayValue ?? []
+        for (step, name) in [("camera", "PValue"), ("camera#2", "Direction"), ("fry", "PValue.Mixed"), ("mroast", "FDR"),
+                             ("mroast", "order"), ("topTreat", "P.Value")] {
+            #expect(stats.contains { $0["step"]?.stringValue == step && $0["name"]?.stringValue == name && $0["pass"] == .bool(true) },
+                    "\(step).\(name) missing or failing")
+        }
+        let r2 = try String(contentsOf: out.appendingPathComponent("sets/r/topTreat.csv"), encoding: .utf8)
+        let e2 = try String(contentsOf: out.appendingPathComponent("sets/engine/topTreat.csv"), encoding: .utf8)
+        let rows = r2.split(separator: "\n").count - 1
+        #expect(rows > 0 && rows < 40, "lfc should filter rows: \(rows)")
+        #expect(e2.split(separator: "\n").count - 1 == rows)
     }
 
     /// Code in a formula, a contrast or an argument is refused before R
