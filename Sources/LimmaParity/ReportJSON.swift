@@ -58,7 +58,7 @@ public indirect enum OrderedJSON: Sendable, Equatable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .number(let x): out += OrderedJSON.numberText(x)
-        case .string(let s): out += OrderedJSON.quote(s)
+        case .string(let s): out += JSON.quote(s)
         case .array(let xs):
             if xs.isEmpty { out += "[]"; return }
             if xs.allSatisfy(\.isScalar) || xs.allSatisfy({ if case .array(let ys) = $0 { return ys.allSatisfy(\.isScalar) } else { return false } }) {
@@ -81,7 +81,7 @@ public indirect enum OrderedJSON: Sendable, Equatable {
             if kv.isEmpty { out += "{}"; return }
             out += "{\n"
             for (i, (k, v)) in kv.enumerated() {
-                out += pad + OrderedJSON.quote(k) + ": "
+                out += pad + JSON.quote(k) + ": "
                 v.write(into: &out, indent: indent + 1)
                 out += i + 1 < kv.count ? ",\n" : "\n"
             }
@@ -93,22 +93,6 @@ public indirect enum OrderedJSON: Sendable, Equatable {
         guard x.isFinite else { return x.isNaN ? "\"NaN\"" : (x > 0 ? "\"Inf\"" : "\"-Inf\"") }
         if x == x.rounded(), Swift.abs(x) < 1e15 { return String(Int64(x)) }
         return "\(x)"
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }
 
