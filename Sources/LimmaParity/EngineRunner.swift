@@ -107,9 +107,15 @@ public enum EngineRunner {
             st.elist = e
         }
         let start = Date()
+        // LIMMA_PARITY_STEP_TIMES=1: each step's wall time on stderr (for profiling).
+        let stepTimes = ProcessInfo.processInfo.environment["LIMMA_PARITY_STEP_TIMES"] == "1"
         for s in c.steps {
+            let t0 = Date()
             do { try step(s, c: c, data: data, state: &st) } catch let e as LimmaError {
                 throw EngineFailure(step: s.label, message: e.description)
+            }
+            if stepTimes {
+                FileHandle.standardError.write(Data("step \(s.label): \(String(format: "%.2f", Date().timeIntervalSince(t0) * 1000)) ms\n".utf8))
             }
         }
         let pipeline = Date().timeIntervalSince(start)
