@@ -93,6 +93,7 @@ enum GeneEffects {
         let sw: UnsafeMutablePointer<Double>
         let y: UnsafeMutablePointer<Double>
         let effects: UnsafeMutablePointer<Double>
+        let b: UnsafeMutablePointer<Double>
 
         init(n: Int, p: Int) {
             a = .allocate(capacity: n * p)
@@ -102,110 +103,22 @@ enum GeneEffects {
             sw = .allocate(capacity: n)
             y = .allocate(capacity: n)
             effects = .allocate(capacity: n)
+            b = .allocate(capacity: p)
         }
 
         func free() {
             a.deallocate(); qraux.deallocate(); work.deallocate(); jpvt.deallocate()
-            sw.deallocate(); y.deallocate(); effects.deallocate()
+            sw.deallocate(); y.deallocate(); effects.deallocate(); b.deallocate()
         }
 
         /// dqrdc2 on `a` (n x p) with R's tolerance 1e-7; returns the rank.
         func decompose(n: Int, p: Int) -> Int {
-            geneEffectsDqrdc2(a, n: n, p: p, tol: 1e-7, qraux: qraux, jpvt: jpvt, work: work)
+            QRDecomposition.dqrdc2(a, n: n, p: p, tol: 1e-7, qraux: qraux, jpvt: jpvt, work: work)
         }
 
-        /// dqrsl's Q'y (job 1000 with k = rank) of `y` into `effects`; `a`'s
-        /// diagonal is swapped with qraux and restored, as dqrsl does.
+        /// dqrsl's Q'y (k = rank) of `y` into `effects` (job qty alone leaves b and rsd untouched).
         func qty(n: Int, k: Int) {
-            for i in 0..<n { effects[i] = y[i] }
-            let ju = Swift.min(k, n - 1)
-            for j in 0..<ju where qraux[j] != 0 {
-                let xj = a + j * n + j
-                let temp = xj[0]
-                xj[0] = qraux[j]
-                let t = -BLAS1.dot(n - j, xj, effects + j) / xj[0]
-                BLAS1.axpy(n - j, t, xj, effects + j)
-                xj[0] = temp
-            }
+            QRDecomposition.dqrsl(a, n: n, k: k, qraux: qraux, y: y, qty: effects, b: b, rsd: effects, job: .qty)
         }
     }
-}
-
-/// LINPACK dqrdc2 in place on the column-major n x p `a` (the operations of
-/// `QRDecomposition.init`, without allocating): Householder QR with limited
-/// pivoting of columns whose norm falls below `tol` times their original norm.
-/// Fills `qraux` (p) and the 0-based pivot `jpvt` (p), uses `work` (2p);
-/// returns the rank `min(k - 1, n)`.
-func geneEffectsDqrdc2(_ base: UnsafeMutablePointer<Double>, n: Int, p: Int, tol: Double,
-                       qraux: UnsafeMutablePointer<Double>, jpvt: UnsafeMutablePointer<Int>,
-                       work: UnsafeMutablePointer<Double>) -> Int {
-    for j in 0..<p { jpvt[j] = j }
-    let work1 = work, work2 = work + p
-    var k = p + 1
-    for j in 0..<p {
-        qraux[j] = BLAS1.nrm2(n, base + j * n)
-        work1[j] = qraux[j]
-        work2[j] = qraux[j]
-        if work2[j] == 0 { work2[j] = 1 }
-    }
-    let lup = Swift.min(n, p)
-    var l = 1
-    while l <= lup {
-        let l0 = l - 1
-        while !(l >= k || qraux[l0] >= work2[l0] * tol) {
-            for i in 0..<n {
-                let t = base[l0 * n + i]
-                if l0 + 1 < p {
-                    for j in (l0 + 1)..<p { base[(j - 1) * n + i] = base[j * n + i] }
-                }
-                base[(p - 1) * n + i] = t
-            }
-            let ip = jpvt[l0], t = qraux[l0], tt = work1[l0], ttt = work2[l0]
-            if l0 + 1 < p {
-                for j in (l0 + 1)..<p {
-                    jpvt[j - 1] = jpvt[j]
-                    qraux[j - 1] = qraux[j]
-                    work1[j - 1] = work1[j]
-                    work2[j - 1] = work2[j]
-                }
-            }
-            jpvt[p - 1] = ip
-            qraux[p - 1] = t
-            work1[p - 1] = tt
-            work2[p - 1] = ttt
-            k -= 1
-        }
-        if l != n {
-            let m = n - l + 1
-            let xl = base + l0 * n + l0
-            var nrmxl = BLAS1.nrm2(m, xl)
-            if nrmxl != 0 {
-                if xl[0] != 0 { nrmxl = Double(signOf: xl[0], magnitudeOf: nrmxl) }
-                BLAS1.scal(m, 1.0 / nrmxl, xl)
-                xl[0] = 1.0 + xl[0]
-                if p >= l + 1 {
-                    for j in l..<p {
-                        let xj = base + j * n + l0
-                        let t = -BLAS1.dot(m, xl, xj) / xl[0]
-                        BLAS1.axpy(m, t, xl, xj)
-                        if qraux[j] != 0 {
-                            let r = Swift.abs(xj[0]) / qraux[j]
-                            var tt = 1.0 - r * r
-                            tt = Swift.max(tt, 0.0)
-                            if Swift.abs(tt) >= 1e-6 {
-                                qraux[j] = qraux[j] * tt.squareRoot()
-                            } else {
-                                qraux[j] = BLAS1.nrm2(n - l, xj + 1)
-                                work1[j] = qraux[j]
-                            }
-                        }
-                    }
-                }
-                qraux[l0] = xl[0]
-                xl[0] = -nrmxl
-            }
-        }
-        l += 1
-    }
-    return Swift.min(k - 1, n)
 }
