@@ -496,6 +496,8 @@ versions <- list(
   limma = limma_installed,
   edgeR = as.character(packageVersion("edgeR")),
   platform = R.version$platform,
+  blas = unname(extSoftVersion()["BLAS"]),
+  lapack = paste0(La_version(), " (", La_library(), ")"),
   limma_defaults = if (wanted == "") sub("^(\\d+\\.\\d+).*", "\\1", limma_installed) else wanted,
   emulated = if (length(emulated)) paste(unique(emulated), collapse = "; ") else NULL,
   pipeline_s = pipeline_s,

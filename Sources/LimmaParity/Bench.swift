@@ -395,7 +395,10 @@ public enum Bench {
             }
         }
         if let v = cases.first(where: { !$0.rVersions.isEmpty }) {
-            out += "\nR \(v.rVersions["R"] ?? "?"), limma \(v.rVersions["limma"] ?? "?"), edgeR \(v.rVersions["edgeR"] ?? "?"); engine \(v.engineVersions["version"] ?? "?")"
+            out += "\nR \(v.rVersions["R"] ?? "?"), limma \(v.rVersions["limma"] ?? "?"), edgeR \(v.rVersions["edgeR"] ?? "?")"
+            if let blas = v.rVersions["blas"] { out += ", BLAS \(blas)" }
+            if let lapack = v.rVersions["lapack"] { out += ", LAPACK \(lapack)" }
+            out += "; engine \(v.engineVersions["version"] ?? "?")"
             if let t = cases.compactMap(\.engineThreads).first { out += ", \(t) engine thread\(t == 1 ? "" : "s")" }
             out += ".\n"
         }
