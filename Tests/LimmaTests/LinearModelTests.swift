@@ -244,3 +244,233 @@ struct LinearModelUnitTests {
         }
     }
 }
+
+/// The per-gene and one-QR fits of lmFit (lane kernels, workspaces) against
+/// the plain routines they replace (QRDecomposition, RLinAlg.chol2inv with
+/// LAPACK dpotri, RBase.mean): every output bit for bit.
+@Suite("Linear models: fast kernels keep the bits")
+struct LinearModelKernelTests {
+    /// Deterministic uniforms in (0, 1).
+    struct LCG {
+        var state: UInt64
+        mutating func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (Double(state >> 11) + 0.5) / 9007199254740992.0
+        }
+    }
+
+    /// lm.series as it was written before the kernels: each gene by
+    /// QRDecomposition / leastSquares / RLinAlg.chol2inv / RBase.mean.
+    static func referenceGeneFits(_ M: Matrix, design: Matrix, weights W: Matrix?) throws -> (coef: [Double], su: [Double], sigma: [Double], df: [Double]) {
+        let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
+        var coef = [Double](repeating: .nan, count: ngenes * nbeta), su = coef
+        var sigma = [Double](repeating: .nan, count: ngenes), df = [Double](repeating: 0, count: ngenes)
+        for g in 0..<ngenes {
+            let obs = (0..<narrays).filter { j in
+                M[g, j].isFinite && (W == nil || (W![g, j].isFinite && W![g, j] > 0))
+            }
+            if obs.isEmpty { continue }
+            let nobs = obs.count
+            var X = Matrix(nrow: nobs, ncol: nbeta)
+            var yv = [Double](repeating: 0, count: nobs)
+            for (i, j) in obs.enumerated() {
+                let wt = W.map { $0[g, j].squareRoot() }
+                for c in 0..<nbeta { X[i, c] = wt.map { design[j, c] * $0 } ?? design[j, c] }
+                yv[i] = wt.map { M[g, j] * $0 } ?? M[g, j]
+            }
+            let qr = QRDecomposition(X)
+            let ls = qr.leastSquares(yv)
+            for j in 0..<nbeta { coef[j * ngenes + g] = ls.coefficients[j] }
+            let cov = try RLinAlg.chol2inv(qr.qr, size: qr.rank)
+            for k in 0..<qr.rank { su[qr.pivot[k] * ngenes + g] = cov[k, k].squareRoot() }
+            df[g] = Double(nobs - qr.rank)
+            if nobs > qr.rank { sigma[g] = RBase.mean((qr.rank..<nobs).map { ls.effects[$0] * ls.effects[$0] }).squareRoot() }
+        }
+        return (coef, su, sigma, df)
+    }
+
+    static func bits(_ v: [Double]) -> [UInt64] { v.map { $0.bitPattern } }
+
+    static func randomMatrix(_ rng: inout LCG, _ nrow: Int, _ ncol: Int, scale: Double = 1) -> Matrix {
+        Matrix(nrow: nrow, ncol: ncol, values: (0..<(nrow * ncol)).map { _ in (rng.next() * 2 - 1) * scale })
+    }
+
+    @Test("reference BLAS ddot, dnrm2 (mid range) and the lane forms agree bit for bit")
+    func blasLevel1() {
+        var rng = LCG(state: 11)
+        for m in [1, 2, 3, 4, 5, 6, 7, 11, 12, 31, 100, 1001] {
+            var xs = [[Double]](), ys = [[Double]]()
+            for l in 0..<LaneLeastSquares.width {
+                xs.append((0..<m).map { i in i % 7 == l ? 0 : (rng.next() - 0.4) * Foundation.pow(10, Double(l * 3 - 4)) })
+                ys.append((0..<m).map { _ in rng.next() * 5 - 2 })
+            }
+            var lx = [GeneLanes](repeating: .zero, count: m), ly = lx
+            for i in 0..<m { for l in 0..<LaneLeastSquares.width { lx[i][l] = xs[l][i]; ly[i][l] = ys[l][i] } }
+            var bad = GeneLaneMask(repeating: false)
+            let n2 = LaneLeastSquares.nrm2(m, lx, &bad)
+            let d = LaneLeastSquares.dot(m, lx, ly)
+            #expect(!any(bad))
+            for l in 0..<LaneLeastSquares.width {
+                #expect(n2[l].bitPattern == BLAS1.nrm2(m, xs[l]).bitPattern, "nrm2 m=\(m) lane \(l)")
+                #expect(d[l].bitPattern == BLAS1.dot(m, xs[l], ys[l]).bitPattern, "dot m=\(m) lane \(l)")
+            }
+        }
+        // Values dnrm2 scales are flagged.
+        var lx = [GeneLanes](repeating: GeneLanes(repeating: 1), count: 3)
+        lx[1][2] = 1e-160
+        lx[2][3] = 1e150
+        var bad = GeneLaneMask(repeating: false)
+        _ = LaneLeastSquares.nrm2(3, lx, &bad)
+        #expect(bad == GeneLaneMask([false, false, true, true]))
+    }
+
+    @Test("chol2inv's diagonal (dtrti2 + dlauu2 arithmetic) equals LAPACK dpotri's, scalar and lanes")
+    func chol2invDiagonal() throws {
+        var rng = LCG(state: 5)
+        for r in 1...48 {
+            for trial in 0..<3 {
+                var a = Matrix(nrow: r + 2, ncol: r)
+                var lanes = [GeneLanes](repeating: .zero, count: (r + 2) * r)
+                var refs = [[Double]]()
+                for l in 0..<LaneLeastSquares.width {
+                    for j in 0..<r {
+                        for i in 0...j {
+                            // Zeros exercise dtrmv's skip; mixed signs and scales.
+                            let zero = i < j && (trial + i + j + l) % 4 == 0
+                            a[i, j] = zero ? 0 : (i == j ? (rng.next() + 0.1) * (rng.next() < 0.5 ? -1 : 1) : rng.next() * 4 - 2)
+                        }
+                    }
+                    let inv = try RLinAlg.chol2inv(a, size: r)
+                    refs.append((0..<r).map { inv[$0, $0] })
+                    var diag = [Double](repeating: 0, count: r), u = [Double](repeating: 0, count: r * r)
+                    try GeneLeastSquares.chol2invDiagonal(a.values, lda: r + 2, size: r, u: &u, diag: &diag, function: "t")
+                    #expect(Self.bits(diag) == Self.bits(refs[l]), "scalar size \(r)")
+                    for v in 0..<a.values.count { lanes[v][l] = a.values[v] }
+                }
+                var u = [GeneLanes](repeating: .zero, count: r * r), diag = [GeneLanes](repeating: .zero, count: r)
+                let bad = LaneLeastSquares.chol2invDiagonal(lanes, lda: r + 2, size: r, u: &u, diag: &diag)
+                #expect(!any(bad))
+                for l in 0..<LaneLeastSquares.width {
+                    #expect(Self.bits(diag.map { $0[l] }) == Self.bits(refs[l]), "lanes size \(r) lane \(l)")
+                }
+            }
+        }
+        var z = Matrix(nrow: 2, ncol: 2, values: [1, 0, 2, 0])
+        var u = [Double](repeating: 0, count: 4), diag = [0.0, 0]
+        #expect(throws: LimmaError("f", "element (2, 2) is zero, so the inverse cannot be computed")) {
+            try GeneLeastSquares.chol2invDiagonal(z.values, lda: 2, size: 2, u: &u, diag: &diag, function: "f")
+        }
+        z[1, 1] = 3
+        #expect(throws: LimmaError("f", "'size' argument must be a positive integer")) {
+            try GeneLeastSquares.chol2invDiagonal(z.values, lda: 2, size: 0, u: &u, diag: &diag, function: "f")
+        }
+    }
+
+    /// Designs: two groups, intercept + covariate + group, a rank-deficient
+    /// one (a column repeated), one with more coefficients than some genes'
+    /// observations, and a single column.
+    static func designs(_ n: Int, _ rng: inout LCG) -> [Matrix] {
+        let group = (0..<n).map { Double($0 % 2) }
+        let cov = (0..<n).map { _ in rng.next() * 3 }
+        return [
+            Matrix(columns: [group.map { 1 - $0 }, group]),
+            Matrix(columns: [[Double](repeating: 1, count: n), cov, group]),
+            Matrix(columns: [[Double](repeating: 1, count: n), group, group]),
+            Matrix(columns: [[Double](repeating: 1, count: n), cov, group, cov.map { $0 * $0 }, (0..<n).map { Double($0 % 3) }]),
+            Matrix(columns: [[Double](repeating: 1, count: n)]),
+        ]
+    }
+
+    @Test("lm.series gene by gene (weights, missing values, rank deficiency): bits of the plain routines, any thread count")
+    func geneFitsMatchPlainRoutines() throws {
+        defer { LimmaThreads.set(0) }
+        var rng = LCG(state: 42)
+        for n in [2, 3, 4, 7, 12, 33] {
+            for design in Self.designs(n, &rng) {
+                let ngenes = 203
+                var M = Self.randomMatrix(&rng, ngenes, n, scale: 8)
+                var W = Matrix(nrow: ngenes, ncol: n, values: (0..<(ngenes * n)).map { _ in rng.next() * 3 })
+                for g in 0..<ngenes {
+                    switch g % 13 {
+                    case 1: M[g, g % n] = .nan
+                    case 2: W[g, (g + 1) % n] = 0
+                    case 3: W[g, 0] = .infinity
+                    case 4: for j in 0..<n { M[g, j] = 1e-170 * Double(j + 1) }
+                    case 5: for j in 0..<n { W[g, j] = 1e-300 }
+                    case 6: M[g, 0] = .infinity
+                    default: break
+                    }
+                }
+                for weights in [W, nil] as [Matrix?] {
+                    let ref: (coef: [Double], su: [Double], sigma: [Double], df: [Double])
+                    do { ref = try Self.referenceGeneFits(M, design: design, weights: weights) } catch {
+                        // Rank 0 for some gene: lmFit must give the same error.
+                        #expect(throws: LimmaError.self) { try lmFit(M, design: design, weights: weights) }
+                        continue
+                    }
+                    for threads in [1, 2, 3] {
+                        LimmaThreads.set(threads)
+                        let fit = try lmFit(M, design: design, weights: weights)
+                        let label = "n=\(n) p=\(design.ncol) weighted=\(weights != nil) threads=\(threads)"
+                        #expect(Self.bits(fit.coefficients.values) == Self.bits(ref.coef), "coef \(label)")
+                        #expect(Self.bits(fit.stdevUnscaled.values) == Self.bits(ref.su), "stdev \(label)")
+                        #expect(Self.bits(fit.sigma) == Self.bits(ref.sigma), "sigma \(label)")
+                        #expect(fit.dfResidual == ref.df, "df \(label)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("the one-QR fit (no weights, array weights, gls) equals lm.fit on t(M) column by column")
+    func commonFitMatchesPlainRoutines() throws {
+        defer { LimmaThreads.set(0) }
+        var rng = LCG(state: 7)
+        for n in [2, 3, 6, 12, 40] {
+            for design in Self.designs(n, &rng) where design.ncol <= n {
+                for ngenes in [1, 5, 203] {
+                    let M = Self.randomMatrix(&rng, ngenes, n, scale: 10)
+                    let aw = (0..<n).map { _ in rng.next() + 0.2 }
+                    for arrayWeights in [false, true] {
+                        var x = design, yt = M.transposed
+                        if arrayWeights {
+                            let s = aw.map { $0.squareRoot() }
+                            for j in 0..<x.ncol { for i in 0..<n { x[i, j] = x[i, j] * s[i] } }
+                            for g in 0..<ngenes { for i in 0..<n { yt[i, g] = yt[i, g] * s[i] } }
+                        }
+                        let qr = QRDecomposition(x)
+                        let ls = qr.leastSquares(yt)
+                        let df = n - qr.rank
+                        let sigma = (0..<ngenes).map { g -> Double in
+                            guard df > 0 else { return .nan }
+                            let e2 = (qr.rank..<n).map { ls.effects[$0, g] * ls.effects[$0, g] }
+                            if ngenes == 1 { return RBase.mean(e2).squareRoot() }
+                            var s: RLongDouble = 0
+                            for v in e2 { s += RLongDouble(v) }
+                            return Double(s / RLongDouble(e2.count)).squareRoot()
+                        }
+                        for threads in [1, 2] {
+                            LimmaThreads.set(threads)
+                            let w = arrayWeights ? Matrix(nrow: 1, ncol: n, values: aw) : nil
+                            let fit = try lmFit(M, design: design, weights: w)
+                            let label = "n=\(n) p=\(design.ncol) genes=\(ngenes) aw=\(arrayWeights) threads=\(threads)"
+                            #expect(Self.bits(fit.coefficients.values) == Self.bits(ls.coefficients.transposed.values), "coef \(label)")
+                            #expect(Self.bits(fit.sigma) == Self.bits(sigma), "sigma \(label)")
+                            #expect(fit.dfResidual == [Double](repeating: Double(df), count: ngenes), "df \(label)")
+                        }
+                    }
+                    // gls: backsolve(chol(V), t(M)) then the same.
+                    let block = (0..<n).map { String($0 / 2) }
+                    let fit = try lmFit(M, design: design, block: block, correlation: 0.4)
+                    var V = Matrix(nrow: n, ncol: n)
+                    for j in 0..<n { for i in 0..<n { V[i, j] = i == j ? 1 : (block[i] == block[j] ? 0.4 : 0) } }
+                    let U = try RLinAlg.chol(V)
+                    let yt = try RLinAlg.backsolve(U, M.transposed, transpose: true)
+                    let qr = QRDecomposition(try RLinAlg.backsolve(U, design, transpose: true))
+                    #expect(Self.bits(fit.coefficients.values) == Self.bits(qr.leastSquares(yt).coefficients.transposed.values),
+                            "gls coef n=\(n) p=\(design.ncol) genes=\(ngenes)")
+                }
+            }
+        }
+    }
+}

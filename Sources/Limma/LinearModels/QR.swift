@@ -38,88 +38,107 @@ public struct QRDecomposition: Sendable, Equatable {
         let n = x.nrow, p = x.ncol
         var a = x.values
         var qraux = [Double](repeating: 0, count: p)
-        var jpvt = Array(0..<p)
-        var work1 = [Double](repeating: 0, count: p)
-        var work2 = [Double](repeating: 0, count: p)
-        var k = p + 1
-        a.withUnsafeMutableBufferPointer { ab in
-            guard let base = ab.baseAddress else { return }
-            // Column norms.
-            if n > 0 {
-                for j in 0..<p {
-                    qraux[j] = BLAS1.nrm2(n, base + j * n)
-                    work1[j] = qraux[j]
-                    work2[j] = qraux[j]
-                    if work2[j] == 0 { work2[j] = 1 }
-                }
-            }
-            let lup = Swift.min(n, p)
-            var l = 1
-            while l <= lup {
-                let l0 = l - 1
-                // Move negligible columns to the end.
-                while !(l >= k || qraux[l0] >= work2[l0] * tol) {
-                    for i in 0..<n {
-                        let t = base[l0 * n + i]
-                        if l0 + 1 < p {
-                            for j in (l0 + 1)..<p { base[(j - 1) * n + i] = base[j * n + i] }
-                        }
-                        base[(p - 1) * n + i] = t
-                    }
-                    let ip = jpvt[l0], t = qraux[l0], tt = work1[l0], ttt = work2[l0]
-                    if l0 + 1 < p {
-                        for j in (l0 + 1)..<p {
-                            jpvt[j - 1] = jpvt[j]
-                            qraux[j - 1] = qraux[j]
-                            work1[j - 1] = work1[j]
-                            work2[j - 1] = work2[j]
-                        }
-                    }
-                    jpvt[p - 1] = ip
-                    qraux[p - 1] = t
-                    work1[p - 1] = tt
-                    work2[p - 1] = ttt
-                    k -= 1
-                }
-                if l != n {
-                    // Householder transformation for column l.
-                    let m = n - l + 1
-                    let xl = base + l0 * n + l0
-                    var nrmxl = BLAS1.nrm2(m, xl)
-                    if nrmxl != 0 {
-                        if xl[0] != 0 { nrmxl = Double(signOf: xl[0], magnitudeOf: nrmxl) }
-                        BLAS1.scal(m, 1.0 / nrmxl, xl)
-                        xl[0] = 1.0 + xl[0]
-                        if p >= l + 1 {
-                            for j in l..<p {
-                                let xj = base + j * n + l0
-                                let t = -BLAS1.dot(m, xl, xj) / xl[0]
-                                BLAS1.axpy(m, t, xl, xj)
-                                if qraux[j] != 0 {
-                                    let r = Swift.abs(xj[0]) / qraux[j]
-                                    var tt = 1.0 - r * r
-                                    tt = Swift.max(tt, 0.0)
-                                    if Swift.abs(tt) >= 1e-6 {
-                                        qraux[j] = qraux[j] * tt.squareRoot()
-                                    } else {
-                                        qraux[j] = BLAS1.nrm2(n - l, xj + 1)
-                                        work1[j] = qraux[j]
-                                    }
-                                }
-                            }
-                        }
-                        qraux[l0] = xl[0]
-                        xl[0] = -nrmxl
+        var jpvt = [Int](repeating: 0, count: p)
+        var work = [Double](repeating: 0, count: 2 * p)
+        let k = a.withUnsafeMutableBufferPointer { ab in
+            qraux.withUnsafeMutableBufferPointer { qb in
+                jpvt.withUnsafeMutableBufferPointer { jb in
+                    work.withUnsafeMutableBufferPointer { wb in
+                        QRDecomposition.dqrdc2(ab.baseAddress, n: n, p: p, tol: tol, qraux: qb.baseAddress,
+                                               jpvt: jb.baseAddress, work: wb.baseAddress)
                     }
                 }
-                l += 1
             }
         }
         self.qr = Matrix(nrow: n, ncol: p, values: a, rowNames: x.rowNames, colNames: x.colNames.map { cn in jpvt.map { cn[$0] } })
         self.qraux = qraux
         self.pivot = jpvt
-        self.rank = Swift.min(k - 1, n)
+        self.rank = k
         self.tol = tol
+    }
+
+    /// LINPACK dqrdc2 in place on the n x p column-major `a` (see the type's
+    /// documentation): fills `qraux` (p) and the 0-based pivot `jpvt` (p),
+    /// uses `work` (2p) as scratch, and returns the rank `min(k - 1, n)`.
+    /// Pointers may be nil only when p (or n * p) is 0. Allocation-free, so
+    /// per-gene fits can call it on preallocated workspaces.
+    static func dqrdc2(_ a: UnsafeMutablePointer<Double>?, n: Int, p: Int, tol: Double,
+                       qraux: UnsafeMutablePointer<Double>?, jpvt: UnsafeMutablePointer<Int>?,
+                       work: UnsafeMutablePointer<Double>?) -> Int {
+        guard p > 0, let qraux, let jpvt, let work else { return 0 }
+        for j in 0..<p { jpvt[j] = j }
+        let work1 = work, work2 = work + p
+        var k = p + 1
+        guard let base = a, n > 0 else { return Swift.min(k - 1, n) }
+        // Column norms.
+        for j in 0..<p {
+            qraux[j] = BLAS1.nrm2(n, base + j * n)
+            work1[j] = qraux[j]
+            work2[j] = qraux[j]
+            if work2[j] == 0 { work2[j] = 1 }
+        }
+        let lup = Swift.min(n, p)
+        var l = 1
+        while l <= lup {
+            let l0 = l - 1
+            // Move negligible columns to the end.
+            while !(l >= k || qraux[l0] >= work2[l0] * tol) {
+                for i in 0..<n {
+                    let t = base[l0 * n + i]
+                    if l0 + 1 < p {
+                        for j in (l0 + 1)..<p { base[(j - 1) * n + i] = base[j * n + i] }
+                    }
+                    base[(p - 1) * n + i] = t
+                }
+                let ip = jpvt[l0], t = qraux[l0], tt = work1[l0], ttt = work2[l0]
+                if l0 + 1 < p {
+                    for j in (l0 + 1)..<p {
+                        jpvt[j - 1] = jpvt[j]
+                        qraux[j - 1] = qraux[j]
+                        work1[j - 1] = work1[j]
+                        work2[j - 1] = work2[j]
+                    }
+                }
+                jpvt[p - 1] = ip
+                qraux[p - 1] = t
+                work1[p - 1] = tt
+                work2[p - 1] = ttt
+                k -= 1
+            }
+            if l != n {
+                // Householder transformation for column l.
+                let m = n - l + 1
+                let xl = base + l0 * n + l0
+                var nrmxl = BLAS1.nrm2(m, xl)
+                if nrmxl != 0 {
+                    if xl[0] != 0 { nrmxl = Double(signOf: xl[0], magnitudeOf: nrmxl) }
+                    BLAS1.scal(m, 1.0 / nrmxl, xl)
+                    xl[0] = 1.0 + xl[0]
+                    if p >= l + 1 {
+                        for j in l..<p {
+                            let xj = base + j * n + l0
+                            let t = -BLAS1.dot(m, xl, xj) / xl[0]
+                            BLAS1.axpy(m, t, xl, xj)
+                            if qraux[j] != 0 {
+                                let r = Swift.abs(xj[0]) / qraux[j]
+                                var tt = 1.0 - r * r
+                                tt = Swift.max(tt, 0.0)
+                                if Swift.abs(tt) >= 1e-6 {
+                                    qraux[j] = qraux[j] * tt.squareRoot()
+                                } else {
+                                    qraux[j] = BLAS1.nrm2(n - l, xj + 1)
+                                    work1[j] = qraux[j]
+                                }
+                            }
+                        }
+                    }
+                    qraux[l0] = xl[0]
+                    xl[0] = -nrmxl
+                }
+            }
+            l += 1
+        }
+        return Swift.min(k - 1, n)
     }
 
     /// Whether any column was moved (R's `z$pivoted`).
@@ -137,7 +156,7 @@ public struct QRDecomposition: Sendable, Equatable {
     /// pivoted columns (`b`, length `rank`), and the residuals, as LINPACK
     /// dqrsl computes them with `k = rank`. `x` is a scratch copy of `qr`
     /// whose diagonal is swapped temporarily, as dqrsl does.
-    static func dqrsl(_ x: UnsafeMutablePointer<Double>, n: Int, k: Int, qraux: [Double],
+    static func dqrsl(_ x: UnsafeMutablePointer<Double>, n: Int, k: Int, qraux: UnsafePointer<Double>,
                       y: UnsafePointer<Double>, qty: UnsafeMutablePointer<Double>,
                       b: UnsafeMutablePointer<Double>, rsd: UnsafeMutablePointer<Double>, job: Job) {
         let ju = Swift.min(k, n - 1)

@@ -121,28 +121,47 @@ enum LinearModelFit {
         throw LimmaError("lmFit", "'arg' should be one of \u{201C}ls\u{201D}, \u{201C}robust\u{201D} (got \"\(method)\")")
     }
 
-    /// limma's `asMatrixWeights(weights, dim)`: a full genes x arrays weight
-    /// matrix from a full matrix, a row of array weights (flagged), a column
-    /// of gene weights, or a single value.
-    static func asMatrixWeights(_ w: Matrix, nrow: Int, ncol: Int, function: String) throws -> (weights: Matrix, arrayWeights: Bool) {
-        if w.nrow == nrow && w.ncol == ncol { return (w, false) }
+    /// Where lm.series takes each observation's weight from: nowhere, one
+    /// weight per array, or a full genes x arrays matrix (limma's
+    /// `asMatrixWeights` without expanding array weights to a matrix).
+    enum ObservationWeights {
+        case none
+        case array([Double])
+        case full(Matrix)
+    }
+
+    /// limma's `asMatrixWeights(weights, dim)` as an `ObservationWeights`:
+    /// a full matrix, a row of array weights, a column of gene weights or a
+    /// single value (the last two expanded to a full matrix).
+    static func weightSource(_ w: Matrix?, nrow: Int, ncol: Int, function: String) throws -> ObservationWeights {
+        guard let w else { return .none }
+        if w.nrow == nrow && w.ncol == ncol { return .full(w) }
         guard Swift.min(w.nrow, w.ncol) == 1 else {
             throw LimmaError(function, "weights is of unexpected shape (\(w.nrow) x \(w.ncol); data is \(nrow) x \(ncol))")
         }
-        func byRow(_ v: [Double]) -> Matrix {
-            var out = Matrix(nrow: nrow, ncol: ncol)
-            for j in 0..<ncol { for i in 0..<nrow { out[i, j] = v[j] } }
-            return out
-        }
-        if w.ncol > 1 && w.ncol == ncol { return (byRow(w.values), true) }
+        if w.ncol > 1 && w.ncol == ncol { return .array(w.values) }
         let lw = w.values.count
         if lw == 1 || lw == nrow {
             var out = Matrix(nrow: nrow, ncol: ncol)
             for k in 0..<(nrow * ncol) { out.values[k] = w.values[k % lw] }
-            return (out, false)
+            return .full(out)
         }
-        if lw == ncol { return (byRow(w.values), true) }
+        if lw == ncol { return .array(w.values) }
         throw LimmaError(function, "weights is of unexpected size (\(lw) values; data is \(nrow) x \(ncol))")
+    }
+
+    /// limma's `asMatrixWeights(weights, dim)`: a full genes x arrays weight
+    /// matrix from a full matrix, a row of array weights (flagged), a column
+    /// of gene weights, or a single value.
+    static func asMatrixWeights(_ w: Matrix, nrow: Int, ncol: Int, function: String) throws -> (weights: Matrix, arrayWeights: Bool) {
+        switch try weightSource(w, nrow: nrow, ncol: ncol, function: function) {
+        case .none: return (w, false)
+        case .full(let m): return (m, false)
+        case .array(let v):
+            var out = Matrix(nrow: nrow, ncol: ncol)
+            for j in 0..<ncol { for i in 0..<nrow { out[i, j] = v[j] } }
+            return (out, true)
+        }
     }
 
     static func coefficientNames(_ design: Matrix) -> [String] {
@@ -158,47 +177,149 @@ enum LinearModelFit {
         return cov
     }
 
+    /// What the one-QR fit does to each gene's values before least squares.
+    enum RowTransform {
+        /// Nothing (`lm.fit(X, t(M))`).
+        case none
+        /// Value j times `s[j]` (the square roots of the array weights).
+        case scale([Double])
+        /// `backsolve(U, y, transpose = TRUE)`: solves `U' z = y` for the
+        /// upper-triangular n x n `U` (gls.series' `chol(V)`), as BLAS dtrsm
+        /// ("L", "U", "T", "N", alpha 1) does for each column.
+        case backsolve(Matrix)
+    }
+
     /// The one-QR fit shared by lm.series and gls.series when no value is
-    /// missing and weights (if any) are per array: `lm.fit(X, Y)` with Y
-    /// arrays x genes, columns of `yt`.
-    static func commonFit(yt: Matrix, x: Matrix, rowNames: [String]?, names: [String], function: String) throws -> MArrayLM {
-        let n = x.nrow, p = x.ncol, ngenes = yt.ncol
+    /// missing and weights (if any) are per array: R's `lm.fit(x, Y)` with
+    /// `Y` the transformed `t(M)`, then
+    /// `sigma = sqrt(colMeans(effects[-(1:rank), ]^2))` (`mean` for one gene).
+    /// Returns nil, having done nothing the caller keeps, when some value of
+    /// `M` is not finite (the caller then fits gene by gene).
+    ///
+    /// Genes are fitted `GeneLanes.scalarCount` at a time straight from the
+    /// column-major `M` (no transposed copy), by the lane form of dqrsl with
+    /// the shared QR broadcast to every lane, in parallel over blocks of genes:
+    /// the same operations as dqrsl on each column, so bit-identical to it.
+    static func commonFit(_ M: Matrix, transform: RowTransform, x: Matrix, names: [String], function: String) throws -> MArrayLM? {
+        let n = x.nrow, p = x.ncol, ngenes = M.nrow
         let qr = QRDecomposition(x)
+        let rank = qr.rank
+        let ju = Swift.min(rank, n - 1)
+        // The lane dqrsl covers every case but degenerate QRs (a zero qraux
+        // or diagonal, nothing to reflect); those take the matrix route.
+        let laneable = ju > 0 && (0..<ju).allSatisfy { qr.qraux[$0] != 0 } && (0..<rank).allSatisfy { qr.qr[$0, $0] != 0 }
+        guard laneable else {
+            if M.values.contains(where: { !$0.isFinite }) { return nil }
+            var yt = M.transposed
+            switch transform {
+            case .none: break
+            case .scale(let s): for g in 0..<ngenes { for i in 0..<n { yt[i, g] = yt[i, g] * s[i] } }
+            case .backsolve(let u): yt = try RLinAlg.backsolve(u, yt, transpose: true, function: function)
+            }
+            return try commonFitMatrix(yt: yt, qr: qr, rowNames: M.rowNames, names: names, function: function)
+        }
+        let width = LaneLeastSquares.width
+        let nblocks = (ngenes + width - 1) / width
+        var coef = Matrix(nrow: ngenes, ncol: p, repeating: .nan, rowNames: M.rowNames, colNames: names)
+        var sigma = [Double](repeating: .nan, count: ngenes)
+        let df = n - rank
+        let refine = ngenes == 1
+        // The shared QR, broadcast to all lanes once.
+        let shared = LeastSquaresWorkspace(n: n, p: p)
+        for v in 0..<(n * p) { shared.lx[v] = GeneLanes(repeating: qr.qr.values[v]) }
+        for j in 0..<p { shared.lqraux[j] = GeneLanes(repeating: qr.qraux[j]) }
+        let nonFinite = Atomic<Bool>(false)
+        var scale: [Double] = [], upper: [Double] = []
+        switch transform {
+        case .none: break
+        case .scale(let s): scale = s
+        case .backsolve(let u): upper = u.values
+        }
+        M.values.withUnsafeBufferPointer { mb in
+            coef.values.withUnsafeMutableBufferPointer { cb in
+                sigma.withUnsafeMutableBufferPointer { sb in
+                    let io = UncheckedBox((mb, cb, sb, shared, scale, upper, qr.pivot))
+                    LimmaThreads.forEachChunk(nblocks, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { blocks in
+                        let (mb, cb, sb, shared, scale, upper, pivot) = io.value
+                        let ws = LeastSquaresWorkspace(n: n, p: p)
+                        let y = ws.ly, lb = ws.lb
+                        for blk in blocks {
+                            if nonFinite.load(ordering: .relaxed) { return }
+                            let g0 = blk * width
+                            let count = Swift.min(width, ngenes - g0)
+                            var finite = GeneLaneMask(repeating: true)
+                            for i in 0..<n {
+                                var v = GeneLanes(repeating: 0)
+                                for l in 0..<width { v[l] = mb[i * ngenes + g0 + Swift.min(l, count - 1)] }
+                                finite .&= (v - v) .== 0
+                                y[i] = scale.isEmpty ? v : v * scale[i]
+                            }
+                            if any(.!finite) {
+                                nonFinite.store(true, ordering: .relaxed)
+                                return
+                            }
+                            if !upper.isEmpty {
+                                for i in 0..<n {
+                                    var t = y[i]
+                                    for kk in 0..<i { t = t - upper[i * n + kk] * y[kk] }
+                                    y[i] = t / upper[i * n + i]
+                                }
+                            }
+                            _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: lb)
+                            let s = df > 0 ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine).squareRoot() : GeneLanes(repeating: .nan)
+                            for l in 0..<count {
+                                let g = g0 + l
+                                for j in 0..<rank { cb[pivot[j] * ngenes + g] = lb[j][l] }
+                                sb[g] = s[l]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if nonFinite.load(ordering: .relaxed) { return nil }
+        return try commonFitResult(coef: coef, sigma: sigma, qr: qr, rowNames: M.rowNames, names: names, function: function)
+    }
+
+    /// The one-QR fit on an explicit arrays x genes response (`lm.fit(x, yt)`
+    /// through `QRDecomposition.leastSquares`), for QRs the lanes do not take.
+    static func commonFitMatrix(yt: Matrix, qr: QRDecomposition, rowNames: [String]?, names: [String], function: String) throws -> MArrayLM {
+        let n = yt.nrow, ngenes = yt.ncol
         let ls = qr.leastSquares(yt)
         let rank = qr.rank
         let df = n - rank
         var sigma = [Double](repeating: .nan, count: ngenes)
         if df > 0 {
-            for g in 0..<ngenes {
-                var e2 = [Double](repeating: 0, count: df)
-                for i in rank..<n { let e = ls.effects[i, g]; e2[i - rank] = e * e }
-                // R: colMeans(effects^2) for a matrix response; mean() when there is one gene (lm.fit drops y to a vector).
-                sigma[g] = (ngenes == 1 ? RBase.mean(e2) : columnMean(e2)).squareRoot()
+            ls.effects.values.withUnsafeBufferPointer { eb in
+                for g in 0..<ngenes {
+                    sigma[g] = GeneLeastSquares.meanOfSquares(eb.baseAddress! + g * n, from: rank, to: n, refine: ngenes == 1).squareRoot()
+                }
             }
         }
-        let cov = try covariance(qr, names: names, function: function)
         var coef = ls.coefficients.transposed
         coef.rowNames = rowNames
         coef.colNames = names
+        return try commonFitResult(coef: coef, sigma: sigma, qr: qr, rowNames: rowNames, names: names, function: function)
+    }
+
+    /// The one-QR fit's object: the shared unscaled standard deviations
+    /// `sqrt(diag(chol2inv(R)))`, `cov.coefficients`, pivot, rank.
+    static func commonFitResult(coef: Matrix, sigma: [Double], qr: QRDecomposition, rowNames: [String]?, names: [String],
+                                function: String) throws -> MArrayLM {
+        let ngenes = coef.nrow, p = coef.ncol, rank = qr.rank, n = qr.qr.nrow
+        let cov = try covariance(qr, names: names, function: function)
         var su = Matrix(nrow: ngenes, ncol: p, repeating: .nan, rowNames: rowNames, colNames: names)
         for k in 0..<rank {
             let s = cov[k, k].squareRoot()
             let j = qr.pivot[k]
-            for g in 0..<ngenes { su[g, j] = s }
+            for g in 0..<ngenes { su.values[j * ngenes + g] = s }
         }
         var fit = MArrayLM(coefficients: coef, stdevUnscaled: su, sigma: sigma,
-                           dfResidual: [Double](repeating: Double(df), count: ngenes))
+                           dfResidual: [Double](repeating: Double(n - rank), count: ngenes))
         fit.covCoefficients = cov
         fit.pivot = qr.pivot
         fit.rank = rank
         return fit
-    }
-
-    /// R's `colMeans` of one column: a long-double sum divided by n.
-    static func columnMean(_ x: [Double]) -> Double {
-        var s: RLongDouble = 0
-        for v in x { s += RLongDouble(v) }
-        return Double(s / RLongDouble(x.count))
     }
 
     /// The weights step of lm.series and mrlm: full weight matrix; weights
@@ -214,74 +335,159 @@ enum LinearModelFit {
         return (w, aw)
     }
 
-    /// limma's `lm.series` (ndups = 1).
-    static func lmSeries(_ M0: Matrix, design: Matrix, weights: Matrix?) throws -> MArrayLM {
+    /// limma's `lm.series` (ndups = 1). Without gene-specific weights and
+    /// with every value finite, one QR serves all genes (`commonFit`);
+    /// otherwise each gene is fitted on its own observations (`geneFits`).
+    static func lmSeries(_ M: Matrix, design: Matrix, weights: Matrix?) throws -> MArrayLM {
         let fn = "lmFit"
-        var M = M0
-        let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
+        let narrays = M.ncol, nbeta = design.ncol
         let names = coefficientNames(design)
-        let (W, arrayWeights) = try applyWeights(&M, weights, function: fn)
-        let noProbeWts = M.values.allSatisfy { $0.isFinite } && (W == nil || arrayWeights)
-        if noProbeWts {
-            var x = design
-            var yt = M.transposed
-            if let W {
-                let wts = (0..<narrays).map { W[0, $0].squareRoot() }
-                for j in 0..<nbeta { for i in 0..<narrays { x[i, j] = x[i, j] * wts[i] } }
-                for g in 0..<ngenes { for i in 0..<narrays { yt[i, g] = yt[i, g] * wts[i] } }
-            }
-            return try commonFit(yt: yt, x: x, rowNames: M.rowNames, names: names, function: fn)
+        let source = try weightSource(weights, nrow: M.nrow, ncol: narrays, function: fn)
+        var transform = RowTransform.none
+        var common = true
+        switch source {
+        case .none: break
+        case .full: common = false
+        case .array(let aw):
+            // A weight <= 0 or not finite makes that array missing for every gene.
+            if aw.allSatisfy({ $0.isFinite && $0 > 0 }) { transform = .scale(aw.map { $0.squareRoot() }) } else { common = false }
         }
+        if common {
+            var x = design
+            if case .scale(let wts) = transform {
+                for j in 0..<nbeta { for i in 0..<narrays { x[i, j] = x[i, j] * wts[i] } }
+            }
+            if let fit = try commonFit(M, transform: transform, x: x, names: names, function: fn) { return fit }
+        }
+        return try geneFits(M, design: design, weights: source, names: names, function: fn)
+    }
+
+    /// lm.series gene by gene: each gene's observations are those with a
+    /// finite value and (weighted) a finite positive weight; `lm.wfit` on
+    /// them (rows of X and y times `sqrt(w)`), `sigma = sqrt(mean(effects[-(1:rank)]^2))`.
+    ///
+    /// Fully observed genes go `GeneLanes.scalarCount` at a time through the
+    /// lane kernels (`LaneLeastSquares`); genes with missing values, fewer
+    /// than 2 arrays, 64 or more coefficients, or that a lane flags, through
+    /// the scalar routines on a per-thread workspace. Both give the scalar
+    /// fit's bits, so neither the grouping nor the thread count matters.
+    static func geneFits(_ M: Matrix, design: Matrix, weights: ObservationWeights, names: [String], function fn: String) throws -> MArrayLM {
+        let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
         var dfRes = [Double](repeating: 0, count: ngenes)
-        // Genes in parallel chunks: each gene's fit is the serial arithmetic
-        // and writes only its own row, so any thread count gives the same bits.
         let failure = Mutex<(gene: Int, error: any Error)?>(nil)
-        let Mc = M
-        beta.values.withUnsafeMutableBufferPointer { bb in
-            su.values.withUnsafeMutableBufferPointer { sb in
-                sigma.withUnsafeMutableBufferPointer { sgb in
-                    dfRes.withUnsafeMutableBufferPointer { db in
-                        let out = UncheckedBox((bb, sb, sgb, db))
-                        LimmaThreads.forEachChunk(ngenes, minChunk: 64) { range in
-                            let (bb, sb, sgb, db) = out.value
-                            var obs = [Int]()
-                            obs.reserveCapacity(narrays)
-                            for g in range {
-                                obs.removeAll(keepingCapacity: true)
-                                for j in 0..<narrays where Mc[g, j].isFinite { obs.append(j) }
-                                if obs.isEmpty { continue }
-                                let nobs = obs.count
-                                // The observed rows of X and y, scaled by sqrt(w) when weighted (R's lm.wfit).
-                                var X = Matrix(nrow: nobs, ncol: nbeta)
-                                var yv = [Double](repeating: 0, count: nobs)
-                                for (i, j) in obs.enumerated() {
-                                    if let W {
-                                        let wt = W[g, j].squareRoot()
-                                        for c in 0..<nbeta { X.values[c * nobs + i] = design[j, c] * wt }
-                                        yv[i] = Mc[g, j] * wt
-                                    } else {
-                                        for c in 0..<nbeta { X.values[c * nobs + i] = design[j, c] }
-                                        yv[i] = Mc[g, j]
+        var wvalues: [Double] = []
+        var fullWeights = false
+        switch weights {
+        case .none: break
+        case .array(let v): wvalues = v
+        case .full(let m): wvalues = m.values; fullWeights = true
+        }
+        let weighted = !wvalues.isEmpty
+        let width = LaneLeastSquares.width
+        let lanesAllowed = narrays >= 2 && nbeta < 64
+        let kLanes = Swift.min(narrays, nbeta)
+        M.values.withUnsafeBufferPointer { mb in
+            wvalues.withUnsafeBufferPointer { wb in
+                design.values.withUnsafeBufferPointer { xb in
+                    beta.values.withUnsafeMutableBufferPointer { bb in
+                        su.values.withUnsafeMutableBufferPointer { sb in
+                            sigma.withUnsafeMutableBufferPointer { sgb in
+                                dfRes.withUnsafeMutableBufferPointer { db in
+                                    let io = UncheckedBox((mb, wb, xb, bb, sb, sgb, db))
+                                    LimmaThreads.forEachChunk(ngenes, minChunk: 64) { range in
+                                        let (mb, wb, xb, bb, sb, sgb, db) = io.value
+                                        let ws = LeastSquaresWorkspace(n: narrays, p: nbeta)
+                                        @inline(__always) func weight(_ g: Int, _ j: Int) -> Double {
+                                            fullWeights ? wb[j * ngenes + g] : wb[j]
+                                        }
+                                        @inline(__always) func observed(_ g: Int, _ j: Int) -> Bool {
+                                            guard mb[j * ngenes + g].isFinite else { return false }
+                                            guard weighted else { return true }
+                                            let w = weight(g, j)
+                                            return w.isFinite && w > 0
+                                        }
+                                        // One gene by the scalar routines.
+                                        func fitScalar(_ g: Int) {
+                                            var nobs = 0
+                                            for j in 0..<narrays where observed(g, j) { nobs += 1 }
+                                            if nobs == 0 { return }
+                                            var i = 0
+                                            for j in 0..<narrays where observed(g, j) {
+                                                let wt = weighted ? weight(g, j).squareRoot() : 1
+                                                for c in 0..<nbeta {
+                                                    ws.x[c * nobs + i] = weighted ? xb[c * narrays + j] * wt : xb[c * narrays + j]
+                                                }
+                                                ws.y[i] = weighted ? mb[j * ngenes + g] * wt : mb[j * ngenes + g]
+                                                i += 1
+                                            }
+                                            do {
+                                                let rank = try ws.fit(nobs: nobs, residuals: false, function: fn)
+                                                for k in 0..<rank {
+                                                    let j = ws.jpvt[k]
+                                                    bb[j * ngenes + g] = ws.b[k]
+                                                    sb[j * ngenes + g] = ws.diag[k].squareRoot()
+                                                }
+                                                let df = nobs - rank
+                                                db[g] = Double(df)
+                                                if df > 0 {
+                                                    sgb[g] = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: nobs, refine: true).squareRoot()
+                                                }
+                                            } catch {
+                                                failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
+                                            }
+                                        }
+                                        // Up to `width` fully observed genes side by side.
+                                        func fitLanes(_ genes: UnsafeBufferPointer<Int>, _ count: Int) {
+                                            for i in 0..<narrays {
+                                                var y = GeneLanes(repeating: 0)
+                                                for l in 0..<width { y[l] = mb[i * ngenes + genes[Swift.min(l, count - 1)]] }
+                                                if weighted {
+                                                    var w = GeneLanes(repeating: 0)
+                                                    for l in 0..<width { w[l] = weight(genes[Swift.min(l, count - 1)], i) }
+                                                    let sw = w.squareRoot()
+                                                    ws.ly[i] = y * sw
+                                                    for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) * sw }
+                                                } else {
+                                                    ws.ly[i] = y
+                                                    for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) }
+                                                }
+                                            }
+                                            var bad = LaneLeastSquares.decompose(ws.lx, n: narrays, p: nbeta, tol: 1e-7, qraux: ws.lqraux, work: ws.lwork)
+                                            bad .|= LaneLeastSquares.solve(ws.lx, n: narrays, k: kLanes, qraux: ws.lqraux, qty: ws.ly, b: ws.lb)
+                                            bad .|= LaneLeastSquares.chol2invDiagonal(ws.lx, lda: narrays, size: kLanes, u: ws.lu, diag: ws.ldiag)
+                                            let df = narrays - kLanes
+                                            let s = df > 0 ? LaneLeastSquares.meanOfSquares(ws.ly, from: kLanes, to: narrays, refine: true).squareRoot()
+                                                : GeneLanes(repeating: .nan)
+                                            for l in 0..<count {
+                                                let g = genes[l]
+                                                if bad[l] { fitScalar(g); continue }
+                                                for j in 0..<kLanes {
+                                                    bb[j * ngenes + g] = ws.lb[j][l]
+                                                    sb[j * ngenes + g] = ws.ldiag[j][l].squareRoot()
+                                                }
+                                                db[g] = Double(df)
+                                                if df > 0 { sgb[g] = s[l] }
+                                            }
+                                        }
+                                        withUnsafeTemporaryAllocation(of: Int.self, capacity: width) { pending in
+                                            var count = 0
+                                            for g in range {
+                                                var complete = lanesAllowed
+                                                if complete { for j in 0..<narrays where !observed(g, j) { complete = false; break } }
+                                                guard complete else { fitScalar(g); continue }
+                                                pending[count] = g
+                                                count += 1
+                                                if count == width {
+                                                    fitLanes(UnsafeBufferPointer(pending), count)
+                                                    count = 0
+                                                }
+                                            }
+                                            if count > 0 { fitLanes(UnsafeBufferPointer(pending), count) }
+                                        }
                                     }
-                                }
-                                let qr = QRDecomposition(X)
-                                let ls = qr.leastSquares(yv)
-                                for j in 0..<nbeta { bb[j * ngenes + g] = ls.coefficients[j] }
-                                do {
-                                    let cov = try RLinAlg.chol2inv(qr.qr, size: qr.rank, function: fn)
-                                    for k in 0..<qr.rank { sb[qr.pivot[k] * ngenes + g] = cov[k, k].squareRoot() }
-                                } catch {
-                                    failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
-                                    return
-                                }
-                                let df = nobs - qr.rank
-                                db[g] = Double(df)
-                                if df > 0 {
-                                    let e2 = (qr.rank..<nobs).map { ls.effects[$0] * ls.effects[$0] }
-                                    sgb[g] = RBase.mean(e2).squareRoot()
                                 }
                             }
                         }
@@ -338,9 +544,11 @@ enum LinearModelFit {
             var V = cormatrix
             if let W { V = weighted(V, (0..<narrays).map { W[0, $0] }) }
             let cholV = try RLinAlg.chol(V, function: fn)
-            let yt = try RLinAlg.backsolve(cholV, M.transposed, transpose: true, function: fn)
+            // R backsolves t(M) first; X meets the same checks with the same message.
             let X = try RLinAlg.backsolve(cholV, design, transpose: true, function: fn)
-            var fit = try commonFit(yt: yt, x: X, rowNames: M.rowNames, names: names, function: fn)
+            guard var fit = try commonFit(M, transform: .backsolve(cholV), x: X, names: names, function: fn) else {
+                throw LimmaError(fn, "internal: non-finite value in the one-QR fit")
+            }
             fit.correlation = correlation
             return fit
         }
