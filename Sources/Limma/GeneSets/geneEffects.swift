@@ -13,7 +13,9 @@ enum GeneEffects {
     /// `sqrt(w_gi)`), as limma's camera and `.lmEffects` scale them. The QR is
     /// LINPACK dqrdc2 with tolerance 1e-7 (R's `qr`) and Q'y is dqrsl's, the
     /// same operations as `QRDecomposition`, so the effects are bit-identical
-    /// to it.
+    /// to it; weighted genes go four at a time through `LaneLeastSquares`
+    /// (the same operations per lane), with the scalar routines for the
+    /// lanes it flags.
     ///
     /// Genes are spread over `LimmaThreads` in contiguous chunks; each gene is
     /// computed by one worker with its own scratch, so results do not depend
@@ -58,7 +60,7 @@ enum GeneEffects {
                                     }
                                     return
                                 }
-                                for g in range {
+                                func scalarGene(_ g: Int) {
                                     for i in 0..<n {
                                         let s = wv[g + i * G].squareRoot()
                                         ws.sw[i] = s
@@ -69,10 +71,50 @@ enum GeneEffects {
                                     }
                                     if ws.decompose(n: n, p: p) < p {
                                         deficient[g] = 1
-                                        continue
+                                        return
                                     }
                                     ws.qty(n: n, k: p)
                                     emit(g, ws.effects, ws.a[(p - 1) * n + (p - 1)])
+                                }
+                                // Four genes at a time in SIMD lanes (lmFit's lane kernels, the
+                                // scalar routines' exact operations); a lane the kernels flag
+                                // (pivoting, a zero norm, dqrdc2's norm recomputation, BLAS
+                                // scaling ranges) is refitted by the scalar routines.
+                                let width = LaneLeastSquares.width
+                                let lanes = QRScratch<GeneLanes>(n: n, p: p)
+                                defer { lanes.free() }
+                                var g = range.lowerBound
+                                while g + width <= range.upperBound {
+                                    for i in 0..<n {
+                                        var sv = GeneLanes(repeating: 0), yl = GeneLanes(repeating: 0)
+                                        for l in 0..<width {
+                                            let s = wv[g + l + i * G].squareRoot()
+                                            sv[l] = s
+                                            yl[l] = yv[g + l + i * G] * s
+                                        }
+                                        lanes.sw[i] = sv
+                                        lanes.y[i] = yl
+                                    }
+                                    for j in 0..<p {
+                                        for i in 0..<n { lanes.a[j * n + i] = GeneLanes(repeating: xv[j * n + i]) * lanes.sw[i] }
+                                    }
+                                    var bad = LaneLeastSquares.decompose(lanes.a, n: n, p: p, tol: 1e-7, qraux: lanes.qraux,
+                                                                         work: lanes.work)
+                                    bad .|= LaneLeastSquares.solve(lanes.a, n: n, k: p, qraux: lanes.qraux, qty: lanes.y,
+                                                                   b: lanes.b)
+                                    for l in 0..<width {
+                                        if bad[l] {
+                                            scalarGene(g + l)
+                                            continue
+                                        }
+                                        for i in 0..<n { ws.effects[i] = lanes.y[i][l] }
+                                        emit(g + l, ws.effects, lanes.a[(p - 1) * n + (p - 1)][l])
+                                    }
+                                    g += width
+                                }
+                                while g < range.upperBound {
+                                    scalarGene(g)
+                                    g += 1
                                 }
                             }
                         }
@@ -83,42 +125,58 @@ enum GeneEffects {
         return deficient.firstIndex(of: 1)
     }
 
-    /// One worker's scratch: the n x p matrix being decomposed, its qraux,
-    /// pivot and norm work vectors, the response and its effects.
-    struct Workspace {
-        let a: UnsafeMutablePointer<Double>
-        let qraux: UnsafeMutablePointer<Double>
-        let work: UnsafeMutablePointer<Double>
-        let jpvt: UnsafeMutablePointer<Int>
-        let sw: UnsafeMutablePointer<Double>
-        let y: UnsafeMutablePointer<Double>
-        let effects: UnsafeMutablePointer<Double>
-        let b: UnsafeMutablePointer<Double>
+    /// Scratch for one QR of an n x p matrix of `T` (a Double, or one gene
+    /// per SIMD lane): the matrix, qraux, dqrdc2's norm work, square-root
+    /// weights, the response (turned into its effects by the lane kernels)
+    /// and coefficients.
+    struct QRScratch<T> {
+        let a, qraux, work, sw, y, b: UnsafeMutablePointer<T>
 
         init(n: Int, p: Int) {
             a = .allocate(capacity: n * p)
             qraux = .allocate(capacity: p)
             work = .allocate(capacity: 2 * p)
-            jpvt = .allocate(capacity: p)
             sw = .allocate(capacity: n)
             y = .allocate(capacity: n)
-            effects = .allocate(capacity: n)
             b = .allocate(capacity: p)
         }
 
         func free() {
-            a.deallocate(); qraux.deallocate(); work.deallocate(); jpvt.deallocate()
-            sw.deallocate(); y.deallocate(); effects.deallocate(); b.deallocate()
+            for ptr in [a, qraux, work, sw, y, b] { ptr.deallocate() }
+        }
+    }
+
+    /// One worker's scalar scratch: `QRScratch<Double>` plus the pivot and
+    /// the effects.
+    struct Workspace {
+        let s: QRScratch<Double>
+        let jpvt: UnsafeMutablePointer<Int>
+        let effects: UnsafeMutablePointer<Double>
+        var a: UnsafeMutablePointer<Double> { s.a }
+        var sw: UnsafeMutablePointer<Double> { s.sw }
+        var y: UnsafeMutablePointer<Double> { s.y }
+        var qraux: UnsafeMutablePointer<Double> { s.qraux }
+
+        init(n: Int, p: Int) {
+            s = QRScratch(n: n, p: p)
+            jpvt = .allocate(capacity: p)
+            effects = .allocate(capacity: n)
+        }
+
+        func free() {
+            s.free()
+            jpvt.deallocate()
+            effects.deallocate()
         }
 
         /// dqrdc2 on `a` (n x p) with R's tolerance 1e-7; returns the rank.
         func decompose(n: Int, p: Int) -> Int {
-            QRDecomposition.dqrdc2(a, n: n, p: p, tol: 1e-7, qraux: qraux, jpvt: jpvt, work: work)
+            QRDecomposition.dqrdc2(a, n: n, p: p, tol: 1e-7, qraux: qraux, jpvt: jpvt, work: s.work)
         }
 
         /// dqrsl's Q'y (k = rank) of `y` into `effects` (job qty alone leaves b and rsd untouched).
         func qty(n: Int, k: Int) {
-            QRDecomposition.dqrsl(a, n: n, k: k, qraux: qraux, y: y, qty: effects, b: b, rsd: effects, job: .qty)
+            QRDecomposition.dqrsl(a, n: n, k: k, qraux: qraux, y: y, qty: effects, b: s.b, rsd: effects, job: .qty)
         }
     }
 }
