@@ -124,13 +124,31 @@ public struct BenchSample: Sendable, Equatable {
     public var cpuSeconds: Double
     /// The process's own peak resident memory (nil when not measured).
     public var peakRSSMiB: Double?
+    /// Reading the inputs and building the design and contrasts, before the
+    /// pipeline starts, as the side reports it.
+    public var loadSeconds: Double?
+    /// Each step's wall seconds, as the side reports it, in pipeline order.
+    public var stepSeconds: [StepTime]
 
-    public init(pipelineSeconds: Double?, processSeconds: Double, cpuSeconds: Double, peakRSSMiB: Double?) {
+    public init(pipelineSeconds: Double?, processSeconds: Double, cpuSeconds: Double, peakRSSMiB: Double?,
+                loadSeconds: Double? = nil, stepSeconds: [StepTime] = []) {
         self.pipelineSeconds = pipelineSeconds
         self.processSeconds = processSeconds
         self.cpuSeconds = cpuSeconds
         self.peakRSSMiB = peakRSSMiB
+        self.loadSeconds = loadSeconds
+        self.stepSeconds = stepSeconds
     }
+
+    /// End to end: reading the inputs plus the pipeline (load + pipeline);
+    /// nil unless the side reported both.
+    public var endToEndSeconds: Double? {
+        guard let l = loadSeconds, let p = pipelineSeconds else { return nil }
+        return l + p
+    }
+
+    /// The seconds of step `label` (nil when this run did not report it).
+    public func seconds(ofStep label: String) -> Double? { stepSeconds.first { $0.step == label }?.seconds }
 }
 
 /// Median, minimum and maximum of a measurement over the reps.
@@ -166,9 +184,16 @@ public struct CaseBench: Sendable {
     /// Set when the case could not be timed; `status` is then the contract's exit status.
     public var error: String?
     public var status: Int32
+    /// The input matrix's size (features x samples, before any filtering),
+    /// as the engine child read it; nil when unknown.
+    public var genes: Int?
+    public var samples: Int?
+    /// The threads the engine child used.
+    public var engineThreads: Int?
 
     public init(caseName: String, title: String? = nil, engine: [BenchSample] = [], r: [BenchSample] = [],
-                rVersions: [String: String] = [:], engineVersions: [String: String] = [:], error: String? = nil, status: Int32 = 0) {
+                rVersions: [String: String] = [:], engineVersions: [String: String] = [:], error: String? = nil, status: Int32 = 0,
+                genes: Int? = nil, samples: Int? = nil, engineThreads: Int? = nil) {
         self.caseName = caseName
         self.title = title
         self.engine = engine
@@ -177,7 +202,32 @@ public struct CaseBench: Sendable {
         self.engineVersions = engineVersions
         self.error = error
         self.status = status
+        self.genes = genes
+        self.samples = samples
+        self.engineThreads = engineThreads
     }
+
+    /// Cells of the input matrix (genes x samples), when known.
+    public var cells: Int? {
+        guard let g = genes, let n = samples, g > 0, n > 0 else { return nil }
+        return g * n
+    }
+
+    /// Nanoseconds per input cell of a median time in seconds.
+    public func nanosecondsPerCell(_ s: BenchStat?) -> Double? {
+        guard let s, let cells else { return nil }
+        return s.median * 1e9 / Double(cells)
+    }
+
+    /// The step labels either side reported, in pipeline order (the engine's
+    /// order, then any only R reported).
+    public var stepLabels: [String] {
+        var out = [String]()
+        for sample in engine + r { for t in sample.stepSeconds where !out.contains(t.step) { out.append(t.step) } }
+        return out
+    }
+    public func stepStat(_ side: [BenchSample], _ label: String) -> BenchStat? { stat(side) { $0.seconds(ofStep: label) } }
+    public func stepRatio(_ label: String) -> Double? { CaseBench.ratio(stepStat(r, label), stepStat(engine, label)) }
 
     public func stat(_ side: [BenchSample], _ value: (BenchSample) -> Double?) -> BenchStat? {
         BenchStat(side.map { value($0) ?? .nan })
@@ -188,6 +238,8 @@ public struct CaseBench: Sendable {
     public var rProcess: BenchStat? { stat(r) { $0.processSeconds } }
     public var engineRSS: BenchStat? { stat(engine) { $0.peakRSSMiB } }
     public var rRSS: BenchStat? { stat(r) { $0.peakRSSMiB } }
+    public var engineEndToEnd: BenchStat? { stat(engine) { $0.endToEndSeconds } }
+    public var rEndToEnd: BenchStat? { stat(r) { $0.endToEndSeconds } }
 
     /// R's median over the engine's median (how many times faster the engine is).
     public static func ratio(_ r: BenchStat?, _ e: BenchStat?) -> Double? {
@@ -196,18 +248,23 @@ public struct CaseBench: Sendable {
     }
     public var pipelineRatio: Double? { CaseBench.ratio(rPipeline, enginePipeline) }
     public var processRatio: Double? { CaseBench.ratio(rProcess, engineProcess) }
+    public var endToEndRatio: Double? { CaseBench.ratio(rEndToEnd, engineEndToEnd) }
 }
 
 public struct BenchOptions: Sendable {
     public var reps: Int = 5
+    /// Rounds in which R runs too (the first `rReps` of the `reps`); nil: every
+    /// round. A large case can time the engine often and R once.
+    public var rReps: Int?
     /// The command that runs the engine on one case in a child process and
     /// prints its timing as JSON (the case file is appended).
     public var engineCommand: [String]
     public var rscript: String?
     public var timeout: Double = 1800
 
-    public init(reps: Int = 5, engineCommand: [String], rscript: String? = nil, timeout: Double = 1800) {
+    public init(reps: Int = 5, rReps: Int? = nil, engineCommand: [String], rscript: String? = nil, timeout: Double = 1800) {
         self.reps = reps
+        self.rReps = rReps
         self.engineCommand = engineCommand
         self.rscript = rscript
         self.timeout = timeout
@@ -241,7 +298,20 @@ public enum Bench {
         if let s = c.stat(samples, { $0.processSeconds }) { kv.append(("process_s", s.json)) }
         if let s = c.stat(samples, { $0.cpuSeconds }) { kv.append(("cpu_s", s.json)) }
         if let s = c.stat(samples, { $0.peakRSSMiB }) { kv.append(("peak_rss_mib", s.json)) }
+        if let s = c.stat(samples, { $0.loadSeconds }) { kv.append(("load_s", s.json)) }
+        if let s = c.stat(samples, { $0.endToEndSeconds }) { kv.append(("end_to_end_s", s.json)) }
+        let steps = c.stepLabels.compactMap { label in c.stepStat(samples, label).map { (label, $0.json) } }
+        if !steps.isEmpty { kv.append(("step_s", .object(steps))) }
         return .object(kv)
+    }
+
+    /// Nanoseconds per input cell (median time / (genes x samples)) of the
+    /// pipeline and of end to end, per side.
+    static func perCell(_ c: CaseBench) -> OrderedJSON {
+        func side(_ p: BenchStat?, _ e: BenchStat?) -> OrderedJSON {
+            .object([("pipeline", .double(c.nanosecondsPerCell(p))), ("end_to_end", .double(c.nanosecondsPerCell(e)))])
+        }
+        return .object([("engine", side(c.enginePipeline, c.engineEndToEnd)), ("r", side(c.rPipeline, c.rEndToEnd))])
     }
 
     /// bench.json: every case's timings, the machine and the thread settings.
@@ -256,9 +326,19 @@ public enum Bench {
                 var kv: [(String, OrderedJSON)] = [("case", .string(c.caseName))]
                 if let t = c.title { kv.append(("title", .string(t))) }
                 kv.append(("r", ReportJSON.versions(c.rVersions.reduce(into: [:]) { $0[$1.key == "R" ? "version" : $1.key] = $1.value })))
-                kv.append(("engine", ReportJSON.versions(c.engineVersions)))
+                var engine = ReportJSON.versions(c.engineVersions)
+                if case let .object(e) = engine, let t = c.engineThreads { engine = .object(e + [("threads", .int(t))]) }
+                kv.append(("engine", engine))
+                if let g = c.genes, let n = c.samples, let cells = c.cells {
+                    kv.append(("size", .object([("genes", .int(g)), ("samples", .int(n)), ("cells", .int(cells))])))
+                }
                 kv.append(("timing", .object([("engine", side(c.engine, c)), ("r", side(c.r, c))])))
-                kv.append(("ratio_r_over_engine", .object([("pipeline", .double(c.pipelineRatio)), ("process", .double(c.processRatio))])))
+                var ratios: [(String, OrderedJSON)] = [("pipeline", .double(c.pipelineRatio)), ("process", .double(c.processRatio))]
+                if let e = c.endToEndRatio { ratios.append(("end_to_end", .double(e))) }
+                kv.append(("ratio_r_over_engine", .object(ratios)))
+                let steps = c.stepLabels.map { ($0, OrderedJSON.double(c.stepRatio($0))) }
+                if !steps.isEmpty { kv.append(("step_ratio_r_over_engine", .object(steps))) }
+                if c.cells != nil { kv.append(("per_cell_ns", perCell(c))) }
                 if let e = c.error { kv.append(("error", .string(e))); kv.append(("status", .int(Int(c.status)))) }
                 return .object(kv)
             })),
@@ -290,8 +370,34 @@ public enum Bench {
             out += "\(c.pipelineRatio.map { String(format: "%.1f×", $0) } ?? "—") | \(cell(c.engineProcess, "")) | \(cell(c.rProcess, "")) | "
             out += "\(c.processRatio.map { String(format: "%.1f×", $0) } ?? "—") | \(cell(c.engineRSS, "")) | \(cell(c.rRSS, "")) |\n"
         }
+        let timed = cases.filter { $0.error == nil }
+        let sized = timed.filter { $0.cells != nil }
+        if !sized.isEmpty {
+            out += "\n### Per cell\n\nNanoseconds per input cell (genes x samples, before filtering) of the median times. "
+            out += "*End to end*: reading the inputs plus the pipeline, as each side times it.\n\n"
+            out += "| case | genes x samples | engine pipeline ns/cell | engine end to end ns/cell | R pipeline ns/cell | R end to end ns/cell | end-to-end ratio |\n"
+            out += "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            for c in sized {
+                let ns = { (s: BenchStat?) in c.nanosecondsPerCell(s).map { $0 >= 100 ? String(format: "%.0f", $0) : String(format: "%.3g", $0) } ?? "—" }
+                out += "| \(ReportMarkdown.escape(c.caseName)) | \(c.genes ?? 0) x \(c.samples ?? 0) | \(ns(c.enginePipeline)) | \(ns(c.engineEndToEnd)) | "
+                out += "\(ns(c.rPipeline)) | \(ns(c.rEndToEnd)) | \(c.endToEndRatio.map { String(format: "%.1f×", $0) } ?? "—") |\n"
+            }
+        }
+        let stepped = timed.filter { !$0.stepLabels.isEmpty }
+        if !stepped.isEmpty {
+            out += "\n### Per step\n\nMedian wall seconds of each step (min–max), as each side times it, and R / engine.\n\n"
+            out += "| case | step | engine s | R s | ratio |\n| --- | --- | ---: | ---: | ---: |\n"
+            for c in stepped {
+                for label in c.stepLabels {
+                    out += "| \(ReportMarkdown.escape(c.caseName)) | \(ReportMarkdown.escape(label)) | \(cell(c.stepStat(c.engine, label), "")) | "
+                    out += "\(cell(c.stepStat(c.r, label), "")) | \(c.stepRatio(label).map { String(format: "%.1f×", $0) } ?? "—") |\n"
+                }
+            }
+        }
         if let v = cases.first(where: { !$0.rVersions.isEmpty }) {
-            out += "\nR \(v.rVersions["R"] ?? "?"), limma \(v.rVersions["limma"] ?? "?"), edgeR \(v.rVersions["edgeR"] ?? "?"); engine \(v.engineVersions["version"] ?? "?").\n"
+            out += "\nR \(v.rVersions["R"] ?? "?"), limma \(v.rVersions["limma"] ?? "?"), edgeR \(v.rVersions["edgeR"] ?? "?"); engine \(v.engineVersions["version"] ?? "?")"
+            if let t = cases.compactMap(\.engineThreads).first { out += ", \(t) engine thread\(t == 1 ? "" : "s")" }
+            out += ".\n"
         }
         return out
     }

@@ -45,9 +45,10 @@ public struct CaseData: Sendable {
         let key = isCounts ? "inputs.counts" : "inputs.expression"
         guard let path = c.inputs.counts ?? c.inputs.expression else { throw fail("inputs", "no counts or expression") }
         let mf = try wrap(key) { () throws -> MatrixFile in
-            var bytes = try DelimitedText.readBytes(path)
-            try checkText(bytes, path: path)
-            return try MatrixReader.parse(&bytes, path: path, annotation: c.inputs.annotation)
+            try DelimitedText.withBytes(path) { bytes in
+                try checkText(bytes, path: path)
+                return try MatrixReader.parse(bytes, path: path, annotation: c.inputs.annotation)
+            }
         }
         let m = mf.matrix
         guard m.nrow >= 1 else { throw fail(key, "\(path): no feature rows") }
@@ -61,12 +62,13 @@ public struct CaseData: Sendable {
             throw fail(key, "\(path): a name holds a control character: '\(s.prefix(60).debugDescription)'")
         }
         if isCounts {
-            for (k, v) in m.values.enumerated() where !(v.isFinite && v >= 0) {
+            if let k = firstNotCount(m.values) {
+                let v = m.values[k]
                 let i = k % m.nrow, j = k / m.nrow
                 throw fail(key, "\(path): row \(i + 2) (\(ids[i].prefix(60))), column '\(samples[j])': counts must be finite and non-negative, found \(v.isNaN ? "NA" : String(v))")
             }
         } else {
-            if m.values.contains(where: { $0.isInfinite }) { throw fail(key, "\(path): expression values must be finite or NA") }
+            if m.values.withUnsafeBufferPointer({ $0.contains { $0.isInfinite } }) { throw fail(key, "\(path): expression values must be finite or NA") }
         }
 
         var targets: Targets?
@@ -193,9 +195,30 @@ public struct CaseData: Sendable {
     /// bytes, valid UTF-8, one line-ending convention (LF or CRLF, not a mix,
     /// no bare CR), and no absurdly long line.
     static func checkText(_ b: [UInt8], path: String) throws {
+        try b.withUnsafeBufferPointer { try checkText($0, path: path) }
+    }
+
+    /// The same check over bytes in memory. The usual file (ASCII, LF line
+    /// ends, no NUL) is recognised at memory speed: `memchr` for NUL and CR,
+    /// eight bytes at a time for non-ASCII, `memchr` from newline to newline
+    /// for the line lengths. Anything else takes the byte-by-byte scan, which
+    /// names the line at fault.
+    static func checkText(_ b: UnsafeBufferPointer<UInt8>, path: String) throws {
+        guard let base = b.baseAddress, !b.isEmpty else { return }
+        let n = b.count
+        let plain = memchr(base, 0, n) == nil && memchr(base, 0x0D, n) == nil && isASCII(b)
+        if plain {
+            var line = 1, lineStart = 0
+            while lineStart < n {
+                let nl = memchr(base + lineStart, 0x0A, n - lineStart).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+                if nl - lineStart > maxLineBytes { throw InputError(path, "line \(line) is \(nl - lineStart) bytes long; at most \(maxLineBytes) are accepted") }
+                line += 1
+                lineStart = nl + 1
+            }
+            return
+        }
         var lf = 0, crlf = 0, line = 1, lineStart = 0
         var i = 0
-        let n = b.count
         while i < n {
             let c = b[i]
             if c == 0 { throw InputError(path, "line \(line): binary data (NUL byte); expected CSV or TSV text") }
@@ -215,7 +238,36 @@ public struct CaseData: Sendable {
             i += 1
         }
         if n - lineStart > maxLineBytes { throw InputError(path, "line \(line) is \(n - lineStart) bytes long; at most \(maxLineBytes) are accepted") }
-        if String(validating: b, as: UTF8.self) == nil { throw InputError(path, "not UTF-8 text (binary data?)") }
+        if !isASCII(b) && String(validating: b, as: UTF8.self) == nil { throw InputError(path, "not UTF-8 text (binary data?)") }
+    }
+
+    /// True when no byte has its high bit set (ASCII is valid UTF-8).
+    static func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        let words = b.count / 8
+        var acc: UInt64 = 0
+        var w = 0
+        while w < words {
+            // 64 bytes per round, OR-ed together; checked once per round.
+            let end = Swift.min(words, w + 8)
+            while w < end { acc |= raw.loadUnaligned(fromByteOffset: w * 8, as: UInt64.self); w += 1 }
+            if acc & 0x8080_8080_8080_8080 != 0 { return false }
+        }
+        for k in (words * 8)..<b.count where b[k] >= 0x80 { return false }
+        return true
+    }
+
+    /// The index of the first value that is not a count (negative, NaN or
+    /// infinite), or nil. The common case, none, is one branch-free pass.
+    static func firstNotCount(_ values: [Double]) -> Int? {
+        let anyBad = values.withUnsafeBufferPointer { v -> Bool in
+            var bad = false
+            for x in v { bad = bad || !(x >= 0 && x <= .greatestFiniteMagnitude) }
+            return bad
+        }
+        guard anyBad else { return nil }
+        return values.firstIndex { !($0.isFinite && $0 >= 0) }
     }
 
     static func firstDuplicate(_ a: [String]) -> String? {

@@ -94,8 +94,14 @@ public enum EngineRunner {
     /// Runs `c` on the engine following the defaults of limma `limma`. Times
     /// the pipeline after the inputs are loaded and the design and contrasts
     /// built (as R's runner does).
-    public static func run(_ c: ParityCase, data: CaseData, limma: LimmaVersion, loadSeconds: Double = 0) throws -> SideOutputs {
+    ///
+    /// The inputs are handed over: the input matrix moves into the pipeline's
+    /// first object (the DGEList or EList), and `data` keeps none, so a step
+    /// that replaces that object (filterByExpr) frees the original matrix
+    /// when the caller passes its last copy (`consume`).
+    public static func run(_ c: ParityCase, data: consuming CaseData, limma: LimmaVersion, loadSeconds: Double = 0) throws -> SideOutputs {
         try checkSupported(c)
+        var data = data
         var st = State(out: SideOutputs(side: "engine", versions: ["version": version, "limma_defaults": limma.rawValue]), version: limma)
         st.design = data.design
         st.contrasts = try contrasts(c, design: st.design, data: data, warnings: &st.warnings)
@@ -105,22 +111,28 @@ public enum EngineRunner {
             var e = EList(E: data.matrix, weights: data.weights, genes: data.annotation)
             e.design = st.design
             st.elist = e
+            data.weights = nil
         }
+        data.matrix = Matrix(nrow: 0, ncol: 0, values: [])
         let start = Date()
-        // LIMMA_PARITY_STEP_TIMES=1: each step's wall time on stderr (for profiling).
+        // LIMMA_PARITY_STEP_TIMES=1: each step's wall time and the peak RSS so far on stderr (for profiling).
         let stepTimes = ProcessInfo.processInfo.environment["LIMMA_PARITY_STEP_TIMES"] == "1"
         for s in c.steps {
             let t0 = Date()
             do { try step(s, c: c, data: data, state: &st) } catch let e as LimmaError {
                 throw EngineFailure(step: s.label, message: e.description)
             }
+            let seconds = Date().timeIntervalSince(t0)
+            st.out.stepSeconds.append(StepTime(step: s.label, seconds: seconds))
             if stepTimes {
-                FileHandle.standardError.write(Data("step \(s.label): \(String(format: "%.2f", Date().timeIntervalSince(t0) * 1000)) ms\n".utf8))
+                let peak = vmHWM().map { ", peak RSS \($0 / 1024) MiB" } ?? ""
+                FileHandle.standardError.write(Data("step \(s.label): \(String(format: "%.2f", seconds * 1000)) ms\(peak)\n".utf8))
             }
         }
         let pipeline = Date().timeIntervalSince(start)
         st.out.pipelineSeconds = pipeline
         st.out.totalSeconds = pipeline + loadSeconds
+        st.out.loadSeconds = loadSeconds
         st.out.warnings = st.warnings.map { "\($0.function): \($0.message)" }
         return st.out
     }

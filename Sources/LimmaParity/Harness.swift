@@ -110,7 +110,7 @@ public enum Harness {
                 return CaseOutcome(file: file, name: name, status: 0,
                                    summary: "REFRESHED \(name): \(r.tables.count) statistics from R \(r.versions["R"] ?? "?"), limma \(r.versions["limma"] ?? "?") -> \(store.directory(for: c).path)")
             case .engine:
-                let e = try runEngine(c, data: data, limma: c.limma ?? .v3_54, loadSeconds: loadSeconds)
+                let e = try runEngine(c, data: consume data, limma: c.limma ?? .v3_54, loadSeconds: loadSeconds)
                 let dir = options.out.appendingPathComponent(c.name)
                 try writeSide(e, to: dir)
                 return CaseOutcome(file: file, name: name, status: 0,
@@ -131,7 +131,7 @@ public enum Harness {
                 }
                 var engine: SideOutputs
                 let limma = try c.limma ?? defaults(of: r, file: c.file)
-                do { engine = try runEngine(c, data: data, limma: limma, loadSeconds: loadSeconds) } catch let f as EngineFailure {
+                do { engine = try runEngine(c, data: consume data, limma: limma, loadSeconds: loadSeconds) } catch let f as EngineFailure {
                     let dir = options.out.appendingPathComponent(c.name)
                     try writeSide(r, to: dir)
                     let cmp = CaseComparison.failed(caseName: c.name, title: c.title, error: f.description)
@@ -175,8 +175,9 @@ public enum Harness {
     }
 
     /// Runs the engine on a loaded case. `limma` nil: the case's release, else 3.54.
-    static func runEngine(_ c: ParityCase, data: CaseData, limma: LimmaVersion? = nil, loadSeconds: Double) throws -> SideOutputs {
-        do { return try EngineRunner.run(c, data: data, limma: limma ?? c.limma ?? .v3_54, loadSeconds: loadSeconds) } catch let e as LimmaError {
+    /// Runs the engine on `c`; the inputs are handed over (see `EngineRunner.run`).
+    static func runEngine(_ c: ParityCase, data: consuming CaseData, limma: LimmaVersion? = nil, loadSeconds: Double) throws -> SideOutputs {
+        do { return try EngineRunner.run(c, data: consume data, limma: limma ?? c.limma ?? .v3_54, loadSeconds: loadSeconds) } catch let e as LimmaError {
             throw EngineFailure(step: e.function, message: e.message)
         }
     }

@@ -55,6 +55,11 @@ public struct SideOutputs: Sendable {
     /// Pipeline seconds after inputs are loaded, and end to end including reading.
     public var pipelineSeconds: Double?
     public var totalSeconds: Double?
+    /// Seconds spent reading the inputs (and building the design and
+    /// contrasts) before the pipeline starts; nil when the side did not say.
+    public var loadSeconds: Double?
+    /// Wall seconds of each step, in pipeline order, under the step labels.
+    public var stepSeconds: [StepTime] = []
     /// Warnings the side emitted (R's warnings, the engine's LimmaWarnings).
     public var warnings: [String]
 
@@ -70,6 +75,17 @@ public struct SideOutputs: Sendable {
     }
 
     public func table(_ key: String) -> StatisticTable? { tables.first { $0.key == key } }
+}
+
+/// One step's wall time on one side: the step label (`voom`, `topTable#2`)
+/// and the seconds from the step's start to its end, outputs collected.
+public struct StepTime: Sendable, Equatable {
+    public var step: String
+    public var seconds: Double
+    public init(step: String, seconds: Double) {
+        self.step = step
+        self.seconds = seconds
+    }
 }
 
 /// A tolerance as the case file states it: a difference passes when within

@@ -5,6 +5,7 @@
 // then the annotation columns, then the statistics, in the table's row order.
 // Numbers are written losslessly (%.17g); R's NA, NaN, Inf, -Inf keep their spellings.
 import Foundation
+import Limma
 
 public enum OutputsCSV {
     /// The steps written as one table.
@@ -33,17 +34,89 @@ public enum OutputsCSV {
         return out
     }
 
-    /// Writes `files(side)` into `directory/<side.side>/`, replacing what was there.
+    /// Writes the files of `files(side)` into `directory/<side.side>/`,
+    /// replacing what was there, byte for byte the same text. A statistic's
+    /// rows are formatted in blocks, the blocks of a round on separate
+    /// threads, and written in order as they are done, so a G x n matrix is
+    /// never held as text (memory stays at a few blocks).
     @discardableResult
     public static func write(_ side: SideOutputs, to directory: URL) throws -> URL {
         let dir = directory.appendingPathComponent(side.side)
         let fm = FileManager.default
         if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (name, text) in files(side) {
-            try Data(text.utf8).write(to: dir.appendingPathComponent(name), options: .atomic)
+        var doneSteps = Set<String>()
+        for t in side.tables {
+            if tableSteps.contains(stepFunction(t.step)) {
+                if doneSteps.insert(t.step).inserted {
+                    try writeFile(dir.appendingPathComponent("\(fileSafe(t.step)).csv")) { $0(Array(topTableCSV(side, step: t.step).utf8)) }
+                }
+                continue
+            }
+            let url = dir.appendingPathComponent("\(fileSafe(t.key)).csv")
+            if t.kind == .order {
+                try writeFile(url) { $0(Array(orderCSV(t).utf8)) }
+            } else {
+                try writeFile(url) { emit in streamMatrixCSV(t, emit) }
+            }
         }
         return dir
+    }
+
+    /// Writes a file through a temporary name and a rename (a reader never
+    /// sees half a file): `body` hands its bytes, in order, to `emit`.
+    static func writeFile(_ url: URL, _ body: (_ emit: ([UInt8]) -> Void) throws -> Void) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard let f = fopen(tmp.path, "wb") else { throw InputError(tmp.path, "cannot write: \(String(cString: strerror(errno)))") }
+        var failed: Int32 = 0
+        try body { bytes in
+            if failed == 0, !bytes.isEmpty, bytes.withUnsafeBufferPointer({ fwrite($0.baseAddress, 1, $0.count, f) }) != bytes.count { failed = errno }
+        }
+        if fclose(f) != 0 && failed == 0 { failed = errno }
+        if failed != 0 {
+            unlink(tmp.path)
+            throw InputError(url.path, "cannot write: \(String(cString: strerror(failed)))")
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let e = errno
+            unlink(tmp.path)
+            throw InputError(url.path, "cannot write: \(String(cString: strerror(e)))")
+        }
+    }
+
+    /// `matrixCSV(t)` handed out in blocks of rows: each round formats one
+    /// block per thread (`LimmaThreads`), then emits them in row order.
+    static func streamMatrixCSV(_ t: StatisticTable, _ emit: ([UInt8]) -> Void) {
+        let shape = TableShape(t)
+        var head = CSVBytes()
+        matrixHeader(t, shape, into: &head)
+        emit(head.bytes)
+        guard shape.valid else { return }
+        let nr = shape.rows.count, nc = shape.columns.count
+        // About 2 MB of text per block.
+        let blockRows = Swift.max(64, (2 << 20) / Swift.max(1, nc * 22))
+        let blocks = (nr + blockRows - 1) / blockRows
+        let threads = Swift.max(1, LimmaThreads.count)
+        var b0 = 0
+        while b0 < blocks {
+            let round = Swift.min(threads, blocks - b0)
+            var parts = [[UInt8]](repeating: [], count: round)
+            parts.withUnsafeMutableBufferPointer { slots in
+                nonisolated(unsafe) let slots = slots
+                let first = b0
+                // Each block goes to its own slot.
+                let format: @Sendable (Int) -> Void = { k in
+                    let lo = (first + k) * blockRows, hi = Swift.min(nr, lo + blockRows)
+                    var out = CSVBytes()
+                    out.bytes.reserveCapacity((hi - lo) * (nc * 22 + 16))
+                    matrixRows(t, shape, lo..<hi, into: &out)
+                    slots[k] = out.bytes
+                }
+                if round == 1 { format(0) } else { DispatchQueue.concurrentPerform(iterations: round, execute: format) }
+            }
+            for p in parts { emit(p) }
+            b0 += round
+        }
     }
 
     /// A step label as a file name: path separators are replaced.
@@ -56,23 +129,35 @@ public enum OutputsCSV {
     public static func matrixCSV(_ t: StatisticTable) -> String {
         var out = CSVBytes()
         let shape = TableShape(t)
+        matrixHeader(t, shape, into: &out)
+        if shape.valid { matrixRows(t, shape, 0..<shape.rows.count, into: &out) }
+        return out.string
+    }
+
+    /// The header line of `matrixCSV`.
+    static func matrixHeader(_ t: StatisticTable, _ shape: TableShape, into out: inout CSVBytes) {
         out.text("\"\",")
-        guard shape.valid else { out.field(t.name); out.newline(); return out.string }
+        guard shape.valid else { out.field(t.name); out.newline(); return }
         let cols = shape.columns.count == 1 && isAnonymousColumn(shape.columns[0]) ? [t.name] : shape.columns
         for (j, c) in cols.enumerated() { if j > 0 { out.comma() }; out.field(c) }
         out.newline()
-        let nr = shape.rows.count
-        let values = t.values, na = t.isNA
-        for i in 0..<nr {
-            out.field(shape.rows[i])
-            for j in 0..<cols.count {
-                let k = j * nr + i
-                out.comma()
-                out.number(values[k], isNA: na?[k] ?? false)
+    }
+
+    /// The lines of rows `rows` of `matrixCSV`.
+    static func matrixRows(_ t: StatisticTable, _ shape: TableShape, _ rows: Range<Int>, into out: inout CSVBytes) {
+        let nr = shape.rows.count, nc = shape.columns.count
+        t.values.withUnsafeBufferPointer { values in
+            let na = t.isNA
+            for i in rows {
+                out.field(shape.rows[i])
+                for j in 0..<nc {
+                    let k = j * nr + i
+                    out.comma()
+                    out.number(values[k], isNA: na?[k] ?? false)
+                }
+                out.newline()
             }
-            out.newline()
         }
-        return out.string
     }
 
     /// A row order: the position (1-based) and the id there.
@@ -155,20 +240,11 @@ struct CSVBytes {
     var string: String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// Appends `x` as `%.17g` (R's spellings NA, NaN, Inf, -Inf for the rest).
+/// Appends `x` as `%.17g` (R's spellings NA, NaN, Inf, -Inf for the rest),
+/// byte for byte what C's printf writes (`Lossless`).
 func appendLossless(_ x: Double, isNA: Bool, to bytes: inout [UInt8]) {
     if isNA { bytes.append(contentsOf: "NA".utf8); return }
     if x.isNaN { bytes.append(contentsOf: "NaN".utf8); return }
     if x.isInfinite { bytes.append(contentsOf: (x > 0 ? "Inf" : "-Inf").utf8); return }
-    // Whole numbers below 2^53 print the same way as %.17g does.
-    if x == x.rounded(), Swift.abs(x) < 9.007_199_254_740_992e15, !(x == 0 && x.sign == .minus) {
-        bytes.append(contentsOf: String(Int64(x)).utf8)
-        return
-    }
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 40) { buf in
-        let n = withVaList([x]) { vsnprintf(buf.baseAddress, 40, "%.17g", $0) }
-        buf.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: 40) { p in
-            bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: Int(Swift.min(n, 39))))
-        }
-    }
+    Lossless.append(x, to: &bytes)
 }

@@ -12,7 +12,8 @@
 //                                   {"step","fn","file","table":true,"text_columns":[..]}]}
 //   <dir>/versions.json            {"R","limma","edgeR","platform",
 //                                   "limma_defaults"}, plus "pipeline_s",
-//                                  "total_s", "warnings"
+//                                  "total_s", "load_s", "step_s" ({label:
+//                                  seconds}, in step order), "warnings"
 //
 // Statistic names inside a step may contain dots (`p.value`), and so may
 // step names (`contrasts.fit`), so files are found through index.json, not by
@@ -50,19 +51,33 @@ public enum SideFiles {
                 out.tables.append(try readTable(table, step: step, name: name, kind: StepCatalog.kind(fn: fn, statistic: name)))
             }
         }
+        try readVersions(from: dir, into: &out)
+        return out
+    }
+
+    /// Reads only versions.json (versions, timings, warnings), not the
+    /// statistics: what `bench` needs from R's run.
+    public static func readVersions(from dir: URL, side: String) throws -> SideOutputs {
+        var out = SideOutputs(side: side)
+        try readVersions(from: dir, into: &out)
+        return out
+    }
+
+    static func readVersions(from dir: URL, into out: inout SideOutputs) throws {
         let vURL = dir.appendingPathComponent("versions.json")
-        if let vdata = FileManager.default.contents(atPath: vURL.path) {
-            let v = try JSON.parse([UInt8](vdata))
-            for (k, x) in v.objectValue ?? [] {
-                switch k {
-                case "pipeline_s": out.pipelineSeconds = x.numberValue
-                case "total_s": out.totalSeconds = x.numberValue
-                case "warnings": out.warnings = (x.arrayValue ?? []).compactMap(\.stringValue)
-                default: if let s = x.stringValue { out.versions[k] = s }
-                }
+        guard let vdata = FileManager.default.contents(atPath: vURL.path) else { return }
+        let v = try JSON.parse([UInt8](vdata))
+        for (k, x) in v.objectValue ?? [] {
+            switch k {
+            case "pipeline_s": out.pipelineSeconds = x.numberValue
+            case "total_s": out.totalSeconds = x.numberValue
+            case "load_s": out.loadSeconds = x.numberValue
+            case "step_s":
+                out.stepSeconds = (x.objectValue ?? []).compactMap { step, t in t.numberValue.map { StepTime(step: step, seconds: $0) } }
+            case "warnings": out.warnings = (x.arrayValue ?? []).compactMap(\.stringValue)
+            default: if let s = x.stringValue { out.versions[k] = s }
             }
         }
-        return out
     }
 
     static func cell(_ s: String, path: String, row: Int, column: String) throws -> (Double, Bool) {

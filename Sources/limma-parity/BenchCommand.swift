@@ -9,10 +9,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the engine and R on the same cases (one BLAS thread each), and write bench.json and bench.md.",
         discussion: """
-            Each of --reps rounds runs R, then the engine, each in its own process, and records
-            the pipeline time each side reports, the process's wall time, CPU time and peak
-            resident memory. The medians (with min and max) and the ratio R / engine go to
-            <out>/bench.json and <out>/bench.md.
+            Each of --reps rounds runs R (unless past --r-reps), then the engine, each in its own
+            process, and records the pipeline time each side reports, the reading time, each
+            step's time, the process's wall time, CPU time and peak resident memory. The medians
+            (with min and max), the ratio R / engine (also per step) and, with the input's size,
+            nanoseconds per cell go to <out>/bench.json and <out>/bench.md.
 
             Example: limma-parity bench reference/cases/gse60450-voom.json --reps 5 --out reports
             """)
@@ -21,6 +22,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Rounds per case.")
     var reps: Int = 5
+
+    @Option(name: .long, help: "Rounds in which R runs too (default: every round); the first N. For a large case: --reps 5 --r-reps 1.")
+    var rReps: Int?
 
     @Option(name: .long, help: "Threads the engine may use (default: the active processor count). R always runs single-threaded.")
     var threads: Int?
@@ -31,6 +35,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if reps < 1 || reps > 1000 { throw ValidationError("--reps must be between 1 and 1000") }
+        if let r = rReps, r < 1 || r > reps { throw ValidationError("--r-reps must be between 1 and --reps (\(reps))") }
         if let t = threads, t < 1 || t > 1024 { throw ValidationError("--threads must be between 1 and 1024") }
     }
 
@@ -54,7 +59,7 @@ struct BenchCommand: ParsableCommand {
         }
         if options.jobs > 1 { print("bench runs one case at a time (--jobs is ignored, so the timings do not compete)") }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let bench = BenchOptions(reps: reps, engineCommand: [exe, "bench", "--engine-child"] + (threads.map { ["--threads", String($0)] } ?? []), rscript: options.rscript, timeout: options.timeout)
+        let bench = BenchOptions(reps: reps, rReps: rReps, engineCommand: [exe, "bench", "--engine-child"] + (threads.map { ["--threads", String($0)] } ?? []), rscript: options.rscript, timeout: options.timeout)
         var results: [CaseBench] = []
         for f in files {
             let r = Bench.runCase(f, options: bench)

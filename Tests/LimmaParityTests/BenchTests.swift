@@ -154,6 +154,43 @@ import Testing
         #expect((cases[0]["ratio_r_over_engine"] as? [String: Double])?["pipeline"] == 40)
         #expect(cases[1]["status"] as? Int == 3)
         #expect((obj["environment"] as? [String: String])?["OPENBLAS_NUM_THREADS"] == "1")
+        // Without sizes or steps, no per-cell or per-step fields.
+        #expect(cases[0]["size"] == nil && cases[0]["per_cell_ns"] == nil && timing["engine"]?["step_s"] == nil)
+    }
+
+    @Test func perStepAndPerCellFields() throws {
+        let steps = { (a: Double, b: Double) in [StepTime(step: "voom", seconds: a), StepTime(step: "lmFit", seconds: b)] }
+        let sample = { (p: Double, l: Double, st: [StepTime]) in
+            BenchSample(pipelineSeconds: p, processSeconds: p + l + 1, cpuSeconds: p, peakRSSMiB: 50, loadSeconds: l, stepSeconds: st)
+        }
+        let c = CaseBench(caseName: "syn", engine: [sample(0.1, 0.05, steps(0.04, 0.06)), sample(0.2, 0.05, steps(0.08, 0.12))],
+                          r: [sample(2.0, 1.0, steps(0.5, 1.5))], rVersions: ["R": "4.2.2"], engineVersions: ["version": "0.1.0"],
+                          genes: 1000, samples: 10, engineThreads: 1)
+        #expect(c.cells == 10_000 && c.stepLabels == ["voom", "lmFit"])
+        #expect(c.stepRatio("lmFit") == 1.5 / 0.09)
+        #expect(c.engineEndToEnd?.median == 0.2 && c.rEndToEnd?.median == 3)
+        #expect(c.nanosecondsPerCell(c.enginePipeline).map { Swift.abs($0 - 15_000) < 1e-6 } == true)
+        let json = Bench.renderJSON([c], reps: 2)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let cj = try #require((obj["cases"] as? [[String: Any]])?.first)
+        #expect((cj["size"] as? [String: Int]) == ["genes": 1000, "samples": 10, "cells": 10_000])
+        #expect((cj["engine"] as? [String: Any])?["threads"] as? Int == 1)
+        let timing = try #require(cj["timing"] as? [String: [String: Any]])
+        let eSteps = try #require(timing["engine"]?["step_s"] as? [String: [String: Any]])
+        #expect(eSteps["lmFit"]?["median"] as? Double == 0.09)
+        #expect((timing["r"]?["end_to_end_s"] as? [String: Any])?["median"] as? Double == 3)
+        #expect((timing["engine"]?["load_s"] as? [String: Any])?["max"] as? Double == 0.05)
+        let ratio = try #require(cj["ratio_r_over_engine"] as? [String: Double])
+        #expect(ratio["end_to_end"] == 3 / 0.2)
+        #expect((cj["step_ratio_r_over_engine"] as? [String: Double])?["voom"] == 0.5 / 0.06)
+        let perCell = try #require(cj["per_cell_ns"] as? [String: [String: Double]])
+        #expect(perCell["r"]?["pipeline"] == 200_000 && perCell["r"]?["end_to_end"] == 300_000)
+        // The step order is kept in the JSON text.
+        #expect(try #require(json.range(of: "\"voom\": {")).lowerBound < (try #require(json.range(of: "\"lmFit\": {"))).lowerBound)
+        let md = Bench.renderMarkdown([c], reps: 2)
+        #expect(md.contains("| syn | 1000 x 10 | 15000 | 20000 | 200000 | 300000 | 15.0× |"))
+        #expect(md.contains("| syn | lmFit | 0.09 (0.06–0.12) | 1.5 (1.5–1.5) | 16.7× |"))
+        #expect(md.contains("1 engine thread."))
     }
 }
 
@@ -163,6 +200,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try CLI.run(["bench"]).status == 2)
         #expect(try CLI.run(["bench", "reference/cases/gse60450-voom.json", "--reps", "0"]).status == 2)
+        #expect(try CLI.run(["bench", "reference/cases/gse60450-voom.json", "--reps", "2", "--r-reps", "3"]).status == 2)
         let s = try CLI.run(["synth", "--genes", "0", "--out", dir.appendingPathComponent("x").path])
         #expect(s.status == 2 && s.stderr.contains("--genes"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x").path))
@@ -199,5 +237,61 @@ import Testing
         #expect((c["ratio_r_over_engine"] as? [String: Double])?["pipeline"] != nil)
         let md = try String(contentsOf: out.appendingPathComponent("bench.md"), encoding: .utf8)
         #expect(md.contains("| synth-5-counts |"))
+    }
+
+    /// The whole voom pipeline of a synthetic case, one round, engine on one
+    /// thread: both sides report reading time, each step's time, the input's
+    /// size; bench.json and bench.md carry the per-step and per-cell figures.
+    @Test(.enabled(if: CLI.rAvailable), .timeLimit(.minutes(3))) func perStepBenchOfAVoomPipeline() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("syn")
+        #expect(try CLI.run(["synth", "--seed", "6", "--genes", "300", "--replicates", "2", "--out", data.path]).status == 0)
+        let out = dir.appendingPathComponent("bench")
+        let b = try CLI.run(["bench", data.appendingPathComponent("synth-6.json").path, "--reps", "1", "--threads", "1", "--out", out.path])
+        #expect(b.status == 0, "\(b.stdout)\n\(b.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any])
+        let c = try #require((json["cases"] as? [[String: Any]])?.first)
+        #expect((c["size"] as? [String: Int]) == ["genes": 300, "samples": 4, "cells": 1200])
+        #expect((c["engine"] as? [String: Any])?["threads"] as? Int == 1)
+        let timing = try #require(c["timing"] as? [String: [String: Any]])
+        let labels = ["filterByExpr", "calcNormFactors", "voom", "lmFit", "contrasts.fit", "eBayes", "topTable", "decideTests"]
+        for side in ["engine", "r"] {
+            let steps = try #require(timing[side]?["step_s"] as? [String: [String: Any]], "\(side)")
+            #expect(Set(steps.keys) == Set(labels), "\(side)")
+            #expect(steps.values.allSatisfy { (($0["median"] as? Double) ?? -1) >= 0 }, "\(side)")
+            let load = try #require((timing[side]?["load_s"] as? [String: Any])?["median"] as? Double)
+            let pipe = try #require((timing[side]?["pipeline_s"] as? [String: Any])?["median"] as? Double)
+            let e2e = try #require((timing[side]?["end_to_end_s"] as? [String: Any])?["median"] as? Double)
+            #expect(load > 0 && Swift.abs(e2e - (load + pipe)) < 1e-9, "\(side)")
+        }
+        let ratios = try #require(c["ratio_r_over_engine"] as? [String: Double])
+        #expect(ratios["end_to_end"] != nil && ratios["pipeline"] != nil)
+        #expect(Set((c["step_ratio_r_over_engine"] as? [String: Any])?.keys.map { $0 } ?? []) == Set(labels))
+        let perCell = try #require(c["per_cell_ns"] as? [String: [String: Double]])
+        #expect((perCell["engine"]?["pipeline"] ?? 0) > 0 && (perCell["r"]?["end_to_end"] ?? 0) > 0)
+        let md = try String(contentsOf: out.appendingPathComponent("bench.md"), encoding: .utf8)
+        #expect(md.contains("### Per cell") && md.contains("| synth-6 | 300 x 4 |"))
+        #expect(md.contains("| synth-6 | voom |") && md.contains("| synth-6 | decideTests |"))
+    }
+
+    /// --r-reps: the engine runs every round, R only in the first ones.
+    @Test(.enabled(if: CLI.rAvailable), .timeLimit(.minutes(3))) func rRunsOnlyItsRounds() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("syn")
+        #expect(try CLI.run(["synth", "--seed", "8", "--genes", "200", "--out", data.path]).status == 0)
+        let caseFile = data.appendingPathComponent("norm.json")
+        try Data("""
+            { "name": "synth-8-norm", "inputs": { "counts": "counts.csv", "targets": "targets.csv" },
+              "design": "~0 + group", "steps": [ { "fn": "calcNormFactors" } ] }
+            """.utf8).write(to: caseFile)
+        let out = dir.appendingPathComponent("bench")
+        let b = try CLI.run(["bench", caseFile.path, "--reps", "3", "--r-reps", "1", "--out", out.path])
+        #expect(b.status == 0, "\(b.stdout)\n\(b.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("bench.json"))) as? [String: Any])
+        let timing = try #require((json["cases"] as? [[String: Any]])?.first?["timing"] as? [String: [String: [String: Any]]])
+        #expect((timing["engine"]?["pipeline_s"]?["values"] as? [Double])?.count == 3)
+        #expect((timing["r"]?["pipeline_s"]?["values"] as? [Double])?.count == 1)
     }
 }

@@ -5,6 +5,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import LimmaParity
+import Limma
 
 /// R-like outputs of a small voom/limma pipeline, and the engine's copy with
 /// rows permuted and values perturbed by `relError`.
@@ -319,6 +320,56 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         }
         #expect(formatLossless(-0.0) == "-0" && formatLossless(.nan) == "NaN" && formatLossless(1, isNA: true) == "NA")
         #expect(formatLossless(-.infinity) == "-Inf")
+    }
+
+    /// The fast %.17g (Lossless) against the C library on hard cases: every
+    /// power of two (2^-25 = 2.98023223876953125e-08 is an exact tie at 17
+    /// digits), small odd multiples of them, powers of ten and their
+    /// neighbours, decimal exponents -4 and 17 (the notation switch), and
+    /// random bit patterns over the whole range.
+    @Test func losslessNumbersMatchPrintfEverywhere() {
+        var xs: [Double] = []
+        for e in -1074...1023 {
+            let p = Double(sign: .plus, exponent: e, significand: 1)
+            for m in [1.0, 3, 5, 7, 9, 11, 13, 25, 125] where (p * m).isFinite { xs.append(p * m); xs.append(-p * m) }
+        }
+        for q in -310...308 {
+            guard let p = Double("1e\(q)"), p.isFinite, p != 0 else { continue }
+            xs += [p, p.nextUp, p.nextDown, 9.5 * p, 9.9999999999999996 * p, 0.99999999999999994 * p]
+        }
+        xs += [1e-4, 0.0001234, 9.9999999999999995e-5, 1e17, 99999999999999999, 123456789012345678, 0.1, 0.5, 2.5, 1.5e300]
+        var g = SynthRandom(seed: 12)
+        for _ in 0..<200_000 {
+            let bits = UInt64(g.uniform() * 0x1p32) << 32 | UInt64(g.uniform() * 0x1p32)
+            let x = Double(bitPattern: bits)
+            if x.isFinite { xs.append(x) }
+        }
+        for _ in 0..<50_000 { xs.append((g.normal() * 1e6).rounded() / 1000) }  // few digits, like a rounded statistic
+        var bad: [String] = []
+        for x in xs where x.isFinite && formatLossless(x) != String(format: "%.17g", x) {
+            bad.append("\(String(format: "%.17g", x)) written \(formatLossless(x))")
+        }
+        #expect(bad.isEmpty, "\(bad.count) differ: \(bad.prefix(5))")
+        #expect(formatLossless(0x1p-25) == "2.9802322387695312e-08")
+    }
+
+    /// OutputsCSV.write streams each statistic in blocks (over threads); the
+    /// files are byte for byte `files(side)`, whatever the block and thread count.
+    @Test func streamedFilesEqualTheTexts() throws {
+        var (_, r) = syntheticPair(n: 5000, relError: 0)
+        r = replacing(r, "lmFit.Amean") { t in t.values[7] = .nan; t.isNA = [Bool](repeating: false, count: t.values.count); t.isNA?[7] = true }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limma-parity-stream-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir); LimmaThreads.set(0) }
+        for threads in [1, 3] {
+            LimmaThreads.set(threads)
+            let out = try OutputsCSV.write(r, to: dir)
+            let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+            let expected = OutputsCSV.files(r)
+            #expect(names == expected.map(\.name).sorted(), "no temporary files left")
+            for (name, text) in expected {
+                #expect(try Data(contentsOf: out.appendingPathComponent(name)) == Data(text.utf8), "\(name), \(threads) threads")
+            }
+        }
     }
 
     @Test func htmlIsSelfContainedSVG() {

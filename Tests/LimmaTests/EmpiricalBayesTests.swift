@@ -172,3 +172,99 @@ struct EmpiricalBayesTests {
         #expect(nv.y[0].isNaN && nv.warnings.contains { $0.message == "NaNs produced" })
     }
 }
+
+/// eBayes' exact shortcuts against the computations they replace (no R needed).
+@Suite("EmpiricalBayes shortcuts") struct EmpiricalBayesShortcutTests {
+    /// Where `fPValueSharedWithT` answers, it must be libRmath's own
+    /// `pf(t^2, 1, df, upper)`, bit for bit, and it must answer in the bulk.
+    @Test func sharedFPValueIsPF() {
+        var shared = 0, total = 0
+        for n in [0.5, 1, 2.5, 3, 7, 10.25, 13, 29.77, 100, 3e5, 5e5, 1e9] {
+            var ts: [Double] = [0, 1e-300, 1e-12, 0.3, 1, 1.7, 2, 3.5, 8, 40, 1e3, 1e8, 1e160, .infinity]
+            ts.append(n.squareRoot())
+            ts.append(n.squareRoot().nextUp)
+            ts.append(n.squareRoot().nextDown)
+            for k in 1...200 { ts.append(Double(k) * 0.037 * n.squareRoot()) }
+            for t0 in ts {
+                for t in [t0, -t0] {
+                    total += 1
+                    let p = 2 * RMath.pt(-Swift.abs(t), df: n)
+                    let F = t * t
+                    guard let s = fPValueSharedWithT(t: t, p: p, dfTotal: n, F: F, df2: n) else { continue }
+                    shared += 1
+                    #expect(s.bitPattern == RMath.pf(F, df1: 1, df2: n, lowerTail: false).bitPattern, "t = \(t), df = \(n)")
+                }
+            }
+        }
+        #expect(shared > total / 2)
+        #expect(fPValueSharedWithT(t: 1, p: 0.3, dfTotal: 5, F: 1, df2: 6) == nil)
+    }
+
+    /// tmixture.vector with the conversion of every t (R's way), for comparison.
+    static func referenceTmixture(_ tstat: [Double], _ su: [Double], _ df: [Double], _ proportion: Double) -> Double {
+        var t = tstat.map { Swift.abs($0) }
+        let n = t.count
+        let ntarget = Int((proportion / 2 * Double(n)).rounded(.up))
+        let p = max(Double(ntarget) / Double(n), proportion)
+        let maxDF = df.max()!
+        for i in 0..<n where df[i] < maxDF {
+            t[i] = RMath.qt(RMath.pt(t[i], df: df[i], lowerTail: false, logP: true), df: maxDF, lowerTail: false, logP: true)
+        }
+        let o = Array(RBase.order(t, decreasing: true).prefix(ntarget))
+        var v0 = [Double](repeating: 0, count: ntarget)
+        for k in 0..<ntarget {
+            let top = t[o[k]]
+            let p0 = 2 * RMath.pt(top, df: maxDF, lowerTail: false)
+            let ptarget = ((Double(k + 1) - 0.5) / Double(n) - (1 - p) * p0) / p
+            if ptarget > p0 {
+                let ratio = top / RMath.qt(ptarget / 2, df: maxDF, lowerTail: false)
+                v0[k] = su[o[k]] * su[o[k]] * (ratio * ratio - 1)
+            }
+        }
+        return RBase.mean(v0)
+    }
+
+    @Test func tmixtureSkipsOnlyConversionsThatCannotMatter() {
+        var s: UInt64 = 7
+        func u() -> Double { s = s &* 6364136223846793005 &+ 1442695040888963407; return Double(s >> 11) / Double(1 << 53) }
+        for trial in 0..<6 {
+            let n = [50, 400, 3000][trial % 3]
+            let t = (0..<n).map { _ in (u() - 0.5) * (trial < 3 ? 8 : 0.01) }
+            let su = (0..<n).map { _ in 0.2 + u() }
+            // Most genes at the largest df, some below it (robust shrinkage), ties included.
+            let df = (0..<n).map { i -> Double in i % 7 == 0 ? 3 + 10 * u() : (i % 11 == 0 ? 12.5 : 15.75) }
+            let got = tmixtureVector(tstat: t, stdevUnscaled: su, df: df, proportion: 0.01)
+            #expect(got.bitPattern == Self.referenceTmixture(t, su, df, 0.01).bitPattern)
+        }
+    }
+}
+
+extension EmpiricalBayesShortcutTests {
+    /// eBayes (trend, robust) and treat spread their per-gene p-values over
+    /// threads: 1 and 3 threads must give the same bits everywhere.
+    @Test func eBayesAndTreatAreThreadIndependent() throws {
+        var s: UInt64 = 99
+        func u() -> Double { s = s &* 6364136223846793005 &+ 1442695040888963407; return (Double(s >> 11) + 0.5) / Double(1 << 53) }
+        let ngenes = 6000, n = 6
+        var y = Matrix(nrow: ngenes, ncol: n)
+        for g in 0..<ngenes {
+            let mu = 8 * u(), sd = 0.1 + u()
+            for j in 0..<n { y[g, j] = mu + sd * (u() + u() + u() - 1.5) + (g % 20 == 0 && j >= 3 ? 2 : 0) }
+        }
+        let design = Matrix(rows: (0..<n).map { j in j < 3 ? [1, 0] : [1, 1] }, colNames: ["Intercept", "B"])
+        let fit = try lmFit(y, design: design)
+        func run() throws -> [[UInt64]] {
+            let e = try eBayes(fit, trend: true, robust: true)
+            let e1 = try eBayes(fit)
+            let tr = try treat(fit, lfc: 0.3, robust: true)
+            let parts: [[Double]] = [e.t!.values, e.pValue!.values, e.lods!.values, e.F!, e.FPValue!, e.s2Post!, e.dfTotal!,
+                                     e1.pValue!.values, e1.lods!.values, e1.FPValue!, tr.t!.values, tr.pValue!.values]
+            return parts.map { $0.map(\.bitPattern) }
+        }
+        defer { LimmaThreads.set(0) }
+        LimmaThreads.set(1)
+        let one = try run()
+        LimmaThreads.set(3)
+        #expect(try run() == one)
+    }
+}

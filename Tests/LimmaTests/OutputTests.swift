@@ -301,3 +301,18 @@ struct OutputTests {
         #expect(try topTable(fit, coef: 0, number: 0).isEmpty)
     }
 }
+
+@Suite("Output helpers") struct OutputHelperTests {
+    /// The byte-hashed duplicate check agrees with Swift string equality,
+    /// including a non-ASCII string canonically equal to an ASCII one.
+    @Test func hasDuplicatesAgreesWithSet() {
+        let ids = (0..<5000).map { "ENSG\($0 * 7919 % 100_003)" }
+        #expect(!hasDuplicates(ids))
+        #expect(hasDuplicates(ids + ["ENSG7919"]))
+        #expect(hasDuplicates(["a", "b", "a"]))
+        #expect(!hasDuplicates(["", "a"]))
+        #expect(hasDuplicates(["", "a", ""]))
+        #expect(hasDuplicates(["K", "x", "\u{212A}"]))   // KELVIN SIGN == "K" in Swift
+        #expect(!hasDuplicates(["K", "x", "\u{212B}"]))
+    }
+}

@@ -53,3 +53,185 @@ import Foundation
         } catch { Issue.record("unexpected \(error)") }
     }
 }
+
+/// The reader's fast paths (counts of up to seven digits read as one word,
+/// cells located by a delimiter mask, values written in row blocks) against
+/// R's read.table, run live with the options rscripts/run_case.R uses, on
+/// files made to hit every edge: signs, exponents, long integers, NA, NaN,
+/// Inf, blanks, a quoted field, CRLF, TSV, gzip, no final newline. (R
+/// refuses a quoted number in a numeric column; the engine reads it, as it
+/// always has, so quoted numbers are covered by `fastAndGeneralPathsAgree`.)
+@Suite struct ReaderFastPathTests {
+    /// R's conversion of `file`, as run_case.R's read_matrix does it, written
+    /// losslessly and read back correctly rounded.
+    static func rRead(_ file: URL) throws -> MatrixFile {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limma-reader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("read.R")
+        try Data("""
+            source(file.path("rscripts", "lib", "io.R"))
+            a <- commandArgs(trailingOnly = TRUE)
+            sep <- if (grepl("\\t", readLines(a[1], n = 1, warn = FALSE), fixed = TRUE)) "\\t" else ","
+            h <- read.table(a[1], header = FALSE, sep = sep, quote = "\\"", comment.char = "", nrows = 1,
+                            colClasses = "character", na.strings = character(0))
+            df <- read.table(a[1], header = TRUE, sep = sep, quote = "\\"", comment.char = "", check.names = FALSE,
+                             stringsAsFactors = FALSE, na.strings = c("NA", ""), row.names = NULL, strip.white = TRUE,
+                             colClasses = c("character", rep("numeric", ncol(h) - 1)))
+            m <- as.matrix(df[, -1, drop = FALSE])
+            storage.mode(m) <- "double"
+            rownames(m) <- df[[1]]
+            write_lossless(m, a[2])
+            """.utf8).write(to: script)
+        guard let rscript = RLive.rscript else { throw RLive.RFailure(description: "no Rscript") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: rscript)
+        p.arguments = ["--vanilla", script.path, file.path, dir.appendingPathComponent("out.csv").path]
+        p.currentDirectoryURL = RLive.root
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = err
+        try p.run()
+        let text = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw RLive.RFailure(description: String(decoding: text, as: UTF8.self)) }
+        return try RLive.matrix(dir, "out.csv")
+    }
+
+    /// Same doubles, bit for bit (so -0 is -0), NA where R has NA and NaN where R has NaN.
+    static func expectSame(_ mine: MatrixFile, _ r: MatrixFile, _ what: String) {
+        #expect(mine.matrix.nrow == r.matrix.nrow && mine.matrix.ncol == r.matrix.ncol, "\(what)")
+        #expect(mine.matrix.rowNames == r.matrix.rowNames, "\(what)")
+        #expect(mine.matrix.colNames == r.matrix.colNames, "\(what)")
+        guard mine.matrix.values.count == r.matrix.values.count else { return }
+        var differ = [String]()
+        for (k, (a, b)) in zip(mine.matrix.values, r.matrix.values).enumerated() {
+            let same = a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+            let naSame = (mine.naMask?[k] ?? false) == (r.naMask?[k] ?? false)
+            if !same || !naSame { differ.append("cell \(k): mine \(a) R \(b)") }
+        }
+        #expect(differ.isEmpty, "\(what): \(differ.prefix(5))")
+    }
+
+    static let edgeText = """
+        id,s1,s2,s3,s4
+        g1,0,1,-0,+5
+        g2,1234567,12345678,123456789012345678,1234567890123456789
+        g3,99999999999999999999,-42,007,1e3
+        g4,1.5,-2.25e-3,3.14159265358979323846,NA
+        g5,,NaN,Inf,-Inf
+        g6, 17,18 ,  19  ,0.1
+        "g 7",8,-9,1E+2,0.30000000000000004
+        g8,1.7976931348623157e308,2.2250738585072014e-308,123456.789e-3,4.9406564584124654e-324
+        g9,9999999,10000000,0000000,00000001
+
+        """
+
+    func write(_ text: String, _ name: String, in dir: URL) throws -> URL {
+        let f = dir.appendingPathComponent(name)
+        try Data(text.utf8).write(to: f)
+        return f
+    }
+
+    @Test(.enabled(if: RLive.available)) func edgeCasesAsR() throws {
+        let dir = try CLIScratch.make()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let variants: [(String, String)] = [
+            ("lf.csv", Self.edgeText),
+            ("crlf.csv", Self.edgeText.replacingOccurrences(of: "\n", with: "\r\n")),
+            ("tab.tsv", Self.edgeText.replacingOccurrences(of: ",", with: "\t")),
+            ("nofinal.csv", String(Self.edgeText.dropLast())),
+        ]
+        for (name, text) in variants {
+            let f = try write(text, name, in: dir)
+            Self.expectSame(try MatrixReader.read(f.path), try Self.rRead(f), name)
+        }
+        // gzip, detected by content whatever the name.
+        let plain = try write(Self.edgeText, "gz.csv", in: dir)
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gz.arguments = ["-n", plain.path]
+        try gz.run()
+        gz.waitUntilExit()
+        let zipped = dir.appendingPathComponent("gz.csv.gz")
+        #expect(gz.terminationStatus == 0)
+        Self.expectSame(try MatrixReader.read(zipped.path), try Self.rRead(zipped), "gzip")
+        let mine = try MatrixReader.read(zipped.path)
+        #expect(mine.matrix[0, 2].sign == .minus && mine.matrix[0, 2] == 0, "-0 stays -0")
+        #expect(mine.naMask?[3 * 9 + 3] == true && mine.naMask?[0 * 9 + 4] == true && mine.naMask?[1 * 9 + 4] == false)
+    }
+
+    /// Many random cells (counts of every length around the one-word limit,
+    /// signed and decimal values, NA) in a file of many rows, so the rows are
+    /// split over threads: R's values, and the same bits for 1 and 3 threads.
+    @Test(.enabled(if: RLive.available)) func randomCellsAsRForAnyThreadCount() throws {
+        let dir = try CLIScratch.make()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rng = SystemRandomNumberGenerator()
+        var text = "id," + (1...23).map { "s\($0)" }.joined(separator: ",") + "\n"
+        for i in 0..<3000 {
+            text += "gene\(i)"
+            for _ in 0..<23 {
+                let digits = Int.random(in: 1...10, using: &rng)
+                var cell = String((0..<digits).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) })
+                switch Int.random(in: 0..<20, using: &rng) {
+                case 0: cell = "-" + cell
+                case 1: cell += "." + String(Int.random(in: 0...999_999, using: &rng))
+                case 2: cell += "e-" + String(Int.random(in: 0...30, using: &rng))
+                case 3: cell = "NA"
+                default: break
+                }
+                text += "," + cell
+            }
+            text += "\n"
+        }
+        let f = try write(text, "random.csv", in: dir)
+        defer { LimmaThreads.set(0) }
+        LimmaThreads.set(1)
+        let one = try MatrixReader.read(f.path)
+        LimmaThreads.set(3)
+        let three = try MatrixReader.read(f.path)
+        #expect(one.matrix.values.map(\.bitPattern) == three.matrix.values.map(\.bitPattern))
+        #expect(one.naMask == three.naMask && one.matrix.rowNames == three.matrix.rowNames)
+        Self.expectSame(three, try Self.rRead(f), "random")
+        // The general (one string per cell) reader agrees too.
+        let general = try MatrixReader.fromTable(DelimitedText.read(f.path))
+        #expect(general.matrix.values.map(\.bitPattern) == one.matrix.values.map(\.bitPattern))
+        #expect(general.naMask == one.naMask)
+    }
+
+    @Test(arguments: [
+        ("id,s1,s2\ng1,x,2,3\n", "row 2: has 4 field(s), the header has 3"),
+        ("id,s1,s2\ng1,1,2,\n", "row 2: has 4 field(s), the header has 3"),
+        ("id,s1,s2\ng1\n", "row 2: has 1 field(s), the header has 3"),
+        ("id,s1,s2\ng1,1,2\ng2,1,2x\n", "row 3: column 's2': '2x' is not a number (id g2)"),
+        ("id,s1,s2\ng1,1,2\ng2,1,12345678x\n", "'12345678x' is not a number"),
+        ("id,s1,s2\ng1,1,2\ng2,1,1 2\n", "'1 2' is not a number"),
+    ])
+    func fastPathErrors(text: String, expected: String) {
+        var bytes = Array(text.utf8)
+        do {
+            _ = try MatrixReader.parse(&bytes, path: "bad.csv")
+            Issue.record("no error for \(text.debugDescription)")
+        } catch let e as InputError {
+            #expect(e.message.contains(expected), "\(e.message)")
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test func headerOnlyAndEmptyCells() throws {
+        var bytes = Array("id,s1,s2\n".utf8)
+        let m = try MatrixReader.parse(&bytes, path: "h.csv")
+        #expect(m.matrix.nrow == 0 && m.matrix.colNames == ["s1", "s2"])
+        var b2 = Array("id,s1,s2\ng1,,\n".utf8)
+        let e = try MatrixReader.parse(&b2, path: "e.csv")
+        #expect(e.naMask == [true, true] && e.matrix.values.allSatisfy(\.isNaN))
+    }
+}
+
+enum CLIScratch {
+    static func make() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("limma-reader-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+}

@@ -127,6 +127,210 @@ import Foundation
         Self.expectParity(try normalizeCyclicLoess(B, weights: gw).values, block(3), "cyclicloess fast, gene weights")
     }
 
+    /// The fast clowess (fit plan, SIMD lanes, threads, quickselect median)
+    /// gives the bits of a plain point-by-point port of R's C routine, on
+    /// random data with ties, outliers, every span and delta regime.
+    @Test func clowessMatchesPlainPort() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (Double(state >> 11) + 0.5) / 9007199254740992.0
+        }
+        let saved = LimmaThreads.count
+        defer { LimmaThreads.set(saved) }
+        for trial in 0..<160 {
+            let n = trial < 20 ? trial + 2 : Int(uniform() * (trial < 156 ? 200 : 2000)) + 2
+            let grid = trial % 3 == 0 ? 0.0 : pow(10, -uniform() * 3)
+            var x = (0..<n).map { _ in uniform() * 10 - 3 }
+            if grid > 0 { x = x.map { ($0 / grid).rounded() * grid } }   // ties
+            x.sort()
+            var y = x.map { sin($0) + (uniform() - 0.5) }
+            if n > 10 { for _ in 0..<(n / 20) { y[Int(uniform() * Double(n))] += (uniform() - 0.5) * 50 } }
+            if trial % 17 == 0 { y = y.map { _ in 1.5 } }
+            let f = [0.01, 0.1, 0.3, 0.5, 2.0 / 3.0, 1, 2][trial % 7]
+            let iter = [3, 0, 1, 4][trial % 4]
+            let span = x[n - 1] - x[0]
+            let delta = [0.01 * span, 0, 0.2 * span, 1e-4 * span][(trial / 7) % 4]
+            let expected = referenceClowess(x, y, f: f, nsteps: iter, delta: delta)
+            for threads in [1, 2, 3] {
+                LimmaThreads.set(threads)
+                let got = clowess(x, y, f: f, nsteps: iter, delta: delta)
+                #expect(got.map(\.bitPattern) == expected.map(\.bitPattern),
+                        "clowess trial \(trial) n \(n) f \(f) iter \(iter) delta \(delta) threads \(threads)")
+            }
+        }
+    }
+
+    /// `ExactPow` returns R_pow's bits: `2^f` and `t^4` on millions of
+    /// arguments (voom's ranges, table and rounding boundaries, powers of
+    /// two, extremes and specials).
+    @Test func exactPowMatchesRPow() throws {
+        var state: UInt64 = 0x0123_4567_89AB_CDEF
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (Double(state >> 11) + 0.5) / 9007199254740992.0
+        }
+        let table = ExactPow.exp2Table
+        var bad2 = 0, bad4 = 0
+        func check2(_ f: Double) {
+            let got = ExactPow.pow2(f, table: table), want = RMath.pow(2, f)
+            if got.bitPattern != want.bitPattern && !(got.isNaN && want.isNaN) {
+                bad2 += 1
+                if bad2 <= 5 { Issue.record("2^\(f): \(got) != R_pow \(want)") }
+            }
+        }
+        func check4(_ t: Double) {
+            let got = ExactPow.fourth(t), want = RMath.pow(t, 4)
+            if got.bitPattern != want.bitPattern && !(got.isNaN && want.isNaN) {
+                bad4 += 1
+                if bad4 <= 5 { Issue.record("\(t)^4: \(got) != R_pow \(want)") }
+            }
+        }
+        for _ in 0..<1_500_000 {
+            check2(uniform() * 80 - 40)
+            check2((uniform() - 0.5) * 2100)
+            let k = (uniform() * 20000).rounded() - 10000
+            check2(k / 256 + (uniform() - 0.5) * 1e-12)
+            check4(exp((uniform() - 0.5) * 25))
+            check4(uniform() * 4)
+        }
+        for e in -300...300 {
+            check2(Double(e))
+            check2(Double(e) + 0.5)
+            check4(pow(2, Double(e)))
+            check4(pow(2, Double(e)) * 1.5)
+        }
+        for v in [0.0, -0.0, 1e-320, -1e-320, 1, -1, 2, -2.5, 1000, -1000, 1000.0001, -1022, -1075, 1024, 1e300,
+                  -1e300, .infinity, -.infinity, .nan, 0x1p-200, 0x1p200, 0x1.0000000000001p-200, 0x1.fffffffffffffp199] {
+            check2(v)
+            check4(v)
+        }
+        #expect(bad2 == 0 && bad4 == 0)
+        #if arch(x86_64)
+        // The table is 2^(j/256) to better than 2^-62 (x87 exp2l as reference).
+        for j in 0..<256 {
+            let exact = exp2l(Float80(j) / 256)
+            let v = Float80(table[2 * j]) + Float80(table[2 * j + 1])
+            #expect(abs(v - exact) <= exact * 0x1p-62, "2^(\(j)/256)")
+        }
+        #endif
+    }
+
+    /// R's C clowess, point by point (1-based arrays), as this port first
+    /// implemented it: the reference for `clowessMatchesPlainPort`.
+    func referenceClowess(_ x0: [Double], _ y0: [Double], f: Double, nsteps: Int, delta: Double) -> [Double] {
+        let n = x0.count
+        if n < 2 { return [y0[0]] }
+        let x = [0] + x0
+        let y = [0] + y0
+        var ys = [Double](repeating: 0, count: n + 1)
+        var rw = [Double](repeating: 0, count: n + 1)
+        var res = [Double](repeating: 0, count: n + 1)
+        let ns = max(2, min(n, Int(f * Double(n) + 1e-7)))
+        func lowest(xs: Double, nleft: Int, nright: Int, robust: Bool) -> Double? {
+            let range = x[n] - x[1]
+            let h = max(xs - x[nleft], x[nright] - xs)
+            let h9 = 0.999 * h, h1 = 0.001 * h
+            var a = 0.0
+            var j = nleft
+            while j <= n {
+                res[j] = 0
+                let r = abs(x[j] - xs)
+                if r <= h9 {
+                    if r <= h1 {
+                        res[j] = 1
+                    } else {
+                        let q = r / h
+                        let u = 1 - q * q * q
+                        res[j] = u * u * u
+                    }
+                    if robust { res[j] *= rw[j] }
+                    a += res[j]
+                } else if x[j] > xs {
+                    break
+                }
+                j += 1
+            }
+            let nrt = j - 1
+            if a <= 0 { return nil }
+            for k in nleft...nrt { res[k] /= a }
+            if h > 0 {
+                var mean = 0.0
+                for k in nleft...nrt { mean += res[k] * x[k] }
+                var b = xs - mean
+                var c = 0.0
+                for k in nleft...nrt { c += res[k] * ((x[k] - mean) * (x[k] - mean)) }
+                if c.squareRoot() > 0.001 * range {
+                    b /= c
+                    for k in nleft...nrt { res[k] *= (b * (x[k] - mean) + 1) }
+                }
+            }
+            var fit = 0.0
+            for k in nleft...nrt { fit += res[k] * y[k] }
+            return fit
+        }
+        var iteration = 1
+        while iteration <= nsteps + 1 {
+            var nleft = 1, nright = ns, last = 0, i = 1
+            while true {
+                if nright < n {
+                    let d1 = x[i] - x[nleft]
+                    let d2 = x[nright + 1] - x[i]
+                    if d1 > d2 {
+                        nleft += 1
+                        nright += 1
+                        continue
+                    }
+                }
+                ys[i] = lowest(xs: x[i], nleft: nleft, nright: nright, robust: iteration > 1) ?? y[i]
+                if last < i - 1 {
+                    let denom = x[i] - x[last]
+                    for j in (last + 1)..<i {
+                        let alpha = (x[j] - x[last]) / denom
+                        ys[j] = alpha * ys[i] + (1 - alpha) * ys[last]
+                    }
+                }
+                last = i
+                let cut = x[last] + delta
+                i = last + 1
+                while i <= n {
+                    if x[i] > cut { break }
+                    if x[i] == x[last] {
+                        ys[i] = ys[last]
+                        last = i
+                    }
+                    i += 1
+                }
+                i = max(last + 1, i - 1)
+                if last >= n { break }
+            }
+            for k in 1...n { res[k] = y[k] - ys[k] }
+            var sc = 0.0
+            for k in 1...n { sc += abs(res[k]) }
+            sc /= Double(n)
+            if iteration > nsteps { break }
+            var sorted = (1...n).map { abs(res[$0]) }
+            sorted.sort()
+            let m1 = n / 2
+            let cmad = n % 2 == 0 ? 3 * (sorted[m1] + sorted[n - m1 - 1]) : 6 * sorted[m1]
+            if cmad < 1e-7 * sc { break }
+            let c9 = 0.999 * cmad, c1 = 0.001 * cmad
+            for k in 1...n {
+                let r = abs(res[k])
+                if r <= c1 {
+                    rw[k] = 1
+                } else if r <= c9 {
+                    let u = 1 - (r / cmad) * (r / cmad)
+                    rw[k] = u * u
+                } else {
+                    rw[k] = 0
+                }
+            }
+            iteration += 1
+        }
+        return Array(ys[1...])
+    }
+
     // MARK: bad input
 
     @Test func badCountsGiveClearErrors() throws {

@@ -87,8 +87,16 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
         throw LimmaError(fn, "refColumn \(r) is not a sample index (0..<\(nsamples))")
     }
     // Drop rows that are zero in every sample.
-    let keepRows = (0..<counts.nrow).filter { i in (0..<nsamples).contains { counts[i, $0] > 0 } }
-    let x = keepRows.count == counts.nrow ? counts : counts.rows(keepRows)
+    let nr = counts.nrow
+    var positive = [Bool](repeating: false, count: nr)
+    counts.values.withUnsafeBufferPointer { v in
+        for j in 0..<nsamples {
+            let base = j * nr
+            for i in 0..<nr where v[base + i] > 0 { positive[i] = true }
+        }
+    }
+    let keepRows = (0..<nr).filter { positive[$0] }
+    let x = keepRows.count == nr ? counts : counts.rows(keepRows)
     var method = method
     if x.nrow == 0 || nsamples == 1 { method = .none }
     if method != .none, let j = lib.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
@@ -109,8 +117,12 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
             }
         }
         let refCounts = x.column(ref)
+        let nRef = lib[ref]
+        // The reference's proportions and their log2, shared by every sample.
+        let refP = refCounts.map { $0 / nRef }
+        let log2RefP = refP.map { log2($0) }
         f = LimmaThreads.map(nsamples) { j in
-            tmmFactor(obs: x.column(j), ref: refCounts, libObs: lib[j], libRef: lib[ref],
+            tmmFactor(obs: x.column(j), ref: refCounts, refP: refP, log2RefP: log2RefP, libObs: lib[j], libRef: nRef,
                       logratioTrim: logratioTrim, sumTrim: sumTrim, doWeighting: doWeighting, Acutoff: Acutoff)
         }
     case .TMMwsp:
@@ -158,36 +170,99 @@ private func whichMin(_ v: [Double]) -> Int {
     return max(best, 0)
 }
 
-/// edgeR's `.calcFactorTMM` for one sample against the reference.
-private func tmmFactor(obs: [Double], ref: [Double], libObs nO: Double, libRef nR: Double,
+/// edgeR's `.calcFactorTMM` for one sample against the reference, given the
+/// reference proportions `refP = ref / libRef` and their `log2`.
+///
+/// R keeps the genes whose average rank (`rank()`, ties averaged) of M lies
+/// in `[loL, hiL]` and of A in `[loS, hiS]`. The same sets come from order
+/// statistics (`TrimBounds`) without ranking, and the weighted sums then run
+/// over the kept genes in gene order, as R's `sum(logR[keep]/v[keep])` does.
+private func tmmFactor(obs: [Double], ref: [Double], refP: [Double], log2RefP: [Double], libObs nO: Double, libRef nR: Double,
                        logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double) -> Double {
-    var logR = [Double](), absE = [Double](), v = [Double]()
-    for g in 0..<obs.count {
-        let o = obs[g], r = ref[g]
-        let lr = log2((o / nO) / (r / nR))
-        let ae = (log2(o / nO) + log2(r / nR)) / 2
+    let ngenes = obs.count
+    var logR = [Double](), absE = [Double](), gene = [Int32]()
+    logR.reserveCapacity(ngenes)
+    absE.reserveCapacity(ngenes)
+    gene.reserveCapacity(ngenes)
+    var allSmall = true
+    for g in 0..<ngenes {
+        let o = obs[g]
+        let oP = o / nO
+        let lr = log2(oP / refP[g])
+        let ae = (log2(oP) + log2RefP[g]) / 2
         guard lr.isFinite && ae.isFinite && ae > Acutoff else { continue }
         logR.append(lr)
         absE.append(ae)
-        v.append((nO - o) / nO / o + (nR - r) / nR / r)
+        gene.append(Int32(g))
+        if !(Swift.abs(lr) < 1e-6) { allSmall = false }
     }
     // max(abs(logR)) of nothing is -Inf in R, which is < 1e-6.
-    if logR.allSatisfy({ abs($0) < 1e-6 }) { return 1 }
+    if allSmall { return 1 }
     let n = Double(logR.count)
     let loL = (n * logratioTrim).rounded(.down) + 1
     let hiL = n + 1 - loL
     let loS = (n * sumTrim).rounded(.down) + 1
     let hiS = n + 1 - loS
-    let rL = RBase.rank(logR), rS = RBase.rank(absE)
-    var num = [Double](), den = [Double](), kept = [Double]()
-    for g in 0..<logR.count where rL[g] >= loL && rL[g] <= hiL && rS[g] >= loS && rS[g] <= hiS {
-        num.append(logR[g] / v[g])
-        den.append(1 / v[g])
-        kept.append(logR[g])
+    let byM = TrimBounds(logR, lo: loL, hi: hiL)
+    let byA = TrimBounds(absE, lo: loS, hi: hiS)
+    var num: RLongDouble = 0, den: RLongDouble = 0
+    var kept = [Double]()
+    for k in 0..<logR.count where byM.keeps(logR[k]) && byA.keeps(absE[k]) {
+        if doWeighting {
+            let g = Int(gene[k])
+            let o = obs[g], r = ref[g]
+            let v = (nO - o) / nO / o + (nR - r) / nR / r
+            let a = logR[k] / v, b = 1 / v
+            if !a.isNaN { num += RLongDouble(a) }
+            if !b.isNaN { den += RLongDouble(b) }
+        } else {
+            kept.append(logR[k])
+        }
     }
-    var f = doWeighting ? RBase.sum(num, naRM: true) / RBase.sum(den, naRM: true) : RBase.mean(kept, naRM: true)
+    var f = doWeighting ? Double(num) / Double(den) : RBase.mean(kept, naRM: true)
     if f.isNaN { f = 0 }
     return RMath.pow(2, f)
+}
+
+/// Which values R's `rank(x) >= lo & rank(x) <= hi` keeps (average ranks,
+/// `x` free of NaN), from two order statistics instead of a ranking: with
+/// `a` and `b` the values at sorted positions `max(lo, 1)` and `min(hi, n)`,
+/// values strictly between them are kept, values outside are not, and each
+/// tie group at `a` or `b` (sorted positions `count(x < v) + 1` to
+/// `count(x <= v)`) is kept when its average rank lies in `[lo, hi]`.
+struct TrimBounds {
+    var a = 0.0, b = 0.0
+    var keepA = false, keepB = false
+    var keepsNothing = true
+
+    init(_ x: [Double], lo: Double, hi: Double) {
+        let n = x.count
+        guard n > 0, lo <= hi, lo <= Double(n), hi >= 1 else { return }
+        keepsNothing = false
+        let kLo = Int(Swift.max(lo, 1)) - 1, kHi = Int(Swift.min(hi, Double(n))) - 1
+        var scratch = x
+        let stats = RBase.orderStatistics(&scratch, kLo == kHi ? [kLo] : [kLo, kHi])
+        a = stats[0]
+        b = stats[stats.count - 1]
+        var belowA = 0, atMostA = 0, belowB = 0, atMostB = 0
+        for v in x {
+            if v < a { belowA += 1 }
+            if v <= a { atMostA += 1 }
+            if v < b { belowB += 1 }
+            if v <= b { atMostB += 1 }
+        }
+        let avgA = Double(belowA + 1 + atMostA) / 2, avgB = Double(belowB + 1 + atMostB) / 2
+        keepA = avgA >= lo && avgA <= hi
+        keepB = avgB >= lo && avgB <= hi
+    }
+
+    @inline(__always) func keeps(_ v: Double) -> Bool {
+        if keepsNothing { return false }
+        if v > a && v < b { return true }
+        if v == a { return keepA }
+        if v == b { return keepB }
+        return false
+    }
 }
 
 /// edgeR's `.calcFactorTMMwsp` for one sample against the reference.

@@ -7,6 +7,23 @@ import Foundation
 /// be finite and non-negative. The error names the first offending gene and
 /// sample. Non-integer counts are allowed, as in R.
 func checkCounts(_ counts: Matrix, _ function: String) throws {
+    // Fast branch-free scan in blocks; the slow loop below only runs to name
+    // the first bad count.
+    let allValid = counts.values.withUnsafeBufferPointer { v in
+        var start = 0
+        while start < v.count {
+            let end = Swift.min(v.count, start + 4096)
+            var bad = 0
+            for k in start..<end {
+                let a = v[k]
+                bad |= (a >= 0 && a <= Double.greatestFiniteMagnitude) ? 0 : 1
+            }
+            if bad != 0 { return false }
+            start = end
+        }
+        return true
+    }
+    if allValid { return }
     for j in 0..<counts.ncol {
         for i in 0..<counts.nrow {
             let v = counts[i, j]

@@ -18,8 +18,8 @@ public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? =
         warnings.append(LimmaWarning("filterByExpr", "All samples appear to belong to the same group."))
     }
     let lib = libSize ?? zip(y.libSize, y.normFactors).map { $0 * $1 }
-    return try filterByExpr(y.counts, design: design, group: group, libSize: lib, minCount: minCount,
-                            minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
+    return try filterByExprChecked(y.counts, design: design, group: group, libSize: lib, minCount: minCount,
+                                   minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
 }
 
 /// `filterByExpr` for a DGEList without collecting warnings; the only one is
@@ -48,8 +48,15 @@ public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? =
 public func filterByExpr(_ counts: Matrix, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
                          minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
                          minProp: Double = 0.7) throws -> [Bool] {
+    try checkCounts(counts, "filterByExpr")
+    return try filterByExprChecked(counts, design: design, group: group, libSize: libSize, minCount: minCount,
+                                   minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
+}
+
+/// `filterByExpr` on counts already checked by `checkCounts`.
+func filterByExprChecked(_ counts: Matrix, design: Matrix?, group: [String]?, libSize: [Double]?,
+                         minCount: Double, minTotalCount: Double, largeN: Double, minProp: Double) throws -> [Bool] {
     let fn = "filterByExpr"
-    try checkCounts(counts, fn)
     let nsamples = counts.ncol
     let lib = libSize ?? RBase.colSums(counts)
     try checkLibSizes(lib, ncol: nsamples, fn)
@@ -74,13 +81,21 @@ public func filterByExpr(_ counts: Matrix, design: Matrix? = nil, group: [String
     }
     if minSampleSize > largeN { minSampleSize = largeN + (minSampleSize - largeN) * minProp }
     let cutoff = minCount / RBase.median(lib) * 1e6
-    let cpmValues = try cpm(counts, libSize: lib)
     let totals = RBase.rowSums(counts)
     let tol = 1e-14
-    return (0..<counts.nrow).map { i in
-        var above = 0
-        for j in 0..<nsamples where cpmValues[i, j] >= cutoff { above += 1 }
-        return Double(above) >= minSampleSize - tol && totals[i] >= minTotalCount - tol
+    // The CPM of each count, `count * (1e6 / lib)` as cpm() computes it,
+    // compared with the cutoff without keeping the CPM matrix.
+    let ngenes = counts.nrow
+    var above = [Int32](repeating: 0, count: ngenes)
+    counts.values.withUnsafeBufferPointer { v in
+        for j in 0..<nsamples {
+            let s = 1e6 / lib[j]
+            let base = j * ngenes
+            for i in 0..<ngenes where v[base + i] * s >= cutoff { above[i] += 1 }
+        }
+    }
+    return (0..<ngenes).map { i in
+        Double(above[i]) >= minSampleSize - tol && totals[i] >= minTotalCount - tol
     }
 }
 

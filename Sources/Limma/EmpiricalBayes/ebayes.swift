@@ -35,12 +35,13 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     let ngenes = coef.nrow, ncoef = coef.ncol
     var t = Matrix(nrow: ngenes, ncol: ncoef, rowNames: coef.rowNames, colNames: coef.colNames)
     var p = t
-    for j in 0..<ncoef {
-        for i in 0..<ngenes {
-            let tv = coef[i, j] / su[i, j] / sq.s2Post[i].squareRoot()
-            t[i, j] = tv
-            p[i, j] = 2 * rmath_pt(-Swift.abs(tv), sq.dfTotal[i], 1, 0)
-        }
+    // t = coef / stdev.unscaled / sqrt(s2.post), p = 2 pt(-|t|, df.total):
+    // each cell on its own, so the cells may be spread over threads.
+    let sdPost = sq.s2Post.map { $0.squareRoot() }
+    fillTestCells(coef, su, t: &t, p: &p, minChunk: 2048) { k, c, s in
+        let i = k % ngenes
+        let tv = c / s / sdPost[i]
+        return (tv, 2 * rmath_pt(-Swift.abs(tv), sq.dfTotal[i], 1, 0))
     }
     var warnings = sq.warnings
     // B-statistic
@@ -90,7 +91,15 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         // classifyTestsF(fit, fstat.only = TRUE): df2 = df.prior + df.residual
         let fs = try classifyTestsFStat(out, corMatrix: nil, df: nil, fn: "eBayes")
         out.F = fs.F
-        out.FPValue = (0..<ngenes).map { rmath_pf(fs.F[$0], Double(fs.df1), recycled(fs.df2, $0), 0, 0) }
+        let df1 = Double(fs.df1)
+        let oneTest = ncoef == 1 && fs.df1 == 1
+        out.FPValue = parallelValues(ngenes) { i in
+            let F = fs.F[i], df2 = recycled(fs.df2, i)
+            if oneTest, let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
+                return shared
+            }
+            return rmath_pf(F, df1, df2, 0, 0)
+        }
     }
     out.warnings = fit.warnings + warnings
     return out
@@ -137,4 +146,76 @@ func moderatedVariances(_ fit: MArrayLM, function: String, trend: Bool, robust: 
     }
     let s2Post = sv.varPost
     return ModeratedVariances(dfPrior: sv.dfPrior, s2Prior: sv.varPrior, s2Post: s2Post, dfTotal: dfTotal, warnings: sv.warnings)
+}
+
+/// Fills the t and p matrices (shaped like `coef`) cell by cell: `cell(k,
+/// coef, stdev.unscaled)` gives (t, p) for the column-major cell k. Each
+/// cell is computed on its own by one worker, so the cells are spread over
+/// threads with the same result for any thread count.
+func fillTestCells(_ coef: Matrix, _ su: Matrix, t: inout Matrix, p: inout Matrix, minChunk: Int,
+                   _ cell: (Int, Double, Double) -> (t: Double, p: Double)) {
+    withoutActuallyEscaping(cell) { f in
+        let fn = UncheckedBox(f)
+        coef.values.withUnsafeBufferPointer { cb in
+            su.values.withUnsafeBufferPointer { sb in
+                t.values.withUnsafeMutableBufferPointer { tb in
+                    p.values.withUnsafeMutableBufferPointer { pb in
+                        let cells = UncheckedBox((cb, sb, tb, pb))
+                        LimmaThreads.forEachChunk(cb.count, minChunk: minChunk) { range in
+                            let (c, s, tOut, pOut) = cells.value
+                            for k in range { (tOut[k], pOut[k]) = fn.value(k, c[k], s[k]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `(0..<n).map(value)` for a Double-valued, side-effect-free `value`,
+/// computed in parallel chunks (each element by one worker, so the result is
+/// the same for any thread count). For per-gene calls of R's distribution
+/// functions.
+func parallelValues(_ n: Int, minChunk: Int = 1024, _ value: (Int) -> Double) -> [Double] {
+    var out = [Double](repeating: 0, count: n)
+    withoutActuallyEscaping(value) { f in
+        let fn = UncheckedBox(f)
+        out.withUnsafeMutableBufferPointer { ob in
+            let dest = UncheckedBox(ob)
+            LimmaThreads.forEachChunk(n, minChunk: minChunk) { range in
+                for i in range { dest.value[i] = fn.value(i) }
+            }
+        }
+    }
+    return out
+}
+
+/// `pf(F, 1, df2, lower = FALSE)` for `F = t^2` without calling pf, where
+/// libRmath provably computes the very number eBayes already has as the
+/// p-value `p = 2 pt(-|t|, df.total)`; nil where it does not.
+///
+/// R's pt(x, n) (nmath/pt.c) for finite x and n > 0 evaluates, with
+/// `nx = 1 + (x/n) x <= 1e100`, `v = pbeta(x^2/(n + x^2), 1/2, n/2, upper)` when
+/// `n > x^2`, else `v = pbeta(1/nx, n/2, 1/2, lower)`, and for `x <= 0` (the
+/// lower tail) returns `v/2`. R's pf(F, 1, n, upper) (nmath/pf.c) for finite
+/// `F > 0` and n evaluates `pbeta(F/(n + F), 1/2, n/2, upper)` when `F <= n`,
+/// else `pbeta(n/(n + F), n/2, 1/2, lower)`, and returns it. With
+/// `F = t^2 = x^2` and `df2 = n`, both call pbeta with identical arguments
+/// when `x^2 < n`, and when `x^2 > n` if `1/nx` and `n/(n + F)` round to the
+/// same double; then `pf = v` and `p = 2 (v/2) = v` exactly, provided `v/2`
+/// is a normal number (checked as `p >= 2^-1020`). Everything else (x^2 = n,
+/// non-finite or non-positive values, the `nx > 1e100` branch, a different
+/// df) goes to pf.
+@inline(__always)
+func fPValueSharedWithT(t: Double, p: Double, dfTotal n: Double, F: Double, df2: Double) -> Double? {
+    guard n == df2, n.isFinite, n > 0, t.isFinite, F > 0, p >= 0x1p-1020 else { return nil }
+    let x = -Swift.abs(t)
+    let xx = x * x
+    guard F == xx else { return nil }
+    if n > xx { return p }
+    if xx > n {
+        let nx = 1 + (x / n) * x
+        if nx <= 1e100 && 1 / nx == n / (n + F) { return p }
+    }
+    return nil
 }

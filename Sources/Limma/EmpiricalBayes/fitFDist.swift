@@ -111,11 +111,18 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         warnings.append(LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero"))
     }
     xs = xs.map { max($0, 1e-5 * m) }
+    // digamma, log and logmdigamma of df1/2 are computed once per run of
+    // equal df1 (usually one value for all), not once per observation.
     var e = [Double](repeating: 0, count: nok)
+    var lastH = Double.nan, dgH = 0.0, logH = 0.0, lmdH = 0.0
     for i in 0..<nok {
         let h = recycled(d1, i) / 2
+        if h != lastH {
+            lastH = h
+            if version == .v3_54 { dgH = rmath_digamma(h); logH = log(h) } else { lmdH = logmdigamma(h) }
+        }
         let z = log(xs[i])
-        e[i] = version == .v3_54 ? z - rmath_digamma(h) + log(h) : z + logmdigamma(h)
+        e[i] = version == .v3_54 ? z - dgH + logH : z + lmdH
     }
     var emean: [Double]
     var evar: Double
@@ -139,7 +146,11 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         emean = [mu]
         evar = RBase.sum(e.map { ($0 - mu) * ($0 - mu) }) / Double(nok - 1)
     }
-    evar = evar - RBase.mean(d1.map { rmath_trigamma($0 / 2) })
+    var lastD = Double.nan, trigammaD = 0.0
+    evar = evar - RBase.mean(d1.map { d in
+        if d != lastD { lastD = d; trigammaD = rmath_trigamma(d / 2) }
+        return trigammaD
+    })
     if evar > 0 {
         let ti = trigammaInverse(evar)
         warnings += ti.warnings
@@ -147,9 +158,11 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         let h = df2 / 2
         let s20: [Double]
         if version == .v3_54 {
-            s20 = emean.map { exp($0 + rmath_digamma(h) - log(h)) }
+            let dg = rmath_digamma(h), lh = log(h)
+            s20 = emean.map { exp($0 + dg - lh) }
         } else {
-            s20 = emean.map { exp($0 - logmdigamma(h)) }
+            let lmd = logmdigamma(h)
+            s20 = emean.map { exp($0 - lmd) }
         }
         var out = FDistFit(scale: s20, df2: df2)
         out.warnings = warnings

@@ -99,11 +99,12 @@ func splineDesign(knots: [Double], x: [Double], ord: Int = 4, derivs: [Int] = [0
         return a[0]
     }
 
+    var vals = [Double](repeating: .nan, count: ord)
     for (i, xv) in x.enumerated() {
         let (curs, boundary) = setCursor(xv)
         let io = curs - ord
         let der = derivs[i % derivs.count]
-        var vals = [Double](repeating: .nan, count: ord)
+        for j in 0..<ord { vals[j] = .nan }
         if io < 0 || io > nk {
             // outside the knots: R fills NaN
         } else if der > 0 {

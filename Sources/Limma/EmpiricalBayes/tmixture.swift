@@ -43,15 +43,11 @@ public func tmixtureVector(tstat: [Double], stdevUnscaled: [Double], df: [Double
     let ntarget = Int((proportion / 2 * Double(ngenes)).rounded(.up))
     if ntarget < 1 { return .nan }
     let p = max(Double(ntarget) / Double(ngenes), proportion)
-    t = t.map { Swift.abs($0) }
+    for i in 0..<ngenes { t[i] = Swift.abs(t[i]) }
     var maxDF = -Double.infinity
     for v in d { if v.isNaN { maxDF = .nan; break }; if v > maxDF { maxDF = v } }
-    for i in 0..<ngenes where d[i] < maxDF {
-        let tailP = rmath_pt(t[i], d[i], 0, 1)
-        t[i] = rmath_qt(tailP, maxDF, 0, 1)
-        d[i] = maxDF
-    }
-    let o = Array(RBase.order(t, decreasing: true).prefix(ntarget))
+    convertToMaxDF(&t, df: d, maxDF: maxDF, ntarget: ntarget)
+    let o = RBase.topOrder(t, ntarget, decreasing: true)
     let top = o.map { t[$0] }
     let v1 = o.map { su[$0] * su[$0] }
     var v0 = [Double](repeating: 0, count: ntarget)
@@ -67,4 +63,33 @@ public func tmixtureVector(tstat: [Double], stdevUnscaled: [Double], df: [Double
     }
     if let lim = v0Lim { v0 = v0.map { min(max($0, lim.0), lim.1) } }
     return RBase.mean(v0)
+}
+
+/// tmixture.vector's conversion of |t| with fewer than `maxDF` df to `maxDF`
+/// df at equal upper-tail probability: `qt(pt(t, d, upper, log), maxDF,
+/// upper, log)`. Only the `ntarget` largest converted values are used, so a
+/// value that provably cannot reach them is set to -Inf instead of being
+/// converted: for t > 0 and d < maxDF the t distribution with d df has the
+/// heavier tail, so the converted value is at most t; when at least
+/// `ntarget` unconverted values are >= tau, a t below tau (with a margin of
+/// 1e-6 relative plus 1e-8, far beyond the error of pt and qt) converts to
+/// less than tau and is never among the largest. Every value that could be
+/// is converted exactly as R converts it.
+private func convertToMaxDF(_ t: inout [Double], df d: [Double], maxDF: Double, ntarget: Int) {
+    let n = t.count
+    var converted = 0
+    var unconverted = [Double]()
+    unconverted.reserveCapacity(n)
+    for i in 0..<n { if d[i] < maxDF { converted += 1 } else { unconverted.append(t[i]) } }
+    if converted == 0 { return }
+    var cutoff = -Double.infinity
+    if unconverted.count >= ntarget {
+        let tau = RBase.orderStatistics(&unconverted, [unconverted.count - ntarget])[0]
+        cutoff = tau - (1e-6 * tau + 1e-8)
+    }
+    for i in 0..<n where d[i] < maxDF {
+        if t[i] < cutoff { t[i] = -.infinity; continue }
+        let tailP = rmath_pt(t[i], d[i], 0, 1)
+        t[i] = rmath_qt(tailP, maxDF, 0, 1)
+    }
 }

@@ -31,18 +31,18 @@ public func treat(_ fit: MArrayLM, lfc: Double = log2(1.2), trend: Bool = false,
     let ngenes = coef.nrow, ncoef = coef.ncol
     var t = Matrix(nrow: ngenes, ncol: ncoef, rowNames: coef.rowNames, colNames: coef.colNames)
     var p = t
-    for j in 0..<ncoef {
-        for i in 0..<ngenes {
-            let b = coef[i, j]
-            let acoef = Swift.abs(b)
-            let se = su[i, j] * sq.s2Post[i].squareRoot()
-            var right = (acoef - threshold) / se
-            let left = (acoef + threshold) / se
-            p[i, j] = rmath_pt(right, sq.dfTotal[i], 0, 0) + rmath_pt(left, sq.dfTotal[i], 0, 0)
-            right = right.isNaN ? .nan : max(right, 0)
-            let bb = b.isNaN ? 0 : b
-            if bb > threshold { t[i, j] = right } else if bb < -threshold { t[i, j] = -right }
-        }
+    let sdPost = sq.s2Post.map { $0.squareRoot() }
+    // Each cell on its own (two pt calls), spread over threads.
+    fillTestCells(coef, su, t: &t, p: &p, minChunk: 1024) { k, b, s in
+        let i = k % ngenes
+        let acoef = Swift.abs(b)
+        let se = s * sdPost[i]
+        var right = (acoef - threshold) / se
+        let left = (acoef + threshold) / se
+        let pv = rmath_pt(right, sq.dfTotal[i], 0, 0) + rmath_pt(left, sq.dfTotal[i], 0, 0)
+        right = right.isNaN ? .nan : max(right, 0)
+        let bb = b.isNaN ? 0 : b
+        return (bb > threshold ? right : (bb < -threshold ? -right : 0), pv)
     }
     var out = fit
     out.lods = nil

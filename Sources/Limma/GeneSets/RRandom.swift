@@ -58,18 +58,9 @@ public struct RRandom: Sendable, Equatable {
     }
 
     /// The next tempered 32-bit output of the twister.
+    @inline(__always)
     private mutating func nextWord() -> UInt32 {
-        let n = RRandom.n, m = RRandom.m
-        if position >= n {
-            let upper: UInt32 = 0x8000_0000, lower: UInt32 = 0x7fff_ffff, a: UInt32 = 0x9908_b0df
-            state.withUnsafeMutableBufferPointer { mt in
-                for kk in 0..<n {
-                    let y = (mt[kk] & upper) | (mt[(kk + 1) % n] & lower)
-                    mt[kk] = mt[(kk + m) % n] ^ (y >> 1) ^ ((y & 1) == 0 ? 0 : a)
-                }
-            }
-            position = 0
-        }
+        if position >= RRandom.n { regenerate() }
         var y = state[position]
         position += 1
         y ^= y >> 11
@@ -77,6 +68,23 @@ public struct RRandom: Sendable, Equatable {
         y ^= (y << 15) & 0xefc6_0000
         y ^= y >> 18
         return y
+    }
+
+    /// Refills the 624-word state: word k becomes word k + 397 (mod 624,
+    /// already refilled when it lies before k) xor the twisted pair (k, k + 1).
+    private mutating func regenerate() {
+        let n = RRandom.n, m = RRandom.m
+        let upper: UInt32 = 0x8000_0000, lower: UInt32 = 0x7fff_ffff, a: UInt32 = 0x9908_b0df
+        state.withUnsafeMutableBufferPointer { mt in
+            @inline(__always) func twist(_ k: Int, _ next: Int, _ far: Int) {
+                let y = (mt[k] & upper) | (mt[next] & lower)
+                mt[k] = mt[far] ^ (y >> 1) ^ ((y & 1) == 0 ? 0 : a)
+            }
+            for k in 0..<(n - m) { twist(k, k + 1, k + m) }
+            for k in (n - m)..<(n - 1) { twist(k, k + 1, k + m - n) }
+            twist(n - 1, 0, m - 1)
+        }
+        position = 0
     }
 
     /// R's `unif_rand()`: a uniform in (0, 1).

@@ -88,10 +88,11 @@ public func cameraPR(_ statistic: [Double], index: GeneSetIndex, useRanks: Bool 
     let df: Double = useRanks ? .infinity : Double(G - 2)
     let meanStat = RBase.mean(statistic), varStat = RBase.variance(statistic)
     let ranks = useRanks ? RBase.rank(statistic) : []
+    let ties = useRanks ? TieCorrection(ranks) : nil
     var down = [Double](repeating: 0, count: nsets), up = down
     for (i, set) in index.enumerated() {
         if useRanks {
-            let pv = Camera.rankSumTestWithCorrelation(set.genes, ranks: ranks, correlation: rho[i], df: df)
+            let pv = Camera.rankSumTestWithCorrelation(set.genes, ranks: ranks, correlation: rho[i], df: df, ties: ties)
             (down[i], up[i]) = (pv.less, pv.greater)
         } else {
             let vif = 1 + Double(set.genes.count - 1) * rho[i]
@@ -206,36 +207,37 @@ enum Camera {
             design = d.columns(Array(1..<p) + [0])
         }
 
-        // Effects: Q'y per gene, the p-th giving the unscaled t.
-        var effects = Matrix(nrow: n, ncol: G)
-        var unscaledt = [Double](repeating: 0, count: G)
-        if let w = weightsIn {
-            for g in 0..<G {
-                let sw = (0..<n).map { w[g, $0].squareRoot() }
-                let qr = QRDecomposition(GeneSetSupport.scaleRows(design, sw))
-                if qr.rank < p { throw LimmaError(fn, "weighted design matrix not of full rank for gene \(g + 1)") }
-                let e = qr.qty((0..<n).map { y[g, $0] * sw[$0] })
-                for i in 0..<n { effects[i, g] = e[i] }
-                unscaledt[g] = qr.qr[p - 1, p - 1] < 0 ? -e[p - 1] : e[p - 1]
-            }
-        } else {
-            let qr = QRDecomposition(design)
-            if qr.rank < p { throw LimmaError(fn, "design matrix is not of full rank") }
-            effects = qr.leastSquares(y.transposed).effects
-            let flip = qr.qr[p - 1, p - 1] < 0
-            for g in 0..<G { unscaledt[g] = flip ? -effects[p - 1, g] : effects[p - 1, g] }
-        }
-
-        // Residual effects, their mean squares, and U standardised by gene.
+        // One pass over the genes: Q'y (per gene with observation weights),
+        // the p-th effect giving the unscaled t, the residual effects their
+        // mean square and (for an estimated correlation) U, each gene's
+        // residual effects standardised by its residual sd.
         let r = dfResidual
         var sigma2 = [Double](repeating: 0, count: G)
-        var U = Matrix(nrow: G, ncol: r)
-        for g in 0..<G {
-            var s: RLongDouble = 0
-            for k in 0..<r { let e = effects[p + k, g]; s += RLongDouble(e * e) }
-            sigma2[g] = Double(s / RLongDouble(r))
-            let sd = Swift.max(sigma2[g], 1e-8).squareRoot()
-            for k in 0..<r { U[g, k] = effects[p + k, g] / sd }
+        var unscaledt = [Double](repeating: 0, count: G)
+        var U = Matrix(nrow: fixedCor ? 0 : G, ncol: fixedCor ? 0 : r)
+        let weighted = weightsIn != nil
+        let bad = sigma2.withUnsafeMutableBufferPointer { s2b in
+            unscaledt.withUnsafeMutableBufferPointer { tb in
+                U.values.withUnsafeMutableBufferPointer { ub in
+                    let out = UncheckedBox((s2b, tb, ub))
+                    return GeneEffects.forEachGene(y, design: design, weights: weightsIn) { g, e, rpp in
+                        let (s2b, tb, ub) = out.value
+                        tb[g] = rpp < 0 ? -e[p - 1] : e[p - 1]
+                        var s: RLongDouble = 0
+                        for k in 0..<r { let v = e[p + k]; s += RLongDouble(v * v) }
+                        let s2 = Double(s / RLongDouble(r))
+                        s2b[g] = s2
+                        if !fixedCor {
+                            let sd = Swift.max(s2, 1e-8).squareRoot()
+                            for k in 0..<r { ub[g + k * G] = e[p + k] / sd }
+                        }
+                    }
+                }
+            }
+        }
+        if let g = bad {
+            if weighted { throw LimmaError(fn, "weighted design matrix not of full rank for gene \(g + 1)") }
+            throw LimmaError(fn, "design matrix is not of full rank")
         }
         let A: [Double]? = trendVar ? RBase.rowMeans(y) : nil
         let sv = try squeezeVar(sigma2, df: [Double(dfResidual)], covariate: A)
@@ -250,6 +252,7 @@ enum Camera {
         let meanStat = RBase.mean(stat)
         let varStat = RBase.variance(stat)
         let ranks = useRanks ? RBase.rank(stat) : []
+        let ties = useRanks ? TieCorrection(ranks) : nil
 
         let nsets = index.count
         var nGenes = [Int](repeating: 0, count: nsets)
@@ -259,7 +262,6 @@ enum Camera {
         for (i, set) in index.enumerated() {
             let iset = set.genes
             let m = iset.count
-            let m2 = G - m
             var correlation: Double
             var vif: Double
             if let rho = interGeneCor, fixedCor {
@@ -282,7 +284,7 @@ enum Camera {
             correlations[i] = correlation
             if useRanks {
                 if !allowNegCor { correlation = rMax(0, correlation) }
-                let pv = rankSumTestWithCorrelation(iset, ranks: ranks, correlation: correlation, df: dfCamera)
+                let pv = rankSumTestWithCorrelation(iset, ranks: ranks, correlation: correlation, df: dfCamera, ties: ties)
                 down[i] = pv.less
                 up[i] = pv.greater
             } else {
@@ -330,8 +332,8 @@ enum Camera {
     /// + asin((rho+1)/2) n1 (n1-1) n2) / (2 pi)`, times the ties correction
     /// `1 - sum(t^3 - t)/(n^3 - n)`; continuity-corrected z on `df` t
     /// tails: `less = P(T > (U - 1/2 - mu)/sigma)`, `greater = P(T < (U + 1/2 - mu)/sigma)`.
-    static func rankSumTestWithCorrelation(_ index: [Int], ranks r: [Double], correlation: Double, df: Double)
-        -> (less: Double, greater: Double)
+    static func rankSumTestWithCorrelation(_ index: [Int], ranks r: [Double], correlation: Double, df: Double,
+                                           ties: TieCorrection? = nil) -> (less: Double, greater: Double)
     {
         let n = r.count
         let n1 = index.count
@@ -349,17 +351,38 @@ enum Camera {
                 + asin(correlation / 2) * d1 * (d1 - 1) * d2 * (d2 - 1) + asin((correlation + 1) / 2) * d1 * (d1 - 1) * d2
             sigma2 = sigma2 / 2 / Double.pi
         }
-        var counts: [Double: Int] = [:]
-        for v in r { counts[v, default: 0] += 1 }
-        if counts.count != n {
-            var s: RLongDouble = 0
-            for (_, t) in counts { let td = Double(t); s += RLongDouble(td * (td + 1) * (td - 1)) }
-            let adjustment = Double(s) / (Double(n) * Double(n + 1) * Double(n - 1))
+        if let adjustment = (ties ?? TieCorrection(r)).adjustment {
             sigma2 = sigma2 * (1 - adjustment)
         }
         let zLower = (u + 0.5 - mu) / sigma2.squareRoot()
         let zUpper = (u - 0.5 - mu) / sigma2.squareRoot()
         return (RMath.pt(zUpper, df: df, lowerTail: false), RMath.pt(zLower, df: df))
+    }
+}
+
+/// The ties correction of the rank-sum variance, a property of the ranks
+/// alone (so computed once for all sets): with t the size of each group of
+/// tied ranks, `sum(t^3 - t) / (n^3 - n)` (summed as R sums
+/// `t * (t + 1) * (t - 1)` over `table(r)`, exactly, since the terms are
+/// integers), nil when there are no ties.
+struct TieCorrection {
+    var adjustment: Double?
+
+    init(_ r: [Double]) {
+        let n = r.count
+        let sorted = r.sorted()
+        var s: RLongDouble = 0
+        var groups = 0
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && sorted[j] == sorted[i] { j += 1 }
+            let td = Double(j - i)
+            s += RLongDouble(td * (td + 1) * (td - 1))
+            groups += 1
+            i = j
+        }
+        adjustment = groups == n ? nil : Double(s) / (Double(n) * Double(n + 1) * Double(n - 1))
     }
 }
 

@@ -86,15 +86,12 @@ enum LmEffects {
         }
         let k0 = p - 1
         var effects = Matrix(nrow: G, ncol: n - k0)
-        if let w = options.weights {
+        if let w = options.weights, let R = cholR {
             for g in 0..<G {
                 let ws = (0..<n).map { w[g, $0].squareRoot() }
-                var wX = GeneSetSupport.scaleRows(X, ws)
-                var wy = Matrix(nrow: n, ncol: 1, values: (0..<n).map { y[g, $0] * ws[$0] })
-                if let R = cholR {
-                    wy = try RLinAlg.backsolve(R, wy, transpose: true, function: fn)
-                    wX = try RLinAlg.backsolve(R, wX, transpose: true, function: fn)
-                }
+                let wy = try RLinAlg.backsolve(R, Matrix(nrow: n, ncol: 1, values: (0..<n).map { y[g, $0] * ws[$0] }),
+                                               transpose: true, function: fn)
+                let wX = try RLinAlg.backsolve(R, GeneSetSupport.scaleRows(X, ws), transpose: true, function: fn)
                 let qr = QRDecomposition(wX)
                 if qr.rank < p { throw LimmaError(fn, "design must be full column rank") }
                 let signc = rSign(qr.qr[p - 1, p - 1])
@@ -103,14 +100,18 @@ enum LmEffects {
                 effects[g, 0] = signc * effects[g, 0]
             }
         } else {
-            let qr = QRDecomposition(X)
-            if qr.rank < p { throw LimmaError(fn, "design must be full column rank") }
-            let eff = qr.leastSquares(y.transposed).effects
-            let flip = qr.qr[p - 1, p - 1] < 0
-            for g in 0..<G {
-                for k in k0..<n { effects[g, k - k0] = eff[k, g] }
-                if flip { effects[g, 0] = -effects[g, 0] }
+            // One pass over the genes: Q'y from each gene's weighted QR, or
+            // from the design's QR when there are no observation weights.
+            let weighted = options.weights != nil
+            let bad = effects.values.withUnsafeMutableBufferPointer { eb in
+                let out = UncheckedBox(eb)
+                return GeneEffects.forEachGene(y, design: X, weights: options.weights) { g, e, rpp in
+                    let eb = out.value
+                    for k in (k0 + 1)..<n { eb[g + (k - k0) * G] = e[k] }
+                    eb[g] = weighted ? rSign(rpp) * e[k0] : (rpp < 0 ? -e[k0] : e[k0])
+                }
             }
+            if bad != nil { throw LimmaError(fn, "design must be full column rank") }
         }
         effects.rowNames = yIn.rowNames
         return effects

@@ -1,6 +1,5 @@
 // limma's roast and mroast (Wu et al. 2010): self-contained gene set tests
 // by rotation of the residual space, with R's random rotations.
-import CLapack
 
 /// roast's gene set statistic (R's `set.statistic`).
 public enum RoastSetStatistic: String, Sendable {
@@ -156,6 +155,78 @@ public func mroast(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: G
                       options: options, rng: &rng)
 }
 
+/// How roast turns a gene's (rotated) contrast effect into a z-score, with
+/// everything that depends on the gene alone worked out once per set.
+///
+/// `z(t, g)`: Bailey's approximation on `min(df.total, 10000)` df (default),
+/// Hill's on `df.total` (`legacy`), or the exact `qnorm(pt(|t|))` with the sign
+/// of t (`approxZscore` false), `df.total = df.prior + d`.
+///
+/// `rotated(x, rowSS, g)`: for a rotated effect x of a gene whose effects have
+/// sum of squares `rowSS`, the residual variance `(rowSS - x^2)/d` squeezed
+/// to `(df.prior var.prior + d s2)/df.total` when df.prior is finite (all of
+/// them finite, or this gene's when some are), left as is when only some are
+/// finite and this gene's is not, or `var.prior` itself when none is finite;
+/// then `z(x / sqrt(s2), g)`. The same operations as limma's `.roastEffects`.
+struct RotationZScore {
+    enum Method { case bailey, hill, exact }
+    enum Variance: UInt8 { case squeezed, residual, prior }
+
+    let method: Method
+    let dfResidual: Double
+    /// Per gene: df.total, Bailey's constants, the variance rule, the prior
+    /// term `df.prior var.prior`, the prior variance.
+    let dfTotal: [Double]
+    let bailey: [BaileyZScore]
+    let variance: [Variance]
+    let priorTerm: [Double]
+    let varPrior: [Double]
+
+    init(dfPrior: [Double], varPrior vp: [Double], dfResidual d: Double, genes: Int, approxZscore: Bool, legacy: Bool) {
+        func rec(_ v: [Double], _ i: Int) -> Double { v.count == 1 ? v[0] : v[i] }
+        method = approxZscore ? (legacy ? .hill : .bailey) : .exact
+        dfResidual = d
+        let total = dfPrior.map { $0 + d }
+        dfTotal = (0..<genes).map { rec(total, $0) }
+        bailey = method == .bailey ? dfTotal.map { BaileyZScore(df: Swift.min($0, 10000)) } : []
+        let finite = dfPrior.map { $0.isFinite }
+        let allFinite = !finite.contains(false), anyFinite = finite.contains(true)
+        variance = (0..<genes).map { g in
+            if allFinite { return .squeezed }
+            if anyFinite { return finite[finite.count == 1 ? 0 : g] ? .squeezed : .residual }
+            return .prior
+        }
+        priorTerm = (0..<genes).map { g in
+            allFinite ? rec(dfPrior, g) * rec(vp, g) : (anyFinite && rec(finite.map { $0 ? 1 : 0 }, g) == 1 ? dfPrior[g] * rec(vp, g) : 0)
+        }
+        varPrior = (0..<genes).map { rec(vp, $0) }
+    }
+
+    @inline(__always) func z(_ t: Double, _ g: Int) -> Double {
+        switch method {
+        case .bailey: return bailey[g](t)
+        case .hill: return zscoreTHill(t, df: dfTotal[g])
+        case .exact:
+            return RMath.qnorm(RMath.pt(abs(t), df: dfTotal[g], lowerTail: false, logP: true), lowerTail: false, logP: true)
+                * rSign(t)
+        }
+    }
+
+    @inline(__always) func rotated(_ x: Double, rowSS: Double, _ g: Int) -> Double {
+        var s2r: Double
+        switch variance[g] {
+        case .squeezed:
+            s2r = (rowSS - x * x) / dfResidual
+            s2r = (priorTerm[g] + dfResidual * s2r) / dfTotal[g]
+        case .residual:
+            s2r = (rowSS - x * x) / dfResidual
+        case .prior:
+            s2r = varPrior[g]
+        }
+        return z(x / s2r.squareRoot(), g)
+    }
+}
+
 enum Roast {
     struct Prepared {
         var effects: Matrix
@@ -200,17 +271,9 @@ enum Roast {
         guard nset >= 1 else { throw LimmaError(fn, "the gene set is empty") }
         var gw = gwIn
         let dfResidual = Double(neffects - 1)
-        let dfTotal = dfPrior.map { $0 + dfResidual }
-        let rec = { (v: [Double], i: Int) -> Double in v.count == 1 ? v[0] : v[i] }
-        let bailey = approxZscore && !legacy
-        let dfWinsor = dfTotal.map { Swift.min($0, 10000) }
-        func z(_ t: Double, _ i: Int) -> Double {
-            if bailey { return zscoreTBailey(t, df: rec(dfWinsor, i)) }
-            if approxZscore { return zscoreTHill(t, df: rec(dfTotal, i)) }
-            return RMath.qnorm(RMath.pt(abs(t), df: rec(dfTotal, i), lowerTail: false, logP: true), lowerTail: false, logP: true)
-                * rSign(t)
-        }
-        var modt = (0..<nset).map { z(effects[$0, 0] / varPost[$0].squareRoot(), $0) }
+        let zs = RotationZScore(dfPrior: dfPrior, varPrior: varPrior, dfResidual: dfResidual, genes: nset,
+                                approxZscore: approxZscore, legacy: legacy)
+        var modt = (0..<nset).map { zs.z(effects[$0, 0] / varPost[$0].squareRoot(), $0) }
 
         let sqrt2 = 2.0.squareRoot()
         var a1: Double, a2: Double
@@ -248,7 +311,8 @@ enum Roast {
             obs[3] = RBase.mean(amodt)
         case .mean50:
             if let w = gw { modt = (0..<nset).map { w[$0] * modt[$0] } }
-            let h = halfMeans(modt, half1: half1, half2: half2)
+            var scratch = modt
+            let h = modt.withUnsafeMutableBufferPointer { halfMeans($0, half1: half1, half2: half2, scratch: &scratch) }
             obs[0] = h.down
             obs[1] = h.up
             obs[2] = rMax(h.down, h.up)
@@ -265,107 +329,92 @@ enum Roast {
             obs[3] = RBase.mean(modt2)
         }
 
-        // Rotations, in chunks.
+        // Rotations, in chunks. Each rotation's z-scores, set statistics and
+        // comparisons with the observed ones are computed in turn in one
+        // scratch column (R computes them for the whole chunk; the counts
+        // are the same).
         let chunk = legacy ? nrot : 1000
         let nchunk = (nrot + chunk - 1) / chunk
         var nroti = (nrot + nchunk - 1) / nchunk
         let overshoot = nchunk * nroti - nrot
         var count = [Int](repeating: 0, count: 4)
-        let finDf = dfPrior.map { $0.isFinite }
-        let allFin = !finDf.contains(false), anyFin = finDf.contains(true)
         var rowSS = [Double](repeating: 0, count: nset)
         for g in 0..<nset {
             var s: RLongDouble = 0
             for j in 0..<neffects { let e = effects[g, j]; s += RLongDouble(e * e) }
             rowSS[g] = Double(s)
         }
+        let nn = RLongDouble(nset)
+        var column = [Double](repeating: 0, count: nset)
+        var sortScratch = [Double](repeating: 0, count: nset)
         for chunki in 1...nchunk {
             if chunki == nchunk { nroti -= overshoot }
             // R: matrix(rnorm(nroti * neffects), nroti, neffects), rows scaled to unit length.
             var rot = Matrix(nrow: nroti, ncol: neffects, values: rng.rnorm(nroti * neffects))
-            for r in 0..<nroti {
-                var s: RLongDouble = 0
-                for j in 0..<neffects { let v = rot[r, j]; s += RLongDouble(v * v) }
-                let len = Double(s).squareRoot()
-                for j in 0..<neffects { rot[r, j] = rot[r, j] / len }
+            rot.values.withUnsafeMutableBufferPointer { rb in
+                for r in 0..<nroti {
+                    var s: RLongDouble = 0
+                    for j in 0..<neffects { let v = rb[r + j * nroti]; s += RLongDouble(v * v) }
+                    let len = Double(s).squareRoot()
+                    for j in 0..<neffects { rb[r + j * nroti] = rb[r + j * nroti] / len }
+                }
             }
-            var modtr = tcrossprod(effects, rot)  // nset x nroti
-            for r in 0..<nroti {
-                for g in 0..<nset {
-                    let x = modtr[g, r]
-                    var s2r: Double
-                    if allFin {
-                        s2r = (rowSS[g] - x * x) / dfResidual
-                        s2r = (rec(dfPrior, g) * rec(varPrior, g) + dfResidual * s2r) / dfTotal[dfTotal.count == 1 ? 0 : g]
-                    } else if anyFin {
-                        s2r = (rowSS[g] - x * x) / dfResidual
-                        if finDf[finDf.count == 1 ? 0 : g] {
-                            s2r = (dfPrior[g] * rec(varPrior, g) + dfResidual * s2r) / dfTotal[g]
+            let modtr = tcrossprod(effects, rot)  // nset x nroti
+            if setStatistic == .msq, let w = gw {
+                // R reassigns gene.weights <- sqrt(abs(gene.weights)) in every chunk.
+                gw = w.map { abs($0).squareRoot() }
+            }
+            modtr.values.withUnsafeBufferPointer { mb in
+                column.withUnsafeMutableBufferPointer { col in
+                    for r in 0..<nroti {
+                        for g in 0..<nset { col[g] = zs.rotated(mb[g + r * nset], rowSS: rowSS[g], g) }
+                        var st = (0.0, 0.0, 0.0, 0.0)
+                        switch setStatistic {
+                        case .mean:
+                            if let w = gw { for g in 0..<nset { col[g] = w[g] * col[g] } }
+                            var s: RLongDouble = 0, sa: RLongDouble = 0
+                            for g in 0..<nset { s += RLongDouble(col[g]) }
+                            for g in 0..<nset { sa += RLongDouble(abs(col[g])) }
+                            let m = Double(s / nn)
+                            st = (-m, m, 0, Double(sa / nn))
+                        case .floormean:
+                            var down: RLongDouble = 0, up: RLongDouble = 0, mixed: RLongDouble = 0
+                            for g in 0..<nset {
+                                let x = col[g]
+                                var ax = rMax(abs(x), chimed)
+                                var xw = x
+                                if let w = gw { ax = w[g] * ax; xw = w[g] * x }
+                                down += RLongDouble(rMax(-xw, 0))
+                                up += RLongDouble(rMax(xw, 0))
+                                mixed += RLongDouble(ax)
+                            }
+                            st.0 = Double(down / nn)
+                            st.1 = Double(up / nn)
+                            st.2 = st.1 > st.0 ? st.1 : st.0
+                            st.3 = Double(mixed / nn)
+                        case .mean50:
+                            if let w = gw { for g in 0..<nset { col[g] = w[g] * col[g] } }
+                            let h = halfMeans(col, half1: half1, half2: half2, scratch: &sortScratch)
+                            st = (h.down, h.up, rMax(h.down, h.up), h.mixed)
+                        case .msq:
+                            if let s = gw { for g in 0..<nset { col[g] = s[g] * col[g] } }
+                            var down: RLongDouble = 0, up: RLongDouble = 0, all: RLongDouble = 0
+                            for g in 0..<nset { let v = rMax(-col[g], 0); down += RLongDouble(v * v) }
+                            for g in 0..<nset { let v = rMax(col[g], 0); up += RLongDouble(v * v) }
+                            for g in 0..<nset { all += RLongDouble(col[g] * col[g]) }
+                            st.0 = Double(down / nn)
+                            st.1 = Double(up / nn)
+                            st.2 = st.1 > st.0 ? st.1 : st.0
+                            st.3 = Double(all / nn)
                         }
-                    } else {
-                        s2r = rec(varPrior, g)
+                        if st.0 > obs[0] { count[0] += 1 }
+                        if st.1 > obs[0] { count[0] += 1 }
+                        if st.0 > obs[1] { count[1] += 1 }
+                        if st.1 > obs[1] { count[1] += 1 }
+                        if setStatistic != .mean && st.2 > obs[2] { count[2] += 1 }
+                        if st.3 > obs[3] { count[3] += 1 }
                     }
-                    modtr[g, r] = z(x / s2r.squareRoot(), g)
                 }
-            }
-            var stat = [[Double]](repeating: [0, 0, 0, 0], count: nroti)
-            switch setStatistic {
-            case .mean:
-                if let w = gw { for r in 0..<nroti { for g in 0..<nset { modtr[g, r] = w[g] * modtr[g, r] } } }
-                for r in 0..<nroti {
-                    let m = colMean(modtr, r) { $0 }
-                    stat[r][0] = -m
-                    stat[r][1] = m
-                    stat[r][3] = colMean(modtr, r) { abs($0) }
-                }
-            case .floormean:
-                for r in 0..<nroti {
-                    var down: RLongDouble = 0, up: RLongDouble = 0, mixed: RLongDouble = 0
-                    for g in 0..<nset {
-                        let x = modtr[g, r]
-                        var ax = rMax(abs(x), chimed)
-                        var xw = x
-                        if let w = gw { ax = w[g] * ax; xw = w[g] * x }
-                        down += RLongDouble(rMax(-xw, 0))
-                        up += RLongDouble(rMax(xw, 0))
-                        mixed += RLongDouble(ax)
-                    }
-                    let nn = RLongDouble(nset)
-                    stat[r][0] = Double(down / nn)
-                    stat[r][1] = Double(up / nn)
-                    stat[r][2] = stat[r][1] > stat[r][0] ? stat[r][1] : stat[r][0]
-                    stat[r][3] = Double(mixed / nn)
-                }
-            case .mean50:
-                if let w = gw { for r in 0..<nroti { for g in 0..<nset { modtr[g, r] = w[g] * modtr[g, r] } } }
-                for r in 0..<nroti {
-                    let h = halfMeans(modtr.column(r), half1: half1, half2: half2)
-                    stat[r][0] = h.down
-                    stat[r][1] = h.up
-                    stat[r][2] = rMax(h.down, h.up)
-                    stat[r][3] = h.mixed
-                }
-            case .msq:
-                if let w = gw {
-                    // R reassigns gene.weights <- sqrt(abs(gene.weights)) in every chunk.
-                    let s = w.map { abs($0).squareRoot() }
-                    gw = s
-                    for r in 0..<nroti { for g in 0..<nset { modtr[g, r] = s[g] * modtr[g, r] } }
-                }
-                for r in 0..<nroti {
-                    stat[r][0] = colMean(modtr, r) { let v = rMax(-$0, 0); return v * v }
-                    stat[r][1] = colMean(modtr, r) { let v = rMax($0, 0); return v * v }
-                    stat[r][2] = stat[r][1] > stat[r][0] ? stat[r][1] : stat[r][0]
-                    stat[r][3] = colMean(modtr, r) { $0 * $0 }
-                }
-            }
-            for r in 0..<nroti {
-                if stat[r][0] > obs[0] { count[0] += 1 }
-                if stat[r][1] > obs[0] { count[0] += 1 }
-                if stat[r][0] > obs[1] { count[1] += 1 }
-                if stat[r][1] > obs[1] { count[1] += 1 }
-                if setStatistic != .mean && stat[r][2] > obs[2] { count[2] += 1 }
-                if stat[r][3] > obs[3] { count[3] += 1 }
             }
         }
         if setStatistic == .mean { count[2] = Swift.min(count[0], count[1]) }
@@ -379,30 +428,26 @@ enum Roast {
         Double(RLongDouble(x.filter { $0 }.count) / RLongDouble(x.count))
     }
 
-    /// R's `colMeans(f(x))[r]`: the long-double mean of column r after f.
-    static func colMean(_ x: Matrix, _ r: Int, _ f: (Double) -> Double) -> Double {
-        var s: RLongDouble = 0
-        for g in 0..<x.nrow { s += RLongDouble(f(x[g, r])) }
-        return Double(s / RLongDouble(x.nrow))
-    }
-
     /// The mean50 statistics of z: `-mean(s[1:half1])`, `mean(s[half2:n])`
     /// with s = `sort(z, partial = half2)`, and `mean(s[half2:n])` for
     /// s = `sort(abs(z), partial = half2)` (R's partial sort, whose element
-    /// order the means sum in).
-    static func halfMeans(_ z: [Double], half1: Int, half2: Int) -> (down: Double, up: Double, mixed: Double) {
-        var s = z
-        partialSort(&s, half2 - 1)
+    /// order the means sum in). `scratch` (at least z's length) is reused.
+    static func halfMeans(_ z: UnsafeMutableBufferPointer<Double>, half1: Int, half2: Int, scratch s: inout [Double])
+        -> (down: Double, up: Double, mixed: Double)
+    {
+        let n = z.count
+        for i in 0..<n { s[i] = z[i] }
+        partialSort(&s, half2 - 1, count: n)
         let down = -RBase.mean(Array(s[0..<half1]))
-        let up = RBase.mean(Array(s[(half2 - 1)...]))
-        var a = z.map(abs)
-        partialSort(&a, half2 - 1)
-        return (down, up, RBase.mean(Array(a[(half2 - 1)...])))
+        let up = RBase.mean(Array(s[(half2 - 1)..<n]))
+        for i in 0..<n { s[i] = abs(z[i]) }
+        partialSort(&s, half2 - 1, count: n)
+        return (down, up, RBase.mean(Array(s[(half2 - 1)..<n])))
     }
 
     /// R's `rPsort2(x, 0, n - 1, k)` (sort.c): Hoare's selection, leaving
     /// x[k] in its sorted place, smaller values before and larger after.
-    static func partialSort(_ x: inout [Double], _ k: Int) {
+    static func partialSort(_ x: inout [Double], _ k: Int, count: Int? = nil) {
         func cmp(_ a: Double, _ b: Double) -> Int {
             let na = a.isNaN, nb = b.isNaN
             if na && nb { return 0 }
@@ -410,7 +455,7 @@ enum Roast {
             if nb { return -1 }
             return a < b ? -1 : (a > b ? 1 : 0)
         }
-        var lo = 0, hi = x.count - 1
+        var lo = 0, hi = (count ?? x.count) - 1
         while lo < hi {
             let v = x[k]
             var i = lo, j = hi
@@ -428,35 +473,55 @@ enum Roast {
         }
     }
 
-    /// R's `tcrossprod(x, y)` = x y' (array.c): a plain double loop when
-    /// either may hold NaN/Inf, else BLAS dgemv (one row in y, or one row in
-    /// x) or dgemm("N", "T").
+    /// R's `tcrossprod(x, y)` = x y' (array.c), computed here with the
+    /// operations of the routine R would call: when x or y may hold NaN/Inf
+    /// (R's `mayHaveNaNOrInf`), R's plain loop, each entry a double sum from
+    /// 0 of `x[i, l] y[k, l]` over l in order; otherwise reference BLAS
+    /// (3.11) `dgemm("N", "T")`, or `dgemv("N")` when y or x has one row,
+    /// which form the same sums but skip the terms whose multiplier (the
+    /// entry of y, or of x when only x has one row) is zero. The products
+    /// keep the routine's operand order (which NaN payload wins) and nothing
+    /// is fused, so the bits are those of R's call.
     static func tcrossprod(_ x: Matrix, _ y: Matrix) -> Matrix {
         let nrx = x.nrow, ncx = x.ncol, nry = y.nrow, ncy = y.ncol
+        precondition(ncx == ncy, "tcrossprod: non-conformable arguments")
         var z = [Double](repeating: 0, count: nrx * nry)
-        if nrx == 0 || ncx == 0 || nry == 0 || ncy == 0 { return Matrix(nrow: nrx, ncol: nry, values: z) }
-        if RLinAlg.mayHaveNaNOrInf(x.values) || RLinAlg.mayHaveNaNOrInf(y.values) {
-            for i in 0..<nrx {
-                for k in 0..<nry {
-                    var sum = 0.0
-                    for j in 0..<ncx { sum += x.values[i + j * nrx] * y.values[k + j * nry] }
-                    z[i + k * nrx] = sum
-                }
-            }
-            return Matrix(nrow: nrx, ncol: nry, values: z)
-        }
-        var one = 1.0, zero = 0.0, ione: Int32 = 1
-        var m = Int32(nrx), n = Int32(ncx), ny = Int32(nry), nc = Int32(ncy)
-        var tN = CChar(UInt8(ascii: "N")), tT = CChar(UInt8(ascii: "T"))
+        if nrx == 0 || ncx == 0 || nry == 0 { return Matrix(nrow: nrx, ncol: nry, values: z) }
+        let blas = !(RLinAlg.mayHaveNaNOrInf(x.values) || RLinAlg.mayHaveNaNOrInf(y.values))
+        let skipOnX = blas && nrx == 1 && nry != 1
+        let skipOnY = blas && !skipOnX
         x.values.withUnsafeBufferPointer { xb in
             y.values.withUnsafeBufferPointer { yb in
                 z.withUnsafeMutableBufferPointer { zb in
-                    if nry == 1 {
-                        dgemv_(&tN, &m, &n, &one, xb.baseAddress, &m, yb.baseAddress, &ione, &zero, zb.baseAddress, &ione)
-                    } else if nrx == 1 {
-                        dgemv_(&tN, &ny, &nc, &one, yb.baseAddress, &ny, xb.baseAddress, &ione, &zero, zb.baseAddress, &ione)
-                    } else {
-                        dgemm_(&tN, &tT, &m, &ny, &n, &one, xb.baseAddress, &m, yb.baseAddress, &ny, &zero, zb.baseAddress, &m)
+                    let xp = xb.baseAddress!, zp = zb.baseAddress!
+                    for k in 0..<nry {
+                        let zk = zp + k * nrx
+                        var i0 = 0
+                        if skipOnY {
+                            // dgemm's sums for four rows of x at a time, one per lane.
+                            while i0 + 4 <= nrx {
+                                var acc = SIMD4<Double>(repeating: 0)
+                                for l in 0..<ncx {
+                                    let b = yb[k + l * nry]
+                                    if b == 0 { continue }
+                                    let xl = UnsafeRawPointer(xp + l * nrx + i0).loadUnaligned(as: SIMD4<Double>.self)
+                                    acc = acc + SIMD4(repeating: b) * xl
+                                }
+                                UnsafeMutableRawPointer(zk + i0).storeBytes(of: acc, as: SIMD4<Double>.self)
+                                i0 += 4
+                            }
+                            if i0 == nrx { continue }
+                        }
+                        for l in 0..<ncx {
+                            let b = yb[k + l * nry]
+                            if (skipOnY && b == 0) || (skipOnX && xp[l] == 0) { continue }
+                            let xl = xp + l * nrx
+                            if skipOnY {
+                                for i in i0..<nrx { zk[i] = zk[i] + b * xl[i] }
+                            } else {
+                                for i in 0..<nrx { zk[i] = zk[i] + xl[i] * b }
+                            }
+                        }
                     }
                 }
             }

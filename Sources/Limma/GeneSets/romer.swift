@@ -56,9 +56,9 @@ public func romer(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Ge
         if aw.contains(where: { !($0 > 0) }) { throw LimmaError(fn, "array.weights must be positive") }
         if aw.count != n { throw LimmaError(fn, "Length of array.weights doesn't match number of array") }
     }
-    let p0 = p - 1, d = n - p
+    let d = n - p
     let options = GeneSetModelOptions(arrayWeights: arrayWeights, block: block, correlation: correlation)
-    // Effects, columns p0..<n of Q'y: the contrast effect (unsigned) and the residual effects.
+    // Effects, columns p - 1..<n of Q'y: the contrast effect (unsigned) and the residual effects.
     let fitted = try Romer.effects(y, design: design, contrast: contrast, options: options)
     var Y = fitted.Y  // (d + 1) x G
     let signc = fitted.signc

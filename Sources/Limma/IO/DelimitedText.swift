@@ -23,49 +23,86 @@ public enum DelimitedText {
     /// Reads a whole file, inflating it when it starts with the gzip magic bytes
     /// (detection by content, never by file name).
     public static func readBytes(_ path: String) throws -> [UInt8] {
+        try withBytes(path) { Array($0) }
+    }
+
+    /// Calls `body` with a file's bytes, inflated when the file starts with
+    /// the gzip magic bytes (detection by content, never by file name). A
+    /// plain regular file is mapped read-only into memory (no copy: the
+    /// pages are the kernel's file cache); a gzip file is inflated into one
+    /// private buffer sized from the gzip trailer. The bytes are valid only
+    /// inside `body`.
+    public static func withBytes<T>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            defer { close(fd) }
+            var st = stat()
+            if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 0,
+               let p = mmap(nil, Int(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0),
+               p != UnsafeMutableRawPointer(bitPattern: -1) {
+                let size = Int(st.st_size)
+                defer { munmap(p, size) }
+                return try withInflated(UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: size), path: path, body)
+            }
+        }
+        // Not a regular file (or empty, or not mappable): read it whole.
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(path, "cannot read file (missing or unreadable)")
         }
         let bytes = [UInt8](data)
-        if bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
-            return try gunzip(bytes, path: path)
-        }
-        return bytes
+        return try bytes.withUnsafeBufferPointer { try withInflated($0, path: path, body) }
     }
 
-    /// Inflates gzip data (concatenated members allowed).
-    static func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(input.count * 4)
+    /// `body(bytes)`, or `body(inflated bytes)` when they are gzip data.
+    static func withInflated<T>(_ bytes: UnsafeBufferPointer<UInt8>, path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
+        guard bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b else { return try body(bytes) }
+        let (p, count) = try gunzip(bytes, path: path)
+        defer { free(p) }
+        return try body(UnsafeBufferPointer(start: p, count: count))
+    }
+
+    /// Inflates gzip data (concatenated members allowed) into a malloc'ed
+    /// buffer the caller frees. The last member's trailer (ISIZE, the size
+    /// modulo 2^32) sizes the buffer, so one member under 4 GiB inflates
+    /// without moving; otherwise the buffer doubles as needed.
+    static func gunzip(_ input: UnsafeBufferPointer<UInt8>, path: String) throws -> (UnsafeMutablePointer<UInt8>, Int) {
+        var isize = 0
+        if input.count >= 18 {
+            for k in 0..<4 { isize |= Int(input[input.count - 4 + k]) << (8 * k) }
+        }
+        var capacity = Swift.max(1 << 16, isize + 1)
+        guard var out = malloc(capacity)?.assumingMemoryBound(to: UInt8.self) else { throw InputError(path, "gzip: out of memory") }
+        var produced = 0
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            free(out)
             throw InputError(path, "gzip: cannot initialise zlib")
         }
         defer { inflateEnd(&stream) }
-        let chunk = 1 << 20
-        var buffer = [UInt8](repeating: 0, count: chunk)
         var status: Int32 = Z_OK
-        try input.withUnsafeBufferPointer { inp in
-            stream.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
-            stream.avail_in = uInt(inp.count)
-            repeat {
-                let produced: Int = buffer.withUnsafeMutableBufferPointer { b in
-                    stream.next_out = b.baseAddress
-                    stream.avail_out = uInt(chunk)
-                    status = inflate(&stream, Z_NO_FLUSH)
-                    return chunk - Int(stream.avail_out)
-                }
-                if status != Z_OK && status != Z_STREAM_END {
-                    throw InputError(path, "gzip: corrupt or truncated compressed data (zlib status \(status))")
-                }
-                out.append(contentsOf: buffer[0..<produced])
-                if status == Z_STREAM_END && stream.avail_in > 0 {
-                    guard inflateReset(&stream) == Z_OK else { throw InputError(path, "gzip: cannot continue to next member") }
-                    status = Z_OK
-                }
-            } while status != Z_STREAM_END
-        }
-        return out
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = uInt(input.count)
+        repeat {
+            if produced == capacity {
+                capacity *= 2
+                guard let grown = realloc(out, capacity) else { free(out); throw InputError(path, "gzip: out of memory") }
+                out = grown.assumingMemoryBound(to: UInt8.self)
+            }
+            let room = Swift.min(capacity - produced, Int(UInt32.max))
+            stream.next_out = out + produced
+            stream.avail_out = uInt(room)
+            status = inflate(&stream, Z_NO_FLUSH)
+            produced += room - Int(stream.avail_out)
+            if status != Z_OK && status != Z_STREAM_END {
+                free(out)
+                throw InputError(path, "gzip: corrupt or truncated compressed data (zlib status \(status))")
+            }
+            if status == Z_STREAM_END && stream.avail_in > 0 {
+                guard inflateReset(&stream) == Z_OK else { free(out); throw InputError(path, "gzip: cannot continue to next member") }
+                status = Z_OK
+            }
+        } while status != Z_STREAM_END
+        return (out, produced)
     }
 
     /// Parses delimited text. The delimiter is a tab if the first line holds

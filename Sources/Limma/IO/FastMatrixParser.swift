@@ -1,16 +1,21 @@
 // The fast path for reading a numeric matrix: one pass over the bytes, numbers
-// parsed in place with strtod, no string per cell.
+// parsed in place, no string per cell.
 import Foundation
 
 /// Parses the data rows of a delimited numeric matrix straight from bytes.
 ///
-/// The header (and any row the fast path cannot take: quoted numeric cells)
-/// goes through `DelimitedText.parse`'s general rules, so both paths accept the
-/// same files. Numeric cells are parsed with C `strtod` (correctly rounded in
-/// glibc) and must be consumed whole; `NA`, `NaN`, empty cells are missing and
-/// `Inf`/`-Inf` infinite, as R's `read.csv` reads them. Work is split across
-/// row ranges that are parsed concurrently; every row lands in its own slot,
-/// so the result does not depend on the thread count.
+/// The header (and any row the fast path cannot take: quoted cells) goes
+/// through `DelimitedText.parse`'s general rules, so both paths accept the
+/// same files. A cell that is an optional sign and 1 to 18 decimal digits
+/// (a count) is converted exactly in integer arithmetic: R's `R_strtod`
+/// accumulates such digits exactly in long double (every integer below 2^64
+/// is representable), scales by 10^0 = 1 and rounds once to double, which is
+/// what `Double(Int64)` does (round to nearest, ties to even); the sign is
+/// applied after, so `-0` is -0.0 as in R. Every other cell goes through `number`: `NA`,
+/// `NaN`, empty cells are missing and `Inf`/`-Inf` infinite, as R's
+/// `read.csv` reads them, and decimals use R's own conversion (`RStrtod`).
+/// Rows are split over `LimmaThreads`; every row lands in its own slot, so
+/// the result does not depend on the thread count.
 enum FastMatrixParser {
     struct Layout {
         var path: String
@@ -18,25 +23,49 @@ enum FastMatrixParser {
         var header: [String]
         var annotationCount: Int
         var parsing: NumberParsing
+        /// The file holds a NUL byte / a double quote somewhere (rows are
+        /// checked for them only then).
+        var hasNUL: Bool
+        var hasQuote: Bool
     }
 
-    /// Byte offsets of each data line: (start, end) with end excluding the line terminator.
-    static func lineRanges(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> [(Int, Int)] {
+    /// Where `byte` first occurs in `b[from..<to]`, or `to` (C `memchr`, vectorised in libc).
+    @inline(__always)
+    static func find(_ byte: UInt8, _ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        guard from < to, let base = b.baseAddress, let p = memchr(base + from, Int32(byte), to - from) else { return to }
+        return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Byte offsets of each data line: (start, end) with end excluding the
+    /// line terminator. `\n`, `\r\n` and `\r` end a line, outside double
+    /// quotes; empty lines are skipped, and a last unterminated line of only
+    /// blanks. A file without quotes or carriage returns (the usual case) is
+    /// cut at its newlines by `memchr`.
+    static func lineRanges(_ b: UnsafeBufferPointer<UInt8>, from start: Int, hasQuote: Bool, hasCR: Bool) -> [(Int, Int)] {
         var out = [(Int, Int)]()
-        out.reserveCapacity(b.count / 64)
-        var i = start
         let n = b.count
+        var i = start
         var lineStart = i
-        var inQuotes = false
-        while i < n {
-            let c = b[i]
-            if c == 0x22 { inQuotes.toggle() }
-            else if !inQuotes && (c == 0x0A || c == 0x0D) {
-                if i > lineStart { out.append((lineStart, i)) }
-                if c == 0x0D && i + 1 < n && b[i + 1] == 0x0A { i += 1 }
-                lineStart = i + 1
+        if !hasQuote && !hasCR {
+            while i < n {
+                let nl = find(0x0A, b, i, n)
+                if nl == n { break }
+                if nl > lineStart { out.append((lineStart, nl)) }
+                i = nl + 1
+                lineStart = i
             }
-            i += 1
+        } else {
+            var inQuotes = false
+            while i < n {
+                let c = b[i]
+                if c == 0x22 { inQuotes.toggle() }
+                else if !inQuotes && (c == 0x0A || c == 0x0D) {
+                    if i > lineStart { out.append((lineStart, i)) }
+                    if c == 0x0D && i + 1 < n && b[i + 1] == 0x0A { i += 1 }
+                    lineStart = i + 1
+                }
+                i += 1
+            }
         }
         if lineStart < n {
             // a final line without terminator (skip if only whitespace)
@@ -47,8 +76,10 @@ enum FastMatrixParser {
         return out
     }
 
-    /// Parses one numeric cell between `s` and `e` (exclusive).
-    @inline(__always)
+    /// Parses one numeric cell between `s` and `e` (exclusive): spaces
+    /// trimmed, `NA`/`NaN`/empty missing, `Inf`, `-Inf`, then a decimal
+    /// number consumed whole (R's conversion, or correctly rounded). Returns
+    /// nil for anything else.
     static func number(_ b: UnsafeBufferPointer<UInt8>, _ s0: Int, _ e0: Int, parsing: NumberParsing, isNA: inout Bool) -> Double? {
         var s = s0, e = e0
         while s < e && b[s] == 0x20 { s += 1 }
@@ -69,98 +100,255 @@ enum FastMatrixParser {
             if b[s + 2] == 0x6E && b[s + 3] == 0x66 { return c0 == 0x2D ? -.infinity : .infinity }
             return nil
         }
-        // Only decimal-number characters may reach strtod (no hex, no "inf" words).
+        // Only decimal-number characters may reach the conversion (no hex, no "inf" words).
         for k in s..<e {
             let c = b[k]
             let ok = (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2D || c == 0x2B || c == 0x65 || c == 0x45
             if !ok { return nil }
         }
         if parsing == .asR { return RStrtod.parse(b, s, e) }
-        // The cell is followed by a delimiter, line end or the NUL the caller appended.
-        let start = UnsafeMutablePointer(mutating: b.baseAddress! + s)
-        var end: UnsafeMutablePointer<CChar>? = nil
-        let v = start.withMemoryRebound(to: CChar.self, capacity: len) { p in strtod(p, &end) }
-        guard let endp = end else { return nil }
-        let consumed = endp.withMemoryRebound(to: UInt8.self, capacity: 1) { $0 } - start
-        return consumed == len ? v : nil
+        return correctlyRounded(b, s, e)
     }
 
-    enum RowResult {
-        case ok
-        case fallback
-        case error(String)
+    /// C `strtod` on `b[s..<e]` (copied with a terminating NUL), which must
+    /// consume it whole.
+    static func correctlyRounded(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Double? {
+        let len = e - s
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf -> Double? in
+            let p = buf.baseAddress!
+            for k in 0..<len { p[k] = CChar(bitPattern: b[s + k]) }
+            p[len] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(p, &end)
+            guard let end, end - p == len else { return nil }
+            return v
+        }
     }
 
-    /// Parses the rows `lines[range]` into `values` (column-major, `nrow` rows).
-    static func parseRows(_ b: UnsafeBufferPointer<UInt8>, lines: [(Int, Int)], range: Range<Int>, layout: Layout,
-                          nrow: Int, values: UnsafeMutablePointer<Double>, na: UnsafeMutablePointer<Bool>,
-                          ids: UnsafeMutablePointer<String>, ann: [UnsafeMutablePointer<String>],
-                          firstError: inout (row: Int, message: String)?) {
+    /// The decimal digits at the start of eight bytes read little-endian
+    /// (the first character in the low byte): their count (0-8) and value.
+    /// A byte is a digit when its high nibble is 3 and adding 6 keeps it
+    /// there (0x30-0x39); a carry out of a byte can only make a later byte
+    /// look like a non-digit, which ends the run early and sends the cell to
+    /// the general parser, never the reverse. The value comes from the run
+    /// shifted to the top (zeros in front act as leading zeros), then pairs,
+    /// quads and octets of digits combined by multiply-and-shift.
+    @inline(__always)
+    static func leadingDigits(_ w: UInt64) -> (value: UInt64, count: Int) {
+        let hi: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, three: UInt64 = 0x3030_3030_3030_3030
+        let nonDigit = ((w & hi) ^ three) | (((w &+ 0x0606_0606_0606_0606) & hi) ^ three)
+        let count = nonDigit == 0 ? 8 : nonDigit.trailingZeroBitCount / 8
+        if count == 0 { return (0, 0) }
+        var x = (w &- three) << UInt64(8 * (8 - count))
+        x = ((x & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
+        x = ((x & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+        x = ((x & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+        return (x, count)
+    }
+
+    /// Fields in `b[ls..<le]` split at `d` (for error messages).
+    static func fieldCount(_ b: UnsafeBufferPointer<UInt8>, _ ls: Int, _ le: Int, _ d: UInt8) -> Int {
+        var count = 1, i = find(d, b, ls, le)
+        while i < le { count += 1; i = find(d, b, i + 1, le) }
+        return count
+    }
+
+    /// Where the rows write their results: column-major values (`nrow` rows),
+    /// feature ids, annotation columns; NA cells and the first error are
+    /// collected under a lock (rare events). Rows write disjoint slots.
+    final class Sink: @unchecked Sendable {
+        let values: UnsafeMutablePointer<Double>
+        let ids: UnsafeMutablePointer<String>
+        let ann: [UnsafeMutablePointer<String>]
+        let nrow: Int
+        private let lock = NSLock()
+        private(set) var naCells: [Int] = []
+        private(set) var firstError: (row: Int, message: String)?
+
+        init(values: UnsafeMutablePointer<Double>, ids: UnsafeMutablePointer<String>, ann: [UnsafeMutablePointer<String>], nrow: Int) {
+            self.values = values
+            self.ids = ids
+            self.ann = ann
+            self.nrow = nrow
+        }
+
+        /// Keeps the error of the lowest row (what a serial reader reports).
+        func fail(_ row: Int, _ message: String) {
+            lock.lock(); defer { lock.unlock() }
+            if firstError == nil || row < firstError!.row { firstError = (row, message) }
+        }
+
+        func addNA(_ cells: [Int]) {
+            lock.lock(); defer { lock.unlock() }
+            naCells.append(contentsOf: cells)
+        }
+    }
+
+    /// Rows parsed together: each row's values go to a small column-major
+    /// block (`blockRows` x samples) first, then every column of the block
+    /// is copied to the matrix as one contiguous run. Written straight into
+    /// the column-major matrix, consecutive cells of a row would land a whole
+    /// column apart, one cache line and (for large matrices) one page each.
+    static let blockRows = 16
+
+    /// Parses the rows `lines[range]` into `sink`; stops at a row's first error.
+    static func parseRows(_ b: UnsafeBufferPointer<UInt8>, lines: [(Int, Int)], range: Range<Int>, layout: Layout, sink: Sink) {
+        let p = layout.header.count - 1 - layout.annotationCount
+        let nrow = sink.nrow
+        var na = [Int]()
+        defer { if !na.isEmpty { sink.addNA(na) } }
+        let B = blockRows
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: B * p)
+        defer { block.deallocate() }
+        var r0 = range.lowerBound
+        while r0 < range.upperBound {
+            let r1 = Swift.min(r0 + B, range.upperBound)
+            for r in r0..<r1 {
+                guard parseRow(b, lines[r], row: r, layout: layout, sink: sink, out: block + (r - r0), stride: B, na: &na) else { return }
+            }
+            let rows = r1 - r0
+            for j in 0..<p {
+                (sink.values + j * nrow + r0).update(from: block + j * B, count: rows)
+            }
+            r0 = r1
+        }
+    }
+
+    /// Parses one data line: the id and annotation cells into `sink`, value
+    /// j into `out[j * stride]`, NA cells (as matrix indices) into `na`.
+    /// False after recording an error.
+    ///
+    /// The numeric cells are found first and parsed after: the delimiters of
+    /// eight bytes at a time become a bit mask (`delimiterMask`), and each
+    /// set bit ends a cell. Cell boundaries are thus known without parsing,
+    /// so consecutive cells do not wait on each other. A cell of 1 to 7
+    /// digits is converted from one eight-byte word (`leadingDigits`);
+    /// anything else goes to `number` (R's conversion, exact for every
+    /// decimal, long integers included).
+    @inline(__always)
+    static func parseRow(_ b: UnsafeBufferPointer<UInt8>, _ line: (Int, Int), row r: Int, layout: Layout, sink: Sink,
+                         out: UnsafeMutablePointer<Double>, stride: Int, na: inout [Int]) -> Bool {
+        let (ls, le) = line
         let ncolTotal = layout.header.count
         let first = 1 + layout.annotationCount
         let p = ncolTotal - first
         let d = layout.delimiter
-        for r in range {
-            let (ls, le) = lines[r]
-            var fieldStarts = [Int]()
-            fieldStarts.reserveCapacity(ncolTotal + 1)
-            var needsGeneral = false
-            var i = ls
-            fieldStarts.append(ls)
-            while i < le {
-                let c = b[i]
-                if c == d { fieldStarts.append(i + 1) }
-                else if c == 0x22 { needsGeneral = true; break }
-                else if c == 0 { firstError = firstError ?? (r, "binary data (NUL byte); expected CSV or TSV text"); return }
+        func fieldCountError() -> Bool {
+            sink.fail(r, "has \(fieldCount(b, ls, le, d)) field(s), the header has \(ncolTotal)")
+            return false
+        }
+        if layout.hasNUL && find(0, b, ls, le) < le { sink.fail(r, "binary data (NUL byte); expected CSV or TSV text"); return false }
+        if layout.hasQuote && find(0x22, b, ls, le) < le {
+            return parseQuotedRow(b, ls, le, row: r, layout: layout, sink: sink, out: out, stride: stride, na: &na)
+        }
+        // The id and the annotation cells: text up to the next delimiter.
+        var i = ls
+        for k in 0..<first {
+            if k > 0 {
+                guard i < le else { return fieldCountError() }
                 i += 1
             }
-            var cells: [(Int, Int)]
-            if needsGeneral {
-                // Quoted fields: use the general parser for this line alone.
-                let bytes = Array(b[ls..<le])
-                guard let t = try? DelimitedText.parse(Array(layout.header.joined(separator: String(UnicodeScalar(d))).utf8) + [0x0A] + bytes, path: layout.path),
-                      let row = t.rows.first else {
-                    firstError = firstError ?? (r, "cannot parse the line (unbalanced quotes?)"); return
-                }
-                guard row.count == ncolTotal else {
-                    firstError = firstError ?? (r, "has \(row.count) field(s), the header has \(ncolTotal)"); return
-                }
-                ids[r] = row[0]
-                for k in 0..<layout.annotationCount { ann[k][r] = row[1 + k] }
-                for j in 0..<p {
-                    guard let (v, isNA) = parseNumericCell(Substring(row[first + j]), parsing: layout.parsing) else {
-                        firstError = firstError ?? (r, "column '\(layout.header[first + j])': '\(row[first + j].prefix(40))' is not a number (id \(row[0]))"); return
-                    }
-                    values[j * nrow + r] = v
-                    na[j * nrow + r] = isNA
-                }
-                continue
-            }
-            guard fieldStarts.count == ncolTotal else {
-                firstError = firstError ?? (r, "has \(fieldStarts.count) field(s), the header has \(ncolTotal)"); return
-            }
-            cells = []
-            cells.reserveCapacity(ncolTotal)
-            for k in 0..<ncolTotal {
-                let s = fieldStarts[k]
-                let e = k + 1 < ncolTotal ? fieldStarts[k + 1] - 1 : le
-                cells.append((s, e))
-            }
-            ids[r] = String(decoding: UnsafeBufferPointer(rebasing: b[cells[0].0..<cells[0].1]), as: UTF8.self)
-            for k in 0..<layout.annotationCount {
-                let (s, e) = cells[1 + k]
-                ann[k][r] = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
-            }
-            for j in 0..<p {
-                let (s, e) = cells[first + j]
-                var isNA = false
-                guard let v = number(b, s, e, parsing: layout.parsing, isNA: &isNA) else {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<min(e, s + 40)]), as: UTF8.self)
-                    firstError = firstError ?? (r, "column '\(layout.header[first + j])': '\(text)' is not a number (id \(ids[r]))"); return
-                }
-                values[j * nrow + r] = v
-                if isNA { na[j * nrow + r] = true }
-            }
+            let e = find(d, b, i, le)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: b[i..<e]), as: UTF8.self)
+            if k == 0 { sink.ids[r] = text } else { sink.ann[k - 1][r] = text }
+            i = e
         }
+        guard i < le else { return fieldCountError() }
+        let base = b.baseAddress!
+        let wordEnd = b.count - 8
+        let pattern = UInt64(d) &* 0x0101_0101_0101_0101
+        var j = 0
+        var cellStart = i + 1
+        var failed = false
+        /// Cell j is b[s..<e].
+        func cell(_ s: Int, _ e: Int) {
+            guard j < p else { failed = true; return }
+            let len = e - s
+            if len >= 1 && len <= 7 && s <= wordEnd {
+                let (value, count) = leadingDigits(UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self))
+                if count == len {
+                    // value < 10^7 < 2^52: placed in the mantissa of 2^52 and 2^52
+                    // subtracted, the exact double without an int-to-float
+                    // conversion (whose false dependency chains the cells).
+                    out[j * stride] = Double(bitPattern: 0x4330_0000_0000_0000 | value) - 4_503_599_627_370_496.0
+                    j += 1
+                    return
+                }
+            }
+            var isNA = false
+            guard let x = number(b, s, e, parsing: layout.parsing, isNA: &isNA) else {
+                failed = true
+                if fieldCount(b, ls, le, d) == ncolTotal {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<Swift.min(e, s + 40)]), as: UTF8.self)
+                    sink.fail(r, "column '\(layout.header[first + j])': '\(text)' is not a number (id \(sink.ids[r]))")
+                } else {
+                    _ = fieldCountError()
+                }
+                return
+            }
+            if isNA { na.append(j * sink.nrow + r) }
+            out[j * stride] = x
+            j += 1
+        }
+        var pos = cellStart
+        while pos < le && !failed {
+            var mask: UInt64
+            if pos <= wordEnd {
+                mask = delimiterMask(UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self), pattern)
+                if le - pos < 8 { mask &= (1 << UInt64(8 * (le - pos))) &- 1 }
+            } else {
+                mask = 0
+                for k in pos..<Swift.min(pos + 8, le) where b[k] == d { mask |= 0x80 << UInt64(8 * (k - pos)) }
+            }
+            while mask != 0 && !failed {
+                let e = pos + mask.trailingZeroBitCount / 8
+                cell(cellStart, e)
+                cellStart = e + 1
+                mask &= mask &- 1
+            }
+            pos += 8
+        }
+        if failed {
+            if j >= p { return fieldCountError() }
+            return false
+        }
+        cell(cellStart, le)
+        if failed { return j >= p ? fieldCountError() : false }
+        guard j == p else { return fieldCountError() }
+        return true
+    }
+
+    /// The bytes of `w` equal to the delimiter (repeated in `pattern`), as
+    /// the high bit of each such byte. Exact for every byte: the low seven
+    /// bits plus 0x7F cannot carry into the next byte.
+    @inline(__always)
+    static func delimiterMask(_ w: UInt64, _ pattern: UInt64) -> UInt64 {
+        let x = w ^ pattern
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((x & low) &+ low) | x) & 0x8080_8080_8080_8080
+    }
+
+    /// A row holding double quotes, through the general parser (RFC 4180
+    /// quoting); false after recording an error.
+    static func parseQuotedRow(_ b: UnsafeBufferPointer<UInt8>, _ ls: Int, _ le: Int, row r: Int, layout: Layout, sink: Sink,
+                               out: UnsafeMutablePointer<Double>, stride: Int, na: inout [Int]) -> Bool {
+        let ncolTotal = layout.header.count
+        let first = 1 + layout.annotationCount
+        let d = layout.delimiter
+        let bytes = Array(layout.header.joined(separator: String(UnicodeScalar(d))).utf8) + [0x0A] + Array(b[ls..<le])
+        guard let t = try? DelimitedText.parse(bytes, path: layout.path), let row = t.rows.first else {
+            sink.fail(r, "cannot parse the line (unbalanced quotes?)"); return false
+        }
+        guard row.count == ncolTotal else { sink.fail(r, "has \(row.count) field(s), the header has \(ncolTotal)"); return false }
+        sink.ids[r] = row[0]
+        for k in 0..<layout.annotationCount { sink.ann[k][r] = row[1 + k] }
+        for j in 0..<(ncolTotal - first) {
+            guard let (v, isNA) = parseNumericCell(Substring(row[first + j]), parsing: layout.parsing) else {
+                sink.fail(r, "column '\(layout.header[first + j])': '\(row[first + j].prefix(40))' is not a number (id \(row[0]))"); return false
+            }
+            out[j * stride] = v
+            if isNA { na.append(j * sink.nrow + r) }
+        }
+        return true
     }
 }

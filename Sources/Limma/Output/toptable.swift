@@ -288,9 +288,9 @@ func matchArg(_ arg: String, _ choices: [String], argName: String, _ fn: String)
 func tableRowNames(_ fit: MArrayLM) -> (rn: [String], genes: Annotation?) {
     let n = fit.coefficients.nrow
     var genes = (fit.genes?.isEmpty ?? true) ? nil : fit.genes
-    let numbers = (1...max(n, 1)).prefix(n).map(String.init)
-    guard let rn = fit.coefficients.rowNames else { return (numbers, genes) }
-    if Set(rn).count == rn.count { return (rn, genes) }
+    func numbers() -> [String] { (0..<n).map { String($0 + 1) } }
+    guard let rn = fit.coefficients.rowNames else { return (numbers(), genes) }
+    if !hasDuplicates(rn) { return (rn, genes) }
     if var g = genes {
         g.names.append(g.names.contains("ID") ? "ID0" : "ID")
         g.columns.append(rn)
@@ -298,7 +298,40 @@ func tableRowNames(_ fit: MArrayLM) -> (rn: [String], genes: Annotation?) {
     } else {
         genes = Annotation(names: ["ID"], columns: [rn])
     }
-    return (numbers, genes)
+    return (numbers(), genes)
+}
+
+/// Whether any string occurs twice (Swift string equality). ASCII strings,
+/// the usual feature ids, are hashed by their bytes (FNV-1a) into an
+/// open-addressing table, where equal means byte-equal; any other string
+/// sends the whole check to a `Set<String>`.
+func hasDuplicates(_ s: [String]) -> Bool {
+    let n = s.count
+    if n < 2 { return false }
+    var size = 16
+    while size < 2 * n { size <<= 1 }
+    var table = [Int32](repeating: -1, count: size)
+    let mask = UInt64(size - 1)
+    for i in 0..<n {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var ascii = true
+        for b in s[i].utf8 {
+            if b >= 0x80 { ascii = false; break }
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+        }
+        if !ascii {
+            var seen = Set<String>(minimumCapacity: n)
+            for x in s where !seen.insert(x).inserted { return true }
+            return false
+        }
+        var slot = Int((h ^ (h >> 29)) & mask)
+        while table[slot] >= 0 {
+            if s[Int(table[slot])] == s[i] { return true }
+            slot = (slot + 1) & Int(mask)
+        }
+        table[slot] = Int32(i)
+    }
+    return false
 }
 
 /// R's `make.names(names, unique = TRUE)`: invalid characters become ".",
@@ -433,8 +466,18 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         let rows = version == .v3_54 ? top : top.map { fitRow[$0] }
         let su = fit.stdevUnscaled.column(coef)
         var lo = [Double](), hi = [Double]()
+        lo.reserveCapacity(rows.count)
+        hi.reserveCapacity(rows.count)
+        // qt(alpha, df.total) once per distinct df.total (usually a handful).
+        var quantiles = [UInt64: Double]()
         for (k, r) in rows.enumerated() {
-            let margin = (s2Post[r].squareRoot() * su[r]) * RMath.qt(alpha, df: dfTotal[r])
+            let df = dfTotal[r]
+            let q: Double
+            if let cached = quantiles[df.bitPattern] { q = cached } else {
+                q = RMath.qt(alpha, df: df)
+                quantiles[df.bitPattern] = q
+            }
+            let margin = (s2Post[r].squareRoot() * su[r]) * q
             let m = M[top[k]]
             lo.append(m - margin)
             hi.append(m + margin)

@@ -102,14 +102,15 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
         return out
     }
 
-    // Mean-variance trend
+    // Mean-variance trend (genes whose counts are all zero left out: with
+    // counts finite and non-negative, R's rowSums(counts) == 0 exactly then)
     let shift = RBase.mean(lib.map { log2($0 + 1) })
     let log2Million = log2(1e6)
-    let totals = RBase.rowSums(counts)
+    let anyCount = rowsWithAnyCount(counts)
     var sx = [Double](), sy = [Double]()
     sx.reserveCapacity(ngenes)
     sy.reserveCapacity(ngenes)
-    for g in 0..<ngenes where totals[g] != 0 {
+    for g in 0..<ngenes where anyCount[g] {
         sx.append(amean[g] + shift - log2Million)
         sy.append(fit.sigma[g].squareRoot())
     }
@@ -123,24 +124,79 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
         coef = coef.columns(j)
         X = X.columns(j)
     }
-    let fitted = RLinAlg.matprod(coef, X.transposed)
     var w = Matrix(nrow: ngenes, ncol: nsamples, rowNames: y.rowNames, colNames: y.colNames)
-    w.values.withUnsafeMutableBufferPointer { wb in
-        let out = UncheckedBox((wb, ApproxLookup(trend)))
-        LimmaThreads.forEachChunk(nsamples) { cols in
-            let (wb, trend) = out.value
-            for j in cols {
-                let l1 = lib[j] + 1
-                for i in 0..<ngenes {
-                    let k = j * ngenes + i
-                    let fittedCount = 1e-6 * (RMath.pow(2, fitted.values[k]) * l1)
-                    wb[k] = 1 / RMath.pow(trend(log2(fittedCount)), 4)
-                }
-            }
-        }
-    }
+    w.values = voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend))
     out.weights = w
     out.voomXY = (sx, sy)
     out.voomLine = line
     return out
+}
+
+/// For each gene (row), whether any of its counts is non-zero; genes in
+/// parallel chunks.
+func rowsWithAnyCount(_ counts: Matrix) -> [Bool] {
+    let ngenes = counts.nrow, nsamples = counts.ncol
+    var any = [Bool](repeating: false, count: ngenes)
+    any.withUnsafeMutableBufferPointer { ab in
+        counts.values.withUnsafeBufferPointer { cb in
+            let out = UncheckedBox(ab)
+            LimmaThreads.forEachChunk(ngenes, minChunk: 4096) { rows in
+                for j in 0..<nsamples {
+                    let col = cb.baseAddress! + j * ngenes
+                    for g in rows where col[g] != 0 { out.value[g] = true }
+                }
+            }
+        }
+    }
+    return any
+}
+
+/// voom's weights `1 / trend(log2(1e-6 * 2^fitted * (libSize + 1)))^4`
+/// (genes x samples, column-major), where `fitted = coefficients %*% t(design)`.
+///
+/// One pass per observation, samples in parallel chunks, without the
+/// fitted matrix: each fitted value is summed as R's `%*%` (reference BLAS
+/// dgemm, no NaN present) sums it, `0 + b_1 x_1 + b_2 x_2 + ...` in
+/// coefficient order; `2^f` and `t^4` come from `ExactPow` (R_pow's bits).
+/// When a coefficient or design value is not finite, R's `%*%` takes its
+/// plain-loop branch instead; so does this function (the same sums, through
+/// `RLinAlg.matprod`).
+func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
+                            trend: ApproxLookup) -> [Double] {
+    let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
+    var w = [Double](repeating: 0, count: ngenes * nsamples)
+    let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
+        ? nil : RLinAlg.matprod(coef, X.transposed)
+    let table = ExactPow.exp2Table
+    w.withUnsafeMutableBufferPointer { wb in
+        coef.values.withUnsafeBufferPointer { cb in
+            trend.withEvaluator { trend in
+                let out = UncheckedBox((wb, cb, trend, fitted))
+                LimmaThreads.forEachChunk(nsamples) { cols in
+                    let (wb, cb, trend, fitted) = out.value
+                    var xj = [Double](repeating: 0, count: p)
+                    for j in cols {
+                        let l1 = lib[j] + 1
+                        for l in 0..<p { xj[l] = X[j, l] }
+                        let wj = wb.baseAddress! + j * ngenes
+                        xj.withUnsafeBufferPointer { xb in
+                            for g in 0..<ngenes {
+                                let f: Double
+                                if let fitted {
+                                    f = fitted.values[j * ngenes + g]
+                                } else {
+                                    var s = 0.0
+                                    for l in 0..<p { s += cb[l * ngenes + g] * xb[l] }
+                                    f = s
+                                }
+                                let fittedCount = 1e-6 * (ExactPow.pow2(f, table: table) * l1)
+                                wj[g] = 1 / ExactPow.fourth(trend(log2(fittedCount)))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return w
 }

@@ -71,21 +71,37 @@ public func approxfun(x: [Double], y: [Double], rule: Int = 1, ordered: Bool = f
         ys = o.map { ys[$0] }
     }
     // Collapse ties: one knot per distinct x, in order of first appearance.
-    var slot = [Double: Int]()
-    var ux = [Double](), groups = [[Double]]()
-    for k in 0..<xs.count {
-        if let s = slot[xs[k]] {
-            groups[s].append(ys[k])
-        } else {
-            slot[xs[k]] = ux.count
+    // When x is sorted the tied values are adjacent runs, taken in order;
+    // otherwise (`ordered` with x out of order) a table finds each value's knot.
+    var ux = [Double](), uy = [Double]()
+    if !zip(xs, xs.dropFirst()).contains(where: { $0 > $1 }) {
+        ux.reserveCapacity(xs.count)
+        uy.reserveCapacity(xs.count)
+        var k = 0
+        while k < xs.count {
+            var e = k + 1
+            while e < xs.count && xs[e] == xs[k] { e += 1 }
             ux.append(xs[k])
-            groups.append([ys[k]])
+            uy.append(e == k + 1 ? ys[k] : RBase.mean(Array(ys[k..<e])))
+            k = e
         }
+    } else {
+        var slot = [Double: Int]()
+        var groups = [[Double]]()
+        for k in 0..<xs.count {
+            if let s = slot[xs[k]] {
+                groups[s].append(ys[k])
+            } else {
+                slot[xs[k]] = ux.count
+                ux.append(xs[k])
+                groups.append([ys[k]])
+            }
+        }
+        uy = groups.map { $0.count == 1 ? $0[0] : RBase.mean($0) }
     }
     guard ux.count >= 2 else {
         throw LimmaError("approxfun", "need at least two non-NA values to interpolate")
     }
-    let uy = ux.count == xs.count ? ys : groups.map { $0.count == 1 ? $0[0] : RBase.mean($0) }
     return ApproxFun(x: ux, y: uy,
                      yleft: rule == 1 ? .nan : uy[0],
                      yright: rule == 1 ? .nan : uy[uy.count - 1])

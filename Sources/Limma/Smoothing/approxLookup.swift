@@ -46,7 +46,7 @@ public struct ApproxLookup: Sendable {
     }
 
     @inline(__always)
-    private static func bucket(_ v: Double, lo: Double, scale: Double, nb: Int) -> Int {
+    static func bucket(_ v: Double, lo: Double, scale: Double, nb: Int) -> Int {
         let t = (v - lo) * scale
         if !(t >= 0) { return 0 }
         if t >= Double(nb - 1) { return nb - 1 }
@@ -54,23 +54,50 @@ public struct ApproxLookup: Sendable {
     }
 
     /// The value of `f` at `v`, bit-identical to `f(v)`.
-    @inline(__always)
-    public func callAsFunction(_ v: Double) -> Double {
-        guard usable else { return f(v) }
-        if v.isNaN { return v }
-        let x = f.x, y = f.y, n = x.count
-        if v < x[0] { return f.yleft }
-        if v > x[n - 1] { return f.yright }
-        if v == x[n - 1] { return y[n - 1] }
-        // The last knot i with x[i] <= v lies in first[b] ... first[b + 1] + 1.
-        let b = Self.bucket(v, lo: lo, scale: scale, nb: first.count - 1)
-        var i = first[b], j = Swift.min(first[b + 1] + 1, n - 1)
-        if !(x[i] <= v && v < x[j]) { i = 0; j = n - 1 }
-        while i < j - 1 {
-            let ij = (i + j) / 2
-            if v < x[ij] { j = ij } else { i = ij }
+    public func callAsFunction(_ v: Double) -> Double { withEvaluator { $0(v) } }
+
+    /// Runs `body` with an `Evaluator` of `f` that reads the knots and the
+    /// bucket table through pointers, for loops over many points.
+    public func withEvaluator<R>(_ body: (Evaluator) throws -> R) rethrows -> R {
+        try f.x.withUnsafeBufferPointer { xb in
+            try f.y.withUnsafeBufferPointer { yb in
+                try first.withUnsafeBufferPointer { fb in
+                    try body(Evaluator(f: f, x: xb, y: yb, first: fb, lo: lo, scale: scale, usable: usable))
+                }
+            }
         }
-        if v == x[i] { return y[i] }
-        return y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i]))
+    }
+
+    /// `ApproxLookup`'s evaluation with the arrays held as buffer pointers
+    /// (valid only inside `withEvaluator`).
+    public struct Evaluator {
+        let f: ApproxFun
+        let x: UnsafeBufferPointer<Double>
+        let y: UnsafeBufferPointer<Double>
+        let first: UnsafeBufferPointer<Int>
+        let lo: Double
+        let scale: Double
+        let usable: Bool
+
+        /// The value of `f` at `v`, bit-identical to `f(v)`.
+        @inline(__always)
+        public func callAsFunction(_ v: Double) -> Double {
+            guard usable else { return f(v) }
+            if v.isNaN { return v }
+            let n = x.count
+            if v < x[0] { return f.yleft }
+            if v > x[n - 1] { return f.yright }
+            if v == x[n - 1] { return y[n - 1] }
+            // The last knot i with x[i] <= v lies in first[b] ... first[b + 1] + 1.
+            let b = ApproxLookup.bucket(v, lo: lo, scale: scale, nb: first.count - 1)
+            var i = first[b], j = Swift.min(first[b + 1] + 1, n - 1)
+            if !(x[i] <= v && v < x[j]) { i = 0; j = n - 1 }
+            while i < j - 1 {
+                let ij = (i + j) / 2
+                if v < x[ij] { j = ij } else { i = ij }
+            }
+            if v == x[i] { return y[i] }
+            return y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i]))
+        }
     }
 }

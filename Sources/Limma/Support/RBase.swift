@@ -102,34 +102,132 @@ public enum RBase {
 
     /// R's `median(x, na.rm=)`: mean of the two middle values for even n
     /// (computed as `mean(sort(x, partial = half + 0:1)[half + 0:1])`).
+    /// The middle order statistics are found by selection, not a full sort;
+    /// they are the values a stable sort would put there, zeros keeping the
+    /// sign that sort would give them.
     public static func median(_ x: [Double], naRM: Bool = false) -> Double {
-        if !naRM && x.contains(where: { $0.isNaN }) { return .nan }
-        let v = x.filter { !$0.isNaN }.sorted()
+        var v = [Double]()
+        v.reserveCapacity(x.count)
+        for a in x {
+            if a.isNaN { if naRM { continue } else { return .nan } }
+            v.append(a)
+        }
         let n = v.count
         if n == 0 { return .nan }
-        if n % 2 == 1 { return v[n / 2] }
-        return mean([v[n / 2 - 1], v[n / 2]])
+        if n % 2 == 1 { return orderStatistics(&v, [n / 2], original: x)[0] }
+        let m = orderStatistics(&v, [n / 2 - 1, n / 2], original: x)
+        return mean(m)
     }
 
     /// R's `quantile(x, probs, type = 7)`, as R 4.2's `quantile.default`
     /// computes it: index = 1 + (n-1) p, lo/hi its floor and ceiling, and where
     /// index > lo and the order statistics differ, (1-h) x[lo] + h x[hi] with
-    /// h = index - lo (no fuzz for type 7).
+    /// h = index - lo (no fuzz for type 7). The order statistics are found by
+    /// selection (by a full sort when there are many probabilities); either
+    /// way they are the values of a stable sort, signs of zero included.
     public static func quantile(_ x: [Double], _ probs: [Double], naRM: Bool = false) -> [Double] {
-        if !naRM && x.contains(where: { $0.isNaN }) { return probs.map { _ in .nan } }
-        let v = x.filter { !$0.isNaN }.sorted()
+        var v = [Double]()
+        v.reserveCapacity(x.count)
+        for a in x {
+            if a.isNaN { if naRM { continue } else { return probs.map { _ in .nan } } }
+            v.append(a)
+        }
         let n = v.count
         if n == 0 { return probs.map { _ in .nan } }
-        return probs.map { p in
+        let positions = probs.map { p -> (lo: Int, hi: Int, h: Double, interpolate: Bool) in
             let index = 1 + Double(n - 1) * p
             let lo = Int(index.rounded(.down))
             let hi = Int(index.rounded(.up))
-            var q = v[lo - 1]
-            if index > Double(lo) && v[hi - 1] != q {
-                let h = index - Double(lo)
-                q = (1 - h) * q + h * v[hi - 1]
+            return (lo, hi, index - Double(lo), index > Double(lo))
+        }
+        var wanted = Set<Int>()
+        for q in positions { wanted.insert(q.lo - 1); wanted.insert(q.hi - 1) }
+        var stat = [Int: Double]()
+        if wanted.count > 8 {
+            v.sort()
+            for k in wanted { stat[k] = v[k] }
+        } else {
+            let ks = wanted.sorted()
+            for (k, value) in zip(ks, orderStatistics(&v, ks, original: x)) { stat[k] = value }
+        }
+        return positions.map { q in
+            var value = stat[q.lo - 1]!
+            let upper = stat[q.hi - 1]!
+            if q.interpolate && upper != value {
+                value = (1 - q.h) * value + q.h * upper
             }
-            return q
+            return value
+        }
+    }
+
+    /// The order statistics at the ascending 0-based sorted positions `ks` of
+    /// the NaN-free values `v` (which are rearranged), by Hoare selection:
+    /// after each step the values before position k are <= and those after
+    /// are >= the k-th, so the next (larger) position is selected from the
+    /// part after it. A range that resists selection (O(n^2) pivots) is
+    /// sorted instead. With `original` (the values in their first order,
+    /// possibly with NaNs, which are skipped), a zero result takes the sign
+    /// of the zero a stable sort would place at that position: the
+    /// (k - number of negatives)-th zero of `original`.
+    static func orderStatistics(_ v: inout [Double], _ ks: [Int], original: [Double]? = nil) -> [Double] {
+        let n = v.count
+        var out = [Double]()
+        out.reserveCapacity(ks.count)
+        v.withUnsafeMutableBufferPointer { b in
+            var from = 0
+            for k in ks {
+                precondition(k >= from && k < n, "orderStatistics: positions must be ascending and inside the data")
+                select(b, from, n - 1, k)
+                out.append(b[k])
+                from = k + 1
+            }
+        }
+        guard let original else { return out }
+        var negatives = -1
+        for (m, k) in ks.enumerated() where out[m] == 0 {
+            if negatives < 0 {
+                negatives = 0
+                for a in original where a < 0 { negatives += 1 }
+            }
+            var zerosToSkip = k - negatives
+            for a in original where a == 0 {
+                if zerosToSkip == 0 { out[m] = a; break }
+                zerosToSkip -= 1
+            }
+        }
+        return out
+    }
+
+    /// Places the k-th smallest of `b[lo...hi]` at `k`, smaller-or-equal
+    /// values before it and larger-or-equal after (Hoare's FIND with a
+    /// median-of-three pivot value, falling back to sorting the remaining
+    /// range after 2 log2(n) + 8 rounds).
+    static func select(_ b: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int, _ k: Int) {
+        var l = lo, r = hi
+        var rounds = 0
+        var limit = 8
+        var m = hi - lo + 1
+        while m > 1 { limit += 2; m >>= 1 }
+        while l < r {
+            rounds += 1
+            if rounds > limit {
+                var sub = UnsafeMutableBufferPointer(rebasing: b[l...r])
+                sub.sort()
+                return
+            }
+            let a = b[l], c = b[k], d = b[r]
+            let pivot = a < c ? (c < d ? c : (a < d ? d : a)) : (a < d ? a : (c < d ? d : c))
+            var i = l, j = r
+            while i <= j {
+                while b[i] < pivot { i += 1 }
+                while pivot < b[j] { j -= 1 }
+                if i <= j {
+                    let t = b[i]; b[i] = b[j]; b[j] = t
+                    i += 1; j -= 1
+                }
+            }
+            if j < k { l = i }
+            if k < i { r = j }
         }
     }
 
@@ -153,39 +251,78 @@ public enum RBase {
         return out
     }
 
+    /// The first `k` indices of `order(x, decreasing:)` (0-based): when `k` is
+    /// small, the k-th value is found by selection and only the values at
+    /// least as extreme are ordered (stably, so ties keep index order as in
+    /// the full order); otherwise the full order is cut.
+    public static func topOrder(_ x: [Double], _ k: Int, decreasing: Bool = false) -> [Int] {
+        let n = x.count
+        let k = Swift.max(0, Swift.min(k, n))
+        if k == 0 { return [] }
+        var values = [Double]()
+        if k * 4 <= n {
+            values.reserveCapacity(n)
+            for a in x where !a.isNaN { values.append(a) }
+        }
+        if k * 4 > n || values.count < k { return Array(order(x, decreasing: decreasing).prefix(k)) }
+        let threshold = orderStatistics(&values, [decreasing ? values.count - k : k - 1])[0]
+        var idx = [Int32]()
+        for i in 0..<n where decreasing ? x[i] >= threshold : x[i] <= threshold { idx.append(Int32(i)) }
+        let sorted = radixOrder(x, idx, decreasing: decreasing)
+        return sorted.prefix(k).map { Int($0) }
+    }
+
     /// The indices `idx` (of non-missing `x`) stably sorted by `x`: LSD radix
     /// sort, 11 bits a pass, on keys that order like the doubles (-0 and 0
     /// equal), skipping passes whose digit is the same for every key.
     static func radixOrder(_ x: [Double], _ idx: [Int32], decreasing: Bool) -> [Int32] {
         let n = idx.count
         if n < 2 { return idx }
+        // All six digit histograms are counted in one pass over the keys.
+        let passes = 6
         var keys = [UInt64](repeating: 0, count: n)
-        for k in 0..<n {
-            let bits = (x[Int(idx[k])] + 0.0).bitPattern   // -0 becomes +0
-            let key = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-            keys[k] = decreasing ? ~key : key
+        var count = [Int](repeating: 0, count: 2048 * passes)
+        x.withUnsafeBufferPointer { xb in
+            keys.withUnsafeMutableBufferPointer { kb in
+                count.withUnsafeMutableBufferPointer { cb in
+                    for k in 0..<n {
+                        let bits = (xb[Int(idx[k])] + 0.0).bitPattern   // -0 becomes +0
+                        let key = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+                        let kk = decreasing ? ~key : key
+                        kb[k] = kk
+                        for p in 0..<passes { cb[p * 2048 + Int((kk >> UInt64(11 * p)) & 2047)] += 1 }
+                    }
+                }
+            }
         }
         var src = idx, dst = [Int32](repeating: 0, count: n)
         var keysDst = [UInt64](repeating: 0, count: n)
-        var count = [Int](repeating: 0, count: 2048)
-        var shift: UInt64 = 0
-        while shift < 64 {
-            for d in 0..<2048 { count[d] = 0 }
-            for k in 0..<n { count[Int((keys[k] >> shift) & 2047)] += 1 }
-            if count[Int((keys[0] >> shift) & 2047)] != n {
-                var total = 0
-                for d in 0..<2048 { let c = count[d]; count[d] = total; total += c }
-                for k in 0..<n {
-                    let d = Int((keys[k] >> shift) & 2047)
-                    let at = count[d]
-                    count[d] = at + 1
-                    dst[at] = src[k]
-                    keysDst[at] = keys[k]
+        for p in 0..<passes {
+            let shift = UInt64(11 * p)
+            let base = p * 2048
+            // A digit shared by every key leaves the order as it is.
+            if count[base + Int((keys[0] >> shift) & 2047)] == n { continue }
+            var total = 0
+            for d in 0..<2048 { let c = count[base + d]; count[base + d] = total; total += c }
+            src.withUnsafeBufferPointer { sb in
+                dst.withUnsafeMutableBufferPointer { db in
+                    keys.withUnsafeBufferPointer { kb in
+                        keysDst.withUnsafeMutableBufferPointer { kdb in
+                            count.withUnsafeMutableBufferPointer { cb in
+                                for k in 0..<n {
+                                    let d = base + Int((kb[k] >> shift) & 2047)
+                                    let at = cb[d]
+                                    cb[d] = at + 1
+                                    db[at] = sb[k]
+                                    kdb[at] = kb[k]
+                                }
+                            }
+                        }
+                    }
                 }
-                swap(&src, &dst)
-                swap(&keys, &keysDst)
             }
-            shift += 11
+            swap(&src, &dst)
+            swap(&keys, &keysDst)
         }
         return src
     }
