@@ -3,7 +3,8 @@
 # the engine links (LAPACK/BLAS, libRmath, zlib) and R with limma and edgeR for
 # the parity side. Runs apt-get update once, only when something is missing.
 set -euo pipefail
-pkgs=(r-base-core r-bioc-limma r-bioc-edger r-cran-statmod r-cran-jsonlite r-mathlib
+# r-cran-mass: MASS::rlm, which limma's lmFit(method = "robust") calls on the R side.
+pkgs=(r-base-core r-bioc-limma r-bioc-edger r-cran-statmod r-cran-mass r-cran-jsonlite r-mathlib
       liblapack-dev libblas-dev zlib1g-dev)
 [ "${LIMMA_WITH_CHROMIUM:-0}" = 1 ] && pkgs+=(chromium)
 missing=()
