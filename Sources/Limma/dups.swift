@@ -127,22 +127,54 @@ public func duplicateCorrelation(_ object: Matrix, design: Matrix? = nil, ndups:
     } else {
         arrayCode = blockCode
     }
-    let ngenes = M.nrow
-    let X1 = Matrix(nrow: X.nrow, ncol: X.ncol, values: X.values)
-
+    let ngenes = M.nrow, ncols = M.ncol
+    let ncodes = (arrayCode.max() ?? -1) + 1
+    // Each gene's mixed model on a per-thread workspace, genes in parallel
+    // chunks (each gene's result is its own, so any thread count gives the same bits).
     var rho = [Double](repeating: .nan, count: ngenes)
-    for i in 0..<ngenes {
-        let o = (0..<M.ncol).filter { M[i, $0].isFinite }
-        let present = Array(Set(o.map { arrayCode[$0] })).sorted()
-        let nobs = o.count, nblocks = present.count
-        guard nobs > nbeta + 2 && nblocks > 1 && nblocks < nobs - 1 else { continue }
-        let y = o.map { M[i, $0] }
-        let Xo = X1.rows(o)
-        var Z = Matrix(nrow: nobs, ncol: nblocks)
-        for (k, c) in o.enumerated() { Z[k, present.firstIndex(of: arrayCode[c])!] = 1 }
-        let w = W.map { wm in o.map { wm[i, $0] } }
-        guard let s = try? MixedModel2.varcomp(y: y, X: Xo, Z: Z, w: w, maxit: 20), !s.0.isNaN else { continue }
-        rho[i] = s.1 / RBase.sum([s.0, s.1])
+    let wvalues = W?.values ?? []
+    M.values.withUnsafeBufferPointer { mb in
+        wvalues.withUnsafeBufferPointer { wb in
+            X.values.withUnsafeBufferPointer { xb in
+                rho.withUnsafeMutableBufferPointer { rb in
+                    let io = UncheckedBox((mb, wb, xb, rb, arrayCode))
+                    LimmaThreads.forEachChunk(ngenes, minChunk: 16) { range in
+                        let (mb, wb, xb, rb, arrayCode) = io.value
+                        let ws = MixedModel2.Workspace(n: ncols, p: nbeta, blocks: Swift.max(ncodes, 1))
+                        let obs = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(ncols, 1))
+                        let slot = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(ncodes, 1))
+                        defer { obs.deallocate(); slot.deallocate() }
+                        for i in range {
+                            var nobs = 0
+                            for j in 0..<ncols where mb[j * ngenes + i].isFinite {
+                                obs[nobs] = j
+                                nobs += 1
+                            }
+                            // The blocks present, numbered in increasing code order (R's sorted unique codes).
+                            for c in 0..<ncodes { slot[c] = -1 }
+                            for k in 0..<nobs { slot[arrayCode[obs[k]]] = 0 }
+                            var nblocks = 0
+                            for c in 0..<ncodes where slot[c] == 0 {
+                                slot[c] = nblocks
+                                nblocks += 1
+                            }
+                            guard nobs > nbeta + 2 && nblocks > 1 && nblocks < nobs - 1 else { continue }
+                            for k in 0..<nobs {
+                                let j = obs[k]
+                                ws.y[k] = mb[j * ngenes + i]
+                                for c in 0..<nbeta { ws.x[c * nobs + k] = xb[c * ncols + j] }
+                                ws.blockOf[k] = slot[arrayCode[j]]
+                                if !wb.isEmpty { ws.w[k] = wb[j * ngenes + i] }
+                            }
+                            guard let s = try? MixedModel2.varcomp(ws, n: nobs, p: nbeta, blocks: nblocks, weighted: !wb.isEmpty, maxit: 20),
+                                  !s.0.isNaN else { continue }
+                            // s.1 / sum(c(s.0, s.1)): a long-double sum (NA when s.1 is).
+                            rb[i] = s.1 / (s.1.isNaN ? Double.nan : Double(RLongDouble(s.0) + RLongDouble(s.1)))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     let rhomax = 0.99
@@ -190,85 +222,225 @@ func rPsort0(_ x: inout [Double], lo: Int, hi: Int, indices: ArraySlice<Int>) {
     rPsort0(&x, lo: z + 1, hi: hi, indices: indices[(this + 1)...])
 }
 
-/// statmod's `mixedModel2Fit(..., only.varcomp = TRUE)` and `glmgam.fit`.
+/// statmod's `mixedModel2Fit(..., only.varcomp = TRUE)` and `glmgam.fit`,
+/// one gene at a time on a preallocated `Workspace` (no allocation per gene
+/// beyond dgesdd's work array for a shape not met before).
+///
+/// The small dense products R makes with BLAS (`%*%`, `crossprod`,
+/// `backsolve`, `chol`) are written out with the reference routines'
+/// operation order (sums from +0 in index order; dtrsm's and dpotrf2's
+/// arithmetic via `RLinAlg.trsmUpperTransposed`, `trsmUpperNoTrans`,
+/// `cholUpperInPlace`), QRs by dqrdc2/dqrsl on the workspace, and the SVD by
+/// LAPACK dgesdd with the same job and work size R's `La.svd` uses, so the
+/// results are the bits of R's.
 enum MixedModel2 {
-    /// The variance components (residual, block); NaN pair when R's would be NA.
-    static func varcomp(y y0: [Double], X X0: Matrix, Z: Matrix, w: [Double]?, tol: Double = 1e-6, maxit: Int) throws -> (Double, Double) {
-        var y = y0, X = X0
-        if let w {
-            let sw = w.map { $0.squareRoot() }
-            y = (0..<y.count).map { sw[$0] * y0[$0] }
-            for j in 0..<X.ncol { for i in 0..<X.nrow { X[i, j] = sw[i] * X0[i, j] } }
+    /// Scratch for genes with up to `n` observations, `p` design columns and
+    /// `blocks` blocks.
+    final class Workspace {
+        let n: Int, p: Int, blocks: Int
+        /// Inputs: y, w (n), X (n x p), each observation's block (n).
+        let y, w, x: UnsafeMutablePointer<Double>
+        let blockOf: UnsafeMutablePointer<Int>
+        /// QR of X and the effects of [Z | y] (n x (blocks + 1)).
+        let qraux, qwork, qb, effects: UnsafeMutablePointer<Double>
+        let jpvt: UnsafeMutablePointer<Int>
+        /// dgesdd: a (n x blocks), s, u (n x n), vt (blocks x blocks), iwork.
+        let a, s, u, vt: UnsafeMutablePointer<Double>
+        let iwork: UnsafeMutablePointer<Int32>
+        var work: [Double] = []
+        var lworks: [SVDShape: Int32] = [:]
+        /// The gamma GLM: d, dy, residuals (n), dx (n x 2), its QR, mu, v,
+        /// vx (n x 2), z (n), and 2 x 2 scratch.
+        let d, dy, rsd, qty, dx, dxqr, mu, v, vx, z: UnsafeMutablePointer<Double>
+        let qraux2, qwork2, b2: UnsafeMutablePointer<Double>
+        let jpvt2: UnsafeMutablePointer<Int>
+
+        struct SVDShape: Hashable { let m: Int, n: Int, all: Bool }
+
+        init(n: Int, p: Int, blocks: Int) {
+            self.n = n; self.p = p; self.blocks = blocks
+            func doubles(_ c: Int) -> UnsafeMutablePointer<Double> {
+                let ptr = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(c, 1))
+                ptr.initialize(repeating: 0, count: Swift.max(c, 1))
+                return ptr
+            }
+            y = doubles(n); w = doubles(n); x = doubles(n * p)
+            blockOf = .allocate(capacity: Swift.max(n, 1))
+            qraux = doubles(p); qwork = doubles(2 * p); qb = doubles(p); effects = doubles(n * (blocks + 1))
+            jpvt = .allocate(capacity: Swift.max(p, 1))
+            a = doubles(n * blocks); s = doubles(Swift.min(n, blocks)); u = doubles(n * n); vt = doubles(blocks * blocks)
+            iwork = .allocate(capacity: Swift.max(8 * Swift.min(n, blocks), 1))
+            d = doubles(n); dy = doubles(n); rsd = doubles(n); qty = doubles(n); dx = doubles(2 * n); dxqr = doubles(2 * n)
+            mu = doubles(n); v = doubles(n); vx = doubles(2 * n); z = doubles(n)
+            qraux2 = doubles(2); qwork2 = doubles(4); b2 = doubles(2)
+            jpvt2 = .allocate(capacity: 2)
         }
-        let mx = X.nrow, nz = Z.ncol
-        let qr = QRDecomposition(X)
-        let ls = qr.leastSquares(Matrix(nrow: mx, ncol: nz + 1, values: Z.values + y))
-        let r = qr.rank
-        let mq = mx - r
-        if mq == 0 { return (.nan, .nan) }
-        var qtz = Matrix(nrow: mq, ncol: nz)
-        for j in 0..<nz { for i in 0..<mq { qtz[i, j] = ls.effects[r + i, j] } }
-        let qty = Matrix(nrow: mq, ncol: 1, values: (0..<mq).map { ls.effects[r + $0, nz] })
-        let (sv, u) = try laSvdU(qtz, nu: mq)
-        let uqy = RLinAlg.matprod(u.transposed, qty)
-        var d = [Double](repeating: 0, count: mq)
-        for k in 0..<sv.count { d[k] = sv[k] * sv[k] }
-        let dx = Matrix(columns: [[Double](repeating: 1, count: mq), d])
-        let dy = uqy.values.map { $0 * $0 }
-        let dqr = QRDecomposition(dx)
-        let dls = dqr.leastSquares(dy, residuals: true)
-        var coef = dls.coefficients
-        let fitted = (0..<mq).map { dy[$0] - dls.residuals![$0] }
-        if mq > 2 && d.filter({ abs($0) > 1e-15 }).count > 1 && rVar(d) > 1e-15 {
-            let start = fitted.allSatisfy({ $0 >= 0 }) ? coef : [RBase.mean(dy), 0]
-            coef = try glmgamFit(dx, dy, start: start, tol: tol, maxit: maxit)
+
+        deinit {
+            for ptr in [y, w, x, qraux, qwork, qb, effects, a, s, u, vt, d, dy, rsd, qty, dx, dxqr, mu, v, vx, z, qraux2, qwork2, b2] {
+                ptr.deallocate()
+            }
+            blockOf.deallocate(); jpvt.deallocate(); iwork.deallocate(); jpvt2.deallocate()
         }
-        return (coef[0], coef[1])
     }
 
-    /// statmod's `glmgam.fit(X, y, coef.start, tol, maxit)`: gamma GLM with
-    /// identity link by Levenberg-damped Fisher scoring. Returns the
-    /// coefficients; throws where R stops (negative starting fitted values,
-    /// a non-positive-definite damped information).
-    static func glmgamFit(_ X: Matrix, _ y: [Double], start: [Double], tol: Double, maxit: Int) throws -> [Double] {
-        let n = X.nrow, p = X.ncol
-        guard y.allSatisfy({ $0 >= 0 }) else { throw LimmaError("glmgam.fit", "y must be non-negative") }
-        let maxy = y.max() ?? 0
-        if maxy == 0 { return [Double](repeating: 0, count: p) }
-        var beta = Matrix(nrow: p, ncol: 1, values: start)
-        var mu = RLinAlg.matprod(X, beta).values
-        if mu.contains(where: { $0 < 0 }) { throw LimmaError("glmgam.fit", "Starting values give negative fitted values") }
-        var dev = devianceGamma(y, mu)
+    /// The variance components (residual, block) of the gene in `ws` (n
+    /// observations y, X, their blocks, weights when `weighted`); a NaN pair
+    /// when R's would be NA. Throws where R stops (caught by the caller as NA).
+    static func varcomp(_ ws: Workspace, n mx: Int, p: Int, blocks nz: Int, weighted: Bool, tol: Double = 1e-6,
+                        maxit: Int) throws -> (Double, Double) {
+        let y = ws.y, x = ws.x
+        if weighted {
+            for i in 0..<mx {
+                let sw = ws.w[i].squareRoot()
+                y[i] = sw * y[i]
+                for j in 0..<p { x[j * mx + i] = sw * x[j * mx + i] }
+            }
+        }
+        // lm.fit(X, cbind(Z, y))$effects: Q'Z and Q'y.
+        let r = QRDecomposition.dqrdc2(x, n: mx, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.qwork)
+        let e = ws.effects
+        for c in 0..<nz { for i in 0..<mx { e[c * mx + i] = ws.blockOf[i] == c ? 1 : 0 } }
+        for i in 0..<mx { e[nz * mx + i] = y[i] }
+        if r > 0 {
+            for c in 0...nz {
+                QRDecomposition.dqrsl(x, n: mx, k: r, qraux: ws.qraux, y: e + c * mx, qty: e + c * mx, b: ws.qb, rsd: ws.rsd, job: [.qty])
+            }
+        }
+        let mq = mx - r
+        if mq == 0 { return (.nan, .nan) }
+        // La.svd(Q2'Z, nu = mq): left singular vectors U and values sv.
+        for j in 0..<nz { for i in 0..<mq { ws.a[j * mq + i] = e[j * mx + r + i] } }
+        let nsv = try leftSingular(ws, m: mq, n: nz)
+        // uqy = t(U) %*% Q2'y; d = sv^2 (zero beyond the singular values); dy = uqy^2.
+        let qy = e + nz * mx + r
+        for i in 0..<mq {
+            var sum = 0.0
+            for j in 0..<mq { sum = sum + qy[j] * ws.u[i * mq + j] }
+            ws.dy[i] = sum * sum
+            ws.d[i] = i < nsv ? ws.s[i] * ws.s[i] : 0
+        }
+        // lm.fit(cbind(1, d), dy): coefficients and fitted values.
+        let dx = ws.dx
+        for i in 0..<mq { dx[i] = 1; dx[mq + i] = ws.d[i] }
+        for v in 0..<(2 * mq) { ws.dxqr[v] = dx[v] }
+        let r2 = QRDecomposition.dqrdc2(ws.dxqr, n: mq, p: 2, tol: 1e-7, qraux: ws.qraux2, jpvt: ws.jpvt2, work: ws.qwork2)
+        var coef = (Double.nan, Double.nan)
+        if r2 > 0 {
+            QRDecomposition.dqrsl(ws.dxqr, n: mq, k: r2, qraux: ws.qraux2, y: ws.dy, qty: ws.qty, b: ws.b2, rsd: ws.rsd,
+                                  job: [.qty, .coef, .resid])
+            for k in 0..<r2 { if ws.jpvt2[k] == 0 { coef.0 = ws.b2[k] } else { coef.1 = ws.b2[k] } }
+        } else {
+            for i in 0..<mq { ws.rsd[i] = ws.dy[i] }
+        }
+        var nonzero = 0
+        for i in 0..<mq where Swift.abs(ws.d[i]) > 1e-15 { nonzero += 1 }
+        if mq > 2 && nonzero > 1 && variance(ws.d, mq) > 1e-15 {
+            var fittedNonNegative = true
+            for i in 0..<mq where !(ws.dy[i] - ws.rsd[i] >= 0) { fittedNonNegative = false }
+            let start = fittedNonNegative ? coef : (GeneLeastSquares.mean(ws.dy, mq), 0.0)
+            coef = try glmgamFit(ws, n: mq, start: start, tol: tol, maxit: maxit)
+        }
+        return coef
+    }
+
+    /// R's `La.svd(a, nu = m, nv = 0)` of the m x n `ws.a`: LAPACK dgesdd
+    /// with job "A" when m exceeds min(m, n), else "S", and the work size its
+    /// query returns (cached per shape). Leaves the singular values in
+    /// `ws.s` (returns their number) and U (m x m) in `ws.u`.
+    static func leftSingular(_ ws: Workspace, m: Int, n: Int) throws -> Int {
+        let np = Swift.min(m, n)
+        let all = m > np
+        var job = CChar(UInt8(ascii: all ? "A" : "S"))
+        var mm = Int32(m), nn = Int32(n), ldu = Int32(m), ldvt = Int32(all ? n : np), info: Int32 = 0
+        let shape = Workspace.SVDShape(m: m, n: n, all: all)
+        var lwork: Int32
+        if let cached = ws.lworks[shape] {
+            lwork = cached
+        } else {
+            var query: Int32 = -1, size = 0.0
+            dgesdd_(&job, &mm, &nn, ws.a, &mm, ws.s, ws.u, &ldu, ws.vt, &ldvt, &size, &query, ws.iwork, &info)
+            guard info == 0 else { throw LimmaError("La.svd", "error code \(info) from Lapack routine 'dgesdd'") }
+            lwork = Int32(size)
+            ws.lworks[shape] = lwork
+        }
+        if ws.work.count < Int(lwork) { ws.work = [Double](repeating: 0, count: Int(lwork)) }
+        ws.work.withUnsafeMutableBufferPointer { wb in
+            dgesdd_(&job, &mm, &nn, ws.a, &mm, ws.s, ws.u, &ldu, ws.vt, &ldvt, wb.baseAddress, &lwork, ws.iwork, &info)
+        }
+        guard info == 0 else { throw LimmaError("La.svd", "error code \(info) from Lapack routine 'dgesdd'") }
+        return np
+    }
+
+    /// statmod's `glmgam.fit(X, y, coef.start, tol, maxit)` for the n x 2
+    /// `X = ws.dx` and `y = ws.dy`: gamma GLM with identity link by
+    /// Levenberg-damped Fisher scoring. Throws where R stops (negative
+    /// starting fitted values, a non-positive-definite damped information).
+    static func glmgamFit(_ ws: Workspace, n: Int, start: (Double, Double), tol: Double, maxit: Int) throws -> (Double, Double) {
+        let X = ws.dx, y = ws.dy, mu = ws.mu, v = ws.v, vx = ws.vx, z = ws.z
+        for i in 0..<n where !(y[i] >= 0) { throw LimmaError("glmgam.fit", "y must be non-negative") }
+        if largest(y, n) == 0 { return (0, 0) }
+        // X %*% beta (dgemv, or R's plain loop: the same sums).
+        func fitted(_ b: (Double, Double)) {
+            for i in 0..<n { mu[i] = (0 + X[i] * b.0) + X[n + i] * b.1 }
+        }
+        var beta = start
+        fitted(beta)
+        for i in 0..<n where mu[i] < 0 { throw LimmaError("glmgam.fit", "Starting values give negative fitted values") }
+        var dev = devianceGamma(y, mu, n)
         var iter = 0
         var lambda = 0.0
+        var a = (0.0, 0.0, 0.0, 0.0)  // 2 x 2, column-major
         while true {
             iter += 1
-            var v = mu.map { $0 * $0 }
-            let vmax = (v.max() ?? 0) / 1000
-            v = v.map { max($0, vmax) }
-            var vx = X
-            for j in 0..<p { for i in 0..<n { vx[i, j] = (1 / v[i]) * X[i, j] } }
-            let xvx = rCrossprod(X, vx)
-            let diag = (0..<p).map { xvx[$0, $0] }
-            let maxinfo = diag.max() ?? 0
-            if iter == 1 { lambda = abs(RBase.mean(diag)) / Double(p) }
-            let dl = rCrossprod(X, Matrix(nrow: n, ncol: 1, values: (0..<n).map { (y[$0] - mu[$0]) / v[$0] }))
+            for i in 0..<n { v[i] = mu[i] * mu[i] }
+            let vmax = largest(v, n) / 1000
+            for i in 0..<n { v[i] = Swift.max(v[i], vmax) }
+            for j in 0..<2 { for i in 0..<n { vx[j * n + i] = (1 / v[i]) * X[j * n + i] } }
+            // crossprod(X, vx) and crossprod(X, (y - mu) / v).
+            var xvx = (0.0, 0.0, 0.0, 0.0)
+            for l in 0..<n { xvx.0 = xvx.0 + X[l] * vx[l] }
+            for l in 0..<n { xvx.1 = xvx.1 + X[n + l] * vx[l] }
+            for l in 0..<n { xvx.2 = xvx.2 + X[l] * vx[n + l] }
+            for l in 0..<n { xvx.3 = xvx.3 + X[n + l] * vx[n + l] }
+            let maxinfo = xvx.0 < xvx.3 ? xvx.3 : xvx.0  // max(diag(xvx)), as Array.max()
+            if iter == 1 {
+                var pair = (xvx.0, xvx.3)
+                let m = withUnsafePointer(to: &pair) { $0.withMemoryRebound(to: Double.self, capacity: 2) { GeneLeastSquares.mean($0, 2) } }
+                lambda = Swift.abs(m) / 2
+            }
+            for i in 0..<n { z[i] = (y[i] - mu[i]) / v[i] }
+            var dl = (0.0, 0.0)
+            for l in 0..<n { dl.0 = dl.0 + z[l] * X[l] }
+            for l in 0..<n { dl.1 = dl.1 + z[l] * X[n + l] }
             let betaold = beta
             let devold = dev
             var lev = 0
-            var dbeta = Matrix(nrow: p, ncol: 1)
+            var dbeta = (0.0, 0.0)
             while true {
                 lev += 1
-                var a = xvx
-                for k in 0..<p { a[k, k] = xvx[k, k] + lambda * 1 }
-                for j in 0..<p { for i in 0..<p where i != j { a[i, j] = xvx[i, j] + lambda * 0 } }
-                let R = try RLinAlg.chol(a, function: "chol")
-                dbeta = try RLinAlg.backsolve(R, try RLinAlg.backsolve(R, dl, transpose: true, function: "backsolve"),
-                                              transpose: false, function: "backsolve")
-                beta = Matrix(nrow: p, ncol: 1, values: (0..<p).map { betaold.values[$0] + dbeta.values[$0] })
-                mu = RLinAlg.matprod(X, beta).values
-                dev = devianceGamma(y, mu)
-                if dev <= devold || dev / (mu.max() ?? .nan) < 1e-15 { break }
+                a = (xvx.0 + lambda * 1, xvx.1 + lambda * 0, xvx.2 + lambda * 0, xvx.3 + lambda * 1)
+                dbeta = try withUnsafeMutablePointer(to: &a) { ap in
+                    try ap.withMemoryRebound(to: Double.self, capacity: 4) { r in
+                        let info = RLinAlg.cholUpperInPlace(r, n: 2, lda: 2)
+                        if info > 0 { throw LimmaError("chol", "the leading minor of order \(info) is not positive definite") }
+                        for k in 0..<2 where r[k * 2 + k] == 0 {
+                            throw LimmaError("backsolve", "singular matrix in 'backsolve'. First zero in diagonal [\(k + 1)]")
+                        }
+                        var rhs = dl
+                        return withUnsafeMutablePointer(to: &rhs) { bp in
+                            bp.withMemoryRebound(to: Double.self, capacity: 2) { b in
+                                RLinAlg.trsmUpperTransposed(r, lda: 2, m: 2, b: b, ldb: 2, ncols: 1)
+                                RLinAlg.trsmUpperNoTrans(r, lda: 2, m: 2, b: b)
+                                return (b[0], b[1])
+                            }
+                        }
+                    }
+                }
+                beta = (betaold.0 + dbeta.0, betaold.1 + dbeta.1)
+                fitted(beta)
+                dev = devianceGamma(y, mu, n)
+                if dev <= devold || dev / largest(mu, n) < 1e-15 { break }
                 if lambda / maxinfo > 1e15 {
                     beta = betaold
                     break
@@ -277,66 +449,50 @@ enum MixedModel2 {
             }
             if lambda / maxinfo > 1e15 { break }
             if lev == 1 { lambda = lambda / 10 }
-            if rCrossprod(dl, dbeta).values[0] < tol || dev / (mu.max() ?? .nan) < 1e-15 { break }
+            if (0 + dbeta.0 * dl.0) + dbeta.1 * dl.1 < tol || dev / largest(mu, n) < 1e-15 { break }
             if iter > maxit { break }
         }
-        return beta.values
+        return beta
+    }
+
+    /// Swift's `Array.max()` of `x[0..<n]` (the first of equal maxima; NaN
+    /// only when first), n >= 1.
+    static func largest(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+        var m = x[0]
+        for i in 1..<Swift.max(n, 1) where m < x[i] { m = x[i] }
+        return m
     }
 
     /// statmod's unit gamma deviance `2 * sum((y - mu)/mu - log(y/mu))`, pairs
-    /// with both y and mu below 1e-15 left out; Inf for negative mu.
-    static func devianceGamma(_ y: [Double], _ mu: [Double]) -> Double {
-        if mu.contains(where: { $0 < 0 }) { return .infinity }
-        let keep = (0..<y.count).filter { !(y[$0] < 1e-15 && mu[$0] < 1e-15) }
-        if keep.isEmpty { return 0 }
-        return 2 * RBase.sum(keep.map { (y[$0] - mu[$0]) / mu[$0] - log(y[$0] / mu[$0]) })
+    /// with both y and mu below 1e-15 left out (R's long-double `sum`, NA
+    /// when a term is); Inf for a negative mu.
+    static func devianceGamma(_ y: UnsafePointer<Double>, _ mu: UnsafePointer<Double>, _ n: Int) -> Double {
+        for i in 0..<n where mu[i] < 0 { return .infinity }
+        var s: RLongDouble = 0
+        for i in 0..<n where !(y[i] < 1e-15 && mu[i] < 1e-15) {
+            let t = (y[i] - mu[i]) / mu[i] - log(y[i] / mu[i])
+            if t.isNaN { return 2 * Double.nan }
+            s += RLongDouble(t)
+        }
+        return 2 * Double(s)
     }
 
     /// R's `var(x)` for one vector (cov.c: long-double two-pass mean, then
     /// the long-double sum of squared deviations over n - 1).
-    static func rVar(_ x: [Double]) -> Double {
-        let n = x.count
+    static func variance(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
         if n < 2 { return .nan }
         var s: RLongDouble = 0
-        for v in x { s += RLongDouble(v) }
+        for i in 0..<n { s += RLongDouble(x[i]) }
         var m = s / RLongDouble(n)
         if Double(m).isFinite {
             var t: RLongDouble = 0
-            for v in x { t += RLongDouble(v) - m }
+            for i in 0..<n { t += RLongDouble(x[i]) - m }
             m = m + t / RLongDouble(n)
         }
         let xm = Double(m)
         var ss: RLongDouble = 0
-        for v in x { let d = v - xm; ss += RLongDouble(d * d) }
+        for i in 0..<n { let d = x[i] - xm; ss += RLongDouble(d * d) }
         return Double(ss / RLongDouble(n - 1))
-    }
-
-    /// R's `La.svd(x, nu, nv = 0)`: LAPACK `dgesdd` with job "A" when `nu`
-    /// exceeds min(n, p), else "S"; returns the singular values and the first
-    /// `nu` left singular vectors.
-    static func laSvdU(_ x: Matrix, nu: Int) throws -> ([Double], Matrix) {
-        let n = x.nrow, p = x.ncol
-        let np = min(n, p)
-        let jobA = nu > np
-        var job = CChar(UInt8(ascii: jobA ? "A" : "S"))
-        let ucols = jobA ? n : np
-        let vrows = jobA ? p : np
-        var a = x.values
-        var s = [Double](repeating: 0, count: np)
-        var u = [Double](repeating: 0, count: n * ucols)
-        var vt = [Double](repeating: 0, count: vrows * p)
-        var iwork = [Int32](repeating: 0, count: 8 * np)
-        var nn = Int32(n), pp = Int32(p), ldu = Int32(n), ldvt = Int32(vrows), info: Int32 = 0
-        var lwork: Int32 = -1
-        var tmp = 0.0
-        dgesdd_(&job, &nn, &pp, &a, &nn, &s, &u, &ldu, &vt, &ldvt, &tmp, &lwork, &iwork, &info)
-        guard info == 0 else { throw LimmaError("La.svd", "error code \(info) from Lapack routine 'dgesdd'") }
-        lwork = Int32(tmp)
-        var work = [Double](repeating: 0, count: Int(lwork))
-        dgesdd_(&job, &nn, &pp, &a, &nn, &s, &u, &ldu, &vt, &ldvt, &work, &lwork, &iwork, &info)
-        guard info == 0 else { throw LimmaError("La.svd", "error code \(info) from Lapack routine 'dgesdd'") }
-        let k = min(nu, ucols)
-        return (s, Matrix(nrow: n, ncol: k, values: Array(u[0..<(n * k)])))
     }
 }
 

@@ -215,6 +215,28 @@ if (case == "mulvey") {
   y3 <- y[1:20, ]; y3[1, 7:12] <- NA; y3[2, 7:11] <- NA
   w(y3, "y3.csv")
   fit_and_write(y3, d2, prefix = "z_", block = block, correlation = -0.2)
+} else if (case == "dups") {
+  # duplicateCorrelation: intra-block correlation (with weights, missing values,
+  # genes too sparse to fit) and duplicate spots (ndups, spacing).
+  ng <- 120; n <- 10
+  group <- factor(rep(c("A", "B"), 5))
+  block <- c(1, 1, 2, 2, 3, 3, 4, 4, 5, 5)
+  design <- model.matrix(~group)
+  u <- matrix(rnorm(ng * 5, sd = 0.7), ng, 5)
+  y <- matrix(rnorm(ng * n), ng, n) + u[, block] + outer(rep(1, ng), as.numeric(group == "B"))
+  y[sample(length(y), 40)] <- NA
+  y[5, 1:7] <- NA  # too few observations: NA correlation
+  wt <- matrix(rexp(ng * n) + 0.1, ng, n)
+  wt[sample(length(wt), 10)] <- 0
+  w(design, "design.csv"); w(y, "y.csv"); w(block, "block.csv"); w(wt, "weights.csv")
+  dc <- duplicateCorrelation(y, design, block = block)
+  w(dc$consensus.correlation, "b_cor.csv"); w(dc$atanh.correlations, "b_atanh.csv")
+  dc <- duplicateCorrelation(y, design, block = block, weights = wt)
+  w(dc$consensus.correlation, "bw_cor.csv"); w(dc$atanh.correlations, "bw_atanh.csv")
+  # Duplicate spots: 2 copies 3 rows apart.
+  y2 <- y[1:96, ]
+  dc <- duplicateCorrelation(y2, design, ndups = 2, spacing = 3, weights = wt[1:96, ])
+  w(dc$consensus.correlation, "dw_cor.csv"); w(dc$atanh.correlations, "dw_atanh.csv")
 } else {
   stop("unknown case ", case)
 }

@@ -11,10 +11,14 @@ final class LeastSquaresWorkspace {
     /// dqrdc2's work (2p), chol2inv's scratch (p x p), pivot (p).
     let x, y, qty, rsd, qraux, b, diag, work, u: UnsafeMutablePointer<Double>
     let jpvt: UnsafeMutablePointer<Int>
-    /// Lanes fit: the same, one `GeneLanes` per value.
-    let lx, ly, lqraux, lb, ldiag, lwork, lu: UnsafeMutablePointer<GeneLanes>
+    /// Lanes fit: the same, one `GeneLanes` per value, and n of scratch.
+    let lx, ly, lqraux, lb, ldiag, lwork, lu, lscratch: UnsafeMutablePointer<GeneLanes>
+    /// A block of `LaneLeastSquares.blockGenes` genes' values and weights in
+    /// lanes layout (see `LaneLeastSquares.gatherBlock`); weights only when
+    /// asked for.
+    let blockY, blockW: UnsafeMutablePointer<GeneLanes>
 
-    init(n: Int, p: Int) {
+    init(n: Int, p: Int, blockWeights: Bool = false) {
         self.n = n
         self.p = p
         func doubles(_ c: Int) -> UnsafeMutablePointer<Double> {
@@ -32,12 +36,16 @@ final class LeastSquaresWorkspace {
         jpvt = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(p, 1))
         jpvt.initialize(repeating: 0, count: Swift.max(p, 1))
         lx = lanes(n * p); ly = lanes(n); lqraux = lanes(p); lb = lanes(p); ldiag = lanes(p); lwork = lanes(p); lu = lanes(p * p)
+        lscratch = lanes(n)
+        let groups = LaneLeastSquares.blockGenes / LaneLeastSquares.width
+        blockY = lanes(groups * n)
+        blockW = lanes(blockWeights ? groups * n : 0)
     }
 
     deinit {
         for ptr in [x, y, qty, rsd, qraux, b, diag, work, u] { ptr.deallocate() }
         jpvt.deallocate()
-        for ptr in [lx, ly, lqraux, lb, ldiag, lwork, lu] { ptr.deallocate() }
+        for ptr in [lx, ly, lqraux, lb, ldiag, lwork, lu, lscratch, blockY, blockW] { ptr.deallocate() }
     }
 
     /// R's `lm.fit(x, y)` on the first `nobs` rows held in `x` (leading
@@ -58,6 +66,18 @@ final class LeastSquaresWorkspace {
         }
         try GeneLeastSquares.chol2invDiagonal(x, lda: nobs, size: rank, u: u, diag: diag, function: function)
         return rank
+    }
+
+    /// Writes the last fit's estimable coefficients and `sqrt(diag)` (the
+    /// unscaled standard deviations), in the design's column order, to gene
+    /// g's entries of column-major ngenes x p outputs.
+    func store(rank: Int, gene g: Int, ngenes: Int, coefficients: UnsafeMutableBufferPointer<Double>,
+               stdev: UnsafeMutableBufferPointer<Double>) {
+        for k in 0..<rank {
+            let j = jpvt[k]
+            coefficients[j * ngenes + g] = b[k]
+            stdev[j * ngenes + g] = diag[k].squareRoot()
+        }
     }
 }
 
@@ -112,6 +132,22 @@ enum GeneLeastSquares {
         if refine && Double(s).isFinite {
             var t: RLongDouble = 0
             for i in from..<to { t += RLongDouble(x[i] * x[i]) - s }
+            s += t / nn
+        }
+        return Double(s)
+    }
+
+    /// R's `mean(x)` of `x[0..<n]` exactly as `RBase.mean` (long-double sum
+    /// over n, one refinement pass), NaN for n = 0.
+    static func mean(_ x: UnsafePointer<Double>, _ n: Int) -> Double {
+        if n == 0 { return .nan }
+        var s: RLongDouble = 0
+        for i in 0..<n { s += RLongDouble(x[i]) }
+        let nn = RLongDouble(n)
+        s /= nn
+        if Double(s).isFinite {
+            var t: RLongDouble = 0
+            for i in 0..<n { t += RLongDouble(x[i]) - s }
             s += t / nn
         }
         return Double(s)

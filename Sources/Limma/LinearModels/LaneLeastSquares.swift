@@ -30,6 +30,8 @@ typealias GeneLaneMask = SIMDMask<GeneLanes.MaskStorage>
 ///   diagonal, or hit a nrm2 scaling range is flagged in the returned mask,
 ///   and the caller refits that gene with the scalar routines.
 ///
+/// As for `BLAS1`, a NaN result may be another NaN than the scalar routine's.
+///
 /// The dpotri diagonal: for an upper-triangular R of size r < 64, dpotri is
 /// dtrti2 (column j: `u_jj = 1/r_jj`, then `x = R[0..<j, j]` multiplied by
 /// the inverted leading block with dtrmv, skipping zero `x_c`, then scaled by
@@ -38,25 +40,25 @@ typealias GeneLaneMask = SIMDMask<GeneLanes.MaskStorage>
 enum LaneLeastSquares {
     static let width = GeneLanes.scalarCount
 
-    /// dnrm2's thresholds for the unscaled accumulator: 2^-511 and 2^486.
-    static let nrm2Small = 0x1p-511
-    static let nrm2Big = 0x1p486
-
     @inline(__always)
     static func magnitude(_ x: GeneLanes) -> GeneLanes { x.replacing(with: -x, where: x .< 0) }
 
-    /// Lane-wise dnrm2 of `m` consecutive vectors; lanes dnrm2 would scale
-    /// are set in `bad`.
+    /// Lane-wise dnrm2 of `m` consecutive vectors: `sqrt` of the running
+    /// sum of squares (`x*x` equals dnrm2's `|x|**2` bit for bit). Lanes
+    /// dnrm2 might scale are set in `bad`: a nonzero `x` whose square is at
+    /// most 2^-1022 (every nonzero |x| < 2^-511 is), or a sum of at least
+    /// 2^972 (any |x| > 2^486 makes it so) or not a number.
     @inline(__always)
     static func nrm2(_ m: Int, _ x: UnsafePointer<GeneLanes>, _ bad: inout GeneLaneMask) -> GeneLanes {
         var sum = GeneLanes(repeating: 0)
-        var odd = GeneLaneMask(repeating: false)
+        var tiny = GeneLaneMask(repeating: false)
         for i in 0..<m {
-            let ax = magnitude(x[i])
-            odd .|= (ax .> nrm2Big) .| ((ax .< nrm2Small) .& (ax .!= 0))
-            sum = sum + ax * ax
+            let v = x[i]
+            let sq = v * v
+            tiny .|= (sq .<= 0x1p-1022) .& (v .!= 0)
+            sum = sum + sq
         }
-        bad .|= odd
+        bad .|= tiny .| .!(sum .< 0x1p972)
         return sum.squareRoot()
     }
 
@@ -72,8 +74,11 @@ enum LaneLeastSquares {
     @inline(__always)
     static func axpy(_ m: Int, _ t: GeneLanes, _ x: UnsafePointer<GeneLanes>, _ y: UnsafeMutablePointer<GeneLanes>) {
         let skip = t .== 0
-        if all(skip) { return }
-        for i in 0..<m { y[i] = (y[i] + t * x[i]).replacing(with: y[i], where: skip) }
+        if !any(skip) {
+            for i in 0..<m { y[i] = y[i] + t * x[i] }
+        } else if !all(skip) {
+            for i in 0..<m { y[i] = (y[i] + t * x[i]).replacing(with: y[i], where: skip) }
+        }
     }
 
     /// dqrdc2 on the lanes of the n x p column-major `a` (leading dimension
@@ -94,7 +99,8 @@ enum LaneLeastSquares {
             if l0 == n - 1 { continue }
             let m = n - l0
             let xl = a + l0 * n + l0
-            var nrmxl = nrm2(m, xl, &bad)
+            // At l0 = 0 this is the column norm just computed (same values, same order).
+            var nrmxl = l0 == 0 ? qraux[0] : nrm2(m, xl, &bad)
             bad .|= nrmxl .== 0
             let x0 = xl[0]
             nrmxl = nrmxl.replacing(with: -nrmxl, where: x0 .< 0)
@@ -136,7 +142,7 @@ enum LaneLeastSquares {
             let t = -sum / qj
             let skip = t .== 0
             yj[0] = (yj[0] + t * qj).replacing(with: yj[0], where: skip)
-            for i in 1..<(n - j) { yj[i] = (yj[i] + t * xj[i]).replacing(with: yj[i], where: skip) }
+            axpy(n - j - 1, t, xj + 1, yj + 1)
         }
         for i in 0..<k { b[i] = qty[i] }
         var j = k - 1
@@ -185,28 +191,61 @@ enum LaneLeastSquares {
         return bad
     }
 
-    /// R's `mean(x)` (long-double sum, one refinement pass) of `x_i^2` for
-    /// `i` in `from..<to`, per lane; the lanes' sums are interleaved so the
-    /// long-double additions overlap.
-    static func meanOfSquares(_ x: UnsafePointer<GeneLanes>, from: Int, to: Int, refine: Bool) -> GeneLanes {
-        var s = (RLongDouble(0), RLongDouble(0), RLongDouble(0), RLongDouble(0))
-        for i in from..<to {
-            let v = x[i] * x[i]
-            s.0 += RLongDouble(v[0]); s.1 += RLongDouble(v[1]); s.2 += RLongDouble(v[2]); s.3 += RLongDouble(v[3])
+    /// R's long-double means per lane of `v[0..<m]`: the sum in index order
+    /// divided by m (`colMeans`, `rowMeans`), and with `refine` summary.c's
+    /// second pass adding the mean residual (`mean`), exactly as `RBase.mean`.
+    /// The four lanes' sums are interleaved so the x87 additions overlap.
+    static func longDoubleMeans(_ v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool) -> GeneLanes {
+        let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
+        var s0: RLongDouble = 0, s1: RLongDouble = 0, s2: RLongDouble = 0, s3: RLongDouble = 0
+        for i in 0..<m {
+            let e = x + 4 * i
+            s0 += RLongDouble(e[0]); s1 += RLongDouble(e[1]); s2 += RLongDouble(e[2]); s3 += RLongDouble(e[3])
         }
-        let nn = RLongDouble(to - from)
-        s.0 /= nn; s.1 /= nn; s.2 /= nn; s.3 /= nn
-        guard refine else { return GeneLanes(Double(s.0), Double(s.1), Double(s.2), Double(s.3)) }
-        var t = (RLongDouble(0), RLongDouble(0), RLongDouble(0), RLongDouble(0))
-        for i in from..<to {
-            let v = x[i] * x[i]
-            t.0 += RLongDouble(v[0]) - s.0; t.1 += RLongDouble(v[1]) - s.1
-            t.2 += RLongDouble(v[2]) - s.2; t.3 += RLongDouble(v[3]) - s.3
+        let nn = RLongDouble(m)
+        s0 /= nn; s1 /= nn; s2 /= nn; s3 /= nn
+        if refine {
+            var t0: RLongDouble = 0, t1: RLongDouble = 0, t2: RLongDouble = 0, t3: RLongDouble = 0
+            for i in 0..<m {
+                let e = x + 4 * i
+                t0 += RLongDouble(e[0]) - s0; t1 += RLongDouble(e[1]) - s1
+                t2 += RLongDouble(e[2]) - s2; t3 += RLongDouble(e[3]) - s3
+            }
+            if Double(s0).isFinite { s0 += t0 / nn }
+            if Double(s1).isFinite { s1 += t1 / nn }
+            if Double(s2).isFinite { s2 += t2 / nn }
+            if Double(s3).isFinite { s3 += t3 / nn }
         }
-        if Double(s.0).isFinite { s.0 += t.0 / nn }
-        if Double(s.1).isFinite { s.1 += t.1 / nn }
-        if Double(s.2).isFinite { s.2 += t.2 / nn }
-        if Double(s.3).isFinite { s.3 += t.3 / nn }
-        return GeneLanes(Double(s.0), Double(s.1), Double(s.2), Double(s.3))
+        return GeneLanes(Double(s0), Double(s1), Double(s2), Double(s3))
     }
+
+    /// `longDoubleMeans` of the squares `x_i * x_i`, `i` in `from..<to`
+    /// (squares written to `scratch` first).
+    static func meanOfSquares(_ x: UnsafePointer<GeneLanes>, from: Int, to: Int, refine: Bool,
+                              scratch: UnsafeMutablePointer<GeneLanes>) -> GeneLanes {
+        for i in from..<to { scratch[i - from] = x[i] * x[i] }
+        return longDoubleMeans(scratch, to - from, refine: refine)
+    }
+
+    /// Genes `g0..<g0+count` (count <= `blockGenes`) of the column-major
+    /// `ngenes` x n matrix `m`, transposed into lanes: gene `g0 + width*q + l`'s
+    /// value i goes to `out[q*n + i][l]`; lanes past `count` repeat the last
+    /// gene. Reading a contiguous run of each column keeps the walk over
+    /// the matrix's n columns to one pass per block.
+    static func gatherBlock(_ m: UnsafePointer<Double>, ngenes: Int, n: Int, g0: Int, count: Int,
+                            into out: UnsafeMutablePointer<GeneLanes>) {
+        let full = count / width, rem = count % width
+        for i in 0..<n {
+            let src = m + i * ngenes + g0
+            for q in 0..<full { out[q * n + i] = UnsafeRawPointer(src + width * q).loadUnaligned(as: GeneLanes.self) }
+            if rem > 0 {
+                var v = GeneLanes(repeating: src[count - 1])
+                for l in 0..<rem { v[l] = src[width * full + l] }
+                out[full * n + i] = v
+            }
+        }
+    }
+
+    /// Genes per block of `gatherBlock`.
+    static let blockGenes = 64
 }

@@ -284,22 +284,72 @@ public struct QRDecomposition: Sendable, Equatable {
     }
 }
 
-/// The BLAS level-1 routines dqrdc2 and dqrsl call, from the system BLAS.
+/// The BLAS level-1 routines dqrdc2 and dqrsl call, written out in Swift with
+/// reference BLAS 3.11's arithmetic (the library R links to here), so small
+/// per-gene QRs pay no call overhead and the bits stay the library's
+/// (`LinearModelKernelTests` compares them with it, special values included):
+/// - `ddot` (unit stride): products added to a running sum from +0 in index
+///   order (the library's unrolling by 5 adds left to right, the same sums).
+/// - `daxpy`: `y_i + a x_i`, nothing done when `a` is zero.
+/// - `dscal`: `a x_i`.
+/// - `dnrm2` (`dnrm2.f90`, Blue's algorithm): squares of values in
+///   [2^-511, 2^486] summed as they are, larger ones scaled by 2^-538,
+///   smaller ones by 2^537 (ignored once a large one is seen), the
+///   accumulators combined as the library does.
+/// Where a result is NaN it may be another NaN than the library's (sign or
+/// payload: IEEE 754 leaves open which operand's NaN an operation returns,
+/// and the compiler may order a commutative operation's operands either way);
+/// every NaN is NaN to R.
 enum BLAS1 {
     @inline(__always) static func nrm2(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
-        var nn = Int32(n), inc: Int32 = 1
-        return dnrm2_(&nn, x, &inc)
+        if n <= 0 { return 0 }
+        let tsml = 0x1p-511, tbig = 0x1p486, ssml = 0x1p537, sbig = 0x1p-538
+        var notbig = true
+        var asml = 0.0, amed = 0.0, abig = 0.0
+        for i in 0..<n {
+            let ax = Swift.abs(x[i])
+            if ax > tbig {
+                let t = ax * sbig
+                abig = abig + t * t
+                notbig = false
+            } else if ax < tsml {
+                if notbig { let t = ax * ssml; asml = asml + t * t }
+            } else {
+                amed = amed + ax * ax
+            }
+        }
+        var scl = 1.0, sumsq = 0.0
+        let amedUsed = amed > 0 || amed > Double.greatestFiniteMagnitude || amed != amed
+        if abig > 0 {
+            if amedUsed { abig = abig + (amed * sbig) * sbig }
+            scl = 1 / sbig
+            sumsq = abig
+        } else if asml > 0 {
+            if amedUsed {
+                let med = amed.squareRoot(), sml = asml.squareRoot() / ssml
+                let (ymin, ymax) = sml > med ? (med, sml) : (sml, med)
+                let r = ymin / ymax
+                scl = 1
+                sumsq = (ymax * ymax) * (1 + r * r)
+            } else {
+                scl = 1 / ssml
+                sumsq = asml
+            }
+        } else {
+            sumsq = amed
+        }
+        return scl * sumsq.squareRoot()
     }
     @inline(__always) static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-        var nn = Int32(n), inc: Int32 = 1
-        return ddot_(&nn, x, &inc, y, &inc)
+        var sum = 0.0
+        for i in 0..<Swift.max(n, 0) { sum = sum + x[i] * y[i] }
+        return sum
     }
     @inline(__always) static func axpy(_ n: Int, _ a: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        var nn = Int32(n), inc: Int32 = 1, aa = a
-        daxpy_(&nn, &aa, x, &inc, y, &inc)
+        if n <= 0 || a == 0 { return }
+        for i in 0..<n { y[i] = y[i] + a * x[i] }
     }
     @inline(__always) static func scal(_ n: Int, _ a: Double, _ x: UnsafeMutablePointer<Double>) {
-        var nn = Int32(n), inc: Int32 = 1, aa = a
-        dscal_(&nn, &aa, x, &inc)
+        for i in 0..<Swift.max(n, 0) { x[i] = a * x[i] }
     }
 }

@@ -149,3 +149,77 @@ public enum RLinAlg {
         return Matrix(nrow: k, ncol: ncb, values: ans)
     }
 }
+
+/// Allocation-free forms of the LAPACK/BLAS calls per-gene fits make, with
+/// the reference routines' arithmetic operation for operation (so their bits
+/// equal the library's; `LinearModelKernelTests` checks them against it).
+extension RLinAlg {
+    /// LAPACK `dpotrf("U")` in place on the n x n upper triangle of `a`
+    /// (leading dimension `lda`) for n < 64, where reference LAPACK 3.11 runs
+    /// the recursive `dpotrf2`: factor the leading n/2 block, solve its
+    /// off-diagonal block with dtrsm ("L", "U", "T", "N"), update the
+    /// trailing block with dsyrk (`C = -(A'A) + C`), factor that. A 1 x 1
+    /// block `a` becomes `sqrt(a)`, or stops with its order when `a <= 0`
+    /// or NaN. Returns dpotrf's `info` (0 when positive definite).
+    static func potrfUpper(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> Int {
+        if n == 1 {
+            if !(a[0] > 0) { return 1 }
+            a[0] = a[0].squareRoot()
+            return 0
+        }
+        let n1 = n / 2, n2 = n - n1
+        let info = potrfUpper(a, n: n1, lda: lda)
+        if info != 0 { return info }
+        let a12 = a + n1 * lda, a22 = a + n1 * lda + n1
+        trsmUpperTransposed(a, lda: lda, m: n1, b: a12, ldb: lda, ncols: n2)
+        for j in 0..<n2 {
+            for i in 0...j {
+                var temp = 0.0
+                for l in 0..<n1 { temp = temp + a12[i * lda + l] * a12[j * lda + l] }
+                a22[j * lda + i] = -temp + a22[j * lda + i]
+            }
+        }
+        let info2 = potrfUpper(a22, n: n2, lda: lda)
+        return info2 != 0 ? info2 + n1 : 0
+    }
+
+    /// LAPACK `dpotrf("U")` in place (as `potrfUpper` below order 64, by the
+    /// library beyond). Returns `info`.
+    static func cholUpperInPlace(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> Int {
+        if n < 64 { return potrfUpper(a, n: n, lda: lda) }
+        var nn = Int32(n), ld = Int32(lda), info: Int32 = 0
+        var uplo = CChar(UInt8(ascii: "U"))
+        dpotrf_(&uplo, &nn, a, &ld, &info)
+        return Int(info)
+    }
+
+    /// BLAS `dtrsm("L", "U", "T", "N", m, ncols, 1, a, lda, b, ldb)`: solves
+    /// `U' z = b` for each of the `ncols` columns of `b`, U the m x m upper
+    /// triangle of `a`: `z_i = (b_i - sum_{k<i} U_ki z_k) / U_ii` in index order.
+    static func trsmUpperTransposed(_ a: UnsafePointer<Double>, lda: Int, m: Int, b: UnsafeMutablePointer<Double>, ldb: Int, ncols: Int) {
+        for j in 0..<ncols {
+            let bj = b + j * ldb
+            for i in 0..<m {
+                var temp = bj[i]
+                let ai = a + i * lda
+                for k in 0..<i { temp = temp - ai[k] * bj[k] }
+                bj[i] = temp / ai[i]
+            }
+        }
+    }
+
+    /// BLAS `dtrsm("L", "U", "N", "N", m, 1, 1, a, lda, b, m)`: solves
+    /// `U z = b`, U the m x m upper triangle of `a`, from the last row up;
+    /// a zero `b_k` is neither divided nor propagated (dtrsm's skip).
+    static func trsmUpperNoTrans(_ a: UnsafePointer<Double>, lda: Int, m: Int, b: UnsafeMutablePointer<Double>) {
+        var k = m - 1
+        while k >= 0 {
+            if b[k] != 0 {
+                b[k] = b[k] / a[k * lda + k]
+                let bk = b[k], ak = a + k * lda
+                for i in 0..<k { b[i] = b[i] - bk * ak[i] }
+            }
+            k -= 1
+        }
+    }
+}

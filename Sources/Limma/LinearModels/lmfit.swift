@@ -105,7 +105,8 @@ enum LinearModelFit {
             if partial > 0 { warnings.append(LimmaWarning(fn, "Partial NA coefficients for \(partial) probe(s)")) }
         }
         fit.genes = genes
-        fit.Amean = RBase.rowMeans(exprs, naRM: true)
+        // lm.series' fits compute rowMeans(exprs, na.rm = TRUE) on the way.
+        if fit.Amean == nil { fit.Amean = RBase.rowMeans(exprs, naRM: true) }
         fit.method = m
         fit.design = design
         fit.warnings = warnings
@@ -193,13 +194,14 @@ enum LinearModelFit {
     /// missing and weights (if any) are per array: R's `lm.fit(x, Y)` with
     /// `Y` the transformed `t(M)`, then
     /// `sigma = sqrt(colMeans(effects[-(1:rank), ]^2))` (`mean` for one gene).
-    /// Returns nil, having done nothing the caller keeps, when some value of
-    /// `M` is not finite (the caller then fits gene by gene).
+    /// Also sets `Amean` (`rowMeans(M)`). Returns nil, having done nothing
+    /// the caller keeps, when some value of `M` is not finite (the caller
+    /// then fits gene by gene).
     ///
-    /// Genes are fitted `GeneLanes.scalarCount` at a time straight from the
-    /// column-major `M` (no transposed copy), by the lane form of dqrsl with
-    /// the shared QR broadcast to every lane, in parallel over blocks of genes:
-    /// the same operations as dqrsl on each column, so bit-identical to it.
+    /// Genes go in blocks (`LaneLeastSquares.gatherBlock`, no transposed
+    /// copy of M), `GeneLanes.scalarCount` at a time through the lane form of
+    /// dqrsl with the shared QR broadcast to every lane, in parallel over
+    /// blocks: the same operations as dqrsl on each column, so bit-identical.
     static func commonFit(_ M: Matrix, transform: RowTransform, x: Matrix, names: [String], function: String) throws -> MArrayLM? {
         let n = x.nrow, p = x.ncol, ngenes = M.nrow
         let qr = QRDecomposition(x)
@@ -218,10 +220,11 @@ enum LinearModelFit {
             }
             return try commonFitMatrix(yt: yt, qr: qr, rowNames: M.rowNames, names: names, function: function)
         }
-        let width = LaneLeastSquares.width
-        let nblocks = (ngenes + width - 1) / width
+        let width = LaneLeastSquares.width, blockGenes = LaneLeastSquares.blockGenes
+        let nblocks = (ngenes + blockGenes - 1) / blockGenes
         var coef = Matrix(nrow: ngenes, ncol: p, repeating: .nan, rowNames: M.rowNames, colNames: names)
         var sigma = [Double](repeating: .nan, count: ngenes)
+        var amean = [Double](repeating: .nan, count: ngenes)
         let df = n - rank
         let refine = ngenes == 1
         // The shared QR, broadcast to all lanes once.
@@ -238,39 +241,45 @@ enum LinearModelFit {
         M.values.withUnsafeBufferPointer { mb in
             coef.values.withUnsafeMutableBufferPointer { cb in
                 sigma.withUnsafeMutableBufferPointer { sb in
-                    let io = UncheckedBox((mb, cb, sb, shared, scale, upper, qr.pivot))
-                    LimmaThreads.forEachChunk(nblocks, minChunk: Swift.max(1, 4096 / Swift.max(n, 1))) { blocks in
-                        let (mb, cb, sb, shared, scale, upper, pivot) = io.value
-                        let ws = LeastSquaresWorkspace(n: n, p: p)
-                        let y = ws.ly, lb = ws.lb
-                        for blk in blocks {
-                            if nonFinite.load(ordering: .relaxed) { return }
-                            let g0 = blk * width
-                            let count = Swift.min(width, ngenes - g0)
-                            var finite = GeneLaneMask(repeating: true)
-                            for i in 0..<n {
-                                var v = GeneLanes(repeating: 0)
-                                for l in 0..<width { v[l] = mb[i * ngenes + g0 + Swift.min(l, count - 1)] }
-                                finite .&= (v - v) .== 0
-                                y[i] = scale.isEmpty ? v : v * scale[i]
-                            }
-                            if any(.!finite) {
-                                nonFinite.store(true, ordering: .relaxed)
-                                return
-                            }
-                            if !upper.isEmpty {
-                                for i in 0..<n {
-                                    var t = y[i]
-                                    for kk in 0..<i { t = t - upper[i * n + kk] * y[kk] }
-                                    y[i] = t / upper[i * n + i]
+                    amean.withUnsafeMutableBufferPointer { ab in
+                        let io = UncheckedBox((mb, cb, sb, ab, shared, scale, upper, qr.pivot))
+                        LimmaThreads.forEachChunk(nblocks, minChunk: Swift.max(1, 8192 / Swift.max(n * blockGenes, 1))) { blocks in
+                            let (mb, cb, sb, ab, shared, scale, upper, pivot) = io.value
+                            let ws = LeastSquaresWorkspace(n: n, p: p)
+                            for blk in blocks {
+                                if nonFinite.load(ordering: .relaxed) { return }
+                                let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
+                                LaneLeastSquares.gatherBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
+                                for q in 0..<((bcount + width - 1) / width) {
+                                    let y = ws.blockY + q * n
+                                    let count = Swift.min(width, bcount - q * width)
+                                    var finite = GeneLaneMask(repeating: true)
+                                    for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
+                                    if !all(finite) {
+                                        nonFinite.store(true, ordering: .relaxed)
+                                        return
+                                    }
+                                    let means = LaneLeastSquares.longDoubleMeans(y, n, refine: false)
+                                    if !scale.isEmpty { for i in 0..<n { y[i] = y[i] * scale[i] } }
+                                    if !upper.isEmpty {
+                                        // dtrsm("L", "U", "T", "N"): z_i = (y_i - sum_{k<i} U_ki z_k) / U_ii.
+                                        for i in 0..<n {
+                                            var t = y[i]
+                                            for k in 0..<i { t = t - upper[i * n + k] * y[k] }
+                                            y[i] = t / upper[i * n + i]
+                                        }
+                                    }
+                                    _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: ws.lb)
+                                    let s = df > 0
+                                        ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine, scratch: ws.lscratch).squareRoot()
+                                        : GeneLanes(repeating: .nan)
+                                    for l in 0..<count {
+                                        let g = g0 + q * width + l
+                                        for j in 0..<rank { cb[pivot[j] * ngenes + g] = ws.lb[j][l] }
+                                        sb[g] = s[l]
+                                        ab[g] = means[l]
+                                    }
                                 }
-                            }
-                            _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: lb)
-                            let s = df > 0 ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine).squareRoot() : GeneLanes(repeating: .nan)
-                            for l in 0..<count {
-                                let g = g0 + l
-                                for j in 0..<rank { cb[pivot[j] * ngenes + g] = lb[j][l] }
-                                sb[g] = s[l]
                             }
                         }
                     }
@@ -278,7 +287,9 @@ enum LinearModelFit {
             }
         }
         if nonFinite.load(ordering: .relaxed) { return nil }
-        return try commonFitResult(coef: coef, sigma: sigma, qr: qr, rowNames: M.rowNames, names: names, function: function)
+        var fit = try commonFitResult(coef: coef, sigma: sigma, qr: qr, rowNames: M.rowNames, names: names, function: function)
+        fit.Amean = amean
+        return fit
     }
 
     /// The one-QR fit on an explicit arrays x genes response (`lm.fit(x, yt)`
@@ -365,18 +376,22 @@ enum LinearModelFit {
     /// lm.series gene by gene: each gene's observations are those with a
     /// finite value and (weighted) a finite positive weight; `lm.wfit` on
     /// them (rows of X and y times `sqrt(w)`), `sigma = sqrt(mean(effects[-(1:rank)]^2))`.
+    /// Also sets `Amean` (`rowMeans(M, na.rm = TRUE)`).
     ///
-    /// Fully observed genes go `GeneLanes.scalarCount` at a time through the
-    /// lane kernels (`LaneLeastSquares`); genes with missing values, fewer
-    /// than 2 arrays, 64 or more coefficients, or that a lane flags, through
-    /// the scalar routines on a per-thread workspace. Both give the scalar
-    /// fit's bits, so neither the grouping nor the thread count matters.
+    /// Genes go in blocks (`LaneLeastSquares.gatherBlock`), in parallel over
+    /// blocks. Fully observed genes go `GeneLanes.scalarCount` at a time
+    /// through the lane kernels (`LaneLeastSquares`); genes with missing
+    /// values, fewer than 2 arrays, 64 or more coefficients, or that a lane
+    /// flags, through the scalar routines on a per-thread workspace. Both
+    /// give the scalar fit's bits, so neither the grouping nor the thread
+    /// count matters.
     static func geneFits(_ M: Matrix, design: Matrix, weights: ObservationWeights, names: [String], function fn: String) throws -> MArrayLM {
         let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
         var dfRes = [Double](repeating: 0, count: ngenes)
+        var amean = [Double](repeating: .nan, count: ngenes)
         let failure = Mutex<(gene: Int, error: any Error)?>(nil)
         var wvalues: [Double] = []
         var fullWeights = false
@@ -386,7 +401,8 @@ enum LinearModelFit {
         case .full(let m): wvalues = m.values; fullWeights = true
         }
         let weighted = !wvalues.isEmpty
-        let width = LaneLeastSquares.width
+        let width = LaneLeastSquares.width, blockGenes = LaneLeastSquares.blockGenes
+        let nblocks = (ngenes + blockGenes - 1) / blockGenes
         let lanesAllowed = narrays >= 2 && nbeta < 64
         let kLanes = Swift.min(narrays, nbeta)
         M.values.withUnsafeBufferPointer { mb in
@@ -396,96 +412,122 @@ enum LinearModelFit {
                         su.values.withUnsafeMutableBufferPointer { sb in
                             sigma.withUnsafeMutableBufferPointer { sgb in
                                 dfRes.withUnsafeMutableBufferPointer { db in
-                                    let io = UncheckedBox((mb, wb, xb, bb, sb, sgb, db))
-                                    LimmaThreads.forEachChunk(ngenes, minChunk: 64) { range in
-                                        let (mb, wb, xb, bb, sb, sgb, db) = io.value
-                                        let ws = LeastSquaresWorkspace(n: narrays, p: nbeta)
-                                        @inline(__always) func weight(_ g: Int, _ j: Int) -> Double {
-                                            fullWeights ? wb[j * ngenes + g] : wb[j]
-                                        }
-                                        @inline(__always) func observed(_ g: Int, _ j: Int) -> Bool {
-                                            guard mb[j * ngenes + g].isFinite else { return false }
-                                            guard weighted else { return true }
-                                            let w = weight(g, j)
-                                            return w.isFinite && w > 0
-                                        }
-                                        // One gene by the scalar routines.
-                                        func fitScalar(_ g: Int) {
-                                            var nobs = 0
-                                            for j in 0..<narrays where observed(g, j) { nobs += 1 }
-                                            if nobs == 0 { return }
-                                            var i = 0
-                                            for j in 0..<narrays where observed(g, j) {
-                                                let wt = weighted ? weight(g, j).squareRoot() : 1
-                                                for c in 0..<nbeta {
-                                                    ws.x[c * nobs + i] = weighted ? xb[c * narrays + j] * wt : xb[c * narrays + j]
+                                    amean.withUnsafeMutableBufferPointer { ab in
+                                        let io = UncheckedBox((mb, wb, xb, bb, sb, sgb, db, ab))
+                                        LimmaThreads.forEachChunk(nblocks, minChunk: 1) { blocks in
+                                            let (mb, wb, xb, bb, sb, sgb, db, ab) = io.value
+                                            let ws = LeastSquaresWorkspace(n: narrays, p: nbeta, blockWeights: fullWeights)
+                                            // Gene g (lane l of the group at y, w) by the scalar routines.
+                                            func fitScalar(_ g: Int, _ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?, _ l: Int) {
+                                                @inline(__always) func weight(_ i: Int) -> Double { w.map { $0[i][l] } ?? wb[i] }
+                                                @inline(__always) func observed(_ i: Int) -> Bool {
+                                                    guard y[i][l].isFinite else { return false }
+                                                    guard weighted else { return true }
+                                                    let wt = weight(i)
+                                                    return wt.isFinite && wt > 0
                                                 }
-                                                ws.y[i] = weighted ? mb[j * ngenes + g] * wt : mb[j * ngenes + g]
-                                                i += 1
+                                                var nobs = 0
+                                                for i in 0..<narrays where observed(i) { nobs += 1 }
+                                                if nobs == 0 { return }
+                                                var r = 0
+                                                for i in 0..<narrays where observed(i) {
+                                                    let wt = weighted ? weight(i).squareRoot() : 1
+                                                    for c in 0..<nbeta {
+                                                        ws.x[c * nobs + r] = weighted ? xb[c * narrays + i] * wt : xb[c * narrays + i]
+                                                    }
+                                                    ws.y[r] = weighted ? y[i][l] * wt : y[i][l]
+                                                    r += 1
+                                                }
+                                                do {
+                                                    let rank = try ws.fit(nobs: nobs, residuals: false, function: fn)
+                                                    ws.store(rank: rank, gene: g, ngenes: ngenes, coefficients: bb, stdev: sb)
+                                                    let df = nobs - rank
+                                                    db[g] = Double(df)
+                                                    if df > 0 {
+                                                        sgb[g] = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: nobs, refine: true).squareRoot()
+                                                    }
+                                                } catch {
+                                                    failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
+                                                }
                                             }
-                                            do {
-                                                let rank = try ws.fit(nobs: nobs, residuals: false, function: fn)
-                                                for k in 0..<rank {
-                                                    let j = ws.jpvt[k]
-                                                    bb[j * ngenes + g] = ws.b[k]
-                                                    sb[j * ngenes + g] = ws.diag[k].squareRoot()
-                                                }
-                                                let df = nobs - rank
-                                                db[g] = Double(df)
-                                                if df > 0 {
-                                                    sgb[g] = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: nobs, refine: true).squareRoot()
-                                                }
-                                            } catch {
-                                                failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
-                                            }
-                                        }
-                                        // Up to `width` fully observed genes side by side.
-                                        func fitLanes(_ genes: UnsafeBufferPointer<Int>, _ count: Int) {
-                                            for i in 0..<narrays {
-                                                var y = GeneLanes(repeating: 0)
-                                                for l in 0..<width { y[l] = mb[i * ngenes + genes[Swift.min(l, count - 1)]] }
-                                                if weighted {
-                                                    var w = GeneLanes(repeating: 0)
-                                                    for l in 0..<width { w[l] = weight(genes[Swift.min(l, count - 1)], i) }
-                                                    let sw = w.squareRoot()
-                                                    ws.ly[i] = y * sw
+                                            // The group's genes side by side; returns the lanes to refit.
+                                            func fitLanes(_ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?) -> GeneLaneMask {
+                                                // Rows of X and y times sqrt(w) (sqrt of a broadcast weight is the broadcast sqrt).
+                                                func load(_ i: Int, _ sw: GeneLanes) {
+                                                    ws.ly[i] = y[i] * sw
                                                     for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) * sw }
+                                                }
+                                                if let w {
+                                                    for i in 0..<narrays { load(i, w[i].squareRoot()) }
+                                                } else if weighted {
+                                                    for i in 0..<narrays { load(i, GeneLanes(repeating: wb[i].squareRoot())) }
                                                 } else {
-                                                    ws.ly[i] = y
-                                                    for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) }
+                                                    for i in 0..<narrays {
+                                                        ws.ly[i] = y[i]
+                                                        for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) }
+                                                    }
+                                                }
+                                                var bad = LaneLeastSquares.decompose(ws.lx, n: narrays, p: nbeta, tol: 1e-7, qraux: ws.lqraux, work: ws.lwork)
+                                                bad .|= LaneLeastSquares.solve(ws.lx, n: narrays, k: kLanes, qraux: ws.lqraux, qty: ws.ly, b: ws.lb)
+                                                bad .|= LaneLeastSquares.chol2invDiagonal(ws.lx, lda: narrays, size: kLanes, u: ws.lu, diag: ws.ldiag)
+                                                return bad
+                                            }
+                                            for blk in blocks {
+                                                let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
+                                                LaneLeastSquares.gatherBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY)
+                                                if fullWeights {
+                                                    LaneLeastSquares.gatherBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW)
+                                                }
+                                                for q in 0..<((bcount + width - 1) / width) {
+                                                    let y = UnsafePointer(ws.blockY + q * narrays)
+                                                    let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q * narrays) : nil
+                                                    let count = Swift.min(width, bcount - q * width)
+                                                    // Fully observed lanes: every value finite (a sum of
+                                                    // `v * 0` stays 0 exactly then), every weight finite and > 0.
+                                                    var zeroY = GeneLanes(repeating: 0), zeroW = zeroY
+                                                    var minW = GeneLanes(repeating: 1)
+                                                    for i in 0..<narrays { zeroY = zeroY + y[i] * 0 }
+                                                    if let w {
+                                                        for i in 0..<narrays {
+                                                            zeroW = zeroW + w[i] * 0
+                                                            minW = pointwiseMin(minW, w[i])
+                                                        }
+                                                    } else if weighted {
+                                                        for i in 0..<narrays where !(wb[i].isFinite && wb[i] > 0) { minW = GeneLanes(repeating: 0) }
+                                                    }
+                                                    let complete = (zeroY .== 0) .& (zeroW .== 0) .& (minW .> 0)
+                                                    // Amean: rowMeans(M, na.rm = TRUE) of the values as given; a
+                                                    // lane's long-double sum is NaN unless it has no NaN.
+                                                    let means = LaneLeastSquares.longDoubleMeans(y, narrays, refine: false)
+                                                    for l in 0..<count {
+                                                        if !means[l].isNaN { ab[g0 + q * width + l] = means[l]; continue }
+                                                        var acc: RLongDouble = 0
+                                                        var c = 0
+                                                        for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
+                                                        ab[g0 + q * width + l] = Double(acc / RLongDouble(c))
+                                                    }
+                                                    var redo = .!complete
+                                                    if lanesAllowed && any(complete) {
+                                                        redo .|= fitLanes(y, w)
+                                                        let df = narrays - kLanes
+                                                        let s = df > 0
+                                                            ? LaneLeastSquares.meanOfSquares(ws.ly, from: kLanes, to: narrays, refine: true, scratch: ws.lscratch).squareRoot()
+                                                            : GeneLanes(repeating: .nan)
+                                                        for l in 0..<count where !redo[l] {
+                                                            let g = g0 + q * width + l
+                                                            for j in 0..<kLanes {
+                                                                bb[j * ngenes + g] = ws.lb[j][l]
+                                                                sb[j * ngenes + g] = ws.ldiag[j][l].squareRoot()
+                                                            }
+                                                            db[g] = Double(df)
+                                                            if df > 0 { sgb[g] = s[l] }
+                                                        }
+                                                    } else {
+                                                        redo = GeneLaneMask(repeating: true)
+                                                    }
+                                                    for l in 0..<count where redo[l] { fitScalar(g0 + q * width + l, y, w, l) }
                                                 }
                                             }
-                                            var bad = LaneLeastSquares.decompose(ws.lx, n: narrays, p: nbeta, tol: 1e-7, qraux: ws.lqraux, work: ws.lwork)
-                                            bad .|= LaneLeastSquares.solve(ws.lx, n: narrays, k: kLanes, qraux: ws.lqraux, qty: ws.ly, b: ws.lb)
-                                            bad .|= LaneLeastSquares.chol2invDiagonal(ws.lx, lda: narrays, size: kLanes, u: ws.lu, diag: ws.ldiag)
-                                            let df = narrays - kLanes
-                                            let s = df > 0 ? LaneLeastSquares.meanOfSquares(ws.ly, from: kLanes, to: narrays, refine: true).squareRoot()
-                                                : GeneLanes(repeating: .nan)
-                                            for l in 0..<count {
-                                                let g = genes[l]
-                                                if bad[l] { fitScalar(g); continue }
-                                                for j in 0..<kLanes {
-                                                    bb[j * ngenes + g] = ws.lb[j][l]
-                                                    sb[j * ngenes + g] = ws.ldiag[j][l].squareRoot()
-                                                }
-                                                db[g] = Double(df)
-                                                if df > 0 { sgb[g] = s[l] }
-                                            }
-                                        }
-                                        withUnsafeTemporaryAllocation(of: Int.self, capacity: width) { pending in
-                                            var count = 0
-                                            for g in range {
-                                                var complete = lanesAllowed
-                                                if complete { for j in 0..<narrays where !observed(g, j) { complete = false; break } }
-                                                guard complete else { fitScalar(g); continue }
-                                                pending[count] = g
-                                                count += 1
-                                                if count == width {
-                                                    fitLanes(UnsafeBufferPointer(pending), count)
-                                                    count = 0
-                                                }
-                                            }
-                                            if count > 0 { fitLanes(UnsafeBufferPointer(pending), count) }
                                         }
                                     }
                                 }
@@ -501,6 +543,7 @@ enum LinearModelFit {
         fit.covCoefficients = try covariance(qr, names: names, function: fn)
         fit.pivot = qr.pivot
         fit.rank = qr.rank
+        fit.Amean = amean
         return fit
     }
 
@@ -552,45 +595,114 @@ enum LinearModelFit {
             fit.correlation = correlation
             return fit
         }
-        var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
-        var su = beta
-        var sigma = [Double](repeating: .nan, count: ngenes)
-        var dfRes = [Double](repeating: 0, count: ngenes)
-        for g in 0..<ngenes {
-            let o = (0..<narrays).filter { M[g, $0].isFinite }
-            let n = o.count
-            if n == 0 { continue }
-            let X0 = design.rows(o)
-            var V = cormatrix.rows(o).columns(o)
-            if let W { V = weighted(V, o.map { W[g, $0] }) }
-            let cholV = try RLinAlg.chol(V, function: fn)
-            let yv = try RLinAlg.backsolve(cholV, Matrix(nrow: n, ncol: 1, values: o.map { M[g, $0] }), transpose: true, function: fn)
-            if X0.values.allSatisfy({ $0 == 0 }) {
-                dfRes[g] = Double(n)
-                let y2 = Matrix(nrow: n, ncol: 1, values: yv.values.map { $0 * $0 })
-                sigma[g] = RLinAlg.matprod(Matrix(nrow: 1, ncol: n, repeating: 1 / Double(n)), y2).values[0].squareRoot()
-                continue
-            }
-            let X = try RLinAlg.backsolve(cholV, X0, transpose: true, function: fn)
-            let qr = QRDecomposition(X)
-            let ls = qr.leastSquares(yv.values, residuals: true)
-            for j in 0..<nbeta { beta[g, j] = ls.coefficients[j] }
-            let cov = try RLinAlg.chol2inv(qr.qr, size: qr.rank, function: fn)
-            for k in 0..<qr.rank { su[g, qr.pivot[k]] = cov[k, k].squareRoot() }
-            let df = n - qr.rank
-            dfRes[g] = Double(df)
-            if df > 0, let r = ls.residuals {
-                let r2 = Matrix(nrow: n, ncol: 1, values: r.map { $0 * $0 })
-                sigma[g] = RLinAlg.matprod(Matrix(nrow: 1, ncol: n, repeating: 1 / Double(df)), r2).values[0].squareRoot()
-            }
-        }
+        var fit = try glsGeneFits(M, weights: W, design: design, cormatrix: cormatrix, names: names, function: fn)
         let cholV = try RLinAlg.chol(cormatrix, function: fn)
         let qr = QRDecomposition(try RLinAlg.backsolve(cholV, design, transpose: true, function: fn))
-        var fit = MArrayLM(coefficients: beta, stdevUnscaled: su, sigma: sigma, dfResidual: dfRes)
         fit.covCoefficients = try covariance(qr, names: names, function: fn)
         fit.pivot = qr.pivot
         fit.rank = qr.rank
         fit.correlation = correlation
         return fit
+    }
+
+    /// gls.series gene by gene (values made missing where a weight is below
+    /// 1e-15 already): for gene g's n observed arrays, V = the correlation
+    /// matrix on them scaled by `1/sqrt(w)` on both sides
+    /// (`V_ij = r_i (r_j C_ij)`), its Cholesky factor U (dpotrf), `y` and
+    /// the observed design rows solved by `U' z = .` (dtrsm), least squares
+    /// with residuals, `stdev.unscaled` from chol2inv, and
+    /// `sigma = sqrt(sum(r^2 * (1/df)))` as R's `matrix(1/df, 1, n) %*% r^2`
+    /// adds it. A gene whose observed design rows are all zero gets df = n
+    /// and `sigma = sqrt(mean of z^2)` only. Errors (chol, backsolve,
+    /// chol2inv) as R's, the lowest gene's first.
+    ///
+    /// Each gene on a per-thread workspace with the allocation-free forms of
+    /// those routines (`RLinAlg.cholUpperInPlace`, `trsmUpperTransposed`,
+    /// `LeastSquaresWorkspace.fit`), genes in parallel chunks.
+    static func glsGeneFits(_ M: Matrix, weights W: Matrix?, design: Matrix, cormatrix: Matrix, names: [String],
+                            function fn: String) throws -> MArrayLM {
+        let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
+        var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
+        var su = beta
+        var sigma = [Double](repeating: .nan, count: ngenes)
+        var dfRes = [Double](repeating: 0, count: ngenes)
+        let failure = Mutex<(gene: Int, error: any Error)?>(nil)
+        let wvalues = W?.values ?? []
+        M.values.withUnsafeBufferPointer { mb in
+            wvalues.withUnsafeBufferPointer { wb in
+                design.values.withUnsafeBufferPointer { xb in
+                    cormatrix.values.withUnsafeBufferPointer { cb in
+                        beta.values.withUnsafeMutableBufferPointer { bb in
+                            su.values.withUnsafeMutableBufferPointer { sb in
+                                sigma.withUnsafeMutableBufferPointer { sgb in
+                                    dfRes.withUnsafeMutableBufferPointer { db in
+                                        let io = UncheckedBox((mb, wb, xb, cb, bb, sb, sgb, db))
+                                        LimmaThreads.forEachChunk(ngenes, minChunk: 64) { range in
+                                            let (mb, wb, xb, cb, bb, sb, sgb, db) = io.value
+                                            let ws = LeastSquaresWorkspace(n: narrays, p: nbeta)
+                                            let v = UnsafeMutablePointer<Double>.allocate(capacity: narrays * narrays)
+                                            let obs = UnsafeMutablePointer<Int>.allocate(capacity: narrays)
+                                            let wrs = UnsafeMutablePointer<Double>.allocate(capacity: narrays)
+                                            defer { v.deallocate(); obs.deallocate(); wrs.deallocate() }
+                                            func fitGene(_ g: Int, _ n: Int) throws {
+                                                if !wb.isEmpty { for i in 0..<n { wrs[i] = 1 / wb[obs[i] * ngenes + g].squareRoot() } }
+                                                for j in 0..<n {
+                                                    for i in 0...j {
+                                                        let c = cb[obs[j] * narrays + obs[i]]
+                                                        v[j * n + i] = wb.isEmpty ? c : wrs[i] * (wrs[j] * c)
+                                                    }
+                                                }
+                                                let info = RLinAlg.cholUpperInPlace(v, n: n, lda: n)
+                                                if info > 0 { throw LimmaError(fn, "the leading minor of order \(info) is not positive definite") }
+                                                for i in 0..<n where v[i * n + i] == 0 {
+                                                    throw LimmaError(fn, "singular matrix in 'backsolve'. First zero in diagonal [\(i + 1)]")
+                                                }
+                                                for i in 0..<n { ws.y[i] = mb[obs[i] * ngenes + g] }
+                                                RLinAlg.trsmUpperTransposed(v, lda: n, m: n, b: ws.y, ldb: n, ncols: 1)
+                                                var zeroDesign = true
+                                                for c in 0..<nbeta { for i in 0..<n where xb[c * narrays + obs[i]] != 0 { zeroDesign = false } }
+                                                if zeroDesign {
+                                                    db[g] = Double(n)
+                                                    sgb[g] = sumOfScaledSquares(ws.y, n, 1 / Double(n)).squareRoot()
+                                                    return
+                                                }
+                                                for c in 0..<nbeta { for i in 0..<n { ws.x[c * n + i] = xb[c * narrays + obs[i]] } }
+                                                RLinAlg.trsmUpperTransposed(v, lda: n, m: n, b: ws.x, ldb: n, ncols: nbeta)
+                                                let rank = try ws.fit(nobs: n, residuals: true, function: fn)
+                                                ws.store(rank: rank, gene: g, ngenes: ngenes, coefficients: bb, stdev: sb)
+                                                let df = n - rank
+                                                db[g] = Double(df)
+                                                if df > 0 { sgb[g] = sumOfScaledSquares(ws.rsd, n, 1 / Double(df)).squareRoot() }
+                                            }
+                                            for g in range {
+                                                var n = 0
+                                                for j in 0..<narrays where mb[j * ngenes + g].isFinite {
+                                                    obs[n] = j
+                                                    n += 1
+                                                }
+                                                if n == 0 { continue }
+                                                do { try fitGene(g, n) } catch {
+                                                    failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let f = failure.withLock({ $0 }) { throw f.error }
+        return MArrayLM(coefficients: beta, stdevUnscaled: su, sigma: sigma, dfResidual: dfRes)
+    }
+
+    /// R's `matrix(c, 1, n) %*% x^2` (BLAS dgemv, or R's plain loop when a
+    /// value is not finite; both add `x_i^2 * c` to +0 in index order).
+    static func sumOfScaledSquares(_ x: UnsafePointer<Double>, _ n: Int, _ c: Double) -> Double {
+        var s = 0.0
+        for i in 0..<n { s = s + (x[i] * x[i]) * c }
+        return s
     }
 }
