@@ -52,23 +52,40 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
 /// computes every local fit (`LowessPlan.fit`, several fits side by side in
 /// SIMD lanes and in parallel over threads, each fit with exactly the serial
 /// arithmetic) and fills in the rest of the curve in the serial order
-/// (`LowessPlan.spread`). The results are bit-identical to running `clowess`
-/// point by point.
-func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double) -> [Double] {
+/// (`LowessPlan.spread`). The tricube weights of a fit depend on `x` only, so
+/// (within a memory budget) the first pass keeps them and the robustness
+/// passes only multiply them by the robustness weights: `tricube * 1` is
+/// `tricube`, so each product has the bits C computes. The results are
+/// bit-identical to running `clowess` point by point.
+///
+/// `tricubeBudget` caps the doubles the kept tricube weights may take (more
+/// and they are recomputed in every pass).
+func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
+             tricubeBudget: Int = LowessPlan.tricubeBudget) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
     let ns = fn >= Double(n) ? n : max(2, Int(fn))
     let plan = LowessPlan(x: x, ns: ns, delta: delta)
+    // x, y and the robustness weights padded past n (x repeats x[n-1], y and
+    // the weight are 0) so that every SIMD lane can read a full group's
+    // window: see `LowessPlan.fitGroup`.
+    let pad = plan.maxWindow
+    let xp = x + repeatElement(x[n - 1], count: pad)
+    let yp = y + repeatElement(0, count: pad)
+    var rw = [Double](repeating: 1, count: n) + repeatElement(0, count: pad)   // robustness weights (1: first pass)
+    // (every group's slot is written in full by the first pass before it is read)
+    let keep = nsteps > 0 && plan.tricubeCount <= tricubeBudget ? plan.tricubeCount : 0
+    var tricube = [Double](unsafeUninitializedCapacity: keep) { _, count in count = keep }
     var ys = [Double](repeating: 0, count: n)
-    var rw = [Double](repeating: 0, count: n)      // robustness weights
     var res = [Double](repeating: 0, count: n)     // residuals
     var work = [Double](repeating: 0, count: n)    // |residuals|, partially sorted
     var fits = [Double](repeating: 0, count: plan.count)
     var ok = [Bool](repeating: false, count: plan.count)
     var iteration = 1
     while iteration <= nsteps + 1 {
-        plan.fit(x: x, y: y, robustness: iteration > 1 ? rw : nil, fits: &fits, ok: &ok)
+        let stage: LowessPlan.TricubeStage = tricube.isEmpty ? .none : iteration == 1 ? .keep : .reuse
+        plan.fit(x: xp, y: yp, robustness: rw, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         for k in 0..<n { res[k] = y[k] - ys[k] }
         var sc = 0.0
@@ -169,6 +186,17 @@ struct LowessPlan {
     var count: Int { center.count }
     /// `x[n-1] - x[0]`, the scale of the slope test.
     let range: Double
+    /// The longest window `left...end` (at least 1).
+    var maxWindow = 1
+    /// The fits are computed in groups of up to four, one per SIMD lane:
+    /// group g holds fits `groupFirst[g] ..< groupFirst[g + 1]`, and
+    /// `groupShared[g]` says that they all start at the same `left` (so a
+    /// step loads one x, y and robustness weight for all lanes).
+    var groupFirst: [Int] = []
+    var groupShared: [Bool] = []
+    /// Where group g's kept tricube weights start (group g takes
+    /// 4 x `groupSteps(g)` doubles); one entry more than there are groups.
+    var tricubeOffset: [Int] = []
 
     init(x: [Double], ns: Int, delta: Double) {
         let n = x.count
@@ -209,6 +237,25 @@ struct LowessPlan {
             i = max(last + 1, i - 1)
             if last >= n - 1 { break }
         }
+        maxWindow = zip(left, end).reduce(1) { max($0, $1.1 - $1.0 + 1) }
+        // Groups: four fits sharing `left` whenever there are (`left` never
+        // decreases with k); a group of mixed starts ends before such a run.
+        var k = 0
+        while k < count {
+            var m = min(4, count - k)
+            if m == 4 && left[k] != left[k + 3] {
+                for j in (k + 1)..<(k + 4) where j + 3 < count && left[j] == left[j + 3] {
+                    m = j - k
+                    break
+                }
+            }
+            groupFirst.append(k)
+            groupShared.append(left[k] == left[k + m - 1])
+            k += m
+        }
+        groupFirst.append(count)
+        tricubeOffset = [0]
+        for g in 0..<groups { tricubeOffset.append(tricubeOffset[g] + 4 * groupSteps(g)) }
     }
 
     /// The curve from the local fits: `ys[center[k]]` is fit k (or `y` there
@@ -231,29 +278,64 @@ struct LowessPlan {
         }
     }
 
+    /// What `fit` does with the tricube weights kept in `tricube`.
+    enum TricubeStage {
+        /// Not kept: computed in every pass.
+        case none
+        /// Computed and kept (the first pass, robustness weights all 1).
+        case keep
+        /// Read back (the robustness passes).
+        case reuse
+    }
+
+    /// Doubles the kept tricube weights may take (32 MiB).
+    static let tricubeBudget = 1 << 22
+
+    /// The number of groups of fits (see `groupFirst`).
+    var groups: Int { groupFirst.count - 1 }
+
+    /// The number of steps of group g: its longest window.
+    func groupSteps(_ g: Int) -> Int {
+        var steps = 0
+        for k in groupFirst[g]..<groupFirst[g + 1] { steps = max(steps, end[k] - left[k] + 1) }
+        return steps
+    }
+
+    /// Doubles needed to keep the tricube weights of every group.
+    var tricubeCount: Int { tricubeOffset.last ?? 0 }
+
     /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
-    /// weights are zero). With `robustness`, each tricube weight is
-    /// multiplied by the point's robustness weight.
-    func fit(x: [Double], y: [Double], robustness: [Double]?, fits: inout [Double], ok: inout [Bool]) {
-        let groups = (count + 3) / 4
-        let maxWindow = zip(left, end).reduce(0) { max($0, $1.1 - $1.0 + 1) }
+    /// weights are zero). Each tricube weight is multiplied by the point's
+    /// robustness weight (all 1 in the first pass). `x`, `y` and
+    /// `robustness` are padded past n by `maxWindow` entries (x[n-1], 0, 0).
+    func fit(x: [Double], y: [Double], robustness: [Double], tricube: inout [Double], stage: TricubeStage,
+             fits: inout [Double], ok: inout [Bool]) {
         fits.withUnsafeMutableBufferPointer { fb in
             ok.withUnsafeMutableBufferPointer { ob in
-                let out = UncheckedBox((fb, ob))
-                // Each group of four fits is one unit of work; its results
-                // do not depend on which thread or lane computed them.
-                LimmaThreads.forEachChunk(groups, minChunk: 4) { range in
-                    let (fb, ob) = out.value
-                    let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 2 * max(maxWindow, 1))
-                    defer { scratch.deallocate() }
-                    x.withUnsafeBufferPointer { xb in
-                        y.withUnsafeBufferPointer { yb in
-                            if let rw = robustness {
-                                rw.withUnsafeBufferPointer { rb in
-                                    for g in range { fitGroup(g, xb, yb, rb.baseAddress, scratch, fb, ob) }
+                tricube.withUnsafeMutableBufferPointer { tb in
+                    let out = UncheckedBox((fb, ob, tb))
+                    // Each group of four fits is one unit of work; its results
+                    // do not depend on which thread or lane computed them.
+                    LimmaThreads.forEachChunk(groups, minChunk: 4) { range in
+                        let (fb, ob, tb) = out.value
+                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: max(maxWindow, 1))
+                        defer { scratch.deallocate() }
+                        x.withUnsafeBufferPointer { xb in
+                            y.withUnsafeBufferPointer { yb in
+                                robustness.withUnsafeBufferPointer { rb in
+                                    for g in range {
+                                        let kept = stage == .none ? nil
+                                            : UnsafeMutableRawPointer(tb.baseAddress! + tricubeOffset[g])
+                                                .assumingMemoryBound(to: SIMD4<Double>.self)
+                                        if groupShared[g] {
+                                            fitGroup(g, shared: true, xb.baseAddress!, yb.baseAddress!, rb.baseAddress!,
+                                                     kept, stage == .reuse, scratch, fb, ob)
+                                        } else {
+                                            fitGroup(g, shared: false, xb.baseAddress!, yb.baseAddress!, rb.baseAddress!,
+                                                     kept, stage == .reuse, scratch, fb, ob)
+                                        }
+                                    }
                                 }
-                            } else {
-                                for g in range { fitGroup(g, xb, yb, nil, scratch, fb, ob) }
                             }
                         }
                     }
@@ -262,126 +344,110 @@ struct LowessPlan {
         }
     }
 
-    /// Fits 4g ..< 4g + 4 side by side, one per SIMD lane: lane l walks its
-    /// own window `left...end` with the C routine's operations in the C
-    /// order (so each lane's result is bit-identical to a lone fit). Past
-    /// the end of a shorter window (or in a lane with no fit) the weight is
-    /// 0 and x, y are finite stand-ins, which leaves every sum unchanged (the
-    /// sums start at +0 and adding +0 never changes them). `scratch` holds
-    /// 2 x (longest window) entries: the weights, then the x values.
+    /// Fits group g side by side, one per SIMD lane (a group of fewer than
+    /// four repeats its first fit in the spare lanes, whose results are
+    /// dropped): lane l walks its own window `left...end` with the C
+    /// routine's operations in the C order (so each lane's result is
+    /// bit-identical to a lone fit), then on to the group's longest window.
+    /// Those extra points weigh +0 and leave every sum unchanged (the sums
+    /// start at +0, and adding +0 or -0 to a sum that is not -0 changes
+    /// nothing): past `end` the points are farther than 0.999 h (weight 0,
+    /// as C would give them) and past n the padding has robustness weight 0.
+    /// Past a lane's window y is read as 0 (an infinite y there would turn
+    /// 0 * y into NaN). With `shared` every lane starts at the same point,
+    /// and each x, y or robustness weight is loaded once for all lanes.
+    ///
+    /// `kept` (when not nil) is the group's slot of kept tricube weights
+    /// (times the first pass's robustness weights, 1 or 0 for padding):
+    /// written when `reuse` is false, read back when true. `scratch` holds
+    /// the normalised weights (one SIMD4 per step).
     @inline(__always)
-    private func fitGroup(_ g: Int, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>,
-                          _ rw: UnsafePointer<Double>?, _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
+    private func fitGroup(_ g: Int, shared: Bool, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                          _ rw: UnsafePointer<Double>, _ kept: UnsafeMutablePointer<SIMD4<Double>>?, _ reuse: Bool,
+                          _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
                           _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
+        let first = groupFirst[g], size = groupFirst[g + 1] - first
         func lane(_ l: Int) -> (start: Int, len: Int, xs: Double, h: Double) {
-            let k = 4 * g + l
-            guard k < count else { return (0, 0, x[0], 1) }
+            let k = first + (l < size ? l : 0)
             let c = center[k]
             return (left[k], end[k] - left[k] + 1, x[c], max(x[c] - x[left[k]], x[right[k]] - x[c]))
         }
         let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
-        let start = (l0.start, l1.start, l2.start, l3.start)
-        let len = (l0.len, l1.len, l2.len, l3.len)
         let xs = SIMD4(l0.xs, l1.xs, l2.xs, l3.xs)
         let h = SIMD4(l0.h, l1.h, l2.h, l3.h)
         let h9 = 0.999 * h
         let h1 = 0.001 * h
-        let common = min(min(len.0, len.1), min(len.2, len.3))
-        let steps = max(max(len.0, len.1), max(len.2, len.3))
-        let wbuf = scratch, xbuf = scratch + steps
-        let x0 = x.baseAddress! + start.0, x1 = x.baseAddress! + start.1
-        let x2 = x.baseAddress! + start.2, x3 = x.baseAddress! + start.3
-        let y0 = y.baseAddress! + start.0, y1 = y.baseAddress! + start.1
-        let y2 = y.baseAddress! + start.2, y3 = y.baseAddress! + start.3
+        let common = min(min(l0.len, l1.len), min(l2.len, l3.len))
+        let steps = max(max(l0.len, l1.len), max(l2.len, l3.len))
+        let x0 = x + l0.start, x1 = x + l1.start, x2 = x + l2.start, x3 = x + l3.start
+        let y0 = y + l0.start, y1 = y + l1.start, y2 = y + l2.start, y3 = y + l3.start
+        let r0 = rw + l0.start, r1 = rw + l1.start, r2 = rw + l2.start, r3 = rw + l3.start
+        @inline(__always) func load(_ p0: UnsafePointer<Double>, _ p1: UnsafePointer<Double>,
+                                    _ p2: UnsafePointer<Double>, _ p3: UnsafePointer<Double>, _ t: Int) -> SIMD4<Double> {
+            shared ? SIMD4(repeating: p0[t]) : SIMD4(p0[t], p1[t], p2[t], p3[t])
+        }
+        @inline(__always) func xAt(_ t: Int) -> SIMD4<Double> { load(x0, x1, x2, x3, t) }
+        @inline(__always) func rwAt(_ t: Int) -> SIMD4<Double> { load(r0, r1, r2, r3, t) }
+        @inline(__always) func yAt(_ t: Int) -> SIMD4<Double> { load(y0, y1, y2, y3, t) }
+        // Lane l's y at step t, or 0 past the lane's window.
+        @inline(__always) func masked(_ p: UnsafePointer<Double>, _ n: Int, _ t: Int) -> Double { t < n ? p[t] : 0 }
 
         // The tricube weight (times the robustness weight), 0 beyond 0.999 h.
-        @inline(__always) func weight(_ xv: SIMD4<Double>, _ rwv: SIMD4<Double>?) -> SIMD4<Double> {
-            // |x - xs| (a -0 is left as it is: it compares and divides as +0)
-            let d = xv - xs
-            let r = d.replacing(with: -d, where: d .< 0)
-            let q = r / h
+        // |x - xs| by clearing the sign bit; below 0.001 h the ratio is taken
+        // as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
+        @inline(__always) func weight(_ xv: SIMD4<Double>, _ rwv: SIMD4<Double>) -> SIMD4<Double> {
+            let r = unsafeBitCast(unsafeBitCast(xv - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
+                                  to: SIMD4<Double>.self)
+            let q = (r / h).replacing(with: 0, where: r .<= h1)
             let u = 1 - q * q * q
-            var w = (u * u * u).replacing(with: 1, where: r .<= h1)
-            if let rwv { w = w * rwv }
-            return w.replacing(with: 0, where: r .> h9)
-        }
-        // Lane l's value of p at step t, or `pad` past the lane's window.
-        @inline(__always) func masked(_ p: UnsafePointer<Double>, _ n: Int, _ t: Int, _ pad: Double) -> Double {
-            t < n ? p[t] : pad
+            return (u * u * u * rwv).replacing(with: 0, where: r .> h9)
         }
 
+        let wbuf = scratch
         var a = SIMD4<Double>(repeating: 0)
-        if let rw {
-            let r0 = rw + start.0, r1 = rw + start.1, r2 = rw + start.2, r3 = rw + start.3
-            for t in 0..<common {
-                let xv = SIMD4(x0[t], x1[t], x2[t], x3[t])
-                let w = weight(xv, SIMD4(r0[t], r1[t], r2[t], r3[t]))
+        if let kept, reuse {
+            for t in 0..<steps {
+                let w = kept[t] * rwAt(t)
                 wbuf[t] = w
-                xbuf[t] = xv
-                a = a + w
-            }
-            for t in common..<steps {
-                let xv = SIMD4(masked(x0, len.0, t, xs[0]), masked(x1, len.1, t, xs[1]),
-                               masked(x2, len.2, t, xs[2]), masked(x3, len.3, t, xs[3]))
-                let rv = SIMD4(masked(r0, len.0, t, 0), masked(r1, len.1, t, 0),
-                               masked(r2, len.2, t, 0), masked(r3, len.3, t, 0))
-                let w = weight(xv, rv)
-                wbuf[t] = w
-                xbuf[t] = xv
                 a = a + w
             }
         } else {
-            for t in 0..<common {
-                let xv = SIMD4(x0[t], x1[t], x2[t], x3[t])
-                let w = weight(xv, nil)
-                wbuf[t] = w
-                xbuf[t] = xv
-                a = a + w
-            }
-            for t in common..<steps {
-                let xv = SIMD4(masked(x0, len.0, t, xs[0]), masked(x1, len.1, t, xs[1]),
-                               masked(x2, len.2, t, xs[2]), masked(x3, len.3, t, xs[3]))
-                // x = xs past the window would get weight 1: force 0 there.
-                let live = SIMD4(Double(len.0), Double(len.1), Double(len.2), Double(len.3)) .> SIMD4(repeating: Double(t))
-                var w = weight(xv, nil)
-                w.replace(with: 0, where: .!live)
-                wbuf[t] = w
-                xbuf[t] = xv
+            let dest = kept ?? wbuf
+            for t in 0..<steps {
+                let w = weight(xAt(t), rwAt(t))
+                dest[t] = w
                 a = a + w
             }
         }
         // Normalised weights and the weighted mean of x.
+        let source = reuse ? wbuf : kept ?? wbuf
         var mean = SIMD4<Double>(repeating: 0)
         for t in 0..<steps {
-            let w = wbuf[t] / a
+            let w = source[t] / a
             wbuf[t] = w
-            mean = mean + w * xbuf[t]
+            mean = mean + w * xAt(t)
         }
         var c = SIMD4<Double>(repeating: 0)
         for t in 0..<steps {
-            let d = xbuf[t] - mean
+            let d = xAt(t) - mean
             c = c + wbuf[t] * (d * d)
         }
         // The straight-line correction only where h > 0 and the weighted
-        // spread exceeds 0.001 * range.
+        // spread exceeds 0.001 * range; elsewhere the slope is taken as 0,
+        // and w * (0 * (x - mean) + 1) is w exactly.
         let slope = (h .> 0) .& (c.squareRoot() .> SIMD4(repeating: 0.001 * range))
-        let b = (xs - mean) / c
+        let b = ((xs - mean) / c).replacing(with: 0, where: .!slope)
         var fit = SIMD4<Double>(repeating: 0)
-        @inline(__always) func step(_ t: Int, _ yv: SIMD4<Double>) {
-            var w = wbuf[t]
-            w.replace(with: w * (b * (xbuf[t] - mean) + 1), where: slope)
-            fit = fit + w * yv
+        for t in 0..<common {
+            fit = fit + wbuf[t] * (b * (xAt(t) - mean) + 1) * yAt(t)
         }
-        for t in 0..<common { step(t, SIMD4(y0[t], y1[t], y2[t], y3[t])) }
         for t in common..<steps {
-            step(t, SIMD4(masked(y0, len.0, t, 0), masked(y1, len.1, t, 0),
-                          masked(y2, len.2, t, 0), masked(y3, len.3, t, 0)))
+            let yv = SIMD4(masked(y0, l0.len, t), masked(y1, l1.len, t), masked(y2, l2.len, t), masked(y3, l3.len, t))
+            fit = fit + wbuf[t] * (b * (xAt(t) - mean) + 1) * yv
         }
-        for l in 0..<4 {
-            let k = 4 * g + l
-            guard k < count else { continue }
-            ok[k] = !(a[l] <= 0)
-            fits[k] = fit[l]
+        for l in 0..<size {
+            ok[first + l] = !(a[l] <= 0)
+            fits[first + l] = fit[l]
         }
     }
 }
