@@ -74,7 +74,11 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
                             doWeighting: Bool = true, Acutoff: Double = -1e10, p: Double = 0.75,
                             warnings: inout [LimmaWarning]) throws -> [Double] {
     let fn = "calcNormFactors"
-    try checkCounts(counts, fn)
+    // The counts are checked in the same pass that finds the all-zero rows.
+    guard let positive = positiveRows(counts) else {
+        try checkCounts(counts, fn)
+        preconditionFailure("positiveRows and checkCounts disagree")
+    }
     let nsamples = counts.ncol
     let lib = libSize ?? RBase.colSums(counts)
     guard lib.count == nsamples else {
@@ -88,13 +92,6 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
     }
     // Drop rows that are zero in every sample.
     let nr = counts.nrow
-    var positive = [Bool](repeating: false, count: nr)
-    counts.values.withUnsafeBufferPointer { v in
-        for j in 0..<nsamples {
-            let base = j * nr
-            for i in 0..<nr where v[base + i] > 0 { positive[i] = true }
-        }
-    }
     let keepRows = (0..<nr).filter { positive[$0] }
     let x = keepRows.count == nr ? counts : counts.rows(keepRows)
     var method = method
@@ -116,15 +113,8 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
                 ref = whichMin(f75.map { abs($0 - m) })
             }
         }
-        let refCounts = x.column(ref)
-        let nRef = lib[ref]
-        // The reference's proportions and their log2, shared by every sample.
-        let refP = refCounts.map { $0 / nRef }
-        let log2RefP = refP.map { log2($0) }
-        f = LimmaThreads.map(nsamples) { j in
-            tmmFactor(obs: x.column(j), ref: refCounts, refP: refP, log2RefP: log2RefP, libObs: lib[j], libRef: nRef,
-                      logratioTrim: logratioTrim, sumTrim: sumTrim, doWeighting: doWeighting, Acutoff: Acutoff)
-        }
+        f = tmmFactors(x, lib: lib, ref: ref, logratioTrim: logratioTrim, sumTrim: sumTrim,
+                       doWeighting: doWeighting, Acutoff: Acutoff)
     case .TMMwsp:
         let ref = refColumn ?? whichMax(sqrtColSums(x))
         let refCounts = x.column(ref)
@@ -145,9 +135,108 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
 }
 
 /// edgeR's `.calcFactorQuantile`: the type-7 `p` quantile of each column over
-/// its library size.
+/// its library size (`columnQuantile`, the columns spread over the threads).
 private func upperQuartileFactors(_ x: Matrix, lib: [Double], p: Double) -> [Double] {
-    LimmaThreads.map(x.ncol) { j in RBase.quantile(x.column(j), [p])[0] / lib[j] }
+    let n = x.nrow, ncol = x.ncol
+    var f = [Double](repeating: 0, count: ncol)
+    x.values.withUnsafeBufferPointer { v in
+        f.withUnsafeMutableBufferPointer { fb in
+            let out = UncheckedBox(fb)
+            LimmaThreads.forEachChunk(ncol, minChunk: max(1, 65536 / max(n, 1))) { range in
+                var scratch = QuantileScratch(capacity: n)
+                defer { scratch.deallocate() }
+                for j in range {
+                    let col = UnsafeBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)])
+                    out.value[j] = columnQuantile(col, p: p, scratch: &scratch) / lib[j]
+                }
+            }
+        }
+    }
+    return f
+}
+
+/// Buffers for `columnQuantile`: a histogram of the small integer values and
+/// room for the others.
+struct QuantileScratch {
+    /// Values below this (integers) are counted in the histogram.
+    static let histogramSize = 4096
+    let histogram: UnsafeMutablePointer<Int32>
+    let rest: UnsafeMutablePointer<Double>
+
+    init(capacity: Int) {
+        histogram = .allocate(capacity: Self.histogramSize)
+        rest = .allocate(capacity: Swift.max(capacity, 1))
+    }
+
+    func deallocate() {
+        histogram.deallocate()
+        rest.deallocate()
+    }
+}
+
+/// `RBase.quantile(Array(c), [p])[0]` (type 7) for a column of counts,
+/// without sorting when it can: when every value below 4096 is a
+/// non-negative integer, those are counted in a histogram and the others
+/// (all larger) kept apart, so the order statistic at sorted position k is
+/// read off the histogram when fewer than k + 1 values are large, else
+/// selected among the large ones. Values of an order statistic do not
+/// depend on how it is found; a zero result (whose sign R's sort decides)
+/// and columns with other values take `RBase.quantile`.
+func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout QuantileScratch) -> Double {
+    let n = c.count
+    if n == 0 { return .nan }
+    let index = 1 + Double(n - 1) * p
+    let lo = Int(index.rounded(.down)), hi = Int(index.rounded(.up))
+    let size = QuantileScratch.histogramSize
+    let hist = scratch.histogram, rest = scratch.rest
+    hist.initialize(repeating: 0, count: size)
+    var nRest = 0
+    var simple = true
+    let limit = Double(size)
+    for a in c {
+        if a >= 0 && a < limit {
+            let i = Int(a)
+            if Double(i) != a { simple = false; break }
+            hist[i] += 1
+        } else if a >= limit {
+            rest[nRest] = a
+            nRest += 1
+        } else {
+            simple = false
+            break
+        }
+    }
+    if !simple || !(lo >= 1 && hi <= n) { return RBase.quantile(Array(c), [p])[0] }
+    let nSmall = n - nRest
+    // Order statistics at sorted positions lo - 1 <= hi - 1.
+    var stat = [Double](repeating: 0, count: 2)
+    var fromRest = 0
+    for (m, k) in [lo - 1, hi - 1].enumerated() {
+        if k < nSmall {
+            var cum = 0
+            var v = 0
+            while true {
+                cum += Int(hist[v])
+                if cum > k { break }
+                v += 1
+            }
+            stat[m] = Double(v)
+        } else {
+            let buf = UnsafeMutableBufferPointer(start: rest, count: nRest)
+            let kk = k - nSmall
+            if kk >= fromRest { RBase.select(buf, fromRest, nRest - 1, kk) }
+            stat[m] = buf[kk]
+            fromRest = kk + 1
+        }
+    }
+    if stat[0] == 0 || stat[1] == 0 { return RBase.quantile(Array(c), [p])[0] }
+    var value = stat[0]
+    let upper = stat[1]
+    if index > Double(lo) && upper != value {
+        let h = index - Double(lo)
+        value = (1 - h) * value + h * upper
+    }
+    return value
 }
 
 /// `colSums(sqrt(x))`.
@@ -170,58 +259,170 @@ private func whichMin(_ v: [Double]) -> Int {
     return max(best, 0)
 }
 
-/// edgeR's `.calcFactorTMM` for one sample against the reference, given the
-/// reference proportions `refP = ref / libRef` and their `log2`.
+/// edgeR's `.calcFactorTMM` for every sample against the reference column
+/// `ref` (`tmmFactor`), the samples spread over the threads, each worker
+/// with its own buffers. The reference's proportions `r / Nr`, their
+/// `log2` and its variance term `(Nr - r) / Nr / r` are computed once.
+private func tmmFactors(_ x: Matrix, lib: [Double], ref: Int, logratioTrim: Double, sumTrim: Double,
+                        doWeighting: Bool, Acutoff: Double) -> [Double] {
+    let n = x.nrow, nsamples = x.ncol
+    let nR = lib[ref]
+    let refCounts = x.column(ref)
+    let refP = refCounts.map { $0 / nR }
+    let log2RefP = refP.map { log2($0) }
+    let refVar = refCounts.map { (nR - $0) / nR / $0 }
+    var f = [Double](repeating: 1, count: nsamples)
+    x.values.withUnsafeBufferPointer { v in
+        refCounts.withUnsafeBufferPointer { r in
+            refP.withUnsafeBufferPointer { rp in
+                log2RefP.withUnsafeBufferPointer { lrp in
+                    refVar.withUnsafeBufferPointer { rv in
+                        f.withUnsafeMutableBufferPointer { fb in
+                            let shared = UncheckedBox((v, r, rp, lrp, rv, fb))
+                            LimmaThreads.forEachChunk(nsamples) { range in
+                                let (v, r, rp, lrp, rv, fb) = shared.value
+                                let scratch = TMMScratch(capacity: n)
+                                defer { scratch.deallocate() }
+                                for j in range {
+                                    let reference = TMMReference(counts: r.baseAddress!, p: rp.baseAddress!, log2P: lrp.baseAddress!,
+                                                                 variance: rv.baseAddress!, libSize: nR)
+                                    fb[j] = tmmFactor(obs: v.baseAddress! + j * n, n, reference, libObs: lib[j],
+                                                      logratioTrim: logratioTrim, sumTrim: sumTrim,
+                                                      doWeighting: doWeighting, Acutoff: Acutoff, scratch: scratch)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return f
+}
+
+/// The reference sample's per-gene numbers `tmmFactor` shares across samples.
+struct TMMReference {
+    /// Counts r, proportions r / Nr, their log2, and `(Nr - r) / Nr / r`.
+    let counts: UnsafePointer<Double>, p: UnsafePointer<Double>, log2P: UnsafePointer<Double>, variance: UnsafePointer<Double>
+    let libSize: Double
+}
+
+/// One worker's buffers for `tmmFactor`, reused sample after sample.
+struct TMMScratch {
+    /// Integer counts below this have their `log2(o / No)` remembered.
+    static let tableSize = 8192
+    let logR: UnsafeMutablePointer<Double>, absE: UnsafeMutablePointer<Double>
+    let gene: UnsafeMutablePointer<Int32>
+    let log2Table: UnsafeMutablePointer<Double>
+    let select: SelectionScratch
+
+    init(capacity n: Int) {
+        logR = .allocate(capacity: max(n, 1))
+        absE = .allocate(capacity: max(n, 1))
+        gene = .allocate(capacity: max(n, 1))
+        log2Table = .allocate(capacity: Self.tableSize)
+        select = SelectionScratch(capacity: n)
+    }
+
+    func deallocate() {
+        logR.deallocate()
+        absE.deallocate()
+        gene.deallocate()
+        log2Table.deallocate()
+        select.deallocate()
+    }
+}
+
+/// edgeR's `.calcFactorTMM` for one sample (counts `obs[0..<n]`, library
+/// size `nO`) against the reference.
 ///
-/// R keeps the genes whose average rank (`rank()`, ties averaged) of M lies
-/// in `[loL, hiL]` and of A in `[loS, hiS]`. The same sets come from order
+/// Genes with a zero count in either sample have an infinite M or A and are
+/// skipped before any logarithm. `log2(o / No)` of an integer count below
+/// `TMMScratch.tableSize` is computed once per sample and value. R keeps the
+/// genes whose average rank (`rank()`, ties averaged) of M lies in
+/// `[loL, hiL]` and of A in `[loS, hiS]`. The same sets come from order
 /// statistics (`TrimBounds`) without ranking, and the weighted sums then run
 /// over the kept genes in gene order, as R's `sum(logR[keep]/v[keep])` does.
-private func tmmFactor(obs: [Double], ref: [Double], refP: [Double], log2RefP: [Double], libObs nO: Double, libRef nR: Double,
-                       logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double) -> Double {
-    let ngenes = obs.count
-    var logR = [Double](), absE = [Double](), gene = [Int32]()
-    logR.reserveCapacity(ngenes)
-    absE.reserveCapacity(ngenes)
-    gene.reserveCapacity(ngenes)
+private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
+                       logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
+                       scratch: TMMScratch) -> Double {
+    let logR = scratch.logR, absE = scratch.absE, gene = scratch.gene, table = scratch.log2Table
+    let tableSize = TMMScratch.tableSize
+    table.initialize(repeating: .nan, count: tableSize)
+    let tableLimit = Double(tableSize)
+    var count = 0
     var allSmall = true
     for g in 0..<ngenes {
-        let o = obs[g]
+        let o = obs[g], r = ref.counts[g]
+        // log2(0) is -Inf: M or A is not finite, the gene is not used.
+        if !(o > 0 && r > 0) { continue }
         let oP = o / nO
-        let lr = log2(oP / refP[g])
-        let ae = (log2(oP) + log2RefP[g]) / 2
+        let lr = log2(oP / ref.p[g])
+        var log2OP: Double
+        if o < tableLimit, Double(Int(o)) == o {
+            log2OP = table[Int(o)]
+            if log2OP.isNaN {
+                log2OP = log2(oP)
+                table[Int(o)] = log2OP
+            }
+        } else {
+            log2OP = log2(oP)
+        }
+        let ae = (log2OP + ref.log2P[g]) / 2
         guard lr.isFinite && ae.isFinite && ae > Acutoff else { continue }
-        logR.append(lr)
-        absE.append(ae)
-        gene.append(Int32(g))
+        logR[count] = lr
+        absE[count] = ae
+        gene[count] = Int32(g)
+        count += 1
         if !(Swift.abs(lr) < 1e-6) { allSmall = false }
     }
     // max(abs(logR)) of nothing is -Inf in R, which is < 1e-6.
     if allSmall { return 1 }
-    let n = Double(logR.count)
+    let n = Double(count)
     let loL = (n * logratioTrim).rounded(.down) + 1
     let hiL = n + 1 - loL
     let loS = (n * sumTrim).rounded(.down) + 1
     let hiS = n + 1 - loS
-    let byM = TrimBounds(logR, lo: loL, hi: hiL)
-    let byA = TrimBounds(absE, lo: loS, hi: hiS)
-    var num: RLongDouble = 0, den: RLongDouble = 0
-    var kept = [Double]()
-    for k in 0..<logR.count where byM.keeps(logR[k]) && byA.keeps(absE[k]) {
-        if doWeighting {
+    let byM = TrimBounds(UnsafeBufferPointer(start: logR, count: count), lo: loL, hi: hiL, scratch: scratch.select)
+    let byA = TrimBounds(UnsafeBufferPointer(start: absE, count: count), lo: loS, hi: hiS, scratch: scratch.select)
+    if doWeighting {
+        var num: RLongDouble = 0, den: RLongDouble = 0
+        for k in 0..<count where byM.keeps(logR[k]) && byA.keeps(absE[k]) {
             let g = Int(gene[k])
-            let o = obs[g], r = ref[g]
-            let v = (nO - o) / nO / o + (nR - r) / nR / r
+            let o = obs[g]
+            let v = (nO - o) / nO / o + ref.variance[g]
             let a = logR[k] / v, b = 1 / v
             if !a.isNaN { num += RLongDouble(a) }
             if !b.isNaN { den += RLongDouble(b) }
-        } else {
-            kept.append(logR[k])
         }
+        var f = Double(num) / Double(den)
+        if f.isNaN { f = 0 }
+        return RMath.pow(2, f)
     }
-    var f = doWeighting ? Double(num) / Double(den) : RBase.mean(kept, naRM: true)
+    var kept = [Double]()
+    for k in 0..<count where byM.keeps(logR[k]) && byA.keeps(absE[k]) { kept.append(logR[k]) }
+    var f = RBase.mean(kept, naRM: true)
     if f.isNaN { f = 0 }
     return RMath.pow(2, f)
+}
+
+/// Buffers for `TrimBounds`: two value windows and a sample.
+struct SelectionScratch {
+    static let sampleSize = 1024
+    let low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>
+    let sample: UnsafeMutablePointer<Double>
+
+    init(capacity n: Int) {
+        low = .allocate(capacity: max(n, 1))
+        high = .allocate(capacity: max(n, 1))
+        sample = .allocate(capacity: Self.sampleSize)
+    }
+
+    func deallocate() {
+        low.deallocate()
+        high.deallocate()
+        sample.deallocate()
+    }
 }
 
 /// Which values R's `rank(x) >= lo & rank(x) <= hi` keeps (average ranks,
@@ -230,30 +431,93 @@ private func tmmFactor(obs: [Double], ref: [Double], refP: [Double], log2RefP: [
 /// values strictly between them are kept, values outside are not, and each
 /// tie group at `a` or `b` (sorted positions `count(x < v) + 1` to
 /// `count(x <= v)`) is kept when its average rank lies in `[lo, hi]`.
+///
+/// The order statistics and those counts come from one pass: values from a
+/// sorted, evenly spaced sample of `x` bracket each wanted position, the
+/// pass counts the values below each bracket and gathers those inside it,
+/// and the statistic is selected among the gathered values (the k-th value
+/// is the same however it is found). When a bracket misses its position,
+/// the statistics are selected from a copy of all of `x` instead.
 struct TrimBounds {
     var a = 0.0, b = 0.0
     var keepA = false, keepB = false
     var keepsNothing = true
 
-    init(_ x: [Double], lo: Double, hi: Double) {
+    init(_ x: UnsafeBufferPointer<Double>, lo: Double, hi: Double, scratch: SelectionScratch) {
         let n = x.count
         guard n > 0, lo <= hi, lo <= Double(n), hi >= 1 else { return }
         keepsNothing = false
         let kLo = Int(Swift.max(lo, 1)) - 1, kHi = Int(Swift.min(hi, Double(n))) - 1
-        var scratch = x
-        let stats = RBase.orderStatistics(&scratch, kLo == kHi ? [kLo] : [kLo, kHi])
-        a = stats[0]
-        b = stats[stats.count - 1]
-        var belowA = 0, atMostA = 0, belowB = 0, atMostB = 0
-        for v in x {
-            if v < a { belowA += 1 }
-            if v <= a { atMostA += 1 }
-            if v < b { belowB += 1 }
-            if v <= b { atMostB += 1 }
-        }
+        let sampled = Self.sortSample(x, scratch.sample)
+        let (sa, belowA, atMostA) = (sampled ? Self.orderStatistic(x, kLo, window: scratch.low, sample: scratch.sample) : nil)
+            ?? Self.selectAll(x, kLo, scratch: scratch.low)
+        let (sb, belowB, atMostB) = (sampled ? Self.orderStatistic(x, kHi, window: scratch.high, sample: scratch.sample) : nil)
+            ?? Self.selectAll(x, kHi, scratch: scratch.high)
+        a = sa
+        b = sb
         let avgA = Double(belowA + 1 + atMostA) / 2, avgB = Double(belowB + 1 + atMostB) / 2
         keepA = avgA >= lo && avgA <= hi
         keepB = avgB >= lo && avgB <= hi
+    }
+
+    /// `TrimBounds` of an array, with buffers of its own.
+    init(_ x: [Double], lo: Double, hi: Double) {
+        let scratch = SelectionScratch(capacity: x.count)
+        defer { scratch.deallocate() }
+        self = x.withUnsafeBufferPointer { TrimBounds($0, lo: lo, hi: hi, scratch: scratch) }
+    }
+
+    /// The value at sorted position k with `count(x < value)` and
+    /// `count(x <= value)`, by selection on a copy of all of `x`.
+    static func selectAll(_ x: UnsafeBufferPointer<Double>, _ k: Int, scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
+        let buf = UnsafeMutableBufferPointer(start: scratch, count: x.count)
+        _ = buf.initialize(from: x)
+        RBase.select(buf, 0, x.count - 1, k)
+        let v = buf[k]
+        var below = 0, atMost = 0
+        for e in x {
+            below += e < v ? 1 : 0
+            atMost += e <= v ? 1 : 0
+        }
+        return (v, below, atMost)
+    }
+
+    /// Fills `sample` with evenly spaced values of `x`, sorted; false (and
+    /// no sample) when `x` is too small for sampling to pay.
+    static func sortSample(_ x: UnsafeBufferPointer<Double>, _ sample: UnsafeMutablePointer<Double>) -> Bool {
+        let n = x.count, s = SelectionScratch.sampleSize
+        if n < 8 * s { return false }
+        for i in 0..<s { sample[i] = x[(i * n) / s + (n / s) / 2] }
+        var sorted = UnsafeMutableBufferPointer(start: sample, count: s)
+        sorted.sort()
+        return true
+    }
+
+    /// As `selectAll`, from a bracket taken in the sorted `sample` (nil when
+    /// the bracket misses position k).
+    static func orderStatistic(_ x: UnsafeBufferPointer<Double>, _ k: Int, window: UnsafeMutablePointer<Double>,
+                               sample: UnsafeMutablePointer<Double>) -> (Double, Int, Int)? {
+        let n = x.count, s = SelectionScratch.sampleSize
+        // The sample's rank of position k, +- about 4 standard deviations.
+        let centre = Int(Double(k) / Double(n) * Double(s))
+        let spread = 4 * Int((Double(s) * 0.25).squareRoot()) + 2
+        let lowValue = sample[Swift.max(0, centre - spread)], highValue = sample[Swift.min(s - 1, centre + spread)]
+        var below = 0, inside = 0
+        for e in x {
+            below += e < lowValue ? 1 : 0
+            window[inside] = e
+            inside += (e >= lowValue && e <= highValue) ? 1 : 0
+        }
+        guard k >= below && k < below + inside else { return nil }
+        let buf = UnsafeMutableBufferPointer(start: window, count: inside)
+        RBase.select(buf, 0, inside - 1, k - below)
+        let v = buf[k - below]
+        var belowV = below, atMostV = below
+        for e in buf {
+            belowV += e < v ? 1 : 0
+            atMostV += e <= v ? 1 : 0
+        }
+        return (v, belowV, atMostV)
     }
 
     @inline(__always) func keeps(_ v: Double) -> Bool {

@@ -36,6 +36,77 @@ func checkCounts(_ counts: Matrix, _ function: String) throws {
     }
 }
 
+/// A per-gene answer from one pass over a count matrix by blocks of
+/// `countBlockRows` rows, in parallel over the blocks: `body(counts, first,
+/// len, buffers, out)` reads rows `first..<first + len` of every sample
+/// (`buffers`: two per-worker scratch rows of `countBlockRows` doubles),
+/// writes `out[first..<first + len]`, and returns false when it met an
+/// invalid count; then the result is nil. Each gene's answer is computed by
+/// one worker, in sample order, whatever the thread count.
+func scanCountBlocks<T>(_ counts: Matrix, initial: T,
+                        _ body: (UnsafeBufferPointer<Double>, Int, Int, (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                 UnsafeMutableBufferPointer<T>) -> Bool) -> [T]? {
+    let ngenes = counts.nrow, nsamples = counts.ncol
+    var result = [T](repeating: initial, count: ngenes)
+    let nblocks = (ngenes + countBlockRows - 1) / countBlockRows
+    var blockValid = [Bool](repeating: true, count: nblocks)
+    counts.values.withUnsafeBufferPointer { v in
+        result.withUnsafeMutableBufferPointer { rb in
+            blockValid.withUnsafeMutableBufferPointer { vb in
+                let out = UncheckedBox((rb, vb))
+                LimmaThreads.forEachChunk(nblocks, minChunk: max(1, 4_000_000 / max(1, countBlockRows * nsamples))) { range in
+                    let first = UnsafeMutablePointer<Double>.allocate(capacity: countBlockRows)
+                    let second = UnsafeMutablePointer<Double>.allocate(capacity: countBlockRows)
+                    defer { first.deallocate(); second.deallocate() }
+                    for b in range {
+                        let i0 = b * countBlockRows
+                        if !body(v, i0, min(countBlockRows, ngenes - i0), (first, second), out.value.0) { out.value.1[b] = false }
+                    }
+                }
+            }
+        }
+    }
+    return blockValid.allSatisfy { $0 } ? result : nil
+}
+
+/// The rows of a block `scanCountBlocks` hands its body.
+let countBlockRows = 1024
+
+/// One pass over a count matrix that checks the counts as `checkCounts`
+/// does and finds the rows with a positive count: nil when a count is
+/// missing, negative or infinite (then `checkCounts` names it), else whether
+/// each row has a count above 0 (for valid counts, whether its sum is).
+func positiveRows(_ counts: Matrix) -> [Bool]? {
+    let ngenes = counts.nrow, nsamples = counts.ncol
+    return scanCountBlocks(counts, initial: false) { v, i0, len, buffers, out in
+        let total = buffers.0
+        let zero = SIMD2<Double>(repeating: 0), big = SIMD2<Double>(repeating: .greatestFiniteMagnitude)
+        total.initialize(repeating: 0, count: len)
+        var bad = SIMDMask<SIMD2<Int64>>(repeating: false)
+        var tailBad = false
+        let tRaw = UnsafeMutableRawPointer(total)
+        for j in 0..<nsamples {
+            let c = v.baseAddress! + j * ngenes + i0
+            let raw = UnsafeRawPointer(c)
+            var i = 0
+            while i + 2 <= len {
+                let a = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD2<Double>.self)
+                bad .|= .!((a .>= zero) .& (a .<= big))
+                let t = tRaw.loadUnaligned(fromByteOffset: i * 8, as: SIMD2<Double>.self)
+                tRaw.storeBytes(of: t + a, toByteOffset: i * 8, as: SIMD2<Double>.self)
+                i += 2
+            }
+            if i < len {
+                tailBad = tailBad || !(c[i] >= 0 && c[i] <= .greatestFiniteMagnitude)
+                total[i] += c[i]
+            }
+        }
+        if any(bad) || tailBad { return false }
+        for i in 0..<len { out[i0 + i] = total[i] > 0 }
+        return true
+    }
+}
+
 /// Checks per-sample library sizes (`what` names them in the message): one
 /// per sample, finite and positive.
 func checkLibSizes(_ libSize: [Double], ncol: Int, _ function: String, _ what: String = "library size") throws {

@@ -10,16 +10,21 @@
 public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
                          minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
                          minProp: Double = 0.7, warnings: inout [LimmaWarning]) throws -> [Bool] {
-    try checkCounts(y.counts, "filterByExpr")
+    // The counts are checked in the same pass that filters them; an error
+    // found before that pass is raised only after the counts are checked, so
+    // a bad count is reported first, as when the check runs first.
     guard y.libSize.count == y.counts.ncol, y.normFactors.count == y.counts.ncol else {
+        try checkCounts(y.counts, "filterByExpr")
         throw LimmaError("filterByExpr", "the DGEList has \(y.counts.ncol) samples but \(y.libSize.count) library sizes and \(y.normFactors.count) norm factors")
     }
-    if design == nil && group == nil {
-        warnings.append(LimmaWarning("filterByExpr", "All samples appear to belong to the same group."))
-    }
     let lib = libSize ?? zip(y.libSize, y.normFactors).map { $0 * $1 }
-    return try filterByExprChecked(y.counts, design: design, group: group, libSize: lib, minCount: minCount,
-                                   minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
+    let sameGroup = design == nil && group == nil
+    return try filterByExprScanning(y.counts, design: design, group: group, libSize: lib, minCount: minCount,
+                                    minTotalCount: minTotalCount, largeN: largeN, minProp: minProp) {
+        if sameGroup {
+            warnings.append(LimmaWarning("filterByExpr", "All samples appear to belong to the same group."))
+        }
+    }
 }
 
 /// `filterByExpr` for a DGEList without collecting warnings; the only one is
@@ -48,32 +53,41 @@ public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? =
 public func filterByExpr(_ counts: Matrix, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
                          minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
                          minProp: Double = 0.7) throws -> [Bool] {
-    try checkCounts(counts, "filterByExpr")
-    return try filterByExprChecked(counts, design: design, group: group, libSize: libSize, minCount: minCount,
-                                   minTotalCount: minTotalCount, largeN: largeN, minProp: minProp)
+    try filterByExprScanning(counts, design: design, group: group, libSize: libSize ?? RBase.colSums(counts),
+                             minCount: minCount, minTotalCount: minTotalCount, largeN: largeN, minProp: minProp) {}
 }
 
-/// `filterByExpr` on counts already checked by `checkCounts`.
-func filterByExprChecked(_ counts: Matrix, design: Matrix?, group: [String]?, libSize: [Double]?,
-                         minCount: Double, minTotalCount: Double, largeN: Double, minProp: Double) throws -> [Bool] {
+/// `filterByExpr` on counts not yet checked: the arguments are checked
+/// first, then one pass over the counts checks them and filters
+/// (`filterScan`). When an argument is wrong, or a count, the counts'
+/// error (`checkCounts`) comes first. `countsValid` runs once the counts
+/// are known to be valid, before any argument error is thrown (where the
+/// DGEList form appends its warning).
+func filterByExprScanning(_ counts: Matrix, design: Matrix?, group: [String]?, libSize lib: [Double],
+                          minCount: Double, minTotalCount: Double, largeN: Double, minProp: Double,
+                          countsValid: () -> Void) throws -> [Bool] {
     let fn = "filterByExpr"
+    func fail(_ error: LimmaError) throws -> Never {
+        try checkCounts(counts, fn)
+        countsValid()
+        throw error
+    }
     let nsamples = counts.ncol
-    let lib = libSize ?? RBase.colSums(counts)
-    try checkLibSizes(lib, ncol: nsamples, fn)
+    do { try checkLibSizes(lib, ncol: nsamples, fn) } catch let e as LimmaError { try fail(e) }
     var minSampleSize: Double
     if let group {
         guard group.count == nsamples else {
-            throw LimmaError(fn, "group has \(group.count) entries for \(nsamples) samples")
+            try fail(LimmaError(fn, "group has \(group.count) entries for \(nsamples) samples"))
         }
         var sizes = [String: Int]()
         for g in group { sizes[g, default: 0] += 1 }
         minSampleSize = Double(sizes.values.min() ?? 0)
     } else if let design {
         guard design.nrow == nsamples else {
-            throw LimmaError(fn, "the design has \(design.nrow) rows but there are \(nsamples) samples")
+            try fail(LimmaError(fn, "the design has \(design.nrow) rows but there are \(nsamples) samples"))
         }
         if let i = design.values.firstIndex(where: { !$0.isFinite }) {
-            throw LimmaError(fn, "the design has a missing or infinite value in row \(i % max(design.nrow, 1) + 1)")
+            try fail(LimmaError(fn, "the design has a missing or infinite value in row \(i % max(design.nrow, 1) + 1)"))
         }
         minSampleSize = 1 / (hatValues(design).max() ?? .nan)
     } else {
@@ -81,21 +95,99 @@ func filterByExprChecked(_ counts: Matrix, design: Matrix?, group: [String]?, li
     }
     if minSampleSize > largeN { minSampleSize = largeN + (minSampleSize - largeN) * minProp }
     let cutoff = minCount / RBase.median(lib) * 1e6
-    let totals = RBase.rowSums(counts)
     let tol = 1e-14
-    // The CPM of each count, `count * (1e6 / lib)` as cpm() computes it,
-    // compared with the cutoff without keeping the CPM matrix.
-    let ngenes = counts.nrow
-    var above = [Int32](repeating: 0, count: ngenes)
-    counts.values.withUnsafeBufferPointer { v in
+    guard let keep = filterScan(counts, scale: lib.map { 1e6 / $0 }, cutoff: cutoff,
+                                minSamples: minSampleSize - tol, minTotal: minTotalCount - tol) else {
+        try checkCounts(counts, fn)   // throws: the scan found a missing, negative or infinite count
+        preconditionFailure("filterScan and checkCounts disagree")
+    }
+    countsValid()
+    return keep
+}
+
+/// The kept genes, from one pass over the counts by blocks of rows, in
+/// parallel over the blocks (each gene's numbers computed by one worker in
+/// sample order, so independent of the thread count); nil when a count is
+/// missing, negative or infinite.
+///
+/// A gene is kept when the number of samples with `count * scale[j] >=
+/// cutoff` (its CPM, as cpm() computes it, against the CPM cutoff) is at
+/// least `minSamples` and its total (R's `rowSums`) at least `minTotal`.
+/// The totals are summed in double where that is exact: every count of the
+/// block a non-negative integer and each total below 2^53, so each partial
+/// sum is an integer below 2^53, the same in double as in R's long double.
+/// Otherwise the block's totals are summed again in long double.
+func filterScan(_ counts: Matrix, scale: [Double], cutoff: Double, minSamples: Double, minTotal: Double) -> [Bool]? {
+    let ngenes = counts.nrow, nsamples = counts.ncol
+    return scanCountBlocks(counts, initial: false) { v, i0, len, buffers, keep in
+        let (total, above) = buffers
+        total.initialize(repeating: 0, count: len)
+        above.initialize(repeating: 0, count: len)
+        var flags = CountFlags()
         for j in 0..<nsamples {
-            let s = 1e6 / lib[j]
-            let base = j * ngenes
-            for i in 0..<ngenes where v[base + i] * s >= cutoff { above[i] += 1 }
+            flags.accumulate(v.baseAddress! + j * ngenes + i0, len, scale: scale[j], cutoff: cutoff, total: total, above: above)
+        }
+        guard flags.valid else { return false }
+        if !flags.exactTotals(total, len) {
+            for i in 0..<len {
+                var s: RLongDouble = 0
+                for j in 0..<nsamples { s += RLongDouble(v[j * ngenes + i0 + i]) }
+                total[i] = Double(s)
+            }
+        }
+        for i in 0..<len { keep[i0 + i] = above[i] >= minSamples && total[i] >= minTotal }
+        return true
+    }
+}
+
+/// What `filterScan` gathers over a block's counts besides the sums: whether
+/// any count was missing, negative or infinite, and whether any was not an
+/// integer (`(a + 2^52) - 2^52 == a` holds exactly for the integers in
+/// `[0, 2^52)`, and fails for NaN).
+struct CountFlags {
+    private var bad = SIMDMask<SIMD2<Int64>>(repeating: false)
+    private var notInteger = SIMDMask<SIMD2<Int64>>(repeating: false)
+
+    var valid: Bool { !any(bad) }
+
+    /// Adds one sample's counts `c[0..<len]` to `total` and, where
+    /// `c * scale >= cutoff`, 1 to `above`.
+    @inline(__always)
+    mutating func accumulate(_ c: UnsafePointer<Double>, _ len: Int, scale: Double, cutoff: Double,
+                             total: UnsafeMutablePointer<Double>, above: UnsafeMutablePointer<Double>) {
+        let two52 = SIMD2<Double>(repeating: 4503599627370496)
+        let s = SIMD2<Double>(repeating: scale), cut = SIMD2<Double>(repeating: cutoff)
+        let zero = SIMD2<Double>(repeating: 0), one = SIMD2<Double>(repeating: 1)
+        let big = SIMD2<Double>(repeating: .greatestFiniteMagnitude)
+        let raw = UnsafeRawPointer(c), tRaw = UnsafeMutableRawPointer(total), aRaw = UnsafeMutableRawPointer(above)
+        var i = 0
+        while i + 2 <= len {
+            let a = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD2<Double>.self)
+            bad .|= .!((a .>= zero) .& (a .<= big))
+            notInteger .|= ((a + two52) - two52) .!= a
+            let t = tRaw.loadUnaligned(fromByteOffset: i * 8, as: SIMD2<Double>.self)
+            tRaw.storeBytes(of: t + a, toByteOffset: i * 8, as: SIMD2<Double>.self)
+            let u = aRaw.loadUnaligned(fromByteOffset: i * 8, as: SIMD2<Double>.self)
+            aRaw.storeBytes(of: u + zero.replacing(with: one, where: a * s .>= cut), toByteOffset: i * 8, as: SIMD2<Double>.self)
+            i += 2
+        }
+        if i < len {
+            let a = c[i]
+            let ok = a >= 0 && a <= .greatestFiniteMagnitude
+            bad .|= SIMDMask(repeating: !ok)
+            notInteger .|= SIMDMask(repeating: (a + 4503599627370496) - 4503599627370496 != a)
+            total[i] += a
+            if a * scale >= cutoff { above[i] += 1 }
         }
     }
-    return (0..<ngenes).map { i in
-        Double(above[i]) >= minSampleSize - tol && totals[i] >= minTotalCount - tol
+
+    /// Whether the double totals are R's: every count a non-negative integer
+    /// and every total below 2^53.
+    func exactTotals(_ total: UnsafeMutablePointer<Double>, _ len: Int) -> Bool {
+        if any(notInteger) { return false }
+        var below = true
+        for i in 0..<len { below = below && total[i] < 9007199254740992 }
+        return below
     }
 }
 

@@ -54,16 +54,61 @@ public enum RBase {
     }
 
     /// R's `colSums` / `colMeans`.
+    ///
+    /// R sums each column in long double. A column of non-negative integers
+    /// whose sum is below 2^53 has every partial sum an integer below 2^53,
+    /// exact in double in any order; such columns are summed in double, two
+    /// lanes at a time (`exactIntegerSum`). The columns are spread over the
+    /// engine's threads, each summed by one worker.
     public static func colSums(_ x: Matrix, naRM: Bool = false) -> [Double] {
-        (0..<x.ncol).map { j in
-            var s: RLongDouble = 0
-            for i in 0..<x.nrow {
-                let v = x[i, j]
-                if naRM && v.isNaN { continue }
-                s += RLongDouble(v)
+        let n = x.nrow
+        return x.values.withUnsafeBufferPointer { v in
+            LimmaThreads.map(x.ncol, minChunk: Swift.max(1, 262_144 / Swift.max(n, 1))) { j in
+                let col = UnsafeBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)])
+                if let s = exactIntegerSum(col) { return s }
+                var s: RLongDouble = 0
+                for a in col {
+                    if naRM && a.isNaN { continue }
+                    s += RLongDouble(a)
+                }
+                return Double(s)
             }
-            return Double(s)
         }
+    }
+
+    /// The sum of `c` when every value is a non-negative integer (tested as
+    /// `(a + 2^52) - 2^52 == a`, exact for integers in `[0, 2^52)`, false for
+    /// NaN) and the sum is below 2^53, so that it equals the long-double sum;
+    /// otherwise nil.
+    static func exactIntegerSum(_ c: UnsafeBufferPointer<Double>) -> Double? {
+        let two52 = SIMD2<Double>(repeating: 4503599627370496)
+        let zero = SIMD2<Double>(repeating: 0)
+        var s0 = zero, s1 = zero
+        var bad = SIMDMask<SIMD2<Int64>>(repeating: false)
+        let raw = UnsafeRawPointer(c.baseAddress)
+        let n = c.count
+        var i = 0
+        if let raw {
+            while i + 4 <= n {
+                let a = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD2<Double>.self)
+                let b = raw.loadUnaligned(fromByteOffset: i * 8 + 16, as: SIMD2<Double>.self)
+                bad .|= .!(a .>= zero) .| (((a + two52) - two52) .!= a)
+                bad .|= .!(b .>= zero) .| (((b + two52) - two52) .!= b)
+                s0 += a
+                s1 += b
+                i += 4
+            }
+        }
+        let s = s0 + s1
+        var total = s[0] + s[1]
+        var tailBad = false
+        while i < n {
+            let a = c[i]
+            tailBad = tailBad || !(a >= 0) || (a + 4503599627370496) - 4503599627370496 != a
+            total += a
+            i += 1
+        }
+        return any(bad) || tailBad || !(total < 9007199254740992) ? nil : total
     }
 
     public static func colMeans(_ x: Matrix, naRM: Bool = false) -> [Double] {
