@@ -72,20 +72,8 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
     let span = adaptive ? chooseLowessSpan(n: Double(ngenes), smallN: 50, minSpan: 0.3, power: 1.0 / 3.0) : span
 
     // log2-counts-per-million
-    // (samples in parallel chunks, each writing its own column)
-    var y = counts
-    y.values.withUnsafeMutableBufferPointer { yb in
-        let out = UncheckedBox(yb)
-        LimmaThreads.forEachChunk(nsamples) { cols in
-            for j in cols {
-                let l1 = lib[j] + 1
-                for i in 0..<ngenes {
-                    let k = j * ngenes + i
-                    out.value[k] = log2((counts.values[k] + 0.5) / l1 * 1e6)
-                }
-            }
-        }
-    }
+    var y = Matrix(nrow: ngenes, ncol: nsamples, values: voomLogCPM(counts, libSize: lib),
+                   rowNames: counts.rowNames, colNames: counts.colNames)
     y = try normalizeBetweenArrays(y, method: normalizeMethod)
     let fit = try lmFit(y, design: design, weights: weights, block: block, correlation: correlation)
     let amean = fit.Amean ?? RBase.rowMeans(y, naRM: true)
@@ -151,52 +139,143 @@ func rowsWithAnyCount(_ counts: Matrix) -> [Bool] {
     return any
 }
 
+/// voom's `log2((counts + 0.5) / (libSize + 1) * 1e6)` (genes x samples,
+/// column-major), samples in parallel chunks, each writing its own column.
+///
+/// Within a column every count that is a whole number below a bound (4096,
+/// or a quarter of the genes if fewer) gives the same argument, so its
+/// logarithm is taken once and remembered for the column: the same `log2`
+/// of the same double, so the same bits.
+func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
+    let ngenes = counts.nrow, nsamples = counts.ncol
+    let memoSize = Swift.min(4096, ngenes / 4)
+    return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { buf, initialized in
+        counts.values.withUnsafeBufferPointer { cb in
+            let box = UncheckedBox((buf.baseAddress!, cb.baseAddress!))
+            LimmaThreads.forEachChunk(nsamples) { cols in
+                let (out, c) = box.value
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, memoSize)) { memo in
+                    let m = memo.baseAddress!
+                    for j in cols {
+                        let l1 = lib[j] + 1
+                        let col = c + j * ngenes, o = out + j * ngenes
+                        m.update(repeating: .nan, count: memoSize)
+                        for i in 0..<ngenes {
+                            let v = col[i]
+                            if v >= 0 && v < Double(memoSize) {
+                                let k = Int(v)
+                                if Double(k) == v {
+                                    var r = m[k]
+                                    if r.isNaN {      // log2 of a positive finite double is never NaN
+                                        r = log2((v + 0.5) / l1 * 1e6)
+                                        m[k] = r
+                                    }
+                                    o[i] = r
+                                    continue
+                                }
+                            }
+                            o[i] = log2((v + 0.5) / l1 * 1e6)
+                        }
+                    }
+                }
+            }
+        }
+        initialized = ngenes * nsamples
+    }
+}
+
 /// voom's weights `1 / trend(log2(1e-6 * 2^fitted * (libSize + 1)))^4`
 /// (genes x samples, column-major), where `fitted = coefficients %*% t(design)`.
 ///
-/// One pass per observation, samples in parallel chunks, without the
-/// fitted matrix: each fitted value is summed as R's `%*%` (reference BLAS
-/// dgemm, no NaN present) sums it, `0 + b_1 x_1 + b_2 x_2 + ...` in
-/// coefficient order; `2^f` and `t^4` come from `ExactPow` (R_pow's bits).
-/// When a coefficient or design value is not finite, R's `%*%` takes its
-/// plain-loop branch instead; so does this function (the same sums, through
-/// `RLinAlg.matprod`).
+/// Each fitted value is summed as R's `%*%` (reference BLAS dgemm, no NaN
+/// present) sums it, `0 + b_1 x_1 + b_2 x_2 + ...` in coefficient order, so
+/// samples with bit-identical design rows share it: `2^f` (from `ExactPow`,
+/// R_pow's bits) is taken once per gene and distinct design row. When a
+/// coefficient or design value is not finite, R's `%*%` takes its plain-loop
+/// branch instead; so does this function (the same sums, through
+/// `RLinAlg.matprod`, one `2^f` per observation).
+///
+/// Then per observation, exactly as R: `1e-6 * (2^f * (libSize + 1))`, its
+/// `log2`, the trend (`ApproxLookup`, bit-identical to `approxfun`), `t^4`
+/// (`ExactPow`) and the reciprocal. Genes go in blocks of 8 (in parallel
+/// chunks of blocks); within a block the samples are visited by design row
+/// and then increasing library size, so each gene's successive fitted
+/// log-counts are close and its trend lookups gallop over nearby knots from
+/// the previous one. Every value is computed by the same operations whatever
+/// the order or thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup) -> [Double] {
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
-    var w = [Double](repeating: 0, count: ngenes * nsamples)
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)
+    // Distinct design rows (bit for bit; every sample its own when the
+    // fitted values come from the plain loop): rowOf[j], and one sample per row.
+    var rowOf = [Int](repeating: 0, count: nsamples)
+    var rowSample = [Int]()
+    var seen = [[UInt64]: Int]()
+    for j in 0..<nsamples {
+        let key = fitted == nil ? (0..<p).map { X[j, $0].bitPattern } : [UInt64(j)]
+        if let u = seen[key] {
+            rowOf[j] = u
+        } else {
+            rowOf[j] = rowSample.count
+            seen[key] = rowSample.count
+            rowSample.append(j)
+        }
+    }
+    let nrows = rowSample.count
+    let l1 = lib.map { $0 + 1 }
+    let order = (0..<nsamples).sorted { (rowOf[$0], l1[$0]) < (rowOf[$1], l1[$1]) }
+    let block = 8
+    let nblocks = (ngenes + block - 1) / block
     let table = ExactPow.exp2Table
-    w.withUnsafeMutableBufferPointer { wb in
+    return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
             trend.withEvaluator { trend in
-                let out = UncheckedBox((wb, cb, trend, fitted))
-                LimmaThreads.forEachChunk(nsamples) { cols in
-                    let (wb, cb, trend, fitted) = out.value
-                    var xj = [Double](repeating: 0, count: p)
-                    for j in cols {
-                        let l1 = lib[j] + 1
-                        for l in 0..<p { xj[l] = X[j, l] }
-                        let wj = wb.baseAddress! + j * ngenes
-                        xj.withUnsafeBufferPointer { xb in
-                            for g in 0..<ngenes {
-                                let f: Double
-                                if let fitted {
-                                    f = fitted.values[j * ngenes + g]
-                                } else {
-                                    var s = 0.0
-                                    for l in 0..<p { s += cb[l * ngenes + g] * xb[l] }
-                                    f = s
+                let box = UncheckedBox((wb.baseAddress!, cb.baseAddress!, trend, fitted))
+                LimmaThreads.forEachChunk(nblocks, minChunk: 16) { blocks in
+                    let (w, c, trend, fitted) = box.value
+                    var p2 = [Double](repeating: 0, count: nrows * block)
+                    var hints = [Int](repeating: -1, count: block)
+                    var xu = [Double](repeating: 0, count: p)
+                    p2.withUnsafeMutableBufferPointer { p2b in
+                        hints.withUnsafeMutableBufferPointer { hb in
+                            let p2p = p2b.baseAddress!
+                            for b in blocks {
+                                let g0 = b * block, gb = Swift.min(block, ngenes - g0)
+                                // 2^fitted per distinct row and gene of the block.
+                                for u in 0..<nrows {
+                                    let j = rowSample[u]
+                                    let pu = p2p + u * block
+                                    if let fitted {
+                                        for g in 0..<gb {
+                                            pu[g] = ExactPow.pow2(fitted.values[j * ngenes + g0 + g], table: table)
+                                        }
+                                    } else {
+                                        for l in 0..<p { xu[l] = X[j, l] }
+                                        for g in 0..<gb {
+                                            var s = 0.0
+                                            for l in 0..<p { s += c[l * ngenes + g0 + g] * xu[l] }
+                                            pu[g] = ExactPow.pow2(s, table: table)
+                                        }
+                                    }
                                 }
-                                let fittedCount = 1e-6 * (ExactPow.pow2(f, table: table) * l1)
-                                wj[g] = 1 / ExactPow.fourth(trend(log2(fittedCount)))
+                                for g in 0..<gb { hb[g] = -1 }
+                                for j in order {
+                                    let pu = p2p + rowOf[j] * block
+                                    let lj = l1[j]
+                                    let wj = w + j * ngenes + g0
+                                    for g in 0..<gb {
+                                        let fittedCount = 1e-6 * (pu[g] * lj)
+                                        wj[g] = 1 / ExactPow.fourth(trend(log2(fittedCount), hint: &hb[g]))
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        initialized = ngenes * nsamples
     }
-    return w
 }

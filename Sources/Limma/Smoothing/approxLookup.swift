@@ -82,12 +82,48 @@ public struct ApproxLookup: Sendable {
         /// The value of `f` at `v`, bit-identical to `f(v)`.
         @inline(__always)
         public func callAsFunction(_ v: Double) -> Double {
+            var none = -1
+            return self(v, hint: &none)
+        }
+
+        /// The value of `f` at `v`, bit-identical to `f(v)`, trying first
+        /// the interval at `hint` and its two neighbours (a knot index the
+        /// caller keeps between calls and this updates to v's interval;
+        /// negative for none), then the bucket table as `callAsFunction(_:)`.
+        /// Close successive points (one gene over samples of increasing
+        /// library size) mostly stay in or next to the previous interval.
+        /// Any search that ends on the same interval gives the same bits.
+        @inline(__always)
+        public func callAsFunction(_ v: Double, hint: inout Int) -> Double {
             guard usable else { return f(v) }
             if v.isNaN { return v }
             let n = x.count
             if v < x[0] { return f.yleft }
             if v > x[n - 1] { return f.yright }
             if v == x[n - 1] { return y[n - 1] }
+            // Now x[0] <= v < x[n - 1]: the interval i in 0...n-2 with
+            // x[i] <= v < x[i + 1].
+            var i = hint
+            if i >= 0 && i <= n - 2 && x[i] <= v {
+                if !(v < x[i + 1]) {
+                    i += 1
+                    if !(v < x[i + 1]) { i = interval(v) }   // x[n - 1] > v: i + 1 <= n - 1
+                }
+            } else if i >= 1 && i <= n - 2 && x[i - 1] <= v {
+                i -= 1
+            } else {
+                i = interval(v)
+            }
+            hint = i
+            return interpolate(v, i)
+        }
+
+        /// For `x[0] <= v < x[n - 1]`: the last knot i with `x[i] <= v`,
+        /// bisected within the bucket's range of knots (the whole range if
+        /// the bucket's bounds do not hold).
+        @inline(__always)
+        func interval(_ v: Double) -> Int {
+            let n = x.count
             // The last knot i with x[i] <= v lies in first[b] ... first[b + 1] + 1.
             let b = ApproxLookup.bucket(v, lo: lo, scale: scale, nb: first.count - 1)
             var i = first[b], j = Swift.min(first[b + 1] + 1, n - 1)
@@ -96,7 +132,15 @@ public struct ApproxLookup: Sendable {
                 let ij = (i + j) / 2
                 if v < x[ij] { j = ij } else { i = ij }
             }
+            return i
+        }
+
+        /// `f(v)` on the interval `(x[i], x[i + 1])` holding v, by the
+        /// expressions of `ApproxFun.callAsFunction`.
+        @inline(__always)
+        func interpolate(_ v: Double, _ i: Int) -> Double {
             if v == x[i] { return y[i] }
+            let j = i + 1
             return y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i]))
         }
     }
