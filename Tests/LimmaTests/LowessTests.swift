@@ -40,6 +40,34 @@ import Foundation
         }
     }
 
+    /// The radix selection behind the robustness weights' median gives the
+    /// order statistic a full sort gives, with ties, zeros, subnormals and
+    /// values sharing long bit prefixes.
+    @Test func radixSelectionMatchesSort() {
+        var state: UInt64 = 0x1234_5678_9ABC_DEF1
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (Double(state >> 11) + 0.5) / 9007199254740992.0
+        }
+        for trial in 0..<300 {
+            let n = 1 + Int(uniform() * (trial % 5 == 0 ? 5000 : 60))
+            let v: [Double] = (0..<n).map { _ in
+                switch trial % 6 {
+                case 0: return (uniform() * 8).rounded() / 4                          // heavy ties, zeros
+                case 1: return uniform() * 1e-310                                     // subnormal
+                case 2: return 1 + Double(Int(uniform() * 16)) * 0x1p-52              // long shared prefix
+                case 3: return pow(10, uniform() * 40 - 20)
+                default: return abs(uniform() - 0.5) * 3
+                }
+            }
+            let sorted = v.sorted()
+            for k in Set([0, n / 2, max(0, n / 2 - 1), n - 1, Int(uniform() * Double(n))]) {
+                let got = v.withUnsafeBufferPointer { selectKthNonNegative($0, k) }
+                #expect(got.bitPattern == sorted[k].bitPattern, "trial \(trial) n \(n) k \(k)")
+            }
+        }
+    }
+
     /// Groups of fits: consecutive, at most four, every fit in exactly one,
     /// and a shared group's fits all start at the same point.
     @Test func planGroupsCoverEveryFit() {

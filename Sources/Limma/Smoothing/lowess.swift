@@ -102,12 +102,17 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
                 wb.sort()
                 return n % 2 == 0 ? 3 * (wb[m1] + wb[n - m1 - 1]) : 6 * wb[m1]
             }
-            let hi = selectKth(wb, m1)
+            let hi = selectKthNonNegative(UnsafeBufferPointer(wb), m1)
             if n % 2 == 0 {
-                // The largest of the values placed below position m1.
-                var lo = wb[0]
-                for k in 1..<m1 where wb[k] > lo { lo = wb[k] }
-                return 3 * (hi + lo)
+                // The (m1 - 1)-th smallest: hi itself, unless exactly m1
+                // values lie below hi, and then the largest of them.
+                var below = 0
+                var lo = -Double.infinity
+                for v in wb where v < hi {
+                    below += 1
+                    if v > lo { lo = v }
+                }
+                return 3 * (hi + (below == m1 ? lo : hi))
             }
             return 6 * hi
         }
@@ -130,39 +135,46 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     return ys
 }
 
-/// The k-th smallest value (0-based) of `v`, by quickselect: on return
-/// `v[k]` holds it, every value before position k is at most it and every
-/// value after is at least it (the same value a full sort puts at k).
-/// `v` must hold no NaN.
-func selectKth(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
-    var lo = 0, hi = v.count - 1
-    while hi > lo {
-        // Median of three as the pivot value.
-        let mid = lo + (hi - lo) / 2
-        if v[mid] < v[lo] { v.swapAt(mid, lo) }
-        if v[hi] < v[lo] { v.swapAt(hi, lo) }
-        if v[hi] < v[mid] { v.swapAt(hi, mid) }
-        let pivot = v[mid]
-        var i = lo, j = hi
-        while i <= j {
-            while v[i] < pivot { i += 1 }
-            while v[j] > pivot { j -= 1 }
-            if i <= j {
-                v.swapAt(i, j)
-                i += 1
-                j -= 1
-            }
+/// The k-th smallest value (0-based) of `v`, whose values are all
+/// non-negative and not NaN (+0, never -0): their bit patterns then order as
+/// the values do, so the value is found by counting the patterns' digits,
+/// 12 bits at a time from the top, among the values that share the digits
+/// found so far (a radix selection: no comparisons to mispredict, `v`
+/// untouched).
+func selectKthNonNegative(_ v: UnsafeBufferPointer<Double>, _ k: Int) -> Double {
+    var histogram = [Int](repeating: 0, count: 4096)
+    var rank = k
+    // The bucket holding the value of the remaining rank (rank becomes its
+    // rank within the bucket).
+    func bucket(_ size: Int) -> Int {
+        var d = 0
+        while rank >= histogram[d] {
+            rank -= histogram[d]
+            d += 1
         }
-        // Now v[lo...j] <= pivot <= v[i...hi], and v[j+1..<i] == pivot.
-        if k <= j {
-            hi = j
-        } else if k >= i {
-            lo = i
-        } else {
-            break
-        }
+        for i in 0..<size { histogram[i] = 0 }
+        return d
     }
-    return v[k]
+    for x in v { histogram[Int(x.bitPattern >> 52)] += 1 }
+    let top = UInt64(bucket(4096))
+    var candidates = [UInt64]()
+    for x in v where x.bitPattern >> 52 == top { candidates.append(x.bitPattern) }
+    var shift: UInt64 = 52
+    while candidates.count > 1 && shift > 0 {
+        let width = min(12, shift)
+        shift -= width
+        let mask = (UInt64(1) << width) - 1
+        for c in candidates { histogram[Int((c >> shift) & mask)] += 1 }
+        let digit = UInt64(bucket(Int(mask) + 1))
+        var kept = 0
+        for i in 0..<candidates.count where (candidates[i] >> shift) & mask == digit {
+            candidates[kept] = candidates[i]
+            kept += 1
+        }
+        candidates.removeLast(candidates.count - kept)
+    }
+    // One candidate left, or several with the same bit pattern.
+    return Double(bitPattern: candidates[0])
 }
 
 /// The local fits `clowess` makes for given sorted `x`, `ns` and `delta`.
