@@ -85,7 +85,24 @@ public struct Matrix: Sendable, Equatable {
     /// The sub-matrix of the given rows (in that order), names kept.
     public func rows(_ idx: [Int]) -> Matrix {
         var out = Matrix(nrow: idx.count, ncol: ncol, rowNames: rowNames.map { rn in idx.map { rn[$0] } }, colNames: colNames)
-        for j in 0..<ncol { for (k, i) in idx.enumerated() { out.values[j * idx.count + k] = values[j * nrow + i] } }
+        let m = idx.count, n = nrow
+        if m == 0 || ncol == 0 { return out }
+        // Columns in parallel chunks, each written by one worker (a copy: the
+        // result does not depend on the thread count).
+        out.values.withUnsafeMutableBufferPointer { ob in
+            values.withUnsafeBufferPointer { vb in
+                idx.withUnsafeBufferPointer { ib in
+                    let io = UncheckedBox((ob, vb, ib))
+                    LimmaThreads.forEachChunk(ncol, minChunk: Swift.max(1, 65536 / Swift.max(m, 1))) { cols in
+                        let (ob, vb, ib) = io.value
+                        for j in cols {
+                            let src = vb.baseAddress! + j * n, dst = ob.baseAddress! + j * m
+                            for k in 0..<m { dst[k] = src[ib[k]] }
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 

@@ -385,9 +385,21 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
     let hiS = n + 1 - loS
     let byM = TrimBounds(UnsafeBufferPointer(start: logR, count: count), lo: loL, hi: hiL, scratch: scratch.select)
     let byA = TrimBounds(UnsafeBufferPointer(start: absE, count: count), lo: loS, hi: hiS, scratch: scratch.select)
+    // The kept genes moved to the front, in gene order, without branches
+    // (each slot is written at or before the one being read).
+    let both = TrimBoundsPair(byM, byA)
+    var nkept = 0
+    for k in 0..<count {
+        let lr = logR[k], g = gene[k]
+        let bit = both.keeps(lr, absE[k])
+        logR[nkept] = lr
+        gene[nkept] = g
+        nkept += bit
+    }
+    var f: Double
     if doWeighting {
         var num: RLongDouble = 0, den: RLongDouble = 0
-        for k in 0..<count where byM.keeps(logR[k]) && byA.keeps(absE[k]) {
+        for k in 0..<nkept {
             let g = Int(gene[k])
             let o = obs[g]
             let v = (nO - o) / nO / o + ref.variance[g]
@@ -395,13 +407,10 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
             if !a.isNaN { num += RLongDouble(a) }
             if !b.isNaN { den += RLongDouble(b) }
         }
-        var f = Double(num) / Double(den)
-        if f.isNaN { f = 0 }
-        return RMath.pow(2, f)
+        f = Double(num) / Double(den)
+    } else {
+        f = RBase.mean(Array(UnsafeBufferPointer(start: logR, count: nkept)), naRM: true)
     }
-    var kept = [Double]()
-    for k in 0..<count where byM.keeps(logR[k]) && byA.keeps(absE[k]) { kept.append(logR[k]) }
-    var f = RBase.mean(kept, naRM: true)
     if f.isNaN { f = 0 }
     return RMath.pow(2, f)
 }
@@ -449,10 +458,10 @@ struct TrimBounds {
         keepsNothing = false
         let kLo = Int(Swift.max(lo, 1)) - 1, kHi = Int(Swift.min(hi, Double(n))) - 1
         let sampled = Self.sortSample(x, scratch.sample)
-        let (sa, belowA, atMostA) = (sampled ? Self.orderStatistic(x, kLo, window: scratch.low, sample: scratch.sample) : nil)
-            ?? Self.selectAll(x, kLo, scratch: scratch.low)
-        let (sb, belowB, atMostB) = (sampled ? Self.orderStatistic(x, kHi, window: scratch.high, sample: scratch.sample) : nil)
-            ?? Self.selectAll(x, kHi, scratch: scratch.high)
+        let pair = sampled ? Self.orderStatisticPair(x, kLo, kHi, windows: (scratch.low, scratch.high), sample: scratch.sample)
+                           : (nil, nil)
+        let (sa, belowA, atMostA) = pair.0 ?? Self.selectAll(x, kLo, scratch: scratch.low)
+        let (sb, belowB, atMostB) = pair.1 ?? Self.selectAll(x, kHi, scratch: scratch.high)
         a = sa
         b = sb
         let avgA = Double(belowA + 1 + atMostA) / 2, avgB = Double(belowB + 1 + atMostB) / 2
@@ -493,21 +502,42 @@ struct TrimBounds {
         return true
     }
 
-    /// As `selectAll`, from a bracket taken in the sorted `sample` (nil when
-    /// the bracket misses position k).
-    static func orderStatistic(_ x: UnsafeBufferPointer<Double>, _ k: Int, window: UnsafeMutablePointer<Double>,
-                               sample: UnsafeMutablePointer<Double>) -> (Double, Int, Int)? {
-        let n = x.count, s = SelectionScratch.sampleSize
-        // The sample's rank of position k, +- about 4 standard deviations.
-        let centre = Int(Double(k) / Double(n) * Double(s))
-        let spread = 4 * Int((Double(s) * 0.25).squareRoot()) + 2
-        let lowValue = sample[Swift.max(0, centre - spread)], highValue = sample[Swift.min(s - 1, centre + spread)]
-        var below = 0, inside = 0
+    /// The sample values bracketing sorted position k of n: the sample's
+    /// ranks around `k / n`, about 4 standard deviations of a sample
+    /// quantile (`sqrt(s p (1 - p))` ranks) either side.
+    static func bracket(_ k: Int, _ n: Int, sample: UnsafeMutablePointer<Double>) -> (Double, Double) {
+        let s = SelectionScratch.sampleSize
+        let p = Double(k) / Double(n)
+        let centre = Int(p * Double(s))
+        let spread = Int(4 * (Double(s) * p * (1 - p)).squareRoot()) + 3
+        return (sample[Swift.max(0, centre - spread)], sample[Swift.min(s - 1, centre + spread)])
+    }
+
+    /// As `selectAll` for positions k1 and k2 at once, from brackets taken in
+    /// the sorted `sample` (one pass gathers the values inside each); nil for
+    /// a position its bracket misses.
+    static func orderStatisticPair(_ x: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int,
+                                   windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                   sample: UnsafeMutablePointer<Double>) -> ((Double, Int, Int)?, (Double, Int, Int)?) {
+        let n = x.count
+        let (lo1, hi1) = bracket(k1, n, sample: sample), (lo2, hi2) = bracket(k2, n, sample: sample)
+        let (w1, w2) = windows
+        var below1 = 0, in1 = 0, below2 = 0, in2 = 0
         for e in x {
-            below += e < lowValue ? 1 : 0
-            window[inside] = e
-            inside += (e >= lowValue && e <= highValue) ? 1 : 0
+            below1 += e < lo1 ? 1 : 0
+            w1[in1] = e
+            in1 += (e >= lo1 ? 1 : 0) & (e <= hi1 ? 1 : 0)
+            below2 += e < lo2 ? 1 : 0
+            w2[in2] = e
+            in2 += (e >= lo2 ? 1 : 0) & (e <= hi2 ? 1 : 0)
         }
+        return (fromWindow(w1, in1, below1, k1), fromWindow(w2, in2, below2, k2))
+    }
+
+    /// The value at sorted position k, with its counts, from the `inside`
+    /// values gathered in `window` when `below` values lie under it (nil when
+    /// position k is not among them).
+    static func fromWindow(_ window: UnsafeMutablePointer<Double>, _ inside: Int, _ below: Int, _ k: Int) -> (Double, Int, Int)? {
         guard k >= below && k < below + inside else { return nil }
         let buf = UnsafeMutableBufferPointer(start: window, count: inside)
         RBase.select(buf, 0, inside - 1, k - below)
@@ -526,6 +556,30 @@ struct TrimBounds {
         if v == a { return keepA }
         if v == b { return keepB }
         return false
+    }
+}
+
+/// Two `TrimBounds` (for M and for A) tested together, without branches:
+/// a pair is kept when in each lane `a < v < b`, or `v` is in a tie group
+/// that is kept (when `a == b` their tie groups are one, kept alike; when a
+/// bound keeps nothing, its a, b, keepA and keepB are 0, 0, false, false and
+/// no value passes).
+struct TrimBoundsPair {
+    let a: SIMD2<Double>, b: SIMD2<Double>
+    let keepA: SIMDMask<SIMD2<Int64>>, keepB: SIMDMask<SIMD2<Int64>>
+
+    init(_ m: TrimBounds, _ s: TrimBounds) {
+        a = SIMD2(m.a, s.a)
+        b = SIMD2(m.b, s.b)
+        keepA = [m.keepA, s.keepA]
+        keepB = [m.keepB, s.keepB]
+    }
+
+    /// 1 when both `m` and `s` are kept, else 0.
+    @inline(__always) func keeps(_ m: Double, _ s: Double) -> Int {
+        let v = SIMD2(m, s)
+        let kept = ((v .> a) .& (v .< b)) .| ((v .== a) .& keepA) .| ((v .== b) .& keepB)
+        return all(kept) ? 1 : 0
     }
 }
 

@@ -189,19 +189,31 @@ public struct QRDecomposition: Sendable, Equatable {
         }
         if job.contains(.resid) {
             for i in 0..<n { rsd[i] = i < k ? 0 : qty[i] }
-            var jj = 0
-            while jj < ju {
-                let j = ju - 1 - jj
-                if qraux[j] != 0 {
-                    let xj = x + j * n + j
-                    let temp = xj[0]
-                    xj[0] = qraux[j]
-                    let t = -BLAS1.dot(n - j, xj, rsd + j) / xj[0]
-                    BLAS1.axpy(n - j, t, xj, rsd + j)
-                    xj[0] = temp
-                }
-                jj += 1
+            applyQ(x, n: n, k: k, qraux: qraux, y: rsd)
+        }
+    }
+
+    /// `y <- Q y` in place for one column of length n, Q from the first `k`
+    /// Householder reflections of a dqrdc2 factor in `x` (dqrsl's qy: the
+    /// reflections applied last to first, each as
+    /// `y -= (x_j'y / x_jj) x_j` over rows j..<n with `x_jj` swapped for
+    /// `qraux[j]` meanwhile and restored).
+    @inline(__always)
+    static func applyQ(_ x: UnsafeMutablePointer<Double>, n: Int, k: Int, qraux: UnsafePointer<Double>,
+                       y: UnsafeMutablePointer<Double>) {
+        let ju = Swift.min(k, n - 1)
+        var jj = 0
+        while jj < ju {
+            let j = ju - 1 - jj
+            if qraux[j] != 0 {
+                let xj = x + j * n + j
+                let temp = xj[0]
+                xj[0] = qraux[j]
+                let t = -BLAS1.dot(n - j, xj, y + j) / xj[0]
+                BLAS1.axpy(n - j, t, xj, y + j)
+                xj[0] = temp
             }
+            jj += 1
         }
     }
 

@@ -159,59 +159,6 @@ func centredVarDesign(_ vd: Matrix) throws -> Matrix {
 
 /// The three fitting algorithms behind arrayWeights.
 enum ArrayWeightsFit {
-    /// `.arrayWeightsGeneByGene`.
-    static func geneByGene(_ E: Matrix, design: Matrix, weights: Matrix?, Z2: Matrix, priorN: Double) throws -> [Double] {
-        let ngenes = E.nrow, narrays = E.ncol
-        let ngam = Z2.ncol
-        let Z = cbindOne(Z2)
-        // Unnamed copies and transposes made once: crossprod(A, B) is
-        // t(A) %*% B (see rCrossprod), and names only cost time per gene.
-        let design = Matrix(nrow: design.nrow, ncol: design.ncol, values: design.values)
-        let Zt = Z.transposed, Z2t = Matrix(nrow: ngam, ncol: narrays, values: Z2.transposed.values)
-        var gam = Matrix(nrow: ngam, ncol: 1)
-        var aw = [Double](repeating: 1, count: narrays)
-        var info2 = scale(RLinAlg.crossprod(Z2), priorN)
-        for g in 0..<ngenes {
-            var w = aw
-            if let W = weights { for j in 0..<narrays { w[j] = aw[j] * W[g, j] } }
-            let y = E.row(g)
-            var d = [Double](repeating: 0, count: narrays)
-            var h1 = [Double](repeating: 0, count: narrays)
-            let fit: LmWfit
-            if y.contains(where: { $0.isNaN }) {
-                let obs = (0..<narrays).filter { y[$0].isFinite }
-                if obs.count <= 2 { continue }
-                let f = try lmWfit(design.rows(obs), obs.map { y[$0] }, obs.map { w[$0] })
-                if f.dfResidual < 2 { continue }
-                let h = f.hat()
-                for (k, j) in obs.enumerated() {
-                    d[j] = w[j] * (f.residuals[k] * f.residuals[k])
-                    h1[j] = 1 - h[k]
-                }
-                fit = f
-            } else {
-                fit = try lmWfit(design, y, w)
-                let h = fit.hat()
-                for j in 0..<narrays {
-                    d[j] = w[j] * (fit.residuals[j] * fit.residuals[j])
-                    h1[j] = 1 - h[j]
-                }
-            }
-            let s2 = RBase.mean(fit.effects[fit.rank...].map { $0 * $0 })
-            if s2 < 1e-15 { continue }
-            var hZ = Z
-            for c in 0..<Z.ncol { for i in 0..<narrays { hZ[i, c] = h1[i] * Z[i, c] } }
-            let info = RLinAlg.matprod(Zt, hZ)
-            info2 = schurUpdate(info2, info)
-            let z = (0..<narrays).map { d[$0] / s2 - h1[$0] }
-            let dl = RLinAlg.matprod(Z2t, Matrix(nrow: narrays, ncol: 1, values: z))
-            let step = try rSolve(info2, dl, function: "arrayWeights")
-            for k in 0..<ngam { gam.values[k] = gam.values[k] + step.values[k] }
-            aw = expNegLinear(Z2, gam)
-        }
-        return aw
-    }
-
     /// `.arrayWeightsREML` (no prior weights, no missing values).
     static func reml(_ y0: Matrix, design: Matrix, Z2: Matrix, priorN: Double, maxiter: Int, tol: Double) throws -> ([Double], [LimmaWarning]) {
         var y = y0
@@ -378,23 +325,28 @@ enum ArrayWeightsFit {
     /// The outer product is formed as the products `a_i * b_j`, which is
     /// exactly what BLAS returns for a rank-one `%*%` (0 + 1 * b * a).
     static func schurUpdate(_ info2: Matrix, _ info: Matrix) -> Matrix {
-        let m = info.nrow - 1, ni = info.nrow
         var out = info2
+        if info.nrow <= 1 { return out }
         info.values.withUnsafeBufferPointer { a in
-            info2.values.withUnsafeBufferPointer { b in
-                out.values.withUnsafeMutableBufferPointer { o in
-                    let d = a[0]
-                    for j in 0..<m {
-                        let rj = a[(j + 1) * ni]
-                        for i in 0..<m {
-                            let ci = a[i + 1] / d
-                            o[j * m + i] = (b[j * m + i] + a[(j + 1) * ni + i + 1]) - ci * rj
-                        }
-                    }
-                }
+            out.values.withUnsafeMutableBufferPointer { o in
+                schurUpdate(o.baseAddress!, info: a.baseAddress!, ni: info.nrow)
             }
         }
         return out
+    }
+
+    /// `schurUpdate` in place on the (ni-1) x (ni-1) `info2` (column-major),
+    /// for the ni x ni `info`.
+    static func schurUpdate(_ info2: UnsafeMutablePointer<Double>, info a: UnsafePointer<Double>, ni: Int) {
+        let m = ni - 1
+        let d = a[0]
+        for j in 0..<m {
+            let rj = a[(j + 1) * ni]
+            for i in 0..<m {
+                let ci = a[i + 1] / d
+                info2[j * m + i] = (info2[j * m + i] + a[(j + 1) * ni + i + 1]) - ci * rj
+            }
+        }
     }
 
     static func effectsColMeans(_ effects: Matrix, from rank: Int) -> [Double] {
@@ -512,28 +464,14 @@ func lmWfitMatrix(_ x: Matrix, _ Y: Matrix, _ w: [Double]) throws -> (qr: QRDeco
 /// applying the first `rank` Householder reflections in reverse order.
 func qrQy(_ qr: QRDecomposition, _ y: Matrix) -> Matrix {
     let n = qr.qr.nrow
-    let k = qr.rank
     var out = y
-    let ju = min(k, n - 1)
-    if ju == 0 { return out }
+    if Swift.min(qr.rank, n - 1) <= 0 { return out }
     var x = qr.qr.values
     x.withUnsafeMutableBufferPointer { xb in
         out.values.withUnsafeMutableBufferPointer { ob in
-            let xp = xb.baseAddress!
-            for c in 0..<y.ncol {
-                let qy = ob.baseAddress! + c * n
-                var jj = 0
-                while jj < ju {
-                    let j = ju - 1 - jj
-                    if qr.qraux[j] != 0 {
-                        let xj = xp + j * n + j
-                        let temp = xj[0]
-                        xj[0] = qr.qraux[j]
-                        let t = -BLAS1.dot(n - j, xj, qy + j) / xj[0]
-                        BLAS1.axpy(n - j, t, xj, qy + j)
-                        xj[0] = temp
-                    }
-                    jj += 1
+            qr.qraux.withUnsafeBufferPointer { qb in
+                for c in 0..<y.ncol {
+                    QRDecomposition.applyQ(xb.baseAddress!, n: n, k: qr.rank, qraux: qb.baseAddress!, y: ob.baseAddress! + c * n)
                 }
             }
         }

@@ -1,0 +1,89 @@
+// SmallSolve (arrayWeights' per-gene solve) against the system LAPACK's
+// dgesv, bit for bit, and its condition check against R's errors.
+import CLapack
+import Foundation
+import Testing
+@testable import Limma
+
+@Suite("SmallSolve")
+struct SmallSolveTests {
+    /// A deterministic stream of doubles in [-1, 1) (64-bit LCG).
+    struct Stream {
+        var state: UInt64
+        mutating func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1p-52 - 1
+        }
+    }
+
+    /// LAPACK's dgesv on copies: (LU, pivots, solution, info).
+    static func lapack(_ a: [Double], _ b: [Double], n: Int) -> ([Double], [Int32], [Double], Int32) {
+        var lu = a, x = b, ipiv = [Int32](repeating: 0, count: n)
+        var nn = Int32(n), nrhs: Int32 = 1, info: Int32 = 0
+        dgesv_(&nn, &nrhs, &lu, &nn, &ipiv, &x, &nn, &info)
+        return (lu, ipiv, x, info)
+    }
+
+    @Test func luAndSolutionMatchLapackBitForBit() {
+        var rng = Stream(state: 42)
+        var checked = 0
+        for trial in 0..<6000 {
+            let n = 1 + trial % 9
+            var a = (0..<(n * n)).map { _ in rng.next() }
+            let b = (0..<n).map { _ in rng.next() }
+            switch trial % 6 {
+            case 1: for k in a.indices where rng.next() > 0.3 { a[k] = 0 }            // sparse, zero multipliers
+            case 2: for k in a.indices { a[k] = (a[k] * 4).rounded() }                 // ties in the pivot search
+            case 3: for i in 0..<n { a[i * n + i] *= 1e-12 }                           // small pivots
+            case 4: for k in a.indices { a[k] *= 1e200 }                               // huge entries
+            case 5: if n > 1 { for i in 0..<n { a[n + i] = a[i] } }                    // singular (two equal columns)
+            default: break
+            }
+            let (lu, ipiv, x, info) = Self.lapack(a, b, n: n)
+            let mine = UnsafeMutablePointer<Double>.allocate(capacity: n * n)
+            let piv = UnsafeMutablePointer<Int>.allocate(capacity: n)
+            let sol = UnsafeMutablePointer<Double>.allocate(capacity: n)
+            defer { mine.deallocate(); piv.deallocate(); sol.deallocate() }
+            for k in 0..<(n * n) { mine[k] = a[k] }
+            for k in 0..<n { sol[k] = b[k] }
+            let myInfo = SmallSolve.dgetrf2(m: n, n: n, mine, lda: n, ipiv: piv)
+            #expect((myInfo == 0) == (info == 0), "trial \(trial): info \(myInfo) vs \(info)")
+            for k in 0..<(n * n) {
+                #expect(mine[k].bitPattern == lu[k].bitPattern || (mine[k].isNaN && lu[k].isNaN),
+                        "trial \(trial) LU[\(k)]: \(mine[k]) vs \(lu[k])")
+            }
+            for k in 0..<n { #expect(piv[k] == Int(ipiv[k]), "trial \(trial) ipiv[\(k)]") }
+            if info == 0 {
+                SmallSolve.dgetrs(n: n, mine, ipiv: piv, b: sol)
+                for k in 0..<n {
+                    #expect(sol[k].bitPattern == x[k].bitPattern || (sol[k].isNaN && x[k].isNaN),
+                            "trial \(trial) x[\(k)]: \(sol[k]) vs \(x[k])")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 4000)
+    }
+
+    @Test func solveMatchesRSolveAndItsErrors() throws {
+        var rng = Stream(state: 7)
+        for trial in 0..<500 {
+            let n = 1 + trial % 7
+            let a = (0..<(n * n)).map { _ in rng.next() }
+            let b = (0..<n).map { _ in rng.next() }
+            let solver = SmallSolve(n: n)
+            let mine = Array(try solver.solve(a, b, function: "arrayWeights"))
+            let r = try rSolve(Matrix(nrow: n, ncol: n, values: a), Matrix(nrow: n, ncol: 1, values: b), function: "arrayWeights")
+            #expect(mine.map(\.bitPattern) == r.values.map(\.bitPattern), "trial \(trial)")
+        }
+        // Computationally singular: R's error from dgecon, not a silent answer.
+        let nearly = [1.0, 1, 1, 1 + 1e-17 * 3]
+        let solver = SmallSolve(n: 2)
+        #expect(throws: LimmaError.self) { _ = try solver.solve([1, 2, 2, 4], [1, 1], function: "arrayWeights") }
+        #expect(throws: LimmaError.self) { _ = try solver.solve(nearly, [1, 2], function: "arrayWeights") }
+        // Ill-conditioned but not singular to R: dgecon decides, as in R.
+        let ill = [1.0, 1, 1, 1 + 1e-10]
+        let r = try rSolve(Matrix(nrow: 2, ncol: 2, values: ill), Matrix(nrow: 2, ncol: 1, values: [1, 2]), function: "f")
+        #expect(Array(try solver.solve(ill, [1, 2], function: "f")).map(\.bitPattern) == r.values.map(\.bitPattern))
+    }
+}
