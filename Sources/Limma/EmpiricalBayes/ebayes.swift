@@ -61,19 +61,29 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     let anyInf = infdf.contains(true)
     let logPrior = log(proportion / (1 - proportion))
     var lods = t
-    for j in 0..<ncoef {
-        for i in 0..<ngenes {
-            let v1 = su[i, j] * su[i, j]
-            let r = (v1 + varPrior[j]) / v1
-            let t2 = t[i, j] * t[i, j]
-            let kernel: Double
-            if anyInf && infdf[(i + j * ngenes) % infdf.count] {
-                kernel = t2 * (1 - 1 / r) / 2
-            } else {
-                let d = sq.dfTotal[i]
-                kernel = (1 + d) / 2 * log((t2 + d) / (t2 / r + d))
+    lods.values.withUnsafeMutableBufferPointer { lb in
+        su.values.withUnsafeBufferPointer { sb in
+            t.values.withUnsafeBufferPointer { tb in
+                sq.dfTotal.withUnsafeBufferPointer { db in
+                    for j in 0..<ncoef {
+                        let v0 = varPrior[j]
+                        for i in 0..<ngenes {
+                            let k = i + j * ngenes
+                            let v1 = sb[k] * sb[k]
+                            let r = (v1 + v0) / v1
+                            let t2 = tb[k] * tb[k]
+                            let kernel: Double
+                            if anyInf && infdf[k % infdf.count] {
+                                kernel = t2 * (1 - 1 / r) / 2
+                            } else {
+                                let d = db[i]
+                                kernel = (1 + d) / 2 * log((t2 + d) / (t2 / r + d))
+                            }
+                            lb[k] = logPrior - log(r) / 2 + kernel
+                        }
+                    }
+                }
             }
-            lods[i, j] = logPrior - log(r) / 2 + kernel
         }
     }
     out.dfPrior = sq.dfPrior

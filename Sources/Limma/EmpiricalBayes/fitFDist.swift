@@ -55,13 +55,10 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     let n = x.count
     if n == 0 { return FDistFit(scale: [.nan], df2: .nan) }
     if n == 1 { return FDistFit(scale: x, df2: 0) }
-    var ok: [Bool]
     if df1.count == 1 {
         if !(df1[0].isFinite && df1[0] > 1e-15) { return FDistFit(scale: [.nan], df2: .nan) }
-        ok = [Bool](repeating: true, count: n)
-    } else {
-        if df1.count != n { throw LimmaError("fitFDist", "x and df1 have different lengths") }
-        ok = df1.map { $0.isFinite && $0 > 1e-15 }
+    } else if df1.count != n {
+        throw LimmaError("fitFDist", "x and df1 have different lengths")
     }
     var cov = covariate
     if var c = cov {
@@ -77,19 +74,29 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         }
         cov = c
     }
-    for i in 0..<n { ok[i] = ok[i] && x[i].isFinite && x[i] > -1e-15 }
-    let okIdx = (0..<n).filter { ok[$0] }
+    // The observations in the fit (finite x > -1e-15 with finite df1 > 1e-15)
+    // and their x, in one pass.
+    var okIdx = [Int]()
+    var xs = [Double]()
+    okIdx.reserveCapacity(n)
+    xs.reserveCapacity(n)
+    for i in 0..<n where x[i].isFinite && x[i] > -1e-15 && (df1.count == 1 || (df1[i].isFinite && df1[i] > 1e-15)) {
+        okIdx.append(i)
+        xs.append(x[i])
+    }
     let nok = okIdx.count
     if nok == 1 { return FDistFit(scale: [x[okIdx[0]]], df2: 0) }
     if nok == 0 { throw LimmaError("fitFDist", "no finite non-negative values of x with positive df1") }
     let notAllOK = nok < n
-    var xs = okIdx.map { x[$0] }
     let d1 = df1.count > 1 ? okIdx.map { df1[$0] } : df1
     var covOK: [Double]? = nil
+    var notOK: [Int] = []
     var covNotOK: [Double] = []
     if let c = cov {
         covOK = okIdx.map { c[$0] }
-        covNotOK = (0..<n).filter { !ok[$0] }.map { c[$0] }
+        var k = 0
+        for i in 0..<n { if k < nok && okIdx[k] == i { k += 1 } else { notOK.append(i) } }
+        covNotOK = notOK.map { c[$0] }
     }
     var splinedf = 1
     if let c = covOK {
@@ -102,20 +109,25 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         }
     }
     var warnings: [LimmaWarning] = []
-    xs = xs.map { max($0, 0) }
+    var anyZero = false
+    for k in 0..<nok {
+        xs[k] = max(xs[k], 0)
+        if xs[k] == 0 { anyZero = true }
+    }
     var m = RBase.median(xs)
     if m == 0 {
         warnings.append(LimmaWarning("fitFDist", "More than half of residual variances are exactly zero: eBayes unreliable"))
         m = 1
-    } else if xs.contains(0) {
+    } else if anyZero {
         warnings.append(LimmaWarning("fitFDist", "Zero sample variances detected, have been offset away from zero"))
     }
-    xs = xs.map { max($0, 1e-5 * m) }
+    let floor = 1e-5 * m
     // digamma, log and logmdigamma of df1/2 are computed once per run of
     // equal df1 (usually one value for all), not once per observation.
     var e = [Double](repeating: 0, count: nok)
     var lastH = Double.nan, dgH = 0.0, logH = 0.0, lmdH = 0.0
     for i in 0..<nok {
+        xs[i] = max(xs[i], floor)
         let h = recycled(d1, i) / 2
         if h != lastH {
             lastH = h
@@ -135,7 +147,7 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
             for (k, i) in okIdx.enumerated() { em[i] = fit.fittedValues[k] }
             let design2 = ns.basis(covNotOK)
             let pred = RLinAlg.matprod(design2, Matrix(nrow: fit.coefficients.count, ncol: 1, values: fit.coefficients))
-            for (k, i) in (0..<n).filter({ !ok[$0] }).enumerated() { em[i] = pred.values[k] }
+            for (k, i) in notOK.enumerated() { em[i] = pred.values[k] }
             emean = em
         } else {
             emean = fit.fittedValues

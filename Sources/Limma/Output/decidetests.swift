@@ -118,13 +118,16 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
 
     switch m {
     case "separate":
+        var calls = [Int?]()
+        calls.reserveCapacity(n * p)
         for j in 0..<p {
             let adj = pAdjust(pMat.column(j), method: adjust)
-            for i in 0..<n { res[i, j] = call(coef[i, j], adj[i], pValue) }
+            for i in 0..<n { calls.append(call(coef.values[i + j * n], adj[i], pValue)) }
         }
+        res.values = calls
     case "global":
         let adj = pAdjust(pMat.values, method: adjust)
-        for k in 0..<(n * p) { res.values[k] = call(coef.values[k], adj[k], pValue) }
+        res.values = (0..<(n * p)).map { k in call(coef.values[k], adj[k], pValue) }
     default:
         guard let Fp = fit.FPValue else { throw LimmaError(fn, "F.p.value not found in fit: run eBayes first") }
         if Fp.contains(where: { $0.isNaN }) {

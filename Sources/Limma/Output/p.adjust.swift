@@ -37,8 +37,10 @@ public enum PAdjustMethod: String, Sendable, CaseIterable {
 public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil) -> [Double] {
     var method = method
     if method == .fdr { method = .BH }
-    let nna = p.indices.filter { !p[$0].isNaN }
-    let x = nna.map { p[$0] }
+    // Without missing values (the usual case) p is used as it is.
+    let complete = !p.contains(where: { $0.isNaN })
+    let nna = complete ? [] : p.indices.filter { !p[$0].isNaN }
+    let x = complete ? p : nna.map { p[$0] }
     let lp = x.count
     let n = n ?? lp
     guard n >= lp else { return [Double](repeating: .nan, count: p.count) }
@@ -52,21 +54,23 @@ public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil)
     case .bonferroni:
         adjusted = x.map { min(1, nd * $0) }
     case .holm:
-        let o = RBase.order(x)
+        let o = stableOrder(x, decreasing: false)
         var out = [Double](repeating: 0, count: lp)
         var run = -Double.infinity
-        for (k, idx) in o.enumerated() {
+        for (k, i) in o.enumerated() {
+            let idx = Int(i)
             let v = Double(n + 1 - (k + 1)) * x[idx]
             run = Swift.max(run, v)
             out[idx] = Swift.min(1, run)
         }
         adjusted = out
     case .hochberg, .BH, .BY:
-        let o = RBase.order(x, decreasing: true)
+        let o = stableOrder(x, decreasing: true)
         let q = method == .BY ? RBase.sum((1...n).map { 1 / Double($0) }) : 1
         var out = [Double](repeating: 0, count: lp)
         var run = Double.infinity
-        for (k, idx) in o.enumerated() {
+        for (k, oi) in o.enumerated() {
+            let idx = Int(oi)
             let i = lp - k
             let v: Double
             switch method {
@@ -81,9 +85,16 @@ public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil)
     case .hommel:
         adjusted = hommel(x, n: n)
     }
+    if complete { return adjusted }
     var out = p
     for (k, idx) in nna.enumerated() { out[idx] = adjusted[k] }
     return out
+}
+
+/// `order(x)` (stable, increasing or decreasing) of values none of which is
+/// missing, as 32-bit indices: RBase's radix order without the conversion.
+private func stableOrder(_ x: [Double], decreasing: Bool) -> [Int32] {
+    RBase.radixOrder(x, (0..<Int32(x.count)).map { $0 }, decreasing: decreasing)
 }
 
 /// The hommel branch of R's p.adjust, step for step (n >= 3, no missing values).

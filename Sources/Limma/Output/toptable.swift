@@ -302,32 +302,54 @@ func tableRowNames(_ fit: MArrayLM) -> (rn: [String], genes: Annotation?) {
 }
 
 /// Whether any string occurs twice (Swift string equality). ASCII strings,
-/// the usual feature ids, are hashed by their bytes (FNV-1a) into an
-/// open-addressing table, where equal means byte-equal; any other string
-/// sends the whole check to a `Set<String>`.
+/// the usual feature ids, are hashed by their UTF-8 bytes (eight at a time)
+/// into an open-addressing table, where equal means byte-equal; any other
+/// string sends the whole check to a `Set<String>`.
 func hasDuplicates(_ s: [String]) -> Bool {
     let n = s.count
     if n < 2 { return false }
     var size = 16
     while size < 2 * n { size <<= 1 }
     var table = [Int32](repeating: -1, count: size)
-    let mask = UInt64(size - 1)
+    let mask = size - 1
     for i in 0..<n {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var ascii = true
-        for b in s[i].utf8 {
-            if b >= 0x80 { ascii = false; break }
-            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+        var str = s[i]
+        // nil: not ASCII.
+        let hash: UInt64? = str.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(raw.count)
+            var high: UInt64 = 0
+            var k = 0
+            while k + 8 <= raw.count {
+                let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                high |= w
+                h = (h ^ w) &* 0x0000_0100_0000_01b3
+                h ^= h >> 32
+                k += 8
+            }
+            var tail: UInt64 = 0
+            while k < raw.count {
+                tail = tail << 8 | UInt64(raw[k])
+                k += 1
+            }
+            high |= tail
+            h = (h ^ tail) &* 0x0000_0100_0000_01b3
+            guard high & 0x8080_8080_8080_8080 == 0 else { return nil }
+            // Final mix (MurmurHash3's), so the table index sees every byte.
+            h ^= h >> 33
+            h = h &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 33
+            return h
         }
-        if !ascii {
+        guard let hash else {
             var seen = Set<String>(minimumCapacity: n)
             for x in s where !seen.insert(x).inserted { return true }
             return false
         }
-        var slot = Int((h ^ (h >> 29)) & mask)
+        var slot = Int(truncatingIfNeeded: hash) & mask
         while table[slot] >= 0 {
             if s[Int(table[slot])] == s[i] { return true }
-            slot = (slot + 1) & Int(mask)
+            slot = (slot + 1) & mask
         }
         table[slot] = Int32(i)
     }

@@ -314,27 +314,20 @@ struct LowessPlan {
             ok.withUnsafeMutableBufferPointer { ob in
                 tricube.withUnsafeMutableBufferPointer { tb in
                     let out = UncheckedBox((fb, ob, tb))
-                    // Each group of four fits is one unit of work; its results
-                    // do not depend on which thread or lane computed them.
+                    // Each group of fits is one unit of work; its results do
+                    // not depend on which thread or lane computed them.
                     LimmaThreads.forEachChunk(groups, minChunk: 4) { range in
                         let (fb, ob, tb) = out.value
-                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: max(maxWindow, 1))
+                        let window = max(maxWindow, 1)
+                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 2 * window)
                         defer { scratch.deallocate() }
                         x.withUnsafeBufferPointer { xb in
                             y.withUnsafeBufferPointer { yb in
                                 robustness.withUnsafeBufferPointer { rb in
-                                    for g in range {
-                                        let kept = stage == .none ? nil
-                                            : UnsafeMutableRawPointer(tb.baseAddress! + tricubeOffset[g])
-                                                .assumingMemoryBound(to: SIMD4<Double>.self)
-                                        if groupShared[g] {
-                                            fitGroup(g, shared: true, xb.baseAddress!, yb.baseAddress!, rb.baseAddress!,
-                                                     kept, stage == .reuse, scratch, fb, ob)
-                                        } else {
-                                            fitGroup(g, shared: false, xb.baseAddress!, yb.baseAddress!, rb.baseAddress!,
-                                                     kept, stage == .reuse, scratch, fb, ob)
-                                        }
-                                    }
+                                    let points = LowessPoints(x: xb.baseAddress!, y: yb.baseAddress!, rw: rb.baseAddress!,
+                                                              tricube: stage == .none ? nil : tb.baseAddress!,
+                                                              reuse: stage == .reuse)
+                                    fitGroups(range, points, (scratch, scratch + window), fb, ob)
                                 }
                             }
                         }
@@ -344,110 +337,233 @@ struct LowessPlan {
         }
     }
 
-    /// Fits group g side by side, one per SIMD lane (a group of fewer than
-    /// four repeats its first fit in the spare lanes, whose results are
-    /// dropped): lane l walks its own window `left...end` with the C
-    /// routine's operations in the C order (so each lane's result is
-    /// bit-identical to a lone fit), then on to the group's longest window.
-    /// Those extra points weigh +0 and leave every sum unchanged (the sums
-    /// start at +0, and adding +0 or -0 to a sum that is not -0 changes
-    /// nothing): past `end` the points are farther than 0.999 h (weight 0,
-    /// as C would give them) and past n the padding has robustness weight 0.
-    /// Past a lane's window y is read as 0 (an infinite y there would turn
-    /// 0 * y into NaN). With `shared` every lane starts at the same point,
-    /// and each x, y or robustness weight is loaded once for all lanes.
+    /// Fits the groups in `range`, each group side by side, one fit per SIMD
+    /// lane (a group of fewer than four repeats its first fit in the spare
+    /// lanes, whose results are dropped). Lane l walks its own window
+    /// `left...end` with the C routine's operations in the C order (so each
+    /// lane's result is bit-identical to a lone fit), then on to the group's
+    /// longest window. Those extra points weigh +0 and leave every sum
+    /// unchanged (the sums start at +0, and adding +0 or -0 to a sum that is
+    /// not -0 changes nothing): past `end` the points are farther than
+    /// 0.999 h (weight 0, as C would give them) and past n the padding has
+    /// robustness weight 0. Past a lane's window y is read as 0 (an infinite
+    /// y there would turn 0 * y into NaN).
     ///
-    /// `kept` (when not nil) is the group's slot of kept tricube weights
-    /// (times the first pass's robustness weights, 1 or 0 for padding):
-    /// written when `reuse` is false, read back when true. `scratch` holds
-    /// the normalised weights (one SIMD4 per step).
-    @inline(__always)
-    private func fitGroup(_ g: Int, shared: Bool, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
-                          _ rw: UnsafePointer<Double>, _ kept: UnsafeMutablePointer<SIMD4<Double>>?, _ reuse: Bool,
-                          _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
-                          _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
-        let first = groupFirst[g], size = groupFirst[g + 1] - first
-        func lane(_ l: Int) -> (start: Int, len: Int, xs: Double, h: Double) {
-            let k = first + (l < size ? l : 0)
-            let c = center[k]
-            return (left[k], end[k] - left[k] + 1, x[c], max(x[c] - x[left[k]], x[right[k]] - x[c]))
-        }
-        let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
-        let xs = SIMD4(l0.xs, l1.xs, l2.xs, l3.xs)
-        let h = SIMD4(l0.h, l1.h, l2.h, l3.h)
-        let h9 = 0.999 * h
-        let h1 = 0.001 * h
-        let common = min(min(l0.len, l1.len), min(l2.len, l3.len))
-        let steps = max(max(l0.len, l1.len), max(l2.len, l3.len))
-        let x0 = x + l0.start, x1 = x + l1.start, x2 = x + l2.start, x3 = x + l3.start
-        let y0 = y + l0.start, y1 = y + l1.start, y2 = y + l2.start, y3 = y + l3.start
-        let r0 = rw + l0.start, r1 = rw + l1.start, r2 = rw + l2.start, r3 = rw + l3.start
-        @inline(__always) func load(_ p0: UnsafePointer<Double>, _ p1: UnsafePointer<Double>,
-                                    _ p2: UnsafePointer<Double>, _ p3: UnsafePointer<Double>, _ t: Int) -> SIMD4<Double> {
-            shared ? SIMD4(repeating: p0[t]) : SIMD4(p0[t], p1[t], p2[t], p3[t])
-        }
-        @inline(__always) func xAt(_ t: Int) -> SIMD4<Double> { load(x0, x1, x2, x3, t) }
-        @inline(__always) func rwAt(_ t: Int) -> SIMD4<Double> { load(r0, r1, r2, r3, t) }
-        @inline(__always) func yAt(_ t: Int) -> SIMD4<Double> { load(y0, y1, y2, y3, t) }
-        // Lane l's y at step t, or 0 past the lane's window.
-        @inline(__always) func masked(_ p: UnsafePointer<Double>, _ n: Int, _ t: Int) -> Double { t < n ? p[t] : 0 }
-
-        // The tricube weight (times the robustness weight), 0 beyond 0.999 h.
-        // |x - xs| by clearing the sign bit; below 0.001 h the ratio is taken
-        // as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
-        @inline(__always) func weight(_ xv: SIMD4<Double>, _ rwv: SIMD4<Double>) -> SIMD4<Double> {
-            let r = unsafeBitCast(unsafeBitCast(xv - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
-                                  to: SIMD4<Double>.self)
-            let q = (r / h).replacing(with: 0, where: r .<= h1)
-            let u = 1 - q * q * q
-            return (u * u * u * rwv).replacing(with: 0, where: r .> h9)
-        }
-
-        let wbuf = scratch
-        var a = SIMD4<Double>(repeating: 0)
-        if let kept, reuse {
-            for t in 0..<steps {
-                let w = kept[t] * rwAt(t)
-                wbuf[t] = w
-                a = a + w
-            }
+    /// A fit takes four passes over its window: the weights and their sum,
+    /// the normalised weights and the weighted mean of x, the weighted
+    /// spread, the fitted value. The first pass of the next group runs in
+    /// the same loop as the second pass of this one (independent work: the
+    /// divisions of one overlap the memory traffic of the other); `scratch`
+    /// holds the two groups' weights, one SIMD4 per step each.
+    private func fitGroups(_ range: Range<Int>, _ points: LowessPoints,
+                           _ scratch: (UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>),
+                           _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
+        guard !range.isEmpty else { return }
+        var buffers = scratch
+        var sum = SIMD4<Double>(repeating: 0)   // the first pass's sum for group g
+        if groupShared[range.lowerBound] {
+            sum = weightPass(LowessLanes<SharedLaneLoad>(self, range.lowerBound, points), points, buffers.0)
         } else {
-            let dest = kept ?? wbuf
-            for t in 0..<steps {
-                let w = weight(xAt(t), rwAt(t))
-                dest[t] = w
-                a = a + w
-            }
+            sum = weightPass(LowessLanes<GatheredLaneLoad>(self, range.lowerBound, points), points, buffers.0)
         }
+        for g in range {
+            let next = g + 1 < range.upperBound ? g + 1 : nil
+            // Each combination of lane loads gets its own specialised loops.
+            func run<L: LowessLaneLoad, N: LowessLaneLoad>(_: L.Type, _: N.Type) -> SIMD4<Double> {
+                fitGroup(LowessLanes<L>(self, g, points), next.map { LowessLanes<N>(self, $0, points) },
+                         points, sum, buffers, fits, ok)
+            }
+            switch (groupShared[g], next.map { groupShared[$0] } ?? groupShared[g]) {
+            case (true, true): sum = run(SharedLaneLoad.self, SharedLaneLoad.self)
+            case (true, false): sum = run(SharedLaneLoad.self, GatheredLaneLoad.self)
+            case (false, true): sum = run(GatheredLaneLoad.self, SharedLaneLoad.self)
+            case (false, false): sum = run(GatheredLaneLoad.self, GatheredLaneLoad.self)
+            }
+            buffers = (buffers.1, buffers.0)
+        }
+    }
+
+    /// The first pass over group `lanes`' window: each weight (kept tricube
+    /// weight times robustness weight, or computed) written to `scratch` (or,
+    /// when computed and kept, to the group's kept slot); returns their sum.
+    @inline(__always)
+    private func weightPass<L: LowessLaneLoad>(_ lanes: LowessLanes<L>, _ points: LowessPoints,
+                                               _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
+        var a = SIMD4<Double>(repeating: 0)
+        lanes.weightSteps(0..<lanes.steps, points, scratch, &a)
+        return a
+    }
+
+    /// Passes two to four of group `lanes` (whose first pass gave `a` and
+    /// wrote its weights to `buffers.0`), with the first pass of group
+    /// `next` (into `buffers.1`) riding along the second; stores the fits
+    /// and returns the next group's sum of weights.
+    @inline(__always)
+    private func fitGroup<L: LowessLaneLoad, N: LowessLaneLoad>(
+        _ lanes: LowessLanes<L>, _ next: LowessLanes<N>?, _ points: LowessPoints, _ a: SIMD4<Double>,
+        _ buffers: (UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>),
+        _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) -> SIMD4<Double> {
+        let wbuf = buffers.0
+        let steps = lanes.steps
         // Normalised weights and the weighted mean of x.
-        let source = reuse ? wbuf : kept ?? wbuf
+        let source = points.reuse ? wbuf : lanes.kept ?? wbuf
         var mean = SIMD4<Double>(repeating: 0)
-        for t in 0..<steps {
+        var nextSum = SIMD4<Double>(repeating: 0)
+        var done = 0
+        if let next {
+            done = min(steps, next.steps)
+            for t in 0..<done {
+                let w = source[t] / a
+                wbuf[t] = w
+                mean = mean + w * lanes.x(t)
+                next.weightStep(t, points, buffers.1, &nextSum)
+            }
+            next.weightSteps(done..<next.steps, points, buffers.1, &nextSum)
+        }
+        for t in done..<steps {
             let w = source[t] / a
             wbuf[t] = w
-            mean = mean + w * xAt(t)
+            mean = mean + w * lanes.x(t)
         }
         var c = SIMD4<Double>(repeating: 0)
         for t in 0..<steps {
-            let d = xAt(t) - mean
+            let d = lanes.x(t) - mean
             c = c + wbuf[t] * (d * d)
         }
         // The straight-line correction only where h > 0 and the weighted
         // spread exceeds 0.001 * range; elsewhere the slope is taken as 0,
         // and w * (0 * (x - mean) + 1) is w exactly.
-        let slope = (h .> 0) .& (c.squareRoot() .> SIMD4(repeating: 0.001 * range))
-        let b = ((xs - mean) / c).replacing(with: 0, where: .!slope)
+        let slope = (lanes.h .> 0) .& (c.squareRoot() .> SIMD4(repeating: 0.001 * range))
+        let b = ((lanes.xs - mean) / c).replacing(with: 0, where: .!slope)
         var fit = SIMD4<Double>(repeating: 0)
-        for t in 0..<common {
-            fit = fit + wbuf[t] * (b * (xAt(t) - mean) + 1) * yAt(t)
+        for t in 0..<lanes.common {
+            fit = fit + wbuf[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t)
         }
-        for t in common..<steps {
-            let yv = SIMD4(masked(y0, l0.len, t), masked(y1, l1.len, t), masked(y2, l2.len, t), masked(y3, l3.len, t))
-            fit = fit + wbuf[t] * (b * (xAt(t) - mean) + 1) * yv
+        for t in lanes.common..<steps {
+            fit = fit + wbuf[t] * (b * (lanes.x(t) - mean) + 1) * lanes.yInWindow(t)
         }
-        for l in 0..<size {
-            ok[first + l] = !(a[l] <= 0)
-            fits[first + l] = fit[l]
+        for l in 0..<lanes.size {
+            ok[lanes.first + l] = !(a[l] <= 0)
+            fits[lanes.first + l] = fit[l]
         }
+        return nextSum
+    }
+}
+
+/// The padded points a fit reads (see `clowess`) and what becomes of the
+/// tricube weights: `tricube` (when not nil) is the base of the kept
+/// weights, read back when `reuse`, else written.
+struct LowessPoints {
+    let x: UnsafePointer<Double>
+    let y: UnsafePointer<Double>
+    let rw: UnsafePointer<Double>
+    let tricube: UnsafeMutablePointer<Double>?
+    let reuse: Bool
+}
+
+/// How the lanes of a group load a point's x, y or robustness weight.
+protocol LowessLaneLoad {
+    static func load(_ p: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
+                     _ t: Int) -> SIMD4<Double>
+}
+
+/// Every lane starts at the same point: one load for all four.
+enum SharedLaneLoad: LowessLaneLoad {
+    @inline(__always)
+    static func load(_ p: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
+                     _ t: Int) -> SIMD4<Double> {
+        SIMD4(repeating: p.0[t])
+    }
+}
+
+/// Each lane from its own start.
+enum GatheredLaneLoad: LowessLaneLoad {
+    @inline(__always)
+    static func load(_ p: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
+                     _ t: Int) -> SIMD4<Double> {
+        SIMD4(p.0[t], p.1[t], p.2[t], p.3[t])
+    }
+}
+
+/// One group of fits laid out in SIMD lanes: each lane's window start and
+/// length, centre `xs` and half-width `h`.
+struct LowessLanes<L: LowessLaneLoad> {
+    typealias Pointers = (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>)
+    let first: Int, size: Int
+    let len: (Int, Int, Int, Int)
+    let common: Int, steps: Int
+    let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
+    let xp: Pointers, yp: Pointers, rp: Pointers
+    /// The group's slot of kept tricube weights, or nil.
+    let kept: UnsafeMutablePointer<SIMD4<Double>>?
+
+    @inline(__always)
+    init(_ plan: LowessPlan, _ g: Int, _ points: LowessPoints) {
+        let first = plan.groupFirst[g], size = plan.groupFirst[g + 1] - plan.groupFirst[g]
+        self.first = first
+        self.size = size
+        let x = points.x
+        func lane(_ l: Int) -> (start: Int, len: Int, xs: Double, h: Double) {
+            let k = first + (l < size ? l : 0)
+            let c = plan.center[k], left = plan.left[k]
+            return (left, plan.end[k] - left + 1, x[c], max(x[c] - x[left], x[plan.right[k]] - x[c]))
+        }
+        let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
+        len = (l0.len, l1.len, l2.len, l3.len)
+        common = min(min(l0.len, l1.len), min(l2.len, l3.len))
+        steps = max(max(l0.len, l1.len), max(l2.len, l3.len))
+        xs = SIMD4(l0.xs, l1.xs, l2.xs, l3.xs)
+        h = SIMD4(l0.h, l1.h, l2.h, l3.h)
+        h9 = 0.999 * h
+        h1 = 0.001 * h
+        xp = (x + l0.start, x + l1.start, x + l2.start, x + l3.start)
+        let y = points.y, rw = points.rw
+        yp = (y + l0.start, y + l1.start, y + l2.start, y + l3.start)
+        rp = (rw + l0.start, rw + l1.start, rw + l2.start, rw + l3.start)
+        kept = points.tricube.map {
+            UnsafeMutableRawPointer($0 + plan.tricubeOffset[g]).assumingMemoryBound(to: SIMD4<Double>.self)
+        }
+    }
+
+    @inline(__always) func x(_ t: Int) -> SIMD4<Double> { L.load(xp, t) }
+    @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { L.load(rp, t) }
+    @inline(__always) func y(_ t: Int) -> SIMD4<Double> { L.load(yp, t) }
+    /// y at step t, 0 in the lanes whose window has ended.
+    @inline(__always) func yInWindow(_ t: Int) -> SIMD4<Double> {
+        SIMD4(t < len.0 ? yp.0[t] : 0, t < len.1 ? yp.1[t] : 0, t < len.2 ? yp.2[t] : 0, t < len.3 ? yp.3[t] : 0)
+    }
+
+    /// The tricube weight times the robustness weight at step t, 0 beyond
+    /// 0.999 h: |x - xs| by clearing the sign bit; below 0.001 h the ratio
+    /// is taken as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
+    @inline(__always) func weight(_ t: Int) -> SIMD4<Double> {
+        let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
+                              to: SIMD4<Double>.self)
+        let q = (r / h).replacing(with: 0, where: r .<= h1)
+        let u = 1 - q * q * q
+        return (u * u * u * rw(t)).replacing(with: 0, where: r .> h9)
+    }
+
+    /// One step of the first pass: the weight (kept tricube weight times
+    /// robustness weight when reusing, else computed, and kept when there
+    /// is a slot) into `scratch` or the slot, and into the sum `a`.
+    @inline(__always)
+    func weightStep(_ t: Int, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
+                    _ a: inout SIMD4<Double>) {
+        let w: SIMD4<Double>
+        if let kept, points.reuse {
+            w = kept[t] * rw(t)
+            scratch[t] = w
+        } else {
+            w = weight(t)
+            (kept ?? scratch)[t] = w
+        }
+        a = a + w
+    }
+
+    @inline(__always)
+    func weightSteps(_ steps: Range<Int>, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
+                     _ a: inout SIMD4<Double>) {
+        for t in steps { weightStep(t, points, scratch, &a) }
     }
 }
