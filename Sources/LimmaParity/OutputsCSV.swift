@@ -49,7 +49,7 @@ public enum OutputsCSV {
         for t in side.tables {
             if tableSteps.contains(stepFunction(t.step)) {
                 if doneSteps.insert(t.step).inserted {
-                    try writeFile(dir.appendingPathComponent("\(fileSafe(t.step)).csv")) { $0(Array(topTableCSV(side, step: t.step).utf8)) }
+                    try writeFile(dir.appendingPathComponent("\(fileSafe(t.step)).csv")) { emit in streamTopTableCSV(side, step: t.step, emit) }
                 }
                 continue
             }
@@ -173,6 +173,14 @@ public enum OutputsCSV {
     /// A topTable step as one table, rows in the order of its `.order`
     /// statistic when it has one, else of its first table.
     public static func topTableCSV(_ side: SideOutputs, step: String) -> String {
+        var all = CSVBytes()
+        streamTopTableCSV(side, step: step) { all.bytes.append(contentsOf: $0) }
+        return all.string
+    }
+
+    /// `topTableCSV`'s bytes handed to `emit` in pieces of about 1 MB, so
+    /// writing a large table never holds its whole text.
+    static func streamTopTableCSV(_ side: SideOutputs, step: String, _ emit: ([UInt8]) -> Void) {
         let tables = side.tables.filter { $0.step == step }
         let rows = (tables.first { $0.kind == .order } ?? tables.first)?.rowIDs ?? []
         // The columns: a header, and what to write at row i.
@@ -190,15 +198,22 @@ public enum OutputsCSV {
         for t in numeric {
             let shape = TableShape(t)
             guard shape.valid else { continue }
-            let align = alignNames(rows, shape.rows)
-            var at = [Int?](repeating: nil, count: rows.count)
-            for (i, j) in align.pairs { at[i] = j }
+            // Row i's index in the table, -1 for none (4 bytes a row: one of
+            // these lives per column group until the file is written).
+            var at = [Int32](repeating: -1, count: rows.count)
+            if shape.rows == rows {
+                // The same names in the same order: occurrence matching pairs row i with row i.
+                for i in rows.indices { at[i] = Int32(i) }
+            } else {
+                for (i, j) in alignNames(rows, shape.rows).pairs { at[i] = Int32(j) }
+            }
             let nr = shape.rows.count
             let values = t.values, na = t.isNA
             for (c, colName) in shape.columns.enumerated() {
                 let header = shape.columns.count == 1 && (isAnonymousColumn(colName) || colName == t.name) ? t.name : colName
                 columns.append((header, { i, out in
-                    guard let j = at[i] else { out.text("NA"); return }
+                    let j = Int(at[i])
+                    guard j >= 0 else { out.text("NA"); return }
                     let k = c * nr + j
                     out.number(values[k], isNA: na?[k] ?? false)
                 }))
@@ -212,8 +227,12 @@ public enum OutputsCSV {
             out.field(rows[i])
             for c in columns { out.comma(); c.write(i, &out) }
             out.newline()
+            if out.bytes.count >= 1 << 20 {
+                emit(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
+            }
         }
-        return out.string
+        emit(out.bytes)
     }
 }
 
