@@ -69,9 +69,10 @@ import Foundation
     @Test func weightsMatchPlainDefinition() throws {
         var rng = Rng(state: 0xC0FFEE)
         defer { LimmaThreads.set(0) }
-        for trial in 0..<12 {
+        // Trials with at least 16 samples per distinct row take the sorted path.
+        for trial in 0..<30 {
             let ngenes = [1, 7, 8, 9, 333, 2050][trial % 6]
-            let nsamples = [1, 2, 6, 12, 40][trial % 5]
+            let nsamples = [1, 2, 6, 12, 40, 64][trial % 6 == 4 ? 5 : trial % 5]
             let p = [1, 2, 3][trial % 3]
             // Design: a few distinct rows repeated, or (odd trials) all distinct.
             var X = Matrix(nrow: nsamples, ncol: p)

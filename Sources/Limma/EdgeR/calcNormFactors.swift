@@ -284,6 +284,8 @@ private func tmmFactors(_ x: Matrix, lib: [Double], ref: Int, logratioTrim: Doub
                                 let scratch = TMMScratch(capacity: n)
                                 defer { scratch.deallocate() }
                                 for j in range {
+                                    // The reference against itself: every M is log2(1) = 0, the factor 1.
+                                    if j == ref { fb[j] = 1; continue }
                                     let reference = TMMReference(counts: r.baseAddress!, p: rp.baseAddress!, log2P: lrp.baseAddress!,
                                                                  variance: rv.baseAddress!, libSize: nR)
                                     fb[j] = tmmFactor(obs: v.baseAddress! + j * n, n, reference, libObs: lib[j],
@@ -309,11 +311,12 @@ struct TMMReference {
 
 /// One worker's buffers for `tmmFactor`, reused sample after sample.
 struct TMMScratch {
-    /// Integer counts below this have their `log2(o / No)` remembered.
+    /// Integer counts below this have their `log2(o / No)` and `(No - o) /
+    /// No / o` remembered.
     static let tableSize = 8192
     let logR: UnsafeMutablePointer<Double>, absE: UnsafeMutablePointer<Double>
     let gene: UnsafeMutablePointer<Int32>
-    let log2Table: UnsafeMutablePointer<Double>
+    let log2Table: UnsafeMutablePointer<Double>, varianceTable: UnsafeMutablePointer<Double>
     let select: SelectionScratch
 
     init(capacity n: Int) {
@@ -321,6 +324,7 @@ struct TMMScratch {
         absE = .allocate(capacity: max(n, 1))
         gene = .allocate(capacity: max(n, 1))
         log2Table = .allocate(capacity: Self.tableSize)
+        varianceTable = .allocate(capacity: Self.tableSize)
         select = SelectionScratch(capacity: n)
     }
 
@@ -329,6 +333,7 @@ struct TMMScratch {
         absE.deallocate()
         gene.deallocate()
         log2Table.deallocate()
+        varianceTable.deallocate()
         select.deallocate()
     }
 }
@@ -337,8 +342,9 @@ struct TMMScratch {
 /// size `nO`) against the reference.
 ///
 /// Genes with a zero count in either sample have an infinite M or A and are
-/// skipped before any logarithm. `log2(o / No)` of an integer count below
-/// `TMMScratch.tableSize` is computed once per sample and value. R keeps the
+/// skipped before any logarithm. `log2(o / No)` and `(No - o) / No / o` of
+/// an integer count below `TMMScratch.tableSize` are computed once per
+/// sample and value. R keeps the
 /// genes whose average rank (`rank()`, ties averaged) of M lies in
 /// `[loL, hiL]` and of A in `[loS, hiS]`. The same sets come from order
 /// statistics (`TrimBounds`) without ranking, and the weighted sums then run
@@ -364,6 +370,7 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
             if log2OP.isNaN {
                 log2OP = log2(oP)
                 table[Int(o)] = log2OP
+                scratch.varianceTable[Int(o)] = (nO - o) / nO / o
             }
         } else {
             log2OP = log2(oP)
@@ -402,7 +409,9 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
         for k in 0..<nkept {
             let g = Int(gene[k])
             let o = obs[g]
-            let v = (nO - o) / nO / o + ref.variance[g]
+            // A kept gene's integer count below the table size was seen above.
+            let ov = o < tableLimit && Double(Int(o)) == o ? scratch.varianceTable[Int(o)] : (nO - o) / nO / o
+            let v = ov + ref.variance[g]
             let a = logR[k] / v, b = 1 / v
             if !a.isNaN { num += RLongDouble(a) }
             if !b.isNaN { den += RLongDouble(b) }

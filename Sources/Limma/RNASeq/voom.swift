@@ -197,12 +197,17 @@ func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
 ///
 /// Then per observation, exactly as R: `1e-6 * (2^f * (libSize + 1))`, its
 /// `log2`, the trend (`ApproxLookup`, bit-identical to `approxfun`), `t^4`
-/// (`ExactPow`) and the reciprocal. Genes go in blocks of 8 (in parallel
-/// chunks of blocks); within a block the samples are visited by design row
-/// and then increasing library size, so each gene's successive fitted
-/// log-counts are close and its trend lookups gallop over nearby knots from
-/// the previous one. Every value is computed by the same operations whatever
-/// the order or thread count.
+/// (`ExactPow`) and the reciprocal. The trend lookups are ordered so that
+/// successive ones fall in the same or the next interval of the trend, over
+/// knots already in cache:
+/// - few distinct rows (at least 16 samples per row): each row's genes are
+///   sorted by `2^f`, and each sample (samples in parallel chunks) walks its
+///   row's genes in that order, so its fitted log-counts increase;
+/// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
+///   samples visited by design row and then increasing library size, so
+///   each gene's successive fitted log-counts are close.
+/// Every value is computed by the same operations whatever the order or
+/// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup) -> [Double] {
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
@@ -225,49 +230,71 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     }
     let nrows = rowSample.count
     let l1 = lib.map { $0 + 1 }
-    let order = (0..<nsamples).sorted { (rowOf[$0], l1[$0]) < (rowOf[$1], l1[$1]) }
-    let block = 8
-    let nblocks = (ngenes + block - 1) / block
     let table = ExactPow.exp2Table
+    let rowValues = rowSample.map { j in (0..<p).map { X[j, $0] } }
+    /// `2^fitted` for gene g and distinct row u.
+    @inline(__always)
+    func pow2Fitted(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
+        if let fitted { return ExactPow.pow2(fitted.values[rowSample[u] * ngenes + g], table: table) }
+        var s = 0.0
+        rowValues[u].withUnsafeBufferPointer { xu in
+            for l in 0..<p { s += c[l * ngenes + g] * xu[l] }
+        }
+        return ExactPow.pow2(s, table: table)
+    }
+    /// The weight of an observation with `2^fitted = p2` and `libSize + 1 = l1`.
+    @inline(__always)
+    func weight(_ p2: Double, _ l1: Double, _ trend: ApproxLookup.Evaluator, _ hint: inout Int) -> Double {
+        let fittedCount = 1e-6 * (p2 * l1)
+        return 1 / ExactPow.fourth(trend(log2(fittedCount), hint: &hint))
+    }
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
-            trend.withEvaluator { trend in
-                let box = UncheckedBox((wb.baseAddress!, cb.baseAddress!, trend, fitted))
-                LimmaThreads.forEachChunk(nblocks, minChunk: 16) { blocks in
-                    let (w, c, trend, fitted) = box.value
-                    var p2 = [Double](repeating: 0, count: nrows * block)
-                    var hints = [Int](repeating: -1, count: block)
-                    var xu = [Double](repeating: 0, count: p)
-                    p2.withUnsafeMutableBufferPointer { p2b in
-                        hints.withUnsafeMutableBufferPointer { hb in
-                            let p2p = p2b.baseAddress!
-                            for b in blocks {
-                                let g0 = b * block, gb = Swift.min(block, ngenes - g0)
-                                // 2^fitted per distinct row and gene of the block.
-                                for u in 0..<nrows {
-                                    let j = rowSample[u]
-                                    let pu = p2p + u * block
-                                    if let fitted {
-                                        for g in 0..<gb {
-                                            pu[g] = ExactPow.pow2(fitted.values[j * ngenes + g0 + g], table: table)
-                                        }
-                                    } else {
-                                        for l in 0..<p { xu[l] = X[j, l] }
-                                        for g in 0..<gb {
-                                            var s = 0.0
-                                            for l in 0..<p { s += c[l * ngenes + g0 + g] * xu[l] }
-                                            pu[g] = ExactPow.pow2(s, table: table)
-                                        }
-                                    }
+            let c = cb.baseAddress!
+            if nrows * 16 <= nsamples {
+                // Per row: 2^f of every gene, ascending, and the genes in that order.
+                let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], gene: [Int]) in
+                    var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), g) }
+                    keyed.sort { $0.0 < $1.0 }
+                    return (keyed.map(\.0), keyed.map(\.1))
+                }
+                trend.withEvaluator { trend in
+                    let box = UncheckedBox((wb.baseAddress!, trend))
+                    LimmaThreads.forEachChunk(nsamples) { cols in
+                        let (w, trend) = box.value
+                        for j in cols {
+                            let lj = l1[j], wj = w + j * ngenes
+                            let row = sorted[rowOf[j]]
+                            row.p2.withUnsafeBufferPointer { p2 in
+                                row.gene.withUnsafeBufferPointer { gene in
+                                    var hint = -1
+                                    for k in 0..<ngenes { wj[gene[k]] = weight(p2[k], lj, trend, &hint) }
                                 }
-                                for g in 0..<gb { hb[g] = -1 }
-                                for j in order {
-                                    let pu = p2p + rowOf[j] * block
-                                    let lj = l1[j]
-                                    let wj = w + j * ngenes + g0
-                                    for g in 0..<gb {
-                                        let fittedCount = 1e-6 * (pu[g] * lj)
-                                        wj[g] = 1 / ExactPow.fourth(trend(log2(fittedCount), hint: &hb[g]))
+                            }
+                        }
+                    }
+                }
+            } else {
+                let order = (0..<nsamples).sorted { (rowOf[$0], l1[$0]) < (rowOf[$1], l1[$1]) }
+                let block = 256
+                let nblocks = (ngenes + block - 1) / block
+                trend.withEvaluator { trend in
+                    let box = UncheckedBox((wb.baseAddress!, trend))
+                    LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
+                        let (w, trend) = box.value
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
+                            withUnsafeTemporaryAllocation(of: Int.self, capacity: block) { hb in
+                                let p2 = p2b.baseAddress!, hints = hb.baseAddress!
+                                for b in blocks {
+                                    let g0 = b * block, gb = Swift.min(block, ngenes - g0)
+                                    for u in 0..<nrows {
+                                        for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
+                                    }
+                                    hints.update(repeating: -1, count: gb)
+                                    for j in order {
+                                        let pu = p2 + rowOf[j] * block
+                                        let lj = l1[j], wj = w + j * ngenes + g0
+                                        for g in 0..<gb { wj[g] = weight(pu[g], lj, trend, &hints[g]) }
                                     }
                                 }
                             }
