@@ -477,11 +477,13 @@ enum Roast {
     /// operations of the routine R would call: when x or y may hold NaN/Inf
     /// (R's `mayHaveNaNOrInf`), R's plain loop, each entry a double sum from
     /// 0 of `x[i, l] y[k, l]` over l in order; otherwise reference BLAS
-    /// (3.11) `dgemm("N", "T")`, or `dgemv("N")` when y or x has one row,
-    /// which form the same sums but skip the terms whose multiplier (the
-    /// entry of y, or of x when only x has one row) is zero. The products
-    /// keep the routine's operand order (which NaN payload wins) and nothing
-    /// is fused, so the bits are those of R's call.
+    /// `dgemm("N", "T")`, or `dgemv("N")` when y or x has one row, which
+    /// form the same sums. The terms whose multiplier (the entry of y, or of
+    /// x when only x has one row) is zero are skipped here, as newer
+    /// reference BLAS does; the installed 3.11 adds them, but with finite
+    /// operands and sums that start from +0 adding a zero term never changes
+    /// a bit. The products keep the routine's operand order (which NaN
+    /// payload wins) and nothing is fused, so the bits are those of R's call.
     static func tcrossprod(_ x: Matrix, _ y: Matrix) -> Matrix {
         let nrx = x.nrow, ncx = x.ncol, nry = y.nrow, ncy = y.ncol
         precondition(ncx == ncy, "tcrossprod: non-conformable arguments")
