@@ -57,6 +57,14 @@ public func normalizeMedianValues(_ x: Matrix) -> Matrix {
 public func normalizeQuantiles(_ a: Matrix) throws -> Matrix {
     let n = a.nrow, p = a.ncol
     if p <= 1 { return a }
+    if n >= 2 && !a.values.contains(where: { $0.isNaN }) { return try normalizeQuantilesComplete(a) }
+    return try normalizeQuantilesGeneral(a)
+}
+
+/// `normalizeQuantiles` with missing values allowed: R's algorithm step by
+/// step (sort, interpolate short columns, row means, rank, approx).
+func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
+    let n = a.nrow, p = a.ncol
     let nd = Double(n - 1)
     let grid = (0..<n).map { Double($0) / nd }
     var sorted = Matrix(nrow: n, ncol: p)
@@ -82,6 +90,51 @@ public func normalizeQuantiles(_ a: Matrix) throws -> Matrix {
         let kd = Double(nobs[j] - 1)
         for i in 0..<n where !col[i].isNaN {
             out[i, j] = target((r[i] - 1) / kd)
+        }
+    }
+    return out
+}
+
+/// `normalizeQuantiles` for a matrix without missing values (n >= 2), with
+/// the same values: each column is ordered once (a stable radix order,
+/// ties equal), which gives both its sorted values and its average ranks
+/// (`(i + j + 2) / 2` over a tie group at sorted positions i...j, as
+/// `RBase.rank`); the target quantiles are evaluated column by column in
+/// that order, so each lookup starts at the previous interval
+/// (`ApproxLookup`, the same interval and arithmetic as `approxfun`).
+func normalizeQuantilesComplete(_ a: Matrix) throws -> Matrix {
+    let n = a.nrow, p = a.ncol
+    let nd = Double(n - 1)
+    let grid = (0..<n).map { Double($0) / nd }
+    let all = (0..<Int32(n)).map { $0 }
+    var orders = [[Int32]]()
+    orders.reserveCapacity(p)
+    var sorted = Matrix(nrow: n, ncol: p)
+    for j in 0..<p {
+        let col = a.column(j)
+        let o = RBase.radixOrder(col, all, decreasing: false)
+        for k in 0..<n { sorted.values[j * n + k] = col[Int(o[k])] }
+        orders.append(o)
+    }
+    let m = RBase.rowMeans(sorted)
+    let target = ApproxLookup(try approxfun(x: grid, y: m, ordered: true))
+    var out = a
+    out.values.withUnsafeMutableBufferPointer { ob in
+        a.values.withUnsafeBufferPointer { ab in
+            target.withEvaluator { f in
+                for j in 0..<p {
+                    let o = orders[j], col = ab.baseAddress! + j * n, dst = ob.baseAddress! + j * n
+                    var hint = 0
+                    var i = 0
+                    while i < n {
+                        var k = i
+                        while k + 1 < n && col[Int(o[k + 1])] == col[Int(o[i])] { k += 1 }
+                        let value = f((Double(i + k + 2) / 2 - 1) / nd, hint: &hint)
+                        for t in i...k { dst[Int(o[t])] = value }
+                        i = k + 1
+                    }
+                }
+            }
         }
     }
     return out
