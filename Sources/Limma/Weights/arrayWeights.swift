@@ -401,11 +401,43 @@ struct LmWfit {
 
     /// `stats::hat(qr)`: `rowSums(qr.qy(qr, diag(1, n, rank))^2)`.
     func hat() -> [Double] {
-        let n = qr.qr.nrow
-        let q = qrQy(qr, ArrayWeightsFit.identity(n, qr.rank))
-        var sq = q
-        for k in 0..<sq.values.count { sq.values[k] = q.values[k] * q.values[k] }
-        return RBase.rowSums(sq)
+        let n = qr.qr.nrow, rank = qr.rank
+        var x = qr.qr.values
+        var q = [Double](repeating: 0, count: n * rank)
+        var h = [Double](repeating: 0, count: n)
+        x.withUnsafeMutableBufferPointer { xb in
+            qr.qraux.withUnsafeBufferPointer { ab in
+                q.withUnsafeMutableBufferPointer { qb in
+                    h.withUnsafeMutableBufferPointer { hb in
+                        Self.hatDiagonal(xb.baseAddress!, n: n, rank: rank, qraux: ab.baseAddress!,
+                                         q: qb.baseAddress, into: hb.baseAddress!)
+                    }
+                }
+            }
+        }
+        return h
+    }
+
+    /// `hat()` on a dqrdc2 factor held in `x` (n rows; its diagonal is swapped
+    /// and restored meanwhile): the first `rank` columns of Q in `q` (n * rank
+    /// of scratch), then each `h[i]`, the sum over them of `Q[i, c]^2`, in
+    /// long double in column order as `rowSums` forms it.
+    static func hatDiagonal(_ x: UnsafeMutablePointer<Double>, n: Int, rank: Int, qraux: UnsafePointer<Double>,
+                            q: UnsafeMutablePointer<Double>?, into h: UnsafeMutablePointer<Double>) {
+        guard rank > 0, let q else {
+            for i in 0..<n { h[i] = 0 }
+            return
+        }
+        for i in 0..<(n * rank) { q[i] = 0 }
+        for c in 0..<rank {
+            q[c * n + c] = 1
+            QRDecomposition.applyQ(x, n: n, k: rank, qraux: qraux, y: q + c * n)
+        }
+        for i in 0..<n {
+            var s: RLongDouble = 0
+            for c in 0..<rank { let v = q[c * n + i]; s += RLongDouble(v * v) }
+            h[i] = Double(s)
+        }
     }
 }
 

@@ -1,6 +1,5 @@
 // limma's .arrayWeightsGeneByGene: the array weights updated after every
 // gene by one Fisher-scoring step, without per-gene allocation.
-import CLapack
 import Foundation
 
 extension ArrayWeightsFit {
@@ -42,7 +41,6 @@ extension ArrayWeightsFit {
         var q = [Double](repeating: 0, count: n * p)
         var info = [Double](repeating: 0, count: nz * nz)
         var dl = [Double](repeating: 0, count: ngam)
-        var hsum = [RLongDouble](repeating: 0, count: n)
         let solver = SmallSolve(n: ngam)
 
         for g in 0..<ngenes {
@@ -69,16 +67,12 @@ extension ArrayWeightsFit {
                     let r = ws.rsd[i] / wts[i]
                     d[i] = w[i] * (r * r)
                 }
-                // hat(): row sums of the squared columns of Q[, 1:rank].
                 q.withUnsafeMutableBufferPointer { qb in
-                    let qp = qb.baseAddress!
-                    for i in 0..<(n * rank) { qp[i] = 0 }
-                    for c in 0..<rank { qp[c * n + c] = 1 }
-                    for c in 0..<rank { QRDecomposition.applyQ(ws.x, n: n, k: rank, qraux: ws.qraux, y: qp + c * n) }
-                    for i in 0..<n { hsum[i] = 0 }
-                    for c in 0..<rank { for i in 0..<n { let v = qp[c * n + i]; hsum[i] += RLongDouble(v * v) } }
+                    h1.withUnsafeMutableBufferPointer { hb in
+                        LmWfit.hatDiagonal(ws.x, n: n, rank: rank, qraux: ws.qraux, q: qb.baseAddress, into: hb.baseAddress!)
+                    }
                 }
-                for i in 0..<n { h1[i] = 1 - Double(hsum[i]) }
+                for i in 0..<n { h1[i] = 1 - h1[i] }
                 s2 = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: n, refine: true)
             } else {
                 guard let s = try Self.residualsGeneral(plainDesign, y: y, w: w, d: &d, h1: &h1) else { continue }
@@ -163,7 +157,7 @@ extension ArrayWeightsFit {
 /// where `dgecon` rescales) R's full `rSolve` runs, with its error.
 final class SmallSolve {
     let n: Int
-    let lu, x, inv: UnsafeMutablePointer<Double>
+    let lu, x, bound: UnsafeMutablePointer<Double>
     /// Pivot rows, 1-based as LAPACK's.
     let ipiv: UnsafeMutablePointer<Int>
 
@@ -171,12 +165,12 @@ final class SmallSolve {
         self.n = n
         lu = .allocate(capacity: Swift.max(n * n, 1))
         x = .allocate(capacity: Swift.max(n, 1))
-        inv = .allocate(capacity: Swift.max(n, 1))
+        bound = .allocate(capacity: Swift.max(n, 1))
         ipiv = .allocate(capacity: Swift.max(n, 1))
     }
 
     deinit {
-        lu.deallocate(); x.deallocate(); inv.deallocate(); ipiv.deallocate()
+        lu.deallocate(); x.deallocate(); bound.deallocate(); ipiv.deallocate()
     }
 
     /// `solve(a, b)` for `a` (n x n, column-major) and `b` (n); the result
@@ -305,18 +299,18 @@ final class SmallSolve {
         var boundU = 0.0
         for j in 0..<n {
             var s = 1.0
-            for i in 0..<j { s += abs(lu[j * n + i]) * inv[i] }
+            for i in 0..<j { s += abs(lu[j * n + i]) * bound[i] }
             let d = abs(lu[j * n + j])
             if d == 0 { return false }
-            inv[j] = s / d
-            boundU = Swift.max(boundU, inv[j])
+            bound[j] = s / d
+            boundU = Swift.max(boundU, bound[j])
         }
         // M(L)' v = 1 for the unit lower L (backward): v_j = 1 + sum_{i>j} |l_ij| v_i.
         var boundL = 0.0
         for j in stride(from: n - 1, through: 0, by: -1) {
             var s = 1.0
-            for i in (j + 1)..<n { s += abs(lu[j * n + i]) * inv[i] }
-            inv[j] = s
+            for i in (j + 1)..<n { s += abs(lu[j * n + i]) * bound[i] }
+            bound[j] = s
             boundL = Swift.max(boundL, s)
         }
         let kappa = anorm * boundU * boundL
