@@ -103,6 +103,27 @@ public func vmHWM(_ pid: pid_t? = nil) -> Int? {
     return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
 }
 
+/// The process's CPU time (all threads) and minor page faults so far
+/// (`getrusage(RUSAGE_SELF)`), for per-step profiling.
+struct SelfUsage {
+    var userSeconds: Double
+    var systemSeconds: Double
+    var minorFaults: Int
+
+    static func now() -> SelfUsage {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return SelfUsage(userSeconds: Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6,
+                            systemSeconds: Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6,
+                            minorFaults: u.ru_minflt)
+    }
+
+    static func - (a: SelfUsage, b: SelfUsage) -> SelfUsage {
+        SelfUsage(userSeconds: a.userSeconds - b.userSeconds, systemSeconds: a.systemSeconds - b.systemSeconds,
+                     minorFaults: a.minorFaults - b.minorFaults)
+    }
+}
+
 /// The waiting thread's result, handed to the caller.
 private final class WaitBox: @unchecked Sendable {
     private let lock = NSLock()

@@ -119,14 +119,20 @@ public enum EngineRunner {
         let stepTimes = ProcessInfo.processInfo.environment["LIMMA_PARITY_STEP_TIMES"] == "1"
         for s in c.steps {
             let t0 = Date()
+            let usage0 = stepTimes ? SelfUsage.now() : nil
             do { try step(s, c: c, data: data, state: &st) } catch let e as LimmaError {
                 throw EngineFailure(step: s.label, message: e.description)
             }
             let seconds = Date().timeIntervalSince(t0)
             st.out.stepSeconds.append(StepTime(step: s.label, seconds: seconds))
-            if stepTimes {
+            if stepTimes, let usage0 {
+                // CPU time of every thread (user + system) and minor page faults over the
+                // step: steadier than wall time on a shared machine.
+                let used = SelfUsage.now() - usage0
                 let peak = vmHWM().map { ", peak RSS \($0 / 1024) MiB" } ?? ""
-                FileHandle.standardError.write(Data("step \(s.label): \(String(format: "%.2f", seconds * 1000)) ms\(peak)\n".utf8))
+                let line = "step \(s.label): \(String(format: "%.2f", seconds * 1000)) ms, cpu \(String(format: "%.1f", used.userSeconds * 1000)) user"
+                    + " + \(String(format: "%.1f", used.systemSeconds * 1000)) sys ms, \(used.minorFaults) minor faults\(peak)\n"
+                FileHandle.standardError.write(Data(line.utf8))
             }
         }
         let pipeline = Date().timeIntervalSince(start)

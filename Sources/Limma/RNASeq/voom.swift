@@ -112,9 +112,9 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
         coef = coef.columns(j)
         X = X.columns(j)
     }
-    var w = Matrix(nrow: ngenes, ncol: nsamples, rowNames: y.rowNames, colNames: y.colNames)
-    w.values = voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend))
-    out.weights = w
+    out.weights = Matrix(nrow: ngenes, ncol: nsamples,
+                         values: voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend)),
+                         rowNames: y.rowNames, colNames: y.colNames)
     out.voomXY = (sx, sy)
     out.voomLine = line
     return out
