@@ -92,9 +92,16 @@ extension Bench {
     /// JSON line with its timing and its own peak resident memory.
     public static func engineChild(_ file: String) throws -> String {
         let t0 = Date()
+        let usage0 = SelfUsage.now()
         let c = try ParityCase.load(file)
         let data = try CaseData.load(c)
         let (genes, samples) = (data.matrix.nrow, data.matrix.ncol)
+        if ProcessInfo.processInfo.environment["LIMMA_PARITY_STEP_TIMES"] == "1" {
+            let used = SelfUsage.now() - usage0
+            let line = "load: \(String(format: "%.2f", Date().timeIntervalSince(t0) * 1000)) ms, cpu \(String(format: "%.1f", used.userSeconds * 1000)) user"
+                + " + \(String(format: "%.1f", used.systemSeconds * 1000)) sys ms, \(used.minorFaults) minor faults\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
         let given = ProcessInfo.processInfo.environment[engineLimmaVariable].flatMap(LimmaVersion.init(rawValue:))
         let out = try Harness.runEngine(c, data: consume data, limma: c.limma ?? given ?? .v3_54, loadSeconds: Date().timeIntervalSince(t0))
         // Write every output, as R's side does, so the process times compare like with like.

@@ -259,15 +259,39 @@ public struct CaseData: Sendable {
     }
 
     /// The index of the first value that is not a count (negative, NaN or
-    /// infinite), or nil. The common case, none, is one branch-free pass.
+    /// infinite), or nil. The common case, none, is one branch-free pass in
+    /// blocks spread over the engine's threads (`LimmaThreads.count`); the
+    /// first bad index is then found by a plain search.
     static func firstNotCount(_ values: [Double]) -> Int? {
+        let block = 1 << 16
+        let nblocks = (values.count + block - 1) / block
         let anyBad = values.withUnsafeBufferPointer { v -> Bool in
-            var bad = false
-            for x in v { bad = bad || !(x >= 0 && x <= .greatestFiniteMagnitude) }
-            return bad
+            let flags = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Swift.max(nblocks, 1))
+            defer { flags.deallocate() }
+            flags.initialize(repeating: 0)
+            let box = UncheckedPointers(v: v, flags: flags)
+            let workers = Swift.max(1, Swift.min(LimmaThreads.count, nblocks))
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for b in stride(from: w, to: nblocks, by: workers) {
+                    let lo = b * block, hi = Swift.min(box.v.count, lo + block)
+                    var bad: UInt8 = 0
+                    for k in lo..<hi {
+                        let x = box.v[k]
+                        bad |= (x >= 0 && x <= .greatestFiniteMagnitude) ? 0 : 1
+                    }
+                    box.flags[b] = bad
+                }
+            }
+            return flags.contains(1)
         }
         guard anyBad else { return nil }
         return values.firstIndex { !($0.isFinite && $0 >= 0) }
+    }
+
+    /// Buffers shared by `firstNotCount`'s workers (each writes its own flags).
+    private struct UncheckedPointers: @unchecked Sendable {
+        let v: UnsafeBufferPointer<Double>
+        let flags: UnsafeMutableBufferPointer<UInt8>
     }
 
     static func firstDuplicate(_ a: [String]) -> String? {

@@ -74,7 +74,6 @@ public enum MatrixReader {
         var sink: FastMatrixParser.Sink?
         // Every cell is written by exactly one row's parse (or an error is thrown).
         let values = [Double](unsafeUninitializedCapacity: n * p) { vp, count in
-            adviseHugePages(vp)
             ids.withUnsafeMutableBufferPointer { ip in
                 annFlat.withUnsafeMutableBufferPointer { ap in
                     let s = FastMatrixParser.Sink(values: vp.baseAddress!, ids: ip.baseAddress!,
@@ -187,17 +186,4 @@ public struct Targets: Sendable, Equatable {
         let idx = samples.map { index[$0]! }
         return Targets(sampleNames: samples, columnNames: columnNames, columns: columns.map { c in idx.map { c[$0] } })
     }
-}
-
-/// Asks the kernel to back the 2 MiB-aligned part of a large, not yet
-/// touched buffer with huge pages (`madvise(MADV_HUGEPAGE)`), so filling it
-/// takes one page fault per 2 MiB instead of one per 4 KiB. A hint only: the
-/// contents are unaffected, and nothing happens when the kernel declines.
-func adviseHugePages<T>(_ buffer: UnsafeMutableBufferPointer<T>) {
-    guard let base = buffer.baseAddress else { return }
-    let huge = 1 << 21
-    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-    let end = (Int(bitPattern: base) + buffer.count * MemoryLayout<T>.stride) & ~(huge - 1)
-    guard end - start >= huge, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(p, end - start, MADV_HUGEPAGE)
 }
