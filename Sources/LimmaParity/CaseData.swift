@@ -46,8 +46,9 @@ public struct CaseData: Sendable {
         guard let path = c.inputs.counts ?? c.inputs.expression else { throw fail("inputs", "no counts or expression") }
         let mf = try wrap(key) { () throws -> MatrixFile in
             try DelimitedText.withBytes(path) { bytes in
-                try checkText(bytes, path: path)
-                return try MatrixReader.parse(bytes, path: path, annotation: c.inputs.annotation)
+                let scan = ByteScan.scan(bytes)
+                try checkText(bytes, path: path, scan: scan)
+                return try MatrixReader.parse(bytes, path: path, annotation: c.inputs.annotation, scan: scan)
             }
         }
         let m = mf.matrix
@@ -203,11 +204,14 @@ public struct CaseData: Sendable {
     /// eight bytes at a time for non-ASCII, `memchr` from newline to newline
     /// for the line lengths. Anything else takes the byte-by-byte scan, which
     /// names the line at fault.
-    static func checkText(_ b: UnsafeBufferPointer<UInt8>, path: String) throws {
+    static func checkText(_ b: UnsafeBufferPointer<UInt8>, path: String, scan: ByteScan? = nil) throws {
         guard let base = b.baseAddress, !b.isEmpty else { return }
         let n = b.count
-        let plain = memchr(base, 0, n) == nil && memchr(base, 0x0D, n) == nil && isASCII(b)
+        let bytes = scan ?? ByteScan.scan(b)
+        let plain = !bytes.hasNUL && !bytes.hasCR && !bytes.hasNonASCII
         if plain {
+            // The scan's longest line settles the usual file; the loop below names the line at fault.
+            if bytes.longestLine <= maxLineBytes { return }
             var line = 1, lineStart = 0
             while lineStart < n {
                 let nl = memchr(base + lineStart, 0x0A, n - lineStart).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
@@ -238,24 +242,7 @@ public struct CaseData: Sendable {
             i += 1
         }
         if n - lineStart > maxLineBytes { throw InputError(path, "line \(line) is \(n - lineStart) bytes long; at most \(maxLineBytes) are accepted") }
-        if !isASCII(b) && String(validating: b, as: UTF8.self) == nil { throw InputError(path, "not UTF-8 text (binary data?)") }
-    }
-
-    /// True when no byte has its high bit set (ASCII is valid UTF-8).
-    static func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = b.baseAddress else { return true }
-        let raw = UnsafeRawPointer(base)
-        let words = b.count / 8
-        var acc: UInt64 = 0
-        var w = 0
-        while w < words {
-            // 64 bytes per round, OR-ed together; checked once per round.
-            let end = Swift.min(words, w + 8)
-            while w < end { acc |= raw.loadUnaligned(fromByteOffset: w * 8, as: UInt64.self); w += 1 }
-            if acc & 0x8080_8080_8080_8080 != 0 { return false }
-        }
-        for k in (words * 8)..<b.count where b[k] >= 0x80 { return false }
-        return true
+        if bytes.hasNonASCII && String(validating: b, as: UTF8.self) == nil { throw InputError(path, "not UTF-8 text (binary data?)") }
     }
 
     /// The index of the first value that is not a count (negative, NaN or

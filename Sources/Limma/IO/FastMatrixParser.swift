@@ -40,20 +40,44 @@ enum FastMatrixParser {
     /// line terminator. `\n`, `\r\n` and `\r` end a line, outside double
     /// quotes; empty lines are skipped, and a last unterminated line of only
     /// blanks. A file without quotes or carriage returns (the usual case) is
-    /// cut at its newlines by `memchr`.
+    /// cut at its newlines by `memchr`, in pieces over `LimmaThreads` when it
+    /// is large (each piece starts just after a newline, so every line lies in
+    /// one piece; the pieces' lines are joined in order, the same list).
     static func lineRanges(_ b: UnsafeBufferPointer<UInt8>, from start: Int, hasQuote: Bool, hasCR: Bool) -> [(Int, Int)] {
         var out = [(Int, Int)]()
         let n = b.count
         var i = start
         var lineStart = i
         if !hasQuote && !hasCR {
-            while i < n {
-                let nl = find(0x0A, b, i, n)
-                if nl == n { break }
-                if nl > lineStart { out.append((lineStart, nl)) }
-                i = nl + 1
-                lineStart = i
+            let threads = LimmaThreads.count
+            var bounds = [start]
+            if threads > 1 && n - start >= 1 << 22 {
+                for k in 1..<threads {
+                    let nl = find(0x0A, b, Swift.max(bounds[k - 1], start + (n - start) / threads * k), n)
+                    bounds.append(nl == n ? n : nl + 1)
+                }
             }
+            bounds.append(n)
+            // Piece k: the lines ending (at a newline) inside bounds[k] ..< bounds[k + 1],
+            // and where its last unterminated line starts (only the last non-empty piece,
+            // the one ending at n, can have one; pieces after it are empty).
+            let pieces = LimmaThreads.map(bounds.count - 1) { k -> ([(Int, Int)], Int) in
+                var lines = [(Int, Int)]()
+                let e = bounds[k + 1]
+                var i = bounds[k], lineStart = i
+                while i < e {
+                    let nl = find(0x0A, b, i, e)
+                    if nl == e { break }
+                    if nl > lineStart { lines.append((lineStart, nl)) }
+                    i = nl + 1
+                    lineStart = i
+                }
+                return (lines, lineStart)
+            }
+            out.reserveCapacity(pieces.reduce(0) { $0 + $1.0.count })
+            for p in pieces { out.append(contentsOf: p.0) }
+            let last = (0..<(bounds.count - 1)).last { bounds[$0] < bounds[$0 + 1] } ?? 0
+            lineStart = pieces[last].1
         } else {
             var inQuotes = false
             while i < n {

@@ -41,11 +41,13 @@ public enum MatrixReader {
     /// number of threads. The values are written straight into the matrix's
     /// storage; NA cells are collected as a list and become the mask only
     /// when there are any.
-    public static func parse(_ b: UnsafeBufferPointer<UInt8>, path: String, annotation: [String] = [], parsing: NumberParsing = .asR) throws -> MatrixFile {
+    /// `scan`, when given, must be `ByteScan.scan(b)` (a caller that has
+    /// already scanned the bytes saves the pass).
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>, path: String, annotation: [String] = [], parsing: NumberParsing = .asR,
+                             scan: ByteScan? = nil) throws -> MatrixFile {
         if b.isEmpty { throw InputError(path, "empty file: expected a header row") }
-        let hasQuote = FastMatrixParser.find(0x22, b, 0, b.count) < b.count
-        let hasCR = FastMatrixParser.find(0x0D, b, 0, b.count) < b.count
-        let hasNUL = FastMatrixParser.find(0, b, 0, b.count) < b.count
+        let bytes = scan ?? ByteScan.scan(b)
+        let hasQuote = bytes.hasQuote, hasCR = bytes.hasCR, hasNUL = bytes.hasNUL
         let lines = FastMatrixParser.lineRanges(b, from: 0, hasQuote: hasQuote, hasCR: hasCR)
         guard let headerLine = lines.first else { throw InputError(path, "empty file: expected a header row") }
         if hasNUL && b[headerLine.0..<headerLine.1].contains(0) { throw InputError(path, "line 1: binary data (NUL byte); expected CSV or TSV text") }
