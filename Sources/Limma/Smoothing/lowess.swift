@@ -67,7 +67,11 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     let fn = f * Double(n) + 1e-7
     let ns = fn >= Double(n) ? n : max(2, Int(fn))
     let plan = LowessPlan(x: x, ns: ns, delta: delta)
-    var rw = [Double](repeating: 1, count: n)   // robustness weights (1: first pass)
+    // x, y and the robustness weights (1: first pass) each stored twice
+    // side by side, so that one aligned load gives a value in both halves
+    // of an SSE register.
+    let x2 = x.map { SIMD2(repeating: $0) }, y2 = y.map { SIMD2(repeating: $0) }
+    var rw2 = [SIMD2<Double>](repeating: SIMD2(repeating: 1), count: n)
     let finiteY = y.allSatisfy { $0.isFinite }
     // (every group's slot is written in full by the first pass before it is read)
     let keep = nsteps > 0 && plan.tricubeCount <= tricubeBudget ? plan.tricubeCount : 0
@@ -80,7 +84,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var iteration = 1
     while iteration <= nsteps + 1 {
         let stage: LowessPlan.TricubeStage = tricube.isEmpty ? .none : iteration == 1 ? .keep : .reuse
-        plan.fit(x: x, y: y, finiteY: finiteY, robustness: rw, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
+        plan.fit(x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         for k in 0..<n { res[k] = y[k] - ys[k] }
         var sc = 0.0
@@ -117,12 +121,12 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
         for k in 0..<n {
             let r = abs(res[k])
             if r <= c1 {
-                rw[k] = 1
+                rw2[k] = SIMD2(repeating: 1)
             } else if r <= c9 {
                 let u = 1 - (r / cmad) * (r / cmad)
-                rw[k] = u * u
+                rw2[k] = SIMD2(repeating: u * u)
             } else {
-                rw[k] = 0
+                rw2[k] = SIMD2(repeating: 0)
             }
         }
         iteration += 1
@@ -347,9 +351,10 @@ struct LowessPlan {
 
     /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
     /// weights are zero). Each tricube weight is multiplied by the point's
-    /// robustness weight (all 1 in the first pass). `finiteY`: every y is
-    /// finite.
-    func fit(x: [Double], y: [Double], finiteY: Bool, robustness: [Double], tricube: inout [Double],
+    /// robustness weight (all 1 in the first pass). `x2`, `y2` and
+    /// `robustness` hold each value twice; `finiteY`: every y is finite.
+    func fit(x: [Double], x2: [SIMD2<Double>], y2: [SIMD2<Double>], finiteY: Bool, robustness: [SIMD2<Double>],
+             tricube: inout [Double],
              stage: TricubeStage, fits: inout [Double], ok: inout [Bool]) {
         fits.withUnsafeMutableBufferPointer { fb in
             ok.withUnsafeMutableBufferPointer { ob in
@@ -362,10 +367,12 @@ struct LowessPlan {
                         let window = maxGroupLength
                         let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 3 * window)
                         defer { scratch.deallocate() }
-                        x.withUnsafeBufferPointer { xb in
-                            y.withUnsafeBufferPointer { yb in
+                        x.withUnsafeBufferPointer { xs in
+                        x2.withUnsafeBufferPointer { xb in
+                            y2.withUnsafeBufferPointer { yb in
                                 robustness.withUnsafeBufferPointer { rb in
-                                    let points = LowessPoints(x: xb.baseAddress!, y: yb.baseAddress!, rw: rb.baseAddress!,
+                                    let points = LowessPoints(x: xs.baseAddress!, x2: xb.baseAddress!, y2: yb.baseAddress!,
+                                                              rw2: rb.baseAddress!,
                                                               tricube: stage == .none ? nil : tb.baseAddress!)
                                     switch stage {
                                     case .none:
@@ -377,6 +384,7 @@ struct LowessPlan {
                                     }
                                 }
                             }
+                        }
                         }
                     }
                 }
@@ -491,10 +499,11 @@ struct LowessPlan {
         @inline(__always) func normalise(_ t: Int) {
             let w = source[t] / a
             weights[t] = w
-            mean = mean + w * SIMD4(repeating: x[t])
+            mean = mean + w * SIMD4(lowHalf: x[t], highHalf: x[t])
         }
         @inline(__always) func term(_ t: Int) {
-            fit = fit + pw[t] * (pb * (SIMD4(repeating: px[t]) - pm) + 1) * SIMD4(repeating: py[t])
+            fit = fit + pw[t] * (pb * (SIMD4(lowHalf: px[t], highHalf: px[t]) - pm) + 1)
+                * SIMD4(lowHalf: py[t], highHalf: py[t])
         }
         if N.on {
             for s in segmentFirst[nextGroup]..<segmentFirst[nextGroup + 1] {
@@ -575,8 +584,9 @@ struct LowessPendingFit {
 /// weights.
 struct LowessPoints {
     let x: UnsafePointer<Double>
-    let y: UnsafePointer<Double>
-    let rw: UnsafePointer<Double>
+    let x2: UnsafePointer<SIMD2<Double>>
+    let y2: UnsafePointer<SIMD2<Double>>
+    let rw2: UnsafePointer<SIMD2<Double>>
     let tricube: UnsafeMutablePointer<Double>?
 }
 
@@ -585,7 +595,7 @@ struct LowessPoints {
 struct LowessLanes {
     let first: Int, size: Int, steps: Int
     let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
-    let xp: UnsafePointer<Double>, yp: UnsafePointer<Double>, rp: UnsafePointer<Double>
+    let xp: UnsafePointer<SIMD2<Double>>, yp: UnsafePointer<SIMD2<Double>>, rp: UnsafePointer<SIMD2<Double>>
     /// The group's slot of kept tricube weights, or nil.
     let kept: UnsafeMutablePointer<SIMD4<Double>>?
 
@@ -607,28 +617,29 @@ struct LowessLanes {
         h9 = 0.999 * h
         h1 = 0.001 * h
         let base = plan.groupBase[g]
-        xp = x + base
-        yp = points.y + base
-        rp = points.rw + base
+        xp = points.x2 + base
+        yp = points.y2 + base
+        rp = points.rw2 + base
         kept = points.tricube.map {
             UnsafeMutableRawPointer($0 + plan.tricubeOffset[g]).assumingMemoryBound(to: SIMD4<Double>.self)
         }
     }
 
-    @inline(__always) func x(_ t: Int) -> SIMD4<Double> { SIMD4(repeating: xp[t]) }
-    @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { SIMD4(repeating: rp[t]) }
-    @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(repeating: yp[t]) }
+    @inline(__always) func x(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: xp[t], highHalf: xp[t]) }
+    @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: rp[t], highHalf: rp[t]) }
+    @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: yp[t], highHalf: yp[t]) }
 
-    /// The tricube weight times the robustness weight at step t, 0 beyond
-    /// 0.999 h and in the lanes not `active` (before their window): |x - xs|
-    /// by clearing the sign bit; below 0.001 h the ratio is taken as 0, so
-    /// the weight is (1 - 0)^3 = 1 exactly, as in C.
-    @inline(__always) func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
+    /// The tricube weight, times the robustness weight when `robust`, at
+    /// step t, 0 beyond 0.999 h and in the lanes not `active` (before their
+    /// window): |x - xs| by clearing the sign bit; below 0.001 h the ratio is
+    /// taken as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
+    @inline(__always) func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>, robust: Bool) -> SIMD4<Double> {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
                               to: SIMD4<Double>.self)
         let q = (r / h).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
-        return (u * u * u * rw(t)).replacing(with: 0, where: (r .> h9) .| .!active)
+        let w = robust ? u * u * u * rw(t) : u * u * u
+        return w.replacing(with: 0, where: (r .> h9) .| .!active)
     }
 }
 
@@ -647,20 +658,20 @@ enum ComputedLowessWeights: LowessWeights {
     @inline(__always)
     static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
                      _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.weight(t, active)
+        let w = lanes.weight(t, active, robust: true)
         scratch[t] = w
         return w
     }
     static var readsKept: Bool { false }
 }
 
-/// Computed and kept (the first pass: robustness weights 1, so the weight
+/// Computed and kept (the first pass: no robustness weights yet, so the weight
 /// is the tricube weight; +0 outside a lane's window).
 enum KeptLowessWeights: LowessWeights {
     @inline(__always)
     static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
                      _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.weight(t, active)
+        let w = lanes.weight(t, active, robust: false)
         lanes.kept.unsafelyUnwrapped[t] = w
         return w
     }
