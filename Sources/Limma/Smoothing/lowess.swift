@@ -202,8 +202,8 @@ struct LowessPlan {
     /// the points `groupBase[g] ..< groupBase[g] + groupLength[g]`, the
     /// union of their windows `left...end` (so a step loads one x, y and
     /// robustness weight for all lanes). A fit joins the group of the fits
-    /// before it only while that union stays within 5/4 of the longest
-    /// window (plus 8 points).
+    /// before it only if the group's steps per fit do not grow (so fits
+    /// whose windows barely overlap go in groups of their own).
     var groupFirst: [Int] = []
     var groupBase: [Int] = []
     var groupLength: [Int] = []
@@ -265,13 +265,12 @@ struct LowessPlan {
         var k = 0
         segmentFirst = [0]
         while k < count {
-            var m = 1, last = end[k], longest = end[k] - left[k] + 1
+            var m = 1, last = end[k]
             while m < 4 && k + m < count {
-                let j = k + m
-                let nextLast = max(last, end[j]), nextLongest = max(longest, end[j] - left[j] + 1)
-                if nextLast - left[k] + 1 > nextLongest + nextLongest / 4 + 8 { break }
+                // Fit k + m joins if the steps per fit do not grow.
+                let nextLast = max(last, end[k + m])
+                if (nextLast - left[k] + 1) * m > (last - left[k] + 1) * (m + 1) { break }
                 last = nextLast
-                longest = nextLongest
                 m += 1
             }
             let base = left[k], length = last - base + 1
