@@ -7,12 +7,17 @@ import Foundation
 /// tricube weights, on groups of fits that share a window (large spans,
 /// clustered x) or not, with infinite y, and on 1 or 2 threads.
 @Suite struct LowessTests {
-    @Test func keptTricubeWeightsKeepTheBits() throws {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func uniform() -> Double {
+    /// A reproducible stream of uniform (0, 1) draws (a 64-bit LCG).
+    static func uniformStream(seed: UInt64) -> () -> Double {
+        var state = seed
+        return {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return (Double(state >> 11) + 0.5) / 9007199254740992.0
         }
+    }
+
+    @Test func keptTricubeWeightsKeepTheBits() throws {
+        let uniform = Self.uniformStream(seed: 0x9E37_79B9_7F4A_7C15)
         let saved = LimmaThreads.count
         defer { LimmaThreads.set(saved) }
         let reference = VoomTests()
@@ -44,11 +49,7 @@ import Foundation
     /// order statistic a full sort gives, with ties, zeros, subnormals and
     /// values sharing long bit prefixes.
     @Test func radixSelectionMatchesSort() {
-        var state: UInt64 = 0x1234_5678_9ABC_DEF1
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return (Double(state >> 11) + 0.5) / 9007199254740992.0
-        }
+        let uniform = Self.uniformStream(seed: 0x1234_5678_9ABC_DEF1)
         for trial in 0..<300 {
             let n = 1 + Int(uniform() * (trial % 5 == 0 ? 5000 : 60))
             let v: [Double] = (0..<n).map { _ in
@@ -74,11 +75,7 @@ import Foundation
     /// outside some lanes' windows but inside their group's points, and
     /// fits too far apart to share a group (small f, large delta).
     @Test func edgeCasesKeepTheBits() {
-        var state: UInt64 = 0x0F1E_2D3C_4B5A_6978
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return (Double(state >> 11) + 0.5) / 9007199254740992.0
-        }
+        let uniform = Self.uniformStream(seed: 0x0F1E_2D3C_4B5A_6978)
         let saved = LimmaThreads.count
         defer { LimmaThreads.set(saved) }
         let reference = VoomTests()
