@@ -360,8 +360,11 @@ struct LowessPlan {
                 tricube.withUnsafeMutableBufferPointer { tb in
                     let out = UncheckedBox((fb, ob, tb))
                     // Each group of fits is one unit of work; its results do
-                    // not depend on which thread or lane computed them.
-                    LimmaThreads.forEachChunk(groups, minChunk: 4) { range in
+                    // not depend on which thread or lane computed them. One
+                    // run of consecutive groups per thread (the groups cost
+                    // about the same): one pipeline and one scratch each.
+                    let threads = max(1, LimmaThreads.count)
+                    LimmaThreads.forEachChunk(groups, minChunk: max(4, (groups + threads - 1) / threads)) { range in
                         let (fb, ob, tb) = out.value
                         let window = maxGroupLength
                         let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 3 * window)
