@@ -7,12 +7,17 @@ import Foundation
 /// tricube weights, on groups of fits that share a window (large spans,
 /// clustered x) or not, with infinite y, and on 1 or 2 threads.
 @Suite struct LowessTests {
-    @Test func keptTricubeWeightsKeepTheBits() throws {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func uniform() -> Double {
+    /// A reproducible stream of uniform (0, 1) draws (a 64-bit LCG).
+    static func uniformStream(seed: UInt64) -> () -> Double {
+        var state = seed
+        return {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return (Double(state >> 11) + 0.5) / 9007199254740992.0
         }
+    }
+
+    @Test func keptTricubeWeightsKeepTheBits() throws {
+        let uniform = Self.uniformStream(seed: 0x9E37_79B9_7F4A_7C15)
         let saved = LimmaThreads.count
         defer { LimmaThreads.set(saved) }
         let reference = VoomTests()
@@ -44,11 +49,7 @@ import Foundation
     /// order statistic a full sort gives, with ties, zeros, subnormals and
     /// values sharing long bit prefixes.
     @Test func radixSelectionMatchesSort() {
-        var state: UInt64 = 0x1234_5678_9ABC_DEF1
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return (Double(state >> 11) + 0.5) / 9007199254740992.0
-        }
+        let uniform = Self.uniformStream(seed: 0x1234_5678_9ABC_DEF1)
         for trial in 0..<300 {
             let n = 1 + Int(uniform() * (trial % 5 == 0 ? 5000 : 60))
             let v: [Double] = (0..<n).map { _ in
@@ -68,22 +69,94 @@ import Foundation
         }
     }
 
-    /// Groups of fits: consecutive, at most four, every fit in exactly one,
-    /// and a shared group's fits all start at the same point.
+    /// Edge cases of the grouped fits against the plain port, bit for bit:
+    /// n < 4, all x equal, runs of equal x longer than delta, all y equal,
+    /// windows whose robustness weights are all zero, infinite y just
+    /// outside some lanes' windows but inside their group's points, and
+    /// fits too far apart to share a group (small f, large delta).
+    @Test func edgeCasesKeepTheBits() {
+        let uniform = Self.uniformStream(seed: 0x0F1E_2D3C_4B5A_6978)
+        let saved = LimmaThreads.count
+        defer { LimmaThreads.set(saved) }
+        let reference = VoomTests()
+        var cases: [(x: [Double], y: [Double], f: Double, iter: Int, delta: Double, label: String)] = []
+        for n in 1...6 {
+            let x = (0..<n).map { Double($0 / 2) }
+            for f in [0.1, 0.5, 1.0] {
+                cases.append((x, x.map { _ in uniform() }, f, 3, 0, "small n \(n)"))
+                cases.append((x, x.map { _ in 2.5 }, f, 3, 0.01, "small n \(n), equal y"))
+            }
+        }
+        for n in [7, 40, 301] {
+            let same = [Double](repeating: 1.25, count: n)
+            cases.append((same, (0..<n).map { _ in uniform() }, 0.5, 3, 0, "all x equal \(n)"))
+            var x = (0..<n).map { Double($0 * 7 / n) }                        // seven runs of ties
+            cases.append((x, x.map { sin($0) + uniform() }, 0.3, 3, 0.01 * x[n - 1], "runs longer than delta \(n)"))
+            cases.append((x, x.map { _ in -4.0 }, 0.3, 3, 0.01 * x[n - 1], "equal y \(n)"))
+            x = (0..<n).map { Double($0) + uniform() * 0.5 }
+            // Most y equal, a block of wild ones: robustness weights 0 there,
+            // whole windows of zero weight for small f.
+            var y = x.map { _ in 1.0 }
+            for i in (n / 3)..<(n / 3 + n / 6) { y[i] = 1e6 * (uniform() + 1) }
+            cases.append((x, y, 0.05, 3, 0, "zero-weight windows \(n)"))
+            cases.append((x, y, 0.5, 4, 0.02 * x[n - 1], "robustness zeros \(n)"))
+            // Infinite y near the start, the end and inside.
+            for p in [0, 1, n / 2, n - 2, n - 1] {
+                var yi = x.map { cos($0) + uniform() }
+                yi[p] = p % 2 == 0 ? .infinity : -.infinity
+                for f in [0.1, 0.5] { cases.append((x, yi, f, 2, 0.01 * x[n - 1], "infinite y at \(p) n \(n) f \(f)")) }
+            }
+            // Fits far apart (delta 10% of the range) with small windows.
+            cases.append((x, x.map { sin($0) + uniform() }, 0.02, 3, 0.1 * x[n - 1], "sparse fits \(n)"))
+            // Clustered x: windows of very different lengths side by side.
+            let xc = x.map { $0 < Double(n) / 2 ? $0 * 1e-3 : $0 }
+            cases.append((xc, xc.map { _ in uniform() }, 0.2, 3, 0.01 * xc[n - 1], "clustered \(n)"))
+        }
+        for c in cases {
+            let expected = reference.referenceClowess(c.x, c.y, f: c.f, nsteps: c.iter, delta: c.delta)
+            for (threads, budget) in [(1, LowessPlan.tricubeBudget), (2, LowessPlan.tricubeBudget), (1, 0), (3, 0)] {
+                LimmaThreads.set(threads)
+                let got = clowess(c.x, c.y, f: c.f, nsteps: c.iter, delta: c.delta, tricubeBudget: budget)
+                let same = got.count == expected.count
+                    && zip(got, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+                #expect(same, "\(c.label) f \(c.f) threads \(threads) budget \(budget)")
+            }
+        }
+    }
+
+    /// Groups of fits: consecutive, at most four, every fit in exactly one;
+    /// a group's points cover each of its fits' windows, and its segments
+    /// start at 0, increase, and flag exactly the lanes whose window holds
+    /// them.
     @Test func planGroupsCoverEveryFit() {
-        for (n, f) in [(50, 0.9), (400, 0.5), (1000, 0.1), (7, 2.0)] {
+        for (n, f, spread) in [(50, 0.9, 0.01), (400, 0.5, 0.01), (1000, 0.1, 0.01), (7, 2.0, 0.01), (600, 0.02, 0.1)] {
             let x = (0..<n).map { i in i < n / 3 ? Double(i) * 1e-3 : Double(i) }
             let ns = max(2, min(n, Int(f * Double(n) + 1e-7)))
-            let plan = LowessPlan(x: x, ns: ns, delta: 0.01 * (x[n - 1] - x[0]))
+            let plan = LowessPlan(x: x, ns: ns, delta: spread * (x[n - 1] - x[0]))
             #expect(plan.groupFirst.first == 0 && plan.groupFirst.last == plan.count)
             for g in 0..<plan.groups {
-                let size = plan.groupFirst[g + 1] - plan.groupFirst[g]
+                let first = plan.groupFirst[g], size = plan.groupFirst[g + 1] - first
                 #expect(size >= 1 && size <= 4)
-                if plan.groupShared[g] {
-                    #expect(Set(plan.left[plan.groupFirst[g]..<plan.groupFirst[g + 1]]).count == 1)
+                #expect(plan.groupBase[g] == plan.left[first])
+                let segments = Array(plan.segmentFirst[g]..<plan.segmentFirst[g + 1])
+                #expect(!segments.isEmpty && plan.segmentStart[segments[0]] == 0)
+                for (i, s) in segments.enumerated() {
+                    let lo = plan.segmentStart[s]
+                    let hi = i + 1 < segments.count ? plan.segmentStart[segments[i + 1]] : plan.groupLength[g]
+                    #expect(lo < hi)
+                    for l in 0..<4 {
+                        let k = first + (l < size ? l : 0)
+                        let inside = plan.left[k] - plan.groupBase[g] <= lo && hi <= plan.end[k] - plan.groupBase[g] + 1
+                        let outside = hi <= plan.left[k] - plan.groupBase[g] || lo > plan.end[k] - plan.groupBase[g]
+                        let bit = plan.segmentLanes[s] & (1 << l) != 0
+                        #expect(bit ? inside : outside, "group \(g) segment \(s) lane \(l)")
+                    }
+                }
+                for k in first..<(first + size) {
+                    #expect(plan.end[k] - plan.groupBase[g] + 1 <= plan.groupLength[g])
                 }
             }
-            #expect(plan.tricubeCount == (0..<plan.groups).reduce(0) { $0 + 4 * plan.groupSteps($1) })
+            #expect(plan.tricubeCount == (0..<plan.groups).reduce(0) { $0 + 4 * plan.groupLength[$1] })
         }
     }
 }

@@ -67,13 +67,12 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     let fn = f * Double(n) + 1e-7
     let ns = fn >= Double(n) ? n : max(2, Int(fn))
     let plan = LowessPlan(x: x, ns: ns, delta: delta)
-    // x, y and the robustness weights padded past n (x repeats x[n-1], y and
-    // the weight are 0) so that every SIMD lane can read a full group's
-    // window: see `LowessPlan.fitGroup`.
-    let pad = plan.maxWindow
-    let xp = x + repeatElement(x[n - 1], count: pad)
-    let yp = y + repeatElement(0, count: pad)
-    var rw = [Double](repeating: 1, count: n) + repeatElement(0, count: pad)   // robustness weights (1: first pass)
+    // x, y and the robustness weights (1: first pass) each stored twice
+    // side by side, so that one aligned load gives a value in both halves
+    // of an SSE register.
+    let x2 = x.map { SIMD2(repeating: $0) }, y2 = y.map { SIMD2(repeating: $0) }
+    var rw2 = [SIMD2<Double>](repeating: SIMD2(repeating: 1), count: n)
+    let finiteY = y.allSatisfy { $0.isFinite }
     // (every group's slot is written in full by the first pass before it is read)
     let keep = nsteps > 0 && plan.tricubeCount <= tricubeBudget ? plan.tricubeCount : 0
     var tricube = [Double](unsafeUninitializedCapacity: keep) { _, count in count = keep }
@@ -85,7 +84,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var iteration = 1
     while iteration <= nsteps + 1 {
         let stage: LowessPlan.TricubeStage = tricube.isEmpty ? .none : iteration == 1 ? .keep : .reuse
-        plan.fit(x: xp, y: yp, robustness: rw, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
+        plan.fit(x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         for k in 0..<n { res[k] = y[k] - ys[k] }
         var sc = 0.0
@@ -122,12 +121,12 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
         for k in 0..<n {
             let r = abs(res[k])
             if r <= c1 {
-                rw[k] = 1
+                rw2[k] = SIMD2(repeating: 1)
             } else if r <= c9 {
                 let u = 1 - (r / cmad) * (r / cmad)
-                rw[k] = u * u
+                rw2[k] = SIMD2(repeating: u * u)
             } else {
-                rw[k] = 0
+                rw2[k] = SIMD2(repeating: 0)
             }
         }
         iteration += 1
@@ -198,16 +197,28 @@ struct LowessPlan {
     var count: Int { center.count }
     /// `x[n-1] - x[0]`, the scale of the slope test.
     let range: Double
-    /// The longest window `left...end` (at least 1).
-    var maxWindow = 1
     /// The fits are computed in groups of up to four, one per SIMD lane:
-    /// group g holds fits `groupFirst[g] ..< groupFirst[g + 1]`, and
-    /// `groupShared[g]` says that they all start at the same `left` (so a
-    /// step loads one x, y and robustness weight for all lanes).
+    /// group g holds fits `groupFirst[g] ..< groupFirst[g + 1]` and walks
+    /// the points `groupBase[g] ..< groupBase[g] + groupLength[g]`, the
+    /// union of their windows `left...end` (so a step loads one x, y and
+    /// robustness weight for all lanes). A fit joins the group of the fits
+    /// before it only if the group's steps per fit do not grow (so fits
+    /// whose windows barely overlap go in groups of their own).
     var groupFirst: [Int] = []
-    var groupShared: [Bool] = []
+    var groupBase: [Int] = []
+    var groupLength: [Int] = []
+    /// The longest `groupLength` (at least 1).
+    var maxGroupLength = 1
+    /// Group g's steps split where a lane's window starts or ends: segments
+    /// `segmentFirst[g] ..< segmentFirst[g + 1]`; segment s starts at step
+    /// `segmentStart[s]` (relative to `groupBase[g]`) and runs to the next
+    /// segment's start (or `groupLength[g]`), and bit l of
+    /// `segmentLanes[s]` says that the step lies in lane l's window.
+    var segmentFirst: [Int] = []
+    var segmentStart: [Int] = []
+    var segmentLanes: [UInt8] = []
     /// Where group g's kept tricube weights start (group g takes
-    /// 4 x `groupSteps(g)` doubles); one entry more than there are groups.
+    /// 4 x `groupLength[g]` doubles); one entry more than there are groups.
     var tricubeOffset: [Int] = []
 
     init(x: [Double], ns: Int, delta: Double) {
@@ -249,25 +260,42 @@ struct LowessPlan {
             i = max(last + 1, i - 1)
             if last >= n - 1 { break }
         }
-        maxWindow = zip(left, end).reduce(1) { max($0, $1.1 - $1.0 + 1) }
-        // Groups: four fits sharing `left` whenever there are (`left` never
-        // decreases with k); a group of mixed starts ends before such a run.
+        // Groups of up to four consecutive fits (`left` never decreases
+        // with k, so the group's first fit starts the union).
         var k = 0
+        segmentFirst = [0]
         while k < count {
-            var m = min(4, count - k)
-            if m == 4 && left[k] != left[k + 3] {
-                for j in (k + 1)..<(k + 4) where j + 3 < count && left[j] == left[j + 3] {
-                    m = j - k
-                    break
-                }
+            var m = 1, last = end[k]
+            while m < 4 && k + m < count {
+                // Fit k + m joins if the steps per fit do not grow.
+                let nextLast = max(last, end[k + m])
+                if (nextLast - left[k] + 1) * m > (last - left[k] + 1) * (m + 1) { break }
+                last = nextLast
+                m += 1
             }
+            let base = left[k], length = last - base + 1
             groupFirst.append(k)
-            groupShared.append(left[k] == left[k + m - 1])
+            groupBase.append(base)
+            groupLength.append(length)
+            maxGroupLength = max(maxGroupLength, length)
+            // Lane l's window (spare lanes repeat the first fit).
+            let windows = (0..<4).map { l -> (Int, Int) in
+                let f = k + (l < m ? l : 0)
+                return (left[f] - base, end[f] - base + 1)
+            }
+            let cuts = Set([0] + windows.flatMap { [$0.0, $0.1] }).filter { $0 < length }.sorted()
+            for c in cuts {
+                var lanes: UInt8 = 0
+                for l in 0..<4 where windows[l].0 <= c && c < windows[l].1 { lanes |= 1 << l }
+                segmentStart.append(c)
+                segmentLanes.append(lanes)
+            }
+            segmentFirst.append(segmentStart.count)
             k += m
         }
         groupFirst.append(count)
         tricubeOffset = [0]
-        for g in 0..<groups { tricubeOffset.append(tricubeOffset[g] + 4 * groupSteps(g)) }
+        for g in 0..<groups { tricubeOffset.append(tricubeOffset[g] + 4 * groupLength[g]) }
     }
 
     /// The curve from the local fits: `ys[center[k]]` is fit k (or `y` there
@@ -306,42 +334,59 @@ struct LowessPlan {
     /// The number of groups of fits (see `groupFirst`).
     var groups: Int { groupFirst.count - 1 }
 
-    /// The number of steps of group g: its longest window.
-    func groupSteps(_ g: Int) -> Int {
-        var steps = 0
-        for k in groupFirst[g]..<groupFirst[g + 1] { steps = max(steps, end[k] - left[k] + 1) }
-        return steps
-    }
-
     /// Doubles needed to keep the tricube weights of every group.
     var tricubeCount: Int { tricubeOffset.last ?? 0 }
 
+    /// Segment s of group g: its steps and the lanes whose window they lie in.
+    @inline(__always)
+    func segment(_ s: Int, of g: Int) -> (steps: Range<Int>, active: SIMDMask<SIMD4<Int64>>) {
+        let lo = segmentStart[s]
+        let hi = s + 1 < segmentFirst[g + 1] ? segmentStart[s + 1] : groupLength[g]
+        let b = segmentLanes[s]
+        var active = SIMDMask<SIMD4<Int64>>(repeating: false)
+        for l in 0..<4 { active[l] = b & (1 << l) != 0 }
+        return (lo..<hi, active)
+    }
+
     /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
     /// weights are zero). Each tricube weight is multiplied by the point's
-    /// robustness weight (all 1 in the first pass). `x`, `y` and
-    /// `robustness` are padded past n by `maxWindow` entries (x[n-1], 0, 0).
-    func fit(x: [Double], y: [Double], robustness: [Double], tricube: inout [Double], stage: TricubeStage,
-             fits: inout [Double], ok: inout [Bool]) {
+    /// robustness weight (all 1 in the first pass). `x2`, `y2` and
+    /// `robustness` hold each value twice; `finiteY`: every y is finite.
+    func fit(x: [Double], x2: [SIMD2<Double>], y2: [SIMD2<Double>], finiteY: Bool, robustness: [SIMD2<Double>],
+             tricube: inout [Double],
+             stage: TricubeStage, fits: inout [Double], ok: inout [Bool]) {
         fits.withUnsafeMutableBufferPointer { fb in
             ok.withUnsafeMutableBufferPointer { ob in
                 tricube.withUnsafeMutableBufferPointer { tb in
                     let out = UncheckedBox((fb, ob, tb))
                     // Each group of fits is one unit of work; its results do
-                    // not depend on which thread or lane computed them.
-                    LimmaThreads.forEachChunk(groups, minChunk: 4) { range in
+                    // not depend on which thread or lane computed them. One
+                    // run of consecutive groups per thread (the groups cost
+                    // about the same): one pipeline and one scratch each.
+                    let threads = max(1, LimmaThreads.count)
+                    LimmaThreads.forEachChunk(groups, minChunk: max(4, (groups + threads - 1) / threads)) { range in
                         let (fb, ob, tb) = out.value
-                        let window = max(maxWindow, 1)
-                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 2 * window)
+                        let window = maxGroupLength
+                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 3 * window)
                         defer { scratch.deallocate() }
-                        x.withUnsafeBufferPointer { xb in
-                            y.withUnsafeBufferPointer { yb in
+                        x.withUnsafeBufferPointer { xs in
+                        x2.withUnsafeBufferPointer { xb in
+                            y2.withUnsafeBufferPointer { yb in
                                 robustness.withUnsafeBufferPointer { rb in
-                                    let points = LowessPoints(x: xb.baseAddress!, y: yb.baseAddress!, rw: rb.baseAddress!,
-                                                              tricube: stage == .none ? nil : tb.baseAddress!,
-                                                              reuse: stage == .reuse)
-                                    fitGroups(range, points, (scratch, scratch + window), fb, ob)
+                                    let points = LowessPoints(x: xs.baseAddress!, x2: xb.baseAddress!, y2: yb.baseAddress!,
+                                                              rw2: rb.baseAddress!,
+                                                              tricube: stage == .none ? nil : tb.baseAddress!)
+                                    switch stage {
+                                    case .none:
+                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, ComputedLowessWeights.self)
+                                    case .keep:
+                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, KeptLowessWeights.self)
+                                    case .reuse:
+                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, ReusedLowessWeights.self)
+                                    }
                                 }
                             }
+                        }
                         }
                     }
                 }
@@ -351,161 +396,208 @@ struct LowessPlan {
 
     /// Fits the groups in `range`, each group side by side, one fit per SIMD
     /// lane (a group of fewer than four repeats its first fit in the spare
-    /// lanes, whose results are dropped). Lane l walks its own window
-    /// `left...end` with the C routine's operations in the C order (so each
-    /// lane's result is bit-identical to a lone fit), then on to the group's
-    /// longest window. Those extra points weigh +0 and leave every sum
-    /// unchanged (the sums start at +0, and adding +0 or -0 to a sum that is
-    /// not -0 changes nothing): past `end` the points are farther than
-    /// 0.999 h (weight 0, as C would give them) and past n the padding has
-    /// robustness weight 0. Past a lane's window y is read as 0 (an infinite
-    /// y there would turn 0 * y into NaN).
+    /// lanes, whose results are dropped). Every lane walks the group's
+    /// points, the union of the lanes' windows, with the C routine's
+    /// operations in the C order on its own window (so each lane's result is
+    /// bit-identical to a lone fit). Outside its window a lane's weight is
+    /// +0 and its y is read as 0, so those steps add +0 or -0 to sums that
+    /// start at +0 and so are never -0: they change nothing. Before the
+    /// window the weight is forced to 0; past `end` the points are farther
+    /// than 0.999 h and get weight 0 as in C. (Reading y as 0 there keeps an
+    /// infinite y outside the window from turning 0 * y into NaN; with
+    /// every y finite, 0 * y is +0 or -0 and y is read as it is.)
     ///
-    /// A fit takes four passes over its window: the weights and their sum,
-    /// the normalised weights and the weighted mean of x, the weighted
-    /// spread, the fitted value. The first pass of the next group runs in
-    /// the same loop as the second pass of this one (independent work: the
-    /// divisions of one overlap the memory traffic of the other); `scratch`
-    /// holds the two groups' weights, one SIMD4 per step each.
-    private func fitGroups(_ range: Range<Int>, _ points: LowessPoints,
-                           _ scratch: (UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>),
-                           _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
+    /// A fit takes four passes over its points: (1) the weights and their
+    /// sum, (2) the normalised weights and the weighted mean of x, (3) the
+    /// weighted spread, (4) the fitted value. Passes of different groups
+    /// are independent, so pass 2 of group g runs in one loop with pass 1 of
+    /// group g + 1 and (when every y is finite) pass 4 of group g - 1: the
+    /// divisions of pass 2 overlap the other work, and each sum's chain of
+    /// additions keeps its order. `scratch` holds three groups' weights,
+    /// `window` SIMD4 each.
+    private func fitGroups<W: LowessWeights>(
+        _ range: Range<Int>, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>, _ window: Int,
+        _ finiteY: Bool, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>,
+        _: W.Type) {
         guard !range.isEmpty else { return }
-        var buffers = scratch
-        var sum = SIMD4<Double>(repeating: 0)   // the first pass's sum for group g
-        if groupShared[range.lowerBound] {
-            sum = weightPass(LowessLanes<SharedLaneLoad>(self, range.lowerBound, points), points, buffers.0)
-        } else {
-            sum = weightPass(LowessLanes<GatheredLaneLoad>(self, range.lowerBound, points), points, buffers.0)
-        }
-        for g in range {
-            let next = g + 1 < range.upperBound ? g + 1 : nil
-            // Each combination of lane loads gets its own specialised loops.
-            func run<L: LowessLaneLoad, N: LowessLaneLoad>(_: L.Type, _: N.Type) -> SIMD4<Double> {
-                fitGroup(LowessLanes<L>(self, g, points), next.map { LowessLanes<N>(self, $0, points) },
-                         points, sum, buffers, fits, ok)
-            }
-            switch (groupShared[g], next.map { groupShared[$0] } ?? groupShared[g]) {
-            case (true, true): sum = run(SharedLaneLoad.self, SharedLaneLoad.self)
-            case (true, false): sum = run(SharedLaneLoad.self, GatheredLaneLoad.self)
-            case (false, true): sum = run(GatheredLaneLoad.self, SharedLaneLoad.self)
-            case (false, false): sum = run(GatheredLaneLoad.self, GatheredLaneLoad.self)
-            }
-            buffers = (buffers.1, buffers.0)
-        }
-    }
-
-    /// The first pass over group `lanes`' window: each weight (kept tricube
-    /// weight times robustness weight, or computed) written to `scratch` (or,
-    /// when computed and kept, to the group's kept slot); returns their sum.
-    @inline(__always)
-    private func weightPass<L: LowessLaneLoad>(_ lanes: LowessLanes<L>, _ points: LowessPoints,
-                                               _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
+        var current = scratch, following = scratch + window, spare = scratch + 2 * window
+        // Pass 1 of the range's first group.
         var a = SIMD4<Double>(repeating: 0)
-        lanes.weightSteps(0..<lanes.steps, points, scratch, &a)
-        return a
+        let start = LowessLanes(self, range.lowerBound, points)
+        for s in segmentFirst[range.lowerBound]..<segmentFirst[range.lowerBound + 1] {
+            let (steps, active) = segment(s, of: range.lowerBound)
+            for t in steps { a = a + W.step(start, t, active, current) }
+        }
+        var pending: LowessPendingFit? = nil
+        for g in range {
+            let lanes = LowessLanes(self, g, points)
+            let next = g + 1 < range.upperBound ? LowessLanes(self, g + 1, points) : nil
+            var sums = LowessSweepSums()
+            let sweep = LowessSweep(lanes: lanes, source: W.readsKept ? lanes.kept.unsafelyUnwrapped : current,
+                                    weights: current, a: a, next: next, nextWeights: following, pending: pending)
+            switch (next != nil, pending != nil) {
+            case (true, true): run(sweep, g + 1, &sums, W.self, LowessOn.self, LowessOn.self)
+            case (true, false): run(sweep, g + 1, &sums, W.self, LowessOn.self, LowessOff.self)
+            case (false, true): run(sweep, g + 1, &sums, W.self, LowessOff.self, LowessOn.self)
+            case (false, false): run(sweep, g + 1, &sums, W.self, LowessOff.self, LowessOff.self)
+            }
+            if let pending { pending.store(sums.fit, fits, ok) }
+            // Pass 3: the weighted spread, then the slopes.
+            let mean = sums.mean
+            var c = SIMD4<Double>(repeating: 0)
+            for t in 0..<lanes.steps {
+                let d = lanes.x(t) - mean
+                c = c + current[t] * (d * d)
+            }
+            // The straight-line correction only where h > 0 and the weighted
+            // spread exceeds 0.001 * range; elsewhere the slope is taken as 0,
+            // and w * (0 * (x - mean) + 1) is w exactly.
+            let slope = (lanes.h .> 0) .& (c.squareRoot() .> SIMD4(repeating: 0.001 * self.range))
+            let b = ((lanes.xs - mean) / c).replacing(with: 0, where: .!slope)
+            let fit = LowessPendingFit(lanes: lanes, a: a, mean: mean, b: b, weights: current)
+            if finiteY {
+                pending = fit
+            } else {
+                // Pass 4 with y read as 0 outside each lane's window.
+                var sum = SIMD4<Double>(repeating: 0)
+                for s in segmentFirst[g]..<segmentFirst[g + 1] {
+                    let (steps, active) = segment(s, of: g)
+                    for t in steps { sum = sum + fit.term(t, yMask: active) }
+                }
+                fit.store(sum, fits, ok)
+            }
+            a = sums.nextA
+            (current, following, spare) = (following, spare, current)
+        }
+        if let pending {
+            var sum = SIMD4<Double>(repeating: 0)
+            for t in 0..<pending.lanes.steps { sum = sum + pending.term(t) }
+            pending.store(sum, fits, ok)
+        }
     }
 
-    /// Passes two to four of group `lanes` (whose first pass gave `a` and
-    /// wrote its weights to `buffers.0`), with the first pass of group
-    /// `next` (into `buffers.1`) riding along the second; stores the fits
-    /// and returns the next group's sum of weights.
+    /// One sweep: pass 2 of `sweep.lanes`, with pass 1 of the next group
+    /// (group `nextGroup`, whose segments say which lanes' windows hold each
+    /// step) when `N` is on and pass 4 of the pending group when `P` is on,
+    /// all in one loop over the steps they share, then each on alone to its
+    /// own end.
     @inline(__always)
-    private func fitGroup<L: LowessLaneLoad, N: LowessLaneLoad>(
-        _ lanes: LowessLanes<L>, _ next: LowessLanes<N>?, _ points: LowessPoints, _ a: SIMD4<Double>,
-        _ buffers: (UnsafeMutablePointer<SIMD4<Double>>, UnsafeMutablePointer<SIMD4<Double>>),
-        _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) -> SIMD4<Double> {
-        let wbuf = buffers.0
-        let steps = lanes.steps
-        // Normalised weights and the weighted mean of x.
-        let source = points.reuse ? wbuf : lanes.kept ?? wbuf
-        var mean = SIMD4<Double>(repeating: 0)
-        var nextSum = SIMD4<Double>(repeating: 0)
-        var done = 0
-        if let next {
-            done = min(steps, next.steps)
-            for t in 0..<done {
-                let w = source[t] / a
-                wbuf[t] = w
-                mean = mean + w * lanes.x(t)
-                next.weightStep(t, points, buffers.1, &nextSum)
-            }
-            next.weightSteps(done..<next.steps, points, buffers.1, &nextSum)
-        }
-        for t in done..<steps {
+    private func run<W: LowessWeights, N: LowessSwitch, P: LowessSwitch>(
+        _ sweep: LowessSweep, _ nextGroup: Int, _ sums: inout LowessSweepSums, _: W.Type, _: N.Type, _: P.Type) {
+        // Everything the loops read, in locals (the stores through the
+        // weight pointers cannot then be taken to change them).
+        let steps = sweep.lanes.steps
+        let source = sweep.source, weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
+        let next = N.on ? sweep.next.unsafelyUnwrapped : sweep.lanes
+        let nextWeights = sweep.nextWeights
+        let pending = P.on ? sweep.pending.unsafelyUnwrapped
+            : LowessPendingFit(lanes: sweep.lanes, a: a, mean: a, b: a, weights: weights)
+        let pw = pending.weights, pb = pending.b, pm = pending.mean, px = pending.lanes.xp, py = pending.lanes.yp
+        let pSteps = pending.lanes.steps
+        var shared = steps
+        if N.on { shared = min(shared, next.steps) }
+        if P.on { shared = min(shared, pSteps) }
+        var mean = SIMD4<Double>(repeating: 0), nextA = SIMD4<Double>(repeating: 0), fit = SIMD4<Double>(repeating: 0)
+        @inline(__always) func normalise(_ t: Int) {
             let w = source[t] / a
-            wbuf[t] = w
-            mean = mean + w * lanes.x(t)
+            weights[t] = w
+            mean = mean + w * SIMD4(lowHalf: x[t], highHalf: x[t])
         }
-        var c = SIMD4<Double>(repeating: 0)
-        for t in 0..<steps {
-            let d = lanes.x(t) - mean
-            c = c + wbuf[t] * (d * d)
+        @inline(__always) func term(_ t: Int) {
+            fit = fit + pw[t] * (pb * (SIMD4(lowHalf: px[t], highHalf: px[t]) - pm) + 1)
+                * SIMD4(lowHalf: py[t], highHalf: py[t])
         }
-        // The straight-line correction only where h > 0 and the weighted
-        // spread exceeds 0.001 * range; elsewhere the slope is taken as 0,
-        // and w * (0 * (x - mean) + 1) is w exactly.
-        let slope = (lanes.h .> 0) .& (c.squareRoot() .> SIMD4(repeating: 0.001 * range))
-        let b = ((lanes.xs - mean) / c).replacing(with: 0, where: .!slope)
-        var fit = SIMD4<Double>(repeating: 0)
-        for t in 0..<lanes.common {
-            fit = fit + wbuf[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t)
+        if N.on {
+            for s in segmentFirst[nextGroup]..<segmentFirst[nextGroup + 1] {
+                let (range, active) = segment(s, of: nextGroup)
+                let mid = max(range.lowerBound, min(range.upperBound, shared))
+                for t in range.lowerBound..<mid {
+                    normalise(t)
+                    nextA = nextA + W.step(next, t, active, nextWeights)
+                    if P.on { term(t) }
+                }
+                for t in mid..<range.upperBound { nextA = nextA + W.step(next, t, active, nextWeights) }
+            }
+        } else {
+            for t in 0..<shared {
+                normalise(t)
+                if P.on { term(t) }
+            }
         }
-        for t in lanes.common..<steps {
-            fit = fit + wbuf[t] * (b * (lanes.x(t) - mean) + 1) * lanes.yInWindow(t)
-        }
+        for t in shared..<steps { normalise(t) }
+        if P.on { for t in shared..<pSteps { term(t) } }
+        sums = LowessSweepSums(mean: mean, nextA: nextA, fit: fit)
+    }
+}
+
+/// A compile-time switch (see `LowessPlan.run`).
+protocol LowessSwitch { static var on: Bool { get } }
+enum LowessOn: LowessSwitch { static var on: Bool { true } }
+enum LowessOff: LowessSwitch { static var on: Bool { false } }
+
+/// What one sweep works on (see `LowessPlan.run`): the group whose weights
+/// it normalises (read from `source`, written to `weights`; `a` their sum),
+/// the next group (its weights to `nextWeights`) and the pending group.
+struct LowessSweep {
+    let lanes: LowessLanes
+    let source: UnsafeMutablePointer<SIMD4<Double>>
+    let weights: UnsafeMutablePointer<SIMD4<Double>>
+    let a: SIMD4<Double>
+    let next: LowessLanes?
+    let nextWeights: UnsafeMutablePointer<SIMD4<Double>>
+    let pending: LowessPendingFit?
+}
+
+/// The sums a sweep returns: the weighted mean of its group, the next
+/// group's sum of weights, the pending group's fitted value.
+struct LowessSweepSums {
+    var mean = SIMD4<Double>(repeating: 0)
+    var nextA = SIMD4<Double>(repeating: 0)
+    var fit = SIMD4<Double>(repeating: 0)
+}
+
+/// A group whose last pass (the fitted value) is still to run: its sum of
+/// weights, weighted mean, slopes (0 where none) and normalised weights.
+struct LowessPendingFit {
+    let lanes: LowessLanes
+    let a: SIMD4<Double>, mean: SIMD4<Double>, b: SIMD4<Double>
+    let weights: UnsafeMutablePointer<SIMD4<Double>>
+
+    /// The term w (b (x - mean) + 1) y of step t.
+    @inline(__always) func term(_ t: Int) -> SIMD4<Double> {
+        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t)
+    }
+
+    /// The same with y read as 0 in the lanes not in `yMask`.
+    @inline(__always) func term(_ t: Int, yMask: SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
+        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t).replacing(with: 0, where: .!yMask)
+    }
+
+    /// Stores the fitted values of the group's fits (`ok`: some weight > 0).
+    func store(_ fit: SIMD4<Double>, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
         for l in 0..<lanes.size {
             ok[lanes.first + l] = !(a[l] <= 0)
             fits[lanes.first + l] = fit[l]
         }
-        return nextSum
     }
 }
 
-/// The padded points a fit reads (see `clowess`) and what becomes of the
-/// tricube weights: `tricube` (when not nil) is the base of the kept
-/// weights, read back when `reuse`, else written.
+/// The points a fit reads and, when not nil, the base of the kept tricube
+/// weights.
 struct LowessPoints {
     let x: UnsafePointer<Double>
-    let y: UnsafePointer<Double>
-    let rw: UnsafePointer<Double>
+    let x2: UnsafePointer<SIMD2<Double>>
+    let y2: UnsafePointer<SIMD2<Double>>
+    let rw2: UnsafePointer<SIMD2<Double>>
     let tricube: UnsafeMutablePointer<Double>?
-    let reuse: Bool
 }
 
-/// How the lanes of a group load a point's x, y or robustness weight.
-protocol LowessLaneLoad {
-    static func load(_ p: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
-                     _ t: Int) -> SIMD4<Double>
-}
-
-/// Every lane starts at the same point: one load for all four.
-enum SharedLaneLoad: LowessLaneLoad {
-    @inline(__always)
-    static func load(_ p: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
-                     _ t: Int) -> SIMD4<Double> {
-        SIMD4(repeating: p.0[t])
-    }
-}
-
-/// Each lane from its own start.
-enum GatheredLaneLoad: LowessLaneLoad {
-    @inline(__always)
-    static func load(_ p: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>),
-                     _ t: Int) -> SIMD4<Double> {
-        SIMD4(p.0[t], p.1[t], p.2[t], p.3[t])
-    }
-}
-
-/// One group of fits laid out in SIMD lanes: each lane's window start and
-/// length, centre `xs` and half-width `h`.
-struct LowessLanes<L: LowessLaneLoad> {
-    typealias Pointers = (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>)
-    let first: Int, size: Int
-    let len: (Int, Int, Int, Int)
-    let common: Int, steps: Int
+/// One group of fits laid out in SIMD lanes: the group's points (from its
+/// base), the number of steps, each lane's centre `xs` and half-width `h`.
+struct LowessLanes {
+    let first: Int, size: Int, steps: Int
     let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
-    let xp: Pointers, yp: Pointers, rp: Pointers
+    let xp: UnsafePointer<SIMD2<Double>>, yp: UnsafePointer<SIMD2<Double>>, rp: UnsafePointer<SIMD2<Double>>
     /// The group's slot of kept tricube weights, or nil.
     let kept: UnsafeMutablePointer<SIMD4<Double>>?
 
@@ -514,68 +606,89 @@ struct LowessLanes<L: LowessLaneLoad> {
         let first = plan.groupFirst[g], size = plan.groupFirst[g + 1] - plan.groupFirst[g]
         self.first = first
         self.size = size
+        steps = plan.groupLength[g]
         let x = points.x
-        func lane(_ l: Int) -> (start: Int, len: Int, xs: Double, h: Double) {
+        func lane(_ l: Int) -> (xs: Double, h: Double) {
             let k = first + (l < size ? l : 0)
-            let c = plan.center[k], left = plan.left[k]
-            return (left, plan.end[k] - left + 1, x[c], max(x[c] - x[left], x[plan.right[k]] - x[c]))
+            let c = plan.center[k]
+            return (x[c], max(x[c] - x[plan.left[k]], x[plan.right[k]] - x[c]))
         }
         let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
-        len = (l0.len, l1.len, l2.len, l3.len)
-        common = min(min(l0.len, l1.len), min(l2.len, l3.len))
-        steps = max(max(l0.len, l1.len), max(l2.len, l3.len))
         xs = SIMD4(l0.xs, l1.xs, l2.xs, l3.xs)
         h = SIMD4(l0.h, l1.h, l2.h, l3.h)
         h9 = 0.999 * h
         h1 = 0.001 * h
-        xp = (x + l0.start, x + l1.start, x + l2.start, x + l3.start)
-        let y = points.y, rw = points.rw
-        yp = (y + l0.start, y + l1.start, y + l2.start, y + l3.start)
-        rp = (rw + l0.start, rw + l1.start, rw + l2.start, rw + l3.start)
+        let base = plan.groupBase[g]
+        xp = points.x2 + base
+        yp = points.y2 + base
+        rp = points.rw2 + base
         kept = points.tricube.map {
             UnsafeMutableRawPointer($0 + plan.tricubeOffset[g]).assumingMemoryBound(to: SIMD4<Double>.self)
         }
     }
 
-    @inline(__always) func x(_ t: Int) -> SIMD4<Double> { L.load(xp, t) }
-    @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { L.load(rp, t) }
-    @inline(__always) func y(_ t: Int) -> SIMD4<Double> { L.load(yp, t) }
-    /// y at step t, 0 in the lanes whose window has ended.
-    @inline(__always) func yInWindow(_ t: Int) -> SIMD4<Double> {
-        SIMD4(t < len.0 ? yp.0[t] : 0, t < len.1 ? yp.1[t] : 0, t < len.2 ? yp.2[t] : 0, t < len.3 ? yp.3[t] : 0)
-    }
+    @inline(__always) func x(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: xp[t], highHalf: xp[t]) }
+    @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: rp[t], highHalf: rp[t]) }
+    @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: yp[t], highHalf: yp[t]) }
 
-    /// The tricube weight times the robustness weight at step t, 0 beyond
-    /// 0.999 h: |x - xs| by clearing the sign bit; below 0.001 h the ratio
-    /// is taken as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
-    @inline(__always) func weight(_ t: Int) -> SIMD4<Double> {
+    /// The tricube weight, times the robustness weight when `robust`, at
+    /// step t, 0 beyond 0.999 h and in the lanes not `active` (before their
+    /// window): |x - xs| by clearing the sign bit; below 0.001 h the ratio is
+    /// taken as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
+    @inline(__always) func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>, robust: Bool) -> SIMD4<Double> {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
                               to: SIMD4<Double>.self)
         let q = (r / h).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
-        return (u * u * u * rw(t)).replacing(with: 0, where: r .> h9)
+        let w = robust ? u * u * u * rw(t) : u * u * u
+        return w.replacing(with: 0, where: (r .> h9) .| .!active)
     }
+}
 
-    /// One step of the first pass: the weight (kept tricube weight times
-    /// robustness weight when reusing, else computed, and kept when there
-    /// is a slot) into `scratch` or the slot, and into the sum `a`.
-    @inline(__always)
-    func weightStep(_ t: Int, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
-                    _ a: inout SIMD4<Double>) {
-        let w: SIMD4<Double>
-        if let kept, points.reuse {
-            w = kept[t] * rw(t)
-            scratch[t] = w
-        } else {
-            w = weight(t)
-            (kept ?? scratch)[t] = w
-        }
-        a = a + w
-    }
+/// Where the first pass of a fit gets its weights and where it writes them.
+protocol LowessWeights {
+    /// The weight at step t of `lanes` (`active`: the lanes whose window
+    /// holds the step), written to the group's buffer or kept slot.
+    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
+                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double>
+    /// Whether the weights are in the kept slot rather than the buffer.
+    static var readsKept: Bool { get }
+}
 
+/// Computed in every pass (nothing kept).
+enum ComputedLowessWeights: LowessWeights {
     @inline(__always)
-    func weightSteps(_ steps: Range<Int>, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>,
-                     _ a: inout SIMD4<Double>) {
-        for t in steps { weightStep(t, points, scratch, &a) }
+    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
+                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
+        let w = lanes.weight(t, active, robust: true)
+        scratch[t] = w
+        return w
     }
+    static var readsKept: Bool { false }
+}
+
+/// Computed and kept (the first pass: no robustness weights yet, so the weight
+/// is the tricube weight; +0 outside a lane's window).
+enum KeptLowessWeights: LowessWeights {
+    @inline(__always)
+    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
+                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
+        let w = lanes.weight(t, active, robust: false)
+        lanes.kept.unsafelyUnwrapped[t] = w
+        return w
+    }
+    static var readsKept: Bool { true }
+}
+
+/// The kept tricube weight times the robustness weight (+0 outside a
+/// lane's window: the robustness weights are finite and not negative).
+enum ReusedLowessWeights: LowessWeights {
+    @inline(__always)
+    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
+                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
+        let w = lanes.kept.unsafelyUnwrapped[t] * lanes.rw(t)
+        scratch[t] = w
+        return w
+    }
+    static var readsKept: Bool { false }
 }
