@@ -154,7 +154,10 @@ import Testing
             return 0.5 + 1.5 * (u - u.rounded(.down))
         }
         var sample = (0..<s).map { spread($0 * 16 + 8) }
-        let (c1, _, _, _) = sample.withUnsafeMutableBufferPointer { sampleBrackets($0.baseAddress!, s, 0.3, below: 0, above: .infinity) }
+        var room = [Double](repeating: 0, count: 2 * s)
+        let (c1, _, _, _) = sample.withUnsafeMutableBufferPointer { x in
+            room.withUnsafeMutableBufferPointer { sampleBrackets(x.baseAddress!, s, 0.3, below: 0, above: .infinity, scratch: $0.baseAddress!) }
+        }
         let l1 = c1 * (1 - 1e-7)
         let ref = (0..<n).map { g in Double(1 << ((g / 16) % 8)) }
         for (offset, answers) in [(1e-10, false), (0, false), (1e-8, true), (-1e-10, nil), (5e-10, false), (2e-9, nil)] as [(Double, Bool?)] {
@@ -167,6 +170,32 @@ import Testing
             let (general, banded) = Self.bothPaths(obs: obs, ref: ref, nO: 1, nR: 1)
             if let answers { #expect((banded != nil) == answers, "offset \(offset)") }
             if let banded { #expect(banded.bitPattern == general.bitPattern, "offset \(offset)") }
+        }
+    }
+
+    @Test func selectCountingMatchesSorting() {
+        var u = Uniform(state: 17)
+        for n in [1, 2, 3, 16, 17, 33, 100, 1000, 4097] {
+            for kind in 0..<4 {
+                // distinct values, few distinct values, all equal, sorted descending with ties
+                let x: [Double] = (0..<n).map { i in
+                    switch kind {
+                    case 0: return u.next() * 2 - 1
+                    case 1: return (u.next() * 5).rounded(.down) - 2
+                    case 2: return 3.5
+                    default: return Double((n - i) / 3)
+                    }
+                }
+                let sorted = x.sorted()
+                for k in Set([0, n / 3, n / 2, n - 1]) {
+                    var a = x, room = [Double](repeating: 0, count: n)
+                    let (v, less, atMost) = a.withUnsafeMutableBufferPointer { ab in
+                        room.withUnsafeMutableBufferPointer { selectCounting(ab.baseAddress!, n, k, scratch: $0.baseAddress!) }
+                    }
+                    #expect(v == sorted[k], "n \(n) kind \(kind) k \(k)")
+                    #expect(less == x.filter { $0 < v }.count && atMost == x.filter { $0 <= v }.count, "n \(n) kind \(kind) k \(k)")
+                }
+            }
         }
     }
 

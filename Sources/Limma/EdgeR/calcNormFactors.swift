@@ -340,8 +340,10 @@ struct TMMScratch {
     let proportionTable: UnsafeMutablePointer<Double>
     let log2Table: UnsafeMutablePointer<Double>, varianceTable: UnsafeMutablePointer<Double>
     let select: SelectionScratch
-    /// The banded path's windows of A values and its samples of q and A.
+    /// The banded path's windows of A values, room for its selections, and
+    /// its samples of q and A.
     let lowA: UnsafeMutablePointer<Double>, highA: UnsafeMutablePointer<Double>
+    let partition: UnsafeMutablePointer<Double>
     let sampleQ: UnsafeMutablePointer<Double>, sampleA: UnsafeMutablePointer<Double>
 
     init(capacity n: Int) {
@@ -354,6 +356,7 @@ struct TMMScratch {
         select = SelectionScratch(capacity: n)
         lowA = .allocate(capacity: max(n, 1))
         highA = .allocate(capacity: max(n, 1))
+        partition = .allocate(capacity: max(n, 2 * SelectionScratch.sampleSize))
         sampleQ = .allocate(capacity: SelectionScratch.sampleSize)
         sampleA = .allocate(capacity: SelectionScratch.sampleSize)
     }
@@ -368,6 +371,7 @@ struct TMMScratch {
         select.deallocate()
         lowA.deallocate()
         highA.deallocate()
+        partition.deallocate()
         sampleQ.deallocate()
         sampleA.deallocate()
     }
@@ -560,15 +564,19 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     // Some |M| >= 1e-6 is known when some q is outside [0.999999, 1.000001].
     guard ns >= 64, outside else { return nil }
     let widen = 1e-7
-    let (c1, d1, c2, d2) = sampleBrackets(sq, ns, logratioTrim, below: 0, above: .infinity)
+    let (c1, d1, c2, d2) = sampleBrackets(sq, ns, logratioTrim, below: 0, above: .infinity, scratch: scratch.partition)
     let l1 = c1 * (1 - widen), h1 = d1 * (1 + widen), l2 = c2 * (1 - widen), h2 = d2 * (1 + widen)
-    let (f1, g1, f2, g2) = sampleBrackets(sa, ns, sumTrim, below: -.infinity, above: .infinity)
+    let (f1, g1, f2, g2) = sampleBrackets(sa, ns, sumTrim, below: -.infinity, above: .infinity, scratch: scratch.partition)
 
     // The band: q' >= bandLow and q' <= bandHigh.
     let bandLow = l1 * (1 - 1e-13), bandHigh = h2 * (1 + 1e-13)
     let bandP = scratch.logR, bandA = scratch.absE, bandG = scratch.gene
     let w1 = scratch.select.low, w2 = scratch.select.high, v1 = scratch.lowA, v2 = scratch.highA
-    let validLow = SIMD2(0x1p-1000, Acutoff), validHigh = SIMD2(0x1p1000, Double.infinity)
+    // q' in [2^-1000, 2^1000) (bit patterns of positive doubles are in
+    // order) makes o/No and r/Nr positive and finite, so A is finite, and
+    // above any Acutoff below -1100 (A >= -1075).
+    let lowBits = (0x1p-1000 as Double).bitPattern, spanBits = (0x1p1000 as Double).bitPattern - lowBits
+    let testA = !(Acutoff < -1100)
     // Counts of q' below bandLow (lane 0), of A below f1 and f2 (lanes 1).
     var below1 = SIMD2<Int64>(repeating: 0), below2 = SIMD2<Int64>(repeating: 0)
     let low1 = SIMD2(bandLow, f1), low2 = SIMD2(bandLow, f2)
@@ -578,14 +586,13 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
         let (oP, log2OP) = scratch.proportion(o, libObs: nO)
         var qq = oP * ref.reciprocal[g]
         let ae = (log2OP + ref.log2P[g]) / 2
-        var v = SIMD2(qq, ae)
-        if !all((v .> validLow) .& (v .< validHigh)) {
+        if qq.bitPattern &- lowBits >= spanBits || (testA && !(ae > Acutoff)) {
             // q' out of range: o = 0 (q = 0), r = 0 (Inf or NaN), or extreme.
             let q = oP / ref.p[g]
             guard q > 0 && q < .infinity && ae.isFinite && ae > Acutoff else { continue }
             qq = q
-            v = SIMD2(qq, ae)
         }
+        let v = SIMD2(qq, ae)
         count += 1
         below1 &-= unsafeBitCast(v .< low1, to: SIMD2<Int64>.self)
         below2 &-= unsafeBitCast(v .< low2, to: SIMD2<Int64>.self)
@@ -605,8 +612,9 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     guard loL <= hiL, loL <= n, hiL >= 1, loS <= hiS, loS <= n, hiS >= 1 else { return nil }
     let kLo = Int(Swift.max(loL, 1)) - 1, kHi = Int(Swift.min(hiL, n)) - 1
     let kLoS = Int(Swift.max(loS, 1)) - 1, kHiS = Int(Swift.min(hiS, n)) - 1
-    guard let lowS = TrimBounds.fromWindow(v1, inA1, Int(below1[1]), kLoS),
-          let highS = TrimBounds.fromWindow(v2, inA2, Int(below2[1]), kHiS) else { return nil }
+    let work = scratch.partition
+    guard let lowS = windowOrderStatistic(v1, inA1, Int(below1[1]), kLoS, scratch: work),
+          let highS = windowOrderStatistic(v2, inA2, Int(below2[1]), kHiS, scratch: work) else { return nil }
     let byA = TrimBounds(lo: loS, hi: hiS, lower: lowS, upper: highS)
 
     // q and M for the band, counts below l1 and l2, and M's windows.
@@ -623,8 +631,8 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
         in2 += (q >= l2 ? 1 : 0) & (q <= h2 ? 1 : 0)
     }
     let belowBand = Int(below1[0])
-    guard let lowM = TrimBounds.fromWindow(w1, in1, belowBand + bandBelow1, kLo),
-          let highM = TrimBounds.fromWindow(w2, in2, belowBand + bandBelow2, kHi) else { return nil }
+    guard let lowM = windowOrderStatistic(w1, in1, belowBand + bandBelow1, kLo, scratch: work),
+          let highM = windowOrderStatistic(w2, in2, belowBand + bandBelow2, kHi, scratch: work) else { return nil }
     let margin = 1e-9
     guard lowM.0 > log2(l1) + margin, lowM.0 < log2(h1) - margin,
           highM.0 > log2(l2) + margin, highM.0 < log2(h2) - margin else { return nil }
@@ -644,30 +652,116 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     return tmmKeptMean(bandP, bandG, nkept, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
 }
 
-/// From `x[0..<count]` (a sample, reordered), values bracketing the sample
-/// quantiles `trim` and `1 - trim`: for each, the values at sample ranks
-/// about 4 standard deviations of a sample quantile (`sqrt(s p (1 - p))`
-/// ranks, plus 3) below and above it, or `below` / `above` past the ends.
+/// From the sample `x[0..<count]`, values bracketing the sample quantiles
+/// `trim` and `1 - trim`: for each, the values at sample ranks about 4
+/// standard deviations of a sample quantile (`sqrt(s p (1 - p))` ranks,
+/// plus 3) below and above it, or `below` / `above` past the ends.
+/// `scratch` holds `2 * count` values; `x` is left as it was.
 func sampleBrackets(_ x: UnsafeMutablePointer<Double>, _ count: Int, _ trim: Double,
-                            below: Double, above: Double) -> (Double, Double, Double, Double) {
+                    below: Double, above: Double, scratch: UnsafeMutablePointer<Double>) -> (Double, Double, Double, Double) {
     let s = Double(count)
     let spread = Int(4 * (s * trim * (1 - trim)).squareRoot()) + 3
     let centre1 = Int(trim * s), centre2 = Int((1 - trim) * s)
-    let ranks = [centre1 - spread, centre1 + spread, centre2 - spread, centre2 + spread]
-    // The wanted ranks selected in increasing order, each among the values above the last.
-    let buf = UnsafeMutableBufferPointer(start: x, count: count)
-    var from = 0
-    var values = [Double](repeating: 0, count: 4)
-    for (m, k) in ranks.enumerated() {
-        if k < 0 { values[m] = below; continue }
-        if k >= count { values[m] = above; continue }
-        if k >= from {
-            RBase.select(buf, from, count - 1, k)
-            from = k + 1
-        }
-        values[m] = buf[k]
+    func rank(_ k: Int) -> Double {
+        if k < 0 { return below }
+        if k >= count { return above }
+        scratch.update(from: x, count: count)
+        return selectCounting(scratch, count, k, scratch: scratch + count).0
     }
-    return (values[0], values[1], values[2], values[3])
+    return (rank(centre1 - spread), rank(centre1 + spread), rank(centre2 - spread), rank(centre2 + spread))
+}
+
+/// As `TrimBounds.fromWindow`: the value at sorted position `k` of all the
+/// values when `below` of them lie under the `inside` values gathered in
+/// `window` (which holds every value of its range), with `count(x < value)`
+/// and `count(x <= value)`; nil when position k is not in the window. The
+/// window's values are overwritten; `scratch` holds `inside` values.
+func windowOrderStatistic(_ window: UnsafeMutablePointer<Double>, _ inside: Int, _ below: Int, _ k: Int,
+                          scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int)? {
+    guard k >= below && k < below + inside else { return nil }
+    let (v, less, atMost) = selectCounting(window, inside, k - below, scratch: scratch)
+    return (v, below + less, below + atMost)
+}
+
+/// The value at sorted position k (0-based) of `x[0..<n]` (no NaN, `0 <= k
+/// < n`), with the counts of values below it and at most it. Quickselect
+/// with out-of-place partitions without branches: each round writes the
+/// values below a median-of-three pivot to the front of the other buffer
+/// and the rest to its back, and continues in the part holding position k
+/// (the values left behind are all below, or all above, the answer). When
+/// no value is below the pivot, the values equal to it are split off
+/// instead, and the answer is the pivot when k falls among them. Parts of
+/// 16 values or fewer are sorted by insertion. `x` and `scratch` (n values)
+/// are both overwritten.
+func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
+                    scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
+    var src = x, spare = scratch
+    var len = n, k = k
+    var discardedBelow = 0
+    var rounds = 0
+    while len > 16 {
+        rounds += 1
+        if rounds > 100 {
+            // Pathological pivots: Hoare's selection on what is left.
+            let buf = UnsafeMutableBufferPointer(start: src, count: len)
+            RBase.select(buf, 0, len - 1, k)
+            break
+        }
+        let a = src[0], b = src[len / 2], c = src[len - 1]
+        let pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b))
+        let dst = spare
+        var l = 0, r = len - 1
+        for i in 0..<len {
+            let e = src[i]
+            dst[l] = e
+            dst[r] = e
+            let less = e < pivot ? 1 : 0
+            l += less
+            r -= 1 - less
+        }
+        if l == 0 {
+            // Every value is at least the pivot: split off those equal to it.
+            r = len - 1
+            for i in 0..<len {
+                let e = src[i]
+                dst[l] = e
+                dst[r] = e
+                let equal = e <= pivot ? 1 : 0
+                l += equal
+                r -= 1 - equal
+            }
+            if k < l { return (pivot, discardedBelow, discardedBelow + l) }
+        }
+        spare = src
+        if k < l {
+            src = dst
+            len = l
+        } else {
+            src = dst + l
+            len -= l
+            k -= l
+            discardedBelow += l
+        }
+    }
+    if rounds <= 100 {
+        // Insertion sort of the last part.
+        for i in 1..<Swift.max(len, 1) {
+            let e = src[i]
+            var j = i
+            while j > 0 && src[j - 1] > e {
+                src[j] = src[j - 1]
+                j -= 1
+            }
+            src[j] = e
+        }
+    }
+    let v = src[k]
+    var less = 0, atMost = 0
+    for i in 0..<len {
+        less += src[i] < v ? 1 : 0
+        atMost += src[i] <= v ? 1 : 0
+    }
+    return (v, discardedBelow + less, discardedBelow + atMost)
 }
 
 /// Buffers for `TrimBounds`: two value windows and a sample.
