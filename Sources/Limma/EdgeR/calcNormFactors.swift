@@ -261,40 +261,26 @@ private func whichMin(_ v: [Double]) -> Int {
 
 /// edgeR's `.calcFactorTMM` for every sample against the reference column
 /// `ref` (`tmmFactor`), the samples spread over the threads, each worker
-/// with its own buffers. The reference's proportions `r / Nr`, their
-/// `log2` and its variance term `(Nr - r) / Nr / r` are computed once.
+/// with its own buffers. The reference's per-gene numbers
+/// (`TMMReference`) are computed once.
 private func tmmFactors(_ x: Matrix, lib: [Double], ref: Int, logratioTrim: Double, sumTrim: Double,
                         doWeighting: Bool, Acutoff: Double) -> [Double] {
     let n = x.nrow, nsamples = x.ncol
-    let nR = lib[ref]
-    let refCounts = x.column(ref)
-    let refP = refCounts.map { $0 / nR }
-    let log2RefP = refP.map { log2($0) }
-    let refVar = refCounts.map { (nR - $0) / nR / $0 }
     var f = [Double](repeating: 1, count: nsamples)
     x.values.withUnsafeBufferPointer { v in
-        refCounts.withUnsafeBufferPointer { r in
-            refP.withUnsafeBufferPointer { rp in
-                log2RefP.withUnsafeBufferPointer { lrp in
-                    refVar.withUnsafeBufferPointer { rv in
-                        f.withUnsafeMutableBufferPointer { fb in
-                            let shared = UncheckedBox((v, r, rp, lrp, rv, fb))
-                            LimmaThreads.forEachChunk(nsamples) { range in
-                                let (v, r, rp, lrp, rv, fb) = shared.value
-                                let scratch = TMMScratch(capacity: n)
-                                defer { scratch.deallocate() }
-                                for j in range {
-                                    // The reference against itself: every M is log2(1) = 0, the factor 1.
-                                    if j == ref { fb[j] = 1; continue }
-                                    let reference = TMMReference(counts: r.baseAddress!, p: rp.baseAddress!, log2P: lrp.baseAddress!,
-                                                                 variance: rv.baseAddress!, libSize: nR)
-                                    fb[j] = tmmFactor(obs: v.baseAddress! + j * n, n, reference, libObs: lib[j],
-                                                      logratioTrim: logratioTrim, sumTrim: sumTrim,
-                                                      doWeighting: doWeighting, Acutoff: Acutoff, scratch: scratch)
-                                }
-                            }
-                        }
-                    }
+        let reference = TMMReference(counts: v.baseAddress! + ref * n, n, libSize: lib[ref])
+        f.withUnsafeMutableBufferPointer { fb in
+            let shared = UncheckedBox((v, fb))
+            LimmaThreads.forEachChunk(nsamples) { range in
+                let (v, fb) = shared.value
+                let scratch = TMMScratch(capacity: n)
+                defer { scratch.deallocate() }
+                for j in range {
+                    // The reference against itself: every M is log2(1) = 0, the factor 1.
+                    if j == ref { fb[j] = 1; continue }
+                    fb[j] = tmmFactor(obs: v.baseAddress! + j * n, n, reference, libObs: lib[j],
+                                      logratioTrim: logratioTrim, sumTrim: sumTrim,
+                                      doWeighting: doWeighting, Acutoff: Acutoff, scratch: scratch)
                 }
             }
         }
@@ -302,79 +288,188 @@ private func tmmFactors(_ x: Matrix, lib: [Double], ref: Int, logratioTrim: Doub
     return f
 }
 
-/// The reference sample's per-gene numbers `tmmFactor` shares across samples.
-struct TMMReference {
-    /// Counts r, proportions r / Nr, their log2, and `(Nr - r) / Nr / r`.
-    let counts: UnsafePointer<Double>, p: UnsafePointer<Double>, log2P: UnsafePointer<Double>, variance: UnsafePointer<Double>
+/// The reference sample's per-gene numbers `tmmFactor` shares across
+/// samples: its counts r, proportions `r / Nr`, their `log2`, `(Nr - r) /
+/// Nr / r`, and the reciprocals `1 / (r / Nr)` (Inf for r = 0).
+final class TMMReference: @unchecked Sendable {
+    let counts: UnsafePointer<Double>
+    let p: UnsafeMutablePointer<Double>, log2P: UnsafeMutablePointer<Double>
+    let variance: UnsafeMutablePointer<Double>, reciprocal: UnsafeMutablePointer<Double>
     let libSize: Double
+    /// Whether every positive proportion lies in `[2^-900, 2^900]` (its
+    /// reciprocal then a normal number within 2 ulps of the quotient's).
+    let reciprocalsNormal: Bool
+
+    /// From the reference's counts `counts[0..<n]` (kept, not copied) and
+    /// library size.
+    init(counts: UnsafePointer<Double>, _ n: Int, libSize nR: Double) {
+        self.counts = counts
+        libSize = nR
+        p = .allocate(capacity: Swift.max(n, 1))
+        log2P = .allocate(capacity: Swift.max(n, 1))
+        variance = .allocate(capacity: Swift.max(n, 1))
+        reciprocal = .allocate(capacity: Swift.max(n, 1))
+        var normal = true
+        for g in 0..<n {
+            let r = counts[g]
+            let rp = r / nR
+            p[g] = rp
+            log2P[g] = log2(rp)
+            variance[g] = (nR - r) / nR / r
+            reciprocal[g] = 1 / rp
+            normal = normal && (rp == 0 || (rp >= 0x1p-900 && rp <= 0x1p900))
+        }
+        reciprocalsNormal = normal
+    }
+
+    deinit {
+        p.deallocate()
+        log2P.deallocate()
+        variance.deallocate()
+        reciprocal.deallocate()
+    }
 }
 
 /// One worker's buffers for `tmmFactor`, reused sample after sample.
 struct TMMScratch {
-    /// Integer counts below this have their `log2(o / No)` and `(No - o) /
-    /// No / o` remembered.
+    /// Integer counts below this have their `o / No`, `log2(o / No)` and
+    /// `(No - o) / No / o` remembered.
     static let tableSize = 8192
     let logR: UnsafeMutablePointer<Double>, absE: UnsafeMutablePointer<Double>
     let gene: UnsafeMutablePointer<Int32>
+    let proportionTable: UnsafeMutablePointer<Double>
     let log2Table: UnsafeMutablePointer<Double>, varianceTable: UnsafeMutablePointer<Double>
     let select: SelectionScratch
+    /// The banded path's windows of A values, room for its selections, and
+    /// its samples of q and A.
+    let lowA: UnsafeMutablePointer<Double>, highA: UnsafeMutablePointer<Double>
+    let partition: UnsafeMutablePointer<Double>
+    let sampleQ: UnsafeMutablePointer<Double>, sampleA: UnsafeMutablePointer<Double>
 
     init(capacity n: Int) {
         logR = .allocate(capacity: max(n, 1))
         absE = .allocate(capacity: max(n, 1))
         gene = .allocate(capacity: max(n, 1))
+        proportionTable = .allocate(capacity: Self.tableSize)
         log2Table = .allocate(capacity: Self.tableSize)
         varianceTable = .allocate(capacity: Self.tableSize)
         select = SelectionScratch(capacity: n)
+        lowA = .allocate(capacity: max(n, 1))
+        highA = .allocate(capacity: max(n, 1))
+        partition = .allocate(capacity: max(n, 2 * SelectionScratch.sampleSize))
+        sampleQ = .allocate(capacity: SelectionScratch.sampleSize)
+        sampleA = .allocate(capacity: SelectionScratch.sampleSize)
     }
 
     func deallocate() {
         logR.deallocate()
         absE.deallocate()
         gene.deallocate()
+        proportionTable.deallocate()
         log2Table.deallocate()
         varianceTable.deallocate()
         select.deallocate()
+        lowA.deallocate()
+        highA.deallocate()
+        partition.deallocate()
+        sampleQ.deallocate()
+        sampleA.deallocate()
+    }
+
+    /// Marks every table entry as not yet computed (for a new sample).
+    func resetTables() {
+        log2Table.initialize(repeating: .nan, count: Self.tableSize)
+    }
+
+    /// `o / No` and `log2(o / No)` of a count, remembered (with `(No - o) /
+    /// No / o`) for integer counts below `tableSize`; an entry is computed
+    /// when its `log2` is NaN (as `resetTables` leaves it).
+    @inline(__always)
+    func proportion(_ o: Double, libObs nO: Double) -> (Double, Double) {
+        if o < Double(Self.tableSize), Double(Int(o)) == o {
+            let i = Int(o)
+            let l = log2Table[i]
+            if !l.isNaN { return (proportionTable[i], l) }
+            let oP = o / nO
+            let l2 = log2(oP)
+            proportionTable[i] = oP
+            log2Table[i] = l2
+            varianceTable[i] = (nO - o) / nO / o
+            return (oP, l2)
+        }
+        let oP = o / nO
+        return (oP, log2(oP))
     }
 }
 
 /// edgeR's `.calcFactorTMM` for one sample (counts `obs[0..<n]`, library
-/// size `nO`) against the reference.
+/// size `nO`) against the reference: `tmmFactorBanded` when it can answer,
+/// else `tmmFactorGeneral`. Both give R's value; the first takes `log2` of
+/// about half the ratios.
+private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
+                       logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
+                       scratch: TMMScratch) -> Double {
+    if let f = tmmFactorBanded(obs: obs, ngenes, ref, libObs: nO, logratioTrim: logratioTrim, sumTrim: sumTrim,
+                               doWeighting: doWeighting, Acutoff: Acutoff, scratch: scratch) {
+        return f
+    }
+    return tmmFactorGeneral(obs: obs, ngenes, ref, libObs: nO, logratioTrim: logratioTrim, sumTrim: sumTrim,
+                            doWeighting: doWeighting, Acutoff: Acutoff, scratch: scratch)
+}
+
+/// The TMM factor from the kept genes' M values `logR[0..<nkept]` and gene
+/// indices `gene[0..<nkept]` (in gene order): 2 to the power of R's
+/// `sum(logR/v, na.rm = TRUE) / sum(1/v, na.rm = TRUE)` (long double sums),
+/// with `v = (No - o)/No/o + (Nr - r)/Nr/r`, or of the mean of the M values
+/// without weighting; a NaN mean (no gene kept) counts as 0. Every kept
+/// integer count below the table size has its variance term in the table.
+private func tmmKeptMean(_ logR: UnsafeMutablePointer<Double>, _ gene: UnsafeMutablePointer<Int32>, _ nkept: Int,
+                         obs: UnsafePointer<Double>, _ ref: TMMReference, libObs nO: Double, doWeighting: Bool,
+                         scratch: TMMScratch) -> Double {
+    let tableLimit = Double(TMMScratch.tableSize)
+    var f: Double
+    if doWeighting {
+        var num: RLongDouble = 0, den: RLongDouble = 0
+        for k in 0..<nkept {
+            let g = Int(gene[k])
+            let o = obs[g]
+            let ov = o < tableLimit && Double(Int(o)) == o ? scratch.varianceTable[Int(o)] : (nO - o) / nO / o
+            let v = ov + ref.variance[g]
+            let a = logR[k] / v, b = 1 / v
+            if !a.isNaN { num += RLongDouble(a) }
+            if !b.isNaN { den += RLongDouble(b) }
+        }
+        f = Double(num) / Double(den)
+    } else {
+        f = RBase.mean(Array(UnsafeBufferPointer(start: logR, count: nkept)), naRM: true)
+    }
+    if f.isNaN { f = 0 }
+    return RMath.pow(2, f)
+}
+
+/// `tmmFactor` by its definition, with M computed for every gene.
 ///
 /// Genes with a zero count in either sample have an infinite M or A and are
-/// skipped before any logarithm. `log2(o / No)` and `(No - o) / No / o` of
-/// an integer count below `TMMScratch.tableSize` are computed once per
-/// sample and value. R keeps the
+/// skipped before any logarithm. `o / No`, `log2(o / No)` and `(No - o) /
+/// No / o` of an integer count below `TMMScratch.tableSize` are computed
+/// once per sample and value. R keeps the
 /// genes whose average rank (`rank()`, ties averaged) of M lies in
 /// `[loL, hiL]` and of A in `[loS, hiS]`. The same sets come from order
 /// statistics (`TrimBounds`) without ranking, and the weighted sums then run
 /// over the kept genes in gene order, as R's `sum(logR[keep]/v[keep])` does.
-private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
-                       logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
-                       scratch: TMMScratch) -> Double {
-    let logR = scratch.logR, absE = scratch.absE, gene = scratch.gene, table = scratch.log2Table
-    let tableSize = TMMScratch.tableSize
-    table.initialize(repeating: .nan, count: tableSize)
-    let tableLimit = Double(tableSize)
+func tmmFactorGeneral(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
+                      logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
+                      scratch: TMMScratch) -> Double {
+    let logR = scratch.logR, absE = scratch.absE, gene = scratch.gene
+    scratch.resetTables()
     var count = 0
     var allSmall = true
     for g in 0..<ngenes {
         let o = obs[g], r = ref.counts[g]
         // log2(0) is -Inf: M or A is not finite, the gene is not used.
         if !(o > 0 && r > 0) { continue }
-        let oP = o / nO
+        let (oP, log2OP) = scratch.proportion(o, libObs: nO)
         let lr = log2(oP / ref.p[g])
-        var log2OP: Double
-        if o < tableLimit, Double(Int(o)) == o {
-            log2OP = table[Int(o)]
-            if log2OP.isNaN {
-                log2OP = log2(oP)
-                table[Int(o)] = log2OP
-                scratch.varianceTable[Int(o)] = (nO - o) / nO / o
-            }
-        } else {
-            log2OP = log2(oP)
-        }
         let ae = (log2OP + ref.log2P[g]) / 2
         guard lr.isFinite && ae.isFinite && ae > Acutoff else { continue }
         logR[count] = lr
@@ -403,25 +498,270 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
         gene[nkept] = g
         nkept += bit
     }
-    var f: Double
-    if doWeighting {
-        var num: RLongDouble = 0, den: RLongDouble = 0
-        for k in 0..<nkept {
-            let g = Int(gene[k])
-            let o = obs[g]
-            // A kept gene's integer count below the table size was seen above.
-            let ov = o < tableLimit && Double(Int(o)) == o ? scratch.varianceTable[Int(o)] : (nO - o) / nO / o
-            let v = ov + ref.variance[g]
-            let a = logR[k] / v, b = 1 / v
-            if !a.isNaN { num += RLongDouble(a) }
-            if !b.isNaN { den += RLongDouble(b) }
-        }
-        f = Double(num) / Double(den)
-    } else {
-        f = RBase.mean(Array(UnsafeBufferPointer(start: logR, count: nkept)), naRM: true)
+    return tmmKeptMean(logR, gene, nkept, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
+}
+
+/// Samples with fewer genes than this take `tmmFactorGeneral`.
+let tmmBandedMinGenes = 8 * SelectionScratch.sampleSize
+
+/// `tmmFactor` taking `log2`, and the quotient under it, only where the M
+/// trim needs them, or nil (then `tmmFactorGeneral` answers). M is `log2(q)`
+/// for R's `q = (o/No)/(r/Nr)`.
+///
+/// `log2` is increasing and glibc's is within an ulp of it (below 1e-12 for
+/// any double), so for a threshold t, `q < t` gives `M < log2(t) + 2e-12`
+/// and `q > t` gives `M > log2(t) - 2e-12` (with the computed `log2(t)`).
+/// The M trim keeps the genes whose M lies between its order statistics `a`
+/// (sorted position `kLo`) and `b` (`kHi`), tie groups by their average
+/// ranks (`TrimBounds`). From a sample of about 1024 genes, q intervals `[l1,
+/// h1]` and `[l2, h2]` (sample quantiles 4 standard deviations either side
+/// of the trim fractions, widened by 1e-7 relative) should hold positions
+/// kLo and kHi.
+///
+/// One pass over the genes finds the used genes and their A values (as
+/// `tmmFactorGeneral`), gathers A's windows for its trim (as `TrimBounds`),
+/// and keeps the band: the genes whose q may lie in `[l1, h2]`, judged by
+/// `q' = (o/No) * (1/(r/Nr))`, within 3 ulps of q (the reciprocals normal
+/// numbers), with a margin of 1e-13 relative; the genes surely below l1 are
+/// counted. A gene whose q' is not within `[2^-1000, 2^1000]` has q
+/// computed to decide whether it is used (`0 < q < Inf`). Then q and M are
+/// computed for the band only, counting its genes below l1 and l2 and
+/// gathering the M values with q in `[l1, h1]` and `[l2, h2]`. `a` is
+/// selected among the first window at position `kLo - count(q < l1)`; when
+/// `log2(l1) + 1e-9 < a < log2(h1) - 1e-9`, every gene outside the window
+/// has M strictly below a (q < l1) or above it (q > h1), so the counts below
+/// and at a, the value a, and (as no gene with q outside `[l1, h2]` can be
+/// kept) the kept set are R's. Likewise b.
+///
+/// The answer is nil when a position falls outside its window or a bound
+/// is that close to its window's edge, when every sampled q is within 1e-6
+/// of 1 (the `max(abs(M)) < 1e-6` test then needs every M), no gene is
+/// used, a trim keeps nothing, the sample is too small, or a reciprocal is
+/// not normal.
+func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
+                     logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
+                     scratch: TMMScratch, minGenes: Int = tmmBandedMinGenes) -> Double? {
+    guard ngenes >= minGenes, ngenes > 0, logratioTrim <= 0.5, sumTrim <= 0.5, ref.reciprocalsNormal else { return nil }
+    scratch.resetTables()
+    // The sample: evenly spaced genes, those used.
+    let s = Swift.min(SelectionScratch.sampleSize, ngenes)
+    let sq = scratch.sampleQ, sa = scratch.sampleA
+    var ns = 0
+    var outside = false
+    for i in 0..<s {
+        let g = (i * ngenes) / s + (ngenes / s) / 2
+        let o = obs[g], r = ref.counts[g]
+        if !(o > 0 && r > 0) { continue }
+        let (oP, log2OP) = scratch.proportion(o, libObs: nO)
+        let q = oP / ref.p[g]
+        let ae = (log2OP + ref.log2P[g]) / 2
+        guard q > 0 && q < .infinity && ae.isFinite && ae > Acutoff else { continue }
+        sq[ns] = q
+        sa[ns] = ae
+        ns += 1
+        outside = outside || q < 0.999999 || q > 1.000001
     }
-    if f.isNaN { f = 0 }
-    return RMath.pow(2, f)
+    // Some |M| >= 1e-6 is known when some q is outside [0.999999, 1.000001].
+    guard ns >= 64, outside else { return nil }
+    let widen = 1e-7
+    let (c1, d1, c2, d2) = sampleBrackets(sq, ns, logratioTrim, below: 0, above: .infinity, scratch: scratch.partition)
+    let l1 = c1 * (1 - widen), h1 = d1 * (1 + widen), l2 = c2 * (1 - widen), h2 = d2 * (1 + widen)
+    let (f1, g1, f2, g2) = sampleBrackets(sa, ns, sumTrim, below: -.infinity, above: .infinity, scratch: scratch.partition)
+
+    // The band: q' >= bandLow and q' <= bandHigh.
+    let bandLow = l1 * (1 - 1e-13), bandHigh = h2 * (1 + 1e-13)
+    let bandP = scratch.logR, bandA = scratch.absE, bandG = scratch.gene
+    let w1 = scratch.select.low, w2 = scratch.select.high, v1 = scratch.lowA, v2 = scratch.highA
+    // q' in [2^-1000, 2^1000) (bit patterns of positive doubles are in
+    // order) makes o/No and r/Nr positive and finite, so A is finite, and
+    // above any Acutoff below -1100 (A >= -1075).
+    let lowBits = (0x1p-1000 as Double).bitPattern, spanBits = (0x1p1000 as Double).bitPattern - lowBits
+    let testA = !(Acutoff < -1100)
+    // Counts of q' below bandLow (lane 0), of A below f1 and f2 (lanes 1).
+    var below1 = SIMD2<Int64>(repeating: 0), below2 = SIMD2<Int64>(repeating: 0)
+    let low1 = SIMD2(bandLow, f1), low2 = SIMD2(bandLow, f2)
+    var count = 0, nb = 0, inA1 = 0, inA2 = 0
+    for g in 0..<ngenes {
+        let o = obs[g]
+        let (oP, log2OP) = scratch.proportion(o, libObs: nO)
+        var qq = oP * ref.reciprocal[g]
+        let ae = (log2OP + ref.log2P[g]) / 2
+        if qq.bitPattern &- lowBits >= spanBits || (testA && !(ae > Acutoff)) {
+            // q' out of range: o = 0 (q = 0), r = 0 (Inf or NaN), or extreme.
+            let q = oP / ref.p[g]
+            guard q > 0 && q < .infinity && ae.isFinite && ae > Acutoff else { continue }
+            qq = q
+        }
+        let v = SIMD2(qq, ae)
+        count += 1
+        below1 &-= unsafeBitCast(v .< low1, to: SIMD2<Int64>.self)
+        below2 &-= unsafeBitCast(v .< low2, to: SIMD2<Int64>.self)
+        bandP[nb] = oP
+        bandA[nb] = ae
+        bandG[nb] = Int32(truncatingIfNeeded: g)
+        nb += (qq >= bandLow ? 1 : 0) & (qq <= bandHigh ? 1 : 0)
+        v1[inA1] = ae
+        inA1 += (ae >= f1 ? 1 : 0) & (ae <= g1 ? 1 : 0)
+        v2[inA2] = ae
+        inA2 += (ae >= f2 ? 1 : 0) & (ae <= g2 ? 1 : 0)
+    }
+    guard count > 0 else { return nil }
+    let n = Double(count)
+    let loL = (n * logratioTrim).rounded(.down) + 1, hiL = n + 1 - loL
+    let loS = (n * sumTrim).rounded(.down) + 1, hiS = n + 1 - loS
+    guard loL <= hiL, loL <= n, hiL >= 1, loS <= hiS, loS <= n, hiS >= 1 else { return nil }
+    let kLo = Int(Swift.max(loL, 1)) - 1, kHi = Int(Swift.min(hiL, n)) - 1
+    let kLoS = Int(Swift.max(loS, 1)) - 1, kHiS = Int(Swift.min(hiS, n)) - 1
+    let work = scratch.partition
+    guard let lowS = windowOrderStatistic(v1, inA1, Int(below1[1]), kLoS, scratch: work),
+          let highS = windowOrderStatistic(v2, inA2, Int(below2[1]), kHiS, scratch: work) else { return nil }
+    let byA = TrimBounds(lo: loS, hi: hiS, lower: lowS, upper: highS)
+
+    // q and M for the band, counts below l1 and l2, and M's windows.
+    var bandBelow1 = 0, bandBelow2 = 0, in1 = 0, in2 = 0
+    for k in 0..<nb {
+        let q = bandP[k] / ref.p[Int(bandG[k])]
+        let lr = log2(q)
+        bandP[k] = lr
+        bandBelow1 += q < l1 ? 1 : 0
+        bandBelow2 += q < l2 ? 1 : 0
+        w1[in1] = lr
+        in1 += (q >= l1 ? 1 : 0) & (q <= h1 ? 1 : 0)
+        w2[in2] = lr
+        in2 += (q >= l2 ? 1 : 0) & (q <= h2 ? 1 : 0)
+    }
+    let belowBand = Int(below1[0])
+    guard let lowM = windowOrderStatistic(w1, in1, belowBand + bandBelow1, kLo, scratch: work),
+          let highM = windowOrderStatistic(w2, in2, belowBand + bandBelow2, kHi, scratch: work) else { return nil }
+    let margin = 1e-9
+    guard lowM.0 > log2(l1) + margin, lowM.0 < log2(h1) - margin,
+          highM.0 > log2(l2) + margin, highM.0 < log2(h2) - margin else { return nil }
+    let byM = TrimBounds(lo: loL, hi: hiL, lower: lowM, upper: highM)
+
+    // The kept genes, in gene order (a band gene with q outside [l1, h2] has
+    // M below a or above b).
+    let both = TrimBoundsPair(byM, byA)
+    var nkept = 0
+    for k in 0..<nb {
+        let lr = bandP[k], g = bandG[k]
+        let bit = both.keeps(lr, bandA[k])
+        bandP[nkept] = lr
+        bandG[nkept] = g
+        nkept += bit
+    }
+    return tmmKeptMean(bandP, bandG, nkept, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
+}
+
+/// From the sample `x[0..<count]`, values bracketing the sample quantiles
+/// `trim` and `1 - trim`: for each, the values at sample ranks about 4
+/// standard deviations of a sample quantile (`sqrt(s p (1 - p))` ranks,
+/// plus 3) below and above it, or `below` / `above` past the ends.
+/// `scratch` holds `2 * count` values; `x` is left as it was.
+func sampleBrackets(_ x: UnsafeMutablePointer<Double>, _ count: Int, _ trim: Double,
+                    below: Double, above: Double, scratch: UnsafeMutablePointer<Double>) -> (Double, Double, Double, Double) {
+    let s = Double(count)
+    let spread = Int(4 * (s * trim * (1 - trim)).squareRoot()) + 3
+    let centre1 = Int(trim * s), centre2 = Int((1 - trim) * s)
+    func rank(_ k: Int) -> Double {
+        if k < 0 { return below }
+        if k >= count { return above }
+        scratch.update(from: x, count: count)
+        return selectCounting(scratch, count, k, scratch: scratch + count).0
+    }
+    return (rank(centre1 - spread), rank(centre1 + spread), rank(centre2 - spread), rank(centre2 + spread))
+}
+
+/// As `TrimBounds.fromWindow`: the value at sorted position `k` of all the
+/// values when `below` of them lie under the `inside` values gathered in
+/// `window` (which holds every value of its range), with `count(x < value)`
+/// and `count(x <= value)`; nil when position k is not in the window. The
+/// window's values are overwritten; `scratch` holds `inside` values.
+func windowOrderStatistic(_ window: UnsafeMutablePointer<Double>, _ inside: Int, _ below: Int, _ k: Int,
+                          scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int)? {
+    guard k >= below && k < below + inside else { return nil }
+    let (v, less, atMost) = selectCounting(window, inside, k - below, scratch: scratch)
+    return (v, below + less, below + atMost)
+}
+
+/// The value at sorted position k (0-based) of `x[0..<n]` (no NaN, `0 <= k
+/// < n`), with the counts of values below it and at most it. Quickselect
+/// with out-of-place partitions without branches: each round writes the
+/// values below a median-of-three pivot to the front of the other buffer
+/// and the rest to its back, and continues in the part holding position k
+/// (the values left behind are all below, or all above, the answer). When
+/// no value is below the pivot, the values equal to it are split off
+/// instead, and the answer is the pivot when k falls among them. Parts of
+/// 16 values or fewer are sorted by insertion. `x` and `scratch` (n values)
+/// are both overwritten.
+func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
+                    scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
+    var src = x, spare = scratch
+    var len = n, k = k
+    var discardedBelow = 0
+    var rounds = 0
+    while len > 16 {
+        rounds += 1
+        if rounds > 100 {
+            // Pathological pivots: Hoare's selection on what is left.
+            let buf = UnsafeMutableBufferPointer(start: src, count: len)
+            RBase.select(buf, 0, len - 1, k)
+            break
+        }
+        let a = src[0], b = src[len / 2], c = src[len - 1]
+        let pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b))
+        let dst = spare
+        var l = 0, r = len - 1
+        for i in 0..<len {
+            let e = src[i]
+            dst[l] = e
+            dst[r] = e
+            let less = e < pivot ? 1 : 0
+            l += less
+            r -= 1 - less
+        }
+        if l == 0 {
+            // Every value is at least the pivot: split off those equal to it.
+            r = len - 1
+            for i in 0..<len {
+                let e = src[i]
+                dst[l] = e
+                dst[r] = e
+                let equal = e <= pivot ? 1 : 0
+                l += equal
+                r -= 1 - equal
+            }
+            if k < l { return (pivot, discardedBelow, discardedBelow + l) }
+        }
+        spare = src
+        if k < l {
+            src = dst
+            len = l
+        } else {
+            src = dst + l
+            len -= l
+            k -= l
+            discardedBelow += l
+        }
+    }
+    if rounds <= 100 {
+        // Insertion sort of the last part.
+        for i in 1..<Swift.max(len, 1) {
+            let e = src[i]
+            var j = i
+            while j > 0 && src[j - 1] > e {
+                src[j] = src[j - 1]
+                j -= 1
+            }
+            src[j] = e
+        }
+    }
+    let v = src[k]
+    var less = 0, atMost = 0
+    for i in 0..<len {
+        less += src[i] < v ? 1 : 0
+        atMost += src[i] <= v ? 1 : 0
+    }
+    return (v, discardedBelow + less, discardedBelow + atMost)
 }
 
 /// Buffers for `TrimBounds`: two value windows and a sample.
@@ -464,16 +804,22 @@ struct TrimBounds {
     init(_ x: UnsafeBufferPointer<Double>, lo: Double, hi: Double, scratch: SelectionScratch) {
         let n = x.count
         guard n > 0, lo <= hi, lo <= Double(n), hi >= 1 else { return }
-        keepsNothing = false
         let kLo = Int(Swift.max(lo, 1)) - 1, kHi = Int(Swift.min(hi, Double(n))) - 1
         let sampled = Self.sortSample(x, scratch.sample)
         let pair = sampled ? Self.orderStatisticPair(x, kLo, kHi, windows: (scratch.low, scratch.high), sample: scratch.sample)
                            : (nil, nil)
-        let (sa, belowA, atMostA) = pair.0 ?? Self.selectAll(x, kLo, scratch: scratch.low)
-        let (sb, belowB, atMostB) = pair.1 ?? Self.selectAll(x, kHi, scratch: scratch.high)
-        a = sa
-        b = sb
-        let avgA = Double(belowA + 1 + atMostA) / 2, avgB = Double(belowB + 1 + atMostB) / 2
+        self = TrimBounds(lo: lo, hi: hi, lower: pair.0 ?? Self.selectAll(x, kLo, scratch: scratch.low),
+                          upper: pair.1 ?? Self.selectAll(x, kHi, scratch: scratch.high))
+    }
+
+    /// The bounds from the order statistics at sorted positions `max(lo, 1)`
+    /// and `min(hi, n)` (0-based `lower` and `upper`), each with `count(x <
+    /// value)` and `count(x <= value)`; `lo <= hi`, `lo <= n`, `hi >= 1`.
+    init(lo: Double, hi: Double, lower: (Double, Int, Int), upper: (Double, Int, Int)) {
+        keepsNothing = false
+        a = lower.0
+        b = upper.0
+        let avgA = Double(lower.1 + 1 + lower.2) / 2, avgB = Double(upper.1 + 1 + upper.2) / 2
         keepA = avgA >= lo && avgA <= hi
         keepB = avgB >= lo && avgB <= hi
     }
