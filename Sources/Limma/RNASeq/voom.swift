@@ -252,30 +252,36 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         coef.values.withUnsafeBufferPointer { cb in
             let c = cb.baseAddress!
             if nrows * 16 <= nsamples {
-                // Per row: 2^f of every gene, ascending, and the genes in that order.
-                let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], gene: [Int]) in
-                    var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), g) }
+                // Per row: 2^f of every gene, ascending, and each gene's place in that order.
+                let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], rank: [Int32]) in
+                    var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), Int32(g)) }
                     keyed.sort { $0.0 < $1.0 }
-                    return (keyed.map(\.0), keyed.map(\.1))
+                    var rank = [Int32](repeating: 0, count: ngenes)
+                    for k in 0..<ngenes { rank[Int(keyed[k].1)] = Int32(k) }
+                    return (keyed.map(\.0), rank)
                 }
                 trend.withEvaluator { trend in
                     let box = UncheckedBox((wb.baseAddress!, trend))
                     LimmaThreads.forEachChunk(nsamples) { cols in
                         let (w, trend) = box.value
-                        for j in cols {
-                            let lj = l1[j], wj = w + j * ngenes
-                            let row = sorted[rowOf[j]]
-                            row.p2.withUnsafeBufferPointer { p2 in
-                                row.gene.withUnsafeBufferPointer { gene in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: ngenes) { tb in
+                            let tmp = tb.baseAddress!
+                            for j in cols {
+                                let lj = l1[j], wj = w + j * ngenes
+                                let row = sorted[rowOf[j]]
+                                row.p2.withUnsafeBufferPointer { p2 in
                                     var hint = -1
-                                    for k in 0..<ngenes { wj[gene[k]] = weight(p2[k], lj, trend, &hint) }
+                                    for k in 0..<ngenes { tmp[k] = weight(p2[k], lj, trend, &hint) }
+                                }
+                                // The column in gene order: sequential writes.
+                                row.rank.withUnsafeBufferPointer { rank in
+                                    for g in 0..<ngenes { wj[g] = tmp[Int(rank[g])] }
                                 }
                             }
                         }
                     }
                 }
             } else {
-                let order = (0..<nsamples).sorted { (rowOf[$0], l1[$0]) < (rowOf[$1], l1[$1]) }
                 let block = 256
                 let nblocks = (ngenes + block - 1) / block
                 trend.withEvaluator { trend in
@@ -283,18 +289,18 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                     LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
                         let (w, trend) = box.value
                         withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
-                            withUnsafeTemporaryAllocation(of: Int.self, capacity: block) { hb in
-                                let p2 = p2b.baseAddress!, hints = hb.baseAddress!
-                                for b in blocks {
-                                    let g0 = b * block, gb = Swift.min(block, ngenes - g0)
-                                    for u in 0..<nrows {
-                                        for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
-                                    }
-                                    hints.update(repeating: -1, count: gb)
-                                    for j in order {
-                                        let pu = p2 + rowOf[j] * block
-                                        let lj = l1[j], wj = w + j * ngenes + g0
-                                        for g in 0..<gb { wj[g] = weight(pu[g], lj, trend, &hints[g]) }
+                            let p2 = p2b.baseAddress!
+                            for b in blocks {
+                                let g0 = b * block, gb = Swift.min(block, ngenes - g0)
+                                for u in 0..<nrows {
+                                    for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
+                                }
+                                for j in 0..<nsamples {
+                                    let pu = p2 + rowOf[j] * block
+                                    let lj = l1[j], wj = w + j * ngenes + g0
+                                    for g in 0..<gb {
+                                        var none = -1
+                                        wj[g] = weight(pu[g], lj, trend, &none)
                                     }
                                 }
                             }
