@@ -91,11 +91,24 @@ enum ExactPow {
     /// `t^4 = b + (eb + 2 a ea) + ea^2`, where `ea^2` and the roundings of
     /// `2 a ea` and of the sum `c` are each below 2^-104 t^4: `s = b + c` and
     /// its exact error give the distance from `s` to t^4 within 2^-50 ulp.
-    /// Accepted when at most 0.478 ulp for `2^-8 <= t < 2^8`, 0.448 ulp
-    /// otherwise.
+    /// Accepted when at most 0.478 ulp for `2^-8 <= t < 2^8` (inline, one
+    /// unsigned comparison of the bits), 0.448 ulp otherwise (`fourthWide`).
     @inline(__always)
     static func fourth(_ t: Double) -> Double {
+        guard t.bitPattern &- 0x3F70_0000_0000_0000 < 0x0100_0000_0000_0000 else { return fourthWide(t) }
+        return fourth(t, accept: 0.478)
+    }
+
+    /// `t^4` outside `[2^-8, 2^8)`.
+    @inline(never)
+    static func fourthWide(_ t: Double) -> Double {
         guard t > 0x1p-200 && t < 0x1p200 else { return R_pow(t, 4) }
+        return fourth(t, accept: 0.448)
+    }
+
+    /// `t^4` for `2^-200 < t < 2^200`, accepted within `accept` ulp.
+    @inline(__always)
+    static func fourth(_ t: Double, accept: Double) -> Double {
         let a = t * t
         let ea = squareError(t, a)
         let b = a * a
@@ -103,7 +116,6 @@ enum ExactPow {
         let c = eb + 2 * a * ea
         let s = b + c
         let err = c - (s - b)                            // exact: |b| >= |c|
-        let accept = t >= 0x1p-8 && t < 0x1p8 ? 0.478 : 0.448
         guard s.significandBitPattern != 0, abs(err) <= accept * ulp(s) else { return R_pow(t, 4) }
         return s
     }

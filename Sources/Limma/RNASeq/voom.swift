@@ -242,11 +242,18 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         }
         return ExactPow.pow2(s, table: table)
     }
-    /// The weight of an observation with `2^fitted = p2` and `libSize + 1 = l1`.
+    /// The weight of an observation with `2^fitted = p2` and `libSize + 1 = l1`
+    /// (the trend looked up from the interval `hint`).
     @inline(__always)
     func weight(_ p2: Double, _ l1: Double, _ trend: ApproxLookup.Evaluator, _ hint: inout Int) -> Double {
         let fittedCount = 1e-6 * (p2 * l1)
         return 1 / ExactPow.fourth(trend(log2(fittedCount), hint: &hint))
+    }
+    /// The same without a hint (the trend looked up from its bucket table).
+    @inline(__always)
+    func weight(_ p2: Double, _ l1: Double, _ trend: ApproxLookup.Evaluator) -> Double {
+        let fittedCount = 1e-6 * (p2 * l1)
+        return 1 / ExactPow.fourth(trend(log2(fittedCount)))
     }
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
@@ -298,10 +305,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                                 for j in 0..<nsamples {
                                     let pu = p2 + rowOf[j] * block
                                     let lj = l1[j], wj = w + j * ngenes + g0
-                                    for g in 0..<gb {
-                                        var none = -1
-                                        wj[g] = weight(pu[g], lj, trend, &none)
-                                    }
+                                    for g in 0..<gb { wj[g] = weight(pu[g], lj, trend) }
                                 }
                             }
                         }

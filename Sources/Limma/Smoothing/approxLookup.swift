@@ -16,8 +16,10 @@
 /// The intervals are stored as records `(x_i, x_(i+1), y_i, y_(i+1) - y_i)`,
 /// one 32-byte record each (the differences are the same doubles the
 /// expression computes), so that checking an interval and interpolating in
-/// it reads one record. One last record `(x_n, NaN, y_n, 0)` ends the table:
-/// every comparison with its NaN fails, so no search steps past it.
+/// it reads one record. The record `(x_n, NaN, y_n, 0)` and two more with
+/// NaN right ends close the table: every comparison with a NaN fails, so no
+/// search stops past interval n - 1, and a walk of three steps from any
+/// interval reads no further.
 ///
 /// The search tries a caller's hint (the previous point's interval) and the
 /// next three intervals, then a uniform grid of `2n` buckets over
@@ -30,8 +32,8 @@ public struct ApproxLookup: Sendable {
     public let f: ApproxFun
     private let lo: Double
     private let scale: Double
-    /// Per interval i (and the end record at i = n - 1): x_i, x_(i+1), y_i,
-    /// y_(i+1) - y_i.
+    /// Per interval i (and the closing records at i = n - 1 ... n + 1): x_i,
+    /// x_(i+1), y_i, y_(i+1) - y_i.
     private let cells: [Double]
     /// For bucket b, the last knot whose bucket (computed as for a query) is
     /// below b; one extra entry ends the table.
@@ -46,12 +48,13 @@ public struct ApproxLookup: Sendable {
         let width = increasing ? x[n - 1] - x[0] : 0
         let nb = 2 * n
         guard increasing, width.isFinite, width > 0, (Double(nb) / width).isFinite else {
-            lo = 0; scale = 0; cells = []; first = []; usable = false
+            // Tables that no search reads (x_1 = NaN fails every comparison).
+            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; usable = false
             return
         }
         lo = x[0]
         scale = Double(nb) / width
-        var c = [Double](repeating: 0, count: 4 * n)
+        var c = [Double](repeating: 0, count: 4 * (n + 2))
         for i in 0..<(n - 1) {
             c[4 * i] = x[i]
             c[4 * i + 1] = x[i + 1]
@@ -59,8 +62,8 @@ public struct ApproxLookup: Sendable {
             c[4 * i + 3] = y[i + 1] - y[i]
         }
         c[4 * (n - 1)] = x[n - 1]
-        c[4 * (n - 1) + 1] = .nan
         c[4 * (n - 1) + 2] = y[n - 1]
+        for i in (n - 1)...(n + 1) { c[4 * i + 1] = .nan }
         cells = c
         var table = [Int32](repeating: 0, count: nb + 1)
         var i = 0
@@ -88,8 +91,9 @@ public struct ApproxLookup: Sendable {
     public func withEvaluator<R>(_ body: (Evaluator) throws -> R) rethrows -> R {
         try cells.withUnsafeBufferPointer { cb in
             try first.withUnsafeBufferPointer { fb in
-                try body(Evaluator(f: f, cells: usable ? cb.baseAddress : nil, first: fb.baseAddress,
-                                   n: usable ? f.x.count : 0, lo: lo, scale: scale, nb: fb.count - 1))
+                let n = usable ? f.x.count : 1
+                return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!, n: n, x1: cb[0],
+                                   xn: cb[4 * (n - 1)], lo: lo, scale: scale, nb: fb.count - 1, usable: usable))
             }
         }
     }
@@ -98,12 +102,17 @@ public struct ApproxLookup: Sendable {
     /// only inside `withEvaluator`).
     public struct Evaluator {
         let f: ApproxFun
-        let cells: UnsafePointer<Double>?
-        let first: UnsafePointer<Int32>?
+        let cells: UnsafePointer<Double>
+        let first: UnsafePointer<Int32>
+        /// The number of knots (1 when not `usable`: no hint is valid).
         let n: Int
+        /// The first and last knots (NaN when not `usable`).
+        let x1: Double
+        let xn: Double
         let lo: Double
         let scale: Double
         let nb: Int
+        let usable: Bool
 
         /// The value of `f` at `v`, bit-identical to `f(v)`, from the bucket
         /// table (for points in no particular order).
@@ -121,20 +130,20 @@ public struct ApproxLookup: Sendable {
         /// mostly stay in or just after the previous interval.
         @inline(__always)
         public func callAsFunction(_ v: Double, hint: inout Int) -> Double {
-            guard let cells else { return f(v) }
             let h = hint
-            if h >= 0 && h < n - 1 {
+            if UInt(bitPattern: h) < UInt(bitPattern: n - 1) {            // 0 <= h < n - 1
                 // x[h] <= v: the first interval whose right end exceeds v,
-                // among h ... h + 3 (the end record's NaN stops the walk).
+                // among h ... h + 3 (records up to n + 1 exist; the NaN right
+                // ends from n - 1 on fail every test).
                 var c = cells + 4 * h
                 if c[0] <= v {
                     if v < c[1] { return Self.interpolate(v, c) }
                     c += 4
                     if v < c[1] { hint = h + 1; return Self.interpolate(v, c) }
                     c += 4
-                    if h + 2 < n && v < c[1] { hint = h + 2; return Self.interpolate(v, c) }
+                    if v < c[1] { hint = h + 2; return Self.interpolate(v, c) }
                     c += 4
-                    if h + 3 < n && v < c[1] { hint = h + 3; return Self.interpolate(v, c) }
+                    if v < c[1] { hint = h + 3; return Self.interpolate(v, c) }
                 }
             }
             return bucketLookup(v, hint: &hint)
@@ -145,8 +154,7 @@ public struct ApproxLookup: Sendable {
         /// walk stops by interval n - 2); anything else by `lookup`.
         @inline(__always)
         func bucketLookup(_ v: Double, hint: inout Int) -> Double {
-            guard let cells, let first else { return f(v) }
-            if cells[0] <= v && v < cells[4 * (n - 1)] {               // false for NaN
+            if x1 <= v && v < xn {                                      // false for NaN
                 // (v - lo) * scale >= 0, below nb except by rounding.
                 let b = Swift.min(Int((v - lo) * scale), nb)
                 var c = cells + 4 * Int(first[b])
@@ -163,7 +171,7 @@ public struct ApproxLookup: Sendable {
         /// over all knots for `x[0] <= v < x[n - 1]`.
         @inline(never)
         func lookup(_ v: Double, hint: inout Int) -> Double {
-            let cells = cells!
+            guard usable else { return f(v) }
             if v.isNaN { return v }
             if v < cells[0] { return f.yleft }
             let last = cells + 4 * (n - 1)
