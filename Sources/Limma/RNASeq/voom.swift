@@ -197,15 +197,19 @@ func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
 ///
 /// Then per observation, exactly as R: `1e-6 * (2^f * (libSize + 1))`, its
 /// `log2`, the trend (`ApproxLookup`, bit-identical to `approxfun`), `t^4`
-/// (`ExactPow`) and the reciprocal. The trend lookups are ordered so that
-/// successive ones fall in the same or the next interval of the trend, over
-/// knots already in cache:
+/// (`ExactPow`) and the reciprocal. The order of the observations:
 /// - few distinct rows (at least 16 samples per row): each row's genes are
 ///   sorted by `2^f`, and each sample (samples in parallel chunks) walks its
-///   row's genes in that order, so its fitted log-counts increase;
+///   row's genes in that order, so its fitted log-counts increase and each
+///   trend lookup starts from the previous one's interval, over knots
+///   already in cache; the weights go to a per-thread buffer in that order,
+///   and then to the sample's column in gene order (each gene's place in
+///   the sorted order kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
-///   samples visited by design row and then increasing library size, so
-///   each gene's successive fitted log-counts are close.
+///   block's `2^f` per distinct row computed once, then sample by sample,
+///   each lookup from the trend's bucket table (successive samples of one
+///   gene differ by their library sizes, far more than the knot spacing
+///   of a trend over thousands of genes, so a hint would rarely hold).
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
