@@ -36,11 +36,15 @@ enum ExactPow {
     /// `2^(j/256)` for j = 0...255 as a double-double: hi at 2j, lo at 2j+1
     /// (written once, at first use; read-only after).
     nonisolated(unsafe) static let exp2Table: UnsafePointer<Double> = {
+        // 2^(1/256) by its series, then successive double-double products
+        // (each within about 2^-104, so every entry within 2^-95).
         let t = UnsafeMutablePointer<Double>.allocate(capacity: 512)
+        let step = DoubleDouble.exp(DoubleDouble.ln2.scaled(by: 1.0 / 256))
+        var v = DoubleDouble(hi: 1, lo: 0)
         for j in 0..<256 {
-            let v = DoubleDouble.exp(DoubleDouble.ln2.scaled(by: Double(j) / 256))
             t[2 * j] = v.hi
             t[2 * j + 1] = v.lo
+            v = v * step
         }
         return UnsafePointer(t)
     }()
