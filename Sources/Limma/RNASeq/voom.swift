@@ -200,16 +200,16 @@ func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
 /// (`ExactPow`) and the reciprocal. The order of the observations:
 /// - few distinct rows (at least 16 samples per row): each row's genes are
 ///   sorted by `2^f`, and each sample (samples in parallel chunks) walks its
-///   row's genes in that order, so its fitted log-counts increase and each
-///   trend lookup starts from the previous one's interval, over knots
-///   already in cache; the weights go to a per-thread buffer in that order,
-///   and then to the sample's column in gene order (each gene's place in
-///   the sorted order kept per row), so the column is written sequentially;
+///   row's genes in that order, so its fitted log-counts increase and the
+///   trend lookups read the knots and the bucket table in order; the
+///   weights go to a per-thread buffer in that order, and then to the
+///   sample's column in gene order (each gene's place in the sorted order
+///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
-///   block's `2^f` per distinct row computed once, then sample by sample,
-///   each lookup from the trend's bucket table (successive samples of one
-///   gene differ by their library sizes, far more than the knot spacing
-///   of a trend over thousands of genes, so a hint would rarely hold).
+///   block's `2^f` per distinct row computed once, then sample by sample.
+/// Either way the observations of a run go through the steps in three
+/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all),
+/// each lookup from the trend's bucket table.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -246,18 +246,18 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         }
         return ExactPow.pow2(s, table: table)
     }
-    /// The weight of an observation with `2^fitted = p2` and `libSize + 1 = l1`
-    /// (the trend looked up from the interval `hint`).
+    /// The weights of `count` observations with `2^fitted = p2[k]` and
+    /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
+    /// the trend, `1 / t^4`): each observation's long chain of dependent
+    /// operations is cut into three short ones, so that the processor
+    /// overlaps many observations of one pass (the same operations, so
+    /// the same bits).
     @inline(__always)
-    func weight(_ p2: Double, _ l1: Double, _ trend: ApproxLookup.Evaluator, _ hint: inout Int) -> Double {
-        let fittedCount = 1e-6 * (p2 * l1)
-        return 1 / ExactPow.fourth(trend(log2(fittedCount), hint: &hint))
-    }
-    /// The same without a hint (the trend looked up from its bucket table).
-    @inline(__always)
-    func weight(_ p2: Double, _ l1: Double, _ trend: ApproxLookup.Evaluator) -> Double {
-        let fittedCount = 1e-6 * (p2 * l1)
-        return 1 / ExactPow.fourth(trend(log2(fittedCount)))
+    func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
+                 _ out: UnsafeMutablePointer<Double>) {
+        for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
+        for k in 0..<count { out[k] = trend(out[k]) }
+        for k in 0..<count { out[k] = 1 / ExactPow.fourth(out[k]) }
     }
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
@@ -280,10 +280,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                             for j in cols {
                                 let lj = l1[j], wj = w + j * ngenes
                                 let row = sorted[rowOf[j]]
-                                row.p2.withUnsafeBufferPointer { p2 in
-                                    var hint = -1
-                                    for k in 0..<ngenes { tmp[k] = weight(p2[k], lj, trend, &hint) }
-                                }
+                                row.p2.withUnsafeBufferPointer { p2 in weights(p2.baseAddress!, lj, ngenes, trend, tmp) }
                                 // The column in gene order: sequential writes.
                                 row.rank.withUnsafeBufferPointer { rank in
                                     for g in 0..<ngenes { wj[g] = tmp[Int(rank[g])] }
@@ -307,9 +304,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                                     for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
                                 }
                                 for j in 0..<nsamples {
-                                    let pu = p2 + rowOf[j] * block
-                                    let lj = l1[j], wj = w + j * ngenes + g0
-                                    for g in 0..<gb { wj[g] = weight(pu[g], lj, trend) }
+                                    weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
                                 }
                             }
                         }

@@ -149,19 +149,25 @@ public struct ApproxLookup: Sendable {
             return bucketLookup(v, hint: &hint)
         }
 
-        /// For `x[0] <= v < x[n - 1]`: the bucket's first knot, then forward
-        /// to the interval holding v (which exists: `v < x[n - 1]`, so the
-        /// walk stops by interval n - 2); anything else by `lookup`.
+        /// For `x[0] <= v < x[n - 1]`: the bucket's first knot i (at or
+        /// below v), then the interval `i + s`, s the number of the next
+        /// three knots at or below v, counted without branches (which knot
+        /// holds v is a coin toss from point to point), and checked: it holds
+        /// v when `v < x[i + s + 1]`, else (a bucket with more knots, or v at
+        /// or past the last knot) `lookup`. The closing records' NaN right
+        /// ends count as above v and fail the check.
         @inline(__always)
         func bucketLookup(_ v: Double, hint: inout Int) -> Double {
             if x1 <= v && v < xn {                                      // false for NaN
                 // (v - lo) * scale >= 0, below nb except by rounding.
                 let b = Swift.min(Int((v - lo) * scale), nb)
-                var c = cells + 4 * Int(first[b])
-                if c[0] <= v {
-                    while !(v < c[1]) { c += 4 }
-                    hint = (c - cells) / 4
-                    return Self.interpolate(v, c)
+                let i = Int(first[b])
+                let c = cells + 4 * i
+                let s = (c[1] <= v ? 1 : 0) &+ (c[5] <= v ? 1 : 0) &+ (c[9] <= v ? 1 : 0)
+                let d = c + 4 * s
+                if c[0] <= v && v < d[1] {
+                    hint = i &+ s
+                    return Self.interpolate(v, d)
                 }
             }
             return lookup(v, hint: &hint)
