@@ -4,8 +4,9 @@ import Foundation
 
 /// voom's per-observation passes against their plain definitions, bit for
 /// bit: the log-CPM pass (with its per-column memo of whole counts), the
-/// weights (shared `2^f` per distinct design row, gene blocks, samples by
-/// library size, hinted trend lookups) and `ApproxLookup`'s hinted search.
+/// weights (shared `2^f` per distinct design row, gene blocks, sorted
+/// samples with hinted trend lookups) and `ApproxLookup`'s searches, and
+/// `ExactPow` near its acceptance bands.
 @Suite struct VoomWeightsTests {
     struct Rng {
         var state: UInt64
@@ -45,6 +46,112 @@ import Foundation
                 }
             }
         }
+    }
+
+    /// The interval records, the three-step walk from a hint and the bucket
+    /// table on adversarial knots: dense clusters (many knots in one bucket)
+    /// beside sparse stretches, knots one ulp apart, two knots, signed zeros
+    /// and huge values in y, a range too wide for buckets (the plain
+    /// bisection), and hints anywhere (negative, at and past the last knots).
+    @Test func lookupMatchesApproxFunOnAdversarialKnots() throws {
+        var rng = Rng(state: 0xA11CE)
+        func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        for trial in 0..<40 {
+            var xs = [Double]()
+            switch trial % 5 {
+            case 0:   // clusters: 200 knots within 1e-9 of 0.3, the rest spread over [-4, 12]
+                xs = (0..<200).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<300).map { _ in rng.uniform() * 16 - 4 }
+            case 1:   // runs of knots one ulp apart
+                var v = -1.0
+                for k in 0..<400 { xs.append(v); v = k % 50 == 0 ? v + rng.uniform() : v.nextUp }
+            case 2:   // two or three knots
+                xs = (0..<(2 + trial % 2)).map { _ in rng.uniform() * 10 }
+            case 3:   // too wide for a bucket grid (x_n - x_1 overflows)
+                xs = [-1.5e308, -1, 0, 2, 1.6e308]
+            default:  // smooth and dense, as voom's trend
+                xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
+            }
+            xs.sort()
+            var ux = [Double]()
+            for v in xs where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
+            if ux.count < 2 { ux = [0, 1] }
+            let ys = ux.indices.map { k -> Double in
+                switch k % 7 {
+                case 0: return 0.0
+                case 1: return -0.0
+                case 2: return 1e300
+                default: return rng.uniform() * 3 - 1
+                }
+            }
+            let f = try approxfun(x: ux, y: ys, rule: 2, ordered: true)
+            let lookup = ApproxLookup(f)
+            let n = ux.count
+            var queries = ux + ux.map(\.nextUp) + ux.map(\.nextDown)
+            queries += zip(ux, ux.dropFirst()).map { ($0 + $1) / 2 }
+            queries += (0..<3000).map { _ in ux[0] - 1 + rng.uniform() * (min(ux[n - 1] - ux[0], 1e300) + 2) }
+            queries += [.nan, -.infinity, .infinity, -0.0, 0.0, 0.3, (0.3).nextUp]
+            let ascending = queries.filter { !$0.isNaN }.sorted()
+            lookup.withEvaluator { ev in
+                for seq in [queries, ascending] {
+                    var hint = -1
+                    for (k, v) in seq.enumerated() {
+                        if k % 31 == 7 { hint = [-5, -1, 0, n - 3, n - 2, n - 1, n, n + 1, n + 7][k % 9] }
+                        if k % 53 == 11 { hint = Int(rng.uniform() * Double(n)) }
+                        let want = f(v)
+                        #expect(same(ev(v, hint: &hint), want), "trial \(trial) n \(n) v \(v)")
+                        #expect(same(ev(v), want), "trial \(trial) n \(n) v \(v) (no hint)")
+                        #expect(same(lookup(v), want))
+                    }
+                }
+            }
+        }
+    }
+
+    /// `ExactPow` near its acceptance bands: `t` with 13 to 17 significant
+    /// bits (t^4 exactly representable, at a midpoint, or just off one),
+    /// around the range edges 2^-8, 2^8, 2^-200 and 2^200, and `2^f`
+    /// around |f| = 64 and on fine grids; all against R_pow.
+    @Test func exactPowMatchesRPowNearBands() {
+        var rng = Rng(state: 0xB0B)
+        var bad = 0
+        func check4(_ t: Double) {
+            let got = ExactPow.fourth(t), want = RMath.pow(t, 4)
+            if !(got.bitPattern == want.bitPattern || (got.isNaN && want.isNaN)) {
+                bad += 1
+                if bad <= 5 { Issue.record("\(t)^4: \(got) != R_pow \(want)") }
+            }
+        }
+        func check2(_ f: Double) {
+            let got = ExactPow.pow2(f, table: ExactPow.exp2Table), want = RMath.pow(2, f)
+            if !(got.bitPattern == want.bitPattern || (got.isNaN && want.isNaN)) {
+                bad += 1
+                if bad <= 5 { Issue.record("2^\(f): \(got) != R_pow \(want)") }
+            }
+        }
+        for bits in 13...17 {
+            for _ in 0..<40_000 {
+                let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
+                let e = Int(rng.uniform() * 24) - 12
+                check4(m * pow(2, Double(e - bits + 1)))
+            }
+        }
+        for edge in [0x1p-8, 0x1p8, 0x1p-200, 0x1p200, 1.0, 2.0] {
+            var up = edge, down = edge
+            for _ in 0..<2000 {
+                check4(up); check4(down); check4(-up)
+                up = up.nextUp; down = down.nextDown
+            }
+        }
+        for _ in 0..<400_000 {
+            check4(0.05 + rng.uniform() * 6)
+            check2(rng.uniform() * 140 - 70)
+        }
+        for edge in [64.0, -64.0, 0, 1000, -1000] {
+            var up = edge, down = edge
+            for _ in 0..<2000 { check2(up); check2(down); up = up.nextUp; down = down.nextDown }
+        }
+        for k in -20000...20000 { check2(Double(k) / 1024) }
+        #expect(bad == 0)
     }
 
     /// The weights as first written: one observation at a time, the fitted
@@ -91,8 +198,11 @@ import Foundation
             // Library sizes with ties.
             let lib = (0..<nsamples).map { j in j % 3 == 2 ? 2e7 : 1e7 + rng.uniform() * 2e7 }
             // A trend over a range that leaves some fitted values outside it.
-            let kx = (0..<50).map { Double($0) * 0.25 - 1 }
-            let ky = kx.map { 1.2 - 0.05 * $0 + 0.01 * sin($0) }
+            // (Every third trial: 4,000 close knots, so that one sample's
+            // increasing points step over several knots at a time.)
+            let nk = trial % 3 == 2 ? 4000 : 50
+            let kx = (0..<nk).map { Double($0) * 12.25 / Double(nk) - 1 }
+            let ky = kx.map { 1.2 - 0.05 * $0 + 0.01 * sin(7 * $0) }
             let trend = try approxfun(x: kx, y: ky, rule: 2, ordered: true)
             let want = Self.referenceWeights(coef: coef, design: X, lib: lib, trend: trend)
             for threads in [1, 2, 3] {

@@ -197,15 +197,19 @@ func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
 ///
 /// Then per observation, exactly as R: `1e-6 * (2^f * (libSize + 1))`, its
 /// `log2`, the trend (`ApproxLookup`, bit-identical to `approxfun`), `t^4`
-/// (`ExactPow`) and the reciprocal. The trend lookups are ordered so that
-/// successive ones fall in the same or the next interval of the trend, over
-/// knots already in cache:
+/// (`ExactPow`) and the reciprocal. The order of the observations:
 /// - few distinct rows (at least 16 samples per row): each row's genes are
 ///   sorted by `2^f`, and each sample (samples in parallel chunks) walks its
-///   row's genes in that order, so its fitted log-counts increase;
+///   row's genes in that order, so its fitted log-counts increase and the
+///   trend lookups read the knots and the bucket table in order; the
+///   weights go to a per-thread buffer in that order, and then to the
+///   sample's column in gene order (each gene's place in the sorted order
+///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
-///   samples visited by design row and then increasing library size, so
-///   each gene's successive fitted log-counts are close.
+///   block's `2^f` per distinct row computed once, then sample by sample.
+/// Either way the observations of a run go through the steps in three
+/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all),
+/// each lookup from the trend's bucket table.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -242,40 +246,50 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         }
         return ExactPow.pow2(s, table: table)
     }
-    /// The weight of an observation with `2^fitted = p2` and `libSize + 1 = l1`.
+    /// The weights of `count` observations with `2^fitted = p2[k]` and
+    /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
+    /// the trend, `1 / t^4`): each observation's long chain of dependent
+    /// operations is cut into three short ones, so that the processor
+    /// overlaps many observations of one pass (the same operations, so
+    /// the same bits).
     @inline(__always)
-    func weight(_ p2: Double, _ l1: Double, _ trend: ApproxLookup.Evaluator, _ hint: inout Int) -> Double {
-        let fittedCount = 1e-6 * (p2 * l1)
-        return 1 / ExactPow.fourth(trend(log2(fittedCount), hint: &hint))
+    func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
+                 _ out: UnsafeMutablePointer<Double>) {
+        for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
+        for k in 0..<count { out[k] = trend(out[k]) }
+        for k in 0..<count { out[k] = 1 / ExactPow.fourth(out[k]) }
     }
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
             let c = cb.baseAddress!
             if nrows * 16 <= nsamples {
-                // Per row: 2^f of every gene, ascending, and the genes in that order.
-                let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], gene: [Int]) in
-                    var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), g) }
+                // Per row: 2^f of every gene, ascending, and each gene's place in that order.
+                let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], rank: [Int32]) in
+                    var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), Int32(g)) }
                     keyed.sort { $0.0 < $1.0 }
-                    return (keyed.map(\.0), keyed.map(\.1))
+                    var rank = [Int32](repeating: 0, count: ngenes)
+                    for k in 0..<ngenes { rank[Int(keyed[k].1)] = Int32(k) }
+                    return (keyed.map(\.0), rank)
                 }
                 trend.withEvaluator { trend in
                     let box = UncheckedBox((wb.baseAddress!, trend))
                     LimmaThreads.forEachChunk(nsamples) { cols in
                         let (w, trend) = box.value
-                        for j in cols {
-                            let lj = l1[j], wj = w + j * ngenes
-                            let row = sorted[rowOf[j]]
-                            row.p2.withUnsafeBufferPointer { p2 in
-                                row.gene.withUnsafeBufferPointer { gene in
-                                    var hint = -1
-                                    for k in 0..<ngenes { wj[gene[k]] = weight(p2[k], lj, trend, &hint) }
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: ngenes) { tb in
+                            let tmp = tb.baseAddress!
+                            for j in cols {
+                                let lj = l1[j], wj = w + j * ngenes
+                                let row = sorted[rowOf[j]]
+                                row.p2.withUnsafeBufferPointer { p2 in weights(p2.baseAddress!, lj, ngenes, trend, tmp) }
+                                // The column in gene order: sequential writes.
+                                row.rank.withUnsafeBufferPointer { rank in
+                                    for g in 0..<ngenes { wj[g] = tmp[Int(rank[g])] }
                                 }
                             }
                         }
                     }
                 }
             } else {
-                let order = (0..<nsamples).sorted { (rowOf[$0], l1[$0]) < (rowOf[$1], l1[$1]) }
                 let block = 256
                 let nblocks = (ngenes + block - 1) / block
                 trend.withEvaluator { trend in
@@ -283,19 +297,14 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                     LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
                         let (w, trend) = box.value
                         withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
-                            withUnsafeTemporaryAllocation(of: Int.self, capacity: block) { hb in
-                                let p2 = p2b.baseAddress!, hints = hb.baseAddress!
-                                for b in blocks {
-                                    let g0 = b * block, gb = Swift.min(block, ngenes - g0)
-                                    for u in 0..<nrows {
-                                        for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
-                                    }
-                                    hints.update(repeating: -1, count: gb)
-                                    for j in order {
-                                        let pu = p2 + rowOf[j] * block
-                                        let lj = l1[j], wj = w + j * ngenes + g0
-                                        for g in 0..<gb { wj[g] = weight(pu[g], lj, trend, &hints[g]) }
-                                    }
+                            let p2 = p2b.baseAddress!
+                            for b in blocks {
+                                let g0 = b * block, gb = Swift.min(block, ngenes - g0)
+                                for u in 0..<nrows {
+                                    for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
+                                }
+                                for j in 0..<nsamples {
+                                    weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
                                 }
                             }
                         }

@@ -5,41 +5,71 @@
 ///
 /// When the knots are strictly increasing (as `approxfun` returns them once
 /// ties are collapsed and x is ordered), the interval R's `approx1` bisection
-/// settles on for `x_1 <= v <= x_n` is fixed by `v` alone: `i` is the last
-/// knot with `x_i <= v` (`j = i + 1`), or `j = n` when `v == x_n`. A uniform
-/// grid of `n` buckets over `[x_1, x_n]` stores, per bucket, the range of
-/// knots that can hold such an `i`; the bisection then runs over that short
-/// range, checked against the knots themselves (any doubt falls back to the
-/// full bisection). The returned value is computed by the same expressions as
-/// `ApproxFun.callAsFunction`, so every result is bit-identical to it.
+/// settles on for `x_1 <= v < x_n` is fixed by `v` alone: the `i` with
+/// `x_i <= v < x_(i+1)`. (At `v == x_n` the bisection ends on `(x_(n-1), x_n)`
+/// and returns `y_n`; outside `[x_1, x_n]` it returns `yleft` / `yright`.)
+/// Any search that finds that `i` gives the same interval, hence the same
+/// bits: the value is computed by the expressions of
+/// `ApproxFun.callAsFunction`, `y_i` when `v == x_i`, else
+/// `y_i + (y_(i+1) - y_i) * ((v - x_i) / (x_(i+1) - x_i))`.
+///
+/// The intervals are stored as records `(x_i, x_(i+1), y_i, y_(i+1) - y_i)`,
+/// one 32-byte record each (the differences are the same doubles the
+/// expression computes), so that checking an interval and interpolating in
+/// it reads one record. The record `(x_n, NaN, y_n, 0)` and two more with
+/// NaN right ends close the table: every comparison with a NaN fails, so no
+/// search stops past interval n - 1, and a walk of three steps from any
+/// interval reads no further.
+///
+/// The search tries a caller's hint (the previous point's interval) and the
+/// next three intervals, then a uniform grid of `2n` buckets over
+/// `[x_1, x_n]` that stores, per bucket, the last knot whose own bucket is
+/// below it (so at or below any point of the bucket); from there it steps
+/// forward over the (few) knots inside the bucket. Every candidate interval
+/// is checked against the knots themselves, and an entry that does not hold
+/// (which the construction rules out) falls back to bisection over all knots.
 public struct ApproxLookup: Sendable {
     public let f: ApproxFun
     private let lo: Double
     private let scale: Double
-    /// For bucket b, the last knot at or below the bucket's lower edge
-    /// (`first[b]`), as an index into the knots; one extra entry ends the table.
-    private let first: [Int]
+    /// Per interval i (and the closing records at i = n - 1 ... n + 1): x_i,
+    /// x_(i+1), y_i, y_(i+1) - y_i.
+    private let cells: [Double]
+    /// For bucket b, the last knot whose bucket (computed as for a query) is
+    /// below b; one extra entry ends the table.
+    private let first: [Int32]
     private let usable: Bool
 
     public init(_ f: ApproxFun) {
         self.f = f
-        let x = f.x, n = x.count
-        var increasing = n >= 2
+        let x = f.x, y = f.y, n = x.count
+        var increasing = n >= 2 && n < Int(Int32.max)
         if increasing { for k in 1..<n where !(x[k - 1] < x[k]) { increasing = false; break } }
         let width = increasing ? x[n - 1] - x[0] : 0
-        guard increasing, width.isFinite, width > 0 else {
-            lo = 0; scale = 0; first = []; usable = false
+        let nb = 2 * n
+        guard increasing, width.isFinite, width > 0, (Double(nb) / width).isFinite else {
+            // Tables that no search reads (x_1 = NaN fails every comparison).
+            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; usable = false
             return
         }
-        let nb = n
         lo = x[0]
         scale = Double(nb) / width
-        var table = [Int](repeating: 0, count: nb + 1)
+        var c = [Double](repeating: 0, count: 4 * (n + 2))
+        for i in 0..<(n - 1) {
+            c[4 * i] = x[i]
+            c[4 * i + 1] = x[i + 1]
+            c[4 * i + 2] = y[i]
+            c[4 * i + 3] = y[i + 1] - y[i]
+        }
+        c[4 * (n - 1)] = x[n - 1]
+        c[4 * (n - 1) + 2] = y[n - 1]
+        for i in (n - 1)...(n + 1) { c[4 * i + 1] = .nan }
+        cells = c
+        var table = [Int32](repeating: 0, count: nb + 1)
         var i = 0
         for b in 0...nb {
-            // Knots whose bucket index (computed as for a query) is below b.
             while i + 1 < n && Self.bucket(x[i + 1], lo: x[0], scale: scale, nb: nb) < b { i += 1 }
-            table[b] = i
+            table[b] = Int32(i)
         }
         first = table
         usable = true
@@ -56,92 +86,119 @@ public struct ApproxLookup: Sendable {
     /// The value of `f` at `v`, bit-identical to `f(v)`.
     public func callAsFunction(_ v: Double) -> Double { withEvaluator { $0(v) } }
 
-    /// Runs `body` with an `Evaluator` of `f` that reads the knots and the
-    /// bucket table through pointers, for loops over many points.
+    /// Runs `body` with an `Evaluator` of `f` that reads the interval records
+    /// and the bucket table through pointers, for loops over many points.
     public func withEvaluator<R>(_ body: (Evaluator) throws -> R) rethrows -> R {
-        try f.x.withUnsafeBufferPointer { xb in
-            try f.y.withUnsafeBufferPointer { yb in
-                try first.withUnsafeBufferPointer { fb in
-                    try body(Evaluator(f: f, x: xb, y: yb, first: fb, lo: lo, scale: scale, usable: usable))
-                }
+        try cells.withUnsafeBufferPointer { cb in
+            try first.withUnsafeBufferPointer { fb in
+                let n = usable ? f.x.count : 1
+                return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!, n: n, x1: cb[0],
+                                   xn: cb[4 * (n - 1)], lo: lo, scale: scale, nb: fb.count - 1, usable: usable))
             }
         }
     }
 
-    /// `ApproxLookup`'s evaluation with the arrays held as buffer pointers
-    /// (valid only inside `withEvaluator`).
+    /// `ApproxLookup`'s evaluation with the tables held as pointers (valid
+    /// only inside `withEvaluator`).
     public struct Evaluator {
         let f: ApproxFun
-        let x: UnsafeBufferPointer<Double>
-        let y: UnsafeBufferPointer<Double>
-        let first: UnsafeBufferPointer<Int>
+        let cells: UnsafePointer<Double>
+        let first: UnsafePointer<Int32>
+        /// The number of knots (1 when not `usable`: no hint is valid).
+        let n: Int
+        /// The first and last knots (NaN when not `usable`).
+        let x1: Double
+        let xn: Double
         let lo: Double
         let scale: Double
+        let nb: Int
         let usable: Bool
 
-        /// The value of `f` at `v`, bit-identical to `f(v)`.
+        /// The value of `f` at `v`, bit-identical to `f(v)`, from the bucket
+        /// table (for points in no particular order).
         @inline(__always)
         public func callAsFunction(_ v: Double) -> Double {
             var none = -1
-            return self(v, hint: &none)
+            return bucketLookup(v, hint: &none)
         }
 
         /// The value of `f` at `v`, bit-identical to `f(v)`, trying first
-        /// the interval at `hint` and its two neighbours (a knot index the
-        /// caller keeps between calls and this updates to v's interval;
-        /// negative for none), then the bucket table as `callAsFunction(_:)`.
-        /// Close successive points (one gene over samples of increasing
-        /// library size) mostly stay in or next to the previous interval.
-        /// Any search that ends on the same interval gives the same bits.
+        /// the interval at `hint` and the next three (a knot index the caller
+        /// keeps between calls and this sets to v's interval when it finds
+        /// one; any value, negative for none), then the bucket table.
+        /// Increasing points (one sample's genes in order of fitted value)
+        /// mostly stay in or just after the previous interval.
         @inline(__always)
         public func callAsFunction(_ v: Double, hint: inout Int) -> Double {
+            let h = hint
+            if UInt(bitPattern: h) < UInt(bitPattern: n - 1) {            // 0 <= h < n - 1
+                // x[h] <= v: the first interval whose right end exceeds v,
+                // among h ... h + 3 (records up to n + 1 exist; the NaN right
+                // ends from n - 1 on fail every test).
+                var c = cells + 4 * h
+                if c[0] <= v {
+                    if v < c[1] { return Self.interpolate(v, c) }
+                    c += 4
+                    if v < c[1] { hint = h + 1; return Self.interpolate(v, c) }
+                    c += 4
+                    if v < c[1] { hint = h + 2; return Self.interpolate(v, c) }
+                    c += 4
+                    if v < c[1] { hint = h + 3; return Self.interpolate(v, c) }
+                }
+            }
+            return bucketLookup(v, hint: &hint)
+        }
+
+        /// For `x[0] <= v < x[n - 1]`: the bucket's first knot i (at or
+        /// below v), then the interval `i + s`, s the number of the next
+        /// three knots at or below v, counted without branches (which knot
+        /// holds v is a coin toss from point to point), and checked: it holds
+        /// v when `v < x[i + s + 1]`, else (a bucket with more knots, or v at
+        /// or past the last knot) `lookup`. The closing records' NaN right
+        /// ends count as above v and fail the check.
+        @inline(__always)
+        func bucketLookup(_ v: Double, hint: inout Int) -> Double {
+            if x1 <= v && v < xn {                                      // false for NaN
+                // (v - lo) * scale >= 0, below nb except by rounding.
+                let b = Swift.min(Int((v - lo) * scale), nb)
+                let i = Int(first[b])
+                let c = cells + 4 * i
+                let s = (c[1] <= v ? 1 : 0) &+ (c[5] <= v ? 1 : 0) &+ (c[9] <= v ? 1 : 0)
+                let d = c + 4 * s
+                if c[0] <= v && v < d[1] {
+                    hint = i &+ s
+                    return Self.interpolate(v, d)
+                }
+            }
+            return lookup(v, hint: &hint)
+        }
+
+        /// The full search: missing and out-of-range points, then bisection
+        /// over all knots for `x[0] <= v < x[n - 1]`.
+        @inline(never)
+        func lookup(_ v: Double, hint: inout Int) -> Double {
             guard usable else { return f(v) }
             if v.isNaN { return v }
-            let n = x.count
-            if v < x[0] { return f.yleft }
-            if v > x[n - 1] { return f.yright }
-            if v == x[n - 1] { return y[n - 1] }
-            // Now x[0] <= v < x[n - 1]: the interval i in 0...n-2 with
-            // x[i] <= v < x[i + 1].
-            var i = hint
-            if i >= 0 && i <= n - 2 && x[i] <= v {
-                if !(v < x[i + 1]) {
-                    i += 1
-                    if !(v < x[i + 1]) { i = interval(v) }   // x[n - 1] > v: i + 1 <= n - 1
-                }
-            } else if i >= 1 && i <= n - 2 && x[i - 1] <= v {
-                i -= 1
-            } else {
-                i = interval(v)
-            }
-            hint = i
-            return interpolate(v, i)
-        }
-
-        /// For `x[0] <= v < x[n - 1]`: the last knot i with `x[i] <= v`,
-        /// bisected within the bucket's range of knots (the whole range if
-        /// the bucket's bounds do not hold).
-        @inline(__always)
-        func interval(_ v: Double) -> Int {
-            let n = x.count
-            // The last knot i with x[i] <= v lies in first[b] ... first[b + 1] + 1.
-            let b = ApproxLookup.bucket(v, lo: lo, scale: scale, nb: first.count - 1)
-            var i = first[b], j = Swift.min(first[b + 1] + 1, n - 1)
-            if !(x[i] <= v && v < x[j]) { i = 0; j = n - 1 }
+            if v < cells[0] { return f.yleft }
+            let last = cells + 4 * (n - 1)
+            if v > last[0] { return f.yright }
+            if v == last[0] { return last[2] }
+            // x[0] <= v < x[n - 1]: the last knot i with x[i] <= v.
+            var i = 0, j = n - 1
             while i < j - 1 {
                 let ij = (i + j) / 2
-                if v < x[ij] { j = ij } else { i = ij }
+                if v < cells[4 * ij] { j = ij } else { i = ij }
             }
-            return i
+            hint = i
+            return Self.interpolate(v, cells + 4 * i)
         }
 
-        /// `f(v)` on the interval `(x[i], x[i + 1])` holding v, by the
-        /// expressions of `ApproxFun.callAsFunction`.
+        /// `f(v)` on the interval record `c` holding v, by the expressions
+        /// of `ApproxFun.callAsFunction`.
         @inline(__always)
-        func interpolate(_ v: Double, _ i: Int) -> Double {
-            if v == x[i] { return y[i] }
-            let j = i + 1
-            return y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i]))
+        static func interpolate(_ v: Double, _ c: UnsafePointer<Double>) -> Double {
+            if v == c[0] { return c[2] }
+            return c[2] + c[3] * ((v - c[0]) / (c[1] - c[0]))
         }
     }
 }
