@@ -22,12 +22,14 @@
 /// interval reads no further.
 ///
 /// The search tries a caller's hint (the previous point's interval) and the
-/// next three intervals, then a uniform grid of `2n` buckets over
+/// next three intervals, if given, then a uniform grid of `2n` buckets over
 /// `[x_1, x_n]` that stores, per bucket, the last knot whose own bucket is
-/// below it (so at or below any point of the bucket); from there it steps
-/// forward over the (few) knots inside the bucket. Every candidate interval
-/// is checked against the knots themselves, and an entry that does not hold
-/// (which the construction rules out) falls back to bisection over all knots.
+/// below it (so at or below any point of the bucket); from there it counts,
+/// without branches, how many of the next three knots are at or below the
+/// point (2n buckets: half a knot per bucket on average). Every
+/// candidate interval is checked against the knots themselves; a point it
+/// does not hold (a bucket with more knots; an entry that does not hold,
+/// which the construction rules out) falls back to bisection over all knots.
 public struct ApproxLookup: Sendable {
     public let f: ApproxFun
     private let lo: Double
