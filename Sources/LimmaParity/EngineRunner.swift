@@ -295,8 +295,11 @@ public enum EngineRunner {
             if let lib = e.libSize { st.out.tables.append(vector(L, "lib.size", lib, ids: e.E.colNames ?? [])) }
             if let xy = e.voomXY {
                 // R leaves all-zero genes out of the trend points; their names go with them.
-                let nonzero = (0..<y.counts.nrow).filter { i in (0..<y.counts.ncol).contains { y.counts[i, $0] != 0 } }.map { genes[$0] }
-                let ids = xy.x.count == genes.count ? genes : (xy.x.count == nonzero.count ? nonzero : [])
+                var ids = genes
+                if xy.x.count != genes.count {
+                    let nonzero = (0..<y.counts.nrow).filter { i in (0..<y.counts.ncol).contains { y.counts[i, $0] != 0 } }.map { genes[$0] }
+                    ids = xy.x.count == nonzero.count ? nonzero : []
+                }
                 st.out.tables.append(pairs(L, "voom.xy", xy.x, xy.y, ids: ids))
             }
             if let line = e.voomLine { st.out.tables.append(pairs(L, "voom.line", line.x, line.y, ids: [])) }
