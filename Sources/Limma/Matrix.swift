@@ -84,12 +84,15 @@ public struct Matrix: Sendable, Equatable {
 
     /// The sub-matrix of the given rows (in that order), names kept.
     public func rows(_ idx: [Int]) -> Matrix {
-        var out = Matrix(nrow: idx.count, ncol: ncol, rowNames: rowNames.map { rn in idx.map { rn[$0] } }, colNames: colNames)
         let m = idx.count, n = nrow
-        if m == 0 || ncol == 0 { return out }
+        let names = rowNames.map { rn in idx.map { rn[$0] } }
+        if m == 0 || ncol == 0 { return Matrix(nrow: m, ncol: ncol, rowNames: names, colNames: colNames) }
         // Columns in parallel chunks, each written by one worker (a copy: the
-        // result does not depend on the thread count).
-        out.values.withUnsafeMutableBufferPointer { ob in
+        // result does not depend on the thread count), into a buffer that is
+        // not zero-filled first (every element is written once, so its pages
+        // are first touched by the workers). Huge pages (madvise) were slower
+        // here: the kernel compacts memory to find them.
+        let out = [Double](unsafeUninitializedCapacity: m * ncol) { ob, initialized in
             values.withUnsafeBufferPointer { vb in
                 idx.withUnsafeBufferPointer { ib in
                     let io = UncheckedBox((ob, vb, ib))
@@ -97,13 +100,14 @@ public struct Matrix: Sendable, Equatable {
                         let (ob, vb, ib) = io.value
                         for j in cols {
                             let src = vb.baseAddress! + j * n, dst = ob.baseAddress! + j * m
-                            for k in 0..<m { dst[k] = src[ib[k]] }
+                            for k in 0..<m { (dst + k).initialize(to: src[ib[k]]) }
                         }
                     }
                 }
             }
+            initialized = m * ncol
         }
-        return out
+        return Matrix(nrow: m, ncol: ncol, values: out, rowNames: names, colNames: colNames)
     }
 
     /// The sub-matrix of the given columns (in that order), names kept.

@@ -417,15 +417,28 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
                             doWeighting: doWeighting, Acutoff: Acutoff, scratch: scratch)
 }
 
-/// The TMM factor from the kept genes' M values `logR[0..<nkept]` and gene
-/// indices `gene[0..<nkept]` (in gene order): 2 to the power of R's
-/// `sum(logR/v, na.rm = TRUE) / sum(1/v, na.rm = TRUE)` (long double sums),
-/// with `v = (No - o)/No/o + (Nr - r)/Nr/r`, or of the mean of the M values
-/// without weighting; a NaN mean (no gene kept) counts as 0. Every kept
-/// integer count below the table size has its variance term in the table.
-private func tmmKeptMean(_ logR: UnsafeMutablePointer<Double>, _ gene: UnsafeMutablePointer<Int32>, _ nkept: Int,
+/// The TMM factor from the candidate genes' M and A values `logR[0..<count]`,
+/// `absE[0..<count]` and gene indices `gene[0..<count]` (in gene order) and
+/// the trims: the kept genes are moved to the front, in gene order, without
+/// branches (each slot is written at or before the one being read), and the
+/// factor is 2 to the power of R's `sum(logR/v, na.rm = TRUE) / sum(1/v,
+/// na.rm = TRUE)` over them (long double sums), with `v = (No - o)/No/o +
+/// (Nr - r)/Nr/r`, or of the mean of their M values without weighting; a NaN
+/// mean (no gene kept) counts as 0. Every kept integer count below the
+/// table size has its variance term in the table.
+private func tmmKeptMean(_ byM: TrimBounds, _ byA: TrimBounds, _ logR: UnsafeMutablePointer<Double>,
+                         _ absE: UnsafeMutablePointer<Double>, _ gene: UnsafeMutablePointer<Int32>, _ count: Int,
                          obs: UnsafePointer<Double>, _ ref: TMMReference, libObs nO: Double, doWeighting: Bool,
                          scratch: TMMScratch) -> Double {
+    let both = TrimBoundsPair(byM, byA)
+    var nkept = 0
+    for k in 0..<count {
+        let lr = logR[k], g = gene[k]
+        let bit = both.keeps(lr, absE[k])
+        logR[nkept] = lr
+        gene[nkept] = g
+        nkept += bit
+    }
     let tableLimit = Double(TMMScratch.tableSize)
     var f: Double
     if doWeighting {
@@ -487,18 +500,7 @@ func tmmFactorGeneral(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefer
     let hiS = n + 1 - loS
     let byM = TrimBounds(UnsafeBufferPointer(start: logR, count: count), lo: loL, hi: hiL, scratch: scratch.select)
     let byA = TrimBounds(UnsafeBufferPointer(start: absE, count: count), lo: loS, hi: hiS, scratch: scratch.select)
-    // The kept genes moved to the front, in gene order, without branches
-    // (each slot is written at or before the one being read).
-    let both = TrimBoundsPair(byM, byA)
-    var nkept = 0
-    for k in 0..<count {
-        let lr = logR[k], g = gene[k]
-        let bit = both.keeps(lr, absE[k])
-        logR[nkept] = lr
-        gene[nkept] = g
-        nkept += bit
-    }
-    return tmmKeptMean(logR, gene, nkept, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
+    return tmmKeptMean(byM, byA, logR, absE, gene, count, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
 }
 
 /// Samples with fewer genes than this take `tmmFactorGeneral`.
@@ -637,19 +639,9 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     guard lowM.0 > log2(l1) + margin, lowM.0 < log2(h1) - margin,
           highM.0 > log2(l2) + margin, highM.0 < log2(h2) - margin else { return nil }
     let byM = TrimBounds(lo: loL, hi: hiL, lower: lowM, upper: highM)
-
-    // The kept genes, in gene order (a band gene with q outside [l1, h2] has
-    // M below a or above b).
-    let both = TrimBoundsPair(byM, byA)
-    var nkept = 0
-    for k in 0..<nb {
-        let lr = bandP[k], g = bandG[k]
-        let bit = both.keeps(lr, bandA[k])
-        bandP[nkept] = lr
-        bandG[nkept] = g
-        nkept += bit
-    }
-    return tmmKeptMean(bandP, bandG, nkept, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
+    // The kept genes are among the band (one with q outside [l1, h2] has M
+    // below a or above b).
+    return tmmKeptMean(byM, byA, bandP, bandA, bandG, nb, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
 }
 
 /// From the sample `x[0..<count]`, values bracketing the sample quantiles
