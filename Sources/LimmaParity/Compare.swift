@@ -254,8 +254,15 @@ public func compare(engine: SideOutputs, r: SideOutputs, tolerances: [String: To
     }
     var rv: [String: String] = [:]
     for (k, v) in r.versions { rv[k == "R" ? "version" : k] = v }
-    let timing = CaseTiming(engineSeconds: engine.totalSeconds ?? engine.pipelineSeconds,
-                            rSeconds: r.totalSeconds ?? r.pipelineSeconds,
+    // End to end = reading the inputs + the pipeline on both sides. R's `total_s` also holds
+    // loading limma and edgeR and writing every output, so it is used only when R did not
+    // report its load time (an older stored reference).
+    func endToEnd(_ side: SideOutputs) -> Double? {
+        if let l = side.loadSeconds, let p = side.pipelineSeconds { return l + p }
+        return side.totalSeconds ?? side.pipelineSeconds
+    }
+    let timing = CaseTiming(engineSeconds: endToEnd(engine),
+                            rSeconds: endToEnd(r),
                             enginePipelineSeconds: engine.pipelineSeconds, rPipelineSeconds: r.pipelineSeconds)
     return CaseComparison(caseName: caseName, title: title, pass: !stats.isEmpty && stats.allSatisfy(\.pass), r: rv,
                           engine: engine.versions, statistics: stats, timing: timing,
