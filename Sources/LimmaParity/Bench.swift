@@ -118,6 +118,13 @@ struct SelfUsage {
                             minorFaults: u.ru_minflt)
     }
 
+    /// `"<wall> ms, cpu <user> user + <sys> sys ms, <n> minor faults"` for a span of
+    /// `wallSeconds` whose usage this is (the LIMMA_PARITY_STEP_TIMES lines).
+    func line(wallSeconds: Double) -> String {
+        String(format: "%.2f ms, cpu %.1f user + %.1f sys ms, %d minor faults",
+               wallSeconds * 1000, userSeconds * 1000, systemSeconds * 1000, minorFaults)
+    }
+
     static func - (a: SelfUsage, b: SelfUsage) -> SelfUsage {
         SelfUsage(userSeconds: a.userSeconds - b.userSeconds, systemSeconds: a.systemSeconds - b.systemSeconds,
                      minorFaults: a.minorFaults - b.minorFaults)

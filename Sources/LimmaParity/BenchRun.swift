@@ -98,9 +98,7 @@ extension Bench {
         let (genes, samples) = (data.matrix.nrow, data.matrix.ncol)
         if ProcessInfo.processInfo.environment["LIMMA_PARITY_STEP_TIMES"] == "1" {
             let used = SelfUsage.now() - usage0
-            let line = "load: \(String(format: "%.2f", Date().timeIntervalSince(t0) * 1000)) ms, cpu \(String(format: "%.1f", used.userSeconds * 1000)) user"
-                + " + \(String(format: "%.1f", used.systemSeconds * 1000)) sys ms, \(used.minorFaults) minor faults\n"
-            FileHandle.standardError.write(Data(line.utf8))
+            FileHandle.standardError.write(Data("load: \(used.line(wallSeconds: Date().timeIntervalSince(t0)))\n".utf8))
         }
         let given = ProcessInfo.processInfo.environment[engineLimmaVariable].flatMap(LimmaVersion.init(rawValue:))
         let out = try Harness.runEngine(c, data: consume data, limma: c.limma ?? given ?? .v3_54, loadSeconds: Date().timeIntervalSince(t0))

@@ -130,9 +130,7 @@ public enum EngineRunner {
                 // step: steadier than wall time on a shared machine.
                 let used = SelfUsage.now() - usage0
                 let peak = vmHWM().map { ", peak RSS \($0 / 1024) MiB" } ?? ""
-                let line = "step \(s.label): \(String(format: "%.2f", seconds * 1000)) ms, cpu \(String(format: "%.1f", used.userSeconds * 1000)) user"
-                    + " + \(String(format: "%.1f", used.systemSeconds * 1000)) sys ms, \(used.minorFaults) minor faults\(peak)\n"
-                FileHandle.standardError.write(Data(line.utf8))
+                FileHandle.standardError.write(Data("step \(s.label): \(used.line(wallSeconds: seconds))\(peak)\n".utf8))
             }
         }
         let pipeline = Date().timeIntervalSince(start)
