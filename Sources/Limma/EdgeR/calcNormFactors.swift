@@ -663,7 +663,7 @@ func sampleBrackets(_ x: UnsafeMutablePointer<Double>, _ count: Int, _ trim: Dou
     return (rank(centre1 - spread), rank(centre1 + spread), rank(centre2 - spread), rank(centre2 + spread))
 }
 
-/// As `TrimBounds.fromWindow`: the value at sorted position `k` of all the
+/// The value at sorted position `k` of all the
 /// values when `below` of them lie under the `inside` values gathered in
 /// `window` (which holds every value of its range), with `count(x < value)`
 /// and `count(x <= value)`; nil when position k is not in the window. The
@@ -756,21 +756,24 @@ func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
     return (v, discardedBelow + less, discardedBelow + atMost)
 }
 
-/// Buffers for `TrimBounds`: two value windows and a sample.
+/// Buffers for `TrimBounds`: two value windows, room for selecting in one,
+/// and a sample.
 struct SelectionScratch {
     static let sampleSize = 1024
-    let low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>
+    let low: UnsafeMutablePointer<Double>, high: UnsafeMutablePointer<Double>, spare: UnsafeMutablePointer<Double>
     let sample: UnsafeMutablePointer<Double>
 
     init(capacity n: Int) {
         low = .allocate(capacity: max(n, 1))
         high = .allocate(capacity: max(n, 1))
+        spare = .allocate(capacity: max(n, 1))
         sample = .allocate(capacity: Self.sampleSize)
     }
 
     func deallocate() {
         low.deallocate()
         high.deallocate()
+        spare.deallocate()
         sample.deallocate()
     }
 }
@@ -798,7 +801,8 @@ struct TrimBounds {
         guard n > 0, lo <= hi, lo <= Double(n), hi >= 1 else { return }
         let kLo = Int(Swift.max(lo, 1)) - 1, kHi = Int(Swift.min(hi, Double(n))) - 1
         let sampled = Self.sortSample(x, scratch.sample)
-        let pair = sampled ? Self.orderStatisticPair(x, kLo, kHi, windows: (scratch.low, scratch.high), sample: scratch.sample)
+        let pair = sampled ? Self.orderStatisticPair(x, kLo, kHi, windows: (scratch.low, scratch.high), spare: scratch.spare,
+                                                     sample: scratch.sample)
                            : (nil, nil)
         self = TrimBounds(lo: lo, hi: hi, lower: pair.0 ?? Self.selectAll(x, kLo, scratch: scratch.low),
                           upper: pair.1 ?? Self.selectAll(x, kHi, scratch: scratch.high))
@@ -861,10 +865,12 @@ struct TrimBounds {
     }
 
     /// As `selectAll` for positions k1 and k2 at once, from brackets taken in
-    /// the sorted `sample` (one pass gathers the values inside each); nil for
-    /// a position its bracket misses.
+    /// the sorted `sample` (one pass gathers the values inside each, then
+    /// `windowOrderStatistic` selects in each window, with `spare` as its
+    /// room); nil for a position its bracket misses.
     static func orderStatisticPair(_ x: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int,
                                    windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                   spare: UnsafeMutablePointer<Double>,
                                    sample: UnsafeMutablePointer<Double>) -> ((Double, Int, Int)?, (Double, Int, Int)?) {
         let n = x.count
         let (lo1, hi1) = bracket(k1, n, sample: sample), (lo2, hi2) = bracket(k2, n, sample: sample)
@@ -878,23 +884,7 @@ struct TrimBounds {
             w2[in2] = e
             in2 += (e >= lo2 ? 1 : 0) & (e <= hi2 ? 1 : 0)
         }
-        return (fromWindow(w1, in1, below1, k1), fromWindow(w2, in2, below2, k2))
-    }
-
-    /// The value at sorted position k, with its counts, from the `inside`
-    /// values gathered in `window` when `below` values lie under it (nil when
-    /// position k is not among them).
-    static func fromWindow(_ window: UnsafeMutablePointer<Double>, _ inside: Int, _ below: Int, _ k: Int) -> (Double, Int, Int)? {
-        guard k >= below && k < below + inside else { return nil }
-        let buf = UnsafeMutableBufferPointer(start: window, count: inside)
-        RBase.select(buf, 0, inside - 1, k - below)
-        let v = buf[k - below]
-        var belowV = below, atMostV = below
-        for e in buf {
-            belowV += e < v ? 1 : 0
-            atMostV += e <= v ? 1 : 0
-        }
-        return (v, belowV, atMostV)
+        return (windowOrderStatistic(w1, in1, below1, k1, scratch: spare), windowOrderStatistic(w2, in2, below2, k2, scratch: spare))
     }
 
     @inline(__always) func keeps(_ v: Double) -> Bool {
