@@ -55,6 +55,9 @@ public struct EList: Sendable, Equatable {
     public var genes: Annotation?
     /// voom's trend points (`voom.xy`: x = mean log-count, y = sqrt(sigma)).
     public var voomXY: (x: [Double], y: [Double])?
+    /// The rows of `E` whose points `voomXY` holds, in order (R's names of
+    /// `voom.xy$x`): every row but the genes whose counts are all zero.
+    public var voomXYRows: [Int]?
     /// voom's fitted trend line (`voom.line`: lowess x and y).
     public var voomLine: (x: [Double], y: [Double])?
     /// Sample weights from voomWithQualityWeights / arrayWeights.
@@ -74,7 +77,7 @@ public struct EList: Sendable, Equatable {
 
     public static func == (a: EList, b: EList) -> Bool {
         a.E == b.E && a.weights == b.weights && a.design == b.design && a.libSize == b.libSize && a.genes == b.genes
-            && a.voomXY?.x == b.voomXY?.x && a.voomXY?.y == b.voomXY?.y
+            && a.voomXY?.x == b.voomXY?.x && a.voomXY?.y == b.voomXY?.y && a.voomXYRows == b.voomXYRows
             && a.voomLine?.x == b.voomLine?.x && a.voomLine?.y == b.voomLine?.y
             && a.sampleWeights == b.sampleWeights && a.span == b.span
     }

@@ -1,4 +1,7 @@
 // The dense numeric matrix every limma function takes and returns.
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A dense matrix of `Double`, stored column-major exactly as R stores a
 /// numeric matrix, with optional row and column names (R's `dimnames`).
@@ -108,6 +111,75 @@ public struct Matrix: Sendable, Equatable {
             initialized = m * ncol
         }
         return Matrix(nrow: m, ncol: ncol, values: out, rowNames: names, colNames: colNames)
+    }
+
+    /// Keeps only the rows `idx` (strictly increasing), in place: the same
+    /// values and names as `rows(idx)`, without a second genes x samples
+    /// buffer when this matrix's storage is not shared (when it is, Swift
+    /// copies it first, as for any mutation).
+    ///
+    /// Column j moves from `j * nrow` to `j * m` (m kept rows), each value
+    /// to a place at or before its own, so a column compacted front to back
+    /// reads every value before anything overwrites it. Columns `a..<b`
+    /// can move at the same time once every column before `a` has moved
+    /// and `b * m <= a * nrow` (their new places all lie below the first
+    /// value not yet read), so the columns go in rounds growing by the
+    /// factor `nrow / m`, each round's columns spread over the threads.
+    /// Every value is a copy, so the result does not depend on the thread
+    /// count. The pages past the kept values are returned to the system
+    /// (the array keeps its capacity; those pages read as zero if reused).
+    public mutating func keepRows(_ idx: [Int]) {
+        let n = nrow, m = idx.count, nc = ncol
+        for k in idx.indices {
+            precondition(idx[k] >= 0 && idx[k] < n && (k == 0 || idx[k - 1] < idx[k]),
+                         "keepRows: row indices must be strictly increasing and within 0..<\(n)")
+        }
+        if m == n { return }
+        let names = rowNames.map { rn in idx.map { rn[$0] } }
+        if m > 0 && nc > 0 {
+            values.withUnsafeMutableBufferPointer { vb in
+                idx.withUnsafeBufferPointer { ib in
+                    let box = UncheckedBox((vb.baseAddress!, ib.baseAddress!))
+                    func compact(_ j: Int) {
+                        let (v, ix) = box.value
+                        let src = v + j * n, dst = v + j * m
+                        for k in 0..<m { dst[k] = src[ix[k]] }
+                    }
+                    var a = 0
+                    while a < nc {
+                        let b = Swift.min(nc, Swift.max(a + 1, (a * n) / m))
+                        if b - a == 1 {
+                            compact(a)
+                        } else {
+                            let a0 = a
+                            LimmaThreads.forEachChunk(b - a, minChunk: Swift.max(1, 65536 / m)) { r in
+                                for j in r { compact(a0 + j) }
+                            }
+                        }
+                        a = b
+                    }
+                }
+            }
+        }
+        values.removeLast(values.count - m * nc)
+        releaseUnusedCapacity()
+        nrow = m
+        rowNames = names
+    }
+
+    /// Hands the whole pages of `values`' spare capacity back to the system
+    /// (`MADV_DONTNEED`: they stay mapped and read as zero when touched again).
+    private mutating func releaseUnusedCapacity() {
+        let used = values.count, capacity = values.capacity
+        values.withUnsafeMutableBufferPointer { vb in
+            guard let base = vb.baseAddress else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = (Int(bitPattern: base + used) + page - 1) / page * page
+            let end = Int(bitPattern: base + capacity) / page * page
+            if end > start, let p = UnsafeMutableRawPointer(bitPattern: start) {
+                _ = madvise(p, end - start, MADV_DONTNEED)
+            }
+        }
     }
 
     /// The sub-matrix of the given columns (in that order), names kept.

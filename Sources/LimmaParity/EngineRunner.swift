@@ -39,6 +39,9 @@ public enum EngineRunner {
         }
     }
 
+    /// The steps that read the DGEList's counts.
+    static let readsCounts: Set<String> = ["filterByExpr", "calcNormFactors", "cpm", "voom", "voomWithQualityWeights"]
+
     /// What the pipeline holds between steps, as R's variables do.
     struct State {
         var y: DGEList?
@@ -176,7 +179,10 @@ public enum EngineRunner {
         let L = s.label
         switch s.fn {
         case "filterByExpr":
-            let y = try need(st.y, s, "counts")
+            // The DGEList is taken out of the state, so that its counts are not shared
+            // and the kept rows are gathered in their own storage.
+            var y = try need(st.y, s, "counts")
+            st.y = nil
             let keep = try filterByExpr(y, group: column(s, "group", data: data),
                                         minCount: number(s, "min.count") ?? 10, minTotalCount: number(s, "min.total.count") ?? 15,
                                         largeN: number(s, "large.n") ?? 10, minProp: number(s, "min.prop") ?? 0.7,
@@ -184,8 +190,9 @@ public enum EngineRunner {
             st.out.tables.append(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: y.counts.rowNames ?? [], kind: .exact))
             let idx = keep.indices.filter { keep[$0] }
             // y[keep, , keep.lib.sizes = FALSE]: library sizes recomputed from the kept rows.
-            let kept = y.counts.rows(idx)
-            st.y = DGEList(counts: kept, libSize: RBase.colSums(kept), normFactors: y.normFactors, genes: y.genes?.rows(idx))
+            let genes = y.genes?.rows(idx)
+            y.counts.keepRows(idx)
+            st.y = DGEList(counts: y.counts, libSize: RBase.colSums(y.counts), normFactors: y.normFactors, genes: genes)
         case "calcNormFactors":
             let y = try need(st.y, s, "counts")
             let method = try choice(s, "method", NormFactorsMethod.init(rawValue:)) ?? .TMM
@@ -276,10 +283,16 @@ public enum EngineRunner {
             st.fit = f2
             fitOutputs(L, f2, into: &st.out)
         case "voom":
-            let y = try need(st.y, s, "counts")
+            var y = try need(st.y, s, "counts")
             let method = try choice(s, "normalize.method", BetweenArrayNormalization.init(rawValue:)) ?? .none
-            var e = try voom(y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
+            // When no later step reads the counts, voom turns their storage into E
+            // (the DGEList leaves the state first, so that nothing else shares it).
+            let countsLater = c.steps.drop(while: { $0.label != L }).dropFirst().contains { readsCounts.contains($0.fn) }
+            if !countsLater { st.y = nil }
+            var e = try countsLater ? voom(y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
                              span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
+                : voom(releasing: &y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
+                       span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
             st.warnings += e.warnings
             e.warnings = []
             st.elist = e
@@ -295,8 +308,8 @@ public enum EngineRunner {
                 // R leaves all-zero genes out of the trend points; their names go with them.
                 var ids = genes
                 if xy.x.count != genes.count {
-                    let nonzero = (0..<y.counts.nrow).filter { i in (0..<y.counts.ncol).contains { y.counts[i, $0] != 0 } }.map { genes[$0] }
-                    ids = xy.x.count == nonzero.count ? nonzero : []
+                    let rows = e.voomXYRows ?? []
+                    ids = xy.x.count == rows.count ? rows.map { genes[$0] } : []
                 }
                 st.out.tables.append(pairs(L, "voom.xy", xy.x, xy.y, ids: ids))
             }

@@ -12,14 +12,47 @@ public func voom(_ counts: DGEList, design: Matrix? = nil, libSize: [Double]? = 
                  normalizeMethod: BetweenArrayNormalization = .none, block: [String]? = nil,
                  correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
                  adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
-    guard counts.libSize.count == counts.counts.ncol, counts.normFactors.count == counts.counts.ncol else {
-        throw LimmaError("voom", "the DGEList has \(counts.counts.ncol) samples but \(counts.libSize.count) library sizes and \(counts.normFactors.count) norm factors")
-    }
-    let lib = libSize ?? zip(counts.libSize, counts.normFactors).map { $0 * $1 }
+    let lib = try voomLibSizes(counts, libSize)
     var out = try voom(counts.counts, design: design, libSize: lib, normalizeMethod: normalizeMethod, block: block,
                        correlation: correlation, weights: weights, span: span, adaptiveSpan: adaptiveSpan, version: version)
     out.genes = counts.genes
     return out
+}
+
+/// `voom(_:design:...)` for a DGEList whose counts are not needed
+/// afterwards: `E` is computed in the counts' own storage (when nothing
+/// else shares it), so a large matrix takes one genes x samples buffer
+/// fewer. `y` is left without counts (0 x 0); everything else about the
+/// call and its result is as `voom(y, ...)`. When it throws on the
+/// counts, library sizes or design (checked before `E` is computed), `y`
+/// keeps its counts; an error of the fit after that leaves `y` without them.
+public func voom(releasing y: inout DGEList, design: Matrix? = nil, libSize: [Double]? = nil,
+                 normalizeMethod: BetweenArrayNormalization = .none, block: [String]? = nil,
+                 correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
+                 adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
+    let lib = try voomLibSizes(y, libSize)
+    var counts = y.counts
+    y.counts = Matrix(nrow: 0, ncol: 0, values: [])
+    var out: EList
+    do {
+        out = try voomCounts(&counts, inPlace: true, design: design, libSize: lib, normalizeMethod: normalizeMethod,
+                             block: block, correlation: correlation, weights: weights, span: span,
+                             adaptiveSpan: adaptiveSpan, version: version)
+    } catch {
+        if counts.nrow > 0 || counts.ncol > 0 { y.counts = counts }   // not yet turned into E
+        throw error
+    }
+    out.genes = y.genes
+    return out
+}
+
+/// The library sizes voom uses for a DGEList: `libSize` if given, else
+/// `libSize * normFactors` (one per sample, or an error).
+private func voomLibSizes(_ y: DGEList, _ libSize: [Double]?) throws -> [Double] {
+    guard y.libSize.count == y.counts.ncol, y.normFactors.count == y.counts.ncol else {
+        throw LimmaError("voom", "the DGEList has \(y.counts.ncol) samples but \(y.libSize.count) library sizes and \(y.normFactors.count) norm factors")
+    }
+    return libSize ?? zip(y.libSize, y.normFactors).map { $0 * $1 }
 }
 
 /// limma's `voom` for a matrix of counts (genes x samples).
@@ -53,10 +86,27 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
                  normalizeMethod: BetweenArrayNormalization = .none, block: [String]? = nil,
                  correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
                  adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
+    var counts = counts
+    return try voomCounts(&counts, inPlace: false, design: design, libSize: libSize, normalizeMethod: normalizeMethod,
+                          block: block, correlation: correlation, weights: weights, span: span,
+                          adaptiveSpan: adaptiveSpan, version: version)
+}
+
+/// `voom` of a count matrix; with `inPlace` the log-CPM values replace the
+/// counts in `counts`' storage (which then holds `E`), else `E` gets its
+/// own and `counts` is left as it was.
+func voomCounts(_ counts: inout Matrix, inPlace: Bool, design: Matrix?, libSize: [Double]?,
+                normalizeMethod: BetweenArrayNormalization, block: [String]?, correlation: Double?,
+                weights: Matrix?, span: Double, adaptiveSpan: Bool?, version: LimmaVersion) throws -> EList {
     let fn = "voom"
     let ngenes = counts.nrow, nsamples = counts.ncol
     guard ngenes >= 2 else { throw LimmaError(fn, "Need at least two genes to fit a mean-variance trend") }
-    try checkCounts(counts, fn)
+    // The counts are checked in the same pass that finds the genes with any
+    // count (left out of the trend otherwise).
+    guard let anyCount = positiveRows(counts) else {
+        try checkCounts(counts, fn)
+        preconditionFailure("positiveRows and checkCounts disagree")
+    }
     let design = design ?? Matrix(nrow: nsamples, ncol: 1, repeating: 1, rowNames: counts.colNames, colNames: ["GrandMean"])
     guard design.nrow == nsamples else {
         throw LimmaError(fn, "the design has \(design.nrow) rows but there are \(nsamples) samples")
@@ -72,8 +122,15 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
     let span = adaptive ? chooseLowessSpan(n: Double(ngenes), smallN: 50, minSpan: 0.3, power: 1.0 / 3.0) : span
 
     // log2-counts-per-million
-    var y = Matrix(nrow: ngenes, ncol: nsamples, values: voomLogCPM(counts, libSize: lib),
+    var y: Matrix
+    if inPlace {
+        voomLogCPM(&counts.values, libSize: lib)
+        y = counts
+        counts = Matrix(nrow: 0, ncol: 0, values: [])
+    } else {
+        y = Matrix(nrow: ngenes, ncol: nsamples, values: voomLogCPM(counts, libSize: lib),
                    rowNames: counts.rowNames, colNames: counts.colNames)
+    }
     y = try normalizeBetweenArrays(y, method: normalizeMethod)
     let fit = try lmFit(y, design: design, weights: weights, block: block, correlation: correlation)
     let amean = fit.Amean ?? RBase.rowMeans(y, naRM: true)
@@ -94,7 +151,6 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
     // counts finite and non-negative, R's rowSums(counts) == 0 exactly then)
     let shift = RBase.mean(lib.map { log2($0 + 1) })
     let log2Million = log2(1e6)
-    let anyCount = rowsWithAnyCount(counts)
     var sx = [Double](), sy = [Double]()
     sx.reserveCapacity(ngenes)
     sy.reserveCapacity(ngenes)
@@ -116,27 +172,9 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
                          values: voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend)),
                          rowNames: y.rowNames, colNames: y.colNames)
     out.voomXY = (sx, sy)
+    out.voomXYRows = anyCount.indices.filter { anyCount[$0] }
     out.voomLine = line
     return out
-}
-
-/// For each gene (row), whether any of its counts is non-zero; genes in
-/// parallel chunks.
-func rowsWithAnyCount(_ counts: Matrix) -> [Bool] {
-    let ngenes = counts.nrow, nsamples = counts.ncol
-    var any = [Bool](repeating: false, count: ngenes)
-    any.withUnsafeMutableBufferPointer { ab in
-        counts.values.withUnsafeBufferPointer { cb in
-            let out = UncheckedBox(ab)
-            LimmaThreads.forEachChunk(ngenes, minChunk: 4096) { rows in
-                for j in 0..<nsamples {
-                    let col = cb.baseAddress! + j * ngenes
-                    for g in rows where col[g] != 0 { out.value[g] = true }
-                }
-            }
-        }
-    }
-    return any
 }
 
 /// voom's `log2((counts + 0.5) / (libSize + 1) * 1e6)` (genes x samples,
@@ -148,39 +186,57 @@ func rowsWithAnyCount(_ counts: Matrix) -> [Bool] {
 /// of the same double, so the same bits.
 func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
     let ngenes = counts.nrow, nsamples = counts.ncol
-    let memoSize = Swift.min(4096, ngenes / 4)
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { buf, initialized in
         counts.values.withUnsafeBufferPointer { cb in
-            let box = UncheckedBox((buf.baseAddress!, cb.baseAddress!))
-            LimmaThreads.forEachChunk(nsamples) { cols in
-                let (out, c) = box.value
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, memoSize)) { memo in
-                    let m = memo.baseAddress!
-                    for j in cols {
-                        let l1 = lib[j] + 1
-                        let col = c + j * ngenes, o = out + j * ngenes
-                        m.update(repeating: .nan, count: memoSize)
-                        for i in 0..<ngenes {
-                            let v = col[i]
-                            if v >= 0 && v < Double(memoSize) {
-                                let k = Int(v)
-                                if Double(k) == v {
-                                    var r = m[k]
-                                    if r.isNaN {      // log2 of a positive finite double is never NaN
-                                        r = log2((v + 0.5) / l1 * 1e6)
-                                        m[k] = r
-                                    }
-                                    o[i] = r
-                                    continue
-                                }
+            voomLogCPM(cb.baseAddress!, into: buf.baseAddress!, ngenes: ngenes, libSize: lib)
+        }
+        initialized = ngenes * nsamples
+    }
+}
+
+/// `voomLogCPM` with the values replacing the counts (genes x samples,
+/// column-major, one column per library size).
+func voomLogCPM(_ values: inout [Double], libSize lib: [Double]) {
+    guard !lib.isEmpty else { return }
+    let ngenes = values.count / lib.count
+    values.withUnsafeMutableBufferPointer { vb in
+        guard let v = vb.baseAddress else { return }
+        voomLogCPM(v, into: v, ngenes: ngenes, libSize: lib)
+    }
+}
+
+/// `voomLogCPM` from `c` into `out` (which may be `c`: each value is read
+/// before its own place is written, and nothing else is read from there).
+private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, ngenes: Int, libSize lib: [Double]) {
+    let nsamples = lib.count
+    let memoSize = Swift.min(4096, ngenes / 4)
+    let box = UncheckedBox((out, c))
+    LimmaThreads.forEachChunk(nsamples) { cols in
+        let (out, c) = box.value
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, memoSize)) { memo in
+            let m = memo.baseAddress!
+            for j in cols {
+                let l1 = lib[j] + 1
+                let col = c + j * ngenes, o = out + j * ngenes
+                m.update(repeating: .nan, count: memoSize)
+                for i in 0..<ngenes {
+                    let v = col[i]
+                    if v >= 0 && v < Double(memoSize) {
+                        let k = Int(v)
+                        if Double(k) == v {
+                            var r = m[k]
+                            if r.isNaN {      // log2 of a positive finite double is never NaN
+                                r = log2((v + 0.5) / l1 * 1e6)
+                                m[k] = r
                             }
-                            o[i] = log2((v + 0.5) / l1 * 1e6)
+                            o[i] = r
+                            continue
                         }
                     }
+                    o[i] = log2((v + 0.5) / l1 * 1e6)
                 }
             }
         }
-        initialized = ngenes * nsamples
     }
 }
 
