@@ -25,18 +25,14 @@ public struct Annotation: Sendable, Equatable {
 public struct DGEList: Sendable, Equatable {
     /// Genes x samples counts; row names are the feature ids.
     public var counts: Matrix
-    /// `lib.size`, one per sample (R's default: column sums).
+    /// `lib.size`, one per sample (R's default: `colSums(counts)`).
     public var libSize: [Double]
     /// `norm.factors`, one per sample (1 until calcNormFactors).
     public var normFactors: [Double]
     public var genes: Annotation?
     public init(counts: Matrix, libSize: [Double]? = nil, normFactors: [Double]? = nil, genes: Annotation? = nil) {
         self.counts = counts
-        self.libSize = libSize ?? (0..<counts.ncol).map { j in
-            var s = 0.0
-            for i in 0..<counts.nrow { s += counts[i, j] }
-            return s
-        }
+        self.libSize = libSize ?? RBase.colSums(counts)
         self.normFactors = normFactors ?? [Double](repeating: 1, count: counts.ncol)
         self.genes = genes
     }

@@ -129,12 +129,24 @@ public struct Matrix: Sendable, Equatable {
     /// count. The pages past the kept values are returned to the system
     /// (the array keeps its capacity; those pages read as zero if reused).
     public mutating func keepRows(_ idx: [Int]) {
+        keepRows(idx) { _, _ in }
+    }
+
+    /// `keepRows(idx)`, calling `column(j, values)` with each column's kept
+    /// values right after they moved (by the worker that moved them, while
+    /// they are still in its cache), every column once, in no set order.
+    mutating func keepRows(_ idx: [Int], column: (Int, UnsafeBufferPointer<Double>) -> Void) {
         let n = nrow, m = idx.count, nc = ncol
         for k in idx.indices {
             precondition(idx[k] >= 0 && idx[k] < n && (k == 0 || idx[k - 1] < idx[k]),
                          "keepRows: row indices must be strictly increasing and within 0..<\(n)")
         }
-        if m == n { return }
+        if m == n {
+            values.withUnsafeBufferPointer { vb in
+                for j in 0..<nc { column(j, UnsafeBufferPointer(rebasing: vb[(j * n)..<((j + 1) * n)])) }
+            }
+            return
+        }
         let names = rowNames.map { rn in idx.map { rn[$0] } }
         if m > 0 && nc > 0 {
             values.withUnsafeMutableBufferPointer { vb in
@@ -144,6 +156,7 @@ public struct Matrix: Sendable, Equatable {
                         let (v, ix) = box.value
                         let src = v + j * n, dst = v + j * m
                         for k in 0..<m { dst[k] = src[ix[k]] }
+                        column(j, UnsafeBufferPointer(start: dst, count: m))
                     }
                     var a = 0
                     while a < nc {
@@ -161,6 +174,7 @@ public struct Matrix: Sendable, Equatable {
                 }
             }
         }
+        if m == 0 { for j in 0..<nc { column(j, UnsafeBufferPointer(start: nil, count: 0)) } }
         values.removeLast(values.count - m * nc)
         releaseUnusedCapacity()
         nrow = m

@@ -188,11 +188,9 @@ public enum EngineRunner {
                                         largeN: number(s, "large.n") ?? 10, minProp: number(s, "min.prop") ?? 0.7,
                                         warnings: &st.warnings)
             st.out.tables.append(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: y.counts.rowNames ?? [], kind: .exact))
-            let idx = keep.indices.filter { keep[$0] }
             // y[keep, , keep.lib.sizes = FALSE]: library sizes recomputed from the kept rows.
-            let genes = y.genes?.rows(idx)
-            y.counts.keepRows(idx)
-            st.y = DGEList(counts: y.counts, libSize: RBase.colSums(y.counts), normFactors: y.normFactors, genes: genes)
+            try y.keepRows(keep, keepLibSizes: false)
+            st.y = y
         case "calcNormFactors":
             let y = try need(st.y, s, "counts")
             let method = try choice(s, "method", NormFactorsMethod.init(rawValue:)) ?? .TMM

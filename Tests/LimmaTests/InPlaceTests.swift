@@ -44,7 +44,7 @@ struct InPlaceTests {
     @Test("keepRows is rows(idx), bit for bit, at 1 and 2 threads; a shared storage is left as it was")
     func keepRowsMatchesRows() {
         defer { LimmaThreads.set(0) }
-        for (nrow, ncol) in [(0, 3), (1, 1), (5, 1), (7, 3), (64, 40), (1000, 257), (3, 200), (100_000, 12)] {
+        for (nrow, ncol) in [(0, 3), (1, 1), (5, 1), (7, 3), (64, 40), (1000, 257), (3, 200), (40_000, 12)] {
             let m = Self.numbered(nrow, ncol)
             for idx in Self.keptSets(nrow) {
                 let expected = m.rows(idx)
@@ -61,6 +61,43 @@ struct InPlaceTests {
                 }
             }
             #expect(Self.bits(m) == Self.bits(Self.numbered(nrow, ncol)), "the shared original changed")
+        }
+    }
+
+    @Test("DGEList.keepRows is y[keep, , keep.lib.sizes]: the kept rows, names and genes; lib sizes kept or R's colSums of the kept counts")
+    func dgeListKeepRows() throws {
+        defer { LimmaThreads.set(0) }
+        var counts = ThreadingTests.syntheticCounts(genes: 5000, perGroup: 4)
+        var nonInteger = counts
+        nonInteger.values = nonInteger.values.map { $0 * 0.37 + 0.1 }   // long-double sums, not the exact-integer path
+        counts[7, 2] = 1e17                                             // a column whose sum exceeds 2^53
+        for m in [counts, nonInteger] {
+            let genes = Annotation(names: ["symbol"], columns: [(0..<m.nrow).map { "sym\($0)" }])
+            let y = DGEList(counts: m, normFactors: (0..<m.ncol).map { 1 + Double($0) / 10 }, genes: genes)
+            for keep in Self.keptSets(m.nrow).map({ idx in
+                var k = [Bool](repeating: false, count: m.nrow)
+                for i in idx { k[i] = true }
+                return k
+            }) {
+                let idx = keep.indices.filter { keep[$0] }
+                let kept = m.rows(idx)
+                for threads in [1, 2] {
+                    LimmaThreads.set(threads)
+                    var a = y
+                    try a.keepRows(keep)
+                    #expect(a.counts == kept && a.libSize == y.libSize && a.normFactors == y.normFactors)
+                    #expect(a.genes == genes.rows(idx))
+                    var b = y
+                    try b.keepRows(keep, keepLibSizes: false)
+                    #expect(b.counts == kept && b.normFactors == y.normFactors)
+                    #expect(b.libSize.map(\.bitPattern) == RBase.colSums(kept).map(\.bitPattern), "\(idx.count) kept, \(threads) threads")
+                }
+            }
+            #expect(y.counts == m, "the shared counts changed")
+        }
+        var y = DGEList(counts: counts)
+        #expect { try y.keepRows([true, false]) } throws: {
+            ($0 as? LimmaError)?.message.contains("keep has 2 entries for 5000 genes") == true
         }
     }
 

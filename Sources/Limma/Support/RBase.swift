@@ -64,16 +64,20 @@ public enum RBase {
         let n = x.nrow
         return x.values.withUnsafeBufferPointer { v in
             LimmaThreads.map(x.ncol, minChunk: Swift.max(1, 262_144 / Swift.max(n, 1))) { j in
-                let col = UnsafeBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)])
-                if let s = exactIntegerSum(col) { return s }
-                var s: RLongDouble = 0
-                for a in col {
-                    if naRM && a.isNaN { continue }
-                    s += RLongDouble(a)
-                }
-                return Double(s)
+                columnSum(UnsafeBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)]), naRM: naRM)
             }
         }
+    }
+
+    /// One column's sum as `colSums` computes it.
+    static func columnSum(_ col: UnsafeBufferPointer<Double>, naRM: Bool = false) -> Double {
+        if let s = exactIntegerSum(col) { return s }
+        var s: RLongDouble = 0
+        for a in col {
+            if naRM && a.isNaN { continue }
+            s += RLongDouble(a)
+        }
+        return Double(s)
     }
 
     /// The sum of `c` when every value is a non-negative integer (tested as
