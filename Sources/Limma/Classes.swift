@@ -24,7 +24,13 @@ public struct Annotation: Sendable, Equatable {
 /// R's `DGEList`: raw counts with library sizes and normalisation factors.
 public struct DGEList: Sendable, Equatable {
     /// Genes x samples counts; row names are the feature ids.
-    public var counts: Matrix
+    public var counts: Matrix {
+        didSet { checkedCounts = nil }
+    }
+    /// What a function that scanned `counts` found, for the next one: every
+    /// count finite and non-negative, and which rows have a count above 0.
+    /// Any change to `counts` forgets it; not part of `==`.
+    var checkedCounts: [Bool]?
     /// `lib.size`, one per sample (R's default: `colSums(counts)`).
     public var libSize: [Double]
     /// `norm.factors`, one per sample (1 until calcNormFactors).
@@ -35,6 +41,19 @@ public struct DGEList: Sendable, Equatable {
         self.libSize = libSize ?? RBase.colSums(counts)
         self.normFactors = normFactors ?? [Double](repeating: 1, count: counts.ncol)
         self.genes = genes
+    }
+
+    public static func == (a: DGEList, b: DGEList) -> Bool {
+        a.counts == b.counts && a.libSize == b.libSize && a.normFactors == b.normFactors && a.genes == b.genes
+    }
+
+    /// The rows with a count above 0 once every count is known to be finite
+    /// and non-negative (from `checkedCounts`, or one pass over the counts,
+    /// remembered), or nil when a count is not (then `checkCounts` names it).
+    mutating func positiveCountRows() -> [Bool]? {
+        if let known = checkedCounts { return known }
+        checkedCounts = positiveRows(counts)
+        return checkedCounts
     }
 }
 

@@ -101,6 +101,41 @@ struct InPlaceTests {
         }
     }
 
+    @Test("What calcNormFactors found of the counts carries to voom and through keepRows, and any change to the counts forgets it")
+    func checkedCountsCarryAndExpire() throws {
+        var counts = ThreadingTests.syntheticCounts(genes: 2000, perGroup: 4)
+        for j in 0..<8 { counts[11, j] = 0; counts[1500, j] = 0 }     // all-zero genes (left out of the trend)
+        let design = Matrix(rows: (0..<8).map { j in j < 4 ? [1, 0] : [0, 1] }, colNames: ["A", "B"])
+        let fresh = try calcNormFactors(DGEList(counts: counts))
+        #expect(fresh.checkedCounts == positiveRows(counts))
+        #expect(fresh == DGEList(counts: counts, normFactors: fresh.normFactors), "== ignores what was checked")
+        let expected = try voom(counts, design: design, libSize: zip(fresh.libSize, fresh.normFactors).map { $0 * $1 })
+        #expect(try voom(fresh, design: design) == expected)
+
+        // keepRows keeps the kept rows' part; the result is the same as from scratch.
+        let keep = (0..<2000).map { $0 % 3 != 1 }
+        var kept = fresh
+        try kept.keepRows(keep, keepLibSizes: false)
+        let idx = keep.indices.filter { keep[$0] }
+        #expect(kept.checkedCounts == positiveRows(counts.rows(idx)))
+        let scratch = DGEList(counts: counts.rows(idx), libSize: kept.libSize, normFactors: kept.normFactors)
+        #expect(try voom(kept, design: design) == voom(scratch, design: design))
+
+        // A count changed after the check is checked again.
+        var changed = fresh
+        changed.counts[5, 2] = -1
+        #expect(changed.checkedCounts == nil)
+        #expect { try voom(changed, design: design) } throws: {
+            ($0 as? LimmaError)?.message.contains("Negative counts not allowed") == true
+        }
+        var revived = fresh
+        for j in 0..<8 { revived.counts[11, j] = 3 }                  // no longer all zero
+        #expect(try voom(revived, design: design).voomXYRows?.contains(11) == true)
+        var replaced = fresh
+        replaced.counts = counts.rows(idx)
+        #expect(replaced.checkedCounts == nil)
+    }
+
     @Test("voom(releasing:) is voom(_:), bit for bit, and takes the counts only from its argument")
     func voomReleasingMatchesVoom() throws {
         defer { LimmaThreads.set(0) }

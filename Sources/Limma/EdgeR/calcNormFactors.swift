@@ -26,9 +26,9 @@ public func calcNormFactors(_ y: DGEList, method: NormFactorsMethod = .TMM, refC
                             Acutoff: Double = -1e10, p: Double = 0.75,
                             warnings: inout [LimmaWarning]) throws -> DGEList {
     var out = y
-    out.normFactors = try calcNormFactors(y.counts, libSize: y.libSize, method: method, refColumn: refColumn,
-                                          logratioTrim: logratioTrim, sumTrim: sumTrim, doWeighting: doWeighting,
-                                          Acutoff: Acutoff, p: p, warnings: &warnings)
+    out.normFactors = try calcNormFactors(y.counts, positive: out.positiveCountRows(), libSize: y.libSize, method: method,
+                                          refColumn: refColumn, logratioTrim: logratioTrim, sumTrim: sumTrim,
+                                          doWeighting: doWeighting, Acutoff: Acutoff, p: p, warnings: &warnings)
     return out
 }
 
@@ -73,9 +73,19 @@ public func calcNormFactors(_ counts: Matrix, libSize: [Double]? = nil, method: 
                             refColumn: Int? = nil, logratioTrim: Double = 0.3, sumTrim: Double = 0.05,
                             doWeighting: Bool = true, Acutoff: Double = -1e10, p: Double = 0.75,
                             warnings: inout [LimmaWarning]) throws -> [Double] {
+    try calcNormFactors(counts, positive: positiveRows(counts), libSize: libSize, method: method, refColumn: refColumn,
+                        logratioTrim: logratioTrim, sumTrim: sumTrim, doWeighting: doWeighting, Acutoff: Acutoff, p: p,
+                        warnings: &warnings)
+}
+
+/// `calcNormFactors(_:libSize:method:...)` given `positiveRows(counts)`
+/// (the counts checked in the pass that finds the all-zero rows; nil when
+/// a count is missing, negative or infinite).
+func calcNormFactors(_ counts: Matrix, positive: [Bool]?, libSize: [Double]?, method: NormFactorsMethod,
+                     refColumn: Int?, logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
+                     p: Double, warnings: inout [LimmaWarning]) throws -> [Double] {
     let fn = "calcNormFactors"
-    // The counts are checked in the same pass that finds the all-zero rows.
-    guard let positive = positiveRows(counts) else {
+    guard let positive else {
         try checkCounts(counts, fn)
         preconditionFailure("positiveRows and checkCounts disagree")
     }

@@ -19,6 +19,8 @@ extension DGEList {
         }
         let idx = keep.indices.filter { keep[$0] }
         genes = genes?.rows(idx)
+        let checked = checkedCounts.map { c in idx.map { c[$0] } }   // a subset of checked counts is checked
+        defer { checkedCounts = checked }
         if keepLibSizes {
             counts.keepRows(idx)
             return

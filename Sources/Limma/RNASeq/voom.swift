@@ -13,8 +13,11 @@ public func voom(_ counts: DGEList, design: Matrix? = nil, libSize: [Double]? = 
                  correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
                  adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
     let lib = try voomLibSizes(counts, libSize)
-    var out = try voom(counts.counts, design: design, libSize: lib, normalizeMethod: normalizeMethod, block: block,
-                       correlation: correlation, weights: weights, span: span, adaptiveSpan: adaptiveSpan, version: version)
+    var y = counts
+    var matrix = counts.counts
+    var out = try voomCounts(&matrix, positive: y.positiveCountRows(), inPlace: false, design: design, libSize: lib,
+                             normalizeMethod: normalizeMethod, block: block, correlation: correlation, weights: weights,
+                             span: span, adaptiveSpan: adaptiveSpan, version: version)
     out.genes = counts.genes
     return out
 }
@@ -31,11 +34,12 @@ public func voom(releasing y: inout DGEList, design: Matrix? = nil, libSize: [Do
                  correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
                  adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
     let lib = try voomLibSizes(y, libSize)
+    let positive = y.positiveCountRows()
     var counts = y.counts
     y.counts = Matrix(nrow: 0, ncol: 0, values: [])
     var out: EList
     do {
-        out = try voomCounts(&counts, inPlace: true, design: design, libSize: lib, normalizeMethod: normalizeMethod,
+        out = try voomCounts(&counts, positive: positive, inPlace: true, design: design, libSize: lib, normalizeMethod: normalizeMethod,
                              block: block, correlation: correlation, weights: weights, span: span,
                              adaptiveSpan: adaptiveSpan, version: version)
     } catch {
@@ -87,15 +91,16 @@ public func voom(_ counts: Matrix, design: Matrix? = nil, libSize: [Double]? = n
                  correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
                  adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
     var counts = counts
-    return try voomCounts(&counts, inPlace: false, design: design, libSize: libSize, normalizeMethod: normalizeMethod,
+    return try voomCounts(&counts, positive: positiveRows(counts), inPlace: false, design: design, libSize: libSize, normalizeMethod: normalizeMethod,
                           block: block, correlation: correlation, weights: weights, span: span,
                           adaptiveSpan: adaptiveSpan, version: version)
 }
 
-/// `voom` of a count matrix; with `inPlace` the log-CPM values replace the
-/// counts in `counts`' storage (which then holds `E`), else `E` gets its
-/// own and `counts` is left as it was.
-func voomCounts(_ counts: inout Matrix, inPlace: Bool, design: Matrix?, libSize: [Double]?,
+/// `voom` of a count matrix, given `positiveRows(counts)` (nil when a count
+/// is missing, negative or infinite); with `inPlace` the log-CPM values
+/// replace the counts in `counts`' storage (which then holds `E`), else `E`
+/// gets its own and `counts` is left as it was.
+func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design: Matrix?, libSize: [Double]?,
                 normalizeMethod: BetweenArrayNormalization, block: [String]?, correlation: Double?,
                 weights: Matrix?, span: Double, adaptiveSpan: Bool?, version: LimmaVersion) throws -> EList {
     let fn = "voom"
@@ -103,7 +108,7 @@ func voomCounts(_ counts: inout Matrix, inPlace: Bool, design: Matrix?, libSize:
     guard ngenes >= 2 else { throw LimmaError(fn, "Need at least two genes to fit a mean-variance trend") }
     // The counts are checked in the same pass that finds the genes with any
     // count (left out of the trend otherwise).
-    guard let anyCount = positiveRows(counts) else {
+    guard let anyCount = positive else {
         try checkCounts(counts, fn)
         preconditionFailure("positiveRows and checkCounts disagree")
     }
