@@ -249,6 +249,34 @@ struct HarnessCLITests {
         #expect(e2.split(separator: "\n").count - 1 == rows)
     }
 
+    /// A step that reads the counts after voom still has them (voom turns the
+    /// counts' storage into E only when no later step reads the counts), and
+    /// every output matches live R.
+    @Test(.enabled(if: CLI.rAvailable)) func countsAfterVoomRunLiveAgainstR() throws {
+        let dir = try CLI.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try CLI.smallData(in: dir)
+        let file = dir.appendingPathComponent("later.json")
+        try CLI.write(#"""
+        {"inputs": {"counts": "counts.csv", "targets": "targets.csv"},
+         "design": "~0 + group", "contrasts": {"BvA": "groupB - groupA"},
+         "steps": [{"fn": "filterByExpr", "group": "group"}, {"fn": "calcNormFactors"}, {"fn": "voom"},
+                   {"fn": "voomWithQualityWeights"}, {"fn": "voom", "span": 0.4}, {"fn": "lmFit"}, {"fn": "contrasts.fit"},
+                   {"fn": "eBayes"}, {"fn": "topTable", "coef": "BvA", "number": "Inf"}],
+         "tolerance": {"default": {"rel": 1e-10, "abs": 1e-12}}}
+        """#, file)
+        let out = dir.appendingPathComponent("out")
+        let r = try CLI.run(["run", file.path, "--out", out.path], timeout: 600)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let report = try JSON.parse([UInt8](Data(contentsOf: out.appendingPathComponent("later/report.json"))))
+        let stats = report["statistics"]?.arrayValue ?? []
+        for (step, name) in [("voom", "weights"), ("voomWithQualityWeights", "weights"), ("voomWithQualityWeights", "sample.weights"),
+                             ("voom#2", "E"), ("voom#2", "weights"), ("topTable", "t")] {
+            #expect(stats.contains { $0["step"]?.stringValue == step && $0["name"]?.stringValue == name && $0["pass"] == .bool(true) },
+                    "\(step).\(name) missing or failing")
+        }
+    }
+
     /// Code in a formula, a contrast or an argument is refused before R
     /// starts, and nothing runs: the marker file a payload would create never appears.
     @Test(.enabled(if: CLI.rAvailable)) func injectionAttemptsAreRefusedAndNothingRuns() throws {
