@@ -619,29 +619,61 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
           let highS = windowOrderStatistic(v2, inA2, Int(below2[1]), kHiS, scratch: work) else { return nil }
     let byA = TrimBounds(lo: loS, hi: hiS, lower: lowS, upper: highS)
 
-    // q and M for the band, counts below l1 and l2, and M's windows.
+    // q for the band, counts below l1 and l2, and q's windows.
     var bandBelow1 = 0, bandBelow2 = 0, in1 = 0, in2 = 0
     for k in 0..<nb {
         let q = bandP[k] / ref.p[Int(bandG[k])]
-        let lr = log2(q)
-        bandP[k] = lr
+        bandP[k] = q
         bandBelow1 += q < l1 ? 1 : 0
         bandBelow2 += q < l2 ? 1 : 0
-        w1[in1] = lr
+        w1[in1] = q
         in1 += (q >= l1 ? 1 : 0) & (q <= h1 ? 1 : 0)
-        w2[in2] = lr
+        w2[in2] = q
         in2 += (q >= l2 ? 1 : 0) & (q <= h2 ? 1 : 0)
     }
     let belowBand = Int(below1[0])
-    guard let lowM = windowOrderStatistic(w1, in1, belowBand + bandBelow1, kLo, scratch: work),
-          let highM = windowOrderStatistic(w2, in2, belowBand + bandBelow2, kHi, scratch: work) else { return nil }
+    guard let qa = windowOrderStatistic(w1, in1, belowBand + bandBelow1, kLo, scratch: work)?.0,
+          let qb = windowOrderStatistic(w2, in2, belowBand + bandBelow2, kHi, scratch: work)?.0 else { return nil }
+    // The near windows [la, ha] and [lb, hb] around q's order statistics,
+    // within [l1, h2]; one window [la, hb] when they overlap.
+    let near = 1e-7
+    let la = Swift.max(qa * (1 - near), l1), hb = Swift.min(qb * (1 + near), h2)
+    var ha = qa * (1 + near), lb = qb * (1 - near)
+    if !(ha < lb) { (ha, lb) = (hb, la) }
+    // The candidates (q in [la, hb]) moved to the front, in gene order, and
+    // the count of genes below la.
+    var belowA = 0, nc = 0
+    for k in 0..<nb {
+        let q = bandP[k], ae = bandA[k], g = bandG[k]
+        belowA += q < la ? 1 : 0
+        bandP[nc] = q
+        bandA[nc] = ae
+        bandG[nc] = g
+        nc += (q >= la ? 1 : 0) & (q <= hb ? 1 : 0)
+    }
+    // M for the candidates, the near windows' M values, and the count of
+    // candidates below lb.
+    let nearA = scratch.lowA, nearB = scratch.highA
+    var nA = 0, nB = 0, belowB = belowA
+    for k in 0..<nc {
+        let q = bandP[k]
+        let lr = log2(q)
+        bandP[k] = lr
+        nearA[nA] = lr
+        nA += q <= ha ? 1 : 0
+        nearB[nB] = lr
+        nB += q >= lb ? 1 : 0
+        belowB += q < lb ? 1 : 0
+    }
+    guard let lowM = windowOrderStatistic(nearA, nA, belowBand + belowA, kLo, scratch: work),
+          let highM = windowOrderStatistic(nearB, nB, belowBand + belowB, kHi, scratch: work) else { return nil }
     let margin = 1e-9
-    guard lowM.0 > log2(l1) + margin, lowM.0 < log2(h1) - margin,
-          highM.0 > log2(l2) + margin, highM.0 < log2(h2) - margin else { return nil }
+    guard lowM.0 > log2(la) + margin, lowM.0 < log2(ha) - margin,
+          highM.0 > log2(lb) + margin, highM.0 < log2(hb) - margin else { return nil }
     let byM = TrimBounds(lo: loL, hi: hiL, lower: lowM, upper: highM)
-    // The kept genes are among the band (one with q outside [l1, h2] has M
-    // below a or above b).
-    return tmmKeptMean(byM, byA, bandP, bandA, bandG, nb, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
+    // The kept genes are among the candidates (one with q outside [la, hb]
+    // has M below a or above b).
+    return tmmKeptMean(byM, byA, bandP, bandA, bandG, nc, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
 }
 
 /// From the sample `x[0..<count]`, values bracketing the sample quantiles
