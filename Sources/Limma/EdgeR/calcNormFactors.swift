@@ -396,6 +396,23 @@ struct TMMScratch {
     /// Marks every table entry as not yet computed (for a new sample).
     func resetTables() {
         log2Table.initialize(repeating: .nan, count: Self.tableSize)
+        varianceTable.initialize(repeating: .nan, count: Self.tableSize)
+    }
+
+    /// `(No - o) / No / o` of a positive count, remembered for integer
+    /// counts below `tableSize`; an entry is computed when it is NaN (as
+    /// `resetTables` leaves it).
+    @inline(__always)
+    func variance(_ o: Double, libObs nO: Double) -> Double {
+        if o < Double(Self.tableSize), Double(Int(o)) == o {
+            let i = Int(o)
+            let v = varianceTable[i]
+            if !v.isNaN { return v }
+            let w = (nO - o) / nO / o
+            varianceTable[i] = w
+            return w
+        }
+        return (nO - o) / nO / o
     }
 
     /// `o / No` and `log2(o / No)` of a count, remembered (with `(No - o) /
@@ -441,12 +458,12 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
 /// factor is 2 to the power of R's `sum(logR/v, na.rm = TRUE) / sum(1/v,
 /// na.rm = TRUE)` over them (long double sums), with `v = (No - o)/No/o +
 /// (Nr - r)/Nr/r`, or of the mean of their M values without weighting; a NaN
-/// mean (no gene kept) counts as 0. With `tabled`, every kept integer count
-/// below the table size has its variance term in the table.
+/// mean (no gene kept) counts as 0. `(No - o)/No/o` comes from
+/// `TMMScratch.variance`.
 private func tmmKeptMean(_ byM: TrimBounds, _ byA: TrimBounds, _ logR: UnsafeMutablePointer<Double>,
                          _ absE: UnsafeMutablePointer<Double>, _ gene: UnsafeMutablePointer<Int32>, _ count: Int,
                          obs: UnsafePointer<Double>, _ ref: TMMReference, libObs nO: Double, doWeighting: Bool,
-                         tabled: Bool, scratch: TMMScratch) -> Double {
+                         scratch: TMMScratch) -> Double {
     let both = TrimBoundsPair(byM, byA)
     var nkept = 0
     for k in 0..<count {
@@ -456,14 +473,13 @@ private func tmmKeptMean(_ byM: TrimBounds, _ byA: TrimBounds, _ logR: UnsafeMut
         gene[nkept] = g
         nkept += bit
     }
-    let tableLimit = Double(TMMScratch.tableSize)
     var f: Double
     if doWeighting {
         var num: RLongDouble = 0, den: RLongDouble = 0
         for k in 0..<nkept {
             let g = Int(gene[k])
             let o = obs[g]
-            let ov = tabled && o < tableLimit && Double(Int(o)) == o ? scratch.varianceTable[Int(o)] : (nO - o) / nO / o
+            let ov = scratch.variance(o, libObs: nO)
             let v = ov + ref.variance[g]
             let a = logR[k] / v, b = 1 / v
             if !a.isNaN { num += RLongDouble(a) }
@@ -517,8 +533,7 @@ func tmmFactorGeneral(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefer
     let hiS = n + 1 - loS
     let byM = TrimBounds(UnsafeBufferPointer(start: logR, count: count), lo: loL, hi: hiL, scratch: scratch.select)
     let byA = TrimBounds(UnsafeBufferPointer(start: absE, count: count), lo: loS, hi: hiS, scratch: scratch.select)
-    return tmmKeptMean(byM, byA, logR, absE, gene, count, obs: obs, ref, libObs: nO, doWeighting: doWeighting, tabled: true,
-                       scratch: scratch)
+    return tmmKeptMean(byM, byA, logR, absE, gene, count, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
 }
 
 /// Samples with fewer genes than this take `tmmFactorGeneral`.
@@ -566,6 +581,7 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
                      scratch: TMMScratch, minGenes: Int = tmmBandedMinGenes) -> Double? {
     guard ngenes >= minGenes, ngenes > 0, logratioTrim <= 0.5, sumTrim <= 0.5, ref.reciprocalsNormal,
           Acutoff < -1100 else { return nil }
+    scratch.resetTables()
     let rP = ref.p, reciprocal = ref.reciprocal
     // The sample: evenly spaced genes, those with positive counts.
     let s = Swift.min(SelectionScratch.sampleSize, ngenes)
@@ -727,7 +743,7 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
         }
     }
     return tmmKeptMean(byM, byA, bandP, bandA, bandG, nc, obs: obs, ref, libObs: nO, doWeighting: doWeighting,
-                       tabled: false, scratch: scratch)
+                       scratch: scratch)
 }
 
 /// `tmmFactorBanded`'s pass over the band (q in `q[0..<nb]`, genes in
