@@ -586,11 +586,13 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     // The sample: evenly spaced genes, those with positive counts.
     let s = Swift.min(SelectionScratch.sampleSize, ngenes)
     let sx = scratch.sampleQ, sy = scratch.sampleA
+    // The counts first, in a pass without branches (their loads overlap).
+    for i in 0..<s { sx[i] = obs[(i * ngenes) / s + (ngenes / s) / 2] }
     var ns = 0
     var outside = false
     for i in 0..<s {
         let g = (i * ngenes) / s + (ngenes / s) / 2
-        let o = obs[g], r = ref.counts[g]
+        let o = sx[i], r = ref.counts[g]
         if !(o > 0 && r > 0) { continue }
         let q = (o / nO) / rP[g]
         guard q > 0 && q < .infinity else { continue }
