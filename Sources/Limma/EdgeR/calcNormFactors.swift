@@ -353,8 +353,9 @@ struct TMMScratch {
     let proportionTable: UnsafeMutablePointer<Double>
     let log2Table: UnsafeMutablePointer<Double>, varianceTable: UnsafeMutablePointer<Double>
     let select: SelectionScratch
-    /// The banded path's windows of A values, room for its selections, and
-    /// its samples of q and A.
+    /// The banded path's rooms for y's windows and the near windows' A and
+    /// M values, room for its selections, and its samples of x and y (the
+    /// sample's counts first).
     let lowA: UnsafeMutablePointer<Double>, highA: UnsafeMutablePointer<Double>
     let partition: UnsafeMutablePointer<Double>
     let sampleQ: UnsafeMutablePointer<Double>, sampleA: UnsafeMutablePointer<Double>
@@ -439,7 +440,7 @@ struct TMMScratch {
 /// edgeR's `.calcFactorTMM` for one sample (counts `obs[0..<n]`, library
 /// size `nO`) against the reference: `tmmFactorBanded` when it can answer,
 /// else `tmmFactorGeneral`. Both give R's value; the first takes `log2` of
-/// about half the ratios.
+/// about 40% of the ratios and of few proportions.
 private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
                        logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
                        scratch: TMMScratch) -> Double {
@@ -554,13 +555,14 @@ let tmmBandedMinGenes = 8 * SelectionScratch.sampleSize
 /// From a sample of about 1024 genes, q intervals `[l1, h1]` and `[l2, h2]`
 /// and y intervals `[f1, g1]` and `[f2, g2]` (sample quantiles 4 standard
 /// deviations either side of the trim fractions, q's widened by 1e-7
-/// relative) should hold the trims' order statistics. One pass over the
-/// genes counts the used ones (x finite and positive), those with y below
+/// relative and y's by 2e-7) should hold the trims' order statistics. One pass over the
+/// genes counts the used ones (x in `[2^-1000, 2^1000)`), those with y below
 /// f1 and f2 and with x below the band (x for q in `[l1, h2]`, with a
 /// margin of 1e-13 relative), and gathers the band's genes and y's
 /// windows. The order statistics of y at A's trim positions are selected
-/// in its windows; A is computed for the genes within 1e-7 relative of
-/// them, and A's order statistics selected among those: when each lies more
+/// in its windows; A is computed for the genes with y within 1e-7 relative
+/// of them (inside the windows), and A's order statistics selected among
+/// those: when each lies more
 /// than 1e-9 inside the A values of its near window's ends, every other
 /// gene's A is below or above it, so the counts and bounds are R's. The
 /// same for M: q is computed for the band, q's order statistics selected in
@@ -574,8 +576,8 @@ let tmmBandedMinGenes = 8 * SelectionScratch.sampleSize
 /// is that close to its near window's edge, when every sampled q is within
 /// 1e-6 of 1 (the `max(abs(M)) < 1e-6` test then needs every M), no gene is
 /// used, a trim keeps nothing, the sample is too small, a value could leave
-/// the normal range, or `Acutoff` is at least -1100 (every finite A is
-/// above a lower one).
+/// the normal range, or `Acutoff` is at least -1100 (below that, every
+/// finite A, at least -1075, is above it).
 func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
                      logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
                      scratch: TMMScratch, minGenes: Int = tmmBandedMinGenes) -> Double? {
