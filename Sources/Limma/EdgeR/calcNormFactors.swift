@@ -700,18 +700,8 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
 
     // M: q for the band, counts below l1 and l2, and q's windows.
     let w1 = scratch.select.low, w2 = scratch.select.high
-    var bandBelow1 = 0, bandBelow2 = 0, inQ1 = 0, inQ2 = 0
-    for k in 0..<nb {
-        let g = Int(bandG[k])
-        let q = (obs[g] / nO) / rP[g]
-        bandP[k] = q
-        bandBelow1 += q < l1 ? 1 : 0
-        bandBelow2 += q < l2 ? 1 : 0
-        w1[inQ1] = q
-        inQ1 += (q >= l1 ? 1 : 0) & (q <= h1 ? 1 : 0)
-        w2[inQ2] = q
-        inQ2 += (q >= l2 ? 1 : 0) & (q <= h2 ? 1 : 0)
-    }
+    tmmBandQuotients(gene: bandG, nb, obs: obs, rP: rP, libObs: nO, into: bandP)
+    let (bandBelow1, bandBelow2, inQ1, inQ2) = tmmQuotientWindows(bandP, nb, (l1, h1), (l2, h2), into: (w1, w2))
     guard let qa = windowOrderStatistic(w1, inQ1, belowBand + bandBelow1, kLo, scratch: work)?.0,
           let qb = windowOrderStatistic(w2, inQ2, belowBand + bandBelow2, kHi, scratch: work)?.0 else { return nil }
     // The near windows [la, ha] and [lb, hb] around q's order statistics,
@@ -748,6 +738,48 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     }
     return tmmKeptMean(byM, byA, bandP, bandA, bandG, nc, obs: obs, ref, libObs: nO, doWeighting: doWeighting,
                        scratch: scratch)
+}
+
+/// R's `q = (o/No)/(r/Nr)` of the genes `gene[0..<nb]`, two at a time
+/// (each lane divides as the scalar division does), to `q`.
+@inline(never)
+func tmmBandQuotients(gene: UnsafePointer<Int32>, _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
+                      libObs nO: Double, into q: UnsafeMutablePointer<Double>) {
+    let scale = SIMD2<Double>(repeating: nO)
+    var k = 0
+    while k + 2 <= nb {
+        let g0 = Int(gene[k]), g1 = Int(gene[k + 1])
+        let v = SIMD2(obs[g0], obs[g1]) / scale / SIMD2(rP[g0], rP[g1])
+        q[k] = v[0]
+        q[k + 1] = v[1]
+        k += 2
+    }
+    if k < nb {
+        let g = Int(gene[k])
+        q[k] = (obs[g] / nO) / rP[g]
+    }
+}
+
+/// The counts of `q[0..<nb]` below `window1`'s and `window2`'s lower ends
+/// and the values in each window (to `into`, with their numbers), without
+/// branches.
+@inline(never)
+func tmmQuotientWindows(_ q: UnsafePointer<Double>, _ nb: Int, _ window1: (Double, Double), _ window2: (Double, Double),
+                        into windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int) {
+    let (l1, h1) = window1, (l2, h2) = window2
+    let (w1, w2) = windows
+    var below = SIMD2<Int64>(repeating: 0)
+    let low = SIMD2(l1, l2)
+    var n1 = 0, n2 = 0
+    for k in 0..<nb {
+        let qk = q[k]
+        below &-= unsafeBitCast(SIMD2<Double>(repeating: qk) .< low, to: SIMD2<Int64>.self)
+        w1[n1] = qk
+        n1 += (qk >= l1 ? 1 : 0) & (qk <= h1 ? 1 : 0)
+        w2[n2] = qk
+        n2 += (qk >= l2 ? 1 : 0) & (qk <= h2 ? 1 : 0)
+    }
+    return (Int(below[0]), Int(below[1]), n1, n2)
 }
 
 /// `tmmFactorBanded`'s pass over the band (q in `q[0..<nb]`, genes in
