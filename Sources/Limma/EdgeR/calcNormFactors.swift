@@ -309,6 +309,9 @@ final class TMMReference: @unchecked Sendable {
     /// Whether every positive proportion lies in `[2^-900, 2^900]` (its
     /// reciprocal then a normal number within 2 ulps of the quotient's).
     let reciprocalsNormal: Bool
+    /// The smallest and largest positive proportion and their reciprocals
+    /// (Inf, 0, Inf, 0 when there is none).
+    let minP: Double, maxP: Double, minReciprocal: Double, maxReciprocal: Double
 
     /// From the reference's counts `counts[0..<n]` (kept, not copied) and
     /// library size.
@@ -320,6 +323,7 @@ final class TMMReference: @unchecked Sendable {
         variance = .allocate(capacity: Swift.max(n, 1))
         reciprocal = .allocate(capacity: Swift.max(n, 1))
         var normal = true
+        var lowP = Double.infinity, highP = 0.0, lowR = Double.infinity, highR = 0.0
         for g in 0..<n {
             let r = counts[g]
             let rp = r / nR
@@ -328,8 +332,15 @@ final class TMMReference: @unchecked Sendable {
             variance[g] = (nR - r) / nR / r
             reciprocal[g] = 1 / rp
             normal = normal && (rp == 0 || (rp >= 0x1p-900 && rp <= 0x1p900))
+            if rp > 0 {
+                lowP = Swift.min(lowP, rp)
+                highP = Swift.max(highP, rp)
+                lowR = Swift.min(lowR, reciprocal[g])
+                highR = Swift.max(highR, reciprocal[g])
+            }
         }
         reciprocalsNormal = normal
+        (minP, maxP, minReciprocal, maxReciprocal) = (lowP, highP, lowR, highR)
     }
 
     deinit {
@@ -347,11 +358,14 @@ struct TMMScratch {
     static let tableSize = 8192
     let logR: UnsafeMutablePointer<Double>, absE: UnsafeMutablePointer<Double>
     let gene: UnsafeMutablePointer<Int32>
+    /// The banded path's windows of genes by y.
+    let windowA1: UnsafeMutablePointer<Int32>, windowA2: UnsafeMutablePointer<Int32>
     let proportionTable: UnsafeMutablePointer<Double>
     let log2Table: UnsafeMutablePointer<Double>, varianceTable: UnsafeMutablePointer<Double>
     let select: SelectionScratch
-    /// The banded path's windows of A values, room for its selections, and
-    /// its samples of q and A.
+    /// The banded path's rooms for y's windows and the near windows' A and
+    /// M values, room for its selections, and its samples of x and y (the
+    /// sample's counts first).
     let lowA: UnsafeMutablePointer<Double>, highA: UnsafeMutablePointer<Double>
     let partition: UnsafeMutablePointer<Double>
     let sampleQ: UnsafeMutablePointer<Double>, sampleA: UnsafeMutablePointer<Double>
@@ -360,6 +374,8 @@ struct TMMScratch {
         logR = .allocate(capacity: max(n, 1))
         absE = .allocate(capacity: max(n, 1))
         gene = .allocate(capacity: max(n, 1))
+        windowA1 = .allocate(capacity: max(n, 1))
+        windowA2 = .allocate(capacity: max(n, 1))
         proportionTable = .allocate(capacity: Self.tableSize)
         log2Table = .allocate(capacity: Self.tableSize)
         varianceTable = .allocate(capacity: Self.tableSize)
@@ -375,6 +391,8 @@ struct TMMScratch {
         logR.deallocate()
         absE.deallocate()
         gene.deallocate()
+        windowA1.deallocate()
+        windowA2.deallocate()
         proportionTable.deallocate()
         log2Table.deallocate()
         varianceTable.deallocate()
@@ -389,6 +407,23 @@ struct TMMScratch {
     /// Marks every table entry as not yet computed (for a new sample).
     func resetTables() {
         log2Table.initialize(repeating: .nan, count: Self.tableSize)
+        varianceTable.initialize(repeating: .nan, count: Self.tableSize)
+    }
+
+    /// `(No - o) / No / o` of a positive count, remembered for integer
+    /// counts below `tableSize`; an entry is computed when it is NaN (as
+    /// `resetTables` leaves it).
+    @inline(__always)
+    func variance(_ o: Double, libObs nO: Double) -> Double {
+        if o < Double(Self.tableSize), Double(Int(o)) == o {
+            let i = Int(o)
+            let v = varianceTable[i]
+            if !v.isNaN { return v }
+            let w = (nO - o) / nO / o
+            varianceTable[i] = w
+            return w
+        }
+        return (nO - o) / nO / o
     }
 
     /// `o / No` and `log2(o / No)` of a count, remembered (with `(No - o) /
@@ -415,7 +450,7 @@ struct TMMScratch {
 /// edgeR's `.calcFactorTMM` for one sample (counts `obs[0..<n]`, library
 /// size `nO`) against the reference: `tmmFactorBanded` when it can answer,
 /// else `tmmFactorGeneral`. Both give R's value; the first takes `log2` of
-/// about half the ratios.
+/// about 40% of the ratios and of few proportions.
 private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
                        logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
                        scratch: TMMScratch) -> Double {
@@ -434,8 +469,8 @@ private func tmmFactor(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefe
 /// factor is 2 to the power of R's `sum(logR/v, na.rm = TRUE) / sum(1/v,
 /// na.rm = TRUE)` over them (long double sums), with `v = (No - o)/No/o +
 /// (Nr - r)/Nr/r`, or of the mean of their M values without weighting; a NaN
-/// mean (no gene kept) counts as 0. Every kept integer count below the
-/// table size has its variance term in the table.
+/// mean (no gene kept) counts as 0. `(No - o)/No/o` comes from
+/// `TMMScratch.variance`.
 private func tmmKeptMean(_ byM: TrimBounds, _ byA: TrimBounds, _ logR: UnsafeMutablePointer<Double>,
                          _ absE: UnsafeMutablePointer<Double>, _ gene: UnsafeMutablePointer<Int32>, _ count: Int,
                          obs: UnsafePointer<Double>, _ ref: TMMReference, libObs nO: Double, doWeighting: Bool,
@@ -449,14 +484,13 @@ private func tmmKeptMean(_ byM: TrimBounds, _ byA: TrimBounds, _ logR: UnsafeMut
         gene[nkept] = g
         nkept += bit
     }
-    let tableLimit = Double(TMMScratch.tableSize)
     var f: Double
     if doWeighting {
         var num: RLongDouble = 0, den: RLongDouble = 0
         for k in 0..<nkept {
             let g = Int(gene[k])
             let o = obs[g]
-            let ov = o < tableLimit && Double(Int(o)) == o ? scratch.varianceTable[Int(o)] : (nO - o) / nO / o
+            let ov = scratch.variance(o, libObs: nO)
             let v = ov + ref.variance[g]
             let a = logR[k] / v, b = 1 / v
             if !a.isNaN { num += RLongDouble(a) }
@@ -516,142 +550,284 @@ func tmmFactorGeneral(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefer
 /// Samples with fewer genes than this take `tmmFactorGeneral`.
 let tmmBandedMinGenes = 8 * SelectionScratch.sampleSize
 
-/// `tmmFactor` taking `log2`, and the quotient under it, only where the M
-/// trim needs them, or nil (then `tmmFactorGeneral` answers). M is `log2(q)`
-/// for R's `q = (o/No)/(r/Nr)`.
+/// `tmmFactor` taking `log2` only where the trims need it, or nil (then
+/// `tmmFactorGeneral` answers). For a gene with counts o and r, R's q is
+/// `(o/No)/(r/Nr)`, M = `log2(q)` and A = `(log2(o/No) + log2(r/Nr))/2`.
 ///
-/// `log2` is increasing and glibc's is within an ulp of it (below 1e-12 for
-/// any double), so for a threshold t, `q < t` gives `M < log2(t) + 2e-12`
-/// and `q > t` gives `M > log2(t) - 2e-12` (with the computed `log2(t)`).
-/// The M trim keeps the genes whose M lies between its order statistics `a`
-/// (sorted position `kLo`) and `b` (`kHi`), tie groups by their average
-/// ranks (`TrimBounds`). From a sample of about 1024 genes, q intervals `[l1,
-/// h1]` and `[l2, h2]` (sample quantiles 4 standard deviations either side
-/// of the trim fractions, widened by 1e-7 relative) should hold positions
-/// kLo and kHi.
+/// The genes are ordered without logarithms or divisions by `x = o *
+/// (1/(r/Nr))`, within 5e-16 relative of `No * q`, and `y = o * (r/Nr)`, for
+/// which `|A - (log2(y) - log2(No))/2| < 1e-12` (all values normal, checked
+/// from the smallest positive and the largest count). `log2` is increasing
+/// and glibc's is within an ulp of it (below 1e-12 for any double), so
+/// below and above a threshold t, M or A lies below or above the value at
+/// t up to 2e-12.
 ///
-/// One pass over the genes finds the used genes and their A values (as
-/// `tmmFactorGeneral`), gathers A's windows for its trim (as `TrimBounds`),
-/// and keeps the band: the genes whose q may lie in `[l1, h2]`, judged by
-/// `q' = (o/No) * (1/(r/Nr))`, within 3 ulps of q (the reciprocals normal
-/// numbers), with a margin of 1e-13 relative; the genes surely below l1 are
-/// counted. A gene whose q' is not within `[2^-1000, 2^1000]` has q
-/// computed to decide whether it is used (`0 < q < Inf`). Then q and M are
-/// computed for the band only, counting its genes below l1 and l2 and
-/// gathering the M values with q in `[l1, h1]` and `[l2, h2]`. `a` is
-/// selected among the first window at position `kLo - count(q < l1)`; when
-/// `log2(l1) + 1e-9 < a < log2(h1) - 1e-9`, every gene outside the window
-/// has M strictly below a (q < l1) or above it (q > h1), so the counts below
-/// and at a, the value a, and (as no gene with q outside `[l1, h2]` can be
-/// kept) the kept set are R's. Likewise b.
+/// From a sample of about 1024 genes, q intervals `[l1, h1]` and `[l2, h2]`
+/// and y intervals `[f1, g1]` and `[f2, g2]` (sample quantiles 4 standard
+/// deviations either side of the trim fractions, q's widened by 1e-7
+/// relative and y's by 2e-7) should hold the trims' order statistics. One pass over the
+/// genes counts the used ones (x in `[2^-1000, 2^1000)`), those with y below
+/// f1 and f2 and with x below the band (x for q in `[l1, h2]`, with a
+/// margin of 1e-13 relative), and gathers the band's genes and y's
+/// windows. The order statistics of y at A's trim positions are selected
+/// in its windows; A is computed for the genes with y within 1e-7 relative
+/// of them (inside the windows), and A's order statistics selected among
+/// those: when each lies more
+/// than 1e-9 inside the A values of its near window's ends, every other
+/// gene's A is below or above it, so the counts and bounds are R's. The
+/// same for M: q is computed for the band, q's order statistics selected in
+/// its windows, M for the genes within 1e-7 of them, and M's order
+/// statistics among those. The kept genes then lie among the candidates (q
+/// and y within the near windows' outer ends), which get M, and A (or, when
+/// y lies strictly between the near windows, a value strictly between A's
+/// bounds, as theirs is).
 ///
 /// The answer is nil when a position falls outside its window or a bound
-/// is that close to its window's edge, when every sampled q is within 1e-6
-/// of 1 (the `max(abs(M)) < 1e-6` test then needs every M), no gene is
-/// used, a trim keeps nothing, the sample is too small, or a reciprocal is
-/// not normal.
+/// is that close to its near window's edge, when every sampled q is within
+/// 1e-6 of 1 (the `max(abs(M)) < 1e-6` test then needs every M), no gene is
+/// used, a trim keeps nothing, the sample is too small, a value could leave
+/// the normal range, or `Acutoff` is at least -1100 (below that, every
+/// finite A, at least -1075, is above it).
 func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMReference, libObs nO: Double,
                      logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
                      scratch: TMMScratch, minGenes: Int = tmmBandedMinGenes) -> Double? {
-    guard ngenes >= minGenes, ngenes > 0, logratioTrim <= 0.5, sumTrim <= 0.5, ref.reciprocalsNormal else { return nil }
+    guard ngenes >= minGenes, ngenes > 0, logratioTrim <= 0.5, sumTrim <= 0.5, ref.reciprocalsNormal,
+          Acutoff < -1100 else { return nil }
     scratch.resetTables()
-    // The sample: evenly spaced genes, those used.
+    let rP = ref.p, reciprocal = ref.reciprocal
+    // The sample: evenly spaced genes, those with positive counts.
     let s = Swift.min(SelectionScratch.sampleSize, ngenes)
-    let sq = scratch.sampleQ, sa = scratch.sampleA
+    let sx = scratch.sampleQ, sy = scratch.sampleA
+    // The counts first, in a pass without branches (their loads overlap).
+    for i in 0..<s { sx[i] = obs[(i * ngenes) / s + (ngenes / s) / 2] }
     var ns = 0
     var outside = false
     for i in 0..<s {
         let g = (i * ngenes) / s + (ngenes / s) / 2
-        let o = obs[g], r = ref.counts[g]
+        let o = sx[i], r = ref.counts[g]
         if !(o > 0 && r > 0) { continue }
-        let (oP, log2OP) = scratch.proportion(o, libObs: nO)
-        let q = oP / ref.p[g]
-        let ae = (log2OP + ref.log2P[g]) / 2
-        guard q > 0 && q < .infinity && ae.isFinite && ae > Acutoff else { continue }
-        sq[ns] = q
-        sa[ns] = ae
+        let q = (o / nO) / rP[g]
+        guard q > 0 && q < .infinity else { continue }
+        sx[ns] = o * reciprocal[g]
+        sy[ns] = o * rP[g]
         ns += 1
         outside = outside || q < 0.999999 || q > 1.000001
     }
-    // Some |M| >= 1e-6 is known when some q is outside [0.999999, 1.000001].
+    // Some |M| >= 1e-6 is known when some q is outside [0.999999, 1.000001]
+    // (that gene's A is finite and above Acutoff).
     guard ns >= 64, outside else { return nil }
     let widen = 1e-7
-    let (c1, d1, c2, d2) = sampleBrackets(sq, ns, logratioTrim, below: 0, above: .infinity, scratch: scratch.partition)
-    let l1 = c1 * (1 - widen), h1 = d1 * (1 + widen), l2 = c2 * (1 - widen), h2 = d2 * (1 + widen)
-    let (f1, g1, f2, g2) = sampleBrackets(sa, ns, sumTrim, below: -.infinity, above: .infinity, scratch: scratch.partition)
+    let (c1, d1, c2, d2) = sampleBrackets(sx, ns, logratioTrim, below: 0, above: .infinity, scratch: scratch.partition)
+    let l1 = c1 / nO * (1 - widen), h1 = d1 / nO * (1 + widen), l2 = c2 / nO * (1 - widen), h2 = d2 / nO * (1 + widen)
+    let (e1, k1, e2, k2) = sampleBrackets(sy, ns, sumTrim, below: 0, above: .infinity, scratch: scratch.partition)
+    let f1 = e1 * (1 - 2 * widen), g1 = k1 * (1 + 2 * widen), f2 = e2 * (1 - 2 * widen), g2 = k2 * (1 + 2 * widen)
 
-    // The band: q' >= bandLow and q' <= bandHigh.
-    let bandLow = l1 * (1 - 1e-13), bandHigh = h2 * (1 + 1e-13)
+    // The band: x in [bandLow, bandHigh].
+    let bandLow = l1 * nO * (1 - 1e-13), bandHigh = h2 * nO * (1 + 1e-13)
     let bandP = scratch.logR, bandA = scratch.absE, bandG = scratch.gene
-    let w1 = scratch.select.low, w2 = scratch.select.high, v1 = scratch.lowA, v2 = scratch.highA
-    // q' in [2^-1000, 2^1000) (bit patterns of positive doubles are in
-    // order) makes o/No and r/Nr positive and finite, so A is finite, and
-    // above any Acutoff below -1100 (A >= -1075).
+    let wa1 = scratch.windowA1, wa2 = scratch.windowA2
+    // x in [2^-1000, 2^1000) (bit patterns of positive doubles are in
+    // order): o = 0 gives 0, r = 0 Inf or NaN, positive counts a value in
+    // range (checked below).
     let lowBits = (0x1p-1000 as Double).bitPattern, spanBits = (0x1p1000 as Double).bitPattern - lowBits
-    let testA = !(Acutoff < -1100)
-    // Counts of q' below bandLow (lane 0), of A below f1 and f2 (lanes 1).
+    let magnitude = ~(0 as UInt64) >> 1
+    // Counts of x below bandLow (lane 0), of y below f1 and f2 (lanes 1).
     var below1 = SIMD2<Int64>(repeating: 0), below2 = SIMD2<Int64>(repeating: 0)
     let low1 = SIMD2(bandLow, f1), low2 = SIMD2(bandLow, f2)
-    var count = 0, nb = 0, inA1 = 0, inA2 = 0
+    var count = 0, nb = 0, in1 = 0, in2 = 0
+    // The bits of the smallest positive count less 1, and of the largest.
+    var lowest = UInt64.max, highest: UInt64 = 0
     for g in 0..<ngenes {
         let o = obs[g]
-        let (oP, log2OP) = scratch.proportion(o, libObs: nO)
-        var qq = oP * ref.reciprocal[g]
-        let ae = (log2OP + ref.log2P[g]) / 2
-        if qq.bitPattern &- lowBits >= spanBits || (testA && !(ae > Acutoff)) {
-            // q' out of range: o = 0 (q = 0), r = 0 (Inf or NaN), or extreme.
-            let q = oP / ref.p[g]
-            guard q > 0 && q < .infinity && ae.isFinite && ae > Acutoff else { continue }
-            qq = q
-        }
-        let v = SIMD2(qq, ae)
+        lowest = Swift.min(lowest, o.bitPattern &- 1)
+        highest = Swift.max(highest, o.bitPattern & magnitude)
+        let x = o * reciprocal[g]
+        if x.bitPattern &- lowBits >= spanBits { continue }
+        let y = o * rP[g]
+        let v = SIMD2(x, y)
         count += 1
         below1 &-= unsafeBitCast(v .< low1, to: SIMD2<Int64>.self)
         below2 &-= unsafeBitCast(v .< low2, to: SIMD2<Int64>.self)
-        bandP[nb] = oP
-        bandA[nb] = ae
-        bandG[nb] = Int32(truncatingIfNeeded: g)
-        nb += (qq >= bandLow ? 1 : 0) & (qq <= bandHigh ? 1 : 0)
-        v1[inA1] = ae
-        inA1 += (ae >= f1 ? 1 : 0) & (ae <= g1 ? 1 : 0)
-        v2[inA2] = ae
-        inA2 += (ae >= f2 ? 1 : 0) & (ae <= g2 ? 1 : 0)
+        let gene = Int32(truncatingIfNeeded: g)
+        bandG[nb] = gene
+        nb += (x >= bandLow ? 1 : 0) & (x <= bandHigh ? 1 : 0)
+        wa1[in1] = gene
+        in1 += (y >= f1 ? 1 : 0) & (y <= g1 ? 1 : 0)
+        wa2[in2] = gene
+        in2 += (y >= f2 ? 1 : 0) & (y <= g2 ? 1 : 0)
     }
     guard count > 0 else { return nil }
+    // For every pair of positive counts, x, y, o/No and q are normal
+    // (products and quotients of positive doubles round monotonically).
+    let oMin = Double(bitPattern: lowest &+ 1), oMax = Double(bitPattern: highest)
+    let tiny = 0x1p-1000, huge = 0x1p1000
+    guard oMin * ref.minReciprocal >= tiny, oMax * ref.maxReciprocal < huge,
+          oMin * ref.minP >= tiny, oMax * ref.maxP < huge,
+          oMin / nO >= tiny, oMax / nO < huge,
+          oMin / nO * ref.minReciprocal >= tiny, oMax / nO * ref.maxReciprocal < huge else { return nil }
     let n = Double(count)
     let loL = (n * logratioTrim).rounded(.down) + 1, hiL = n + 1 - loL
     let loS = (n * sumTrim).rounded(.down) + 1, hiS = n + 1 - loS
     guard loL <= hiL, loL <= n, hiL >= 1, loS <= hiS, loS <= n, hiS >= 1 else { return nil }
     let kLo = Int(Swift.max(loL, 1)) - 1, kHi = Int(Swift.min(hiL, n)) - 1
     let kLoS = Int(Swift.max(loS, 1)) - 1, kHiS = Int(Swift.min(hiS, n)) - 1
-    let work = scratch.partition
-    guard let lowS = windowOrderStatistic(v1, inA1, Int(below1[1]), kLoS, scratch: work),
-          let highS = windowOrderStatistic(v2, inA2, Int(below2[1]), kHiS, scratch: work) else { return nil }
-    let byA = TrimBounds(lo: loS, hi: hiS, lower: lowS, upper: highS)
+    let belowBand = Int(below1[0]), belowF1 = Int(below1[1]), belowF2 = Int(below2[1])
+    let work = scratch.partition, room1 = scratch.lowA, room2 = scratch.highA
 
-    // q and M for the band, counts below l1 and l2, and M's windows.
-    var bandBelow1 = 0, bandBelow2 = 0, in1 = 0, in2 = 0
-    for k in 0..<nb {
-        let q = bandP[k] / ref.p[Int(bandG[k])]
-        let lr = log2(q)
-        bandP[k] = lr
-        bandBelow1 += q < l1 ? 1 : 0
-        bandBelow2 += q < l2 ? 1 : 0
-        w1[in1] = lr
-        in1 += (q >= l1 ? 1 : 0) & (q <= h1 ? 1 : 0)
-        w2[in2] = lr
-        in2 += (q >= l2 ? 1 : 0) & (q <= h2 ? 1 : 0)
+    // A: y's order statistics in its windows, then near windows around them.
+    for k in 0..<in1 { let g = Int(wa1[k]); room1[k] = obs[g] * rP[g] }
+    for k in 0..<in2 { let g = Int(wa2[k]); room2[k] = obs[g] * rP[g] }
+    guard let yA = windowOrderStatistic(room1, in1, belowF1, kLoS, scratch: work)?.0,
+          let yB = windowOrderStatistic(room2, in2, belowF2, kHiS, scratch: work)?.0 else { return nil }
+    let near = 1e-7
+    let yaLo = Swift.max(yA * (1 - near), f1), yaHi = Swift.min(yA * (1 + near), g1)
+    let ybLo = Swift.max(yB * (1 - near), f2), ybHi = Swift.min(yB * (1 + near), g2)
+    func nearA(_ w: UnsafeMutablePointer<Int32>, _ count: Int, _ lo: Double, _ hi: Double,
+               into out: UnsafeMutablePointer<Double>) -> (below: Int, inside: Int) {
+        var below = 0, inside = 0
+        for k in 0..<count {
+            let g = Int(w[k])
+            let o = obs[g]
+            let y = o * rP[g]
+            below += y < lo ? 1 : 0
+            if y >= lo && y <= hi {
+                out[inside] = (log2(o / nO) + ref.log2P[g]) / 2
+                inside += 1
+            }
+        }
+        return (below, inside)
     }
-    let belowBand = Int(below1[0])
-    guard let lowM = windowOrderStatistic(w1, in1, belowBand + bandBelow1, kLo, scratch: work),
-          let highM = windowOrderStatistic(w2, in2, belowBand + bandBelow2, kHi, scratch: work) else { return nil }
+    let nearA1 = nearA(wa1, in1, yaLo, yaHi, into: room1), nearA2 = nearA(wa2, in2, ybLo, ybHi, into: room2)
+    guard let lowS = windowOrderStatistic(room1, nearA1.inside, belowF1 + nearA1.below, kLoS, scratch: work),
+          let highS = windowOrderStatistic(room2, nearA2.inside, belowF2 + nearA2.below, kHiS, scratch: work) else { return nil }
+    func aAt(_ y: Double) -> Double { (log2(y) - log2(nO)) / 2 }
     let margin = 1e-9
-    guard lowM.0 > log2(l1) + margin, lowM.0 < log2(h1) - margin,
-          highM.0 > log2(l2) + margin, highM.0 < log2(h2) - margin else { return nil }
+    guard lowS.0 > aAt(yaLo) + margin, lowS.0 < aAt(yaHi) - margin,
+          highS.0 > aAt(ybLo) + margin, highS.0 < aAt(ybHi) - margin else { return nil }
+    let byA = TrimBounds(lo: loS, hi: hiS, lower: lowS, upper: highS)
+    // Strictly between A's bounds, for the genes with y in (yaHi, ybLo).
+    let inner = lowS.0 / 2 + highS.0 / 2
+
+    // M: q for the band, counts below l1 and l2, and q's windows.
+    let w1 = scratch.select.low, w2 = scratch.select.high
+    tmmBandQuotients(gene: bandG, nb, obs: obs, rP: rP, libObs: nO, into: bandP)
+    let (bandBelow1, bandBelow2, inQ1, inQ2) = tmmQuotientWindows(bandP, nb, (l1, h1), (l2, h2), into: (w1, w2))
+    guard let qa = windowOrderStatistic(w1, inQ1, belowBand + bandBelow1, kLo, scratch: work)?.0,
+          let qb = windowOrderStatistic(w2, inQ2, belowBand + bandBelow2, kHi, scratch: work)?.0 else { return nil }
+    // The near windows [la, ha] and [lb, hb] around q's order statistics,
+    // within [l1, h2]; one window [la, hb] when they overlap.
+    let la = Swift.max(qa * (1 - near), l1), hb = Swift.min(qb * (1 + near), h2)
+    var ha = qa * (1 + near), lb = qb * (1 - near)
+    if !(ha < lb) { (ha, lb) = (hb, la) }
+    // M for the genes in the near windows, counts below them, and the
+    // candidates (q in [la, hb], y in [yaLo, ybHi]) moved to the front in
+    // gene order, with y.
+    let nearM1 = scratch.lowA, nearM2 = scratch.highA
+    let (nc, nA, nB, belowA, belowB) = tmmCandidates(q: bandP, y: bandA, gene: bandG, nb, obs: obs, rP: rP,
+                                                     near1: (la, ha), near2: (lb, hb), yRange: (yaLo, ybHi),
+                                                     into: (nearM1, nearM2))
+    for k in 0..<nA { nearM1[k] = log2(nearM1[k]) }
+    for k in 0..<nB { nearM2[k] = log2(nearM2[k]) }
+    guard let lowM = windowOrderStatistic(nearM1, nA, belowBand + belowA, kLo, scratch: work),
+          let highM = windowOrderStatistic(nearM2, nB, belowBand + belowB, kHi, scratch: work) else { return nil }
+    guard lowM.0 > log2(la) + margin, lowM.0 < log2(ha) - margin,
+          highM.0 > log2(lb) + margin, highM.0 < log2(hb) - margin else { return nil }
     let byM = TrimBounds(lo: loL, hi: hiL, lower: lowM, upper: highM)
-    // The kept genes are among the band (one with q outside [l1, h2] has M
-    // below a or above b).
-    return tmmKeptMean(byM, byA, bandP, bandA, bandG, nb, obs: obs, ref, libObs: nO, doWeighting: doWeighting, scratch: scratch)
+    // The kept genes are among the candidates (one with q outside [la, hb]
+    // has M below a or above b, one with y outside [yaLo, ybHi] A below or
+    // above A's bounds): their M, and A where it is not known to be inside.
+    for k in 0..<nc {
+        bandP[k] = log2(bandP[k])
+        let y = bandA[k]
+        if y > yaHi && y < ybLo {
+            bandA[k] = inner
+        } else {
+            let g = Int(bandG[k])
+            bandA[k] = (log2(obs[g] / nO) + ref.log2P[g]) / 2
+        }
+    }
+    return tmmKeptMean(byM, byA, bandP, bandA, bandG, nc, obs: obs, ref, libObs: nO, doWeighting: doWeighting,
+                       scratch: scratch)
+}
+
+/// R's `q = (o/No)/(r/Nr)` of the genes `gene[0..<nb]`, two at a time
+/// (each lane divides as the scalar division does), to `q`.
+@inline(never)
+func tmmBandQuotients(gene: UnsafePointer<Int32>, _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
+                      libObs nO: Double, into q: UnsafeMutablePointer<Double>) {
+    let scale = SIMD2<Double>(repeating: nO)
+    var k = 0
+    while k + 2 <= nb {
+        let g0 = Int(gene[k]), g1 = Int(gene[k + 1])
+        let v = SIMD2(obs[g0], obs[g1]) / scale / SIMD2(rP[g0], rP[g1])
+        q[k] = v[0]
+        q[k + 1] = v[1]
+        k += 2
+    }
+    if k < nb {
+        let g = Int(gene[k])
+        q[k] = (obs[g] / nO) / rP[g]
+    }
+}
+
+/// The counts of `q[0..<nb]` below `window1`'s and `window2`'s lower ends
+/// and the values in each window (to `into`, with their numbers), without
+/// branches.
+@inline(never)
+func tmmQuotientWindows(_ q: UnsafePointer<Double>, _ nb: Int, _ window1: (Double, Double), _ window2: (Double, Double),
+                        into windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int) {
+    let (l1, h1) = window1, (l2, h2) = window2
+    let (w1, w2) = windows
+    var below = SIMD2<Int64>(repeating: 0)
+    let low = SIMD2(l1, l2)
+    var n1 = 0, n2 = 0
+    for k in 0..<nb {
+        let qk = q[k]
+        below &-= unsafeBitCast(SIMD2<Double>(repeating: qk) .< low, to: SIMD2<Int64>.self)
+        w1[n1] = qk
+        n1 += (qk >= l1 ? 1 : 0) & (qk <= h1 ? 1 : 0)
+        w2[n2] = qk
+        n2 += (qk >= l2 ? 1 : 0) & (qk <= h2 ? 1 : 0)
+    }
+    return (Int(below[0]), Int(below[1]), n1, n2)
+}
+
+/// `tmmFactorBanded`'s pass over the band (q in `q[0..<nb]`, genes in
+/// `gene`), without branches: the q values in `near1` and in `near2` (to
+/// `into`), the counts of q below `near1`'s and `near2`'s lower ends, and
+/// the candidates (q in `[near1.lo, near2.hi]`, y = `o * (r/Nr)` in
+/// `yRange`) moved to the front in gene order, with y in `y`. Returns the
+/// number of candidates, of q values in each near window, and the counts.
+@inline(never)
+func tmmCandidates(q: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>, gene: UnsafeMutablePointer<Int32>,
+                   _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
+                   near1: (Double, Double), near2: (Double, Double), yRange: (Double, Double),
+                   into near: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int, Int) {
+    let (la, ha) = near1, (lb, hb) = near2, (yLo, yHi) = yRange
+    let (near1Q, near2Q) = near
+    var nc = 0, n1 = 0, n2 = 0
+    // Lanes 0: q below la, below lb.
+    var belowA = SIMD2<Int64>(repeating: 0), belowB = SIMD2<Int64>(repeating: 0)
+    let lowA = SIMD2(la, yLo), lowB = SIMD2(lb, yLo)
+    let lowC = SIMD2(la, yLo), highC = SIMD2(hb, yHi)
+    for k in 0..<nb {
+        let qk = q[k], g = gene[k]
+        let gi = Int(g)
+        let yk = obs[gi] * rP[gi]
+        let v = SIMD2(qk, yk)
+        belowA &-= unsafeBitCast(v .< lowA, to: SIMD2<Int64>.self)
+        belowB &-= unsafeBitCast(v .< lowB, to: SIMD2<Int64>.self)
+        near1Q[n1] = qk
+        n1 += (qk >= la ? 1 : 0) & (qk <= ha ? 1 : 0)
+        near2Q[n2] = qk
+        n2 += (qk >= lb ? 1 : 0) & (qk <= hb ? 1 : 0)
+        q[nc] = qk
+        y[nc] = yk
+        gene[nc] = g
+        let inside = unsafeBitCast(v .>= lowC, to: SIMD2<Int64>.self) & unsafeBitCast(v .<= highC, to: SIMD2<Int64>.self)
+        nc &-= Int(inside[0] & inside[1])
+    }
+    return (nc, n1, n2, Int(belowA[0]), Int(belowB[0]))
 }
 
 /// From the sample `x[0..<count]`, values bracketing the sample quantiles
