@@ -183,13 +183,14 @@ public enum EngineRunner {
             // and the kept rows are gathered in their own storage.
             var y = try need(st.y, s, "counts")
             st.y = nil
-            let keep = try filterByExpr(y, group: column(s, "group", data: data),
+            let ids = y.counts.rowNames ?? []
+            // keep <- filterByExpr(y, ...); y <- y[keep, , keep.lib.sizes = FALSE]: library sizes
+            // recomputed from the kept rows.
+            let keep = try filterByExpr(filtering: &y, group: column(s, "group", data: data),
                                         minCount: number(s, "min.count") ?? 10, minTotalCount: number(s, "min.total.count") ?? 15,
                                         largeN: number(s, "large.n") ?? 10, minProp: number(s, "min.prop") ?? 0.7,
-                                        warnings: &st.warnings)
-            st.out.tables.append(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: y.counts.rowNames ?? [], kind: .exact))
-            // y[keep, , keep.lib.sizes = FALSE]: library sizes recomputed from the kept rows.
-            try y.keepRows(keep, keepLibSizes: false)
+                                        keepLibSizes: false, warnings: &st.warnings)
+            st.out.tables.append(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: ids, kind: .exact))
             st.y = y
         case "calcNormFactors":
             let y = try need(st.y, s, "counts")

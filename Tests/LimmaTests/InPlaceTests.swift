@@ -136,6 +136,37 @@ struct InPlaceTests {
         #expect(replaced.checkedCounts == nil)
     }
 
+    @Test("filterByExpr(filtering:) is filterByExpr then keepRows, and what it knows of the counts is positiveRows of the result")
+    func filterByExprFiltering() throws {
+        var counts = ThreadingTests.syntheticCounts(genes: 3000, perGroup: 5)
+        for j in 0..<10 { counts[17, j] = 0 }
+        let group = (0..<10).map { $0 < 5 ? "A" : "B" }
+        let y = DGEList(counts: counts)
+        for (minTotal, keepLib) in [(15.0, false), (15.0, true), (0.0, false)] {
+            var w1 = [LimmaWarning](), w2 = [LimmaWarning]()
+            let keep = try filterByExpr(y, group: group, minCount: minTotal == 0 ? 0 : 10, minTotalCount: minTotal, warnings: &w1)
+            var expected = y
+            try expected.keepRows(keep, keepLibSizes: keepLib)
+            var filtered = y
+            let k2 = try filterByExpr(filtering: &filtered, group: group, minCount: minTotal == 0 ? 0 : 10,
+                                      minTotalCount: minTotal, keepLibSizes: keepLib, warnings: &w2)
+            #expect(k2 == keep && w2 == w1 && filtered == expected)
+            if minTotal > 0 {
+                #expect(filtered.checkedCounts == positiveRows(filtered.counts))
+            } else {
+                #expect(filtered.checkedCounts == nil && keep[17], "with min.total.count 0 an all-zero gene may stay")
+            }
+        }
+        var bad = y
+        bad.counts[4, 4] = .nan
+        let before = bad
+        var w = [LimmaWarning]()
+        #expect { try filterByExpr(filtering: &bad, group: group, keepLibSizes: false, warnings: &w) } throws: {
+            ($0 as? LimmaError)?.message.contains("NA counts not allowed") == true
+        }
+        #expect(bad.counts.values.map(\.bitPattern) == before.counts.values.map(\.bitPattern), "a refused call leaves y as it was")
+    }
+
     @Test("voom(releasing:) is voom(_:), bit for bit, and takes the counts only from its argument")
     func voomReleasingMatchesVoom() throws {
         defer { LimmaThreads.set(0) }

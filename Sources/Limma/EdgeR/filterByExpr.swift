@@ -38,6 +38,26 @@ public func filterByExpr(_ y: DGEList, design: Matrix? = nil, group: [String]? =
                             minTotalCount: minTotalCount, largeN: largeN, minProp: minProp, warnings: &w)
 }
 
+/// The User's Guide idiom `keep <- filterByExpr(y, ...); y <- y[keep, ,
+/// keep.lib.sizes = keepLibSizes]` in one call: `y` keeps only the genes
+/// `filterByExpr` keeps (`DGEList.keepRows`), and the kept vector is
+/// returned. The counts were all checked on the way (and, when
+/// `minTotalCount` exceeds 1e-14, every kept gene has a count above 0), so
+/// `y` remembers that for `calcNormFactors` and `voom`, which then take no
+/// pass of their own to check them.
+/// - Throws: as `filterByExpr(_:design:group:...)`; `y` is unchanged then.
+@discardableResult
+public func filterByExpr(filtering y: inout DGEList, design: Matrix? = nil, group: [String]? = nil, libSize: [Double]? = nil,
+                         minCount: Double = 10, minTotalCount: Double = 15, largeN: Double = 10,
+                         minProp: Double = 0.7, keepLibSizes: Bool, warnings: inout [LimmaWarning]) throws -> [Bool] {
+    let keep = try filterByExpr(y, design: design, group: group, libSize: libSize, minCount: minCount,
+                                minTotalCount: minTotalCount, largeN: largeN, minProp: minProp, warnings: &warnings)
+    try y.keepRows(keep, keepLibSizes: keepLibSizes)
+    // Every count valid; a kept gene's total is at least minTotalCount - 1e-14.
+    if minTotalCount - 1e-14 > 0 { y.checkedCounts = [Bool](repeating: true, count: y.counts.nrow) }
+    return keep
+}
+
 /// edgeR's `filterByExpr.default` for a count matrix (genes x samples).
 ///
 /// The minimum group size `n` is the smallest level count of `group`; with a
