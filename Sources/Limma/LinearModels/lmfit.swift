@@ -405,6 +405,23 @@ enum LinearModelFit {
         let nblocks = (ngenes + blockGenes - 1) / blockGenes
         let lanesAllowed = narrays >= 2 && nbeta < 64
         let kLanes = Swift.min(narrays, nbeta)
+        // The fused kernel (`LaneLeastSquares.weightedFit`) when every gene has
+        // more arrays than coefficients and array weights (if any) are all
+        // usable; otherwise (no lane could be complete, or n <= p) the step-by-step kernels.
+        var roots: [Double] = []
+        var fused = narrays > nbeta && nbeta < 64
+        if weighted && !fullWeights {
+            if wvalues.allSatisfy({ $0.isFinite && $0 > 0 }) { roots = wvalues.map { $0.squareRoot() } } else { fused = false }
+        }
+        let rootsBox = UncheckedBox(UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(roots.count, 1)))
+        defer { rootsBox.value.deallocate() }
+        for i in 0..<roots.count { rootsBox.value[i] = roots[i] }
+        let (tinyRows, smallestWeight) = design.values.withUnsafeBufferPointer { xb in
+            (fused && !fullWeights
+                ? LaneLeastSquares.RowWeights.hasTinyRows(xb.baseAddress!, n: narrays, p: nbeta, scales: weighted ? UnsafePointer(rootsBox.value) : nil)
+                : false,
+             fullWeights ? LaneLeastSquares.RowWeights.smallWeightBound(xb.baseAddress!, count: narrays * nbeta) : 0)
+        }
         M.values.withUnsafeBufferPointer { mb in
             wvalues.withUnsafeBufferPointer { wb in
                 design.values.withUnsafeBufferPointer { xb in
@@ -450,6 +467,17 @@ enum LinearModelFit {
                                                     failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
                                                 }
                                             }
+                                            // Amean of the group at y (genes from g): the lanes' means, or
+                                            // rowMeans(na.rm = TRUE) for a lane whose mean is NaN.
+                                            func storeMeans(_ y: UnsafePointer<GeneLanes>, _ means: GeneLanes, _ g: Int, _ count: Int) {
+                                                for l in 0..<count {
+                                                    if !means[l].isNaN { ab[g + l] = means[l]; continue }
+                                                    var acc: RLongDouble = 0
+                                                    var c = 0
+                                                    for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
+                                                    ab[g + l] = Double(acc / RLongDouble(c))
+                                                }
+                                            }
                                             // The group's genes side by side; returns the lanes to refit.
                                             func fitLanes(_ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?) -> GeneLaneMask {
                                                 // Rows of X and y times sqrt(w) (sqrt of a broadcast weight is the broadcast sqrt).
@@ -482,6 +510,24 @@ enum LinearModelFit {
                                                     let y = UnsafePointer(ws.blockY + q * narrays)
                                                     let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q * narrays) : nil
                                                     let count = Swift.min(width, bcount - q * width)
+                                                    if fused {
+                                                        let rows: LaneLeastSquares.RowWeights = w.map { .lanes($0, smallestWeight: smallestWeight) }
+                                                            ?? (weighted ? .arrays(rootsBox.value, tinyRows: tinyRows) : .none(tinyRows: tinyRows))
+                                                        let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws)
+                                                        storeMeans(y, r.means, g0 + q * width, count)
+                                                        let redo = .!r.complete .| r.bad
+                                                        for l in 0..<count where !redo[l] {
+                                                            let g = g0 + q * width + l
+                                                            for j in 0..<nbeta {
+                                                                bb[j * ngenes + g] = ws.lb[j][l]
+                                                                sb[j * ngenes + g] = ws.ldiag[j][l].squareRoot()
+                                                            }
+                                                            db[g] = Double(narrays - nbeta)
+                                                            sgb[g] = r.sigma[l]
+                                                        }
+                                                        for l in 0..<count where redo[l] { fitScalar(g0 + q * width + l, y, w, l) }
+                                                        continue
+                                                    }
                                                     // Fully observed lanes: every value finite (a sum of
                                                     // `v * 0` stays 0 exactly then), every weight finite and > 0.
                                                     var zeroY = GeneLanes(repeating: 0), zeroW = zeroY
@@ -498,14 +544,7 @@ enum LinearModelFit {
                                                     let complete = (zeroY .== 0) .& (zeroW .== 0) .& (minW .> 0)
                                                     // Amean: rowMeans(M, na.rm = TRUE) of the values as given; a
                                                     // lane's long-double sum is NaN unless it has no NaN.
-                                                    let means = LaneLeastSquares.longDoubleMeans(y, narrays, refine: false)
-                                                    for l in 0..<count {
-                                                        if !means[l].isNaN { ab[g0 + q * width + l] = means[l]; continue }
-                                                        var acc: RLongDouble = 0
-                                                        var c = 0
-                                                        for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
-                                                        ab[g0 + q * width + l] = Double(acc / RLongDouble(c))
-                                                    }
+                                                    storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false), g0 + q * width, count)
                                                     var redo = .!complete
                                                     if lanesAllowed && any(complete) {
                                                         redo .|= fitLanes(y, w)
