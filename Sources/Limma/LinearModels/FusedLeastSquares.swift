@@ -297,4 +297,83 @@ extension LaneLeastSquares {
         let sigma = meanOfSquares(qy, from: p, to: n, refine: true, scratch: ws.lscratch).squareRoot()
         return WeightedFitResult(complete: complete, bad: bad, means: means, sigma: sigma)
     }
+
+    /// dqrsl's qty and coef for four genes on one QR shared by all (the
+    /// one-QR lm.fit): `y` (n rows, already transformed) is overwritten with
+    /// Q'y and the first `k` (the rank) pivoted coefficients go to `b`; the
+    /// mean of the squared effects from row k on (R's long-double
+    /// `colMeans`, with `refine` `mean`'s second pass) is returned, NaN when
+    /// k = n. `qr` is the n x p compact QR (scalars, column-major), `qraux`
+    /// its first Householder elements; `min(k, n - 1) > 0`, every `qraux[j]`
+    /// (j below that) and every diagonal element up to k nonzero.
+    /// `scratch` holds n lanes.
+    ///
+    /// Reflection j is `y[j...] += t_j u_j` with `t_j = -(u_j'y[j...]) / qraux[j]`
+    /// (u_j the Householder vector with `qraux[j]` first, a lane with `t_j`
+    /// zero left alone); the pass that applies reflection j also takes the
+    /// dot product of reflection j + 1 (over rows j + 1..<n, in index order,
+    /// from +0), and the first dot product comes with the row scaling
+    /// `scale` (when given, y times it first), so k reflections take k + 1
+    /// passes instead of 2k.
+    static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, n: Int, rank k: Int, qr: UnsafePointer<Double>,
+                          qraux: UnsafePointer<Double>, scale: UnsafePointer<Double>?, refine: Bool,
+                          b: UnsafeMutablePointer<GeneLanes>, scratch: UnsafeMutablePointer<GeneLanes>) -> GeneLanes {
+        let ju = Swift.min(k, n - 1)
+        let zero = GeneLanes(repeating: 0)
+        // Pass 0: the scaling and reflection 0's dot product.
+        var d: GeneLanes
+        if let scale {
+            let v0 = y[0] * GeneLanes(repeating: scale[0])
+            y[0] = v0
+            d = zero + GeneLanes(repeating: qraux[0]) * v0
+            for i in 1..<n {
+                let v = y[i] * GeneLanes(repeating: scale[i])
+                y[i] = v
+                d = d + GeneLanes(repeating: qr[i]) * v
+            }
+        } else {
+            d = zero + GeneLanes(repeating: qraux[0]) * y[0]
+            for i in 1..<n { d = d + GeneLanes(repeating: qr[i]) * y[i] }
+        }
+        for j in 0..<ju {
+            let qj = GeneLanes(repeating: qraux[j])
+            let t = -d / qj
+            let skip = t .== 0, anySkip = any(skip)
+            let u = qr + j * n
+            y[j] = update(y[j], t, qj, skip, anySkip)
+            if j + 1 < ju {
+                // Reflection j on rows j+1..<n, and reflection j+1's dot product.
+                let un = qr + (j + 1) * n
+                let v1 = update(y[j + 1], t, GeneLanes(repeating: u[j + 1]), skip, anySkip)
+                y[j + 1] = v1
+                var dn = zero + GeneLanes(repeating: qraux[j + 1]) * v1
+                for i in (j + 2)..<Swift.max(n, j + 2) {
+                    let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
+                    y[i] = v
+                    dn = dn + GeneLanes(repeating: un[i]) * v
+                }
+                d = dn
+            } else {
+                // The last reflection; the squares of the effects from row k on.
+                for i in (j + 1)..<Swift.max(n, j + 1) {
+                    let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
+                    y[i] = v
+                    if i >= k { scratch[i - k] = v * v }
+                }
+            }
+        }
+        // Coefficients: back substitution (dqrsl's dtrsl-like loop with daxpy).
+        for i in 0..<k { b[i] = y[i] }
+        var j = k - 1
+        while j >= 0 {
+            b[j] = b[j] / GeneLanes(repeating: qr[j * n + j])
+            if j > 0 {
+                let t = -b[j], skip = t .== 0, anySkip = any(skip)
+                for i in 0..<j { b[i] = update(b[i], t, GeneLanes(repeating: qr[j * n + i]), skip, anySkip) }
+            }
+            j -= 1
+        }
+        guard k < n else { return GeneLanes(repeating: .nan) }
+        return longDoubleMeans(scratch, n - k, refine: refine)
+    }
 }

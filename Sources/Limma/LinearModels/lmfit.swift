@@ -238,6 +238,12 @@ enum LinearModelFit {
         case .scale(let s): scale = s
         case .backsolve(let u): upper = u.values
         }
+        // The shared QR, its qraux and the row scales as scalars (broadcast when used).
+        let qrValues = UncheckedBox(UnsafeMutablePointer<Double>.allocate(capacity: n * p + p + n))
+        defer { qrValues.value.deallocate() }
+        for v in 0..<(n * p) { qrValues.value[v] = qr.qr.values[v] }
+        for j in 0..<p { qrValues.value[n * p + j] = qr.qraux[j] }
+        for i in 0..<n { qrValues.value[n * p + p + i] = scale.isEmpty ? 1 : scale[i] }
         M.values.withUnsafeBufferPointer { mb in
             coef.values.withUnsafeMutableBufferPointer { cb in
                 sigma.withUnsafeMutableBufferPointer { sb in
@@ -246,6 +252,7 @@ enum LinearModelFit {
                         LimmaThreads.forEachChunk(nblocks, minChunk: Swift.max(1, 8192 / Swift.max(n * blockGenes, 1))) { blocks in
                             let (mb, cb, sb, ab, shared, scale, upper, pivot) = io.value
                             let ws = LeastSquaresWorkspace(n: n, p: p)
+                            let qrb = qrValues.value, qab = qrValues.value + n * p, scb = qrValues.value + n * p + p
                             for blk in blocks {
                                 if nonFinite.load(ordering: .relaxed) { return }
                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
@@ -253,26 +260,34 @@ enum LinearModelFit {
                                 for q in 0..<((bcount + width - 1) / width) {
                                     let y = ws.blockY + q * n
                                     let count = Swift.min(width, bcount - q * width)
-                                    var finite = GeneLaneMask(repeating: true)
-                                    for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
-                                    if !all(finite) {
-                                        nonFinite.store(true, ordering: .relaxed)
-                                        return
-                                    }
+                                    // A lane's long-double sum of finite values is finite; a
+                                    // mean that is not finite is checked value by value.
                                     let means = LaneLeastSquares.longDoubleMeans(y, n, refine: false)
-                                    if !scale.isEmpty { for i in 0..<n { y[i] = y[i] * scale[i] } }
-                                    if !upper.isEmpty {
+                                    if !all((means - means) .== 0) {
+                                        var finite = GeneLaneMask(repeating: true)
+                                        for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
+                                        if !all(finite) {
+                                            nonFinite.store(true, ordering: .relaxed)
+                                            return
+                                        }
+                                    }
+                                    let s: GeneLanes
+                                    if upper.isEmpty {
+                                        let ms = LaneLeastSquares.sharedFit(y, n: n, rank: rank, qr: qrb, qraux: qab, scale: scale.isEmpty ? nil : scb,
+                                                                            refine: refine, b: ws.lb, scratch: ws.lscratch)
+                                        s = df > 0 ? ms.squareRoot() : GeneLanes(repeating: .nan)
+                                    } else {
                                         // dtrsm("L", "U", "T", "N"): z_i = (y_i - sum_{k<i} U_ki z_k) / U_ii.
                                         for i in 0..<n {
                                             var t = y[i]
                                             for k in 0..<i { t = t - upper[i * n + k] * y[k] }
                                             y[i] = t / upper[i * n + i]
                                         }
+                                        _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: ws.lb)
+                                        s = df > 0
+                                            ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine, scratch: ws.lscratch).squareRoot()
+                                            : GeneLanes(repeating: .nan)
                                     }
-                                    _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: ws.lb)
-                                    let s = df > 0
-                                        ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine, scratch: ws.lscratch).squareRoot()
-                                        : GeneLanes(repeating: .nan)
                                     for l in 0..<count {
                                         let g = g0 + q * width + l
                                         for j in 0..<rank { cb[pivot[j] * ngenes + g] = ws.lb[j][l] }
