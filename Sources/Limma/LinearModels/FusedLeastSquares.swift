@@ -265,8 +265,12 @@ extension LaneLeastSquares {
                 }
                 nextNorm = finishNorm(ns, tiny, &bad)
             } else {
-                // ta is y in the last step.
-                for i in 1..<m { ta[i] = update(ta[i], ts.0, xl[i], skipA, anyA) }
+                // ta is y in the last step: the squares of the effects (rows p..<n) on the way.
+                for i in 1..<m {
+                    let v = update(ta[i], ts.0, xl[i], skipA, anyA)
+                    ta[i] = v
+                    ws.lscratch[i - 1] = v * v
+                }
             }
             // dqrdc2's norm downdates for the columns after l (row l of each).
             for j in (l + 1)..<Swift.max(p, l + 1) {
@@ -294,7 +298,7 @@ extension LaneLeastSquares {
         }
         bad .|= chol2invDiagonal(a, lda: n, size: p, u: ws.lu, diag: ws.ldiag)
         // sigma: R's mean of the squared effects (long-double sum, then the refinement pass).
-        let sigma = meanOfSquares(qy, from: p, to: n, refine: true, scratch: ws.lscratch).squareRoot()
+        let sigma = longDoubleMeans(ws.lscratch, n - p, refine: true).squareRoot()
         return WeightedFitResult(complete: complete, bad: bad, means: means, sigma: sigma)
     }
 
