@@ -255,21 +255,40 @@ extension LaneLeastSquares {
                     let tb = target(1)
                     let skipB = ts.1 .== 0, anyB = any(skipB)
                     tb[0] = update(tb[0], ts.1, first, skipB, anyB)
-                    for i in 1..<m {
-                        let xv = xl[i]
-                        let va = update(ta[i], ts.0, xv, skipA, anyA)
-                        ta[i] = va
-                        addSquare(va, &ns, &tiny)
-                        tb[i] = update(tb[i], ts.1, xv, skipB, anyB)
+                    if anyA || anyB {
+                        for i in 1..<m {
+                            let xv = xl[i]
+                            let va = update(ta[i], ts.0, xv, skipA, anyA)
+                            ta[i] = va
+                            addSquare(va, &ns, &tiny)
+                            tb[i] = update(tb[i], ts.1, xv, skipB, anyB)
+                        }
+                    } else {
+                        // No lane skips (the usual case): the same sums without the selects.
+                        for i in 1..<m {
+                            let xv = xl[i]
+                            let va = ta[i] + ts.0 * xv
+                            ta[i] = va
+                            addSquare(va, &ns, &tiny)
+                            tb[i] = tb[i] + ts.1 * xv
+                        }
                     }
                 }
                 nextNorm = finishNorm(ns, tiny, &bad)
             } else {
                 // ta is y in the last step: the squares of the effects (rows p..<n) on the way.
-                for i in 1..<m {
-                    let v = update(ta[i], ts.0, xl[i], skipA, anyA)
-                    ta[i] = v
-                    ws.lscratch[i - 1] = v * v
+                if anyA {
+                    for i in 1..<m {
+                        let v = update(ta[i], ts.0, xl[i], skipA, anyA)
+                        ta[i] = v
+                        ws.lscratch[i - 1] = v * v
+                    }
+                } else {
+                    for i in 1..<m {
+                        let v = ta[i] + ts.0 * xl[i]
+                        ta[i] = v
+                        ws.lscratch[i - 1] = v * v
+                    }
                 }
             }
             // dqrdc2's norm downdates for the columns after l (row l of each).
@@ -351,18 +370,35 @@ extension LaneLeastSquares {
                 let v1 = update(y[j + 1], t, GeneLanes(repeating: u[j + 1]), skip, anySkip)
                 y[j + 1] = v1
                 var dn = zero + GeneLanes(repeating: qraux[j + 1]) * v1
-                for i in (j + 2)..<Swift.max(n, j + 2) {
-                    let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
-                    y[i] = v
-                    dn = dn + GeneLanes(repeating: un[i]) * v
+                if anySkip {
+                    for i in (j + 2)..<Swift.max(n, j + 2) {
+                        let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
+                        y[i] = v
+                        dn = dn + GeneLanes(repeating: un[i]) * v
+                    }
+                } else {
+                    for i in (j + 2)..<Swift.max(n, j + 2) {
+                        let v = y[i] + t * GeneLanes(repeating: u[i])
+                        y[i] = v
+                        dn = dn + GeneLanes(repeating: un[i]) * v
+                    }
                 }
                 d = dn
             } else {
                 // The last reflection; the squares of the effects from row k on.
-                for i in (j + 1)..<Swift.max(n, j + 1) {
-                    let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
-                    y[i] = v
-                    if i >= k { scratch[i - k] = v * v }
+                for i in (j + 1)..<Swift.max(k, j + 1) { y[i] = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip) }
+                if anySkip {
+                    for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
+                        let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
+                        y[i] = v
+                        scratch[i - k] = v * v
+                    }
+                } else {
+                    for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
+                        let v = y[i] + t * GeneLanes(repeating: u[i])
+                        y[i] = v
+                        scratch[i - k] = v * v
+                    }
                 }
             }
         }
