@@ -129,6 +129,18 @@ extension LaneLeastSquares {
         var norm0 = zero, norm1 = zero
         let x1 = p > 1 ? xd + n : xd
         let scales = ws.lscratch
+        /// Row i of y and of columns 0 and 1 times `sw`, and their squares into the norms.
+        @inline(__always) func loadRow(_ i: Int, _ sw: GeneLanes, _ norm0: inout GeneLanes, _ norm1: inout GeneLanes) {
+            qy[i] = y[i] * sw
+            let c0 = GeneLanes(repeating: xd[i]) * sw
+            a[i] = c0
+            norm0 = norm0 + c0 * c0
+            if p > 1 {
+                let c1 = GeneLanes(repeating: x1[i]) * sw
+                a[n + i] = c1
+                norm1 = norm1 + c1 * c1
+            }
+        }
         switch weights {
         case .none(let tinyRows):
             for i in 0..<n {
@@ -145,18 +157,7 @@ extension LaneLeastSquares {
             for c in 2..<Swift.max(p, 2) { for i in 0..<n { a[c * n + i] = GeneLanes(repeating: xd[c * n + i]) } }
             if tinyRows { bad = GeneLaneMask(repeating: true) }
         case .arrays(let roots, let tinyRows):
-            for i in 0..<n {
-                let sw = GeneLanes(repeating: roots[i])
-                qy[i] = y[i] * sw
-                let c0 = GeneLanes(repeating: xd[i]) * sw
-                a[i] = c0
-                norm0 = norm0 + c0 * c0
-                if p > 1 {
-                    let c1 = GeneLanes(repeating: x1[i]) * sw
-                    a[n + i] = c1
-                    norm1 = norm1 + c1 * c1
-                }
-            }
+            for i in 0..<n { loadRow(i, GeneLanes(repeating: roots[i]), &norm0, &norm1) }
             for c in 2..<Swift.max(p, 2) { for i in 0..<n { a[c * n + i] = GeneLanes(repeating: xd[c * n + i]) * GeneLanes(repeating: roots[i]) } }
             if tinyRows { bad = GeneLaneMask(repeating: true) }
         case .lanes(let w, let smallestWeight):
@@ -168,15 +169,7 @@ extension LaneLeastSquares {
                 // Lanes with a weight <= 0 are not complete, so |w| changes no kept result.
                 let sw = rootOfMagnitude(wv)
                 if p > 2 { scales[i] = sw }
-                qy[i] = y[i] * sw
-                let c0 = GeneLanes(repeating: xd[i]) * sw
-                a[i] = c0
-                norm0 = norm0 + c0 * c0
-                if p > 1 {
-                    let c1 = GeneLanes(repeating: x1[i]) * sw
-                    a[n + i] = c1
-                    norm1 = norm1 + c1 * c1
-                }
+                loadRow(i, sw, &norm0, &norm1)
             }
             for c in 2..<Swift.max(p, 2) { for i in 0..<n { a[c * n + i] = GeneLanes(repeating: xd[c * n + i]) * scales[i] } }
             complete .&= (zeroW .== 0) .& (minW .> 0)
@@ -305,16 +298,7 @@ extension LaneLeastSquares {
             xl[0] = -nrmxl
         }
         // Coefficients: back substitution on the p x p triangle.
-        let b = ws.lb
-        for i in 0..<p { b[i] = qy[i] }
-        var j = p - 1
-        while j >= 0 {
-            let d = a[j * n + j]
-            bad .|= d .== 0
-            b[j] = b[j] / d
-            if j > 0 { axpy(j, -b[j], a + j * n, b) }
-            j -= 1
-        }
+        bad .|= backSubstitute(a, n: n, k: p, qty: qy, b: ws.lb)
         bad .|= chol2invDiagonal(a, lda: n, size: p, u: ws.lu, diag: ws.ldiag)
         // sigma: R's mean of the squared effects (long-double sum, then the refinement pass).
         let sigma = longDoubleMeans(ws.lscratch, n - p, refine: true).squareRoot()
