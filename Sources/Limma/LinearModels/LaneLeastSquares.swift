@@ -144,6 +144,18 @@ enum LaneLeastSquares {
             yj[0] = (yj[0] + t * qj).replacing(with: yj[0], where: skip)
             axpy(n - j - 1, t, xj + 1, yj + 1)
         }
+        bad .|= backSubstitute(a, n: n, k: k, qty: qty, b: b)
+        return bad
+    }
+
+    /// dqrsl's coefficients: `b` = the first `k` of `qty`, then R b = Q'y
+    /// solved from the last row up (`b_j /= r_jj`, then daxpy of `-b_j`
+    /// times column j above the diagonal into b); `a` holds R (leading
+    /// dimension n). Lanes meeting a zero diagonal are returned.
+    @inline(__always)
+    static func backSubstitute(_ a: UnsafePointer<GeneLanes>, n: Int, k: Int, qty: UnsafePointer<GeneLanes>,
+                               b: UnsafeMutablePointer<GeneLanes>) -> GeneLaneMask {
+        var bad = GeneLaneMask(repeating: false)
         for i in 0..<k { b[i] = qty[i] }
         var j = k - 1
         while j >= 0 {

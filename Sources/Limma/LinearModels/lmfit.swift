@@ -238,6 +238,12 @@ enum LinearModelFit {
         case .scale(let s): scale = s
         case .backsolve(let u): upper = u.values
         }
+        // The shared QR, its qraux and the row scales as scalars (broadcast when used).
+        let qrValues = UncheckedBox(UnsafeMutablePointer<Double>.allocate(capacity: n * p + p + n))
+        defer { qrValues.value.deallocate() }
+        for v in 0..<(n * p) { qrValues.value[v] = qr.qr.values[v] }
+        for j in 0..<p { qrValues.value[n * p + j] = qr.qraux[j] }
+        for i in 0..<n { qrValues.value[n * p + p + i] = scale.isEmpty ? 1 : scale[i] }
         M.values.withUnsafeBufferPointer { mb in
             coef.values.withUnsafeMutableBufferPointer { cb in
                 sigma.withUnsafeMutableBufferPointer { sb in
@@ -246,6 +252,7 @@ enum LinearModelFit {
                         LimmaThreads.forEachChunk(nblocks, minChunk: Swift.max(1, 8192 / Swift.max(n * blockGenes, 1))) { blocks in
                             let (mb, cb, sb, ab, shared, scale, upper, pivot) = io.value
                             let ws = LeastSquaresWorkspace(n: n, p: p)
+                            let qrb = qrValues.value, qab = qrValues.value + n * p, scb = qrValues.value + n * p + p
                             for blk in blocks {
                                 if nonFinite.load(ordering: .relaxed) { return }
                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
@@ -253,26 +260,34 @@ enum LinearModelFit {
                                 for q in 0..<((bcount + width - 1) / width) {
                                     let y = ws.blockY + q * n
                                     let count = Swift.min(width, bcount - q * width)
-                                    var finite = GeneLaneMask(repeating: true)
-                                    for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
-                                    if !all(finite) {
-                                        nonFinite.store(true, ordering: .relaxed)
-                                        return
-                                    }
+                                    // A lane's long-double sum of finite values is finite; a
+                                    // mean that is not finite is checked value by value.
                                     let means = LaneLeastSquares.longDoubleMeans(y, n, refine: false)
-                                    if !scale.isEmpty { for i in 0..<n { y[i] = y[i] * scale[i] } }
-                                    if !upper.isEmpty {
+                                    if !all((means - means) .== 0) {
+                                        var finite = GeneLaneMask(repeating: true)
+                                        for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
+                                        if !all(finite) {
+                                            nonFinite.store(true, ordering: .relaxed)
+                                            return
+                                        }
+                                    }
+                                    let s: GeneLanes
+                                    if upper.isEmpty {
+                                        let ms = LaneLeastSquares.sharedFit(y, n: n, rank: rank, qr: qrb, qraux: qab, scale: scale.isEmpty ? nil : scb,
+                                                                            refine: refine, b: ws.lb, scratch: ws.lscratch)
+                                        s = df > 0 ? ms.squareRoot() : GeneLanes(repeating: .nan)
+                                    } else {
                                         // dtrsm("L", "U", "T", "N"): z_i = (y_i - sum_{k<i} U_ki z_k) / U_ii.
                                         for i in 0..<n {
                                             var t = y[i]
                                             for k in 0..<i { t = t - upper[i * n + k] * y[k] }
                                             y[i] = t / upper[i * n + i]
                                         }
+                                        _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: ws.lb)
+                                        s = df > 0
+                                            ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine, scratch: ws.lscratch).squareRoot()
+                                            : GeneLanes(repeating: .nan)
                                     }
-                                    _ = LaneLeastSquares.solve(shared.lx, n: n, k: rank, qraux: shared.lqraux, qty: y, b: ws.lb)
-                                    let s = df > 0
-                                        ? LaneLeastSquares.meanOfSquares(y, from: rank, to: n, refine: refine, scratch: ws.lscratch).squareRoot()
-                                        : GeneLanes(repeating: .nan)
                                     for l in 0..<count {
                                         let g = g0 + q * width + l
                                         for j in 0..<rank { cb[pivot[j] * ngenes + g] = ws.lb[j][l] }
@@ -405,6 +420,23 @@ enum LinearModelFit {
         let nblocks = (ngenes + blockGenes - 1) / blockGenes
         let lanesAllowed = narrays >= 2 && nbeta < 64
         let kLanes = Swift.min(narrays, nbeta)
+        // The fused kernel (`LaneLeastSquares.weightedFit`) when every gene has
+        // more arrays than coefficients and array weights (if any) are all
+        // usable; otherwise (no lane could be complete, or n <= p) the step-by-step kernels.
+        var roots: [Double] = []
+        var fused = narrays > nbeta && nbeta < 64
+        if weighted && !fullWeights {
+            if wvalues.allSatisfy({ $0.isFinite && $0 > 0 }) { roots = wvalues.map { $0.squareRoot() } } else { fused = false }
+        }
+        let rootsBox = UncheckedBox(UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(roots.count, 1)))
+        defer { rootsBox.value.deallocate() }
+        for i in 0..<roots.count { rootsBox.value[i] = roots[i] }
+        let (tinyRows, smallestWeight) = design.values.withUnsafeBufferPointer { xb in
+            (fused && !fullWeights
+                ? LaneLeastSquares.RowWeights.hasTinyRows(xb.baseAddress!, n: narrays, p: nbeta, scales: weighted ? UnsafePointer(rootsBox.value) : nil)
+                : false,
+             fullWeights ? LaneLeastSquares.RowWeights.smallWeightBound(xb.baseAddress!, count: narrays * nbeta) : 0)
+        }
         M.values.withUnsafeBufferPointer { mb in
             wvalues.withUnsafeBufferPointer { wb in
                 design.values.withUnsafeBufferPointer { xb in
@@ -450,6 +482,17 @@ enum LinearModelFit {
                                                     failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
                                                 }
                                             }
+                                            // Amean of the group at y (genes from g): the lanes' means, or
+                                            // rowMeans(na.rm = TRUE) for a lane whose mean is NaN.
+                                            func storeMeans(_ y: UnsafePointer<GeneLanes>, _ means: GeneLanes, _ g: Int, _ count: Int) {
+                                                for l in 0..<count {
+                                                    if !means[l].isNaN { ab[g + l] = means[l]; continue }
+                                                    var acc: RLongDouble = 0
+                                                    var c = 0
+                                                    for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
+                                                    ab[g + l] = Double(acc / RLongDouble(c))
+                                                }
+                                            }
                                             // The group's genes side by side; returns the lanes to refit.
                                             func fitLanes(_ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?) -> GeneLaneMask {
                                                 // Rows of X and y times sqrt(w) (sqrt of a broadcast weight is the broadcast sqrt).
@@ -482,6 +525,24 @@ enum LinearModelFit {
                                                     let y = UnsafePointer(ws.blockY + q * narrays)
                                                     let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q * narrays) : nil
                                                     let count = Swift.min(width, bcount - q * width)
+                                                    if fused {
+                                                        let rows: LaneLeastSquares.RowWeights = w.map { .lanes($0, smallestWeight: smallestWeight) }
+                                                            ?? (weighted ? .arrays(rootsBox.value, tinyRows: tinyRows) : .none(tinyRows: tinyRows))
+                                                        let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws)
+                                                        storeMeans(y, r.means, g0 + q * width, count)
+                                                        let redo = .!r.complete .| r.bad
+                                                        for l in 0..<count where !redo[l] {
+                                                            let g = g0 + q * width + l
+                                                            for j in 0..<nbeta {
+                                                                bb[j * ngenes + g] = ws.lb[j][l]
+                                                                sb[j * ngenes + g] = ws.ldiag[j][l].squareRoot()
+                                                            }
+                                                            db[g] = Double(narrays - nbeta)
+                                                            sgb[g] = r.sigma[l]
+                                                        }
+                                                        for l in 0..<count where redo[l] { fitScalar(g0 + q * width + l, y, w, l) }
+                                                        continue
+                                                    }
                                                     // Fully observed lanes: every value finite (a sum of
                                                     // `v * 0` stays 0 exactly then), every weight finite and > 0.
                                                     var zeroY = GeneLanes(repeating: 0), zeroW = zeroY
@@ -498,14 +559,7 @@ enum LinearModelFit {
                                                     let complete = (zeroY .== 0) .& (zeroW .== 0) .& (minW .> 0)
                                                     // Amean: rowMeans(M, na.rm = TRUE) of the values as given; a
                                                     // lane's long-double sum is NaN unless it has no NaN.
-                                                    let means = LaneLeastSquares.longDoubleMeans(y, narrays, refine: false)
-                                                    for l in 0..<count {
-                                                        if !means[l].isNaN { ab[g0 + q * width + l] = means[l]; continue }
-                                                        var acc: RLongDouble = 0
-                                                        var c = 0
-                                                        for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
-                                                        ab[g0 + q * width + l] = Double(acc / RLongDouble(c))
-                                                    }
+                                                    storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false), g0 + q * width, count)
                                                     var redo = .!complete
                                                     if lanesAllowed && any(complete) {
                                                         redo .|= fitLanes(y, w)
