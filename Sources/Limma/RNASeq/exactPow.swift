@@ -133,6 +133,46 @@ enum ExactPow {
         let lo = x - hi
         return ((hi * hi - p) + 2 * hi * lo) + lo * lo
     }
+
+    /// `1 / t^4` for two values at once, each lane bit-identical to
+    /// `1 / fourth(t)`.
+    ///
+    /// Both lanes go through the operations of `fourth(_:accept:)` with
+    /// `accept = 0.478` as two-lane vector arithmetic (each lane rounded
+    /// exactly as the scalar operation: IEEE products, sums and quotients,
+    /// no fused operations). The band `2^-8 <= t < 2^8` is tested as two
+    /// comparisons (false for NaN and negative t, as the scalar bit test),
+    /// and `s` a power of two as `s == ulp(s) * 2^52` (exact for the `s`
+    /// of that band, between 2^-33 and 2^32). When both lanes are in the
+    /// band and accepted, the reciprocals are one two-lane division;
+    /// otherwise each lane is `1 / fourth(t)` itself (the same operations
+    /// again, or `fourthWide`, or `R_pow`).
+    @inline(__always)
+    static func reciprocalFourth(_ t: SIMD2<Double>) -> SIMD2<Double> {
+        let a = t * t
+        let ea = squareError(t, a)
+        let b = a * a
+        let eb = squareError(a, b)
+        let c = eb + 2 * a * ea
+        let s = b + c
+        let err = c - (s - b)
+        let sBits = unsafeBitCast(s, to: SIMD2<UInt64>.self)
+        let u = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: SIMD2<Double>.self)
+        let absErr = unsafeBitCast(unsafeBitCast(err, to: SIMD2<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF,
+                                   to: SIMD2<Double>.self)
+        let ok = (t .>= 0x1p-8) .& (t .< 0x1p8) .& (s .!= u * 0x1p52) .& (absErr .<= 0.478 * u)
+        if all(ok) { return 1 / s }
+        return SIMD2(1 / fourth(t.x), 1 / fourth(t.y))
+    }
+
+    /// `squareError` lane by lane (the same operations).
+    @inline(__always)
+    static func squareError(_ x: SIMD2<Double>, _ p: SIMD2<Double>) -> SIMD2<Double> {
+        let cs = 134217729.0 * x
+        let hi = cs - (cs - x)
+        let lo = x - hi
+        return ((hi * hi - p) + 2 * hi * lo) + lo * lo
+    }
 }
 
 /// A double-double `hi + lo` (|lo| <= ulp(hi) / 2) with the few operations

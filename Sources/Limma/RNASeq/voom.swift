@@ -268,9 +268,10 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
 ///   block's `2^f` per distinct row computed once, then sample by sample.
-/// Either way the observations of a run go through the steps in three
-/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all),
-/// each lookup from the trend's bucket table.
+/// Either way the observations of a run go through the steps in two
+/// passes (`log2` of all, then the trend and `1 / t^4` of all, two at a
+/// time in two-lane vector arithmetic), each lookup from the trend's bucket
+/// table.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -308,17 +309,16 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         return ExactPow.pow2(s, table: table)
     }
     /// The weights of `count` observations with `2^fitted = p2[k]` and
-    /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
-    /// the trend, `1 / t^4`): each observation's long chain of dependent
-    /// operations is cut into three short ones, so that the processor
-    /// overlaps many observations of one pass (the same operations, so
-    /// the same bits).
+    /// `libSize + 1 = l1`, into `out[k]`, in two passes (the log-counts,
+    /// then the trend and `1 / t^4` two observations at a time): each
+    /// observation's long chain of dependent operations is cut in two, so
+    /// that the processor overlaps many observations of one pass (the same
+    /// operations, so the same bits).
     @inline(__always)
     func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
-        for k in 0..<count { out[k] = trend(out[k]) }
-        for k in 0..<count { out[k] = 1 / ExactPow.fourth(out[k]) }
+        voomTrendWeights(out, count, trend)
     }
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
@@ -375,4 +375,20 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         }
         initialized = ngenes * nsamples
     }
+}
+
+/// `v[k] = 1 / trend(v[k])^4` for k < count, two values at a time: the
+/// trend's two-lane evaluation (`ApproxLookup.Evaluator`, each lane the
+/// bits of `trend(v)`) and `ExactPow.reciprocalFourth` (each lane the bits
+/// of `1 / ExactPow.fourth(t)`); an odd last value by itself.
+@inline(__always)
+private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ trend: ApproxLookup.Evaluator) {
+    let raw = UnsafeMutableRawPointer(v)
+    var k = 0
+    while k + 1 < count {
+        let t = trend(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD2<Double>.self))
+        raw.storeBytes(of: ExactPow.reciprocalFourth(t), toByteOffset: 8 * k, as: SIMD2<Double>.self)
+        k += 2
+    }
+    if k < count { v[k] = 1 / ExactPow.fourth(trend(v[k])) }
 }
