@@ -268,10 +268,10 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
 ///   block's `2^f` per distinct row computed once, then sample by sample.
-/// Either way the observations of a run go through the steps in two
-/// passes (`log2` of all, then the trend and `1 / t^4` of all, two at a
-/// time in two-lane vector arithmetic), each lookup from the trend's bucket
-/// table.
+/// Either way the observations of a run go through the steps in three
+/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all; the
+/// last two two at a time in two-lane vector arithmetic), each lookup from
+/// the trend's bucket table.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -309,11 +309,11 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         return ExactPow.pow2(s, table: table)
     }
     /// The weights of `count` observations with `2^fitted = p2[k]` and
-    /// `libSize + 1 = l1`, into `out[k]`, in two passes (the log-counts,
-    /// then the trend and `1 / t^4` two observations at a time): each
-    /// observation's long chain of dependent operations is cut in two, so
-    /// that the processor overlaps many observations of one pass (the same
-    /// operations, so the same bits).
+    /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
+    /// the trend, `1 / t^4`; the last two two values at a time): each
+    /// observation's long chain of dependent operations is cut into three
+    /// short ones, so that the processor overlaps many observations of one
+    /// pass (the same operations, so the same bits).
     @inline(__always)
     func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
@@ -377,8 +377,10 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     }
 }
 
-/// `v[k] = 1 / trend(v[k])^4` for k < count, two values at a time: the
-/// trend's two-lane evaluation (`ApproxLookup.Evaluator`, each lane the
+/// `v[k] = 1 / trend(v[k])^4` for k < count in two passes (the trend of
+/// all, then `1 / t^4` of all; one pass of both is slower: its chain of
+/// dependent operations is too long to overlap), two values at a time:
+/// the trend's two-lane evaluation (`ApproxLookup.Evaluator`, each lane the
 /// bits of `trend(v)`) and `ExactPow.reciprocalFourth` (each lane the bits
 /// of `1 / ExactPow.fourth(t)`); an odd last value by itself.
 @inline(__always)
@@ -386,9 +388,16 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
     let raw = UnsafeMutableRawPointer(v)
     var k = 0
     while k + 1 < count {
-        let t = trend(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD2<Double>.self))
-        raw.storeBytes(of: ExactPow.reciprocalFourth(t), toByteOffset: 8 * k, as: SIMD2<Double>.self)
+        raw.storeBytes(of: trend(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD2<Double>.self)),
+                       toByteOffset: 8 * k, as: SIMD2<Double>.self)
         k += 2
     }
-    if k < count { v[k] = 1 / ExactPow.fourth(trend(v[k])) }
+    if k < count { v[k] = trend(v[k]) }
+    k = 0
+    while k + 1 < count {
+        raw.storeBytes(of: ExactPow.reciprocalFourth(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD2<Double>.self)),
+                       toByteOffset: 8 * k, as: SIMD2<Double>.self)
+        k += 2
+    }
+    if k < count { v[k] = 1 / ExactPow.fourth(v[k]) }
 }
