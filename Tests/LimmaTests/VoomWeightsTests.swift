@@ -193,6 +193,31 @@ import Foundation
         #expect(bad == 0)
     }
 
+    /// `ExactPow.pow2` on two values against `R_pow(2, f)` lane by lane:
+    /// every pairing of values around |f| = 64 (the two-lane band's edge),
+    /// 1000, 0, -0, whole and 1/256 steps, NaN and infinities, and random
+    /// values within and beyond the band.
+    @Test func pow2PairsMatchRPow() {
+        var rng = Rng(state: 0x2222)
+        var special: [Double] = [0, -0.0, 1, -1, 0.5, 1.0 / 256, -1.0 / 512, 64, -64, (64.0).nextUp, (64.0).nextDown,
+                                 (-64.0).nextUp, (-64.0).nextDown, 1000, -1000, 1000.5, 1e300, -1e300, 5e-324,
+                                 .infinity, -.infinity, .nan, 63.99609375, -63.99609375, 20.001953125]
+        for _ in 0..<60 { special.append(Double(Int(rng.uniform() * 32768) - 16384) / 256) }
+        func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        var bad = 0
+        func check(_ a: Double, _ b: Double) {
+            let got = ExactPow.pow2(SIMD2(a, b), table: ExactPow.exp2Table)
+            let wa = RMath.pow(2, a), wb = RMath.pow(2, b)
+            if !same(got.x, wa) || !same(got.y, wb) {
+                bad += 1
+                if bad <= 5 { Issue.record("2^(\(a), \(b)): \(got) != (\(wa), \(wb))") }
+            }
+        }
+        for a in special { for b in special { check(a, b) } }
+        for _ in 0..<300_000 { check(rng.uniform() * 130 - 65, rng.uniform() * 40 - 10) }
+        #expect(bad == 0)
+    }
+
     /// The weights against the plain definition on adversarial inputs: the
     /// trend's knots placed at observations' own fitted log-counts (points
     /// exactly at knots), trend values 0 (weight infinity), negative, at the

@@ -267,7 +267,8 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   sample's column in gene order (each gene's place in the sorted order
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
-///   block's `2^f` per distinct row computed once, then sample by sample.
+///   block's `2^f` per distinct row computed once (two genes at a time,
+///   `ExactPow`'s two-lane `pow2`), then sample by sample.
 /// Either way the observations of a run go through the steps in three
 /// passes (`log2` of all, then the trend of all, then `1 / t^4` of all; the
 /// last two two at a time in two-lane vector arithmetic), each lookup from
@@ -298,15 +299,20 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     let l1 = lib.map { $0 + 1 }
     let table = ExactPow.exp2Table
     let rowValues = rowSample.map { j in (0..<p).map { X[j, $0] } }
-    /// `2^fitted` for gene g and distinct row u.
+    /// The fitted value of gene g for distinct row u.
     @inline(__always)
-    func pow2Fitted(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
-        if let fitted { return ExactPow.pow2(fitted.values[rowSample[u] * ngenes + g], table: table) }
+    func fittedValue(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
+        if let fitted { return fitted.values[rowSample[u] * ngenes + g] }
         var s = 0.0
         rowValues[u].withUnsafeBufferPointer { xu in
             for l in 0..<p { s += c[l * ngenes + g] * xu[l] }
         }
-        return ExactPow.pow2(s, table: table)
+        return s
+    }
+    /// `2^fitted` for gene g and distinct row u.
+    @inline(__always)
+    func pow2Fitted(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
+        ExactPow.pow2(fittedValue(c, g, u), table: table)
     }
     /// The weights of `count` observations with `2^fitted = p2[k]` and
     /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
@@ -362,7 +368,17 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                             for b in blocks {
                                 let g0 = b * block, gb = Swift.min(block, ngenes - g0)
                                 for u in 0..<nrows {
-                                    for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
+                                    // Two genes at a time (ExactPow's two-lane 2^f).
+                                    let o = p2 + u * block
+                                    var g = 0
+                                    while g + 1 < gb {
+                                        let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
+                                        let pair = ExactPow.pow2(f, table: table)
+                                        o[g] = pair.x
+                                        o[g + 1] = pair.y
+                                        g += 2
+                                    }
+                                    if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
                                 }
                                 for j in 0..<nsamples {
                                     weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
