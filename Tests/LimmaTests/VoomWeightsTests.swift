@@ -102,6 +102,14 @@ import Foundation
                         #expect(same(ev(v), want), "trial \(trial) n \(n) v \(v) (no hint)")
                         #expect(same(lookup(v), want))
                     }
+                    // Two points at once: neighbours, and each with a point far off.
+                    for k in 0..<(seq.count - 1) {
+                        let pairs = [SIMD2(seq[k], seq[k + 1]), SIMD2(seq[k], seq[(k * 7919) % seq.count])]
+                        for pv in pairs {
+                            let got = ev(pv)
+                            #expect(same(got.x, f(pv.x)) && same(got.y, f(pv.y)), "trial \(trial) n \(n) pair \(pv)")
+                        }
+                    }
                 }
             }
         }
@@ -152,6 +160,118 @@ import Foundation
         }
         for k in -20000...20000 { check2(Double(k) / 1024) }
         #expect(bad == 0)
+    }
+
+    /// `ExactPow.reciprocalFourth` lane by lane against `1 / R_pow(t, 4)`:
+    /// every pairing of values in and out of the inline band (its edges,
+    /// 0, -0, negatives, subnormals, huge, infinite, NaN), values whose
+    /// fourth power sits at or near a rounding midpoint (rejected by the
+    /// band test), and random values in the band.
+    @Test func reciprocalFourthMatchesRPow() {
+        var rng = Rng(state: 0xF0F0)
+        var special: [Double] = [0, -0.0, 1, -1, 0x1p-8, (0x1p-8).nextDown, (0x1p-8).nextUp, 0x1p8, (0x1p8).nextDown,
+                                 0x1p-200, 0x1p200, 5e-324, 2.2250738585072014e-308, 1e-100, 1e100, 1e300,
+                                 .infinity, -.infinity, .nan, -0.5, 0.75, 1.5, 255.9]
+        for bits in 13...17 {
+            for _ in 0..<200 {
+                let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
+                special.append(m * pow(2, Double(Int(rng.uniform() * 16) - 8 - bits + 1)))
+            }
+        }
+        func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        var bad = 0
+        func check(_ a: Double, _ b: Double) {
+            let got = ExactPow.reciprocalFourth(SIMD2(a, b))
+            let wa = 1 / RMath.pow(a, 4), wb = 1 / RMath.pow(b, 4)
+            if !same(got.x, wa) || !same(got.y, wb) {
+                bad += 1
+                if bad <= 5 { Issue.record("(\(a), \(b)): \(got) != (\(wa), \(wb))") }
+            }
+        }
+        for a in special { for b in special { check(a, b) } }
+        for _ in 0..<300_000 { check(0.05 + rng.uniform() * 6, 0.2 + rng.uniform() * 2) }
+        #expect(bad == 0)
+    }
+
+    /// `ExactPow.pow2` on two values against `R_pow(2, f)` lane by lane:
+    /// every pairing of values around |f| = 64 (the two-lane band's edge),
+    /// 1000, 0, -0, whole and 1/256 steps, NaN and infinities, and random
+    /// values within and beyond the band.
+    @Test func pow2PairsMatchRPow() {
+        var rng = Rng(state: 0x2222)
+        var special: [Double] = [0, -0.0, 1, -1, 0.5, 1.0 / 256, -1.0 / 512, 64, -64, (64.0).nextUp, (64.0).nextDown,
+                                 (-64.0).nextUp, (-64.0).nextDown, 1000, -1000, 1000.5, 1e300, -1e300, 5e-324,
+                                 .infinity, -.infinity, .nan, 63.99609375, -63.99609375, 20.001953125]
+        for _ in 0..<60 { special.append(Double(Int(rng.uniform() * 32768) - 16384) / 256) }
+        func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        var bad = 0
+        func check(_ a: Double, _ b: Double) {
+            let got = ExactPow.pow2(SIMD2(a, b), table: ExactPow.exp2Table)
+            let wa = RMath.pow(2, a), wb = RMath.pow(2, b)
+            if !same(got.x, wa) || !same(got.y, wb) {
+                bad += 1
+                if bad <= 5 { Issue.record("2^(\(a), \(b)): \(got) != (\(wa), \(wb))") }
+            }
+        }
+        for a in special { for b in special { check(a, b) } }
+        for _ in 0..<300_000 { check(rng.uniform() * 130 - 65, rng.uniform() * 40 - 10) }
+        #expect(bad == 0)
+    }
+
+    /// The weights against the plain definition on adversarial inputs: the
+    /// trend's knots placed at observations' own fitted log-counts (points
+    /// exactly at knots), trend values 0 (weight infinity), negative, at the
+    /// inline band's edges and huge, fitted values outside the trend's range
+    /// on both sides, infinite and NaN coefficients, library sizes 0,
+    /// subnormal, tiny, huge and tied, and sizes of one gene or one sample;
+    /// both the block and the sorted paths (two distinct design rows and 1,
+    /// 2, 3, 33 or 40 samples), at 1 and 2 threads.
+    @Test func weightsMatchPlainDefinitionOnAdversarialInputs() throws {
+        var rng = Rng(state: 0x5EED)
+        defer { LimmaThreads.set(0) }
+        for trial in 0..<24 {
+            let ngenes = [1, 2, 3, 37, 500, 1][trial % 6]
+            let nsamples = [1, 2, 3, 33, 40][trial % 5]
+            var X = Matrix(nrow: nsamples, ncol: 2)
+            for j in 0..<nsamples { X[j, 0] = 1; X[j, 1] = Double(j % 2) }
+            var coef = Matrix(nrow: ngenes, ncol: 2)
+            for g in 0..<ngenes {
+                coef[g, 0] = rng.uniform() * 16 - 3
+                coef[g, 1] = g % 5 == 0 ? 0 : rng.uniform() * 2 - 1
+            }
+            if ngenes > 3 {
+                coef[1, 0] = -40          // far below the trend
+                coef[2, 0] = 60           // far above it
+                coef[3, 1] = 1e-300
+            }
+            if trial % 4 == 3 { coef[0, 1] = [Double.infinity, -.infinity, .nan][trial % 3] }
+            let libChoices: [Double] = [0, 5e-324, 1e-300, 1, 1e6, 2e7, 2e7, 1e300, 1.7e308]
+            let lib = (0..<nsamples).map { j in trial % 2 == 0 ? libChoices[(j + trial) % libChoices.count] : 1e6 + rng.uniform() * 3e7 }
+            // Knots: some observations' own fitted log-counts, and a spread.
+            var kx = [Double]()
+            for j in stride(from: 0, to: nsamples, by: 3) {
+                for g in stride(from: 0, to: ngenes, by: 4) {
+                    let f = coef[g, 0] + coef[g, 1] * X[j, 1]
+                    let v = log2(1e-6 * (RMath.pow(2, 0 + coef[g, 0] * X[j, 0] + coef[g, 1] * X[j, 1]) * (lib[j] + 1)))
+                    if v.isFinite && f.isFinite { kx.append(v) }
+                }
+            }
+            kx += (0..<60).map { _ in rng.uniform() * 16 - 4 }
+            kx.sort()
+            var ux = [Double]()
+            for v in kx where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
+            let yChoices: [Double] = [0, -0.0, -0.3, 0x1p-8, (0x1p-8).nextDown, 0x1p8, (0x1p8).nextDown, 1e100, 1e-100]
+            let ky = ux.indices.map { k in k % 4 == 0 ? yChoices[(k / 4 + trial) % yChoices.count] : 0.2 + rng.uniform() * 2 }
+            let trend = try approxfun(x: ux, y: ky, rule: 2, ordered: true)
+            let want = Self.referenceWeights(coef: coef, design: X, lib: lib, trend: trend)
+            for threads in [1, 2] {
+                LimmaThreads.set(threads)
+                let got = voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend))
+                let bad = zip(got, want).filter { $0.bitPattern != $1.bitPattern && !($0.isNaN && $1.isNaN) }.count
+                #expect(got.count == want.count && bad == 0,
+                        "trial \(trial) (\(ngenes) x \(nsamples)) threads \(threads): \(bad) differ")
+            }
+        }
     }
 
     /// The weights as first written: one observation at a time, the fitted

@@ -88,6 +88,38 @@ enum ExactPow {
         return s * Double(bitPattern: UInt64(1023 + (m >> 8)) << 52)
     }
 
+    /// `2^f` for two values at once, each lane bit-identical to
+    /// `pow2(f, table:)`: when both `|f| <= 64`, both lanes go through its
+    /// operations as two-lane vector arithmetic (each lane rounded as the
+    /// scalar operation; the table entries and the scale `2^e` per lane),
+    /// `s` a power of two tested as `s == ulp(s) * 2^52` (`s` near 1 here);
+    /// otherwise, or when a lane is not accepted, each lane is
+    /// `pow2(f, table:)` itself.
+    @inline(__always)
+    static func pow2(_ f: SIMD2<Double>, table: UnsafePointer<Double>) -> SIMD2<Double> {
+        guard all(magnitude(f) .<= 64) else { return SIMD2(pow2(f.x, table: table), pow2(f.y, table: table)) }
+        let shifter = 0x1.8p52
+        let f256: SIMD2<Double> = f * 256
+        let k: SIMD2<Double> = (f256 + shifter) - shifter
+        let r: SIMD2<Double> = (f256 - k) * 0x1p-8
+        // q = r c1 + r^2 (c2 + r (c3 + r (c4 + r (c5 + r c6)))), innermost first
+        let p5: SIMD2<Double> = c5 + r * c6
+        let p4: SIMD2<Double> = c4 + r * p5
+        let p3: SIMD2<Double> = c3 + r * p4
+        let p2: SIMD2<Double> = c2 + r * p3
+        let q: SIMD2<Double> = r * c1 + (r * r) * p2
+        let ma = Int(k.x), mb = Int(k.y)
+        let ja = ma & 255, jb = mb & 255
+        let hi = SIMD2(table[2 * ja], table[2 * jb]), lo = SIMD2(table[2 * ja + 1], table[2 * jb + 1])
+        let u: SIMD2<Double> = hi * q + lo
+        let s: SIMD2<Double> = hi + u
+        guard accepted(s, error: u - (s - hi), within: acceptNear) else {
+            return SIMD2(pow2(f.x, table: table), pow2(f.y, table: table))
+        }
+        return s * SIMD2(Double(bitPattern: UInt64(1023 + (ma >> 8)) << 52),
+                         Double(bitPattern: UInt64(1023 + (mb >> 8)) << 52))
+    }
+
     /// R's `t^4` (`R_pow(t, 4)`).
     ///
     /// For `2^-200 < t < 2^200`: `a = t^2` and `b = a^2` with their exact
@@ -128,6 +160,56 @@ enum ExactPow {
     /// of 26 and 27 bits whose products are exact).
     @inline(__always)
     static func squareError(_ x: Double, _ p: Double) -> Double {
+        let cs = 134217729.0 * x
+        let hi = cs - (cs - x)
+        let lo = x - hi
+        return ((hi * hi - p) + 2 * hi * lo) + lo * lo
+    }
+
+    /// `1 / t^4` for two values at once, each lane bit-identical to
+    /// `1 / fourth(t)`.
+    ///
+    /// Both lanes go through the operations of `fourth(_:accept:)` with
+    /// `accept = 0.478` as two-lane vector arithmetic (each lane rounded
+    /// exactly as the scalar operation: IEEE products, sums and quotients,
+    /// no fused operations). The band `2^-8 <= t < 2^8` is tested as two
+    /// comparisons (false for NaN and negative t, as the scalar bit test),
+    /// and `s` a power of two as `s == ulp(s) * 2^52` (exact for the `s`
+    /// of that band, between 2^-33 and 2^32). When both lanes are in the
+    /// band and accepted, the reciprocals are one two-lane division;
+    /// otherwise each lane is `1 / fourth(t)` itself (the same operations
+    /// again, or `fourthWide`, or `R_pow`).
+    @inline(__always)
+    static func reciprocalFourth(_ t: SIMD2<Double>) -> SIMD2<Double> {
+        let a = t * t
+        let ea = squareError(t, a)
+        let b = a * a
+        let eb = squareError(a, b)
+        let c = eb + 2 * a * ea
+        let s = b + c
+        if all((t .>= 0x1p-8) .& (t .< 0x1p8)), accepted(s, error: c - (s - b), within: 0.478) { return 1 / s }
+        return SIMD2(1 / fourth(t.x), 1 / fourth(t.y))
+    }
+
+    /// The scalar acceptance test lane by lane, true when both lanes pass:
+    /// `s` (positive, normal, at least 2^-969) not a power of two, tested as
+    /// `s != ulp(s) * 2^52`, and `|err| <= accept * ulp(s)`.
+    @inline(__always)
+    static func accepted(_ s: SIMD2<Double>, error err: SIMD2<Double>, within accept: Double) -> Bool {
+        let sBits = unsafeBitCast(s, to: SIMD2<UInt64>.self)
+        let u = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: SIMD2<Double>.self)
+        return all((s .!= u * 0x1p52) .& (magnitude(err) .<= accept * u))
+    }
+
+    /// `|x|` lane by lane (the sign bit cleared).
+    @inline(__always)
+    static func magnitude(_ x: SIMD2<Double>) -> SIMD2<Double> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD2<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: SIMD2<Double>.self)
+    }
+
+    /// `squareError` lane by lane (the same operations).
+    @inline(__always)
+    static func squareError(_ x: SIMD2<Double>, _ p: SIMD2<Double>) -> SIMD2<Double> {
         let cs = 134217729.0 * x
         let hi = cs - (cs - x)
         let lo = x - hi

@@ -267,10 +267,12 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   sample's column in gene order (each gene's place in the sorted order
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
-///   block's `2^f` per distinct row computed once, then sample by sample.
+///   block's `2^f` per distinct row computed once (two genes at a time,
+///   `ExactPow`'s two-lane `pow2`), then sample by sample.
 /// Either way the observations of a run go through the steps in three
-/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all),
-/// each lookup from the trend's bucket table.
+/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all; the
+/// last two two at a time in two-lane vector arithmetic), each lookup from
+/// the trend's bucket table.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -297,28 +299,32 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     let l1 = lib.map { $0 + 1 }
     let table = ExactPow.exp2Table
     let rowValues = rowSample.map { j in (0..<p).map { X[j, $0] } }
-    /// `2^fitted` for gene g and distinct row u.
+    /// The fitted value of gene g for distinct row u.
     @inline(__always)
-    func pow2Fitted(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
-        if let fitted { return ExactPow.pow2(fitted.values[rowSample[u] * ngenes + g], table: table) }
+    func fittedValue(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
+        if let fitted { return fitted.values[rowSample[u] * ngenes + g] }
         var s = 0.0
         rowValues[u].withUnsafeBufferPointer { xu in
             for l in 0..<p { s += c[l * ngenes + g] * xu[l] }
         }
-        return ExactPow.pow2(s, table: table)
+        return s
+    }
+    /// `2^fitted` for gene g and distinct row u.
+    @inline(__always)
+    func pow2Fitted(_ c: UnsafePointer<Double>, _ g: Int, _ u: Int) -> Double {
+        ExactPow.pow2(fittedValue(c, g, u), table: table)
     }
     /// The weights of `count` observations with `2^fitted = p2[k]` and
     /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
-    /// the trend, `1 / t^4`): each observation's long chain of dependent
-    /// operations is cut into three short ones, so that the processor
-    /// overlaps many observations of one pass (the same operations, so
-    /// the same bits).
+    /// the trend, `1 / t^4`; the last two two values at a time): each
+    /// observation's long chain of dependent operations is cut into three
+    /// short ones, so that the processor overlaps many observations of one
+    /// pass (the same operations, so the same bits).
     @inline(__always)
     func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
-        for k in 0..<count { out[k] = trend(out[k]) }
-        for k in 0..<count { out[k] = 1 / ExactPow.fourth(out[k]) }
+        voomTrendWeights(out, count, trend)
     }
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
         coef.values.withUnsafeBufferPointer { cb in
@@ -362,7 +368,17 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                             for b in blocks {
                                 let g0 = b * block, gb = Swift.min(block, ngenes - g0)
                                 for u in 0..<nrows {
-                                    for g in 0..<gb { p2[u * block + g] = pow2Fitted(c, g0 + g, u) }
+                                    // Two genes at a time (ExactPow's two-lane 2^f).
+                                    let o = p2 + u * block
+                                    var g = 0
+                                    while g + 1 < gb {
+                                        let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
+                                        let pair = ExactPow.pow2(f, table: table)
+                                        o[g] = pair.x
+                                        o[g + 1] = pair.y
+                                        g += 2
+                                    }
+                                    if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
                                 }
                                 for j in 0..<nsamples {
                                     weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
@@ -375,4 +391,29 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         }
         initialized = ngenes * nsamples
     }
+}
+
+/// `v[k] = 1 / trend(v[k])^4` for k < count in two passes (the trend of
+/// all, then `1 / t^4` of all; one pass of both is slower: its chain of
+/// dependent operations is too long to overlap), two values at a time:
+/// the trend's two-lane evaluation (`ApproxLookup.Evaluator`, each lane the
+/// bits of `trend(v)`) and `ExactPow.reciprocalFourth` (each lane the bits
+/// of `1 / ExactPow.fourth(t)`); an odd last value by itself.
+@inline(__always)
+private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ trend: ApproxLookup.Evaluator) {
+    let raw = UnsafeMutableRawPointer(v)
+    var k = 0
+    while k + 1 < count {
+        raw.storeBytes(of: trend(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD2<Double>.self)),
+                       toByteOffset: 8 * k, as: SIMD2<Double>.self)
+        k += 2
+    }
+    if k < count { v[k] = trend(v[k]) }
+    k = 0
+    while k + 1 < count {
+        raw.storeBytes(of: ExactPow.reciprocalFourth(raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD2<Double>.self)),
+                       toByteOffset: 8 * k, as: SIMD2<Double>.self)
+        k += 2
+    }
+    if k < count { v[k] = 1 / ExactPow.fourth(v[k]) }
 }

@@ -29,7 +29,10 @@
 /// point (2n buckets: half a knot per bucket on average). Every
 /// candidate interval is checked against the knots themselves; a point it
 /// does not hold (a bucket with more knots; an entry that does not hold,
-/// which the construction rules out) falls back to bisection over all knots.
+/// which the construction rules out) falls back to bisection: between the
+/// bucket's first knot and the next bucket's when those enclose the point,
+/// else over all knots. Two points at once (`Evaluator`'s `SIMD2` call)
+/// share the interpolation's arithmetic as two-lane vector operations.
 public struct ApproxLookup: Sendable {
     public let f: ApproxFun
     private let lo: Double
@@ -151,32 +154,50 @@ public struct ApproxLookup: Sendable {
             return bucketLookup(v, hint: &hint)
         }
 
-        /// For `x[0] <= v < x[n - 1]`: the bucket's first knot i (at or
-        /// below v), then the interval `i + s`, s the number of the next
-        /// three knots at or below v, counted without branches (which knot
-        /// holds v is a coin toss from point to point), and checked: it holds
-        /// v when `v < x[i + s + 1]`, else (a bucket with more knots, or v at
-        /// or past the last knot) `lookup`. The closing records' NaN right
-        /// ends count as above v and fail the check.
+        /// For `x[0] <= v < x[n - 1]`: the value from v's interval record
+        /// (`record`), else (a bucket with more knots, v outside, NaN)
+        /// `lookup`.
         @inline(__always)
         func bucketLookup(_ v: Double, hint: inout Int) -> Double {
-            if x1 <= v && v < xn {                                      // false for NaN
-                // (v - lo) * scale >= 0, below nb except by rounding.
-                let b = Swift.min(Int((v - lo) * scale), nb)
-                let i = Int(first[b])
-                let c = cells + 4 * i
-                let s = (c[1] <= v ? 1 : 0) &+ (c[5] <= v ? 1 : 0) &+ (c[9] <= v ? 1 : 0)
-                let d = c + 4 * s
-                if c[0] <= v && v < d[1] {
-                    hint = i &+ s
-                    return Self.interpolate(v, d)
-                }
+            if let d = record(v) {
+                hint = (d - cells) >> 2
+                return Self.interpolate(v, d)
             }
             return lookup(v, hint: &hint)
         }
 
+        /// The interval record holding v (`x_i <= v < x_(i+1)`), found from
+        /// the bucket table, or nil (v outside `[x[0], x[n - 1])` or NaN, or
+        /// a bucket with more knots than the walk reads). The bucket's first
+        /// knot i is at or below v; the interval is `i + s`, s the number of
+        /// the next three knots at or below v, counted without branches
+        /// (which knot holds v is a coin toss from point to point), and
+        /// checked: it holds v when `v < x[i + s + 1]`. The closing
+        /// records' NaN right ends count as above v and fail the check.
+        @inline(__always)
+        func record(_ v: Double) -> UnsafePointer<Double>? {
+            guard x1 <= v && v < xn else { return nil }                 // false for NaN
+            // (v - lo) * scale >= 0, below nb except by rounding.
+            let b = Swift.min(Int((v - lo) * scale), nb)
+            let c = cells + 4 * Int(first[b])
+            let s = (c[1] <= v ? 1 : 0) &+ (c[5] <= v ? 1 : 0) &+ (c[9] <= v ? 1 : 0)
+            let d = c + 4 * s
+            return c[0] <= v && v < d[1] ? d : nil
+        }
+
+        /// `f(v)` for two points, each lane bit-identical to `f(v)`: both
+        /// interpolated as one two-lane computation when `record` finds both
+        /// intervals, else each by itself.
+        @inline(__always)
+        public func callAsFunction(_ v: SIMD2<Double>) -> SIMD2<Double> {
+            if let a = record(v.x), let b = record(v.y) { return Self.interpolate(v, a, b) }
+            return SIMD2(self(v.x), self(v.y))
+        }
+
         /// The full search: missing and out-of-range points, then bisection
-        /// over all knots for `x[0] <= v < x[n - 1]`.
+        /// for `x[0] <= v < x[n - 1]`, over the knots from v's bucket's first
+        /// knot to the first knot of a later bucket when those two enclose v
+        /// (which the table's construction makes so), else over all knots.
         @inline(never)
         func lookup(_ v: Double, hint: inout Int) -> Double {
             guard usable else { return f(v) }
@@ -185,8 +206,11 @@ public struct ApproxLookup: Sendable {
             let last = cells + 4 * (n - 1)
             if v > last[0] { return f.yright }
             if v == last[0] { return last[2] }
-            // x[0] <= v < x[n - 1]: the last knot i with x[i] <= v.
-            var i = 0, j = n - 1
+            // x[0] <= v < x[n - 1]: the last knot i with x[i] <= v, between
+            // i and j with x[i] <= v < x[j].
+            let b = Swift.min(Int((v - lo) * scale), nb)
+            var i = Int(first[b]), j = Swift.min(Int(first[Swift.min(b + 1, nb)]) + 1, n - 1)
+            if !(cells[4 * i] <= v && v < cells[4 * j]) { i = 0; j = n - 1 }
             while i < j - 1 {
                 let ij = (i + j) / 2
                 if v < cells[4 * ij] { j = ij } else { i = ij }
@@ -201,6 +225,16 @@ public struct ApproxLookup: Sendable {
         static func interpolate(_ v: Double, _ c: UnsafePointer<Double>) -> Double {
             if v == c[0] { return c[2] }
             return c[2] + c[3] * ((v - c[0]) / (c[1] - c[0]))
+        }
+
+        /// `interpolate` lane by lane, v's lanes on records `a` and `b`: the
+        /// same operations as two-lane vector arithmetic (each lane rounded as
+        /// the scalar operation), `y_i` chosen where `v == x_i`.
+        @inline(__always)
+        static func interpolate(_ v: SIMD2<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> SIMD2<Double> {
+            let x0 = SIMD2(a[0], b[0]), x1 = SIMD2(a[1], b[1])
+            let y0 = SIMD2(a[2], b[2]), dy = SIMD2(a[3], b[3])
+            return (y0 + dy * ((v - x0) / (x1 - x0))).replacing(with: y0, where: v .== x0)
         }
     }
 }
