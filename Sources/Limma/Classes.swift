@@ -48,12 +48,10 @@ public struct DGEList: Sendable, Equatable {
     }
 
     /// The rows with a count above 0 once every count is known to be finite
-    /// and non-negative (from `checkedCounts`, or one pass over the counts,
-    /// remembered), or nil when a count is not (then `checkCounts` names it).
-    mutating func positiveCountRows() -> [Bool]? {
-        if let known = checkedCounts { return known }
-        checkedCounts = positiveRows(counts)
-        return checkedCounts
+    /// and non-negative (`checkedCounts`, else one pass over the counts), or
+    /// nil when a count is not (then `checkCounts` names it).
+    func positiveCountRows() -> [Bool]? {
+        checkedCounts ?? positiveRows(counts)
     }
 }
 

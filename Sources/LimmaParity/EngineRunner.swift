@@ -284,14 +284,12 @@ public enum EngineRunner {
         case "voom":
             var y = try need(st.y, s, "counts")
             let method = try choice(s, "normalize.method", BetweenArrayNormalization.init(rawValue:)) ?? .none
-            // When no later step reads the counts, voom turns their storage into E
-            // (the DGEList leaves the state first, so that nothing else shares it).
-            let countsLater = c.steps.drop(while: { $0.label != L }).dropFirst().contains { readsCounts.contains($0.fn) }
-            if !countsLater { st.y = nil }
-            var e = try countsLater ? voom(y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
+            // When no later step reads the counts, the DGEList leaves the state, so that
+            // nothing else shares its counts and voom turns their storage into E; else the
+            // state keeps them and voom works on a copy.
+            if !c.steps.drop(while: { $0.label != L }).dropFirst().contains(where: { readsCounts.contains($0.fn) }) { st.y = nil }
+            var e = try voom(releasing: &y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
                              span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
-                : voom(releasing: &y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
-                       span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
             st.warnings += e.warnings
             e.warnings = []
             st.elist = e

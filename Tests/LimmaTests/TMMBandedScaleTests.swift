@@ -39,17 +39,9 @@ import Testing
     /// A lies within 1e-9 of A at f1 the path must decline; 1e-8 above, it
     /// answers.
     @Test func aTieGroupAtItsWindowEdge() {
-        let n = 16384, s = SelectionScratch.sampleSize
-        func spread(_ g: Int) -> Double {
-            let u = Double(g) * 0.6180339887498949
-            return 1 + 1000 * (u - u.rounded(.down))
-        }
-        var sample = (0..<s).map { spread($0 * 16 + 8) }
-        var room = [Double](repeating: 0, count: 2 * s)
-        let (e1, _, _, _) = sample.withUnsafeMutableBufferPointer { x in
-            room.withUnsafeMutableBufferPointer { sampleBrackets(x.baseAddress!, s, 0.05, below: 0, above: .infinity, scratch: $0.baseAddress!) }
-        }
-        let f1 = e1 * (1 - 2 * 1e-7)
+        let n = 16384
+        func spread(_ g: Int) -> Double { TMMBandedTests.goldenSpread(g, from: 1, width: 1000) }
+        let f1 = TMMBandedTests.sampledLowerBracket(spread, trim: 0.05) * (1 - 2 * 1e-7)
         for (offset, answers) in [(0, false), (1e-10, false), (5e-10, false), (1e-9, false), (1e-8, true), (5e-8, true),
                                   (3e-9, nil)] as [(Double, Bool?)] {
             let group = f1 * (1 + offset)

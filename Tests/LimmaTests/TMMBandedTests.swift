@@ -140,6 +140,24 @@ import Testing
         Self.check(single, ref, "single count")
     }
 
+    /// Gene g's value spread over `[from, from + width)` by the golden ratio
+    /// (evenly, with no two genes equal).
+    static func goldenSpread(_ g: Int, from: Double, width: Double) -> Double {
+        let u = Double(g) * 0.6180339887498949
+        return from + width * (u - u.rounded(.down))
+    }
+
+    /// The lower bracket `sampleBrackets` gives at `trim` for the banded
+    /// path's sample of `value` (every 16th gene, from the 8th).
+    static func sampledLowerBracket(_ value: (Int) -> Double, trim: Double) -> Double {
+        let s = SelectionScratch.sampleSize
+        var sample = (0..<s).map { value($0 * 16 + 8) }
+        var room = [Double](repeating: 0, count: 2 * s)
+        return sample.withUnsafeMutableBufferPointer { x in
+            room.withUnsafeMutableBufferPointer { sampleBrackets(x.baseAddress!, s, trim, below: 0, above: .infinity, scratch: $0.baseAddress!) }
+        }.0
+    }
+
     @Test func bandedDeclinesWhenABoundIsNearItsWindowEdge() {
         // Library sizes 1 and reference counts 2^k (k = 0 ... 7), so q = o / r
         // exactly and A spreads with k. The sampled genes (every 16th, from the
@@ -148,17 +166,9 @@ import Testing
         // the lower M bracket's bound l1 so that M's 30% position falls in it.
         // When that order statistic lies within 1e-9 of log2(l1) the path
         // must decline; 1e-8 above, it answers.
-        let n = 16384, s = SelectionScratch.sampleSize
-        func spread(_ g: Int) -> Double {
-            let u = Double(g) * 0.6180339887498949
-            return 0.5 + 1.5 * (u - u.rounded(.down))
-        }
-        var sample = (0..<s).map { spread($0 * 16 + 8) }
-        var room = [Double](repeating: 0, count: 2 * s)
-        let (c1, _, _, _) = sample.withUnsafeMutableBufferPointer { x in
-            room.withUnsafeMutableBufferPointer { sampleBrackets(x.baseAddress!, s, 0.3, below: 0, above: .infinity, scratch: $0.baseAddress!) }
-        }
-        let l1 = c1 * (1 - 1e-7)
+        let n = 16384
+        func spread(_ g: Int) -> Double { Self.goldenSpread(g, from: 0.5, width: 1.5) }
+        let l1 = Self.sampledLowerBracket(spread, trim: 0.3) * (1 - 1e-7)
         let ref = (0..<n).map { g in Double(1 << ((g / 16) % 8)) }
         for (offset, answers) in [(1e-10, false), (0, false), (1e-8, true), (-1e-10, nil), (5e-10, false), (2e-9, nil)] as [(Double, Bool?)] {
             let group = l1 * (1 + offset)

@@ -26,9 +26,11 @@ public func calcNormFactors(_ y: DGEList, method: NormFactorsMethod = .TMM, refC
                             Acutoff: Double = -1e10, p: Double = 0.75,
                             warnings: inout [LimmaWarning]) throws -> DGEList {
     var out = y
-    out.normFactors = try calcNormFactors(y.counts, positive: out.positiveCountRows(), libSize: y.libSize, method: method,
+    let positive = y.positiveCountRows()
+    out.normFactors = try calcNormFactors(y.counts, positive: positive, libSize: y.libSize, method: method,
                                           refColumn: refColumn, logratioTrim: logratioTrim, sumTrim: sumTrim,
                                           doWeighting: doWeighting, Acutoff: Acutoff, p: p, warnings: &warnings)
+    out.checkedCounts = positive   // for voom next (the counts are valid: the call did not throw)
     return out
 }
 
@@ -85,10 +87,7 @@ func calcNormFactors(_ counts: Matrix, positive: [Bool]?, libSize: [Double]?, me
                      refColumn: Int?, logratioTrim: Double, sumTrim: Double, doWeighting: Bool, Acutoff: Double,
                      p: Double, warnings: inout [LimmaWarning]) throws -> [Double] {
     let fn = "calcNormFactors"
-    guard let positive else {
-        try checkCounts(counts, fn)
-        preconditionFailure("positiveRows and checkCounts disagree")
-    }
+    let positive = try validCountRows(positive, of: counts, fn)
     let nsamples = counts.ncol
     let lib = libSize ?? RBase.colSums(counts)
     guard lib.count == nsamples else {

@@ -107,6 +107,17 @@ func positiveRows(_ counts: Matrix) -> [Bool]? {
     }
 }
 
+/// `positive`, what `positiveRows(counts)` gave (or a remembered copy of
+/// it), when every count is valid; else `checkCounts`' error naming the
+/// first bad count.
+func validCountRows(_ positive: [Bool]?, of counts: Matrix, _ function: String) throws -> [Bool] {
+    guard let positive else {
+        try checkCounts(counts, function)
+        preconditionFailure("positiveRows and checkCounts disagree")
+    }
+    return positive
+}
+
 /// Checks per-sample library sizes (`what` names them in the message): one
 /// per sample, finite and positive.
 func checkLibSizes(_ libSize: [Double], ncol: Int, _ function: String, _ what: String = "library size") throws {

@@ -13,9 +13,8 @@ public func voom(_ counts: DGEList, design: Matrix? = nil, libSize: [Double]? = 
                  correlation: Double? = nil, weights: Matrix? = nil, span: Double = 0.5,
                  adaptiveSpan: Bool? = nil, version: LimmaVersion = .v3_54) throws -> EList {
     let lib = try voomLibSizes(counts, libSize)
-    var y = counts
     var matrix = counts.counts
-    var out = try voomCounts(&matrix, positive: y.positiveCountRows(), inPlace: false, design: design, libSize: lib,
+    var out = try voomCounts(&matrix, positive: counts.positiveCountRows(), inPlace: false, design: design, libSize: lib,
                              normalizeMethod: normalizeMethod, block: block, correlation: correlation, weights: weights,
                              span: span, adaptiveSpan: adaptiveSpan, version: version)
     out.genes = counts.genes
@@ -108,10 +107,7 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
     guard ngenes >= 2 else { throw LimmaError(fn, "Need at least two genes to fit a mean-variance trend") }
     // The counts are checked in the same pass that finds the genes with any
     // count (left out of the trend otherwise).
-    guard let anyCount = positive else {
-        try checkCounts(counts, fn)
-        preconditionFailure("positiveRows and checkCounts disagree")
-    }
+    let anyCount = try validCountRows(positive, of: counts, fn)
     let design = design ?? Matrix(nrow: nsamples, ncol: 1, repeating: 1, rowNames: counts.colNames, colNames: ["GrandMean"])
     guard design.nrow == nsamples else {
         throw LimmaError(fn, "the design has \(design.nrow) rows but there are \(nsamples) samples")
