@@ -89,7 +89,8 @@ extension LaneLeastSquares {
         var complete: GeneLaneMask
         /// Lanes the scalar routines must refit (see `decompose`).
         var bad: GeneLaneMask
-        /// `rowMeans` of the values as given (NaN for a lane with a NaN).
+        /// `rowMeans` of the values as given (NaN for a lane with a NaN), or
+        /// the means the caller gave.
         var means: GeneLanes
         /// `sqrt(mean(effects[-(1:p)]^2))` (R's `mean`, refined).
         var sigma: GeneLanes
@@ -101,10 +102,12 @@ extension LaneLeastSquares {
     /// qty applied to y as an extra column, coefficients by back
     /// substitution, the diagonal of chol2inv, sigma. Uses the workspace's
     /// lane buffers (`lx`, `ly`, `lqraux`, `lwork`, `lb`, `ldiag`, `lu`).
+    /// `means`, when given, must be the lanes' `rowMeans(na.rm = TRUE)` bit
+    /// for bit (then the result is the same as without).
     ///
     /// Passes over the rows: one to load X, y and the first two column
     /// norms (with the completeness checks), the long-double sums of
-    /// `rowMeans`, then per Householder step one to scale its vector and take
+    /// `rowMeans` (unless given), then per Householder step one to scale its vector and take
     /// the dot products with the later columns and y (the first two fused),
     /// one to update them (the first two fused with the next column's norm),
     /// and R's `mean` of the squared effects (two long-double passes). Each dot product and sum
@@ -112,14 +115,16 @@ extension LaneLeastSquares {
     /// update in step l is dqrdc2's daxpy, y's is dqrsl's (the same vector,
     /// whose first element is `qraux[l]` in both).
     static func weightedFit(_ y: UnsafePointer<GeneLanes>, _ weights: RowWeights, design xd: UnsafePointer<Double>,
-                            n: Int, p: Int, ws: LeastSquaresWorkspace) -> WeightedFitResult {
+                            n: Int, p: Int, ws: LeastSquaresWorkspace, means known: GeneLanes? = nil) -> WeightedFitResult {
         let a = ws.lx, qy = ws.ly, qraux = ws.lqraux, work = ws.lwork
         var bad = GeneLaneMask(repeating: false)
         let zero = GeneLanes(repeating: 0)
-        // rowMeans first: a lane's long-double sum of finite doubles is finite,
-        // so its mean is finite only if every value is (a mean that rounds to
-        // infinity merely sends the lane to the scalar routines).
-        let means = longDoubleMeans(y, n, refine: false)
+        // rowMeans first (unless the caller knows them): a lane's long-double
+        // sum of finite doubles is finite, so its mean is finite only if every
+        // value is (a mean that rounds to infinity merely sends the lane to the
+        // scalar routines). Known means (`na.rm = TRUE`) may be finite for a
+        // lane with a NaN: such lanes are found from sigma at the end.
+        let means = known ?? longDoubleMeans(y, n, refine: false)
         var complete = (means - means) .== 0
         // Pass 0: load X and y, norms of columns 0 and 1, the weights' checks
         // (finite when `w * 0` is zero, so a lane's sum of those is zero
@@ -302,6 +307,15 @@ extension LaneLeastSquares {
         bad .|= chol2invDiagonal(a, lda: n, size: p, u: ws.lu, diag: ws.ldiag)
         // sigma: R's mean of the squared effects (long-double sum, then the refinement pass).
         let sigma = longDoubleMeans(ws.lscratch, n - p, refine: true).squareRoot()
+        if known != nil {
+            // A value that is not finite (the weights being finite and > 0)
+            // makes every effect from its Householder step on not finite (its
+            // dot product is not, so neither is any update, `t * 0` included),
+            // so sigma is not finite: such lanes, and any whose squared
+            // effects overflow (which the scalar routines fit to the same
+            // bits), are left to the scalar routines.
+            complete .&= (sigma - sigma) .== 0
+        }
         return WeightedFitResult(complete: complete, bad: bad, means: means, sigma: sigma)
     }
 

@@ -41,11 +41,13 @@ public func lmFit(_ y: Matrix, design: Matrix, weights: Matrix? = nil, block: [S
 
 /// `lmFit` for an `EList`: its `E` is the response, its `design` is used when
 /// `design` is nil (else an intercept-only design), its `weights` when
-/// `weights` is nil; its `genes` travel into the fit.
+/// `weights` is nil; its `genes` travel into the fit. `Amean` is the
+/// `EList`'s remembered `rowMeans(E, na.rm = TRUE)` when it has one (voom's).
 public func lmFit(_ y: EList, design: Matrix? = nil, weights: Matrix? = nil, block: [String]? = nil,
                   correlation: Double? = nil, method: String = "ls") throws -> MArrayLM {
     try LinearModelFit.fit(exprs: y.E, design: design ?? y.design, weights: weights ?? y.weights, genes: y.genes,
-                           block: block, correlation: correlation, method: method)
+                           block: block, correlation: correlation, method: method,
+                           rowMeans: y.rowMeansOfE?.count == y.E.nrow ? y.rowMeansOfE : nil)
 }
 
 /// limma's `nonEstimable(x)`: names of the design columns LINPACK pivoting
@@ -63,8 +65,10 @@ public func nonEstimable(_ x: Matrix) -> [String]? {
 }
 
 enum LinearModelFit {
+    /// `rowMeans`, when given, is `rowMeans(exprs, na.rm = TRUE)` (bit for
+    /// bit): the fit's `Amean`, and the gene-by-gene fits take no pass of their own for it.
     static func fit(exprs: Matrix, design: Matrix?, weights: Matrix?, genes: Annotation?, block: [String]?,
-                    correlation: Double?, method: String) throws -> MArrayLM {
+                    correlation: Double?, method: String, rowMeans: [Double]? = nil) throws -> MArrayLM {
         let fn = "lmFit"
         guard exprs.nrow > 0 else { throw LimmaError(fn, "expression matrix has zero rows") }
         guard exprs.ncol > 0 else { throw LimmaError(fn, "0 (non-NA) cases: the expression matrix has no columns") }
@@ -92,7 +96,7 @@ enum LinearModelFit {
             guard let correlation else { throw LimmaError(fn, "the correlation must be set, see duplicateCorrelation") }
             fit = try glsSeries(exprs, design: design, block: block, correlation: correlation, weights: weights)
         } else {
-            fit = try lmSeries(exprs, design: design, weights: weights)
+            fit = try lmSeries(exprs, design: design, weights: weights, rowMeans: rowMeans)
         }
         let ncoef = fit.coefficients.ncol
         if ncoef > 1 {
@@ -106,7 +110,7 @@ enum LinearModelFit {
         }
         fit.genes = genes
         // lm.series' fits compute rowMeans(exprs, na.rm = TRUE) on the way.
-        if fit.Amean == nil { fit.Amean = RBase.rowMeans(exprs, naRM: true) }
+        if let rowMeans { fit.Amean = rowMeans } else if fit.Amean == nil { fit.Amean = RBase.rowMeans(exprs, naRM: true) }
         fit.method = m
         fit.design = design
         fit.warnings = warnings
@@ -364,7 +368,7 @@ enum LinearModelFit {
     /// limma's `lm.series` (ndups = 1). Without gene-specific weights and
     /// with every value finite, one QR serves all genes (`commonFit`);
     /// otherwise each gene is fitted on its own observations (`geneFits`).
-    static func lmSeries(_ M: Matrix, design: Matrix, weights: Matrix?) throws -> MArrayLM {
+    static func lmSeries(_ M: Matrix, design: Matrix, weights: Matrix?, rowMeans: [Double]? = nil) throws -> MArrayLM {
         let fn = "lmFit"
         let narrays = M.ncol, nbeta = design.ncol
         let names = coefficientNames(design)
@@ -385,13 +389,14 @@ enum LinearModelFit {
             }
             if let fit = try commonFit(M, transform: transform, x: x, names: names, function: fn) { return fit }
         }
-        return try geneFits(M, design: design, weights: source, names: names, function: fn)
+        return try geneFits(M, design: design, weights: source, names: names, function: fn, rowMeans: rowMeans)
     }
 
     /// lm.series gene by gene: each gene's observations are those with a
     /// finite value and (weighted) a finite positive weight; `lm.wfit` on
     /// them (rows of X and y times `sqrt(w)`), `sigma = sqrt(mean(effects[-(1:rank)]^2))`.
-    /// Also sets `Amean` (`rowMeans(M, na.rm = TRUE)`).
+    /// Also sets `Amean` (`rowMeans(M, na.rm = TRUE)`), or takes it from
+    /// `rowMeans` when given (then no lane computes means).
     ///
     /// Genes go in blocks (`LaneLeastSquares.gatherBlock`), in parallel over
     /// blocks. Fully observed genes go `GeneLanes.scalarCount` at a time
@@ -400,13 +405,15 @@ enum LinearModelFit {
     /// flags, through the scalar routines on a per-thread workspace. Both
     /// give the scalar fit's bits, so neither the grouping nor the thread
     /// count matters.
-    static func geneFits(_ M: Matrix, design: Matrix, weights: ObservationWeights, names: [String], function fn: String) throws -> MArrayLM {
+    static func geneFits(_ M: Matrix, design: Matrix, weights: ObservationWeights, names: [String], function fn: String,
+                         rowMeans: [Double]? = nil) throws -> MArrayLM {
         let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
         var dfRes = [Double](repeating: 0, count: ngenes)
-        var amean = [Double](repeating: .nan, count: ngenes)
+        var amean = rowMeans ?? [Double](repeating: .nan, count: ngenes)
+        let knownMeans = rowMeans != nil
         let failure = Mutex<(gene: Int, error: any Error)?>(nil)
         var wvalues: [Double] = []
         var fullWeights = false
@@ -485,6 +492,7 @@ enum LinearModelFit {
                                             // Amean of the group at y (genes from g): the lanes' means, or
                                             // rowMeans(na.rm = TRUE) for a lane whose mean is NaN.
                                             func storeMeans(_ y: UnsafePointer<GeneLanes>, _ means: GeneLanes, _ g: Int, _ count: Int) {
+                                                if knownMeans { return }
                                                 for l in 0..<count {
                                                     if !means[l].isNaN { ab[g + l] = means[l]; continue }
                                                     var acc: RLongDouble = 0
@@ -528,7 +536,15 @@ enum LinearModelFit {
                                                     if fused {
                                                         let rows: LaneLeastSquares.RowWeights = w.map { .lanes($0, smallestWeight: smallestWeight) }
                                                             ?? (weighted ? .arrays(rootsBox.value, tinyRows: tinyRows) : .none(tinyRows: tinyRows))
-                                                        let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws)
+                                                        // The known means of the group's genes (lanes past `count` repeat the last, as y does).
+                                                        var known: GeneLanes? = nil
+                                                        if knownMeans {
+                                                            var v = GeneLanes()
+                                                            for l in 0..<width { v[l] = ab[g0 + q * width + Swift.min(l, count - 1)] }
+                                                            known = v
+                                                        }
+                                                        let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws,
+                                                                                             means: known)
                                                         storeMeans(y, r.means, g0 + q * width, count)
                                                         let redo = .!r.complete .| r.bad
                                                         for l in 0..<count where !redo[l] {
@@ -559,7 +575,7 @@ enum LinearModelFit {
                                                     let complete = (zeroY .== 0) .& (zeroW .== 0) .& (minW .> 0)
                                                     // Amean: rowMeans(M, na.rm = TRUE) of the values as given; a
                                                     // lane's long-double sum is NaN unless it has no NaN.
-                                                    storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false), g0 + q * width, count)
+                                                    if !knownMeans { storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false), g0 + q * width, count) }
                                                     var redo = .!complete
                                                     if lanesAllowed && any(complete) {
                                                         redo .|= fitLanes(y, w)
