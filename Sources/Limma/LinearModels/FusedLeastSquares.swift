@@ -102,7 +102,8 @@ extension LaneLeastSquares {
     /// qty applied to y as an extra column, coefficients by back
     /// substitution, the diagonal of chol2inv, sigma. Uses the workspace's
     /// lane buffers (`lx`, `ly`, `lqraux`, `lwork`, `lb`, `ldiag`, `lu`).
-    /// `means`, when given, must be the lanes' `rowMeans(na.rm = TRUE)` bit
+    /// Row i of y (and of lane weights) is `y[i * stride]` (a `copyBlock`
+    /// block: `LaneLeastSquares.laneStride`). `means`, when given, must be the lanes' `rowMeans(na.rm = TRUE)` bit
     /// for bit (then the result is the same as without).
     ///
     /// Passes over the rows: one to load X, y and the first two column
@@ -115,7 +116,8 @@ extension LaneLeastSquares {
     /// update in step l is dqrdc2's daxpy, y's is dqrsl's (the same vector,
     /// whose first element is `qraux[l]` in both).
     static func weightedFit(_ y: UnsafePointer<GeneLanes>, _ weights: RowWeights, design xd: UnsafePointer<Double>,
-                            n: Int, p: Int, ws: LeastSquaresWorkspace, means known: GeneLanes? = nil) -> WeightedFitResult {
+                            n: Int, p: Int, ws: LeastSquaresWorkspace, means known: GeneLanes? = nil,
+                            stride: Int = 1) -> WeightedFitResult {
         let a = ws.lx, qy = ws.ly, qraux = ws.lqraux, work = ws.lwork
         var bad = GeneLaneMask(repeating: false)
         let zero = GeneLanes(repeating: 0)
@@ -124,7 +126,7 @@ extension LaneLeastSquares {
         // value is (a mean that rounds to infinity merely sends the lane to the
         // scalar routines). Known means (`na.rm = TRUE`) may be finite for a
         // lane with a NaN: such lanes are found from sigma at the end.
-        let means = known ?? longDoubleMeans(y, n, refine: false)
+        let means = known ?? longDoubleMeans(y, n, refine: false, stride: stride)
         var complete = (means - means) .== 0
         // Pass 0: load X and y, norms of columns 0 and 1, the weights' checks
         // (finite when `w * 0` is zero, so a lane's sum of those is zero
@@ -136,7 +138,7 @@ extension LaneLeastSquares {
         let scales = ws.lscratch
         /// Row i of y and of columns 0 and 1 times `sw`, and their squares into the norms.
         @inline(__always) func loadRow(_ i: Int, _ sw: GeneLanes, _ norm0: inout GeneLanes, _ norm1: inout GeneLanes) {
-            qy[i] = y[i] * sw
+            qy[i] = y[i * stride] * sw
             let c0 = GeneLanes(repeating: xd[i]) * sw
             a[i] = c0
             norm0 = norm0 + c0 * c0
@@ -149,7 +151,7 @@ extension LaneLeastSquares {
         switch weights {
         case .none(let tinyRows):
             for i in 0..<n {
-                qy[i] = y[i]
+                qy[i] = y[i * stride]
                 let c0 = GeneLanes(repeating: xd[i])
                 a[i] = c0
                 norm0 = norm0 + c0 * c0
@@ -168,7 +170,7 @@ extension LaneLeastSquares {
         case .lanes(let w, let smallestWeight):
             var zeroW = zero, minW = GeneLanes(repeating: 1)
             for i in 0..<n {
-                let wv = w[i]
+                let wv = w[i * stride]
                 zeroW = zeroW + wv * 0
                 for l in 0..<GeneLanes.scalarCount { minW[l] = Swift.min(minW[l], wv[l]) }
                 // Lanes with a weight <= 0 are not complete, so |w| changes no kept result.
@@ -335,26 +337,36 @@ extension LaneLeastSquares {
     /// dot product of reflection j + 1 (over rows j + 1..<n, in index order,
     /// from +0), and the first dot product comes with the row scaling
     /// `scale` (when given, y times it first), so k reflections take k + 1
-    /// passes instead of 2k.
-    static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, n: Int, rank k: Int, qr: UnsafePointer<Double>,
+    /// passes instead of 2k. With `source`, y's values are read from
+    /// `source[i * stride]` in that first pass (a `copyBlock` block) and `y`
+    /// is only the place for Q'y.
+    static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, from source: UnsafePointer<GeneLanes>? = nil, stride: Int = 1,
+                          n: Int, rank k: Int, qr: UnsafePointer<Double>,
                           qraux: UnsafePointer<Double>, scale: UnsafePointer<Double>?, refine: Bool,
                           b: UnsafeMutablePointer<GeneLanes>, scratch: UnsafeMutablePointer<GeneLanes>) -> GeneLanes {
         let ju = Swift.min(k, n - 1)
         let zero = GeneLanes(repeating: 0)
+        let src = source ?? UnsafePointer(y), st = source == nil ? 1 : stride
         // Pass 0: the scaling and reflection 0's dot product.
         var d: GeneLanes
         if let scale {
-            let v0 = y[0] * GeneLanes(repeating: scale[0])
+            let v0 = src[0] * GeneLanes(repeating: scale[0])
             y[0] = v0
             d = zero + GeneLanes(repeating: qraux[0]) * v0
             for i in 1..<n {
-                let v = y[i] * GeneLanes(repeating: scale[i])
+                let v = src[i * st] * GeneLanes(repeating: scale[i])
                 y[i] = v
                 d = d + GeneLanes(repeating: qr[i]) * v
             }
         } else {
-            d = zero + GeneLanes(repeating: qraux[0]) * y[0]
-            for i in 1..<n { d = d + GeneLanes(repeating: qr[i]) * y[i] }
+            let v0 = src[0]
+            y[0] = v0
+            d = zero + GeneLanes(repeating: qraux[0]) * v0
+            for i in 1..<n {
+                let v = src[i * st]
+                y[i] = v
+                d = d + GeneLanes(repeating: qr[i]) * v
+            }
         }
         for j in 0..<ju {
             let qj = GeneLanes(repeating: qraux[j])

@@ -202,7 +202,7 @@ enum LinearModelFit {
     /// the caller keeps, when some value of `M` is not finite (the caller
     /// then fits gene by gene).
     ///
-    /// Genes go in blocks (`LaneLeastSquares.gatherBlock`, no transposed
+    /// Genes go in blocks (`LaneLeastSquares.copyBlock`, no transposed
     /// copy of M), `GeneLanes.scalarCount` at a time through the lane form of
     /// dqrsl with the shared QR broadcast to every lane, in parallel over
     /// blocks: the same operations as dqrsl on each column, so bit-identical.
@@ -260,16 +260,18 @@ enum LinearModelFit {
                             for blk in blocks {
                                 if nonFinite.load(ordering: .relaxed) { return }
                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
-                                LaneLeastSquares.gatherBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
+                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
                                 for q in 0..<((bcount + width - 1) / width) {
-                                    let y = ws.blockY + q * n
+                                    // The group's values (row i at `source[i * stride]`), and Q'y in `ly`.
+                                    let source = UnsafePointer(ws.blockY + q), stride = LaneLeastSquares.laneStride
+                                    let y = ws.ly
                                     let count = Swift.min(width, bcount - q * width)
                                     // A lane's long-double sum of finite values is finite; a
                                     // mean that is not finite is checked value by value.
-                                    let means = LaneLeastSquares.longDoubleMeans(y, n, refine: false)
+                                    let means = LaneLeastSquares.longDoubleMeans(source, n, refine: false, stride: stride)
                                     if !all((means - means) .== 0) {
                                         var finite = GeneLaneMask(repeating: true)
-                                        for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
+                                        for i in 0..<n { finite .&= (source[i * stride] - source[i * stride]) .== 0 }
                                         if !all(finite) {
                                             nonFinite.store(true, ordering: .relaxed)
                                             return
@@ -277,11 +279,12 @@ enum LinearModelFit {
                                     }
                                     let s: GeneLanes
                                     if upper.isEmpty {
-                                        let ms = LaneLeastSquares.sharedFit(y, n: n, rank: rank, qr: qrb, qraux: qab, scale: scale.isEmpty ? nil : scb,
-                                                                            refine: refine, b: ws.lb, scratch: ws.lscratch)
+                                        let ms = LaneLeastSquares.sharedFit(y, from: source, stride: stride, n: n, rank: rank, qr: qrb, qraux: qab,
+                                                                            scale: scale.isEmpty ? nil : scb, refine: refine, b: ws.lb, scratch: ws.lscratch)
                                         s = df > 0 ? ms.squareRoot() : GeneLanes(repeating: .nan)
                                     } else {
                                         // dtrsm("L", "U", "T", "N"): z_i = (y_i - sum_{k<i} U_ki z_k) / U_ii.
+                                        for i in 0..<n { y[i] = source[i * stride] }
                                         for i in 0..<n {
                                             var t = y[i]
                                             for k in 0..<i { t = t - upper[i * n + k] * y[k] }
@@ -398,7 +401,7 @@ enum LinearModelFit {
     /// Also sets `Amean` (`rowMeans(M, na.rm = TRUE)`), or takes it from
     /// `rowMeans` when given (then no lane computes means).
     ///
-    /// Genes go in blocks (`LaneLeastSquares.gatherBlock`), in parallel over
+    /// Genes go in blocks (`LaneLeastSquares.copyBlock`), in parallel over
     /// blocks. Fully observed genes go `GeneLanes.scalarCount` at a time
     /// through the lane kernels (`LaneLeastSquares`); genes with missing
     /// values, fewer than 2 arrays, 64 or more coefficients, or that a lane
@@ -456,11 +459,13 @@ enum LinearModelFit {
                                         LimmaThreads.forEachChunk(nblocks, minChunk: 1) { blocks in
                                             let (mb, wb, xb, bb, sb, sgb, db, ab) = io.value
                                             let ws = LeastSquaresWorkspace(n: narrays, p: nbeta, blockWeights: fullWeights)
+                                            // Row i of a group's values (and weights) is y[i * S] (`copyBlock`).
+                                            let S = LaneLeastSquares.laneStride
                                             // Gene g (lane l of the group at y, w) by the scalar routines.
                                             func fitScalar(_ g: Int, _ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?, _ l: Int) {
-                                                @inline(__always) func weight(_ i: Int) -> Double { w.map { $0[i][l] } ?? wb[i] }
+                                                @inline(__always) func weight(_ i: Int) -> Double { w.map { $0[i * S][l] } ?? wb[i] }
                                                 @inline(__always) func observed(_ i: Int) -> Bool {
-                                                    guard y[i][l].isFinite else { return false }
+                                                    guard y[i * S][l].isFinite else { return false }
                                                     guard weighted else { return true }
                                                     let wt = weight(i)
                                                     return wt.isFinite && wt > 0
@@ -474,7 +479,7 @@ enum LinearModelFit {
                                                     for c in 0..<nbeta {
                                                         ws.x[c * nobs + r] = weighted ? xb[c * narrays + i] * wt : xb[c * narrays + i]
                                                     }
-                                                    ws.y[r] = weighted ? y[i][l] * wt : y[i][l]
+                                                    ws.y[r] = weighted ? y[i * S][l] * wt : y[i * S][l]
                                                     r += 1
                                                 }
                                                 do {
@@ -497,7 +502,7 @@ enum LinearModelFit {
                                                     if !means[l].isNaN { ab[g + l] = means[l]; continue }
                                                     var acc: RLongDouble = 0
                                                     var c = 0
-                                                    for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
+                                                    for i in 0..<narrays where !y[i * S][l].isNaN { acc += RLongDouble(y[i * S][l]); c += 1 }
                                                     ab[g + l] = Double(acc / RLongDouble(c))
                                                 }
                                             }
@@ -505,16 +510,16 @@ enum LinearModelFit {
                                             func fitLanes(_ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?) -> GeneLaneMask {
                                                 // Rows of X and y times sqrt(w) (sqrt of a broadcast weight is the broadcast sqrt).
                                                 func load(_ i: Int, _ sw: GeneLanes) {
-                                                    ws.ly[i] = y[i] * sw
+                                                    ws.ly[i] = y[i * S] * sw
                                                     for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) * sw }
                                                 }
                                                 if let w {
-                                                    for i in 0..<narrays { load(i, w[i].squareRoot()) }
+                                                    for i in 0..<narrays { load(i, w[i * S].squareRoot()) }
                                                 } else if weighted {
                                                     for i in 0..<narrays { load(i, GeneLanes(repeating: wb[i].squareRoot())) }
                                                 } else {
                                                     for i in 0..<narrays {
-                                                        ws.ly[i] = y[i]
+                                                        ws.ly[i] = y[i * S]
                                                         for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) }
                                                     }
                                                 }
@@ -525,13 +530,13 @@ enum LinearModelFit {
                                             }
                                             for blk in blocks {
                                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
-                                                LaneLeastSquares.gatherBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY)
+                                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY)
                                                 if fullWeights {
-                                                    LaneLeastSquares.gatherBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW)
+                                                    LaneLeastSquares.copyBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW)
                                                 }
                                                 for q in 0..<((bcount + width - 1) / width) {
-                                                    let y = UnsafePointer(ws.blockY + q * narrays)
-                                                    let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q * narrays) : nil
+                                                    let y = UnsafePointer(ws.blockY + q)
+                                                    let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q) : nil
                                                     let count = Swift.min(width, bcount - q * width)
                                                     if fused {
                                                         let rows: LaneLeastSquares.RowWeights = w.map { .lanes($0, smallestWeight: smallestWeight) }
@@ -544,7 +549,7 @@ enum LinearModelFit {
                                                             known = v
                                                         }
                                                         let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws,
-                                                                                             means: known)
+                                                                                             means: known, stride: S)
                                                         storeMeans(y, r.means, g0 + q * width, count)
                                                         let redo = .!r.complete .| r.bad
                                                         for l in 0..<count where !redo[l] {
@@ -563,11 +568,11 @@ enum LinearModelFit {
                                                     // `v * 0` stays 0 exactly then), every weight finite and > 0.
                                                     var zeroY = GeneLanes(repeating: 0), zeroW = zeroY
                                                     var minW = GeneLanes(repeating: 1)
-                                                    for i in 0..<narrays { zeroY = zeroY + y[i] * 0 }
+                                                    for i in 0..<narrays { zeroY = zeroY + y[i * S] * 0 }
                                                     if let w {
                                                         for i in 0..<narrays {
-                                                            zeroW = zeroW + w[i] * 0
-                                                            minW = pointwiseMin(minW, w[i])
+                                                            zeroW = zeroW + w[i * S] * 0
+                                                            minW = pointwiseMin(minW, w[i * S])
                                                         }
                                                     } else if weighted {
                                                         for i in 0..<narrays where !(wb[i].isFinite && wb[i] > 0) { minW = GeneLanes(repeating: 0) }
@@ -575,7 +580,7 @@ enum LinearModelFit {
                                                     let complete = (zeroY .== 0) .& (zeroW .== 0) .& (minW .> 0)
                                                     // Amean: rowMeans(M, na.rm = TRUE) of the values as given; a
                                                     // lane's long-double sum is NaN unless it has no NaN.
-                                                    if !knownMeans { storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false), g0 + q * width, count) }
+                                                    if !knownMeans { storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false, stride: S), g0 + q * width, count) }
                                                     var redo = .!complete
                                                     if lanesAllowed && any(complete) {
                                                         redo .|= fitLanes(y, w)
