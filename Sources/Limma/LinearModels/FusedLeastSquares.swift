@@ -368,6 +368,8 @@ extension LaneLeastSquares {
                 d = d + GeneLanes(repeating: qr[i]) * v
             }
         }
+        // The long-double sums of the squared effects, taken in the last reflection's pass.
+        var squareSums = LongDoubleSums()
         for j in 0..<ju {
             let qj = GeneLanes(repeating: qraux[j])
             let t = -d / qj
@@ -397,17 +399,20 @@ extension LaneLeastSquares {
             } else {
                 // The last reflection; the squares of the effects from row k on.
                 for i in (j + 1)..<Swift.max(k, j + 1) { y[i] = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip) }
+                let sq = UnsafeRawPointer(scratch).assumingMemoryBound(to: Double.self)
                 if anySkip {
                     for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
                         let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
                         y[i] = v
                         scratch[i - k] = v * v
+                        squareSums.add(sq + 4 * (i - k))
                     }
                 } else {
                     for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
                         let v = y[i] + t * GeneLanes(repeating: u[i])
                         y[i] = v
                         scratch[i - k] = v * v
+                        squareSums.add(sq + 4 * (i - k))
                     }
                 }
             }
@@ -424,6 +429,6 @@ extension LaneLeastSquares {
             j -= 1
         }
         guard k < n else { return GeneLanes(repeating: .nan) }
-        return longDoubleMeans(scratch, n - k, refine: refine)
+        return squareSums.means(of: scratch, n - k, refine: refine)
     }
 }
