@@ -133,6 +133,7 @@ struct CopyBlockTests {
                             var bOld = [GeneLanes](repeating: .zero, count: Swift.max(k, 1)), bNew = bOld
                             let out = UnsafeMutablePointer<GeneLanes>.allocate(capacity: n)
                             defer { out.deallocate() }
+                            var sums = LaneLeastSquares.LongDoubleSums()
                             let (msOld, msNew) = qr.qr.values.withUnsafeBufferPointer { qb in
                                 qr.qraux.withUnsafeBufferPointer { ab in
                                     scale.withUnsafeBufferPointer { sb in
@@ -140,7 +141,8 @@ struct CopyBlockTests {
                                         let old = LaneLeastSquares.sharedFit(&inPlace, n: n, rank: k, qr: qb.baseAddress!, qraux: ab.baseAddress!,
                                                                              scale: s, refine: refine, b: &bOld, scratch: ws.lscratch)
                                         let new = LaneLeastSquares.sharedFit(out, from: blockF + q, stride: S, n: n, rank: k, qr: qb.baseAddress!,
-                                                                             qraux: ab.baseAddress!, scale: s, refine: refine, b: &bNew, scratch: ws2.lscratch)
+                                                                             qraux: ab.baseAddress!, scale: s, refine: refine, b: &bNew, scratch: ws2.lscratch,
+                                                                             valueSums: &sums)
                                         return (old, new)
                                     }
                                 }
@@ -149,6 +151,10 @@ struct CopyBlockTests {
                             #expect((0..<n).allSatisfy { Self.bits(out[$0]) == Self.bits(inPlace[$0]) }, "Q'y \(l2)")
                             #expect(bNew.prefix(k).flatMap(Self.bits) == bOld.prefix(k).flatMap(Self.bits), "coef \(l2)")
                             #expect(Self.bits(msNew) == Self.bits(msOld), "sigma^2 \(l2)")
+                            // The values' sums taken on the way are rowMeans' (of the values before scaling).
+                            #expect(Self.bits(sums.means(of: blockF + q, n, refine: false, stride: S))
+                                    == Self.bits(yf.withUnsafeBufferPointer { LaneLeastSquares.longDoubleMeans($0.baseAddress!, n, refine: false) }),
+                                    "row means \(l2)")
                             #expect((0..<n).allSatisfy { Self.bits(blockF[q + $0 * S]) == Self.bits(yf[$0]) }, "the block is left as it was \(l2)")
                         }
                     }

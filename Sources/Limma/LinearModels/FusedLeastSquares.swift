@@ -339,35 +339,50 @@ extension LaneLeastSquares {
     /// `scale` (when given, y times it first), so k reflections take k + 1
     /// passes instead of 2k. With `source`, y's values are read from
     /// `source[i * stride]` in that first pass (a `copyBlock` block) and `y`
-    /// is only the place for Q'y.
+    /// is only the place for Q'y. With `valueSums`, the first pass also
+    /// leaves there the long-double sums of y's values as given (before any
+    /// scaling: `rowMeans`' sums, `LongDoubleSums.means` finishes them).
     static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, from source: UnsafePointer<GeneLanes>? = nil, stride: Int = 1,
                           n: Int, rank k: Int, qr: UnsafePointer<Double>,
                           qraux: UnsafePointer<Double>, scale: UnsafePointer<Double>?, refine: Bool,
-                          b: UnsafeMutablePointer<GeneLanes>, scratch: UnsafeMutablePointer<GeneLanes>) -> GeneLanes {
+                          b: UnsafeMutablePointer<GeneLanes>, scratch: UnsafeMutablePointer<GeneLanes>,
+                          valueSums: UnsafeMutablePointer<LongDoubleSums>? = nil) -> GeneLanes {
         let ju = Swift.min(k, n - 1)
         let zero = GeneLanes(repeating: 0)
         let src = source ?? UnsafePointer(y), st = source == nil ? 1 : stride
-        // Pass 0: the scaling and reflection 0's dot product.
-        var d: GeneLanes
-        if let scale {
-            let v0 = src[0] * GeneLanes(repeating: scale[0])
-            y[0] = v0
-            d = zero + GeneLanes(repeating: qraux[0]) * v0
-            for i in 1..<n {
-                let v = src[i * st] * GeneLanes(repeating: scale[i])
-                y[i] = v
-                d = d + GeneLanes(repeating: qr[i]) * v
+        let values = UnsafeRawPointer(src).assumingMemoryBound(to: Double.self)
+        var sums = LongDoubleSums()
+        // Pass 0: the scaling and reflection 0's dot product (and the values'
+        // sums when `summing`; inlined with a constant, so no test per row).
+        @inline(__always) func pass0(_ summing: Bool) -> GeneLanes {
+            var d: GeneLanes
+            if let scale {
+                let v0 = src[0] * GeneLanes(repeating: scale[0])
+                if summing { sums.add(values) }
+                y[0] = v0
+                d = zero + GeneLanes(repeating: qraux[0]) * v0
+                for i in 1..<n {
+                    let v = src[i * st] * GeneLanes(repeating: scale[i])
+                    if summing { sums.add(values + 4 * st * i) }
+                    y[i] = v
+                    d = d + GeneLanes(repeating: qr[i]) * v
+                }
+            } else {
+                let v0 = src[0]
+                if summing { sums.add(values) }
+                y[0] = v0
+                d = zero + GeneLanes(repeating: qraux[0]) * v0
+                for i in 1..<n {
+                    let v = src[i * st]
+                    if summing { sums.add(values + 4 * st * i) }
+                    y[i] = v
+                    d = d + GeneLanes(repeating: qr[i]) * v
+                }
             }
-        } else {
-            let v0 = src[0]
-            y[0] = v0
-            d = zero + GeneLanes(repeating: qraux[0]) * v0
-            for i in 1..<n {
-                let v = src[i * st]
-                y[i] = v
-                d = d + GeneLanes(repeating: qr[i]) * v
-            }
+            return d
         }
+        var d = valueSums == nil ? pass0(false) : pass0(true)
+        valueSums?.pointee = sums
         // The long-double sums of the squared effects, taken in the last reflection's pass.
         var squareSums = LongDoubleSums()
         for j in 0..<ju {

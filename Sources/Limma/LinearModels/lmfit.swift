@@ -266,23 +266,36 @@ enum LinearModelFit {
                                     let source = UnsafePointer(ws.blockY + q), stride = LaneLeastSquares.laneStride
                                     let y = ws.ly
                                     let count = Swift.min(width, bcount - q * width)
-                                    // A lane's long-double sum of finite values is finite; a
-                                    // mean that is not finite is checked value by value.
-                                    let means = LaneLeastSquares.longDoubleMeans(source, n, refine: false, stride: stride)
-                                    if !all((means - means) .== 0) {
-                                        var finite = GeneLaneMask(repeating: true)
-                                        for i in 0..<n { finite .&= (source[i * stride] - source[i * stride]) .== 0 }
-                                        if !all(finite) {
-                                            nonFinite.store(true, ordering: .relaxed)
-                                            return
+                                    // rowMeans (sums taken in sharedFit's first pass, or a pass of
+                                    // their own): a lane's long-double sum of finite values is
+                                    // finite; a mean that is not finite is checked value by value,
+                                    // and a value that is not finite gives up the whole fit.
+                                    var sums = LaneLeastSquares.LongDoubleSums()
+                                    func finiteMeans() -> GeneLanes? {
+                                        let means = sums.means(of: source, n, refine: false, stride: stride)
+                                        if !all((means - means) .== 0) {
+                                            var finite = GeneLaneMask(repeating: true)
+                                            for i in 0..<n { finite .&= (source[i * stride] - source[i * stride]) .== 0 }
+                                            if !all(finite) {
+                                                nonFinite.store(true, ordering: .relaxed)
+                                                return nil
+                                            }
                                         }
+                                        return means
                                     }
-                                    let s: GeneLanes
+                                    let s: GeneLanes, means: GeneLanes
                                     if upper.isEmpty {
                                         let ms = LaneLeastSquares.sharedFit(y, from: source, stride: stride, n: n, rank: rank, qr: qrb, qraux: qab,
-                                                                            scale: scale.isEmpty ? nil : scb, refine: refine, b: ws.lb, scratch: ws.lscratch)
+                                                                            scale: scale.isEmpty ? nil : scb, refine: refine, b: ws.lb, scratch: ws.lscratch,
+                                                                            valueSums: &sums)
+                                        guard let m = finiteMeans() else { return }
+                                        means = m
                                         s = df > 0 ? ms.squareRoot() : GeneLanes(repeating: .nan)
                                     } else {
+                                        let x = UnsafeRawPointer(source).assumingMemoryBound(to: Double.self)
+                                        for i in 0..<n { sums.add(x + 4 * stride * i) }
+                                        guard let m = finiteMeans() else { return }
+                                        means = m
                                         // dtrsm("L", "U", "T", "N"): z_i = (y_i - sum_{k<i} U_ki z_k) / U_ii.
                                         for i in 0..<n { y[i] = source[i * stride] }
                                         for i in 0..<n {
