@@ -59,7 +59,14 @@ public struct DGEList: Sendable, Equatable {
 /// voom returns them.
 public struct EList: Sendable, Equatable {
     /// `E`: genes x samples log-expression.
-    public var E: Matrix
+    public var E: Matrix {
+        didSet { rowMeansOfE = nil }
+    }
+    /// `rowMeans(E, na.rm = TRUE)` (R's long-double sums) as the function
+    /// that made `E` found it on the way (voom's own fit), for `lmFit` to
+    /// take as `Amean` instead of a pass of its own. Any change to `E`
+    /// forgets it; not part of `==`.
+    var rowMeansOfE: [Double]?
     /// `weights`: genes x samples observation weights, or nil.
     public var weights: Matrix?
     public var design: Matrix?

@@ -89,7 +89,8 @@ extension LaneLeastSquares {
         var complete: GeneLaneMask
         /// Lanes the scalar routines must refit (see `decompose`).
         var bad: GeneLaneMask
-        /// `rowMeans` of the values as given (NaN for a lane with a NaN).
+        /// `rowMeans` of the values as given (NaN for a lane with a NaN), or
+        /// the means the caller gave.
         var means: GeneLanes
         /// `sqrt(mean(effects[-(1:p)]^2))` (R's `mean`, refined).
         var sigma: GeneLanes
@@ -101,10 +102,13 @@ extension LaneLeastSquares {
     /// qty applied to y as an extra column, coefficients by back
     /// substitution, the diagonal of chol2inv, sigma. Uses the workspace's
     /// lane buffers (`lx`, `ly`, `lqraux`, `lwork`, `lb`, `ldiag`, `lu`).
+    /// Row i of y (and of lane weights) is `y[i * stride]` (a `copyBlock`
+    /// block: `LaneLeastSquares.laneStride`). `means`, when given, must be the lanes' `rowMeans(na.rm = TRUE)` bit
+    /// for bit (then the result is the same as without).
     ///
     /// Passes over the rows: one to load X, y and the first two column
     /// norms (with the completeness checks), the long-double sums of
-    /// `rowMeans`, then per Householder step one to scale its vector and take
+    /// `rowMeans` (unless given), then per Householder step one to scale its vector and take
     /// the dot products with the later columns and y (the first two fused),
     /// one to update them (the first two fused with the next column's norm),
     /// and R's `mean` of the squared effects (two long-double passes). Each dot product and sum
@@ -112,14 +116,17 @@ extension LaneLeastSquares {
     /// update in step l is dqrdc2's daxpy, y's is dqrsl's (the same vector,
     /// whose first element is `qraux[l]` in both).
     static func weightedFit(_ y: UnsafePointer<GeneLanes>, _ weights: RowWeights, design xd: UnsafePointer<Double>,
-                            n: Int, p: Int, ws: LeastSquaresWorkspace) -> WeightedFitResult {
+                            n: Int, p: Int, ws: LeastSquaresWorkspace, means known: GeneLanes? = nil,
+                            stride: Int = 1) -> WeightedFitResult {
         let a = ws.lx, qy = ws.ly, qraux = ws.lqraux, work = ws.lwork
         var bad = GeneLaneMask(repeating: false)
         let zero = GeneLanes(repeating: 0)
-        // rowMeans first: a lane's long-double sum of finite doubles is finite,
-        // so its mean is finite only if every value is (a mean that rounds to
-        // infinity merely sends the lane to the scalar routines).
-        let means = longDoubleMeans(y, n, refine: false)
+        // rowMeans first (unless the caller knows them): a lane's long-double
+        // sum of finite doubles is finite, so its mean is finite only if every
+        // value is (a mean that rounds to infinity merely sends the lane to the
+        // scalar routines). Known means (`na.rm = TRUE`) may be finite for a
+        // lane with a NaN: such lanes are found from sigma at the end.
+        let means = known ?? longDoubleMeans(y, n, refine: false, stride: stride)
         var complete = (means - means) .== 0
         // Pass 0: load X and y, norms of columns 0 and 1, the weights' checks
         // (finite when `w * 0` is zero, so a lane's sum of those is zero
@@ -131,7 +138,7 @@ extension LaneLeastSquares {
         let scales = ws.lscratch
         /// Row i of y and of columns 0 and 1 times `sw`, and their squares into the norms.
         @inline(__always) func loadRow(_ i: Int, _ sw: GeneLanes, _ norm0: inout GeneLanes, _ norm1: inout GeneLanes) {
-            qy[i] = y[i] * sw
+            qy[i] = y[i * stride] * sw
             let c0 = GeneLanes(repeating: xd[i]) * sw
             a[i] = c0
             norm0 = norm0 + c0 * c0
@@ -144,7 +151,7 @@ extension LaneLeastSquares {
         switch weights {
         case .none(let tinyRows):
             for i in 0..<n {
-                qy[i] = y[i]
+                qy[i] = y[i * stride]
                 let c0 = GeneLanes(repeating: xd[i])
                 a[i] = c0
                 norm0 = norm0 + c0 * c0
@@ -163,7 +170,7 @@ extension LaneLeastSquares {
         case .lanes(let w, let smallestWeight):
             var zeroW = zero, minW = GeneLanes(repeating: 1)
             for i in 0..<n {
-                let wv = w[i]
+                let wv = w[i * stride]
                 zeroW = zeroW + wv * 0
                 for l in 0..<GeneLanes.scalarCount { minW[l] = Swift.min(minW[l], wv[l]) }
                 // Lanes with a weight <= 0 are not complete, so |w| changes no kept result.
@@ -302,6 +309,15 @@ extension LaneLeastSquares {
         bad .|= chol2invDiagonal(a, lda: n, size: p, u: ws.lu, diag: ws.ldiag)
         // sigma: R's mean of the squared effects (long-double sum, then the refinement pass).
         let sigma = longDoubleMeans(ws.lscratch, n - p, refine: true).squareRoot()
+        if known != nil {
+            // A value that is not finite (the weights being finite and > 0)
+            // makes every effect from its Householder step on not finite (its
+            // dot product is not, so neither is any update, `t * 0` included),
+            // so sigma is not finite: such lanes, and any whose squared
+            // effects overflow (which the scalar routines fit to the same
+            // bits), are left to the scalar routines.
+            complete .&= (sigma - sigma) .== 0
+        }
         return WeightedFitResult(complete: complete, bad: bad, means: means, sigma: sigma)
     }
 
@@ -321,27 +337,54 @@ extension LaneLeastSquares {
     /// dot product of reflection j + 1 (over rows j + 1..<n, in index order,
     /// from +0), and the first dot product comes with the row scaling
     /// `scale` (when given, y times it first), so k reflections take k + 1
-    /// passes instead of 2k.
-    static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, n: Int, rank k: Int, qr: UnsafePointer<Double>,
+    /// passes instead of 2k. With `source`, y's values are read from
+    /// `source[i * stride]` in that first pass (a `copyBlock` block) and `y`
+    /// is only the place for Q'y. With `valueSums`, the first pass also
+    /// leaves there the long-double sums of y's values as given (before any
+    /// scaling: `rowMeans`' sums, `LongDoubleSums.means` finishes them).
+    static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, from source: UnsafePointer<GeneLanes>? = nil, stride: Int = 1,
+                          n: Int, rank k: Int, qr: UnsafePointer<Double>,
                           qraux: UnsafePointer<Double>, scale: UnsafePointer<Double>?, refine: Bool,
-                          b: UnsafeMutablePointer<GeneLanes>, scratch: UnsafeMutablePointer<GeneLanes>) -> GeneLanes {
+                          b: UnsafeMutablePointer<GeneLanes>, scratch: UnsafeMutablePointer<GeneLanes>,
+                          valueSums: UnsafeMutablePointer<LongDoubleSums>? = nil) -> GeneLanes {
         let ju = Swift.min(k, n - 1)
         let zero = GeneLanes(repeating: 0)
-        // Pass 0: the scaling and reflection 0's dot product.
-        var d: GeneLanes
-        if let scale {
-            let v0 = y[0] * GeneLanes(repeating: scale[0])
-            y[0] = v0
-            d = zero + GeneLanes(repeating: qraux[0]) * v0
-            for i in 1..<n {
-                let v = y[i] * GeneLanes(repeating: scale[i])
-                y[i] = v
-                d = d + GeneLanes(repeating: qr[i]) * v
+        let src = source ?? UnsafePointer(y), st = source == nil ? 1 : stride
+        let values = UnsafeRawPointer(src).assumingMemoryBound(to: Double.self)
+        var sums = LongDoubleSums()
+        // Pass 0: the scaling and reflection 0's dot product (and the values'
+        // sums when `summing`; inlined with a constant, so no test per row).
+        @inline(__always) func pass0(_ summing: Bool) -> GeneLanes {
+            var d: GeneLanes
+            if let scale {
+                let v0 = src[0] * GeneLanes(repeating: scale[0])
+                if summing { sums.add(values) }
+                y[0] = v0
+                d = zero + GeneLanes(repeating: qraux[0]) * v0
+                for i in 1..<n {
+                    let v = src[i * st] * GeneLanes(repeating: scale[i])
+                    if summing { sums.add(values + 4 * st * i) }
+                    y[i] = v
+                    d = d + GeneLanes(repeating: qr[i]) * v
+                }
+            } else {
+                let v0 = src[0]
+                if summing { sums.add(values) }
+                y[0] = v0
+                d = zero + GeneLanes(repeating: qraux[0]) * v0
+                for i in 1..<n {
+                    let v = src[i * st]
+                    if summing { sums.add(values + 4 * st * i) }
+                    y[i] = v
+                    d = d + GeneLanes(repeating: qr[i]) * v
+                }
             }
-        } else {
-            d = zero + GeneLanes(repeating: qraux[0]) * y[0]
-            for i in 1..<n { d = d + GeneLanes(repeating: qr[i]) * y[i] }
+            return d
         }
+        var d = valueSums == nil ? pass0(false) : pass0(true)
+        valueSums?.pointee = sums
+        // The long-double sums of the squared effects, taken in the last reflection's pass.
+        var squareSums = LongDoubleSums()
         for j in 0..<ju {
             let qj = GeneLanes(repeating: qraux[j])
             let t = -d / qj
@@ -371,17 +414,20 @@ extension LaneLeastSquares {
             } else {
                 // The last reflection; the squares of the effects from row k on.
                 for i in (j + 1)..<Swift.max(k, j + 1) { y[i] = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip) }
+                let sq = UnsafeRawPointer(scratch).assumingMemoryBound(to: Double.self)
                 if anySkip {
                     for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
                         let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
                         y[i] = v
                         scratch[i - k] = v * v
+                        squareSums.add(sq + 4 * (i - k))
                     }
                 } else {
                     for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
                         let v = y[i] + t * GeneLanes(repeating: u[i])
                         y[i] = v
                         scratch[i - k] = v * v
+                        squareSums.add(sq + 4 * (i - k))
                     }
                 }
             }
@@ -398,6 +444,6 @@ extension LaneLeastSquares {
             j -= 1
         }
         guard k < n else { return GeneLanes(repeating: .nan) }
-        return longDoubleMeans(scratch, n - k, refine: refine)
+        return squareSums.means(of: scratch, n - k, refine: refine)
     }
 }

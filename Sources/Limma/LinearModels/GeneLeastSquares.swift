@@ -13,8 +13,8 @@ final class LeastSquaresWorkspace {
     let jpvt: UnsafeMutablePointer<Int>
     /// Lanes fit: the same, one `GeneLanes` per value, and n of scratch.
     let lx, ly, lqraux, lb, ldiag, lwork, lu, lscratch: UnsafeMutablePointer<GeneLanes>
-    /// A block of `LaneLeastSquares.blockGenes` genes' values and weights in
-    /// lanes layout (see `LaneLeastSquares.gatherBlock`); weights only when
+    /// A block of `LaneLeastSquares.blockGenes` genes' values and weights,
+    /// row by row (see `LaneLeastSquares.copyBlock`); weights only when
     /// asked for.
     let blockY, blockW: UnsafeMutablePointer<GeneLanes>
 

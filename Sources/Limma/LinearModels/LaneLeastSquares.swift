@@ -203,32 +203,51 @@ enum LaneLeastSquares {
         return bad
     }
 
-    /// R's long-double means per lane of `v[0..<m]`: the sum in index order
-    /// divided by m (`colMeans`, `rowMeans`), and with `refine` summary.c's
-    /// second pass adding the mean residual (`mean`), exactly as `RBase.mean`.
-    /// The four lanes' sums are interleaved so the x87 additions overlap.
-    static func longDoubleMeans(_ v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool) -> GeneLanes {
-        let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
+    /// Four lanes' running long-double sums (R's `LDOUBLE` accumulators),
+    /// each adding its lane's values in index order from 0.
+    struct LongDoubleSums {
         var s0: RLongDouble = 0, s1: RLongDouble = 0, s2: RLongDouble = 0, s3: RLongDouble = 0
-        for i in 0..<m {
-            let e = x + 4 * i
+
+        /// Adds the four lanes at `e` (doubles `e[0..<4]`); the four sums are
+        /// interleaved so the x87 additions overlap.
+        @inline(__always)
+        mutating func add(_ e: UnsafePointer<Double>) {
             s0 += RLongDouble(e[0]); s1 += RLongDouble(e[1]); s2 += RLongDouble(e[2]); s3 += RLongDouble(e[3])
         }
-        let nn = RLongDouble(m)
-        s0 /= nn; s1 /= nn; s2 /= nn; s3 /= nn
-        if refine {
-            var t0: RLongDouble = 0, t1: RLongDouble = 0, t2: RLongDouble = 0, t3: RLongDouble = 0
-            for i in 0..<m {
-                let e = x + 4 * i
-                t0 += RLongDouble(e[0]) - s0; t1 += RLongDouble(e[1]) - s1
-                t2 += RLongDouble(e[2]) - s2; t3 += RLongDouble(e[3]) - s3
+
+        /// The means of the `m` values summed, which are `v[0]`, `v[stride]`,
+        /// ..., as `longDoubleMeans` finishes them (the refinement reads them again).
+        @inline(__always)
+        func means(of v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool, stride: Int = 1) -> GeneLanes {
+            let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
+            var (s0, s1, s2, s3) = (self.s0, self.s1, self.s2, self.s3)
+            let nn = RLongDouble(m)
+            s0 /= nn; s1 /= nn; s2 /= nn; s3 /= nn
+            if refine {
+                var t0: RLongDouble = 0, t1: RLongDouble = 0, t2: RLongDouble = 0, t3: RLongDouble = 0
+                for i in 0..<m {
+                    let e = x + 4 * stride * i
+                    t0 += RLongDouble(e[0]) - s0; t1 += RLongDouble(e[1]) - s1
+                    t2 += RLongDouble(e[2]) - s2; t3 += RLongDouble(e[3]) - s3
+                }
+                if Double(s0).isFinite { s0 += t0 / nn }
+                if Double(s1).isFinite { s1 += t1 / nn }
+                if Double(s2).isFinite { s2 += t2 / nn }
+                if Double(s3).isFinite { s3 += t3 / nn }
             }
-            if Double(s0).isFinite { s0 += t0 / nn }
-            if Double(s1).isFinite { s1 += t1 / nn }
-            if Double(s2).isFinite { s2 += t2 / nn }
-            if Double(s3).isFinite { s3 += t3 / nn }
+            return GeneLanes(Double(s0), Double(s1), Double(s2), Double(s3))
         }
-        return GeneLanes(Double(s0), Double(s1), Double(s2), Double(s3))
+    }
+
+    /// R's long-double means per lane of `v[0]`, `v[stride]`, ...,
+    /// `v[(m - 1) * stride]`: the sum in index order divided by m
+    /// (`colMeans`, `rowMeans`), and with `refine` summary.c's second pass
+    /// adding the mean residual (`mean`), exactly as `RBase.mean`.
+    static func longDoubleMeans(_ v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool, stride: Int = 1) -> GeneLanes {
+        let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
+        var sums = LongDoubleSums()
+        for i in 0..<m { sums.add(x + 4 * stride * i) }
+        return sums.means(of: v, m, refine: refine, stride: stride)
     }
 
     /// `longDoubleMeans` of the squares `x_i * x_i`, `i` in `from..<to`
@@ -240,24 +259,31 @@ enum LaneLeastSquares {
     }
 
     /// Genes `g0..<g0+count` (count <= `blockGenes`) of the column-major
-    /// `ngenes` x n matrix `m`, transposed into lanes: gene `g0 + width*q + l`'s
-    /// value i goes to `out[q*n + i][l]`; lanes past `count` repeat the last
-    /// gene. Reading a contiguous run of each column keeps the walk over
-    /// the matrix's n columns to one pass per block.
-    static func gatherBlock(_ m: UnsafePointer<Double>, ngenes: Int, n: Int, g0: Int, count: Int,
-                            into out: UnsafeMutablePointer<GeneLanes>) {
-        let full = count / width, rem = count % width
+    /// `ngenes` x n matrix `m`, row by row: gene `g0 + k`'s value i goes to
+    /// double `k` of `out[i * laneStride ..< (i + 1) * laneStride]`, so the
+    /// lanes of the group of genes `g0 + width*q ..< g0 + width*(q + 1)` are
+    /// `out[q]`, `out[q + laneStride]`, ... (row i at `out[q + i * laneStride]`);
+    /// places from `count` to the next multiple of `width` repeat the last
+    /// gene. Each row is one contiguous copy (`memcpy`, whose wide moves and
+    /// few stores keep many reads of the matrix in flight); the kernels read
+    /// the lanes with that stride.
+    static func copyBlock(_ m: UnsafePointer<Double>, ngenes: Int, n: Int, g0: Int, count: Int,
+                          into out: UnsafeMutablePointer<GeneLanes>) {
+        let d = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Double.self)
+        let padded = (count + width - 1) / width * width
         for i in 0..<n {
-            let src = m + i * ngenes + g0
-            for q in 0..<full { out[q * n + i] = UnsafeRawPointer(src + width * q).loadUnaligned(as: GeneLanes.self) }
-            if rem > 0 {
-                var v = GeneLanes(repeating: src[count - 1])
-                for l in 0..<rem { v[l] = src[width * full + l] }
-                out[full * n + i] = v
+            let src = m + i * ngenes + g0, dst = d + i * blockGenes
+            UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * MemoryLayout<Double>.stride)
+            if padded > count {
+                let last = src[count - 1]
+                for k in count..<padded { dst[k] = last }
             }
         }
     }
 
-    /// Genes per block of `gatherBlock`.
+    /// The distance, in lanes, between one row of a `copyBlock` block and the next.
+    static let laneStride = blockGenes / width
+
+    /// Genes per block of `copyBlock`.
     static let blockGenes = 64
 }

@@ -41,11 +41,13 @@ public func lmFit(_ y: Matrix, design: Matrix, weights: Matrix? = nil, block: [S
 
 /// `lmFit` for an `EList`: its `E` is the response, its `design` is used when
 /// `design` is nil (else an intercept-only design), its `weights` when
-/// `weights` is nil; its `genes` travel into the fit.
+/// `weights` is nil; its `genes` travel into the fit. `Amean` is the
+/// `EList`'s remembered `rowMeans(E, na.rm = TRUE)` when it has one (voom's).
 public func lmFit(_ y: EList, design: Matrix? = nil, weights: Matrix? = nil, block: [String]? = nil,
                   correlation: Double? = nil, method: String = "ls") throws -> MArrayLM {
     try LinearModelFit.fit(exprs: y.E, design: design ?? y.design, weights: weights ?? y.weights, genes: y.genes,
-                           block: block, correlation: correlation, method: method)
+                           block: block, correlation: correlation, method: method,
+                           rowMeans: y.rowMeansOfE?.count == y.E.nrow ? y.rowMeansOfE : nil)
 }
 
 /// limma's `nonEstimable(x)`: names of the design columns LINPACK pivoting
@@ -63,8 +65,10 @@ public func nonEstimable(_ x: Matrix) -> [String]? {
 }
 
 enum LinearModelFit {
+    /// `rowMeans`, when given, is `rowMeans(exprs, na.rm = TRUE)` (bit for
+    /// bit): the fit's `Amean`, and the gene-by-gene fits take no pass of their own for it.
     static func fit(exprs: Matrix, design: Matrix?, weights: Matrix?, genes: Annotation?, block: [String]?,
-                    correlation: Double?, method: String) throws -> MArrayLM {
+                    correlation: Double?, method: String, rowMeans: [Double]? = nil) throws -> MArrayLM {
         let fn = "lmFit"
         guard exprs.nrow > 0 else { throw LimmaError(fn, "expression matrix has zero rows") }
         guard exprs.ncol > 0 else { throw LimmaError(fn, "0 (non-NA) cases: the expression matrix has no columns") }
@@ -92,7 +96,7 @@ enum LinearModelFit {
             guard let correlation else { throw LimmaError(fn, "the correlation must be set, see duplicateCorrelation") }
             fit = try glsSeries(exprs, design: design, block: block, correlation: correlation, weights: weights)
         } else {
-            fit = try lmSeries(exprs, design: design, weights: weights)
+            fit = try lmSeries(exprs, design: design, weights: weights, rowMeans: rowMeans)
         }
         let ncoef = fit.coefficients.ncol
         if ncoef > 1 {
@@ -106,7 +110,7 @@ enum LinearModelFit {
         }
         fit.genes = genes
         // lm.series' fits compute rowMeans(exprs, na.rm = TRUE) on the way.
-        if fit.Amean == nil { fit.Amean = RBase.rowMeans(exprs, naRM: true) }
+        if let rowMeans { fit.Amean = rowMeans } else if fit.Amean == nil { fit.Amean = RBase.rowMeans(exprs, naRM: true) }
         fit.method = m
         fit.design = design
         fit.warnings = warnings
@@ -198,7 +202,7 @@ enum LinearModelFit {
     /// the caller keeps, when some value of `M` is not finite (the caller
     /// then fits gene by gene).
     ///
-    /// Genes go in blocks (`LaneLeastSquares.gatherBlock`, no transposed
+    /// Genes go in blocks (`LaneLeastSquares.copyBlock`, no transposed
     /// copy of M), `GeneLanes.scalarCount` at a time through the lane form of
     /// dqrsl with the shared QR broadcast to every lane, in parallel over
     /// blocks: the same operations as dqrsl on each column, so bit-identical.
@@ -256,28 +260,44 @@ enum LinearModelFit {
                             for blk in blocks {
                                 if nonFinite.load(ordering: .relaxed) { return }
                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
-                                LaneLeastSquares.gatherBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
+                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
                                 for q in 0..<((bcount + width - 1) / width) {
-                                    let y = ws.blockY + q * n
+                                    // The group's values (row i at `source[i * stride]`), and Q'y in `ly`.
+                                    let source = UnsafePointer(ws.blockY + q), stride = LaneLeastSquares.laneStride
+                                    let y = ws.ly
                                     let count = Swift.min(width, bcount - q * width)
-                                    // A lane's long-double sum of finite values is finite; a
-                                    // mean that is not finite is checked value by value.
-                                    let means = LaneLeastSquares.longDoubleMeans(y, n, refine: false)
-                                    if !all((means - means) .== 0) {
-                                        var finite = GeneLaneMask(repeating: true)
-                                        for i in 0..<n { finite .&= (y[i] - y[i]) .== 0 }
-                                        if !all(finite) {
-                                            nonFinite.store(true, ordering: .relaxed)
-                                            return
+                                    // rowMeans (sums taken in sharedFit's first pass, or a pass of
+                                    // their own): a lane's long-double sum of finite values is
+                                    // finite; a mean that is not finite is checked value by value,
+                                    // and a value that is not finite gives up the whole fit.
+                                    var sums = LaneLeastSquares.LongDoubleSums()
+                                    func finiteMeans() -> GeneLanes? {
+                                        let means = sums.means(of: source, n, refine: false, stride: stride)
+                                        if !all((means - means) .== 0) {
+                                            var finite = GeneLaneMask(repeating: true)
+                                            for i in 0..<n { finite .&= (source[i * stride] - source[i * stride]) .== 0 }
+                                            if !all(finite) {
+                                                nonFinite.store(true, ordering: .relaxed)
+                                                return nil
+                                            }
                                         }
+                                        return means
                                     }
-                                    let s: GeneLanes
+                                    let s: GeneLanes, means: GeneLanes
                                     if upper.isEmpty {
-                                        let ms = LaneLeastSquares.sharedFit(y, n: n, rank: rank, qr: qrb, qraux: qab, scale: scale.isEmpty ? nil : scb,
-                                                                            refine: refine, b: ws.lb, scratch: ws.lscratch)
+                                        let ms = LaneLeastSquares.sharedFit(y, from: source, stride: stride, n: n, rank: rank, qr: qrb, qraux: qab,
+                                                                            scale: scale.isEmpty ? nil : scb, refine: refine, b: ws.lb, scratch: ws.lscratch,
+                                                                            valueSums: &sums)
+                                        guard let m = finiteMeans() else { return }
+                                        means = m
                                         s = df > 0 ? ms.squareRoot() : GeneLanes(repeating: .nan)
                                     } else {
+                                        let x = UnsafeRawPointer(source).assumingMemoryBound(to: Double.self)
+                                        for i in 0..<n { sums.add(x + 4 * stride * i) }
+                                        guard let m = finiteMeans() else { return }
+                                        means = m
                                         // dtrsm("L", "U", "T", "N"): z_i = (y_i - sum_{k<i} U_ki z_k) / U_ii.
+                                        for i in 0..<n { y[i] = source[i * stride] }
                                         for i in 0..<n {
                                             var t = y[i]
                                             for k in 0..<i { t = t - upper[i * n + k] * y[k] }
@@ -364,7 +384,7 @@ enum LinearModelFit {
     /// limma's `lm.series` (ndups = 1). Without gene-specific weights and
     /// with every value finite, one QR serves all genes (`commonFit`);
     /// otherwise each gene is fitted on its own observations (`geneFits`).
-    static func lmSeries(_ M: Matrix, design: Matrix, weights: Matrix?) throws -> MArrayLM {
+    static func lmSeries(_ M: Matrix, design: Matrix, weights: Matrix?, rowMeans: [Double]? = nil) throws -> MArrayLM {
         let fn = "lmFit"
         let narrays = M.ncol, nbeta = design.ncol
         let names = coefficientNames(design)
@@ -385,28 +405,31 @@ enum LinearModelFit {
             }
             if let fit = try commonFit(M, transform: transform, x: x, names: names, function: fn) { return fit }
         }
-        return try geneFits(M, design: design, weights: source, names: names, function: fn)
+        return try geneFits(M, design: design, weights: source, names: names, function: fn, rowMeans: rowMeans)
     }
 
     /// lm.series gene by gene: each gene's observations are those with a
     /// finite value and (weighted) a finite positive weight; `lm.wfit` on
     /// them (rows of X and y times `sqrt(w)`), `sigma = sqrt(mean(effects[-(1:rank)]^2))`.
-    /// Also sets `Amean` (`rowMeans(M, na.rm = TRUE)`).
+    /// Also sets `Amean` (`rowMeans(M, na.rm = TRUE)`), or takes it from
+    /// `rowMeans` when given (then no lane computes means).
     ///
-    /// Genes go in blocks (`LaneLeastSquares.gatherBlock`), in parallel over
+    /// Genes go in blocks (`LaneLeastSquares.copyBlock`), in parallel over
     /// blocks. Fully observed genes go `GeneLanes.scalarCount` at a time
     /// through the lane kernels (`LaneLeastSquares`); genes with missing
     /// values, fewer than 2 arrays, 64 or more coefficients, or that a lane
     /// flags, through the scalar routines on a per-thread workspace. Both
     /// give the scalar fit's bits, so neither the grouping nor the thread
     /// count matters.
-    static func geneFits(_ M: Matrix, design: Matrix, weights: ObservationWeights, names: [String], function fn: String) throws -> MArrayLM {
+    static func geneFits(_ M: Matrix, design: Matrix, weights: ObservationWeights, names: [String], function fn: String,
+                         rowMeans: [Double]? = nil) throws -> MArrayLM {
         let ngenes = M.nrow, narrays = M.ncol, nbeta = design.ncol
         var beta = Matrix(nrow: ngenes, ncol: nbeta, repeating: .nan, rowNames: M.rowNames, colNames: names)
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
         var dfRes = [Double](repeating: 0, count: ngenes)
-        var amean = [Double](repeating: .nan, count: ngenes)
+        var amean = rowMeans ?? [Double](repeating: .nan, count: ngenes)
+        let knownMeans = rowMeans != nil
         let failure = Mutex<(gene: Int, error: any Error)?>(nil)
         var wvalues: [Double] = []
         var fullWeights = false
@@ -449,11 +472,13 @@ enum LinearModelFit {
                                         LimmaThreads.forEachChunk(nblocks, minChunk: 1) { blocks in
                                             let (mb, wb, xb, bb, sb, sgb, db, ab) = io.value
                                             let ws = LeastSquaresWorkspace(n: narrays, p: nbeta, blockWeights: fullWeights)
+                                            // Row i of a group's values (and weights) is y[i * S] (`copyBlock`).
+                                            let S = LaneLeastSquares.laneStride
                                             // Gene g (lane l of the group at y, w) by the scalar routines.
                                             func fitScalar(_ g: Int, _ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?, _ l: Int) {
-                                                @inline(__always) func weight(_ i: Int) -> Double { w.map { $0[i][l] } ?? wb[i] }
+                                                @inline(__always) func weight(_ i: Int) -> Double { w.map { $0[i * S][l] } ?? wb[i] }
                                                 @inline(__always) func observed(_ i: Int) -> Bool {
-                                                    guard y[i][l].isFinite else { return false }
+                                                    guard y[i * S][l].isFinite else { return false }
                                                     guard weighted else { return true }
                                                     let wt = weight(i)
                                                     return wt.isFinite && wt > 0
@@ -467,7 +492,7 @@ enum LinearModelFit {
                                                     for c in 0..<nbeta {
                                                         ws.x[c * nobs + r] = weighted ? xb[c * narrays + i] * wt : xb[c * narrays + i]
                                                     }
-                                                    ws.y[r] = weighted ? y[i][l] * wt : y[i][l]
+                                                    ws.y[r] = weighted ? y[i * S][l] * wt : y[i * S][l]
                                                     r += 1
                                                 }
                                                 do {
@@ -485,11 +510,12 @@ enum LinearModelFit {
                                             // Amean of the group at y (genes from g): the lanes' means, or
                                             // rowMeans(na.rm = TRUE) for a lane whose mean is NaN.
                                             func storeMeans(_ y: UnsafePointer<GeneLanes>, _ means: GeneLanes, _ g: Int, _ count: Int) {
+                                                if knownMeans { return }
                                                 for l in 0..<count {
                                                     if !means[l].isNaN { ab[g + l] = means[l]; continue }
                                                     var acc: RLongDouble = 0
                                                     var c = 0
-                                                    for i in 0..<narrays where !y[i][l].isNaN { acc += RLongDouble(y[i][l]); c += 1 }
+                                                    for i in 0..<narrays where !y[i * S][l].isNaN { acc += RLongDouble(y[i * S][l]); c += 1 }
                                                     ab[g + l] = Double(acc / RLongDouble(c))
                                                 }
                                             }
@@ -497,16 +523,16 @@ enum LinearModelFit {
                                             func fitLanes(_ y: UnsafePointer<GeneLanes>, _ w: UnsafePointer<GeneLanes>?) -> GeneLaneMask {
                                                 // Rows of X and y times sqrt(w) (sqrt of a broadcast weight is the broadcast sqrt).
                                                 func load(_ i: Int, _ sw: GeneLanes) {
-                                                    ws.ly[i] = y[i] * sw
+                                                    ws.ly[i] = y[i * S] * sw
                                                     for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) * sw }
                                                 }
                                                 if let w {
-                                                    for i in 0..<narrays { load(i, w[i].squareRoot()) }
+                                                    for i in 0..<narrays { load(i, w[i * S].squareRoot()) }
                                                 } else if weighted {
                                                     for i in 0..<narrays { load(i, GeneLanes(repeating: wb[i].squareRoot())) }
                                                 } else {
                                                     for i in 0..<narrays {
-                                                        ws.ly[i] = y[i]
+                                                        ws.ly[i] = y[i * S]
                                                         for c in 0..<nbeta { ws.lx[c * narrays + i] = GeneLanes(repeating: xb[c * narrays + i]) }
                                                     }
                                                 }
@@ -517,18 +543,26 @@ enum LinearModelFit {
                                             }
                                             for blk in blocks {
                                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
-                                                LaneLeastSquares.gatherBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY)
+                                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY)
                                                 if fullWeights {
-                                                    LaneLeastSquares.gatherBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW)
+                                                    LaneLeastSquares.copyBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW)
                                                 }
                                                 for q in 0..<((bcount + width - 1) / width) {
-                                                    let y = UnsafePointer(ws.blockY + q * narrays)
-                                                    let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q * narrays) : nil
+                                                    let y = UnsafePointer(ws.blockY + q)
+                                                    let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q) : nil
                                                     let count = Swift.min(width, bcount - q * width)
                                                     if fused {
                                                         let rows: LaneLeastSquares.RowWeights = w.map { .lanes($0, smallestWeight: smallestWeight) }
                                                             ?? (weighted ? .arrays(rootsBox.value, tinyRows: tinyRows) : .none(tinyRows: tinyRows))
-                                                        let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws)
+                                                        // The known means of the group's genes (lanes past `count` repeat the last, as y does).
+                                                        var known: GeneLanes? = nil
+                                                        if knownMeans {
+                                                            var v = GeneLanes()
+                                                            for l in 0..<width { v[l] = ab[g0 + q * width + Swift.min(l, count - 1)] }
+                                                            known = v
+                                                        }
+                                                        let r = LaneLeastSquares.weightedFit(y, rows, design: xb.baseAddress!, n: narrays, p: nbeta, ws: ws,
+                                                                                             means: known, stride: S)
                                                         storeMeans(y, r.means, g0 + q * width, count)
                                                         let redo = .!r.complete .| r.bad
                                                         for l in 0..<count where !redo[l] {
@@ -547,11 +581,11 @@ enum LinearModelFit {
                                                     // `v * 0` stays 0 exactly then), every weight finite and > 0.
                                                     var zeroY = GeneLanes(repeating: 0), zeroW = zeroY
                                                     var minW = GeneLanes(repeating: 1)
-                                                    for i in 0..<narrays { zeroY = zeroY + y[i] * 0 }
+                                                    for i in 0..<narrays { zeroY = zeroY + y[i * S] * 0 }
                                                     if let w {
                                                         for i in 0..<narrays {
-                                                            zeroW = zeroW + w[i] * 0
-                                                            minW = pointwiseMin(minW, w[i])
+                                                            zeroW = zeroW + w[i * S] * 0
+                                                            minW = pointwiseMin(minW, w[i * S])
                                                         }
                                                     } else if weighted {
                                                         for i in 0..<narrays where !(wb[i].isFinite && wb[i] > 0) { minW = GeneLanes(repeating: 0) }
@@ -559,7 +593,7 @@ enum LinearModelFit {
                                                     let complete = (zeroY .== 0) .& (zeroW .== 0) .& (minW .> 0)
                                                     // Amean: rowMeans(M, na.rm = TRUE) of the values as given; a
                                                     // lane's long-double sum is NaN unless it has no NaN.
-                                                    storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false), g0 + q * width, count)
+                                                    if !knownMeans { storeMeans(y, LaneLeastSquares.longDoubleMeans(y, narrays, refine: false, stride: S), g0 + q * width, count) }
                                                     var redo = .!complete
                                                     if lanesAllowed && any(complete) {
                                                         redo .|= fitLanes(y, w)

@@ -137,6 +137,7 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
     let amean = fit.Amean ?? RBase.rowMeans(y, naRM: true)
 
     var out = EList(E: y, design: design, libSize: lib)
+    out.rowMeansOfE = amean   // lmFit's Amean of this E: rowMeans(y, na.rm = TRUE), as the fit found it
     out.span = span
     out.warnings = fit.warnings
     let nWithReps = fit.dfResidual.filter { $0 > 0 }.count
