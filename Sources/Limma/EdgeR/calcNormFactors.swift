@@ -687,7 +687,6 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
                      scratch: TMMScratch, minGenes: Int = tmmBandedMinGenes) -> Double? {
     guard ngenes >= minGenes, ngenes > 0, logratioTrim <= 0.5, sumTrim <= 0.5, ref.reciprocalsNormal,
           Acutoff < -1100 else { return nil }
-    scratch.resetTables()
     let rP = ref.p, reciprocal = ref.reciprocal
     // The sample: evenly spaced genes, those with positive counts.
     let s = Swift.min(SelectionScratch.sampleSize, ngenes)
