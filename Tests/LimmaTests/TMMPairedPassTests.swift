@@ -1,0 +1,171 @@
+// calcNormFactors' passes that take two genes (or values) at a time: the
+// banded TMM path's pass over all genes and over its band, its kept-gene
+// sums with a sure interior, and the upper quartile found from a sampled
+// bracket. Each is compared bit for bit with a plain loop, the general path
+// or R's quantile, on inputs made to hit odd lengths, ties, zeros, NaN,
+// negative, non-integer and huge values.
+import Foundation
+import Testing
+@testable import Limma
+
+@Suite struct TMMPairedPassTests {
+    typealias Uniform = TMMBandedTests.Uniform
+
+    /// `tmmGenePass` against the same counts and gathers one gene at a time.
+    @Test func genePassMatchesAPlainLoop() {
+        var u = Uniform(state: 41)
+        for n in [0, 1, 2, 3, 7, 64, 1001, 4096] {
+            let specials: [Double] = [0, -0.0, .nan, -3, .infinity, 0x1p-1070, 1e300, 0.5, 2]
+            let obs: [Double] = (0..<n).map { g in
+                g % 13 == 5 ? specials[(g / 13) % specials.count] : (u.next() * 200).rounded(.down)
+            }
+            let rp: [Double] = (0..<n).map { g in g % 17 == 3 ? 0 : u.next() * 1e-3 }
+            let reciprocal = rp.map { 1 / $0 }
+            let band = (10.0, 60000.0), w1 = (0.0, 0.01), w2 = (0.05, 0.09)
+            let g1 = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+            let g2 = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+            let g3 = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+            defer { g1.deallocate(); g2.deallocate(); g3.deallocate() }
+            let pass = obs.withUnsafeBufferPointer { o in
+                reciprocal.withUnsafeBufferPointer { r in
+                    rp.withUnsafeBufferPointer { p in
+                        tmmGenePass(obs: o.baseAddress!, n, reciprocal: r.baseAddress!, rP: p.baseAddress!,
+                                    band: band, window1: w1, window2: w2, into: (g1, g2, g3))
+                    }
+                }
+            }
+            var used = 0, belowBand = 0, below1 = 0, below2 = 0
+            var inBand = [Int32](), in1 = [Int32](), in2 = [Int32]()
+            var low = Double.infinity, high = 0.0
+            for g in 0..<n {
+                let o = obs[g]
+                if o > 0 { low = min(low, o); high = max(high, o) }
+                let x = o * reciprocal[g], y = o * rp[g]
+                guard x >= 0x1p-1000 && x < 0x1p1000 else { continue }
+                used += 1
+                if x < band.0 { belowBand += 1 }
+                if y < w1.0 { below1 += 1 }
+                if y < w2.0 { below2 += 1 }
+                if x >= band.0 && x <= band.1 { inBand.append(Int32(g)) }
+                if y >= w1.0 && y <= w1.1 { in1.append(Int32(g)) }
+                if y >= w2.0 && y <= w2.1 { in2.append(Int32(g)) }
+            }
+            #expect(pass.used == used && pass.belowBand == belowBand, "n \(n)")
+            #expect(pass.belowWindow1 == below1 && pass.belowWindow2 == below2, "n \(n)")
+            #expect(Array(UnsafeBufferPointer(start: g1, count: pass.inBand)) == inBand, "n \(n)")
+            #expect(Array(UnsafeBufferPointer(start: g2, count: pass.inWindow1)) == in1, "n \(n)")
+            #expect(Array(UnsafeBufferPointer(start: g3, count: pass.inWindow2)) == in2, "n \(n)")
+            #expect(pass.minPositive.bitPattern == low.bitPattern && pass.maxPositive.bitPattern == high.bitPattern,
+                    "n \(n)")
+        }
+    }
+
+    /// `tmmBandQuotients` against R's `(o/No)/(r/Nr)` and the windows
+    /// gathered one value at a time, for odd and even band sizes.
+    @Test func bandQuotientsMatchAPlainLoop() {
+        var u = Uniform(state: 43)
+        let n = 3001
+        let obs = (0..<n).map { g in g % 9 == 0 ? 0.5 + Double(g) : (u.next() * 500).rounded(.down) + 1 }
+        let rp = (0..<n).map { _ in u.next() * 1e-4 + 1e-6 }
+        let nO = 123456.0
+        for nb in [0, 1, 2, 3, 998, 999] {
+            let genes: [Int32] = (0..<nb).map { Int32(($0 * 3) % n) }
+            let q = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
+            let w1 = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
+            let w2 = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
+            defer { q.deallocate(); w1.deallocate(); w2.deallocate() }
+            let window1 = (0.5, 2.0), window2 = (3.0, 40.0)
+            let (b1, b2, n1, n2) = genes.withUnsafeBufferPointer { gb in
+                obs.withUnsafeBufferPointer { o in
+                    rp.withUnsafeBufferPointer { p in
+                        tmmBandQuotients(gene: gb.baseAddress!, nb, obs: o.baseAddress!, rP: p.baseAddress!, libObs: nO,
+                                         into: q, window1, window2, windows: (w1, w2))
+                    }
+                }
+            }
+            let expected = genes.map { (obs[Int($0)] / nO) / rp[Int($0)] }
+            #expect(Array(UnsafeBufferPointer(start: q, count: nb)).map(\.bitPattern) == expected.map(\.bitPattern))
+            #expect(b1 == expected.filter { $0 < window1.0 }.count && b2 == expected.filter { $0 < window2.0 }.count)
+            #expect(Array(UnsafeBufferPointer(start: w1, count: n1)) == expected.filter { $0 >= window1.0 && $0 <= window1.1 })
+            #expect(Array(UnsafeBufferPointer(start: w2, count: n2)) == expected.filter { $0 >= window2.0 && $0 <= window2.1 })
+        }
+    }
+
+    /// The banded path, whose kept-gene sums take the genes strictly inside
+    /// the trims without a test, against the general path: counts with NaN,
+    /// negative and infinite values (the paths skip such genes alike, or the
+    /// banded one declines), odd numbers of genes, ties that put many genes
+    /// at the trims' bounds, and trims whose near windows overlap.
+    @Test func bandedMatchesGeneralWithOddCountsAndTiesAtTheBounds() {
+        var u = Uniform(state: 47)
+        var answered = 0, pairs = 0
+        for n in [8193, 9001, 16384] {
+            let ref = (0..<n).map { _ in (Foundation.exp(u.next() * 8) * u.next()).rounded(.down) + 1 }
+            let obs = ref.map { ($0 * 2 * u.next()).rounded(.down) }
+            var odd = obs
+            for g in stride(from: 3, to: n, by: 97) { odd[g] = [Double.nan, -2, -0.0, 1e-3][(g / 97) % 4] }
+            for (trim, sumTrim) in [(0.3, 0.05), (0.49, 0.3), (0.5, 0.5), (0.1, 0.0)] {
+                pairs += 2
+                if TMMBandedTests.check(obs, ref, logratioTrim: trim, sumTrim: sumTrim, "n \(n) trims \(trim) \(sumTrim)") {
+                    answered += 1
+                }
+                if TMMBandedTests.check(odd, ref, logratioTrim: trim, sumTrim: sumTrim, "odd counts, n \(n) trims \(trim)") {
+                    answered += 1
+                }
+            }
+            var infinite = obs
+            infinite[n / 3] = .infinity
+            pairs += 1
+            if TMMBandedTests.check(infinite, ref, "an infinite count, n \(n)") { answered += 1 }
+            // Few distinct ratios: large tie groups at both M bounds and in A.
+            let tiedRef = (0..<n).map { g in Double(1 + g % 3) * 10 }
+            let tiedObs = (0..<n).map { g in Double(1 + (g / 3) % 4) * 10 }
+            for (trim, sumTrim) in [(0.3, 0.05), (0.25, 0.25), (0.5, 0.05)] {
+                pairs += 1
+                if TMMBandedTests.check(tiedObs, tiedRef, logratioTrim: trim, sumTrim: sumTrim, "ties, n \(n) trim \(trim)") {
+                    answered += 1
+                }
+            }
+        }
+        #expect(answered > pairs / 3, "banded answered \(answered) of \(pairs)")
+    }
+
+    /// `columnQuantile` (sampled bracket, histogram, or R's quantile) against
+    /// `RBase.quantile`, bit for bit, and the sampled order statistics
+    /// against sorting when they answer.
+    @Test func columnQuantileMatchesRQuantile() {
+        var u = Uniform(state: 53)
+        let probs = [0.0, 0.25, 0.5, 0.75, 0.9, 0.999, 1.0]
+        var sampled = 0
+        for n in [1, 2, 5, 8191, 8192, 8193, 20001] {
+            var columns = [[Double]]()
+            columns.append((0..<n).map { _ in (Foundation.exp(u.next() * 8) * u.next()).rounded(.down) })
+            columns.append((0..<n).map { _ in (u.next() * 4).rounded(.down) })                       // ties
+            columns.append((0..<n).map { _ in u.next() < 0.8 ? 0 : (u.next() * 50).rounded(.down) })  // mostly zeros
+            columns.append((0..<n).map { _ in Foundation.exp(u.next() * 40) * u.next() })             // non-integer
+            columns.append((0..<n).map { g in g % 5 == 0 ? 1e300 : (u.next() * 5000).rounded(.down) + 4000 })
+            columns.append((0..<n).map { g in g % 4 == 0 ? -0.0 : (g % 4 == 1 ? -1 : u.next() * 3) })  // signs
+            var withNaN = columns[0]
+            withNaN[n / 2] = .nan
+            columns.append(withNaN)
+            columns.append([Double](repeating: 7, count: n))
+            var scratch = QuantileScratch(capacity: n)
+            defer { scratch.deallocate() }
+            for (c, column) in columns.enumerated() {
+                for p in probs {
+                    let expected = RBase.quantile(column, [p])[0]
+                    let got = column.withUnsafeBufferPointer { columnQuantile($0, p: p, scratch: &scratch) }
+                    #expect(got.bitPattern == expected.bitPattern, "n \(n) column \(c) p \(p): \(got) vs \(expected)")
+                    let index = 1 + Double(n - 1) * p
+                    let lo = Int(index.rounded(.down)) - 1, hi = Int(index.rounded(.up)) - 1
+                    if let stats = column.withUnsafeBufferPointer({ columnOrderStatistics($0, lo, hi, scratch: scratch) }) {
+                        sampled += 1
+                        let sorted = column.sorted()
+                        #expect(stats.0 == sorted[lo] && stats.1 == sorted[hi], "n \(n) column \(c) p \(p)")
+                    }
+                }
+            }
+        }
+        #expect(sampled > 40, "sampled brackets answered \(sampled)")
+    }
+}
