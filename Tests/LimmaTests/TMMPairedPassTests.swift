@@ -91,6 +91,57 @@ import Testing
         }
     }
 
+    /// `tmmCandidates` against the near windows, counts and candidates
+    /// gathered one gene at a time, for odd and even band sizes, near
+    /// windows apart and overlapping (as the banded path passes them).
+    @Test func candidatesMatchAPlainLoop() {
+        var u = Uniform(state: 59)
+        let n = 2001
+        let obs = (0..<n).map { g in g % 7 == 0 ? 0.25 + Double(g) : (u.next() * 300).rounded(.down) + 1 }
+        let rp = (0..<n).map { _ in (u.next() * 1e-4).rounded(.down) / 1e8 + 1e-6 }
+        let windows: [((Double, Double), (Double, Double))] = [((0.5, 0.8), (1.5, 2.5)), ((0.5, 2.5), (0.5, 2.5)),
+                                                                ((1.0, 1.0), (1.0, 1.0))]
+        for nb in [0, 1, 2, 3, 500, 501] {
+            for (near1, near2) in windows {
+                let genes: [Int32] = (0..<nb).map { Int32(($0 * 4) % n) }
+                // q values with ties at the windows' ends
+                let qs: [Double] = (0..<nb).map { k in
+                    k % 11 == 0 ? [near1.0, near1.1, near2.0, near2.1][(k / 11) % 4] : u.next() * 3
+                }
+                let yRange = (1e-5, 2e-4)
+                var q = qs, gene = genes
+                var y = [Double](repeating: .nan, count: nb)
+                let near1Q = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
+                let near2Q = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
+                defer { near1Q.deallocate(); near2Q.deallocate() }
+                let (nc, n1, n2, belowA, belowB) = obs.withUnsafeBufferPointer { o in
+                    rp.withUnsafeBufferPointer { p in
+                        tmmCandidates(q: &q, y: &y, gene: &gene, nb, obs: o.baseAddress!, rP: p.baseAddress!,
+                                      near1: near1, near2: near2, yRange: yRange, into: (near1Q, near2Q))
+                    }
+                }
+                var cq = [Double](), cy = [Double](), cg = [Int32](), e1 = [Double](), e2 = [Double]()
+                for k in 0..<nb {
+                    let g = Int(genes[k])
+                    let yk = obs[g] * rp[g], qk = qs[k]
+                    if qk >= near1.0 && qk <= near1.1 { e1.append(qk) }
+                    if qk >= near2.0 && qk <= near2.1 { e2.append(qk) }
+                    if qk >= near1.0 && qk <= near2.1 && yk >= yRange.0 && yk <= yRange.1 {
+                        cq.append(qk)
+                        cy.append(yk)
+                        cg.append(genes[k])
+                    }
+                }
+                let label = "nb \(nb) windows \(near1) \(near2)"
+                #expect(nc == cq.count && Array(q[0..<nc]) == cq && Array(gene[0..<nc]) == cg, "\(label)")
+                #expect(Array(y[0..<nc]).map(\.bitPattern) == cy.map(\.bitPattern), "\(label)")
+                #expect(Array(UnsafeBufferPointer(start: near1Q, count: n1)) == e1, "\(label)")
+                #expect(Array(UnsafeBufferPointer(start: near2Q, count: n2)) == e2, "\(label)")
+                #expect(belowA == qs.filter { $0 < near1.0 }.count && belowB == qs.filter { $0 < near2.0 }.count, "\(label)")
+            }
+        }
+    }
+
     /// The banded path, whose kept-gene sums take the genes strictly inside
     /// the trims without a test, against the general path: counts with NaN,
     /// negative and infinite values (the paths skip such genes alike, or the

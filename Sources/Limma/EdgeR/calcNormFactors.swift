@@ -1043,41 +1043,73 @@ func tmmBandQuotients(gene: UnsafePointer<Int32>, _ nb: Int, obs: UnsafePointer<
 }
 
 /// `tmmFactorBanded`'s pass over the band (q in `q[0..<nb]`, genes in
-/// `gene`), without branches: the q values in `near1` and in `near2` (to
-/// `into`), the counts of q below `near1`'s and `near2`'s lower ends, and
-/// the candidates (q in `[near1.lo, near2.hi]`, y = `o * (r/Nr)` in
-/// `yRange`) moved to the front in gene order, with y in `y`. Returns the
-/// number of candidates, of q values in each near window, and the counts.
+/// `gene`), two genes at a time: the q values in `near1` and in `near2` (to
+/// `into`, in gene order; few, so gathered behind a branch), the counts of
+/// q below `near1`'s and `near2`'s lower ends, and the candidates (q in
+/// `[near1.lo, near2.hi]`, y = `o * (r/Nr)` in `yRange`) moved to the front
+/// in gene order without branches, with y in `y`. Returns the number of
+/// candidates, of q values in each near window, and the counts.
 @inline(never)
 func tmmCandidates(q: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>, gene: UnsafeMutablePointer<Int32>,
                    _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
                    near1: (Double, Double), near2: (Double, Double), yRange: (Double, Double),
                    into near: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int, Int) {
+    typealias Lanes = SIMD2<Double>
+    typealias Counts = SIMD2<Int64>
     let (la, ha) = near1, (lb, hb) = near2, (yLo, yHi) = yRange
     let (near1Q, near2Q) = near
     var nc = 0, n1 = 0, n2 = 0
-    // Lanes 0: q below la, below lb.
-    var belowA = SIMD2<Int64>(repeating: 0), belowB = SIMD2<Int64>(repeating: 0)
-    let lowA = SIMD2(la, yLo), lowB = SIMD2(lb, yLo)
-    let lowC = SIMD2(la, yLo), highC = SIMD2(hb, yHi)
-    for k in 0..<nb {
-        let qk = q[k], g = gene[k]
-        let gi = Int(g)
-        let yk = obs[gi] * rP[gi]
-        let v = SIMD2(qk, yk)
-        belowA &-= unsafeBitCast(v .< lowA, to: SIMD2<Int64>.self)
-        belowB &-= unsafeBitCast(v .< lowB, to: SIMD2<Int64>.self)
+    let laV = Lanes(repeating: la), haV = Lanes(repeating: ha), lbV = Lanes(repeating: lb), hbV = Lanes(repeating: hb)
+    let yLoV = Lanes(repeating: yLo), yHiV = Lanes(repeating: yHi)
+    // Lanes: genes k and k + 1.
+    var belowA = Counts(repeating: 0), belowB = Counts(repeating: 0)
+    @inline(__always) func bits(_ m: SIMDMask<Counts>) -> Counts { unsafeBitCast(m, to: Counts.self) }
+    @inline(__always) func gatherNear(_ qk: Double) {
         near1Q[n1] = qk
         n1 += (qk >= la ? 1 : 0) & (qk <= ha ? 1 : 0)
         near2Q[n2] = qk
         n2 += (qk >= lb ? 1 : 0) & (qk <= hb ? 1 : 0)
+    }
+    let raw = UnsafeRawPointer(q)
+    var k = 0
+    while k + 2 <= nb {
+        // Both values are read before any slot at or before k + 1 is written.
+        let qv = raw.loadUnaligned(fromByteOffset: 8 * k, as: Lanes.self)
+        let g0 = gene[k], g1 = gene[k + 1]
+        let i0 = Int(g0), i1 = Int(g1)
+        let yv = Lanes(obs[i0], obs[i1]) * Lanes(rP[i0], rP[i1])
+        belowA &-= bits(qv .< laV)
+        belowB &-= bits(qv .< lbV)
+        let atLeastA = qv .>= laV, atMostB = qv .<= hbV
+        if any((atLeastA .& (qv .<= haV)) .| ((qv .>= lbV) .& atMostB)) {
+            gatherNear(qv[0])
+            gatherNear(qv[1])
+        }
+        let candidate = bits(atLeastA .& atMostB .& (yv .>= yLoV) .& (yv .<= yHiV)) & 1
+        q[nc] = qv[0]
+        y[nc] = yv[0]
+        gene[nc] = g0
+        nc += Int(truncatingIfNeeded: candidate[0])
+        q[nc] = qv[1]
+        y[nc] = yv[1]
+        gene[nc] = g1
+        nc += Int(truncatingIfNeeded: candidate[1])
+        k += 2
+    }
+    var belowLa = Int(belowA[0] &+ belowA[1]), belowLb = Int(belowB[0] &+ belowB[1])
+    if k < nb {
+        let qk = q[k], g = gene[k]
+        let gi = Int(g)
+        let yk = obs[gi] * rP[gi]
+        belowLa += qk < la ? 1 : 0
+        belowLb += qk < lb ? 1 : 0
+        gatherNear(qk)
         q[nc] = qk
         y[nc] = yk
         gene[nc] = g
-        let inside = unsafeBitCast(v .>= lowC, to: SIMD2<Int64>.self) & unsafeBitCast(v .<= highC, to: SIMD2<Int64>.self)
-        nc &-= Int(inside[0] & inside[1])
+        nc += (qk >= la ? 1 : 0) & (qk <= hb ? 1 : 0) & (yk >= yLo ? 1 : 0) & (yk <= yHi ? 1 : 0)
     }
-    return (nc, n1, n2, Int(belowA[0]), Int(belowB[0]))
+    return (nc, n1, n2, belowLa, belowLb)
 }
 
 /// From the sample `x[0..<count]`, values bracketing the sample quantiles
