@@ -181,6 +181,42 @@ import Testing
         #expect(answered > pairs / 3, "banded answered \(answered) of \(pairs)")
     }
 
+    /// `selectCounting` with its sampled first round (`selectNarrowing`, from
+    /// `selectNarrowingMin` values on) against sorting, with the counts below
+    /// and at most the answer: ties, all equal, sorted either way, infinite
+    /// values, and values placed so that the evenly spaced sample misleads
+    /// (the bracket misses and the plain rounds answer).
+    @Test func selectCountingWithNarrowingMatchesSorting() {
+        var u = Uniform(state: 61)
+        for n in [selectNarrowingMin - 1, selectNarrowingMin, selectNarrowingMin + 1, 6000, 20001] {
+            for kind in 0..<7 {
+                let s = 127
+                let sampled = Set((0..<s).map { ($0 * n) / s + (n / s) / 2 })
+                let x: [Double] = (0..<n).map { i in
+                    switch kind {
+                    case 0: return u.next() * 2 - 1
+                    case 1: return (u.next() * 5).rounded(.down) - 2
+                    case 2: return 3.5
+                    case 3: return Double(i / 3)
+                    case 4: return Double((n - i) / 3)
+                    case 5: return i % 10 == 0 ? -.infinity : (i % 10 == 1 ? .infinity : u.next() * 1e300)
+                    default: return sampled.contains(i) ? 1e9 + u.next() : u.next()   // the sample sees only the top
+                    }
+                }
+                let sorted = x.sorted()
+                for k in Set([0, 1, n / 4, n / 2, (3 * n) / 4, n - 2, n - 1]) {
+                    var a = x, room = [Double](repeating: 0, count: n)
+                    let (v, less, atMost) = a.withUnsafeMutableBufferPointer { ab in
+                        room.withUnsafeMutableBufferPointer { selectCounting(ab.baseAddress!, n, k, scratch: $0.baseAddress!) }
+                    }
+                    #expect(v == sorted[k], "n \(n) kind \(kind) k \(k)")
+                    #expect(less == x.filter { $0 < v }.count && atMost == x.filter { $0 <= v }.count,
+                            "n \(n) kind \(kind) k \(k)")
+                }
+            }
+        }
+    }
+
     /// `columnQuantile` (sampled bracket, histogram, or R's quantile) against
     /// `RBase.quantile`, bit for bit, and the sampled order statistics
     /// against sorting when they answer.

@@ -1151,13 +1151,20 @@ func windowOrderStatistic(_ window: UnsafeMutablePointer<Double>, _ inside: Int,
 /// (the values left behind are all below, or all above, the answer). When
 /// no value is below the pivot, the values equal to it are split off
 /// instead, and the answer is the pivot when k falls among them. Parts of
-/// 16 values or fewer are sorted by insertion. `x` and `scratch` (n values)
-/// are both overwritten.
+/// 16 values or fewer are sorted by insertion. From `selectNarrowingMin`
+/// values on, a first round narrows by a sample instead (`selectNarrowing`).
+/// `x` and `scratch` (n values) are both overwritten.
 func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
                     scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
     var src = x, spare = scratch
     var len = n, k = k
     var discardedBelow = 0
+    if n >= selectNarrowingMin, let (below, inside) = selectNarrowing(x, n, k, into: scratch) {
+        (src, spare) = (scratch, x)
+        len = inside
+        k -= below
+        discardedBelow = below
+    }
     var rounds = 0
     while len > 16 {
         rounds += 1
@@ -1222,6 +1229,44 @@ func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
         atMost += src[i] <= v ? 1 : 0
     }
     return (v, discardedBelow + less, discardedBelow + atMost)
+}
+
+/// `selectCounting` narrows by a sample from this many values on.
+let selectNarrowingMin = 2048
+
+/// `selectCounting`'s first round for many values: of 127 evenly spaced
+/// values of `x[0..<n]`, those (selected) about 2.5 standard deviations of a
+/// sample quantile (`sqrt(s p (1 - p))` ranks, plus 2) either side of
+/// position `k / n` bracket it; one pass without branches counts the values
+/// below the bracket and writes those inside it to `into`, which then holds
+/// every value of its range. Returns those two numbers, or nil (and `x` as
+/// it was) when position k is not in the bracket. Values below the bracket
+/// are below the answer, and values above it above.
+func selectNarrowing(_ x: UnsafePointer<Double>, _ n: Int, _ k: Int,
+                     into window: UnsafeMutablePointer<Double>) -> (below: Int, inside: Int)? {
+    let s = 127
+    let (low, high): (Double, Double) = withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * s) { buffer in
+        let sample = buffer.baseAddress!, room = sample + s
+        for i in 0..<s { sample[i] = x[(i * n) / s + (n / s) / 2] }
+        func rank(_ r: Int) -> Double {
+            room.update(from: sample, count: s)
+            return selectCounting(room, s, r, scratch: room + s).0
+        }
+        let p = Double(k) / Double(n)
+        let centre = p * Double(s - 1)
+        let spread = 2.5 * (Double(s) * p * (1 - p)).squareRoot() + 2
+        let i1 = Int((centre - spread).rounded(.down)), i2 = Int((centre + spread).rounded(.up))
+        return (i1 < 0 ? -Double.infinity : rank(i1), i2 >= s ? Double.infinity : rank(i2))
+    }
+    var below = 0, inside = 0
+    for i in 0..<n {
+        let e = x[i]
+        below += e < low ? 1 : 0
+        window[inside] = e
+        inside += (e >= low ? 1 : 0) & (e <= high ? 1 : 0)
+    }
+    guard k >= below && k < below + inside else { return nil }
+    return (below, inside)
 }
 
 /// Buffers for `TrimBounds`: two value windows, room for selecting in one,
