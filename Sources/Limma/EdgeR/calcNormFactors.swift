@@ -750,16 +750,33 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     let near = 1e-7
     let yaLo = Swift.max(yA * (1 - near), f1), yaHi = Swift.min(yA * (1 + near), g1)
     let ybLo = Swift.max(yB * (1 - near), f2), ybHi = Swift.min(yB * (1 + near), g2)
+    // The window's genes with y below lo (counted two at a time, without
+    // branches) and A of those with y in [lo, hi] (few: behind a branch).
     func nearA(_ w: UnsafeMutablePointer<Int32>, _ count: Int, _ lo: Double, _ hi: Double,
                into out: UnsafeMutablePointer<Double>) -> (below: Int, inside: Int) {
-        var below = 0, inside = 0
-        for k in 0..<count {
+        let loV = SIMD2(repeating: lo), hiV = SIMD2(repeating: hi)
+        var belowV = SIMD2<Int64>(repeating: 0)
+        var inside = 0
+        var k = 0
+        while k + 2 <= count {
+            let g0 = Int(w[k]), g1 = Int(w[k + 1])
+            let y = SIMD2(obs[g0], obs[g1]) * SIMD2(rP[g0], rP[g1])
+            belowV &-= unsafeBitCast(y .< loV, to: SIMD2<Int64>.self)
+            if any((y .>= loV) .& (y .<= hiV)) {
+                for g in [g0, g1] where obs[g] * rP[g] >= lo && obs[g] * rP[g] <= hi {
+                    out[inside] = (log2(obs[g] / nO) + ref.log2P[g]) / 2
+                    inside += 1
+                }
+            }
+            k += 2
+        }
+        var below = Int(belowV[0] &+ belowV[1])
+        if k < count {
             let g = Int(w[k])
-            let o = obs[g]
-            let y = o * rP[g]
+            let y = obs[g] * rP[g]
             below += y < lo ? 1 : 0
             if y >= lo && y <= hi {
-                out[inside] = (log2(o / nO) + ref.log2P[g]) / 2
+                out[inside] = (log2(obs[g] / nO) + ref.log2P[g]) / 2
                 inside += 1
             }
         }
