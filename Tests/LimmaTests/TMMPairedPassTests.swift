@@ -255,4 +255,37 @@ import Testing
         }
         #expect(sampled > 40, "sampled brackets answered \(sampled)")
     }
+
+    /// `columnQuantile` with an estimate of its order statistic (as the
+    /// upper quartiles pass one column's to the next): right, near, far,
+    /// zero, negative, infinite and NaN estimates all give R's quantile, bit
+    /// for bit, and the order statistic found.
+    @Test func columnQuantileWithAnEstimateMatchesRQuantile() {
+        var u = Uniform(state: 67)
+        for n in [8192, 20001] {
+            let columns: [[Double]] = [
+                (0..<n).map { _ in (Foundation.exp(u.next() * 8) * u.next()).rounded(.down) },
+                (0..<n).map { _ in (u.next() * 4).rounded(.down) + 1 },
+                (0..<n).map { _ in Foundation.exp(u.next() * 40) * u.next() },
+            ]
+            var scratch = QuantileScratch(capacity: n)
+            defer { scratch.deallocate() }
+            for (c, column) in columns.enumerated() {
+                let sorted = column.sorted()
+                for p in [0.1, 0.75, 0.999] {
+                    let expected = RBase.quantile(column, [p])[0]
+                    let k = Int((1 + Double(n - 1) * p).rounded(.down)) - 1
+                    let exact = sorted[k]
+                    for estimate in [exact, exact * 1.05, exact * 0.95, exact * 3, exact / 3, 0, -exact, .infinity, .nan] {
+                        var guess = estimate
+                        let got = column.withUnsafeBufferPointer {
+                            columnQuantile($0, p: p, scratch: &scratch, guess: &guess)
+                        }
+                        #expect(got.bitPattern == expected.bitPattern, "n \(n) column \(c) p \(p) estimate \(estimate)")
+                        #expect(guess.isNaN || guess == exact, "n \(n) column \(c) p \(p) estimate \(estimate)")
+                    }
+                }
+            }
+        }
+    }
 }

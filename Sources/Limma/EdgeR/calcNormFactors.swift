@@ -154,9 +154,13 @@ private func upperQuartileFactors(_ x: Matrix, lib: [Double], p: Double) -> [Dou
             LimmaThreads.forEachChunk(ncol, minChunk: max(1, 65536 / max(n, 1))) { range in
                 var scratch = QuantileScratch(capacity: n)
                 defer { scratch.deallocate() }
+                // The next column's order statistic estimated from this one's,
+                // scaled by the library sizes.
+                var guess = Double.nan
                 for j in range {
                     let col = UnsafeBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)])
-                    out.value[j] = columnQuantile(col, p: p, scratch: &scratch) / lib[j]
+                    out.value[j] = columnQuantile(col, p: p, scratch: &scratch, guess: &guess) / lib[j]
+                    if j + 1 < ncol { guess = guess / lib[j] * lib[j + 1] }
                 }
             }
         }
@@ -205,14 +209,27 @@ struct QuantileScratch {
 /// selected among the large ones. A zero result (whose sign R's sort
 /// decides) and columns with other values take `RBase.quantile`.
 func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout QuantileScratch) -> Double {
+    var guess = Double.nan
+    return columnQuantile(c, p: p, scratch: &scratch, guess: &guess)
+}
+
+/// `columnQuantile(_:p:scratch:)` with `guess`, an estimate of the order
+/// statistic at sorted position lo - 1 (NaN for none), passed to
+/// `columnOrderStatistics`; on return `guess` holds that order statistic
+/// (NaN when it was not found that way).
+func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout QuantileScratch,
+                    guess: inout Double) -> Double {
+    let estimate = guess
+    guess = .nan
     let n = c.count
     if n == 0 { return .nan }
     let index = 1 + Double(n - 1) * p
     let lo = Int(index.rounded(.down)), hi = Int(index.rounded(.up))
     if !(lo >= 1 && hi <= n) { return RBase.quantile(Array(c), [p])[0] }
     var stat: (Double, Double)
-    if let found = columnOrderStatistics(c, lo - 1, hi - 1, scratch: scratch) {
+    if let found = columnOrderStatistics(c, lo - 1, hi - 1, scratch: scratch, guess: estimate) {
         stat = found
+        guess = found.0
     } else {
         guard let found = histogramOrderStatistics(c, lo - 1, hi - 1, scratch: scratch) else {
             return RBase.quantile(Array(c), [p])[0]
@@ -230,8 +247,9 @@ func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout 
 }
 
 /// The order statistics at sorted positions `k1 <= k2` (0-based, `k2 - k1
-/// <= 1`) of `c`, by a sample: of `SelectionScratch.sampleSize` evenly
-/// spaced values, those about 4 standard deviations of a sample quantile
+/// <= 1`) of `c`, from a bracket: within 10% of `guess` when that is
+/// positive and finite and holds both positions (`bracketedOrderStatistics`),
+/// else from a sample: of `SelectionScratch.sampleSize` evenly spaced values, those about 4 standard deviations of a sample quantile
 /// (`sqrt(s p (1 - p))` ranks, plus 3) below and above `k1 / n` bracket
 /// the position; one pass without branches counts the values below and
 /// above the bracket and gathers those inside, and the statistics are
@@ -239,9 +257,13 @@ func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout 
 /// far, else the smallest gathered value above it). Nil when `c` is too
 /// small for sampling to pay, holds NaN, or the bracket misses a position.
 func columnOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int,
-                           scratch: QuantileScratch) -> (Double, Double)? {
+                           scratch: QuantileScratch, guess: Double = .nan) -> (Double, Double)? {
     let n = c.count, s = SelectionScratch.sampleSize
     guard n >= 8 * s, k1 >= 0, k2 >= k1, k2 <= k1 + 1, k2 < n else { return nil }
+    if guess > 0 && guess < .infinity,
+       let found = bracketedOrderStatistics(c, k1, k2, low: guess * (1 - 0.1), high: guess * (1 + 0.1), scratch: scratch) {
+        return found
+    }
     let sample = scratch.sample, room = scratch.sampleRoom
     for i in 0..<s { sample[i] = c[(i * n) / s + (n / s) / 2] }
     for i in 0..<s where sample[i].isNaN { return nil }
@@ -254,6 +276,16 @@ func columnOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: In
     }
     let low = centre - spread < 0 ? -Double.infinity : rank(centre - spread)
     let high = centre + spread + 1 >= s ? Double.infinity : rank(centre + spread + 1)
+    return bracketedOrderStatistics(c, k1, k2, low: low, high: high, scratch: scratch)
+}
+
+/// `columnOrderStatistics` given the bracket `[low, high]`: one pass
+/// without branches counts the values below and above it and gathers those
+/// inside, and the statistics are selected among them; nil when `c` holds
+/// NaN or the bracket misses a position.
+func bracketedOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int, low: Double, high: Double,
+                              scratch: QuantileScratch) -> (Double, Double)? {
+    let n = c.count
     let w = scratch.window
     // Two values at a time; mask lanes are all ones (-1) or zero.
     typealias Lanes = SIMD2<Double>
