@@ -154,9 +154,13 @@ private func upperQuartileFactors(_ x: Matrix, lib: [Double], p: Double) -> [Dou
             LimmaThreads.forEachChunk(ncol, minChunk: max(1, 65536 / max(n, 1))) { range in
                 var scratch = QuantileScratch(capacity: n)
                 defer { scratch.deallocate() }
+                // The next column's order statistic estimated from this one's,
+                // scaled by the library sizes.
+                var guess = Double.nan
                 for j in range {
                     let col = UnsafeBufferPointer(rebasing: v[(j * n)..<((j + 1) * n)])
-                    out.value[j] = columnQuantile(col, p: p, scratch: &scratch) / lib[j]
+                    out.value[j] = columnQuantile(col, p: p, scratch: &scratch, guess: &guess) / lib[j]
+                    if j + 1 < ncol { guess = guess / lib[j] * lib[j + 1] }
                 }
             }
         }
@@ -165,62 +169,192 @@ private func upperQuartileFactors(_ x: Matrix, lib: [Double], p: Double) -> [Dou
 }
 
 /// Buffers for `columnQuantile`: a histogram of the small integer values and
-/// room for the others.
+/// room for the others; a window of values, its copy, and a sample with
+/// room to select in it.
 struct QuantileScratch {
     /// Values below this (integers) are counted in the histogram.
     static let histogramSize = 4096
     let histogram: UnsafeMutablePointer<Int32>
     let rest: UnsafeMutablePointer<Double>
+    let window: UnsafeMutablePointer<Double>, windowCopy: UnsafeMutablePointer<Double>
+    let sample: UnsafeMutablePointer<Double>, sampleRoom: UnsafeMutablePointer<Double>
 
     init(capacity: Int) {
         histogram = .allocate(capacity: Self.histogramSize)
         rest = .allocate(capacity: Swift.max(capacity, 1))
+        window = .allocate(capacity: Swift.max(capacity, 1))
+        windowCopy = .allocate(capacity: Swift.max(capacity, 1))
+        sample = .allocate(capacity: SelectionScratch.sampleSize)
+        sampleRoom = .allocate(capacity: 2 * SelectionScratch.sampleSize)
     }
 
     func deallocate() {
         histogram.deallocate()
         rest.deallocate()
+        window.deallocate()
+        windowCopy.deallocate()
+        sample.deallocate()
+        sampleRoom.deallocate()
     }
 }
 
 /// `RBase.quantile(Array(c), [p])[0]` (type 7) for a column of counts,
-/// without sorting when it can: when every value below 4096 is a
+/// from the order statistics at sorted positions lo - 1 and hi - 1 (lo and
+/// hi the floor and ceiling of `1 + (n - 1) p`). Values of an order
+/// statistic do not depend on how it is found: `columnOrderStatistics`
+/// finds them when it can; else, when every value below 4096 is a
 /// non-negative integer, those are counted in a histogram and the others
 /// (all larger) kept apart, so the order statistic at sorted position k is
 /// read off the histogram when fewer than k + 1 values are large, else
-/// selected among the large ones. Values of an order statistic do not
-/// depend on how it is found; a zero result (whose sign R's sort decides)
-/// and columns with other values take `RBase.quantile`.
+/// selected among the large ones. A zero result (whose sign R's sort
+/// decides) and columns with other values take `RBase.quantile`.
 func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout QuantileScratch) -> Double {
+    var guess = Double.nan
+    return columnQuantile(c, p: p, scratch: &scratch, guess: &guess)
+}
+
+/// `columnQuantile(_:p:scratch:)` with `guess`, an estimate of the order
+/// statistic at sorted position lo - 1 (NaN for none), passed to
+/// `columnOrderStatistics`; on return `guess` holds that order statistic
+/// (NaN when it was not found that way).
+func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout QuantileScratch,
+                    guess: inout Double) -> Double {
+    let estimate = guess
+    guess = .nan
     let n = c.count
     if n == 0 { return .nan }
     let index = 1 + Double(n - 1) * p
     let lo = Int(index.rounded(.down)), hi = Int(index.rounded(.up))
+    if !(lo >= 1 && hi <= n) { return RBase.quantile(Array(c), [p])[0] }
+    var stat: (Double, Double)
+    if let found = columnOrderStatistics(c, lo - 1, hi - 1, scratch: scratch, guess: estimate) {
+        stat = found
+        guess = found.0
+    } else {
+        guard let found = histogramOrderStatistics(c, lo - 1, hi - 1, scratch: scratch) else {
+            return RBase.quantile(Array(c), [p])[0]
+        }
+        stat = found
+    }
+    if stat.0 == 0 || stat.1 == 0 { return RBase.quantile(Array(c), [p])[0] }
+    var value = stat.0
+    let upper = stat.1
+    if index > Double(lo) && upper != value {
+        let h = index - Double(lo)
+        value = (1 - h) * value + h * upper
+    }
+    return value
+}
+
+/// The order statistics at sorted positions `k1 <= k2` (0-based, `k2 - k1
+/// <= 1`) of `c`, from a bracket: within 10% of `guess` when that is
+/// positive and finite and holds both positions (`bracketedOrderStatistics`),
+/// else from a sample: of `SelectionScratch.sampleSize` evenly spaced values, those about 4 standard deviations of a sample quantile
+/// (`sqrt(s p (1 - p))` ranks, plus 3) below and above `k1 / n` bracket
+/// the position; one pass without branches counts the values below and
+/// above the bracket and gathers those inside, and the statistics are
+/// selected among them (at k2, the k1-th value again when it is tied that
+/// far, else the smallest gathered value above it). Nil when `c` is too
+/// small for sampling to pay, holds NaN, or the bracket misses a position.
+func columnOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int,
+                           scratch: QuantileScratch, guess: Double = .nan) -> (Double, Double)? {
+    let n = c.count, s = SelectionScratch.sampleSize
+    guard n >= 8 * s, k1 >= 0, k2 >= k1, k2 <= k1 + 1, k2 < n else { return nil }
+    if guess > 0 && guess < .infinity,
+       let found = bracketedOrderStatistics(c, k1, k2, low: guess * (1 - 0.1), high: guess * (1 + 0.1), scratch: scratch) {
+        return found
+    }
+    let sample = scratch.sample, room = scratch.sampleRoom
+    for i in 0..<s { sample[i] = c[(i * n) / s + (n / s) / 2] }
+    for i in 0..<s where sample[i].isNaN { return nil }
+    let pk = Double(k1) / Double(n)
+    let centre = Int(pk * Double(s))
+    let spread = Int(4 * (Double(s) * pk * (1 - pk)).squareRoot()) + 3
+    func rank(_ r: Int) -> Double {
+        room.update(from: sample, count: s)
+        return selectCounting(room, s, r, scratch: room + s).0
+    }
+    let low = centre - spread < 0 ? -Double.infinity : rank(centre - spread)
+    let high = centre + spread + 1 >= s ? Double.infinity : rank(centre + spread + 1)
+    return bracketedOrderStatistics(c, k1, k2, low: low, high: high, scratch: scratch)
+}
+
+/// `columnOrderStatistics` given the bracket `[low, high]`: one pass
+/// without branches counts the values below and above it and gathers those
+/// inside, and the statistics are selected among them; nil when `c` holds
+/// NaN or the bracket misses a position.
+func bracketedOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int, low: Double, high: Double,
+                              scratch: QuantileScratch) -> (Double, Double)? {
+    let n = c.count
+    let w = scratch.window
+    // Two values at a time; mask lanes are all ones (-1) or zero.
+    typealias Lanes = SIMD2<Double>
+    typealias Counts = SIMD2<Int64>
+    let lowV = Lanes(repeating: low), highV = Lanes(repeating: high)
+    var belowV = Counts(repeating: 0), aboveV = belowV
+    var inside = 0
+    let raw = UnsafeRawPointer(c.baseAddress!)
+    var i = 0
+    while i + 2 <= n {
+        let a = raw.loadUnaligned(fromByteOffset: 8 * i, as: Lanes.self)
+        belowV &-= unsafeBitCast(a .< lowV, to: Counts.self)
+        aboveV &-= unsafeBitCast(a .> highV, to: Counts.self)
+        let flags = unsafeBitCast((a .>= lowV) .& (a .<= highV), to: Counts.self) & 1
+        w[inside] = a[0]
+        inside += Int(truncatingIfNeeded: flags[0])
+        w[inside] = a[1]
+        inside += Int(truncatingIfNeeded: flags[1])
+        i += 2
+    }
+    var below = Int(belowV[0] &+ belowV[1]), above = Int(aboveV[0] &+ aboveV[1])
+    if i < n {
+        let a = c[i]
+        below += a < low ? 1 : 0
+        above += a > high ? 1 : 0
+        w[inside] = a
+        inside += (a >= low ? 1 : 0) & (a <= high ? 1 : 0)
+    }
+    guard below + inside + above == n, k1 >= below, k2 < below + inside else { return nil }
+    let copy = scratch.windowCopy
+    if k2 > k1 { copy.update(from: w, count: inside) }
+    let (v, _, atMost) = selectCounting(w, inside, k1 - below, scratch: scratch.rest)
+    if k2 == k1 || k2 < below + atMost { return (v, v) }
+    // Position k2 = k1 + 1 holds the smallest value above v, which is in the window.
+    var next = Double.infinity
+    for i in 0..<inside where copy[i] > v && copy[i] < next { next = copy[i] }
+    return (v, next)
+}
+
+/// The order statistics at sorted positions `k1 <= k2` (0-based) of `c`
+/// when every value below 4096 is a non-negative integer (nil otherwise):
+/// those are counted in a histogram and the others (all larger) kept
+/// apart, so the order statistic at sorted position k is read off the
+/// histogram when fewer than k + 1 values are large, else selected among
+/// the large ones.
+func histogramOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int,
+                              scratch: QuantileScratch) -> (Double, Double)? {
+    let n = c.count
     let size = QuantileScratch.histogramSize
     let hist = scratch.histogram, rest = scratch.rest
     hist.initialize(repeating: 0, count: size)
     var nRest = 0
-    var simple = true
     let limit = Double(size)
     for a in c {
         if a >= 0 && a < limit {
             let i = Int(a)
-            if Double(i) != a { simple = false; break }
+            if Double(i) != a { return nil }
             hist[i] += 1
         } else if a >= limit {
             rest[nRest] = a
             nRest += 1
         } else {
-            simple = false
-            break
+            return nil
         }
     }
-    if !simple || !(lo >= 1 && hi <= n) { return RBase.quantile(Array(c), [p])[0] }
     let nSmall = n - nRest
-    // Order statistics at sorted positions lo - 1 <= hi - 1.
     var stat = [Double](repeating: 0, count: 2)
     var fromRest = 0
-    for (m, k) in [lo - 1, hi - 1].enumerated() {
+    for (m, k) in [k1, k2].enumerated() {
         if k < nSmall {
             var cum = 0
             var v = 0
@@ -238,14 +372,7 @@ func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout 
             fromRest = kk + 1
         }
     }
-    if stat[0] == 0 || stat[1] == 0 { return RBase.quantile(Array(c), [p])[0] }
-    var value = stat[0]
-    let upper = stat[1]
-    if index > Double(lo) && upper != value {
-        let h = index - Double(lo)
-        value = (1 - h) * value + h * upper
-    }
-    return value
+    return (stat[0], stat[1])
 }
 
 /// `colSums(sqrt(x))`.
@@ -592,7 +719,6 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
                      scratch: TMMScratch, minGenes: Int = tmmBandedMinGenes) -> Double? {
     guard ngenes >= minGenes, ngenes > 0, logratioTrim <= 0.5, sumTrim <= 0.5, ref.reciprocalsNormal,
           Acutoff < -1100 else { return nil }
-    scratch.resetTables()
     let rP = ref.p, reciprocal = ref.reciprocal
     // The sample: evenly spaced genes, those with positive counts.
     let s = Swift.min(SelectionScratch.sampleSize, ngenes)
@@ -625,40 +751,15 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     let bandLow = l1 * nO * (1 - 1e-13), bandHigh = h2 * nO * (1 + 1e-13)
     let bandP = scratch.logR, bandA = scratch.absE, bandG = scratch.gene
     let wa1 = scratch.windowA1, wa2 = scratch.windowA2
-    // x in [2^-1000, 2^1000) (bit patterns of positive doubles are in
-    // order): o = 0 gives 0, r = 0 Inf or NaN, positive counts a value in
-    // range (checked below).
-    let lowBits = (0x1p-1000 as Double).bitPattern, spanBits = (0x1p1000 as Double).bitPattern - lowBits
-    let magnitude = ~(0 as UInt64) >> 1
-    // Counts of x below bandLow (lane 0), of y below f1 and f2 (lanes 1).
-    var below1 = SIMD2<Int64>(repeating: 0), below2 = SIMD2<Int64>(repeating: 0)
-    let low1 = SIMD2(bandLow, f1), low2 = SIMD2(bandLow, f2)
-    var count = 0, nb = 0, in1 = 0, in2 = 0
-    // The bits of the smallest positive count less 1, and of the largest.
-    var lowest = UInt64.max, highest: UInt64 = 0
-    for g in 0..<ngenes {
-        let o = obs[g]
-        lowest = Swift.min(lowest, o.bitPattern &- 1)
-        highest = Swift.max(highest, o.bitPattern & magnitude)
-        let x = o * reciprocal[g]
-        if x.bitPattern &- lowBits >= spanBits { continue }
-        let y = o * rP[g]
-        let v = SIMD2(x, y)
-        count += 1
-        below1 &-= unsafeBitCast(v .< low1, to: SIMD2<Int64>.self)
-        below2 &-= unsafeBitCast(v .< low2, to: SIMD2<Int64>.self)
-        let gene = Int32(truncatingIfNeeded: g)
-        bandG[nb] = gene
-        nb += (x >= bandLow ? 1 : 0) & (x <= bandHigh ? 1 : 0)
-        wa1[in1] = gene
-        in1 += (y >= f1 ? 1 : 0) & (y <= g1 ? 1 : 0)
-        wa2[in2] = gene
-        in2 += (y >= f2 ? 1 : 0) & (y <= g2 ? 1 : 0)
-    }
+    // Used genes: x in [2^-1000, 2^1000) (o = 0 gives 0, r = 0 Inf or NaN,
+    // positive counts a value in range, checked below).
+    let pass = tmmGenePass(obs: obs, ngenes, reciprocal: reciprocal, rP: rP, band: (bandLow, bandHigh),
+                           window1: (f1, g1), window2: (f2, g2), into: (bandG, wa1, wa2))
+    let count = pass.used, nb = pass.inBand, in1 = pass.inWindow1, in2 = pass.inWindow2
     guard count > 0 else { return nil }
     // For every pair of positive counts, x, y, o/No and q are normal
     // (products and quotients of positive doubles round monotonically).
-    let oMin = Double(bitPattern: lowest &+ 1), oMax = Double(bitPattern: highest)
+    let oMin = pass.minPositive, oMax = pass.maxPositive
     let tiny = 0x1p-1000, huge = 0x1p1000
     guard oMin * ref.minReciprocal >= tiny, oMax * ref.maxReciprocal < huge,
           oMin * ref.minP >= tiny, oMax * ref.maxP < huge,
@@ -670,7 +771,7 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     guard loL <= hiL, loL <= n, hiL >= 1, loS <= hiS, loS <= n, hiS >= 1 else { return nil }
     let kLo = Int(Swift.max(loL, 1)) - 1, kHi = Int(Swift.min(hiL, n)) - 1
     let kLoS = Int(Swift.max(loS, 1)) - 1, kHiS = Int(Swift.min(hiS, n)) - 1
-    let belowBand = Int(below1[0]), belowF1 = Int(below1[1]), belowF2 = Int(below2[1])
+    let belowBand = pass.belowBand, belowF1 = pass.belowWindow1, belowF2 = pass.belowWindow2
     let work = scratch.partition, room1 = scratch.lowA, room2 = scratch.highA
 
     // A: y's order statistics in its windows, then near windows around them.
@@ -681,16 +782,33 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     let near = 1e-7
     let yaLo = Swift.max(yA * (1 - near), f1), yaHi = Swift.min(yA * (1 + near), g1)
     let ybLo = Swift.max(yB * (1 - near), f2), ybHi = Swift.min(yB * (1 + near), g2)
+    // The window's genes with y below lo (counted two at a time, without
+    // branches) and A of those with y in [lo, hi] (few: behind a branch).
     func nearA(_ w: UnsafeMutablePointer<Int32>, _ count: Int, _ lo: Double, _ hi: Double,
                into out: UnsafeMutablePointer<Double>) -> (below: Int, inside: Int) {
-        var below = 0, inside = 0
-        for k in 0..<count {
+        let loV = SIMD2(repeating: lo), hiV = SIMD2(repeating: hi)
+        var belowV = SIMD2<Int64>(repeating: 0)
+        var inside = 0
+        var k = 0
+        while k + 2 <= count {
+            let g0 = Int(w[k]), g1 = Int(w[k + 1])
+            let y = SIMD2(obs[g0], obs[g1]) * SIMD2(rP[g0], rP[g1])
+            belowV &-= unsafeBitCast(y .< loV, to: SIMD2<Int64>.self)
+            if any((y .>= loV) .& (y .<= hiV)) {
+                for g in [g0, g1] where obs[g] * rP[g] >= lo && obs[g] * rP[g] <= hi {
+                    out[inside] = (log2(obs[g] / nO) + ref.log2P[g]) / 2
+                    inside += 1
+                }
+            }
+            k += 2
+        }
+        var below = Int(belowV[0] &+ belowV[1])
+        if k < count {
             let g = Int(w[k])
-            let o = obs[g]
-            let y = o * rP[g]
+            let y = obs[g] * rP[g]
             below += y < lo ? 1 : 0
             if y >= lo && y <= hi {
-                out[inside] = (log2(o / nO) + ref.log2P[g]) / 2
+                out[inside] = (log2(obs[g] / nO) + ref.log2P[g]) / 2
                 inside += 1
             }
         }
@@ -709,8 +827,8 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
 
     // M: q for the band, counts below l1 and l2, and q's windows.
     let w1 = scratch.select.low, w2 = scratch.select.high
-    tmmBandQuotients(gene: bandG, nb, obs: obs, rP: rP, libObs: nO, into: bandP)
-    let (bandBelow1, bandBelow2, inQ1, inQ2) = tmmQuotientWindows(bandP, nb, (l1, h1), (l2, h2), into: (w1, w2))
+    let (bandBelow1, bandBelow2, inQ1, inQ2) = tmmBandQuotients(gene: bandG, nb, obs: obs, rP: rP, libObs: nO,
+                                                                into: bandP, (l1, h1), (l2, h2), windows: (w1, w2))
     guard let qa = windowOrderStatistic(w1, inQ1, belowBand + bandBelow1, kLo, scratch: work)?.0,
           let qb = windowOrderStatistic(w2, inQ2, belowBand + bandBelow2, kHi, scratch: work)?.0 else { return nil }
     // The near windows [la, ha] and [lb, hb] around q's order statistics,
@@ -735,6 +853,16 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     // The kept genes are among the candidates (one with q outside [la, hb]
     // has M below a or above b, one with y outside [yaLo, ybHi] A below or
     // above A's bounds): their M, and A where it is not known to be inside.
+    if doWeighting {
+        // Kept for sure: q strictly between the near windows (M strictly
+        // between M's bounds, by the checks above) and y strictly between
+        // A's near windows (A strictly between its bounds, as is inner).
+        let innerInside = inner > lowS.0 && inner < highS.0
+        return tmmWeightedCandidates(TrimBoundsPair(byM, byA), q: bandP, y: bandA, gene: bandG, nc, obs: obs, ref,
+                                     libObs: nO, sureQ: (ha, lb), sureY: innerInside ? (yaHi, ybLo) : (0, 0),
+                                     innerY: (yaHi, ybLo), innerA: inner, terms: (scratch.select.low, scratch.select.high),
+                                     unsure: scratch.windowA1)
+    }
     for k in 0..<nc {
         bandP[k] = log2(bandP[k])
         let y = bandA[k]
@@ -749,84 +877,288 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
                        scratch: scratch)
 }
 
+/// `tmmKeptMean` with weighting over `tmmFactorBanded`'s candidates (q in
+/// `q[0..<count]`, y in `y`, genes in `gene`, in gene order), the trims
+/// given by `both`. Each candidate's terms `logR/v` and `1/v` (M = `log2(q)`,
+/// `v = (No - o)/No/o + (Nr - r)/Nr/r`, two genes at a time, each lane as
+/// the scalar operations) go to `terms`, +0 for a term that is NaN
+/// (`na.rm`). A candidate with q strictly inside `sureQ` and y strictly
+/// inside `sureY` is kept (its M and A lie strictly between the trims'
+/// bounds); the others are listed in `unsure` and then tested: A is
+/// `innerA` when y lies strictly inside `innerY`, else `(log2(o/No) +
+/// log2(r/Nr))/2`, and the terms of a gene not kept become +0. Adding +0
+/// leaves a sum as it was (a sum starts at +0, and a sum of doubles in
+/// round-to-nearest is -0 only when every term is), so R's long double sums
+/// over the kept genes in gene order are the sums of all the terms.
+@inline(never)
+func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: UnsafePointer<Double>,
+                           gene: UnsafePointer<Int32>, _ count: Int, obs: UnsafePointer<Double>, _ ref: TMMReference,
+                           libObs nO: Double, sureQ: (Double, Double), sureY: (Double, Double),
+                           innerY: (Double, Double), innerA: Double,
+                           terms: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                           unsure: UnsafeMutablePointer<Int32>) -> Double {
+    typealias Lanes = SIMD2<Double>
+    typealias Bits = SIMD2<UInt64>
+    let (ta, tb) = terms
+    let rVar = ref.variance
+    let qLo = Lanes(repeating: sureQ.0), qHi = Lanes(repeating: sureQ.1)
+    let yLo = Lanes(repeating: sureY.0), yHi = Lanes(repeating: sureY.1)
+    let lib = Lanes(repeating: nO), one = Lanes(repeating: 1)
+    var nu = 0
+    // Lanes k and k + 1 (the second a copy of the first for a last odd one).
+    @inline(__always) func step(_ k: Int, _ k1: Int, lanes: Int) {
+        let m = Lanes(log2(q[k]), log2(q[k1]))
+        let g0 = Int(gene[k]), g1 = Int(gene[k1])
+        let o = Lanes(obs[g0], obs[g1])
+        let v = (lib - o) / lib / o + Lanes(rVar[g0], rVar[g1])
+        let a = m / v, b = one / v
+        let ma = unsafeBitCast(a .== a, to: Bits.self), mb = unsafeBitCast(b .== b, to: Bits.self)
+        let tA = unsafeBitCast(unsafeBitCast(a, to: Bits.self) & ma, to: Lanes.self)
+        let tB = unsafeBitCast(unsafeBitCast(b, to: Bits.self) & mb, to: Lanes.self)
+        let qv = Lanes(q[k], q[k1]), yv = Lanes(y[k], y[k1])
+        let sure = unsafeBitCast((qv .> qLo) .& (qv .< qHi) .& (yv .> yLo) .& (yv .< yHi), to: SIMD2<Int64>.self)
+        for lane in 0..<lanes {
+            ta[k + lane] = tA[lane]
+            tb[k + lane] = tB[lane]
+            unsure[nu] = Int32(truncatingIfNeeded: k + lane)
+            nu += 1 + Int(truncatingIfNeeded: sure[lane])
+        }
+    }
+    var k = 0
+    while k + 2 <= count {
+        step(k, k + 1, lanes: 2)
+        k += 2
+    }
+    if k < count { step(k, k, lanes: 1) }
+    let (innerLo, innerHi) = innerY
+    for i in 0..<nu {
+        let k = Int(unsure[i])
+        let m = log2(q[k])
+        let g = Int(gene[k])
+        let yk = y[k]
+        let a = yk > innerLo && yk < innerHi ? innerA : (log2(obs[g] / nO) + ref.log2P[g]) / 2
+        if both.keeps(m, a) == 0 {
+            ta[k] = 0
+            tb[k] = 0
+        }
+    }
+    var num: RLongDouble = 0, den: RLongDouble = 0
+    for k in 0..<count {
+        num += RLongDouble(ta[k])
+        den += RLongDouble(tb[k])
+    }
+    var f = Double(num) / Double(den)
+    if f.isNaN { f = 0 }
+    return RMath.pow(2, f)
+}
+
+/// What `tmmGenePass` finds in one pass over a sample's genes.
+struct TMMGenePass {
+    /// The genes used (x in `[2^-1000, 2^1000)`), those among them with x
+    /// below the band and with y below each window, and the numbers gathered
+    /// into the band and into each window.
+    var used = 0, belowBand = 0, belowWindow1 = 0, belowWindow2 = 0
+    var inBand = 0, inWindow1 = 0, inWindow2 = 0
+    /// The smallest and the largest positive count (Inf and 0 when none).
+    var minPositive = Double.infinity, maxPositive = 0.0
+}
+
+/// `tmmFactorBanded`'s pass over all genes, two at a time and without
+/// branches: with count o, x = `o * reciprocal[g]` and y = `o * rP[g]`, a
+/// gene is used when x lies in `[2^-1000, 2^1000)` (a zero count gives 0, a
+/// zero reference count Inf or NaN); the used genes are counted, and those
+/// with x below `band.0` and with y below each window's lower end; the used
+/// genes with x in `band` and with y in each window are gathered (their
+/// indices, in gene order) into `into`'s three buffers. NaN, negative and
+/// zero counts are not positive; an infinite one is.
+@inline(never)
+func tmmGenePass(obs: UnsafePointer<Double>, _ ngenes: Int, reciprocal: UnsafePointer<Double>, rP: UnsafePointer<Double>,
+                 band: (Double, Double), window1: (Double, Double), window2: (Double, Double),
+                 into genes: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>))
+    -> TMMGenePass {
+    typealias Lanes = SIMD2<Double>
+    typealias Counts = SIMD2<Int64>
+    let (bandG, wa1, wa2) = genes
+    let xLow = Lanes(repeating: 0x1p-1000), xHigh = Lanes(repeating: 0x1p1000)
+    let bandLow = Lanes(repeating: band.0), bandHigh = Lanes(repeating: band.1)
+    let f1 = Lanes(repeating: window1.0), g1 = Lanes(repeating: window1.1)
+    let f2 = Lanes(repeating: window2.0), g2 = Lanes(repeating: window2.1)
+    // Mask lanes are all ones (-1) or zero; counts subtract them.
+    var used = Counts(repeating: 0), belowBand = used, below1 = used, below2 = used
+    var low = Lanes(repeating: .infinity), high = Lanes(repeating: 0)
+    var nb = 0, in1 = 0, in2 = 0
+    @inline(__always) func bits(_ m: SIMDMask<Counts>) -> Counts { unsafeBitCast(m, to: Counts.self) }
+    // One step on the genes in lanes `lanes` (1 or 2) from g.
+    @inline(__always) func step(_ o: Lanes, _ r: Lanes, _ p: Lanes, _ g: Int, lanes: Int) {
+        low.replace(with: o, where: (o .> 0) .& (o .< low))
+        high.replace(with: o, where: o .> high)
+        let x = o * r, y = o * p
+        let u = bits((x .>= xLow) .& (x .< xHigh))
+        used &-= u
+        belowBand &-= u & bits(x .< bandLow)
+        below1 &-= u & bits(y .< f1)
+        below2 &-= u & bits(y .< f2)
+        // Per lane: 1 in the band, 2 in window 1, 4 in window 2.
+        let flags = (u & bits((x .>= bandLow) .& (x .<= bandHigh)) & 1)
+                  | (u & bits((y .>= f1) .& (y .<= g1)) & 2)
+                  | (u & bits((y .>= f2) .& (y .<= g2)) & 4)
+        for lane in 0..<lanes {
+            let f = Int(truncatingIfNeeded: flags[lane])
+            let gene = Int32(truncatingIfNeeded: g + lane)
+            bandG[nb] = gene
+            nb += f & 1
+            wa1[in1] = gene
+            in1 += (f >> 1) & 1
+            wa2[in2] = gene
+            in2 += f >> 2
+        }
+    }
+    let oRaw = UnsafeRawPointer(obs), rRaw = UnsafeRawPointer(reciprocal), pRaw = UnsafeRawPointer(rP)
+    var g = 0
+    while g + 2 <= ngenes {
+        step(oRaw.loadUnaligned(fromByteOffset: 8 * g, as: Lanes.self),
+             rRaw.loadUnaligned(fromByteOffset: 8 * g, as: Lanes.self),
+             pRaw.loadUnaligned(fromByteOffset: 8 * g, as: Lanes.self), g, lanes: 2)
+        g += 2
+    }
+    if g < ngenes {
+        // The last gene in both lanes, counted once.
+        let before = (used, belowBand, below1, below2)
+        step(Lanes(repeating: obs[g]), Lanes(repeating: reciprocal[g]), Lanes(repeating: rP[g]), g, lanes: 1)
+        used[1] = before.0[1]
+        belowBand[1] = before.1[1]
+        below1[1] = before.2[1]
+        below2[1] = before.3[1]
+    }
+    var out = TMMGenePass()
+    out.used = Int(used[0] &+ used[1])
+    out.belowBand = Int(belowBand[0] &+ belowBand[1])
+    out.belowWindow1 = Int(below1[0] &+ below1[1])
+    out.belowWindow2 = Int(below2[0] &+ below2[1])
+    (out.inBand, out.inWindow1, out.inWindow2) = (nb, in1, in2)
+    out.minPositive = Swift.min(low[0], low[1])
+    out.maxPositive = Swift.max(high[0], high[1])
+    return out
+}
+
 /// R's `q = (o/No)/(r/Nr)` of the genes `gene[0..<nb]`, two at a time
-/// (each lane divides as the scalar division does), to `q`.
+/// (each lane divides as the scalar division does), to `q`, with the counts
+/// of q below `window1`'s and `window2`'s lower ends and the values in each
+/// window (to `into`, with their numbers), without branches.
 @inline(never)
 func tmmBandQuotients(gene: UnsafePointer<Int32>, _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
-                      libObs nO: Double, into q: UnsafeMutablePointer<Double>) {
-    let scale = SIMD2<Double>(repeating: nO)
+                      libObs nO: Double, into q: UnsafeMutablePointer<Double>,
+                      _ window1: (Double, Double), _ window2: (Double, Double),
+                      windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int) {
+    typealias Lanes = SIMD2<Double>
+    typealias Counts = SIMD2<Int64>
+    let (w1, w2) = windows
+    let l1 = Lanes(repeating: window1.0), h1 = Lanes(repeating: window1.1)
+    let l2 = Lanes(repeating: window2.0), h2 = Lanes(repeating: window2.1)
+    var below1 = Counts(repeating: 0), below2 = below1
+    var n1 = 0, n2 = 0
+    let scale = Lanes(repeating: nO)
+    @inline(__always) func bits(_ m: SIMDMask<Counts>) -> Counts { unsafeBitCast(m, to: Counts.self) }
+    @inline(__always) func step(_ v: Lanes, lanes: Int) {
+        below1 &-= bits(v .< l1)
+        below2 &-= bits(v .< l2)
+        let flags = (bits((v .>= l1) .& (v .<= h1)) & 1) | (bits((v .>= l2) .& (v .<= h2)) & 2)
+        for lane in 0..<lanes {
+            let f = Int(truncatingIfNeeded: flags[lane])
+            w1[n1] = v[lane]
+            n1 += f & 1
+            w2[n2] = v[lane]
+            n2 += f >> 1
+        }
+    }
     var k = 0
     while k + 2 <= nb {
         let g0 = Int(gene[k]), g1 = Int(gene[k + 1])
-        let v = SIMD2(obs[g0], obs[g1]) / scale / SIMD2(rP[g0], rP[g1])
+        let v = Lanes(obs[g0], obs[g1]) / scale / Lanes(rP[g0], rP[g1])
         q[k] = v[0]
         q[k + 1] = v[1]
+        step(v, lanes: 2)
         k += 2
     }
     if k < nb {
         let g = Int(gene[k])
-        q[k] = (obs[g] / nO) / rP[g]
+        let v = (obs[g] / nO) / rP[g]
+        q[k] = v
+        let before = (below1[1], below2[1])
+        step(Lanes(repeating: v), lanes: 1)
+        (below1[1], below2[1]) = before
     }
-}
-
-/// The counts of `q[0..<nb]` below `window1`'s and `window2`'s lower ends
-/// and the values in each window (to `into`, with their numbers), without
-/// branches.
-@inline(never)
-func tmmQuotientWindows(_ q: UnsafePointer<Double>, _ nb: Int, _ window1: (Double, Double), _ window2: (Double, Double),
-                        into windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int) {
-    let (l1, h1) = window1, (l2, h2) = window2
-    let (w1, w2) = windows
-    var below = SIMD2<Int64>(repeating: 0)
-    let low = SIMD2(l1, l2)
-    var n1 = 0, n2 = 0
-    for k in 0..<nb {
-        let qk = q[k]
-        below &-= unsafeBitCast(SIMD2<Double>(repeating: qk) .< low, to: SIMD2<Int64>.self)
-        w1[n1] = qk
-        n1 += (qk >= l1 ? 1 : 0) & (qk <= h1 ? 1 : 0)
-        w2[n2] = qk
-        n2 += (qk >= l2 ? 1 : 0) & (qk <= h2 ? 1 : 0)
-    }
-    return (Int(below[0]), Int(below[1]), n1, n2)
+    return (Int(below1[0] &+ below1[1]), Int(below2[0] &+ below2[1]), n1, n2)
 }
 
 /// `tmmFactorBanded`'s pass over the band (q in `q[0..<nb]`, genes in
-/// `gene`), without branches: the q values in `near1` and in `near2` (to
-/// `into`), the counts of q below `near1`'s and `near2`'s lower ends, and
-/// the candidates (q in `[near1.lo, near2.hi]`, y = `o * (r/Nr)` in
-/// `yRange`) moved to the front in gene order, with y in `y`. Returns the
-/// number of candidates, of q values in each near window, and the counts.
+/// `gene`), two genes at a time: the q values in `near1` and in `near2` (to
+/// `into`, in gene order; few, so gathered behind a branch), the counts of
+/// q below `near1`'s and `near2`'s lower ends, and the candidates (q in
+/// `[near1.lo, near2.hi]`, y = `o * (r/Nr)` in `yRange`) moved to the front
+/// in gene order without branches, with y in `y`. Returns the number of
+/// candidates, of q values in each near window, and the counts.
 @inline(never)
 func tmmCandidates(q: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>, gene: UnsafeMutablePointer<Int32>,
                    _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
                    near1: (Double, Double), near2: (Double, Double), yRange: (Double, Double),
                    into near: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int, Int) {
+    typealias Lanes = SIMD2<Double>
+    typealias Counts = SIMD2<Int64>
     let (la, ha) = near1, (lb, hb) = near2, (yLo, yHi) = yRange
     let (near1Q, near2Q) = near
     var nc = 0, n1 = 0, n2 = 0
-    // Lanes 0: q below la, below lb.
-    var belowA = SIMD2<Int64>(repeating: 0), belowB = SIMD2<Int64>(repeating: 0)
-    let lowA = SIMD2(la, yLo), lowB = SIMD2(lb, yLo)
-    let lowC = SIMD2(la, yLo), highC = SIMD2(hb, yHi)
-    for k in 0..<nb {
-        let qk = q[k], g = gene[k]
-        let gi = Int(g)
-        let yk = obs[gi] * rP[gi]
-        let v = SIMD2(qk, yk)
-        belowA &-= unsafeBitCast(v .< lowA, to: SIMD2<Int64>.self)
-        belowB &-= unsafeBitCast(v .< lowB, to: SIMD2<Int64>.self)
+    let laV = Lanes(repeating: la), haV = Lanes(repeating: ha), lbV = Lanes(repeating: lb), hbV = Lanes(repeating: hb)
+    let yLoV = Lanes(repeating: yLo), yHiV = Lanes(repeating: yHi)
+    // Lanes: genes k and k + 1.
+    var belowA = Counts(repeating: 0), belowB = Counts(repeating: 0)
+    @inline(__always) func bits(_ m: SIMDMask<Counts>) -> Counts { unsafeBitCast(m, to: Counts.self) }
+    @inline(__always) func gatherNear(_ qk: Double) {
         near1Q[n1] = qk
         n1 += (qk >= la ? 1 : 0) & (qk <= ha ? 1 : 0)
         near2Q[n2] = qk
         n2 += (qk >= lb ? 1 : 0) & (qk <= hb ? 1 : 0)
+    }
+    let raw = UnsafeRawPointer(q)
+    var k = 0
+    while k + 2 <= nb {
+        // Both values are read before any slot at or before k + 1 is written.
+        let qv = raw.loadUnaligned(fromByteOffset: 8 * k, as: Lanes.self)
+        let g0 = gene[k], g1 = gene[k + 1]
+        let i0 = Int(g0), i1 = Int(g1)
+        let yv = Lanes(obs[i0], obs[i1]) * Lanes(rP[i0], rP[i1])
+        belowA &-= bits(qv .< laV)
+        belowB &-= bits(qv .< lbV)
+        let atLeastA = qv .>= laV, atMostB = qv .<= hbV
+        if any((atLeastA .& (qv .<= haV)) .| ((qv .>= lbV) .& atMostB)) {
+            gatherNear(qv[0])
+            gatherNear(qv[1])
+        }
+        let candidate = bits(atLeastA .& atMostB .& (yv .>= yLoV) .& (yv .<= yHiV)) & 1
+        q[nc] = qv[0]
+        y[nc] = yv[0]
+        gene[nc] = g0
+        nc += Int(truncatingIfNeeded: candidate[0])
+        q[nc] = qv[1]
+        y[nc] = yv[1]
+        gene[nc] = g1
+        nc += Int(truncatingIfNeeded: candidate[1])
+        k += 2
+    }
+    var belowLa = Int(belowA[0] &+ belowA[1]), belowLb = Int(belowB[0] &+ belowB[1])
+    if k < nb {
+        let qk = q[k], g = gene[k]
+        let gi = Int(g)
+        let yk = obs[gi] * rP[gi]
+        belowLa += qk < la ? 1 : 0
+        belowLb += qk < lb ? 1 : 0
+        gatherNear(qk)
         q[nc] = qk
         y[nc] = yk
         gene[nc] = g
-        let inside = unsafeBitCast(v .>= lowC, to: SIMD2<Int64>.self) & unsafeBitCast(v .<= highC, to: SIMD2<Int64>.self)
-        nc &-= Int(inside[0] & inside[1])
+        nc += (qk >= la ? 1 : 0) & (qk <= hb ? 1 : 0) & (yk >= yLo ? 1 : 0) & (yk <= yHi ? 1 : 0)
     }
-    return (nc, n1, n2, Int(belowA[0]), Int(belowB[0]))
+    return (nc, n1, n2, belowLa, belowLb)
 }
 
 /// From the sample `x[0..<count]`, values bracketing the sample quantiles
@@ -868,13 +1200,20 @@ func windowOrderStatistic(_ window: UnsafeMutablePointer<Double>, _ inside: Int,
 /// (the values left behind are all below, or all above, the answer). When
 /// no value is below the pivot, the values equal to it are split off
 /// instead, and the answer is the pivot when k falls among them. Parts of
-/// 16 values or fewer are sorted by insertion. `x` and `scratch` (n values)
-/// are both overwritten.
+/// 16 values or fewer are sorted by insertion. From `selectNarrowingMin`
+/// values on, a first round narrows by a sample instead (`selectNarrowing`).
+/// `x` and `scratch` (n values) are both overwritten.
 func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
                     scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
     var src = x, spare = scratch
     var len = n, k = k
     var discardedBelow = 0
+    if n >= selectNarrowingMin, let (below, inside) = selectNarrowing(x, n, k, into: scratch) {
+        (src, spare) = (scratch, x)
+        len = inside
+        k -= below
+        discardedBelow = below
+    }
     var rounds = 0
     while len > 16 {
         rounds += 1
@@ -939,6 +1278,44 @@ func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
         atMost += src[i] <= v ? 1 : 0
     }
     return (v, discardedBelow + less, discardedBelow + atMost)
+}
+
+/// `selectCounting` narrows by a sample from this many values on.
+let selectNarrowingMin = 2048
+
+/// `selectCounting`'s first round for many values: of 127 evenly spaced
+/// values of `x[0..<n]`, those (selected) about 2.5 standard deviations of a
+/// sample quantile (`sqrt(s p (1 - p))` ranks, plus 2) either side of
+/// position `k / n` bracket it; one pass without branches counts the values
+/// below the bracket and writes those inside it to `into`, which then holds
+/// every value of its range. Returns those two numbers, or nil (and `x` as
+/// it was) when position k is not in the bracket. Values below the bracket
+/// are below the answer, and values above it above.
+func selectNarrowing(_ x: UnsafePointer<Double>, _ n: Int, _ k: Int,
+                     into window: UnsafeMutablePointer<Double>) -> (below: Int, inside: Int)? {
+    let s = 127
+    let (low, high): (Double, Double) = withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * s) { buffer in
+        let sample = buffer.baseAddress!, room = sample + s
+        for i in 0..<s { sample[i] = x[(i * n) / s + (n / s) / 2] }
+        func rank(_ r: Int) -> Double {
+            room.update(from: sample, count: s)
+            return selectCounting(room, s, r, scratch: room + s).0
+        }
+        let p = Double(k) / Double(n)
+        let centre = p * Double(s - 1)
+        let spread = 2.5 * (Double(s) * p * (1 - p)).squareRoot() + 2
+        let i1 = Int((centre - spread).rounded(.down)), i2 = Int((centre + spread).rounded(.up))
+        return (i1 < 0 ? -Double.infinity : rank(i1), i2 >= s ? Double.infinity : rank(i2))
+    }
+    var below = 0, inside = 0
+    for i in 0..<n {
+        let e = x[i]
+        below += e < low ? 1 : 0
+        window[inside] = e
+        inside += (e >= low ? 1 : 0) & (e <= high ? 1 : 0)
+    }
+    guard k >= below && k < below + inside else { return nil }
+    return (below, inside)
 }
 
 /// Buffers for `TrimBounds`: two value windows, room for selecting in one,
