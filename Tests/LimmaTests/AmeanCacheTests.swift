@@ -163,17 +163,7 @@ struct AmeanCacheTests {
         for n in [2, 3, 5, 9, 30] {
             for design in FusedLeastSquaresTests.designs(n, &rng) {
                 let ngenes = 71
-                var M = Matrix(nrow: ngenes, ncol: n)
-                var W = Matrix(nrow: ngenes, ncol: n)
-                for q in 0..<((ngenes + 3) / 4) {
-                    let (y, w) = FusedLeastSquaresTests.lanes(n, q, &rng)
-                    for l in 0..<4 where q * 4 + l < ngenes {
-                        for i in 0..<n {
-                            M[q * 4 + l, i] = y[i][l]
-                            W[q * 4 + l, i] = w[i][l]
-                        }
-                    }
-                }
+                var (M, W) = CopyBlockTests.matrices(ngenes: ngenes, n: n, &rng)
                 M[ngenes - 1, 0] = -.infinity
                 let plain = EList(E: M, weights: W, design: design)
                 var cached = plain

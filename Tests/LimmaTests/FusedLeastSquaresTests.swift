@@ -231,17 +231,7 @@ struct FusedLeastSquaresTests {
         for n in [2, 3, 5, 9, 30] {
             for design in Self.designs(n, &rng) {
                 let ngenes = 67
-                var M = Matrix(nrow: ngenes, ncol: n)
-                var W = Matrix(nrow: ngenes, ncol: n)
-                for q in 0..<((ngenes + 3) / 4) {
-                    let (y, w) = Self.lanes(n, q, &rng)
-                    for l in 0..<4 where q * 4 + l < ngenes {
-                        for i in 0..<n {
-                            M[q * 4 + l, i] = y[i][l]
-                            W[q * 4 + l, i] = w[i][l]
-                        }
-                    }
-                }
+                let (M, W) = CopyBlockTests.matrices(ngenes: ngenes, n: n, &rng)
                 // Array weights, with a missing value somewhere so that lm.series fits gene by gene.
                 let aw = Matrix(nrow: 1, ncol: n, values: (0..<n).map { _ in rng.next() + 0.2 })
                 var Mna = M
