@@ -187,7 +187,8 @@ enum ExactPow {
     /// The bands are tested as two comparisons each (false for NaN and
     /// negative t, as the scalar bit tests), and `s` a power of two as
     /// `s == ulp(s) * 2^52` (exact for the `s` of `2^-8 <= t < 2^8`,
-    /// between 2^-33 and 2^32). When both lanes are in `2^-2 <= t < 2^2`
+    /// between 2^-33 and 2^32; the tests of the lanes outside the band
+    /// play no part). When both lanes are in `2^-2 <= t < 2^2`
     /// and within 0.486 ulp (the scalar acceptance of each lane), or both
     /// in `2^-8 <= t < 2^8` and within 0.478 ulp (which each lane's scalar
     /// acceptance, 0.478 or 0.486, then also passes), the reciprocals are
@@ -203,11 +204,8 @@ enum ExactPow {
         let c = eb + 2 * a * ea
         let s = b + c
         let err = c - (s - b)
-        if all((t .>= 0x1p-2) .& (t .< 0x1p2)) {
-            if accepted(s, error: err, within: 0.486) { return 1 / s }
-        } else if all((t .>= 0x1p-8) .& (t .< 0x1p8)), accepted(s, error: err, within: 0.478) {
-            return 1 / s
-        }
+        if all((t .>= 0x1p-2) .& (t .< 0x1p2) .& acceptance(s, error: err, within: 0.486))
+            || all((t .>= 0x1p-8) .& (t .< 0x1p8) .& acceptance(s, error: err, within: 0.478)) { return 1 / s }
         return SIMD2(1 / fourth(t.x), 1 / fourth(t.y))
     }
 
@@ -216,9 +214,15 @@ enum ExactPow {
     /// `s != ulp(s) * 2^52`, and `|err| <= accept * ulp(s)`.
     @inline(__always)
     static func accepted(_ s: SIMD2<Double>, error err: SIMD2<Double>, within accept: Double) -> Bool {
+        all(acceptance(s, error: err, within: accept))
+    }
+
+    /// The lanes that pass the scalar acceptance test (see `accepted`).
+    @inline(__always)
+    static func acceptance(_ s: SIMD2<Double>, error err: SIMD2<Double>, within accept: Double) -> SIMDMask<SIMD2<Int64>> {
         let sBits = unsafeBitCast(s, to: SIMD2<UInt64>.self)
         let u = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: SIMD2<Double>.self)
-        return all((s .!= u * 0x1p52) .& (magnitude(err) .<= accept * u))
+        return (s .!= u * 0x1p52) .& (magnitude(err) .<= accept * u)
     }
 
     /// `|x|` lane by lane (the sign bit cleared).
