@@ -13,8 +13,10 @@ import CRmath
 /// exact power lies within `1 - B` ulp of a double `s`, where `B` bounds the
 /// error for the arguments at hand, every neighbour of `s` is more than `B`
 /// ulp away and `pow` must return `s`, the correctly rounded power. Here:
-/// - `t^4` for `2^-8 <= t < 2^8` (|y log x| < 22.2, B < 0.5121): exact
-///   power within 0.48 ulp of `s`; for `2^-200 < t < 2^200` (B < 0.5365):
+/// - `t^4` for `2^-2 <= t < 2^2` (|y log x| < 8 ln 2 < 5.546,
+///   B < 0.511 + 5.546 * 1.5 * 2^-15 < 0.51126): exact power within
+///   0.4887 ulp of `s`; for `2^-8 <= t < 2^8` (|y log x| < 22.2,
+///   B < 0.5121): within 0.48 ulp; for `2^-200 < t < 2^200` (B < 0.5365):
 ///   within 0.45 ulp;
 /// - `2^f` for `|f| <= 64` (|y log x| < 44.4, B < 0.5131): within 0.48 ulp;
 ///   for `|f| <= 1000` (B < 0.5428): within 0.45 ulp.
@@ -24,7 +26,7 @@ import CRmath
 /// than 0.002 ulp, and accept `s` when `|err|` is at most the distance above
 /// less that. Otherwise, or outside the ranges above, or when `s` is a power
 /// of two (where the ulp changes), they call `R_pow` itself (about 1 call in
-/// 23 for `t^4` and 1 in 16 for `2^f`). Results are
+/// 36 for `t^4` with t near 1 and 1 in 16 for `2^f`). Results are
 /// bit-identical to `R_pow` by construction; the tests also compare tens of
 /// millions of arguments.
 enum ExactPow {
@@ -127,12 +129,22 @@ enum ExactPow {
     /// `t^4 = b + (eb + 2 a ea) + ea^2`, where `ea^2` and the roundings of
     /// `2 a ea` and of the sum `c` are each below 2^-104 t^4: `s = b + c` and
     /// its exact error give the distance from `s` to t^4 within 2^-50 ulp.
-    /// Accepted when at most 0.478 ulp for `2^-8 <= t < 2^8` (inline, one
-    /// unsigned comparison of the bits), 0.448 ulp otherwise (`fourthWide`).
+    /// Accepted when at most 0.486 ulp for `2^-2 <= t < 2^2` and 0.478 ulp
+    /// for the rest of `2^-8 <= t < 2^8` (inline, unsigned comparisons of
+    /// the bits; the distances above less 0.002 ulp), 0.448 ulp otherwise
+    /// (`fourthWide`).
     @inline(__always)
     static func fourth(_ t: Double) -> Double {
         guard t.bitPattern &- 0x3F70_0000_0000_0000 < 0x0100_0000_0000_0000 else { return fourthWide(t) }
-        return fourth(t, accept: 0.478)
+        return fourth(t, accept: acceptFourth(t))
+    }
+
+    /// The accepted distance of `fourth` for `2^-8 <= t < 2^8`: 0.486 ulp
+    /// for `2^-2 <= t < 2^2` (the bits of t, less those of 2^-2, below
+    /// those of 2^2 less 2^-2), else 0.478.
+    @inline(__always)
+    static func acceptFourth(_ t: Double) -> Double {
+        t.bitPattern &- 0x3FD0_0000_0000_0000 < 0x0040_0000_0000_0000 ? 0.486 : 0.478
     }
 
     /// `t^4` outside `[2^-8, 2^8)`.
@@ -169,14 +181,18 @@ enum ExactPow {
     /// `1 / t^4` for two values at once, each lane bit-identical to
     /// `1 / fourth(t)`.
     ///
-    /// Both lanes go through the operations of `fourth(_:accept:)` with
-    /// `accept = 0.478` as two-lane vector arithmetic (each lane rounded
-    /// exactly as the scalar operation: IEEE products, sums and quotients,
-    /// no fused operations). The band `2^-8 <= t < 2^8` is tested as two
-    /// comparisons (false for NaN and negative t, as the scalar bit test),
-    /// and `s` a power of two as `s == ulp(s) * 2^52` (exact for the `s`
-    /// of that band, between 2^-33 and 2^32). When both lanes are in the
-    /// band and accepted, the reciprocals are one two-lane division;
+    /// Both lanes go through the operations of `fourth(_:accept:)` as
+    /// two-lane vector arithmetic (each lane rounded exactly as the scalar
+    /// operation: IEEE products, sums and quotients, no fused operations).
+    /// The bands are tested as two comparisons each (false for NaN and
+    /// negative t, as the scalar bit tests), and `s` a power of two as
+    /// `s == ulp(s) * 2^52` (exact for the `s` of `2^-8 <= t < 2^8`,
+    /// between 2^-33 and 2^32; the tests of the lanes outside the band
+    /// play no part). When both lanes are in `2^-2 <= t < 2^2`
+    /// and within 0.486 ulp (the scalar acceptance of each lane), or both
+    /// in `2^-8 <= t < 2^8` and within 0.478 ulp (which each lane's scalar
+    /// acceptance, 0.478 or 0.486, then also passes), the reciprocals are
+    /// one two-lane division;
     /// otherwise each lane is `1 / fourth(t)` itself (the same operations
     /// again, or `fourthWide`, or `R_pow`).
     @inline(__always)
@@ -187,7 +203,9 @@ enum ExactPow {
         let eb = squareError(a, b)
         let c = eb + 2 * a * ea
         let s = b + c
-        if all((t .>= 0x1p-8) .& (t .< 0x1p8)), accepted(s, error: c - (s - b), within: 0.478) { return 1 / s }
+        let err = c - (s - b)
+        if all((t .>= 0x1p-2) .& (t .< 0x1p2) .& acceptance(s, error: err, within: 0.486))
+            || all((t .>= 0x1p-8) .& (t .< 0x1p8) .& acceptance(s, error: err, within: 0.478)) { return 1 / s }
         return SIMD2(1 / fourth(t.x), 1 / fourth(t.y))
     }
 
@@ -196,9 +214,15 @@ enum ExactPow {
     /// `s != ulp(s) * 2^52`, and `|err| <= accept * ulp(s)`.
     @inline(__always)
     static func accepted(_ s: SIMD2<Double>, error err: SIMD2<Double>, within accept: Double) -> Bool {
+        all(acceptance(s, error: err, within: accept))
+    }
+
+    /// The lanes that pass the scalar acceptance test (see `accepted`).
+    @inline(__always)
+    static func acceptance(_ s: SIMD2<Double>, error err: SIMD2<Double>, within accept: Double) -> SIMDMask<SIMD2<Int64>> {
         let sBits = unsafeBitCast(s, to: SIMD2<UInt64>.self)
         let u = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: SIMD2<Double>.self)
-        return all((s .!= u * 0x1p52) .& (magnitude(err) .<= accept * u))
+        return (s .!= u * 0x1p52) .& (magnitude(err) .<= accept * u)
     }
 
     /// `|x|` lane by lane (the sign bit cleared).

@@ -397,7 +397,12 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 /// bits of `trend(v)`) and `ExactPow.reciprocalFourth` (each lane the bits
 /// of `1 / ExactPow.fourth(t)`); an odd last value by itself.
 @inline(__always)
-private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ trend: ApproxLookup.Evaluator) {
+private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator) {
+    // A local copy, which the stores through `v` cannot alias: its fields
+    // stay in registers over the loop.
+    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first, n: evaluator.n,
+                                       x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
+                                       nb: evaluator.nb, usable: evaluator.usable)
     let raw = UnsafeMutableRawPointer(v)
     var k = 0
     while k + 1 < count {
