@@ -65,12 +65,7 @@ struct AmeanCacheTests {
                                 roots.withUnsafeBufferPointer { rb in
                                     w.withUnsafeBufferPointer { wb in
                                         let x = xb.baseAddress!
-                                        let rows: LaneLeastSquares.RowWeights
-                                        switch weighting {
-                                        case .none: rows = .none(tinyRows: LaneLeastSquares.RowWeights.hasTinyRows(x, n: n, p: p, scales: nil))
-                                        case .arrays: rows = .arrays(rb.baseAddress!, tinyRows: LaneLeastSquares.RowWeights.hasTinyRows(x, n: n, p: p, scales: rb.baseAddress!))
-                                        case .lanes: rows = .lanes(wb.baseAddress!, smallestWeight: LaneLeastSquares.RowWeights.smallWeightBound(x, count: n * p))
-                                        }
+                                        let rows = FusedLeastSquaresTests.rowWeights(weighting, design: x, roots: rb.baseAddress!, lanes: wb.baseAddress!, n: n, p: p)
                                         return y.withUnsafeBufferPointer { LaneLeastSquares.weightedFit($0.baseAddress!, rows, design: x, n: n, p: p, ws: ws, means: means) }
                                     }
                                 }

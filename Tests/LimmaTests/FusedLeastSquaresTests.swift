@@ -96,12 +96,7 @@ struct FusedLeastSquaresTests {
                             roots.withUnsafeBufferPointer { rb in
                                 w.withUnsafeBufferPointer { wb in
                                     let x = xb.baseAddress!
-                                    let rows: LaneLeastSquares.RowWeights
-                                    switch weighting {
-                                    case .none: rows = .none(tinyRows: LaneLeastSquares.RowWeights.hasTinyRows(x, n: n, p: p, scales: nil))
-                                    case .arrays: rows = .arrays(rb.baseAddress!, tinyRows: LaneLeastSquares.RowWeights.hasTinyRows(x, n: n, p: p, scales: rb.baseAddress!))
-                                    case .lanes: rows = .lanes(wb.baseAddress!, smallestWeight: LaneLeastSquares.RowWeights.smallWeightBound(x, count: n * p))
-                                    }
+                                    let rows = Self.rowWeights(weighting, design: x, roots: rb.baseAddress!, lanes: wb.baseAddress!, n: n, p: p)
                                     return y.withUnsafeBufferPointer { LaneLeastSquares.weightedFit($0.baseAddress!, rows, design: x, n: n, p: p, ws: ws) }
                                 }
                             }
@@ -150,6 +145,18 @@ struct FusedLeastSquaresTests {
             }
         }
         #expect(kept > 1000 && flagged > 100, "kept \(kept), flagged \(flagged)")
+    }
+
+    /// The kernel's row weights for `weighting`: none, array weights (their
+    /// roots `roots`) or per-lane weights `w`, with the screens the kernel's
+    /// callers compute.
+    static func rowWeights(_ weighting: Weighting, design x: UnsafePointer<Double>, roots: UnsafePointer<Double>,
+                           lanes w: UnsafePointer<GeneLanes>, n: Int, p: Int) -> LaneLeastSquares.RowWeights {
+        switch weighting {
+        case .none: return .none(tinyRows: LaneLeastSquares.RowWeights.hasTinyRows(x, n: n, p: p, scales: nil))
+        case .arrays: return .arrays(roots, tinyRows: LaneLeastSquares.RowWeights.hasTinyRows(x, n: n, p: p, scales: roots))
+        case .lanes: return .lanes(w, smallestWeight: LaneLeastSquares.RowWeights.smallWeightBound(x, count: n * p))
+        }
     }
 
     @Test("the small-value screens are conservative: no kept lane has a value dnrm2 would scale")
