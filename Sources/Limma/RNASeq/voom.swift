@@ -399,7 +399,9 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 @inline(__always)
 private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator) {
     // A local copy, which the stores through `v` cannot alias: its fields
-    // stay in registers over the loop.
+    // stay in registers over the loop. Built field by field: a plain
+    // `let trend = evaluator` is folded back into the parameter by the
+    // optimiser (gse60450's weights: 29.8M instructions against 29.4M).
     let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
