@@ -674,7 +674,7 @@ func tmmFactorGeneral(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefer
 }
 
 /// Samples with fewer genes than this take `tmmFactorGeneral`.
-let tmmBandedMinGenes = 8 * SelectionScratch.sampleSize
+let tmmBandedMinGenes = 2 * SelectionScratch.sampleSize
 
 /// `tmmFactor` taking `log2` only where the trims need it, or nil (then
 /// `tmmFactorGeneral` answers). For a gene with counts o and r, R's q is
@@ -1366,8 +1366,8 @@ struct TrimBounds {
         let pair = sampled ? Self.orderStatisticPair(x, kLo, kHi, windows: (scratch.low, scratch.high), spare: scratch.spare,
                                                      sample: scratch.sample)
                            : (nil, nil)
-        self = TrimBounds(lo: lo, hi: hi, lower: pair.0 ?? Self.selectAll(x, kLo, scratch: scratch.low),
-                          upper: pair.1 ?? Self.selectAll(x, kHi, scratch: scratch.high))
+        self = TrimBounds(lo: lo, hi: hi, lower: pair.0 ?? Self.selectAll(x, kLo, room: scratch.low, spare: scratch.spare),
+                          upper: pair.1 ?? Self.selectAll(x, kHi, room: scratch.high, spare: scratch.spare))
     }
 
     /// The bounds from the order statistics at sorted positions `max(lo, 1)`
@@ -1390,18 +1390,12 @@ struct TrimBounds {
     }
 
     /// The value at sorted position k with `count(x < value)` and
-    /// `count(x <= value)`, by selection on a copy of all of `x`.
-    static func selectAll(_ x: UnsafeBufferPointer<Double>, _ k: Int, scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
-        let buf = UnsafeMutableBufferPointer(start: scratch, count: x.count)
-        _ = buf.initialize(from: x)
-        RBase.select(buf, 0, x.count - 1, k)
-        let v = buf[k]
-        var below = 0, atMost = 0
-        for e in x {
-            below += e < v ? 1 : 0
-            atMost += e <= v ? 1 : 0
-        }
-        return (v, below, atMost)
+    /// `count(x <= value)`, by `selectCounting` on a copy of all of `x` in
+    /// `room`, with `spare` (both n values) as its other buffer.
+    static func selectAll(_ x: UnsafeBufferPointer<Double>, _ k: Int, room: UnsafeMutablePointer<Double>,
+                          spare: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
+        room.update(from: x.baseAddress!, count: x.count)
+        return selectCounting(room, x.count, k, scratch: spare)
     }
 
     /// Fills `sample` with evenly spaced values of `x`, sorted; false (and
