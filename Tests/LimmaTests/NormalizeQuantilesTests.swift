@@ -29,4 +29,62 @@ struct NormalizeQuantilesTests {
             #expect(try normalizeQuantiles(a).values.map(\.bitPattern) == fast.values.map(\.bitPattern))
         }
     }
+
+    /// Columns made to hit `QuantileColumnSort`'s edges: -0 and +0 tied,
+    /// infinite values (radix order, NaN row means), a range too wide or too
+    /// narrow to scale, crowded buckets (the insertion sort's budget), one
+    /// distinct value, heavy ties, sizes 2, 3 and odd; every column of a
+    /// matrix also reversed and shifted so the columns differ.
+    static func adversarialColumns(_ n: Int, _ u: inout TMMBandedTests.Uniform) -> [[Double]] {
+        [
+            (0..<n).map { i in i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : (u.next() * 4).rounded(.down) - 2) },
+            (0..<n).map { i in i % 7 == 0 ? -.infinity : (i % 11 == 0 ? .infinity : u.next()) },
+            (0..<n).map { i in i == 0 ? -1e308 : (i == 1 ? 1e308 : u.next() * 1e307) },
+            (0..<n).map { i in 1 + Double(i % 5) * 0x1p-52 },
+            (0..<n).map { i in i % 5 == 0 ? 0x1p-1070 : Double(i % 3) * 0x1p-1074 },
+            (0..<n).map { i in i == n / 2 ? 1e12 : 1 + u.next() * 1e-6 },
+            (0..<n).map { _ in 7.25 },
+            (0..<n).map { _ in (u.next() * 3).rounded(.down) },
+            (0..<n).map { i in log2((Double(i % 40) + 0.5) / 1e6 * 1e6) },
+            (0..<n).map { _ in 0x1p-1022 * (u.next() + 1) },
+        ]
+    }
+
+    @Test func completePathMatchesGeneralPathOnSortEdges() throws {
+        var u = TMMBandedTests.Uniform(state: 23)
+        for n in [2, 3, 5, 17, 64, 1001, 4096, 20001] {
+            let cols = Self.adversarialColumns(n, &u)
+            for (c, col) in cols.enumerated() {
+                // The column with a reversed copy and a shuffled copy of a neighbour.
+                let other = cols[(c + 1) % cols.count]
+                var shuffled = other
+                for i in stride(from: n - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(u.next() * Double(i + 1))) }
+                let a = Matrix(nrow: n, ncol: 3, values: col + col.reversed() + shuffled)
+                let fast = try normalizeQuantilesComplete(a)
+                let general = try normalizeQuantilesGeneral(a)
+                #expect(fast.values.map(\.bitPattern) == general.values.map(\.bitPattern), "n \(n) column \(c)")
+            }
+            // Every column at once.
+            let all = Matrix(nrow: n, ncol: cols.count, values: cols.flatMap { $0 })
+            #expect(try normalizeQuantilesComplete(all).values.map(\.bitPattern)
+                    == normalizeQuantilesGeneral(all).values.map(\.bitPattern), "n \(n) all columns")
+        }
+    }
+
+    /// The column sort itself: sorted values, each the value of its row,
+    /// every row once, against Swift's sort.
+    @Test func columnSortSortsEveryColumn() {
+        var u = TMMBandedTests.Uniform(state: 29)
+        for n in [1, 2, 3, 5, 17, 64, 1001, 4096, 20001] {
+            let sorter = QuantileColumnSort(capacity: n)
+            defer { sorter.deallocate() }
+            for (c, col) in Self.adversarialColumns(n, &u).enumerated() {
+                col.withUnsafeBufferPointer { sorter.sort($0.baseAddress!, n) }
+                let values = (0..<n).map { sorter.values[$0] }, rows = (0..<n).map { Int(sorter.rows[$0]) }
+                #expect(values == col.sorted(), "n \(n) column \(c)")
+                #expect(rows.map { col[$0].bitPattern } == values.map(\.bitPattern), "n \(n) column \(c)")
+                #expect(Set(rows).count == n, "n \(n) column \(c)")
+            }
+        }
+    }
 }

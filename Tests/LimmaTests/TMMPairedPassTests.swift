@@ -224,7 +224,7 @@ import Testing
         var u = Uniform(state: 53)
         let probs = [0.0, 0.25, 0.5, 0.75, 0.9, 0.999, 1.0]
         var sampled = 0
-        for n in [1, 2, 5, 8191, 8192, 8193, 20001] {
+        for n in [1, 2, 5, 2047, 2048, 2049, 5001, 8191, 8192, 8193, 20001] {
             var columns = [[Double]]()
             columns.append((0..<n).map { _ in (Foundation.exp(u.next() * 8) * u.next()).rounded(.down) })
             columns.append((0..<n).map { _ in (u.next() * 4).rounded(.down) })                       // ties
@@ -262,7 +262,7 @@ import Testing
     /// for bit, and the order statistic found.
     @Test func columnQuantileWithAnEstimateMatchesRQuantile() {
         var u = Uniform(state: 67)
-        for n in [8192, 20001] {
+        for n in [2048, 5001, 8192, 20001] {
             let columns: [[Double]] = [
                 (0..<n).map { _ in (Foundation.exp(u.next() * 8) * u.next()).rounded(.down) },
                 (0..<n).map { _ in (u.next() * 4).rounded(.down) + 1 },

@@ -259,7 +259,7 @@ func columnQuantile(_ c: UnsafeBufferPointer<Double>, p: Double, scratch: inout 
 func columnOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: Int,
                            scratch: QuantileScratch, guess: Double = .nan) -> (Double, Double)? {
     let n = c.count, s = SelectionScratch.sampleSize
-    guard n >= 8 * s, k1 >= 0, k2 >= k1, k2 <= k1 + 1, k2 < n else { return nil }
+    guard n >= columnSampledMinValues, k1 >= 0, k2 >= k1, k2 <= k1 + 1, k2 < n else { return nil }
     if guess > 0 && guess < .infinity,
        let found = bracketedOrderStatistics(c, k1, k2, low: guess * (1 - 0.1), high: guess * (1 + 0.1), scratch: scratch) {
         return found
@@ -278,6 +278,10 @@ func columnOrderStatistics(_ c: UnsafeBufferPointer<Double>, _ k1: Int, _ k2: In
     let high = centre + spread + 1 >= s ? Double.infinity : rank(centre + spread + 1)
     return bracketedOrderStatistics(c, k1, k2, low: low, high: high, scratch: scratch)
 }
+
+/// `columnOrderStatistics` answers for columns of this many values or more
+/// (below, the histogram's pass costs less than the sample's selections).
+let columnSampledMinValues = 2 * SelectionScratch.sampleSize
 
 /// `columnOrderStatistics` given the bracket `[low, high]`: one pass
 /// without branches counts the values below and above it and gathers those

@@ -96,48 +96,189 @@ func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
 }
 
 /// `normalizeQuantiles` for a matrix without missing values (n >= 2), with
-/// the same values: each column is ordered once (a stable radix order,
-/// ties equal), which gives both its sorted values and its average ranks
-/// (`(i + j + 2) / 2` over a tie group at sorted positions i...j, as
-/// `RBase.rank`); the target quantiles are evaluated column by column in
-/// that order, so each lookup starts at the previous interval
-/// (`ApproxLookup`, the same interval and arithmetic as `approxfun`).
+/// the same values as `normalizeQuantilesGeneral`, in two passes over the
+/// columns and without a sorted copy of the matrix.
+///
+/// First pass, column by column: the column is sorted (`QuantileColumnSort`,
+/// values with the sorted positions' original rows); its sorted values are
+/// added to the row sums of the sorted columns (long double, columns in
+/// order, as `RBase.rowMeans` sums them); each tie group at sorted
+/// positions i...j (equal by `==`, so -0 and +0 tie) has the average rank
+/// `(i + j + 2) / 2`, as `RBase.rank` gives it, and its code `c = i + j`
+/// (twice the rank less 2) is written in the output at the group's rows.
+/// Each position's group start comes from a forward pass and its group end
+/// from a backward pass, both without branches. The order inside a tie
+/// group changes nothing: the ranks are the group's, and the sorted values
+/// differ at most in the sign of a zero, which a sum starting at +0
+/// absorbs (`+0 + -0 = +0`, `x + ±0 = x`).
+///
+/// Then m (the sums divided by p in long double), `approxfun` on the grid
+/// `(0...n-1)/(n-1)`, and for every code `c` in `0...2n-2` the target at
+/// `v = (r - 1)/(n - 1)`, `r = (c + 2)/2`, as R evaluates it for that rank;
+/// each output code is replaced by its value from that table. When the
+/// knots are the whole grid (`approxfun` dropped no NaN mean and collapsed
+/// no ties), R's bisection ends on the interval at `i = floor(r - 1)`: for
+/// an even c, `v` is the knot `x_i` itself (the same division) and the value
+/// `y_i`; for an odd c, `x_i < v < x_(i+1)` and the value `y_i + (y_(i+1) -
+/// y_i) * ((v - x_i) / (x_(i+1) - x_i))`, the expression of
+/// `ApproxFun.callAsFunction`. Both are checked against the knots; a code
+/// that fails, or every code when the knots are not the whole grid, is
+/// evaluated by the `ApproxFun` itself.
 func normalizeQuantilesComplete(_ a: Matrix) throws -> Matrix {
     let n = a.nrow, p = a.ncol
     let nd = Double(n - 1)
     let grid = (0..<n).map { Double($0) / nd }
-    let all = (0..<Int32(n)).map { $0 }
-    var orders = [[Int32]]()
-    orders.reserveCapacity(p)
-    var sorted = Matrix(nrow: n, ncol: p)
-    for j in 0..<p {
-        let col = a.column(j)
-        let o = RBase.radixOrder(col, all, decreasing: false)
-        for k in 0..<n { sorted.values[j * n + k] = col[Int(o[k])] }
-        orders.append(o)
-    }
-    let m = RBase.rowMeans(sorted)
-    let target = ApproxLookup(try approxfun(x: grid, y: m, ordered: true))
-    var out = a
-    out.values.withUnsafeMutableBufferPointer { ob in
+    // The row sums (n long doubles), then the table of 2n - 1 values.
+    let room = UnsafeMutableRawPointer.allocate(byteCount: 16 * n, alignment: 16)
+    defer { room.deallocate() }
+    let sums = room.bindMemory(to: RLongDouble.self, capacity: n)
+    sums.initialize(repeating: 0, count: n)
+    let sorter = QuantileColumnSort(capacity: n)
+    defer { sorter.deallocate() }
+    let codes = [Double](unsafeUninitializedCapacity: n * p) { out, initialized in
         a.values.withUnsafeBufferPointer { ab in
-            target.withEvaluator { f in
-                for j in 0..<p {
-                    let o = orders[j], col = ab.baseAddress! + j * n, dst = ob.baseAddress! + j * n
-                    var hint = 0
-                    var i = 0
-                    while i < n {
-                        var k = i
-                        while k + 1 < n && col[Int(o[k + 1])] == col[Int(o[i])] { k += 1 }
-                        let value = f((Double(i + k + 2) / 2 - 1) / nd, hint: &hint)
-                        for t in i...k { dst[Int(o[t])] = value }
-                        i = k + 1
-                    }
+            let first = sorter.start
+            for j in 0..<p {
+                let dst = out.baseAddress! + j * n
+                sorter.sort(ab.baseAddress! + j * n, n)
+                let sv = sorter.values, si = sorter.rows
+                for k in 0..<n { sums[k] += RLongDouble(sv[k]) }
+                // The first position of each position's tie group, then
+                // backwards the last, and the code.
+                var i = 0
+                first[0] = 0
+                for k in 1..<n {
+                    i = sv[k] == sv[k - 1] ? i : k
+                    first[k] = Int32(i)
+                }
+                var last = n - 1
+                dst[Int(si[n - 1])] = Double(Int(first[n - 1]) + last)
+                for k in stride(from: n - 2, through: 0, by: -1) {
+                    last = sv[k] == sv[k + 1] ? last : k
+                    dst[Int(si[k])] = Double(Int(first[k]) + last)
                 }
             }
         }
+        initialized = n * p
+    }
+    let m = (0..<n).map { Double(sums[$0] / RLongDouble(p)) }
+    let f = try approxfun(x: grid, y: m, ordered: true)
+    let table = room.bindMemory(to: Double.self, capacity: 2 * n)
+    let wholeGrid = f.x.count == n
+    f.x.withUnsafeBufferPointer { fx in
+        f.y.withUnsafeBufferPointer { fy in
+            for c in 0...(2 * n - 2) {
+                let r = Double(c + 2) / 2
+                let v = (r - 1) / nd
+                let i = c >> 1
+                if wholeGrid {
+                    if c & 1 == 0 {
+                        if v == fx[i] { table[c] = fy[i]; continue }
+                    } else if fx[i] < v && v < fx[i + 1] {
+                        table[c] = fy[i] + (fy[i + 1] - fy[i]) * ((v - fx[i]) / (fx[i + 1] - fx[i]))
+                        continue
+                    }
+                }
+                table[c] = f(v)
+            }
+        }
+    }
+    var out = Matrix(nrow: n, ncol: p, values: codes, rowNames: a.rowNames, colNames: a.colNames)
+    out.values.withUnsafeMutableBufferPointer { ob in
+        for t in 0..<(n * p) { ob[t] = table[Int(ob[t])] }
     }
     return out
+}
+
+/// Sorts one column at a time (reusing its buffers): the sorted values in
+/// `values` and, for each, its row in `rows`.
+///
+/// A bucket sort on the value: with the column's range `[lo, hi]` finite and
+/// `lo < hi`, value v goes to bucket `min(Int((v - lo) * s), nb - 1)`, `s =
+/// nb / (hi - lo)`, nb = 2n buckets. Subtraction, multiplication by a
+/// positive number and truncation are monotone, so a smaller value never
+/// lands in a later bucket, and equal values share one. The values are
+/// counted per bucket and placed in bucket order (stable), then an
+/// insertion sort over the whole column (stable: only a strictly greater
+/// value moves) orders each bucket. When the insertion sort would move
+/// values more than 16 n times in all (crowded buckets), when the range is
+/// not finite or too narrow for the scale, the column is ordered by
+/// `RBase.radixOrder` instead. A column of equal values is returned as it
+/// is. The result is a sorted column; which row comes first inside a tie
+/// group may differ from a stable sort.
+struct QuantileColumnSort {
+    let values: UnsafeMutablePointer<Double>
+    let rows: UnsafeMutablePointer<Int32>
+    /// The buckets' starts (2n + 1) during a sort; free for the caller
+    /// between sorts.
+    let start: UnsafeMutablePointer<Int32>
+
+    init(capacity n: Int) {
+        values = .allocate(capacity: Swift.max(n, 1))
+        rows = .allocate(capacity: Swift.max(n, 1))
+        start = .allocate(capacity: 2 * Swift.max(n, 1) + 1)
+    }
+
+    func deallocate() {
+        values.deallocate()
+        rows.deallocate()
+        start.deallocate()
+    }
+
+    /// Sorts `x[0..<n]` (no NaN, n <= capacity) into `values` and `rows`.
+    func sort(_ x: UnsafePointer<Double>, _ n: Int) {
+        guard n > 0 else { return }
+        var lo = x[0], hi = x[0]
+        for k in 1..<Swift.max(n, 1) {
+            lo = Swift.min(lo, x[k])
+            hi = Swift.max(hi, x[k])
+        }
+        if !(lo < hi) {
+            for k in 0..<n { values[k] = x[k]; rows[k] = Int32(k) }
+            return
+        }
+        let nb = 2 * n
+        let width = hi - lo, scale = Double(nb) / width
+        if width.isFinite && scale.isFinite && bucketSort(x, n, lo: lo, scale: scale, nb: nb) { return }
+        let o = RBase.radixOrder(Array(UnsafeBufferPointer(start: x, count: n)), (0..<Int32(n)).map { $0 }, decreasing: false)
+        for k in 0..<n {
+            rows[k] = o[k]
+            values[k] = x[Int(o[k])]
+        }
+    }
+
+    /// The bucket sort; false when the insertion sort exceeds its budget.
+    private func bucketSort(_ x: UnsafePointer<Double>, _ n: Int, lo: Double, scale: Double, nb: Int) -> Bool {
+        @inline(__always) func bucket(_ v: Double) -> Int { Swift.min(Int((v - lo) * scale), nb - 1) }
+        start.initialize(repeating: 0, count: nb + 1)
+        for k in 0..<n { start[bucket(x[k]) + 1] += 1 }
+        for b in 0..<nb { start[b + 1] += start[b] }
+        for k in 0..<n {
+            let v = x[k]
+            let b = bucket(v)
+            let at = Int(start[b])
+            start[b] = Int32(at + 1)
+            values[at] = v
+            rows[at] = Int32(k)
+        }
+        var budget = 16 * n
+        for k in 1..<n {
+            let v = values[k]
+            if !(values[k - 1] > v) { continue }
+            let r = rows[k]
+            var t = k
+            while t > 0 && values[t - 1] > v {
+                values[t] = values[t - 1]
+                rows[t] = rows[t - 1]
+                t -= 1
+            }
+            values[t] = v
+            rows[t] = r
+            budget -= k - t
+            if budget < 0 { return false }
+        }
+        return true
+    }
 }
 
 /// The variants of limma's `normalizeCyclicLoess`.
