@@ -16,7 +16,7 @@ public enum BetweenArrayNormalization: String, Sendable, CaseIterable {
 /// - quantile: `normalizeQuantiles(x)`.
 /// - cyclicloess: `normalizeCyclicLoess(x, method: .fast)` with its defaults.
 /// - Throws: as those functions do.
-public func normalizeBetweenArrays(_ x: Matrix, method: BetweenArrayNormalization = .quantile) throws -> Matrix {
+public func normalizeBetweenArrays(_ x: consuming Matrix, method: BetweenArrayNormalization = .quantile) throws -> Matrix {
     switch method {
     case .none:
         return x
@@ -54,7 +54,7 @@ public func normalizeMedianValues(_ x: Matrix) -> Matrix {
 /// `approx`. Missing values stay missing.
 /// - Throws: when a column has fewer than two non-missing values while
 ///   others have more (R's approx cannot interpolate it).
-public func normalizeQuantiles(_ a: Matrix) throws -> Matrix {
+public func normalizeQuantiles(_ a: consuming Matrix) throws -> Matrix {
     let n = a.nrow, p = a.ncol
     if p <= 1 { return a }
     if n >= 2 && !a.values.contains(where: { $0.isNaN }) { return try normalizeQuantilesComplete(a) }
@@ -97,7 +97,8 @@ func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
 
 /// `normalizeQuantiles` for a matrix without missing values (n >= 2), with
 /// the same values as `normalizeQuantilesGeneral`, in two passes over the
-/// columns and without a sorted copy of the matrix.
+/// columns, in `a`'s storage (a copy only when the caller still holds it)
+/// and without a sorted copy of the matrix.
 ///
 /// First pass, column by column: the column is sorted (`QuantileColumnSort`,
 /// values with the sorted positions' original rows); its sorted values are
@@ -105,7 +106,7 @@ func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
 /// order, as `RBase.rowMeans` sums them); each tie group at sorted
 /// positions i...j (equal by `==`, so -0 and +0 tie) has the average rank
 /// `(i + j + 2) / 2`, as `RBase.rank` gives it, and its code `c = i + j`
-/// (twice the rank less 2) is written in the output at the group's rows.
+/// (twice the rank less 2) is written over the column at the group's rows.
 /// Each position's group start comes from a forward pass and its group end
 /// from a backward pass, both without branches. The order inside a tie
 /// group changes nothing: the ranks are the group's, and the sorted values
@@ -124,7 +125,7 @@ func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
 /// `ApproxFun.callAsFunction`. Both are checked against the knots; a code
 /// that fails, or every code when the knots are not the whole grid, is
 /// evaluated by the `ApproxFun` itself.
-func normalizeQuantilesComplete(_ a: Matrix) throws -> Matrix {
+func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
     let n = a.nrow, p = a.ncol
     let nd = Double(n - 1)
     let grid = (0..<n).map { Double($0) / nd }
@@ -135,31 +136,29 @@ func normalizeQuantilesComplete(_ a: Matrix) throws -> Matrix {
     sums.initialize(repeating: 0, count: n)
     let sorter = QuantileColumnSort(capacity: n)
     defer { sorter.deallocate() }
-    let codes = [Double](unsafeUninitializedCapacity: n * p) { out, initialized in
-        a.values.withUnsafeBufferPointer { ab in
-            let first = sorter.start
-            for j in 0..<p {
-                let dst = out.baseAddress! + j * n
-                sorter.sort(ab.baseAddress! + j * n, n)
-                let sv = sorter.values, si = sorter.rows
-                for k in 0..<n { sums[k] += RLongDouble(sv[k]) }
-                // The first position of each position's tie group, then
-                // backwards the last, and the code.
-                var i = 0
-                first[0] = 0
-                for k in 1..<n {
-                    i = sv[k] == sv[k - 1] ? i : k
-                    first[k] = Int32(i)
-                }
-                var last = n - 1
-                dst[Int(si[n - 1])] = Double(Int(first[n - 1]) + last)
-                for k in stride(from: n - 2, through: 0, by: -1) {
-                    last = sv[k] == sv[k + 1] ? last : k
-                    dst[Int(si[k])] = Double(Int(first[k]) + last)
-                }
+    a.values.withUnsafeMutableBufferPointer { ab in
+        let first = sorter.start
+        for j in 0..<p {
+            let col = ab.baseAddress! + j * n
+            sorter.sort(col, n)
+            let sv = sorter.values, si = sorter.rows
+            for k in 0..<n { sums[k] += RLongDouble(sv[k]) }
+            // The first position of each position's tie group, then
+            // backwards the last, and the code (over the column, now sorted
+            // in the sorter).
+            var i = 0
+            first[0] = 0
+            for k in 1..<n {
+                i = sv[k] == sv[k - 1] ? i : k
+                first[k] = Int32(i)
+            }
+            var last = n - 1
+            col[Int(si[n - 1])] = Double(Int(first[n - 1]) + last)
+            for k in stride(from: n - 2, through: 0, by: -1) {
+                last = sv[k] == sv[k + 1] ? last : k
+                col[Int(si[k])] = Double(Int(first[k]) + last)
             }
         }
-        initialized = n * p
     }
     let m = (0..<n).map { Double(sums[$0] / RLongDouble(p)) }
     let f = try approxfun(x: grid, y: m, ordered: true)
@@ -183,11 +182,10 @@ func normalizeQuantilesComplete(_ a: Matrix) throws -> Matrix {
             }
         }
     }
-    var out = Matrix(nrow: n, ncol: p, values: codes, rowNames: a.rowNames, colNames: a.colNames)
-    out.values.withUnsafeMutableBufferPointer { ob in
-        for t in 0..<(n * p) { ob[t] = table[Int(ob[t])] }
+    a.values.withUnsafeMutableBufferPointer { ab in
+        for t in 0..<(n * p) { ab[t] = table[Int(ab[t])] }
     }
-    return out
+    return a
 }
 
 /// Sorts one column at a time (reusing its buffers): the sorted values in
