@@ -34,16 +34,21 @@ import Testing
         }
     }
 
+    /// pasilla's counts filtered as pasilla-voom filters them (filterByExpr
+    /// by condition): 7,919 genes, 7 samples.
+    static func pasillaFiltered() throws -> Matrix {
+        let m = try MatrixReader.read(RLive.path("reference/data/pasilla/counts.csv.gz")).matrix
+        let targets = try Targets.read(RLive.path("reference/data/pasilla/targets.csv")).matched(to: m.colNames ?? [])
+        let keep = try filterByExpr(m, group: targets.column("condition")!)
+        return m.rows(keep.indices.filter { keep[$0] })
+    }
+
     /// pasilla's filtered counts (7,919 genes, 7 samples): every sample
     /// against each of two references, on the first g genes for sizes about
     /// the banded path's threshold and on all genes, both paths; the general
     /// path against the definition where it is cheap enough.
     @Test func pasillaSubsetsBothPaths() throws {
-        let file = try MatrixReader.read(RLive.path("reference/data/pasilla/counts.csv.gz"))
-        var m = file.matrix
-        let targets = try Targets.read(RLive.path("reference/data/pasilla/targets.csv")).matched(to: m.colNames ?? [])
-        let keep = try filterByExpr(m, group: targets.column("condition")!)
-        m = m.rows(keep.indices.filter { keep[$0] })
+        let m = try Self.pasillaFiltered()
         var answered = 0
         for genes in [64, 300, 1000, 2047, 2048, 3001, 5000, m.nrow] {
             let sub = m.rows(Array(0..<genes))
@@ -77,11 +82,7 @@ import Testing
     /// calcNormFactors on pasilla's filtered counts (banded path) against
     /// the definition, every sample, both references R would pick.
     @Test func pasillaFactorsMatchTheDefinition() throws {
-        let file = try MatrixReader.read(RLive.path("reference/data/pasilla/counts.csv.gz"))
-        var m = file.matrix
-        let targets = try Targets.read(RLive.path("reference/data/pasilla/targets.csv")).matched(to: m.colNames ?? [])
-        let keep = try filterByExpr(m, group: targets.column("condition")!)
-        m = m.rows(keep.indices.filter { keep[$0] })
+        let m = try Self.pasillaFiltered()
         let lib = EdgeRFastPathTests.referenceColSums(m)
         for ref in [0, 3, 6] {
             var w = [LimmaWarning]()
