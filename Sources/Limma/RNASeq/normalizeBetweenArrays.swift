@@ -193,7 +193,7 @@ func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
 ///
 /// A bucket sort on the value: with the column's range `[lo, hi]` finite and
 /// `lo < hi`, value v goes to bucket `min(Int((v - lo) * s), nb - 1)`, `s =
-/// nb / (hi - lo)`, nb = 2n buckets. Subtraction, multiplication by a
+/// nb / (hi - lo)`, nb = n buckets. Subtraction, multiplication by a
 /// positive number and truncation are monotone, so a smaller value never
 /// lands in a later bucket, and equal values share one. The values are
 /// counted per bucket and placed in bucket order (stable), then an
@@ -207,14 +207,14 @@ func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
 struct QuantileColumnSort {
     let values: UnsafeMutablePointer<Double>
     let rows: UnsafeMutablePointer<Int32>
-    /// The buckets' starts (2n + 1) during a sort; free for the caller
+    /// The buckets' starts (n + 1) during a sort; free for the caller
     /// between sorts.
     let start: UnsafeMutablePointer<Int32>
 
     init(capacity n: Int) {
         values = .allocate(capacity: Swift.max(n, 1))
         rows = .allocate(capacity: Swift.max(n, 1))
-        start = .allocate(capacity: 2 * Swift.max(n, 1) + 1)
+        start = .allocate(capacity: Swift.max(n, 1) + 1)
     }
 
     func deallocate() {
@@ -235,7 +235,7 @@ struct QuantileColumnSort {
             for k in 0..<n { values[k] = x[k]; rows[k] = Int32(k) }
             return
         }
-        let nb = 2 * n
+        let nb = n
         let width = hi - lo, scale = Double(nb) / width
         if width.isFinite && scale.isFinite && bucketSort(x, n, lo: lo, scale: scale, nb: nb) { return }
         let o = RBase.radixOrder(Array(UnsafeBufferPointer(start: x, count: n)), (0..<Int32(n)).map { $0 }, decreasing: false)
