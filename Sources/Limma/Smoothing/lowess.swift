@@ -52,16 +52,10 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
 /// computes every local fit (`LowessPlan.fit`, several fits side by side in
 /// SIMD lanes and in parallel over threads, each fit with exactly the serial
 /// arithmetic) and fills in the rest of the curve in the serial order
-/// (`LowessPlan.spread`). The tricube weights of a fit depend on `x` only, so
-/// (within a memory budget) the first pass keeps them and the robustness
-/// passes only multiply them by the robustness weights: `tricube * 1` is
-/// `tricube`, so each product has the bits C computes. The results are
-/// bit-identical to running `clowess` point by point.
-///
-/// `tricubeBudget` caps the doubles the kept tricube weights may take (more
-/// and they are recomputed in every pass).
-func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
-             tricubeBudget: Int = LowessPlan.tricubeBudget) -> [Double] {
+/// (`LowessPlan.spread`). The tricube weights are computed afresh in every
+/// pass (keeping them costs more in fresh memory than the divisions it
+/// saves). The results are bit-identical to running `clowess` point by point.
+func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
@@ -73,35 +67,33 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     let x2 = x.map { SIMD2(repeating: $0) }, y2 = y.map { SIMD2(repeating: $0) }
     var rw2 = [SIMD2<Double>](repeating: SIMD2(repeating: 1), count: n)
     let finiteY = y.allSatisfy { $0.isFinite }
-    // (every group's slot is written in full by the first pass before it is read)
-    let keep = nsteps > 0 && plan.tricubeCount <= tricubeBudget ? plan.tricubeCount : 0
-    var tricube = [Double](unsafeUninitializedCapacity: keep) { _, count in count = keep }
     var ys = [Double](repeating: 0, count: n)
-    var res = [Double](repeating: 0, count: n)     // residuals
-    var work = [Double](repeating: 0, count: n)    // |residuals|, partially sorted
+    var work = [Double](repeating: 0, count: n)    // |residuals|
     var fits = [Double](repeating: 0, count: plan.count)
     var ok = [Bool](repeating: false, count: plan.count)
+    let fitter = LowessFitter(plan)
+    defer { fitter.deallocate() }
     var iteration = 1
     while iteration <= nsteps + 1 {
-        let stage: LowessPlan.TricubeStage = tricube.isEmpty ? .none : iteration == 1 ? .keep : .reuse
-        plan.fit(x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
+        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
-        for k in 0..<n { res[k] = y[k] - ys[k] }
-        var sc = 0.0
-        for k in 0..<n { sc += abs(res[k]) }
-        sc /= Double(n)
         if iteration > nsteps { break }
+        // (R also computes the mean |residual| after the last pass; unused.)
+        for k in 0..<n { work[k] = abs(y[k] - ys[k]) }
+        var sc = 0.0
+        for k in 0..<n { sc += work[k] }
+        sc /= Double(n)
 
         // cmad = 6 * median(|residuals|) (R: rPsort at n/2 and, for even n, n/2 - 1)
-        for k in 0..<n { work[k] = abs(res[k]) }
         let m1 = n / 2
-        let cmad: Double = work.withUnsafeMutableBufferPointer { wb in
+        let cmad: Double = work.withUnsafeBufferPointer { wb in
             if wb.contains(where: { $0.isNaN }) {
-                // (infinite y) Swift's sort order, as this port always used.
-                wb.sort()
-                return n % 2 == 0 ? 3 * (wb[m1] + wb[n - m1 - 1]) : 6 * wb[m1]
+                // (infinite y) Swift's sort order, as this port always used,
+                // on a copy (`work` still gives the robustness weights).
+                let sorted = wb.sorted()
+                return n % 2 == 0 ? 3 * (sorted[m1] + sorted[n - m1 - 1]) : 6 * sorted[m1]
             }
-            let hi = selectKthNonNegative(UnsafeBufferPointer(wb), m1)
+            let hi = selectKthNonNegative(wb, m1)
             if n % 2 == 0 {
                 // The (m1 - 1)-th smallest: hi itself, unless exactly m1
                 // values lie below hi, and then the largest of them.
@@ -119,7 +111,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
         let c9 = 0.999 * cmad
         let c1 = 0.001 * cmad
         for k in 0..<n {
-            let r = abs(res[k])
+            let r = work[k]
             if r <= c1 {
                 rw2[k] = SIMD2(repeating: 1)
             } else if r <= c9 {
@@ -217,9 +209,6 @@ struct LowessPlan {
     var segmentFirst: [Int] = []
     var segmentStart: [Int] = []
     var segmentLanes: [UInt8] = []
-    /// Where group g's kept tricube weights start (group g takes
-    /// 4 x `groupLength[g]` doubles); one entry more than there are groups.
-    var tricubeOffset: [Int] = []
 
     init(x: [Double], ns: Int, delta: Double) {
         let n = x.count
@@ -294,8 +283,6 @@ struct LowessPlan {
             k += m
         }
         groupFirst.append(count)
-        tricubeOffset = [0]
-        for g in 0..<groups { tricubeOffset.append(tricubeOffset[g] + 4 * groupLength[g]) }
     }
 
     /// The curve from the local fits: `ys[center[k]]` is fit k (or `y` there
@@ -318,24 +305,8 @@ struct LowessPlan {
         }
     }
 
-    /// What `fit` does with the tricube weights kept in `tricube`.
-    enum TricubeStage {
-        /// Not kept: computed in every pass.
-        case none
-        /// Computed and kept (the first pass, robustness weights all 1).
-        case keep
-        /// Read back (the robustness passes).
-        case reuse
-    }
-
-    /// Doubles the kept tricube weights may take (32 MiB).
-    static let tricubeBudget = 1 << 22
-
     /// The number of groups of fits (see `groupFirst`).
     var groups: Int { groupFirst.count - 1 }
-
-    /// Doubles needed to keep the tricube weights of every group.
-    var tricubeCount: Int { tricubeOffset.last ?? 0 }
 
     /// Segment s of group g: its steps and the lanes whose window they lie in.
     @inline(__always)
@@ -346,52 +317,6 @@ struct LowessPlan {
         var active = SIMDMask<SIMD4<Int64>>(repeating: false)
         for l in 0..<4 { active[l] = b & (1 << l) != 0 }
         return (lo..<hi, active)
-    }
-
-    /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
-    /// weights are zero). Each tricube weight is multiplied by the point's
-    /// robustness weight (all 1 in the first pass). `x2`, `y2` and
-    /// `robustness` hold each value twice; `finiteY`: every y is finite.
-    func fit(x: [Double], x2: [SIMD2<Double>], y2: [SIMD2<Double>], finiteY: Bool, robustness: [SIMD2<Double>],
-             tricube: inout [Double],
-             stage: TricubeStage, fits: inout [Double], ok: inout [Bool]) {
-        fits.withUnsafeMutableBufferPointer { fb in
-            ok.withUnsafeMutableBufferPointer { ob in
-                tricube.withUnsafeMutableBufferPointer { tb in
-                    let out = UncheckedBox((fb, ob, tb))
-                    // Each group of fits is one unit of work; its results do
-                    // not depend on which thread or lane computed them. One
-                    // run of consecutive groups per thread (the groups cost
-                    // about the same): one pipeline and one scratch each.
-                    let threads = max(1, LimmaThreads.count)
-                    LimmaThreads.forEachChunk(groups, minChunk: max(4, (groups + threads - 1) / threads)) { range in
-                        let (fb, ob, tb) = out.value
-                        let window = maxGroupLength
-                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 3 * window)
-                        defer { scratch.deallocate() }
-                        x.withUnsafeBufferPointer { xs in
-                        x2.withUnsafeBufferPointer { xb in
-                            y2.withUnsafeBufferPointer { yb in
-                                robustness.withUnsafeBufferPointer { rb in
-                                    let points = LowessPoints(x: xs.baseAddress!, x2: xb.baseAddress!, y2: yb.baseAddress!,
-                                                              rw2: rb.baseAddress!,
-                                                              tricube: stage == .none ? nil : tb.baseAddress!)
-                                    switch stage {
-                                    case .none:
-                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, ComputedLowessWeights.self)
-                                    case .keep:
-                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, KeptLowessWeights.self)
-                                    case .reuse:
-                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, ReusedLowessWeights.self)
-                                    }
-                                }
-                            }
-                        }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// Fits the groups in `range`, each group side by side, one fit per SIMD
@@ -415,10 +340,9 @@ struct LowessPlan {
     /// divisions of pass 2 overlap the other work, and each sum's chain of
     /// additions keeps its order. `scratch` holds three groups' weights,
     /// `window` SIMD4 each.
-    private func fitGroups<W: LowessWeights>(
+    fileprivate func fitGroups(
         _ range: Range<Int>, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>, _ window: Int,
-        _ finiteY: Bool, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>,
-        _: W.Type) {
+        _ finiteY: Bool, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
         guard !range.isEmpty else { return }
         var current = scratch, following = scratch + window, spare = scratch + 2 * window
         // Pass 1 of the range's first group.
@@ -426,20 +350,19 @@ struct LowessPlan {
         let start = LowessLanes(self, range.lowerBound, points)
         for s in segmentFirst[range.lowerBound]..<segmentFirst[range.lowerBound + 1] {
             let (steps, active) = segment(s, of: range.lowerBound)
-            for t in steps { a = a + W.step(start, t, active, current) }
+            for t in steps { a = a + start.weight(t, active, into: current) }
         }
         var pending: LowessPendingFit? = nil
         for g in range {
             let lanes = LowessLanes(self, g, points)
             let next = g + 1 < range.upperBound ? LowessLanes(self, g + 1, points) : nil
             var sums = LowessSweepSums()
-            let sweep = LowessSweep(lanes: lanes, source: W.readsKept ? lanes.kept.unsafelyUnwrapped : current,
-                                    weights: current, a: a, next: next, nextWeights: following, pending: pending)
+            let sweep = LowessSweep(lanes: lanes, weights: current, a: a, next: next, nextWeights: following, pending: pending)
             switch (next != nil, pending != nil) {
-            case (true, true): run(sweep, g + 1, &sums, W.self, LowessOn.self, LowessOn.self)
-            case (true, false): run(sweep, g + 1, &sums, W.self, LowessOn.self, LowessOff.self)
-            case (false, true): run(sweep, g + 1, &sums, W.self, LowessOff.self, LowessOn.self)
-            case (false, false): run(sweep, g + 1, &sums, W.self, LowessOff.self, LowessOff.self)
+            case (true, true): run(sweep, g + 1, &sums, LowessOn.self, LowessOn.self)
+            case (true, false): run(sweep, g + 1, &sums, LowessOn.self, LowessOff.self)
+            case (false, true): run(sweep, g + 1, &sums, LowessOff.self, LowessOn.self)
+            case (false, false): run(sweep, g + 1, &sums, LowessOff.self, LowessOff.self)
             }
             if let pending { pending.store(sums.fit, fits, ok) }
             // Pass 3: the weighted spread, then the slopes.
@@ -482,12 +405,12 @@ struct LowessPlan {
     /// all in one loop over the steps they share, then each on alone to its
     /// own end.
     @inline(__always)
-    private func run<W: LowessWeights, N: LowessSwitch, P: LowessSwitch>(
-        _ sweep: LowessSweep, _ nextGroup: Int, _ sums: inout LowessSweepSums, _: W.Type, _: N.Type, _: P.Type) {
+    private func run<N: LowessSwitch, P: LowessSwitch>(
+        _ sweep: LowessSweep, _ nextGroup: Int, _ sums: inout LowessSweepSums, _: N.Type, _: P.Type) {
         // Everything the loops read, in locals (the stores through the
         // weight pointers cannot then be taken to change them).
         let steps = sweep.lanes.steps
-        let source = sweep.source, weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
+        let weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
         let next = N.on ? sweep.next.unsafelyUnwrapped : sweep.lanes
         let nextWeights = sweep.nextWeights
         let pending = P.on ? sweep.pending.unsafelyUnwrapped
@@ -499,7 +422,7 @@ struct LowessPlan {
         if P.on { shared = min(shared, pSteps) }
         var mean = SIMD4<Double>(repeating: 0), nextA = SIMD4<Double>(repeating: 0), fit = SIMD4<Double>(repeating: 0)
         @inline(__always) func normalise(_ t: Int) {
-            let w = source[t] / a
+            let w = weights[t] / a
             weights[t] = w
             mean = mean + w * SIMD4(lowHalf: x[t], highHalf: x[t])
         }
@@ -513,10 +436,10 @@ struct LowessPlan {
                 let mid = max(range.lowerBound, min(range.upperBound, shared))
                 for t in range.lowerBound..<mid {
                     normalise(t)
-                    nextA = nextA + W.step(next, t, active, nextWeights)
+                    nextA = nextA + next.weight(t, active, into: nextWeights)
                     if P.on { term(t) }
                 }
-                for t in mid..<range.upperBound { nextA = nextA + W.step(next, t, active, nextWeights) }
+                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, active, into: nextWeights) }
             }
         } else {
             for t in 0..<shared {
@@ -536,11 +459,10 @@ enum LowessOn: LowessSwitch { static var on: Bool { true } }
 enum LowessOff: LowessSwitch { static var on: Bool { false } }
 
 /// What one sweep works on (see `LowessPlan.run`): the group whose weights
-/// it normalises (read from `source`, written to `weights`; `a` their sum),
-/// the next group (its weights to `nextWeights`) and the pending group.
+/// it normalises (in place in `weights`; `a` their sum), the next group (its
+/// weights to `nextWeights`) and the pending group.
 struct LowessSweep {
     let lanes: LowessLanes
-    let source: UnsafeMutablePointer<SIMD4<Double>>
     let weights: UnsafeMutablePointer<SIMD4<Double>>
     let a: SIMD4<Double>
     let next: LowessLanes?
@@ -582,14 +504,12 @@ struct LowessPendingFit {
     }
 }
 
-/// The points a fit reads and, when not nil, the base of the kept tricube
-/// weights.
+/// The points a fit reads.
 struct LowessPoints {
     let x: UnsafePointer<Double>
     let x2: UnsafePointer<SIMD2<Double>>
     let y2: UnsafePointer<SIMD2<Double>>
     let rw2: UnsafePointer<SIMD2<Double>>
-    let tricube: UnsafeMutablePointer<Double>?
 }
 
 /// One group of fits laid out in SIMD lanes: the group's points (from its
@@ -598,8 +518,6 @@ struct LowessLanes {
     let first: Int, size: Int, steps: Int
     let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
     let xp: UnsafePointer<SIMD2<Double>>, yp: UnsafePointer<SIMD2<Double>>, rp: UnsafePointer<SIMD2<Double>>
-    /// The group's slot of kept tricube weights, or nil.
-    let kept: UnsafeMutablePointer<SIMD4<Double>>?
 
     @inline(__always)
     init(_ plan: LowessPlan, _ g: Int, _ points: LowessPoints) {
@@ -622,73 +540,75 @@ struct LowessLanes {
         xp = points.x2 + base
         yp = points.y2 + base
         rp = points.rw2 + base
-        kept = points.tricube.map {
-            UnsafeMutableRawPointer($0 + plan.tricubeOffset[g]).assumingMemoryBound(to: SIMD4<Double>.self)
-        }
     }
 
     @inline(__always) func x(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: xp[t], highHalf: xp[t]) }
     @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: rp[t], highHalf: rp[t]) }
     @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: yp[t], highHalf: yp[t]) }
 
-    /// The tricube weight, times the robustness weight when `robust`, at
-    /// step t, 0 beyond 0.999 h and in the lanes not `active` (before their
-    /// window): |x - xs| by clearing the sign bit; below 0.001 h the ratio is
-    /// taken as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
-    @inline(__always) func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>, robust: Bool) -> SIMD4<Double> {
+    /// The tricube weight times the robustness weight at step t, 0 beyond
+    /// 0.999 h and in the lanes not `active` (before their window), stored
+    /// to `scratch[t]` and returned: |x - xs| by clearing the sign bit;
+    /// below 0.001 h the ratio is taken as 0, so the tricube weight is
+    /// (1 - 0)^3 = 1 exactly, as in C (in the first pass the robustness
+    /// weights are 1, and `u^3 * 1` is `u^3`).
+    @inline(__always)
+    func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>, into scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
                               to: SIMD4<Double>.self)
         let q = (r / h).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
-        let w = robust ? u * u * u * rw(t) : u * u * u
-        return w.replacing(with: 0, where: (r .> h9) .| .!active)
-    }
-}
-
-/// Where the first pass of a fit gets its weights and where it writes them.
-protocol LowessWeights {
-    /// The weight at step t of `lanes` (`active`: the lanes whose window
-    /// holds the step), written to the group's buffer or kept slot.
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double>
-    /// Whether the weights are in the kept slot rather than the buffer.
-    static var readsKept: Bool { get }
-}
-
-/// Computed in every pass (nothing kept).
-enum ComputedLowessWeights: LowessWeights {
-    @inline(__always)
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.weight(t, active, robust: true)
+        let w = (u * u * u * rw(t)).replacing(with: 0, where: (r .> h9) .| .!active)
         scratch[t] = w
         return w
     }
-    static var readsKept: Bool { false }
 }
 
-/// Computed and kept (the first pass: no robustness weights yet, so the weight
-/// is the tricube weight; +0 outside a lane's window).
-enum KeptLowessWeights: LowessWeights {
-    @inline(__always)
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.weight(t, active, robust: false)
-        lanes.kept.unsafelyUnwrapped[t] = w
-        return w
-    }
-    static var readsKept: Bool { true }
-}
+/// The per-thread state of `clowess`'s fits: the groups cut into one run
+/// of consecutive groups per thread (the groups cost about the same), and
+/// each run's scratch (three groups' weights), allocated once for all passes.
+struct LowessFitter {
+    let runs: [Range<Int>]
+    let window: Int
+    let scratch: UnsafeMutablePointer<SIMD4<Double>>
 
-/// The kept tricube weight times the robustness weight (+0 outside a
-/// lane's window: the robustness weights are finite and not negative).
-enum ReusedLowessWeights: LowessWeights {
-    @inline(__always)
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.kept.unsafelyUnwrapped[t] * lanes.rw(t)
-        scratch[t] = w
-        return w
+    init(_ plan: LowessPlan) {
+        let threads = max(1, LimmaThreads.count)
+        let size = max(4, (plan.groups + threads - 1) / threads)
+        runs = stride(from: 0, to: plan.groups, by: size).map { $0..<min(plan.groups, $0 + size) }
+        window = plan.maxGroupLength
+        scratch = .allocate(capacity: max(1, runs.count) * 3 * window)
     }
-    static var readsKept: Bool { false }
+
+    func deallocate() { scratch.deallocate() }
+
+    /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
+    /// weights are zero). Each tricube weight is multiplied by the point's
+    /// robustness weight (all 1 in the first pass). `x2`, `y2` and
+    /// `robustness` hold each value twice; `finiteY`: every y is finite.
+    /// Each group of fits is one unit of work; its results do not depend on
+    /// which thread or lane computed them.
+    func fit(_ plan: LowessPlan, x: [Double], x2: [SIMD2<Double>], y2: [SIMD2<Double>], finiteY: Bool,
+             robustness: [SIMD2<Double>], fits: inout [Double], ok: inout [Bool]) {
+        x.withUnsafeBufferPointer { xs in
+        x2.withUnsafeBufferPointer { xb in
+        y2.withUnsafeBufferPointer { yb in
+        robustness.withUnsafeBufferPointer { rb in
+        fits.withUnsafeMutableBufferPointer { fb in
+        ok.withUnsafeMutableBufferPointer { ob in
+            let points = LowessPoints(x: xs.baseAddress!, x2: xb.baseAddress!, y2: yb.baseAddress!, rw2: rb.baseAddress!)
+            let out = UncheckedBox((fb, ob))
+            LimmaThreads.forEachChunk(runs.count) { chunk in
+                let (fb, ob) = out.value
+                for r in chunk {
+                    plan.fitGroups(runs[r], points, scratch + r * 3 * window, window, finiteY, fb, ob)
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+    }
 }
