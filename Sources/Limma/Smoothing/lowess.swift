@@ -36,12 +36,86 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
     }
     guard f.isFinite && f > 0 else { throw LimmaError("lowess", "'f' must be finite and > 0") }
     guard iter >= 0 else { throw LimmaError("lowess", "'iter' must be finite and >= 0") }
-    let o = RBase.order(x)
-    let xs = o.map { x[$0] }
-    let ys = o.map { y[$0] }
+    let (xs, ys) = sortedPoints(x, y)
     let d = delta ?? 0.01 * (xs[xs.count - 1] - xs[0])
     guard d.isFinite && d >= 0 else { throw LimmaError("lowess", "'delta' must be finite and > 0") }
     return (xs, clowess(xs, ys, f: f, nsteps: iter, delta: d))
+}
+
+/// The points `(x, y)` in the order `RBase.order(x)` gives (increasing x,
+/// ties in index order) for finite x: `x` and `y` permuted.
+///
+/// The points go to `n` buckets by `min(n - 1, Int((x - min) * scale))`,
+/// `scale = n / (max - min)`, a non-decreasing function of x (a rounded
+/// subtraction, a product by a positive constant and truncation of a
+/// non-negative value all keep the order, ties included), so every bucket's
+/// values are at or below the next bucket's. The points enter their bucket
+/// in index order and each bucket is then sorted stably by x (insertion,
+/// moving a point only past larger values; buckets of more than 32 points by
+/// a sort on (x, index)), so equal x (`-0` and `+0` too) keep index order:
+/// the order `RBase.order` gives. All x equal: the points as given; a range
+/// or scale that is not finite: `RBase.order`.
+func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
+    let n = x.count
+    var lo = x[0], hi = x[0]
+    for v in x {
+        lo = min(lo, v)
+        hi = max(hi, v)
+    }
+    if lo == hi { return (x, y) }
+    let scale = Double(n) / (hi - lo)
+    guard n >= 32, scale.isFinite, (hi - lo).isFinite else {
+        let o = RBase.order(x)
+        return (o.map { x[$0] }, o.map { y[$0] })
+    }
+    @inline(__always) func bucket(_ v: Double) -> Int { min(n - 1, Int((v - lo) * scale)) }
+    var start = [Int32](repeating: 0, count: n + 1)
+    for v in x { start[bucket(v) + 1] += 1 }
+    for b in 0..<n { start[b + 1] += start[b] }
+    var xs = [Double](repeating: 0, count: n)
+    var index = [Int32](repeating: 0, count: n)
+    x.withUnsafeBufferPointer { xb in
+    xs.withUnsafeMutableBufferPointer { sb in
+    index.withUnsafeMutableBufferPointer { ib in
+    start.withUnsafeMutableBufferPointer { st in
+        // st[b]: where bucket b's next point goes (its end once all are in).
+        for i in 0..<n {
+            let b = bucket(xb[i])
+            let at = Int(st[b])
+            st[b] += 1
+            sb[at] = xb[i]
+            ib[at] = Int32(i)
+        }
+        for b in 0..<n {
+            let first = b == 0 ? 0 : Int(st[b - 1]), end = Int(st[b])
+            if end - first <= 1 { continue }
+            if end - first > 32 {
+                var pairs = (first..<end).map { (sb[$0], ib[$0]) }
+                pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                for k in 0..<pairs.count {
+                    sb[first + k] = pairs[k].0
+                    ib[first + k] = pairs[k].1
+                }
+                continue
+            }
+            for k in (first + 1)..<end {
+                let v = sb[k], i = ib[k]
+                var j = k
+                while j > first && sb[j - 1] > v {
+                    sb[j] = sb[j - 1]
+                    ib[j] = ib[j - 1]
+                    j -= 1
+                }
+                sb[j] = v
+                ib[j] = i
+            }
+        }
+    }
+    }
+    }
+    }
+    let ys = y.withUnsafeBufferPointer { yb in index.map { yb[Int($0)] } }
+    return (xs, ys)
 }
 
 /// The LOWESS passes of R's C `clowess` on x already sorted (0-based indices).
@@ -308,14 +382,14 @@ struct LowessPlan {
     /// The number of groups of fits (see `groupFirst`).
     var groups: Int { groupFirst.count - 1 }
 
-    /// Segment s of group g: its steps and the lanes whose window they lie in.
+    /// Segment s of group g: its steps and the lanes whose window they lie
+    /// in (`active`: all bits set in those lanes, none in the others).
     @inline(__always)
-    func segment(_ s: Int, of g: Int) -> (steps: Range<Int>, active: SIMDMask<SIMD4<Int64>>) {
+    func segment(_ s: Int, of g: Int) -> (steps: Range<Int>, active: SIMD4<UInt64>) {
         let lo = segmentStart[s]
         let hi = s + 1 < segmentFirst[g + 1] ? segmentStart[s + 1] : groupLength[g]
-        let b = segmentLanes[s]
-        var active = SIMDMask<SIMD4<Int64>>(repeating: false)
-        for l in 0..<4 { active[l] = b & (1 << l) != 0 }
+        let b = UInt64(segmentLanes[s])
+        let active = SIMD4<UInt64>(0 &- (b & 1), 0 &- ((b >> 1) & 1), 0 &- ((b >> 2) & 1), 0 &- ((b >> 3) & 1))
         return (lo..<hi, active)
     }
 
@@ -490,9 +564,9 @@ struct LowessPendingFit {
         weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t)
     }
 
-    /// The same with y read as 0 in the lanes not in `yMask`.
-    @inline(__always) func term(_ t: Int, yMask: SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
-        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t).replacing(with: 0, where: .!yMask)
+    /// The same with y read as +0 in the lanes whose `yMask` is 0.
+    @inline(__always) func term(_ t: Int, yMask: SIMD4<UInt64>) -> SIMD4<Double> {
+        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t).masked(yMask)
     }
 
     /// Stores the fitted values of the group's fits (`ok`: some weight > 0).
@@ -547,18 +621,18 @@ struct LowessLanes {
     @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: yp[t], highHalf: yp[t]) }
 
     /// The tricube weight times the robustness weight at step t, 0 beyond
-    /// 0.999 h and in the lanes not `active` (before their window), stored
+    /// 0.999 h and in the lanes whose `active` is 0 (before their window), stored
     /// to `scratch[t]` and returned: |x - xs| by clearing the sign bit;
     /// below 0.001 h the ratio is taken as 0, so the tricube weight is
     /// (1 - 0)^3 = 1 exactly, as in C (in the first pass the robustness
     /// weights are 1, and `u^3 * 1` is `u^3`).
     @inline(__always)
-    func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>, into scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
+    func weight(_ t: Int, _ active: SIMD4<UInt64>, into scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
                               to: SIMD4<Double>.self)
         let q = (r / h).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
-        let w = (u * u * u * rw(t)).replacing(with: 0, where: (r .> h9) .| .!active)
+        let w = (u * u * u * rw(t)).replacing(with: 0, where: r .> h9).masked(active)
         scratch[t] = w
         return w
     }
@@ -610,5 +684,12 @@ struct LowessFitter {
         }
         }
         }
+    }
+}
+
+extension SIMD4<Double> {
+    /// The lanes whose `mask` has all bits set, +0 in the lanes whose mask is 0.
+    @inline(__always) func masked(_ mask: SIMD4<UInt64>) -> SIMD4<Double> {
+        unsafeBitCast(unsafeBitCast(self, to: SIMD4<UInt64>.self) & mask, to: SIMD4<Double>.self)
     }
 }
