@@ -38,6 +38,36 @@ import Foundation
         }
     }
 
+    /// Fits whose scratch lies in a caller's workspace (large enough, at
+    /// any 8-byte offset, or too small and so not used) give the bits of
+    /// fits with their own scratch, on 1 and 2 threads.
+    @Test func workspaceKeepsTheBits() {
+        let uniform = LowessTests.uniformStream(seed: 0x0DDB_A11C_0FFE_E123)
+        let saved = LimmaThreads.count
+        defer { LimmaThreads.set(saved) }
+        for trial in 0..<24 {
+            let n = [2, 5, 40, 333, 1200][trial % 5]
+            var x = (0..<n).map { _ in (uniform() * 40).rounded() / 4 }
+            x.sort()
+            var y = x.map { sin($0) + uniform() }
+            if trial % 7 == 3 { y[n / 2] = .infinity }
+            let f = [0.1, 0.5, 0.9][trial % 3]
+            let delta = 0.01 * (x[n - 1] - x[0])
+            for threads in [1, 2] {
+                LimmaThreads.set(threads)
+                let want = clowess(x, y, f: f, nsteps: 3, delta: delta)
+                for (doubles, offset) in [(200_000, 0), (200_001, 1), (3, 0)] {
+                    var space = [Double](repeating: .nan, count: doubles)
+                    let got = space.withUnsafeMutableBytes { raw in
+                        clowess(x, y, f: f, nsteps: 3, delta: delta,
+                                workspace: UnsafeMutableRawBufferPointer(rebasing: raw[(8 * offset)...]))
+                    }
+                    #expect(Self.same(got, want), "trial \(trial) n \(n) threads \(threads) workspace \(doubles)")
+                }
+            }
+        }
+    }
+
     /// Strictly increasing x without missing values: the shortcut gives the
     /// knots, values and end values of the full path; anything else (ties,
     /// NaN in x or y, decreasing x) goes the full way.

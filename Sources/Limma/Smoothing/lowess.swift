@@ -24,6 +24,15 @@ import Foundation
 ///   values, `f` is not finite and positive, `iter` is negative, or `delta`
 ///   is not finite and non-negative (R's messages).
 public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 3, delta: Double? = nil) throws -> (x: [Double], y: [Double]) {
+    try lowess(x: x, y: y, f: f, iter: iter, delta: delta, workspace: nil)
+}
+
+/// `lowess(x:y:f:iter:delta:)` whose fits may take their scratch memory
+/// from `workspace` (memory the caller fills later, as voom's weights:
+/// pages touched here are not touched fresh again there); its contents
+/// afterwards are unspecified. The results do not depend on it.
+func lowess(x: [Double], y: [Double], f: Double, iter: Int, delta: Double?,
+            workspace: UnsafeMutableRawBufferPointer?) throws -> (x: [Double], y: [Double]) {
     guard x.count == y.count else {
         throw LimmaError("lowess", "'x' and 'y' lengths differ (\(x.count) and \(y.count))")
     }
@@ -39,7 +48,7 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
     let (xs, ys) = sortedPoints(x, y)
     let d = delta ?? 0.01 * (xs[xs.count - 1] - xs[0])
     guard d.isFinite && d >= 0 else { throw LimmaError("lowess", "'delta' must be finite and > 0") }
-    return (xs, clowess(xs, ys, f: f, nsteps: iter, delta: d))
+    return (xs, clowess(xs, ys, f: f, nsteps: iter, delta: d, workspace: workspace))
 }
 
 /// The points `(x, y)` in the order `RBase.order(x)` gives (increasing x,
@@ -123,13 +132,15 @@ func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
 /// Which points get a local fit, the neighbourhood of each fit and the points
 /// interpolated or copied between fits depend on `x`, `f` and `delta` only,
 /// so they are worked out once (`LowessPlan`); each robustness pass then
-/// computes every local fit (`LowessPlan.fit`, several fits side by side in
+/// computes every local fit (`LowessFitter.fit`, several fits side by side in
 /// SIMD lanes and in parallel over threads, each fit with exactly the serial
 /// arithmetic) and fills in the rest of the curve in the serial order
 /// (`LowessPlan.spread`). The tricube weights are computed afresh in every
 /// pass (keeping them costs more in fresh memory than the divisions it
 /// saves). The results are bit-identical to running `clowess` point by point.
-func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double) -> [Double] {
+/// The fits' scratch is taken from `workspace` when it is large enough.
+func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
+             workspace: UnsafeMutableRawBufferPointer? = nil) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
@@ -145,7 +156,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var work = [Double](repeating: 0, count: n)    // |residuals|
     var fits = [Double](repeating: 0, count: plan.count)
     var ok = [Bool](repeating: false, count: plan.count)
-    let fitter = LowessFitter(plan)
+    let fitter = LowessFitter(plan, workspace: workspace)
     defer { fitter.deallocate() }
     var iteration = 1
     while iteration <= nsteps + 1 {
@@ -640,21 +651,41 @@ struct LowessLanes {
 
 /// The per-thread state of `clowess`'s fits: the groups cut into one run
 /// of consecutive groups per thread (the groups cost about the same), and
-/// each run's scratch (three groups' weights), allocated once for all passes.
+/// each run's scratch (three groups' weights), for all passes: in
+/// `workspace` when it holds them (from a 32-byte boundary), else allocated.
 struct LowessFitter {
     let runs: [Range<Int>]
     let window: Int
     let scratch: UnsafeMutablePointer<SIMD4<Double>>
+    /// Whether `scratch` was allocated here (and is freed by `deallocate`).
+    let owned: Bool
 
-    init(_ plan: LowessPlan) {
+    init(_ plan: LowessPlan, workspace: UnsafeMutableRawBufferPointer? = nil) {
         let threads = max(1, LimmaThreads.count)
         let size = max(4, (plan.groups + threads - 1) / threads)
         runs = stride(from: 0, to: plan.groups, by: size).map { $0..<min(plan.groups, $0 + size) }
         window = plan.maxGroupLength
-        scratch = .allocate(capacity: max(1, runs.count) * 3 * window)
+        let count = max(1, runs.count) * 3 * window
+        let stride = MemoryLayout<SIMD4<Double>>.stride, alignment = MemoryLayout<SIMD4<Double>>.alignment
+        if let base = workspace?.baseAddress, let bytes = workspace?.count,
+           bytes >= count * stride + alignment {
+            let aligned = base.alignedUp(toMultipleOf: alignment)
+            scratch = aligned.bindMemory(to: SIMD4<Double>.self, capacity: count)
+            owned = false
+        } else {
+            scratch = .allocate(capacity: count)
+            owned = true
+        }
     }
 
-    func deallocate() { scratch.deallocate() }
+    /// Frees the scratch, or gives the workspace's memory back to `Double`.
+    func deallocate() {
+        if owned {
+            scratch.deallocate()
+        } else {
+            UnsafeMutableRawPointer(scratch).bindMemory(to: Double.self, capacity: max(1, runs.count) * 3 * window * 4)
+        }
+    }
 
     /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
     /// weights are zero). Each tricube weight is multiplied by the point's
