@@ -38,9 +38,9 @@ import Foundation
         }
     }
 
-    /// Fits whose scratch lies in a caller's workspace (large enough, at
-    /// any 8-byte offset, or too small and so not used) give the bits of
-    /// fits with their own scratch, on 1 and 2 threads.
+    /// Fits whose scratch lies in a caller's workspace (large enough for all
+    /// of it, for some of it, or too small to be used; at any 8-byte offset)
+    /// give the bits of fits with their own scratch, on 1 and 2 threads.
     @Test func workspaceKeepsTheBits() {
         let uniform = LowessTests.uniformStream(seed: 0x0DDB_A11C_0FFE_E123)
         let saved = LimmaThreads.count
@@ -56,7 +56,7 @@ import Foundation
             for threads in [1, 2] {
                 LimmaThreads.set(threads)
                 let want = clowess(x, y, f: f, nsteps: 3, delta: delta)
-                for (doubles, offset) in [(200_000, 0), (200_001, 1), (3, 0)] {
+                for (doubles, offset) in [(200_000, 0), (200_001, 1), (3, 0), (5_000, 0), (12_001, 1)] {
                     var space = [Double](repeating: .nan, count: doubles)
                     let got = space.withUnsafeMutableBytes { raw in
                         clowess(x, y, f: f, nsteps: 3, delta: delta,

@@ -160,7 +160,8 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         sx.append(amean[g] + shift - log2Million)
         sy.append(fit.sigma[g].squareRoot())
     }
-    // The weights' storage, first lowess's scratch (its pages touched once).
+    // The weights' storage, lent to lowess first as scratch (its pages
+    // are touched once).
     let count = ngenes * nsamples
     var weightValues = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     let line = try weightValues.withUnsafeMutableBytes { try lowess(x: sx, y: sy, f: span, iter: 3, delta: nil, workspace: $0) }

@@ -138,7 +138,9 @@ func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
 /// (`LowessPlan.spread`). The tricube weights are computed afresh in every
 /// pass (keeping them costs more in fresh memory than the divisions it
 /// saves). The results are bit-identical to running `clowess` point by point.
-/// The fits' scratch is taken from `workspace` when it is large enough.
+/// Its scratch memory (the fits' weights, `x`, `y` and the robustness
+/// weights stored twice, the |residuals|) is taken from `workspace` as far
+/// as it holds it (`LowessWorkspace`).
 func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
              workspace: UnsafeMutableRawBufferPointer? = nil) -> [Double] {
     let n = x.count
@@ -146,18 +148,24 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     let fn = f * Double(n) + 1e-7
     let ns = fn >= Double(n) ? n : max(2, Int(fn))
     let plan = LowessPlan(x: x, ns: ns, delta: delta)
+    var space = LowessWorkspace(workspace)
+    defer { space.release() }
+    let fitter = LowessFitter(plan, space: &space)
     // x, y and the robustness weights (1: first pass) each stored twice
     // side by side, so that one aligned load gives a value in both halves
     // of an SSE register.
-    let x2 = x.map { SIMD2(repeating: $0) }, y2 = y.map { SIMD2(repeating: $0) }
-    var rw2 = [SIMD2<Double>](repeating: SIMD2(repeating: 1), count: n)
+    let x2 = space.take(SIMD2<Double>.self, n), y2 = space.take(SIMD2<Double>.self, n)
+    let rw2 = space.take(SIMD2<Double>.self, n)
+    let work = UnsafeMutableBufferPointer(start: space.take(Double.self, n), count: n)    // |residuals|
+    for k in 0..<n {
+        x2[k] = SIMD2(repeating: x[k])
+        y2[k] = SIMD2(repeating: y[k])
+        rw2[k] = SIMD2(repeating: 1)
+    }
     let finiteY = y.allSatisfy { $0.isFinite }
     var ys = [Double](repeating: 0, count: n)
-    var work = [Double](repeating: 0, count: n)    // |residuals|
     var fits = [Double](repeating: 0, count: plan.count)
     var ok = [Bool](repeating: false, count: plan.count)
-    let fitter = LowessFitter(plan, workspace: workspace)
-    defer { fitter.deallocate() }
     var iteration = 1
     while iteration <= nsteps + 1 {
         fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fits: &fits, ok: &ok)
@@ -171,7 +179,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
 
         // cmad = 6 * median(|residuals|) (R: rPsort at n/2 and, for even n, n/2 - 1)
         let m1 = n / 2
-        let cmad: Double = work.withUnsafeBufferPointer { wb in
+        let cmad: Double = { (wb: UnsafeBufferPointer<Double>) -> Double in
             if wb.contains(where: { $0.isNaN }) {
                 // (infinite y) Swift's sort order, as this port always used,
                 // on a copy (`work` still gives the robustness weights).
@@ -191,7 +199,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
                 return 3 * (hi + (below == m1 ? lo : hi))
             }
             return 6 * hi
-        }
+        }(UnsafeBufferPointer(work))
         if cmad < 1e-7 * sc { break }
         let c9 = 0.999 * cmad
         let c1 = 0.001 * cmad
@@ -651,40 +659,18 @@ struct LowessLanes {
 
 /// The per-thread state of `clowess`'s fits: the groups cut into one run
 /// of consecutive groups per thread (the groups cost about the same), and
-/// each run's scratch (three groups' weights), for all passes: in
-/// `workspace` when it holds them (from a 32-byte boundary), else allocated.
+/// each run's scratch (three groups' weights), for all passes (from `space`).
 struct LowessFitter {
     let runs: [Range<Int>]
     let window: Int
     let scratch: UnsafeMutablePointer<SIMD4<Double>>
-    /// Whether `scratch` was allocated here (and is freed by `deallocate`).
-    let owned: Bool
 
-    init(_ plan: LowessPlan, workspace: UnsafeMutableRawBufferPointer? = nil) {
+    init(_ plan: LowessPlan, space: inout LowessWorkspace) {
         let threads = max(1, LimmaThreads.count)
         let size = max(4, (plan.groups + threads - 1) / threads)
         runs = stride(from: 0, to: plan.groups, by: size).map { $0..<min(plan.groups, $0 + size) }
         window = plan.maxGroupLength
-        let count = max(1, runs.count) * 3 * window
-        let stride = MemoryLayout<SIMD4<Double>>.stride, alignment = MemoryLayout<SIMD4<Double>>.alignment
-        if let base = workspace?.baseAddress, let bytes = workspace?.count,
-           bytes >= count * stride + alignment {
-            let aligned = base.alignedUp(toMultipleOf: alignment)
-            scratch = aligned.bindMemory(to: SIMD4<Double>.self, capacity: count)
-            owned = false
-        } else {
-            scratch = .allocate(capacity: count)
-            owned = true
-        }
-    }
-
-    /// Frees the scratch, or gives the workspace's memory back to `Double`.
-    func deallocate() {
-        if owned {
-            scratch.deallocate()
-        } else {
-            UnsafeMutableRawPointer(scratch).bindMemory(to: Double.self, capacity: max(1, runs.count) * 3 * window * 4)
-        }
+        scratch = space.take(SIMD4<Double>.self, max(1, runs.count) * 3 * window)
     }
 
     /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
@@ -693,15 +679,12 @@ struct LowessFitter {
     /// `robustness` hold each value twice; `finiteY`: every y is finite.
     /// Each group of fits is one unit of work; its results do not depend on
     /// which thread or lane computed them.
-    func fit(_ plan: LowessPlan, x: [Double], x2: [SIMD2<Double>], y2: [SIMD2<Double>], finiteY: Bool,
-             robustness: [SIMD2<Double>], fits: inout [Double], ok: inout [Bool]) {
+    func fit(_ plan: LowessPlan, x: [Double], x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
+             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fits: inout [Double], ok: inout [Bool]) {
         x.withUnsafeBufferPointer { xs in
-        x2.withUnsafeBufferPointer { xb in
-        y2.withUnsafeBufferPointer { yb in
-        robustness.withUnsafeBufferPointer { rb in
         fits.withUnsafeMutableBufferPointer { fb in
         ok.withUnsafeMutableBufferPointer { ob in
-            let points = LowessPoints(x: xs.baseAddress!, x2: xb.baseAddress!, y2: yb.baseAddress!, rw2: rb.baseAddress!)
+            let points = LowessPoints(x: xs.baseAddress!, x2: x2, y2: y2, rw2: robustness)
             let out = UncheckedBox((fb, ob))
             LimmaThreads.forEachChunk(runs.count) { chunk in
                 let (fb, ob) = out.value
@@ -712,9 +695,41 @@ struct LowessFitter {
         }
         }
         }
+    }
+}
+
+/// Scratch memory for `clowess`: taken in turn from memory lent by the
+/// caller (`lent`, holding doubles) while it holds the next piece, else
+/// allocated; `release` frees what was allocated and binds the lent memory
+/// to `Double` again.
+struct LowessWorkspace {
+    private let lent: UnsafeMutableRawBufferPointer?
+    private var rest: UnsafeMutableRawBufferPointer?
+    private var owned: [UnsafeMutableRawPointer] = []
+
+    init(_ lent: UnsafeMutableRawBufferPointer?) {
+        self.lent = lent
+        rest = lent
+    }
+
+    /// Room for `count` values of `T` (uninitialised, aligned for `T`).
+    mutating func take<T>(_: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        let stride = MemoryLayout<T>.stride, alignment = MemoryLayout<T>.alignment
+        if let r = rest, let base = r.baseAddress {
+            let start = base.alignedUp(toMultipleOf: alignment), end = base + r.count
+            if count * stride <= end - start {
+                rest = UnsafeMutableRawBufferPointer(start: start + count * stride, count: end - (start + count * stride))
+                return start.bindMemory(to: T.self, capacity: count)
+            }
         }
-        }
-        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride), alignment: alignment)
+        owned.append(p)
+        return p.bindMemory(to: T.self, capacity: count)
+    }
+
+    func release() {
+        for p in owned { p.deallocate() }
+        if let l = lent, let base = l.baseAddress { base.bindMemory(to: Double.self, capacity: l.count / 8) }
     }
 }
 
