@@ -27,7 +27,7 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
     try lowess(x: x, y: y, f: f, iter: iter, delta: delta, workspace: nil)
 }
 
-/// `lowess(x:y:f:iter:delta:)` whose fits may take their scratch memory
+/// `lowess(x:y:f:iter:delta:)` whose passes may take their scratch memory
 /// from `workspace` (memory the caller fills later, as voom's weights:
 /// pages touched here are not touched fresh again there); its contents
 /// afterwards are unspecified. The results do not depend on it.
