@@ -3,9 +3,9 @@ import Foundation
 @testable import Limma
 
 /// The fast clowess against the plain point-by-point port of R's C routine
-/// (`VoomTests.referenceClowess`), bit for bit: with and without the kept
-/// tricube weights, on groups of fits that share a window (large spans,
-/// clustered x) or not, with infinite y, and on 1 or 2 threads.
+/// (`VoomTests.referenceClowess`), bit for bit: on groups of fits that share
+/// a window (large spans, clustered x) or not, with infinite y, and on 1, 2
+/// or 3 threads.
 @Suite struct LowessTests {
     /// A reproducible stream of uniform (0, 1) draws (a 64-bit LCG).
     static func uniformStream(seed: UInt64) -> () -> Double {
@@ -16,7 +16,7 @@ import Foundation
         }
     }
 
-    @Test func keptTricubeWeightsKeepTheBits() throws {
+    @Test func groupedFitsKeepTheBits() throws {
         let uniform = Self.uniformStream(seed: 0x9E37_79B9_7F4A_7C15)
         let saved = LimmaThreads.count
         defer { LimmaThreads.set(saved) }
@@ -35,12 +35,12 @@ import Foundation
             let span = x[n - 1] - x[0]
             let delta = [0.01 * span, 0, 0.1 * span][(trial / 6) % 3]
             let expected = reference.referenceClowess(x, y, f: f, nsteps: iter, delta: delta)
-            for (threads, budget) in [(1, LowessPlan.tricubeBudget), (2, LowessPlan.tricubeBudget), (1, 0), (2, 0)] {
+            for threads in [1, 2, 3] {
                 LimmaThreads.set(threads)
-                let got = clowess(x, y, f: f, nsteps: iter, delta: delta, tricubeBudget: budget)
+                let got = clowess(x, y, f: f, nsteps: iter, delta: delta)
                 let same = zip(got, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
                 #expect(got.count == expected.count && same,
-                        "clowess trial \(trial) n \(n) f \(f) iter \(iter) delta \(delta) threads \(threads) budget \(budget)")
+                        "clowess trial \(trial) n \(n) f \(f) iter \(iter) delta \(delta) threads \(threads)")
             }
         }
     }
@@ -114,12 +114,12 @@ import Foundation
         }
         for c in cases {
             let expected = reference.referenceClowess(c.x, c.y, f: c.f, nsteps: c.iter, delta: c.delta)
-            for (threads, budget) in [(1, LowessPlan.tricubeBudget), (2, LowessPlan.tricubeBudget), (1, 0), (3, 0)] {
+            for threads in [1, 2, 3] {
                 LimmaThreads.set(threads)
-                let got = clowess(c.x, c.y, f: c.f, nsteps: c.iter, delta: c.delta, tricubeBudget: budget)
+                let got = clowess(c.x, c.y, f: c.f, nsteps: c.iter, delta: c.delta)
                 let same = got.count == expected.count
                     && zip(got, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
-                #expect(same, "\(c.label) f \(c.f) threads \(threads) budget \(budget)")
+                #expect(same, "\(c.label) f \(c.f) threads \(threads)")
             }
         }
     }
@@ -156,7 +156,6 @@ import Foundation
                     #expect(plan.end[k] - plan.groupBase[g] + 1 <= plan.groupLength[g])
                 }
             }
-            #expect(plan.tricubeCount == (0..<plan.groups).reduce(0) { $0 + 4 * plan.groupLength[$1] })
         }
     }
 }

@@ -160,7 +160,11 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         sx.append(amean[g] + shift - log2Million)
         sy.append(fit.sigma[g].squareRoot())
     }
-    let line = try lowess(x: sx, y: sy, f: span)
+    // The weights' storage, lent to lowess first as scratch (its pages
+    // are touched once).
+    let count = ngenes * nsamples
+    var weightValues = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    let line = try weightValues.withUnsafeMutableBytes { try lowess(x: sx, y: sy, f: span, iter: 3, delta: nil, workspace: $0) }
     let trend = try approxfun(x: line.x, y: line.y, rule: 2, ordered: true)
 
     // Fitted log-counts and weights
@@ -170,9 +174,12 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         coef = coef.columns(j)
         X = X.columns(j)
     }
-    out.weights = Matrix(nrow: ngenes, ncol: nsamples,
-                         values: voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend)),
-                         rowNames: y.rowNames, colNames: y.colNames)
+    if count > 0 {
+        weightValues.withUnsafeMutableBufferPointer { wb in
+            voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend), into: wb.baseAddress!)
+        }
+    }
+    out.weights = Matrix(nrow: ngenes, ncol: nsamples, values: weightValues, rowNames: y.rowNames, colNames: y.colNames)
     out.voomXY = (sx, sy)
     out.voomXYRows = anyCount.indices.filter { anyCount[$0] }
     out.voomLine = line
@@ -274,6 +281,17 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup) -> [Double] {
+    let count = coef.nrow * X.nrow
+    return [Double](unsafeUninitializedCapacity: count) { wb, initialized in
+        if count > 0 { voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: trend, into: wb.baseAddress!) }
+        initialized = count
+    }
+}
+
+/// `voomObservationWeights(coefficients:design:libSize:trend:)` written to
+/// `w` (genes x samples, column-major).
+func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
+                            trend: ApproxLookup, into w: UnsafeMutablePointer<Double>) {
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)
@@ -323,70 +341,67 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
         voomTrendWeights(out, count, trend)
     }
-    return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { wb, initialized in
-        coef.values.withUnsafeBufferPointer { cb in
-            let c = cb.baseAddress!
-            if nrows * 16 <= nsamples {
-                // Per row: 2^f of every gene, ascending, and each gene's place in that order.
-                let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], rank: [Int32]) in
-                    var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), Int32(g)) }
-                    keyed.sort { $0.0 < $1.0 }
-                    var rank = [Int32](repeating: 0, count: ngenes)
-                    for k in 0..<ngenes { rank[Int(keyed[k].1)] = Int32(k) }
-                    return (keyed.map(\.0), rank)
-                }
-                trend.withEvaluator { trend in
-                    let box = UncheckedBox((wb.baseAddress!, trend))
-                    LimmaThreads.forEachChunk(nsamples) { cols in
-                        let (w, trend) = box.value
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: ngenes) { tb in
-                            let tmp = tb.baseAddress!
-                            for j in cols {
-                                let lj = l1[j], wj = w + j * ngenes
-                                let row = sorted[rowOf[j]]
-                                row.p2.withUnsafeBufferPointer { p2 in weights(p2.baseAddress!, lj, ngenes, trend, tmp) }
-                                // The column in gene order: sequential writes.
-                                row.rank.withUnsafeBufferPointer { rank in
-                                    for g in 0..<ngenes { wj[g] = tmp[Int(rank[g])] }
-                                }
+    coef.values.withUnsafeBufferPointer { cb in
+        let c = cb.baseAddress!
+        if nrows * 16 <= nsamples {
+            // Per row: 2^f of every gene, ascending, and each gene's place in that order.
+            let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], rank: [Int32]) in
+                var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), Int32(g)) }
+                keyed.sort { $0.0 < $1.0 }
+                var rank = [Int32](repeating: 0, count: ngenes)
+                for k in 0..<ngenes { rank[Int(keyed[k].1)] = Int32(k) }
+                return (keyed.map(\.0), rank)
+            }
+            trend.withEvaluator { trend in
+                let box = UncheckedBox((w, trend))
+                LimmaThreads.forEachChunk(nsamples) { cols in
+                    let (w, trend) = box.value
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: ngenes) { tb in
+                        let tmp = tb.baseAddress!
+                        for j in cols {
+                            let lj = l1[j], wj = w + j * ngenes
+                            let row = sorted[rowOf[j]]
+                            row.p2.withUnsafeBufferPointer { p2 in weights(p2.baseAddress!, lj, ngenes, trend, tmp) }
+                            // The column in gene order: sequential writes.
+                            row.rank.withUnsafeBufferPointer { rank in
+                                for g in 0..<ngenes { wj[g] = tmp[Int(rank[g])] }
                             }
                         }
                     }
                 }
-            } else {
-                let block = 256
-                let nblocks = (ngenes + block - 1) / block
-                trend.withEvaluator { trend in
-                    let box = UncheckedBox((wb.baseAddress!, trend))
-                    LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
-                        let (w, trend) = box.value
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
-                            let p2 = p2b.baseAddress!
-                            for b in blocks {
-                                let g0 = b * block, gb = Swift.min(block, ngenes - g0)
-                                for u in 0..<nrows {
-                                    // Two genes at a time (ExactPow's two-lane 2^f).
-                                    let o = p2 + u * block
-                                    var g = 0
-                                    while g + 1 < gb {
-                                        let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
-                                        let pair = ExactPow.pow2(f, table: table)
-                                        o[g] = pair.x
-                                        o[g + 1] = pair.y
-                                        g += 2
-                                    }
-                                    if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
+            }
+        } else {
+            let block = 256
+            let nblocks = (ngenes + block - 1) / block
+            trend.withEvaluator { trend in
+                let box = UncheckedBox((w, trend))
+                LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
+                    let (w, trend) = box.value
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
+                        let p2 = p2b.baseAddress!
+                        for b in blocks {
+                            let g0 = b * block, gb = Swift.min(block, ngenes - g0)
+                            for u in 0..<nrows {
+                                // Two genes at a time (ExactPow's two-lane 2^f).
+                                let o = p2 + u * block
+                                var g = 0
+                                while g + 1 < gb {
+                                    let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
+                                    let pair = ExactPow.pow2(f, table: table)
+                                    o[g] = pair.x
+                                    o[g + 1] = pair.y
+                                    g += 2
                                 }
-                                for j in 0..<nsamples {
-                                    weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
-                                }
+                                if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
+                            }
+                            for j in 0..<nsamples {
+                                weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
                             }
                         }
                     }
                 }
             }
         }
-        initialized = ngenes * nsamples
     }
 }
 

@@ -58,6 +58,18 @@ public func approxfun(x: [Double], y: [Double], rule: Int = 1, ordered: Bool = f
         throw LimmaError("approxfun", "'x' and 'y' lengths differ (\(x.count) and \(y.count))")
     }
     guard rule == 1 || rule == 2 else { throw LimmaError("approxfun", "'rule' must be 1 or 2, not \(rule)") }
+    // Nothing missing and x strictly increasing (as lowess returns it
+    // without ties): the knots are the points themselves.
+    if x.count >= 2 && !y.contains(where: { $0.isNaN })
+        && x.withUnsafeBufferPointer({ xb in (1..<xb.count).allSatisfy { xb[$0 - 1] < xb[$0] } }) {
+        return ApproxFun(x: x, y: y, yleft: rule == 1 ? .nan : y[0], yright: rule == 1 ? .nan : y[y.count - 1])
+    }
+    return try regularizedApproxfun(x: x, y: y, rule: rule, ordered: ordered)
+}
+
+/// `approxfun` by R's full `regularize.values` (its general path; the
+/// arguments already checked).
+func regularizedApproxfun(x: [Double], y: [Double], rule: Int, ordered: Bool) throws -> ApproxFun {
     var xs = [Double](), ys = [Double]()
     xs.reserveCapacity(x.count)
     ys.reserveCapacity(y.count)

@@ -24,6 +24,15 @@ import Foundation
 ///   values, `f` is not finite and positive, `iter` is negative, or `delta`
 ///   is not finite and non-negative (R's messages).
 public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 3, delta: Double? = nil) throws -> (x: [Double], y: [Double]) {
+    try lowess(x: x, y: y, f: f, iter: iter, delta: delta, workspace: nil)
+}
+
+/// `lowess(x:y:f:iter:delta:)` whose passes may take their scratch memory
+/// from `workspace` (memory the caller fills later, as voom's weights:
+/// pages touched here are not touched fresh again there); its contents
+/// afterwards are unspecified. The results do not depend on it.
+func lowess(x: [Double], y: [Double], f: Double, iter: Int, delta: Double?,
+            workspace: UnsafeMutableRawBufferPointer?) throws -> (x: [Double], y: [Double]) {
     guard x.count == y.count else {
         throw LimmaError("lowess", "'x' and 'y' lengths differ (\(x.count) and \(y.count))")
     }
@@ -36,12 +45,86 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
     }
     guard f.isFinite && f > 0 else { throw LimmaError("lowess", "'f' must be finite and > 0") }
     guard iter >= 0 else { throw LimmaError("lowess", "'iter' must be finite and >= 0") }
-    let o = RBase.order(x)
-    let xs = o.map { x[$0] }
-    let ys = o.map { y[$0] }
+    let (xs, ys) = sortedPoints(x, y)
     let d = delta ?? 0.01 * (xs[xs.count - 1] - xs[0])
     guard d.isFinite && d >= 0 else { throw LimmaError("lowess", "'delta' must be finite and > 0") }
-    return (xs, clowess(xs, ys, f: f, nsteps: iter, delta: d))
+    return (xs, clowess(xs, ys, f: f, nsteps: iter, delta: d, workspace: workspace))
+}
+
+/// The points `(x, y)` in the order `RBase.order(x)` gives (increasing x,
+/// ties in index order) for finite x: `x` and `y` permuted.
+///
+/// The points go to `n` buckets by `min(n - 1, Int((x - min) * scale))`,
+/// `scale = n / (max - min)`, a non-decreasing function of x (a rounded
+/// subtraction, a product by a positive constant and truncation of a
+/// non-negative value all keep the order, ties included), so every bucket's
+/// values are at or below the next bucket's. The points enter their bucket
+/// in index order and each bucket is then sorted stably by x (insertion,
+/// moving a point only past larger values; buckets of more than 32 points by
+/// a sort on (x, index)), so equal x (`-0` and `+0` too) keep index order:
+/// the order `RBase.order` gives. All x equal: the points as given; a range
+/// or scale that is not finite: `RBase.order`.
+func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
+    let n = x.count
+    var lo = x[0], hi = x[0]
+    for v in x {
+        lo = min(lo, v)
+        hi = max(hi, v)
+    }
+    if lo == hi { return (x, y) }
+    let scale = Double(n) / (hi - lo)
+    guard n >= 32, scale.isFinite, (hi - lo).isFinite else {
+        let o = RBase.order(x)
+        return (o.map { x[$0] }, o.map { y[$0] })
+    }
+    @inline(__always) func bucket(_ v: Double) -> Int { min(n - 1, Int((v - lo) * scale)) }
+    var start = [Int32](repeating: 0, count: n + 1)
+    for v in x { start[bucket(v) + 1] += 1 }
+    for b in 0..<n { start[b + 1] += start[b] }
+    var xs = [Double](repeating: 0, count: n)
+    var index = [Int32](repeating: 0, count: n)
+    x.withUnsafeBufferPointer { xb in
+    xs.withUnsafeMutableBufferPointer { sb in
+    index.withUnsafeMutableBufferPointer { ib in
+    start.withUnsafeMutableBufferPointer { st in
+        // st[b]: where bucket b's next point goes (its end once all are in).
+        for i in 0..<n {
+            let b = bucket(xb[i])
+            let at = Int(st[b])
+            st[b] += 1
+            sb[at] = xb[i]
+            ib[at] = Int32(i)
+        }
+        for b in 0..<n {
+            let first = b == 0 ? 0 : Int(st[b - 1]), end = Int(st[b])
+            if end - first <= 1 { continue }
+            if end - first > 32 {
+                var pairs = (first..<end).map { (sb[$0], ib[$0]) }
+                pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                for k in 0..<pairs.count {
+                    sb[first + k] = pairs[k].0
+                    ib[first + k] = pairs[k].1
+                }
+                continue
+            }
+            for k in (first + 1)..<end {
+                let v = sb[k], i = ib[k]
+                var j = k
+                while j > first && sb[j - 1] > v {
+                    sb[j] = sb[j - 1]
+                    ib[j] = ib[j - 1]
+                    j -= 1
+                }
+                sb[j] = v
+                ib[j] = i
+            }
+        }
+    }
+    }
+    }
+    }
+    let ys = y.withUnsafeBufferPointer { yb in index.map { yb[Int($0)] } }
+    return (xs, ys)
 }
 
 /// The LOWESS passes of R's C `clowess` on x already sorted (0-based indices).
@@ -49,59 +132,61 @@ public func lowess(x: [Double], y: [Double], f: Double = 2.0 / 3.0, iter: Int = 
 /// Which points get a local fit, the neighbourhood of each fit and the points
 /// interpolated or copied between fits depend on `x`, `f` and `delta` only,
 /// so they are worked out once (`LowessPlan`); each robustness pass then
-/// computes every local fit (`LowessPlan.fit`, several fits side by side in
+/// computes every local fit (`LowessFitter.fit`, several fits side by side in
 /// SIMD lanes and in parallel over threads, each fit with exactly the serial
 /// arithmetic) and fills in the rest of the curve in the serial order
-/// (`LowessPlan.spread`). The tricube weights of a fit depend on `x` only, so
-/// (within a memory budget) the first pass keeps them and the robustness
-/// passes only multiply them by the robustness weights: `tricube * 1` is
-/// `tricube`, so each product has the bits C computes. The results are
-/// bit-identical to running `clowess` point by point.
-///
-/// `tricubeBudget` caps the doubles the kept tricube weights may take (more
-/// and they are recomputed in every pass).
+/// (`LowessPlan.spread`). The tricube weights are computed afresh in every
+/// pass (keeping them costs more in fresh memory than the divisions it
+/// saves). The results are bit-identical to running `clowess` point by point.
+/// Its scratch memory (the fits' weights, `x`, `y` and the robustness
+/// weights stored twice, the |residuals|) is taken from `workspace` as far
+/// as it holds it (`LowessWorkspace`).
 func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
-             tricubeBudget: Int = LowessPlan.tricubeBudget) -> [Double] {
+             workspace: UnsafeMutableRawBufferPointer? = nil) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
     let ns = fn >= Double(n) ? n : max(2, Int(fn))
     let plan = LowessPlan(x: x, ns: ns, delta: delta)
+    var space = LowessWorkspace(workspace)
+    defer { space.release() }
+    let fitter = LowessFitter(plan, space: &space)
     // x, y and the robustness weights (1: first pass) each stored twice
     // side by side, so that one aligned load gives a value in both halves
     // of an SSE register.
-    let x2 = x.map { SIMD2(repeating: $0) }, y2 = y.map { SIMD2(repeating: $0) }
-    var rw2 = [SIMD2<Double>](repeating: SIMD2(repeating: 1), count: n)
+    let x2 = space.take(SIMD2<Double>.self, n), y2 = space.take(SIMD2<Double>.self, n)
+    let rw2 = space.take(SIMD2<Double>.self, n)
+    let work = UnsafeMutableBufferPointer(start: space.take(Double.self, n), count: n)    // |residuals|
+    for k in 0..<n {
+        x2[k] = SIMD2(repeating: x[k])
+        y2[k] = SIMD2(repeating: y[k])
+        rw2[k] = SIMD2(repeating: 1)
+    }
     let finiteY = y.allSatisfy { $0.isFinite }
-    // (every group's slot is written in full by the first pass before it is read)
-    let keep = nsteps > 0 && plan.tricubeCount <= tricubeBudget ? plan.tricubeCount : 0
-    var tricube = [Double](unsafeUninitializedCapacity: keep) { _, count in count = keep }
     var ys = [Double](repeating: 0, count: n)
-    var res = [Double](repeating: 0, count: n)     // residuals
-    var work = [Double](repeating: 0, count: n)    // |residuals|, partially sorted
     var fits = [Double](repeating: 0, count: plan.count)
     var ok = [Bool](repeating: false, count: plan.count)
     var iteration = 1
     while iteration <= nsteps + 1 {
-        let stage: LowessPlan.TricubeStage = tricube.isEmpty ? .none : iteration == 1 ? .keep : .reuse
-        plan.fit(x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, tricube: &tricube, stage: stage, fits: &fits, ok: &ok)
+        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
-        for k in 0..<n { res[k] = y[k] - ys[k] }
-        var sc = 0.0
-        for k in 0..<n { sc += abs(res[k]) }
-        sc /= Double(n)
         if iteration > nsteps { break }
+        // (R also computes the mean |residual| after the last pass; unused.)
+        for k in 0..<n { work[k] = abs(y[k] - ys[k]) }
+        var sc = 0.0
+        for k in 0..<n { sc += work[k] }
+        sc /= Double(n)
 
         // cmad = 6 * median(|residuals|) (R: rPsort at n/2 and, for even n, n/2 - 1)
-        for k in 0..<n { work[k] = abs(res[k]) }
         let m1 = n / 2
-        let cmad: Double = work.withUnsafeMutableBufferPointer { wb in
+        let cmad: Double = { (wb: UnsafeBufferPointer<Double>) -> Double in
             if wb.contains(where: { $0.isNaN }) {
-                // (infinite y) Swift's sort order, as this port always used.
-                wb.sort()
-                return n % 2 == 0 ? 3 * (wb[m1] + wb[n - m1 - 1]) : 6 * wb[m1]
+                // (infinite y) Swift's sort order, as this port always used,
+                // on a copy (`work` still gives the robustness weights).
+                let sorted = wb.sorted()
+                return n % 2 == 0 ? 3 * (sorted[m1] + sorted[n - m1 - 1]) : 6 * sorted[m1]
             }
-            let hi = selectKthNonNegative(UnsafeBufferPointer(wb), m1)
+            let hi = selectKthNonNegative(wb, m1)
             if n % 2 == 0 {
                 // The (m1 - 1)-th smallest: hi itself, unless exactly m1
                 // values lie below hi, and then the largest of them.
@@ -114,12 +199,12 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
                 return 3 * (hi + (below == m1 ? lo : hi))
             }
             return 6 * hi
-        }
+        }(UnsafeBufferPointer(work))
         if cmad < 1e-7 * sc { break }
         let c9 = 0.999 * cmad
         let c1 = 0.001 * cmad
         for k in 0..<n {
-            let r = abs(res[k])
+            let r = work[k]
             if r <= c1 {
                 rw2[k] = SIMD2(repeating: 1)
             } else if r <= c9 {
@@ -217,9 +302,6 @@ struct LowessPlan {
     var segmentFirst: [Int] = []
     var segmentStart: [Int] = []
     var segmentLanes: [UInt8] = []
-    /// Where group g's kept tricube weights start (group g takes
-    /// 4 x `groupLength[g]` doubles); one entry more than there are groups.
-    var tricubeOffset: [Int] = []
 
     init(x: [Double], ns: Int, delta: Double) {
         let n = x.count
@@ -294,8 +376,6 @@ struct LowessPlan {
             k += m
         }
         groupFirst.append(count)
-        tricubeOffset = [0]
-        for g in 0..<groups { tricubeOffset.append(tricubeOffset[g] + 4 * groupLength[g]) }
     }
 
     /// The curve from the local fits: `ys[center[k]]` is fit k (or `y` there
@@ -318,80 +398,18 @@ struct LowessPlan {
         }
     }
 
-    /// What `fit` does with the tricube weights kept in `tricube`.
-    enum TricubeStage {
-        /// Not kept: computed in every pass.
-        case none
-        /// Computed and kept (the first pass, robustness weights all 1).
-        case keep
-        /// Read back (the robustness passes).
-        case reuse
-    }
-
-    /// Doubles the kept tricube weights may take (32 MiB).
-    static let tricubeBudget = 1 << 22
-
     /// The number of groups of fits (see `groupFirst`).
     var groups: Int { groupFirst.count - 1 }
 
-    /// Doubles needed to keep the tricube weights of every group.
-    var tricubeCount: Int { tricubeOffset.last ?? 0 }
-
-    /// Segment s of group g: its steps and the lanes whose window they lie in.
+    /// Segment s of group g: its steps and the lanes whose window they lie
+    /// in (`active`: all bits set in those lanes, none in the others).
     @inline(__always)
-    func segment(_ s: Int, of g: Int) -> (steps: Range<Int>, active: SIMDMask<SIMD4<Int64>>) {
+    func segment(_ s: Int, of g: Int) -> (steps: Range<Int>, active: SIMD4<UInt64>) {
         let lo = segmentStart[s]
         let hi = s + 1 < segmentFirst[g + 1] ? segmentStart[s + 1] : groupLength[g]
-        let b = segmentLanes[s]
-        var active = SIMDMask<SIMD4<Int64>>(repeating: false)
-        for l in 0..<4 { active[l] = b & (1 << l) != 0 }
+        let b = UInt64(segmentLanes[s])
+        let active = SIMD4<UInt64>(0 &- (b & 1), 0 &- ((b >> 1) & 1), 0 &- ((b >> 2) & 1), 0 &- ((b >> 3) & 1))
         return (lo..<hi, active)
-    }
-
-    /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
-    /// weights are zero). Each tricube weight is multiplied by the point's
-    /// robustness weight (all 1 in the first pass). `x2`, `y2` and
-    /// `robustness` hold each value twice; `finiteY`: every y is finite.
-    func fit(x: [Double], x2: [SIMD2<Double>], y2: [SIMD2<Double>], finiteY: Bool, robustness: [SIMD2<Double>],
-             tricube: inout [Double],
-             stage: TricubeStage, fits: inout [Double], ok: inout [Bool]) {
-        fits.withUnsafeMutableBufferPointer { fb in
-            ok.withUnsafeMutableBufferPointer { ob in
-                tricube.withUnsafeMutableBufferPointer { tb in
-                    let out = UncheckedBox((fb, ob, tb))
-                    // Each group of fits is one unit of work; its results do
-                    // not depend on which thread or lane computed them. One
-                    // run of consecutive groups per thread (the groups cost
-                    // about the same): one pipeline and one scratch each.
-                    let threads = max(1, LimmaThreads.count)
-                    LimmaThreads.forEachChunk(groups, minChunk: max(4, (groups + threads - 1) / threads)) { range in
-                        let (fb, ob, tb) = out.value
-                        let window = maxGroupLength
-                        let scratch = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 3 * window)
-                        defer { scratch.deallocate() }
-                        x.withUnsafeBufferPointer { xs in
-                        x2.withUnsafeBufferPointer { xb in
-                            y2.withUnsafeBufferPointer { yb in
-                                robustness.withUnsafeBufferPointer { rb in
-                                    let points = LowessPoints(x: xs.baseAddress!, x2: xb.baseAddress!, y2: yb.baseAddress!,
-                                                              rw2: rb.baseAddress!,
-                                                              tricube: stage == .none ? nil : tb.baseAddress!)
-                                    switch stage {
-                                    case .none:
-                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, ComputedLowessWeights.self)
-                                    case .keep:
-                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, KeptLowessWeights.self)
-                                    case .reuse:
-                                        fitGroups(range, points, scratch, window, finiteY, fb, ob, ReusedLowessWeights.self)
-                                    }
-                                }
-                            }
-                        }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// Fits the groups in `range`, each group side by side, one fit per SIMD
@@ -415,10 +433,9 @@ struct LowessPlan {
     /// divisions of pass 2 overlap the other work, and each sum's chain of
     /// additions keeps its order. `scratch` holds three groups' weights,
     /// `window` SIMD4 each.
-    private func fitGroups<W: LowessWeights>(
+    fileprivate func fitGroups(
         _ range: Range<Int>, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>, _ window: Int,
-        _ finiteY: Bool, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>,
-        _: W.Type) {
+        _ finiteY: Bool, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
         guard !range.isEmpty else { return }
         var current = scratch, following = scratch + window, spare = scratch + 2 * window
         // Pass 1 of the range's first group.
@@ -426,20 +443,19 @@ struct LowessPlan {
         let start = LowessLanes(self, range.lowerBound, points)
         for s in segmentFirst[range.lowerBound]..<segmentFirst[range.lowerBound + 1] {
             let (steps, active) = segment(s, of: range.lowerBound)
-            for t in steps { a = a + W.step(start, t, active, current) }
+            for t in steps { a = a + start.weight(t, active, into: current) }
         }
         var pending: LowessPendingFit? = nil
         for g in range {
             let lanes = LowessLanes(self, g, points)
             let next = g + 1 < range.upperBound ? LowessLanes(self, g + 1, points) : nil
             var sums = LowessSweepSums()
-            let sweep = LowessSweep(lanes: lanes, source: W.readsKept ? lanes.kept.unsafelyUnwrapped : current,
-                                    weights: current, a: a, next: next, nextWeights: following, pending: pending)
+            let sweep = LowessSweep(lanes: lanes, weights: current, a: a, next: next, nextWeights: following, pending: pending)
             switch (next != nil, pending != nil) {
-            case (true, true): run(sweep, g + 1, &sums, W.self, LowessOn.self, LowessOn.self)
-            case (true, false): run(sweep, g + 1, &sums, W.self, LowessOn.self, LowessOff.self)
-            case (false, true): run(sweep, g + 1, &sums, W.self, LowessOff.self, LowessOn.self)
-            case (false, false): run(sweep, g + 1, &sums, W.self, LowessOff.self, LowessOff.self)
+            case (true, true): run(sweep, g + 1, &sums, LowessOn.self, LowessOn.self)
+            case (true, false): run(sweep, g + 1, &sums, LowessOn.self, LowessOff.self)
+            case (false, true): run(sweep, g + 1, &sums, LowessOff.self, LowessOn.self)
+            case (false, false): run(sweep, g + 1, &sums, LowessOff.self, LowessOff.self)
             }
             if let pending { pending.store(sums.fit, fits, ok) }
             // Pass 3: the weighted spread, then the slopes.
@@ -482,12 +498,12 @@ struct LowessPlan {
     /// all in one loop over the steps they share, then each on alone to its
     /// own end.
     @inline(__always)
-    private func run<W: LowessWeights, N: LowessSwitch, P: LowessSwitch>(
-        _ sweep: LowessSweep, _ nextGroup: Int, _ sums: inout LowessSweepSums, _: W.Type, _: N.Type, _: P.Type) {
+    private func run<N: LowessSwitch, P: LowessSwitch>(
+        _ sweep: LowessSweep, _ nextGroup: Int, _ sums: inout LowessSweepSums, _: N.Type, _: P.Type) {
         // Everything the loops read, in locals (the stores through the
         // weight pointers cannot then be taken to change them).
         let steps = sweep.lanes.steps
-        let source = sweep.source, weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
+        let weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
         let next = N.on ? sweep.next.unsafelyUnwrapped : sweep.lanes
         let nextWeights = sweep.nextWeights
         let pending = P.on ? sweep.pending.unsafelyUnwrapped
@@ -499,7 +515,7 @@ struct LowessPlan {
         if P.on { shared = min(shared, pSteps) }
         var mean = SIMD4<Double>(repeating: 0), nextA = SIMD4<Double>(repeating: 0), fit = SIMD4<Double>(repeating: 0)
         @inline(__always) func normalise(_ t: Int) {
-            let w = source[t] / a
+            let w = weights[t] / a
             weights[t] = w
             mean = mean + w * SIMD4(lowHalf: x[t], highHalf: x[t])
         }
@@ -513,10 +529,10 @@ struct LowessPlan {
                 let mid = max(range.lowerBound, min(range.upperBound, shared))
                 for t in range.lowerBound..<mid {
                     normalise(t)
-                    nextA = nextA + W.step(next, t, active, nextWeights)
+                    nextA = nextA + next.weight(t, active, into: nextWeights)
                     if P.on { term(t) }
                 }
-                for t in mid..<range.upperBound { nextA = nextA + W.step(next, t, active, nextWeights) }
+                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, active, into: nextWeights) }
             }
         } else {
             for t in 0..<shared {
@@ -536,11 +552,10 @@ enum LowessOn: LowessSwitch { static var on: Bool { true } }
 enum LowessOff: LowessSwitch { static var on: Bool { false } }
 
 /// What one sweep works on (see `LowessPlan.run`): the group whose weights
-/// it normalises (read from `source`, written to `weights`; `a` their sum),
-/// the next group (its weights to `nextWeights`) and the pending group.
+/// it normalises (in place in `weights`; `a` their sum), the next group (its
+/// weights to `nextWeights`) and the pending group.
 struct LowessSweep {
     let lanes: LowessLanes
-    let source: UnsafeMutablePointer<SIMD4<Double>>
     let weights: UnsafeMutablePointer<SIMD4<Double>>
     let a: SIMD4<Double>
     let next: LowessLanes?
@@ -568,9 +583,9 @@ struct LowessPendingFit {
         weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t)
     }
 
-    /// The same with y read as 0 in the lanes not in `yMask`.
-    @inline(__always) func term(_ t: Int, yMask: SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
-        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t).replacing(with: 0, where: .!yMask)
+    /// The same with y read as +0 in the lanes whose `yMask` is 0.
+    @inline(__always) func term(_ t: Int, yMask: SIMD4<UInt64>) -> SIMD4<Double> {
+        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t).masked(yMask)
     }
 
     /// Stores the fitted values of the group's fits (`ok`: some weight > 0).
@@ -582,14 +597,12 @@ struct LowessPendingFit {
     }
 }
 
-/// The points a fit reads and, when not nil, the base of the kept tricube
-/// weights.
+/// The points a fit reads.
 struct LowessPoints {
     let x: UnsafePointer<Double>
     let x2: UnsafePointer<SIMD2<Double>>
     let y2: UnsafePointer<SIMD2<Double>>
     let rw2: UnsafePointer<SIMD2<Double>>
-    let tricube: UnsafeMutablePointer<Double>?
 }
 
 /// One group of fits laid out in SIMD lanes: the group's points (from its
@@ -598,8 +611,6 @@ struct LowessLanes {
     let first: Int, size: Int, steps: Int
     let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
     let xp: UnsafePointer<SIMD2<Double>>, yp: UnsafePointer<SIMD2<Double>>, rp: UnsafePointer<SIMD2<Double>>
-    /// The group's slot of kept tricube weights, or nil.
-    let kept: UnsafeMutablePointer<SIMD4<Double>>?
 
     @inline(__always)
     init(_ plan: LowessPlan, _ g: Int, _ points: LowessPoints) {
@@ -622,73 +633,109 @@ struct LowessLanes {
         xp = points.x2 + base
         yp = points.y2 + base
         rp = points.rw2 + base
-        kept = points.tricube.map {
-            UnsafeMutableRawPointer($0 + plan.tricubeOffset[g]).assumingMemoryBound(to: SIMD4<Double>.self)
-        }
     }
 
     @inline(__always) func x(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: xp[t], highHalf: xp[t]) }
     @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: rp[t], highHalf: rp[t]) }
     @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: yp[t], highHalf: yp[t]) }
 
-    /// The tricube weight, times the robustness weight when `robust`, at
-    /// step t, 0 beyond 0.999 h and in the lanes not `active` (before their
-    /// window): |x - xs| by clearing the sign bit; below 0.001 h the ratio is
-    /// taken as 0, so the weight is (1 - 0)^3 = 1 exactly, as in C.
-    @inline(__always) func weight(_ t: Int, _ active: SIMDMask<SIMD4<Int64>>, robust: Bool) -> SIMD4<Double> {
+    /// The tricube weight times the robustness weight at step t, 0 beyond
+    /// 0.999 h and in the lanes whose `active` is 0 (before their window), stored
+    /// to `scratch[t]` and returned: |x - xs| by clearing the sign bit;
+    /// below 0.001 h the ratio is taken as 0, so the tricube weight is
+    /// (1 - 0)^3 = 1 exactly, as in C (in the first pass the robustness
+    /// weights are 1, and `u^3 * 1` is `u^3`).
+    @inline(__always)
+    func weight(_ t: Int, _ active: SIMD4<UInt64>, into scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
                               to: SIMD4<Double>.self)
         let q = (r / h).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
-        let w = robust ? u * u * u * rw(t) : u * u * u
-        return w.replacing(with: 0, where: (r .> h9) .| .!active)
-    }
-}
-
-/// Where the first pass of a fit gets its weights and where it writes them.
-protocol LowessWeights {
-    /// The weight at step t of `lanes` (`active`: the lanes whose window
-    /// holds the step), written to the group's buffer or kept slot.
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double>
-    /// Whether the weights are in the kept slot rather than the buffer.
-    static var readsKept: Bool { get }
-}
-
-/// Computed in every pass (nothing kept).
-enum ComputedLowessWeights: LowessWeights {
-    @inline(__always)
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.weight(t, active, robust: true)
+        let w = (u * u * u * rw(t)).replacing(with: 0, where: r .> h9).masked(active)
         scratch[t] = w
         return w
     }
-    static var readsKept: Bool { false }
 }
 
-/// Computed and kept (the first pass: no robustness weights yet, so the weight
-/// is the tricube weight; +0 outside a lane's window).
-enum KeptLowessWeights: LowessWeights {
-    @inline(__always)
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.weight(t, active, robust: false)
-        lanes.kept.unsafelyUnwrapped[t] = w
-        return w
+/// The per-thread state of `clowess`'s fits: the groups cut into one run
+/// of consecutive groups per thread (the groups cost about the same), and
+/// each run's scratch (three groups' weights), for all passes (from `space`).
+struct LowessFitter {
+    let runs: [Range<Int>]
+    let window: Int
+    let scratch: UnsafeMutablePointer<SIMD4<Double>>
+
+    init(_ plan: LowessPlan, space: inout LowessWorkspace) {
+        let threads = max(1, LimmaThreads.count)
+        let size = max(4, (plan.groups + threads - 1) / threads)
+        runs = stride(from: 0, to: plan.groups, by: size).map { $0..<min(plan.groups, $0 + size) }
+        window = plan.maxGroupLength
+        scratch = space.take(SIMD4<Double>.self, max(1, runs.count) * 3 * window)
     }
-    static var readsKept: Bool { true }
+
+    /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
+    /// weights are zero). Each tricube weight is multiplied by the point's
+    /// robustness weight (all 1 in the first pass). `x2`, `y2` and
+    /// `robustness` hold each value twice; `finiteY`: every y is finite.
+    /// Each group of fits is one unit of work; its results do not depend on
+    /// which thread or lane computed them.
+    func fit(_ plan: LowessPlan, x: [Double], x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
+             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fits: inout [Double], ok: inout [Bool]) {
+        x.withUnsafeBufferPointer { xs in
+        fits.withUnsafeMutableBufferPointer { fb in
+        ok.withUnsafeMutableBufferPointer { ob in
+            let points = LowessPoints(x: xs.baseAddress!, x2: x2, y2: y2, rw2: robustness)
+            let out = UncheckedBox((fb, ob))
+            LimmaThreads.forEachChunk(runs.count) { chunk in
+                let (fb, ob) = out.value
+                for r in chunk {
+                    plan.fitGroups(runs[r], points, scratch + r * 3 * window, window, finiteY, fb, ob)
+                }
+            }
+        }
+        }
+        }
+    }
 }
 
-/// The kept tricube weight times the robustness weight (+0 outside a
-/// lane's window: the robustness weights are finite and not negative).
-enum ReusedLowessWeights: LowessWeights {
-    @inline(__always)
-    static func step(_ lanes: LowessLanes, _ t: Int, _ active: SIMDMask<SIMD4<Int64>>,
-                     _ scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let w = lanes.kept.unsafelyUnwrapped[t] * lanes.rw(t)
-        scratch[t] = w
-        return w
+/// Scratch memory for `clowess`: taken in turn from memory lent by the
+/// caller (`lent`, holding doubles) while it holds the next piece, else
+/// allocated; `release` frees what was allocated and binds the lent memory
+/// to `Double` again.
+struct LowessWorkspace {
+    private let lent: UnsafeMutableRawBufferPointer?
+    private var rest: UnsafeMutableRawBufferPointer?
+    private var owned: [UnsafeMutableRawPointer] = []
+
+    init(_ lent: UnsafeMutableRawBufferPointer?) {
+        self.lent = lent
+        rest = lent
     }
-    static var readsKept: Bool { false }
+
+    /// Room for `count` values of `T` (uninitialised, aligned for `T`).
+    mutating func take<T>(_: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        let stride = MemoryLayout<T>.stride, alignment = MemoryLayout<T>.alignment
+        if let r = rest, let base = r.baseAddress {
+            let start = base.alignedUp(toMultipleOf: alignment), end = base + r.count
+            if count * stride <= end - start {
+                rest = UnsafeMutableRawBufferPointer(start: start + count * stride, count: end - (start + count * stride))
+                return start.bindMemory(to: T.self, capacity: count)
+            }
+        }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * stride), alignment: alignment)
+        owned.append(p)
+        return p.bindMemory(to: T.self, capacity: count)
+    }
+
+    func release() {
+        for p in owned { p.deallocate() }
+        if let l = lent, let base = l.baseAddress { base.bindMemory(to: Double.self, capacity: l.count / 8) }
+    }
+}
+
+extension SIMD4<Double> {
+    /// The lanes whose `mask` has all bits set, +0 in the lanes whose mask is 0.
+    @inline(__always) func masked(_ mask: SIMD4<UInt64>) -> SIMD4<Double> {
+        unsafeBitCast(unsafeBitCast(self, to: SIMD4<UInt64>.self) & mask, to: SIMD4<Double>.self)
+    }
 }
