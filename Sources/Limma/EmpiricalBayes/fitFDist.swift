@@ -29,6 +29,18 @@ public struct FDistFit: Sendable, Equatable {
     }
 }
 
+/// The number of distinct values (by `==`) in the NaN-free `x`, counted up to
+/// `cap`: `min(cap, length(unique(x)))` without hashing every value (the
+/// scan stops at the cap-th distinct value).
+func distinctCount(_ x: [Double], atMost cap: Int) -> Int {
+    var seen = [Double]()
+    for v in x where !seen.contains(v) {
+        seen.append(v)
+        if seen.count >= cap { break }
+    }
+    return seen.count
+}
+
 /// Expands an R argument that may have length 1 (recycled) to element i.
 @inline(__always) func recycled(_ v: [Double], _ i: Int) -> Double { v.count == 1 ? v[0] : v[i] }
 
@@ -104,7 +116,7 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     var splinedf = 1
     if let c = covOK {
         splinedf = 1 + (nok >= 3 ? 1 : 0) + (nok >= 6 ? 1 : 0) + (nok >= 30 ? 1 : 0)
-        splinedf = min(splinedf, Set(c).count)
+        splinedf = min(splinedf, distinctCount(c, atMost: splinedf))
         if splinedf < 2 {
             var out = try fitFDist(xs, df1: d1, covariate: nil, version: version)
             out.scale = [Double](repeating: out.scale[0], count: n)

@@ -23,27 +23,6 @@ struct SplineLMFit {
     }
 }
 
-/// R's `qr.qty(qr, y)` for each column of y (LINPACK `dqrqty`: dqrsl with
-/// `k = rank`).
-func qrQty(_ qr: QRDecomposition, _ y: Matrix) -> Matrix {
-    var out = y
-    let n = qr.qr.nrow
-    var x = qr.qr.values
-    var b = [Double](repeating: 0, count: 1)
-    var rsd = [Double](repeating: 0, count: 1)
-    x.withUnsafeMutableBufferPointer { xb in
-        y.values.withUnsafeBufferPointer { yb in
-            out.values.withUnsafeMutableBufferPointer { ob in
-                for c in 0..<y.ncol {
-                    QRDecomposition.dqrsl(xb.baseAddress!, n: n, k: qr.rank, qraux: qr.qraux, y: yb.baseAddress! + c * n,
-                                          qty: ob.baseAddress! + c * n, b: &b, rsd: &rsd, job: [.qty])
-                }
-            }
-        }
-    }
-    return out
-}
-
 /// R's `splines::splineDesign(knots, x, ord, derivs)` for x inside the knot
 /// range (no `outer.ok`): the B-spline basis (or its derivatives) as an
 /// nx x (nknots - ord) matrix, computed by the C routine `spline_basis`
@@ -194,9 +173,40 @@ struct NaturalSplineBasis {
             basis = splineDesign(knots: aknots, x: x, ord: 4)
         }
         let const = splineDesign(knots: aknots, x: [b1, b2], ord: 4, derivs: [2, 2])
-        let projected = qrQty(QRDecomposition(const.transposed), basis.transposed)
-        var out = Matrix(nrow: x.count, ncol: ncoef - 2)
-        for i in 0..<x.count { for j in 2..<ncoef { out[i, j - 2] = projected[j, i] } }
+        return Self.project(basis, QRDecomposition(const.transposed))
+    }
+
+    /// `t(qr.qty(qr, t(basis)))[, -(1:2)]`: R's `qr.qty` (LINPACK `dqrqty`,
+    /// dqrsl with `k = rank` on a copy of each column) applied to each row
+    /// of `basis` (a column of `t(basis)`), dropping the first two results.
+    /// Row by row, without building the transpose or its product.
+    static func project(_ basis: Matrix, _ qr: QRDecomposition) -> Matrix {
+        let n = basis.nrow, ncoef = basis.ncol
+        var out = Matrix(nrow: n, ncol: ncoef - 2)
+        var x = qr.qr.values
+        var row = [Double](repeating: 0, count: ncoef)
+        var qty = row
+        var b = [Double](repeating: 0, count: 1)
+        var rsd = [Double](repeating: 0, count: 1)
+        x.withUnsafeMutableBufferPointer { xb in
+            basis.values.withUnsafeBufferPointer { vb in
+                out.values.withUnsafeMutableBufferPointer { ob in
+                    row.withUnsafeMutableBufferPointer { rb in
+                        qty.withUnsafeMutableBufferPointer { qb in
+                            for i in 0..<n {
+                                for j in 0..<ncoef {
+                                    rb[j] = vb[j * n + i]
+                                    qb[j] = rb[j]
+                                }
+                                QRDecomposition.dqrsl(xb.baseAddress!, n: ncoef, k: qr.rank, qraux: qr.qraux,
+                                                      y: rb.baseAddress!, qty: qb.baseAddress!, b: &b, rsd: &rsd, job: [.qty])
+                                for j in 2..<ncoef { ob[(j - 2) * n + i] = qb[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 }
