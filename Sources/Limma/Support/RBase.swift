@@ -478,9 +478,10 @@ public enum RBase {
         return src
     }
 
-    /// Sorts `v[0..<n]` increasingly by insertion.
+    /// Sorts `v[0..<n]` increasingly by insertion (stable: an element moves
+    /// only past greater ones).
     @inline(__always)
-    static func insertionSort(_ v: UnsafeMutablePointer<UInt64>, _ n: Int) {
+    static func insertionSort<T: Comparable>(_ v: UnsafeMutablePointer<T>, _ n: Int) {
         if n < 2 { return }
         for k in 1..<n {
             let a = v[k]
