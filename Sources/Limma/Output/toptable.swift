@@ -341,10 +341,10 @@ private func hasDuplicates<T: FixedWidthInteger & UnsignedInteger>(_ s: [String]
                 h ^= h >> 32
                 k += 8
             }
+            // The last 0-7 bytes in one load (copied into a zeroed word).
             var tail: UInt64 = 0
-            while k < raw.count {
-                tail = tail << 8 | UInt64(raw[k])
-                k += 1
+            if k < raw.count {
+                withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[k...])) }
             }
             high |= tail
             h = (h ^ tail) &* 0x0000_0100_0000_01b3
@@ -491,7 +491,7 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
     let top = number == ord.count ? ord : Array(ord.prefix(number))
 
     var names = ["logFC"]
-    var cols = [top.map { M[$0] }]
+    var cols = [gathered(M, top)]
     if confint.isOn {
         let alpha: Double
         switch confint {
@@ -523,16 +523,16 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
     }
     if let A {
         names.append("AveExpr")
-        cols.append(top.map { A[$0] })
+        cols.append(gathered(A, top))
     }
     names += ["t", "P.Value", "adj.P.Val"]
-    cols += [top.map { tstat[$0] }, top.map { P[$0] }, top.map { adj[$0] }]
+    cols += [gathered(tstat, top), gathered(P, top), gathered(adj, top)]
     if includeB {
         names.append("B")
-        cols.append(top.map { B[$0] })
+        cols.append(gathered(B, top))
     }
     let (g, syn) = syntacticColumns(genes?.rows(top), names)
-    var tab = TopTable(rowNames: top.map { rn[$0] }, annotation: g, columnNames: syn, columns: cols)
+    var tab = TopTable(rowNames: gathered(rn, top), annotation: g, columnNames: syn, columns: cols)
 
     if let resort {
         let r: [Int]
@@ -546,6 +546,19 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         tab = tab.rows(r)
     }
     return tab
+}
+
+/// `idx.map { v[$0] }` for indices known to lie in `v` (the rows a table
+/// reports), read and written without per-element checks.
+func gathered<T>(_ v: [T], _ idx: [Int]) -> [T] {
+    v.withUnsafeBufferPointer { vb in
+        idx.withUnsafeBufferPointer { ib in
+            [T](unsafeUninitializedCapacity: ib.count) { ob, initialized in
+                for k in 0..<ib.count { (ob.baseAddress! + k).initialize(to: vb[ib[k]]) }
+                initialized = ib.count
+            }
+        }
+    }
 }
 
 /// Column `j` of `m`: the values themselves (shared, not copied) when `m`
