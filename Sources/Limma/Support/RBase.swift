@@ -306,7 +306,6 @@ public enum RBase {
     public static func order(_ x: [Double], decreasing: Bool = false) -> [Int] {
         let n = x.count
         if n == 0 { return [] }
-        precondition(n <= Int(UInt32.max), "order: too many values")
         // The non-missing values, tagged with their indices, are sorted between a
         // scratch buffer and the result's own storage (8-byte slots either way);
         // the tags become the result, and the NaNs follow in index order.
@@ -422,6 +421,7 @@ public enum RBase {
     static func sortTagged(_ a: UnsafeMutablePointer<UInt64>, _ b: UnsafeMutablePointer<UInt64>, _ n: Int,
                            lowKey: (UInt32) -> UInt64) -> UnsafeMutablePointer<UInt64> {
         if n < 2 { return a }
+        precondition(n < Int(Int32.max), "sortTagged: too many values for 32-bit counts")
         var src = a
         if n <= 32 {
             insertionSort(a, n)
