@@ -314,5 +314,10 @@ struct OutputTests {
         #expect(hasDuplicates(["", "a", ""]))
         #expect(hasDuplicates(["K", "x", "\u{212A}"]))   // KELVIN SIGN == "K" in Swift
         #expect(!hasDuplicates(["K", "x", "\u{212B}"]))
+        // Above 65534 strings the table holds 32-bit indices.
+        let many = (0..<70_000).map { "g\($0)" }
+        #expect(!hasDuplicates(many))
+        #expect(hasDuplicates(many + ["g69999"]))
+        #expect(hasDuplicates(["g65535"] + many))
     }
 }

@@ -33,13 +33,10 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
                                     legacy: legacy, version: version)
     let coef = fit.coefficients, su = fit.stdevUnscaled
     let ngenes = coef.nrow, ncoef = coef.ncol
-    var t = Matrix(nrow: ngenes, ncol: ncoef, rowNames: coef.rowNames, colNames: coef.colNames)
-    var p = t
     // t = coef / stdev.unscaled / sqrt(s2.post), p = 2 pt(-|t|, df.total):
     // each cell on its own, so the cells may be spread over threads.
     let sdPost = sq.s2Post.map { $0.squareRoot() }
-    fillTestCells(coef, su, t: &t, p: &p, minChunk: 2048) { k, c, s in
-        let i = k % ngenes
+    let (t, p) = testCells(coef, su, minChunk: 2048) { i, c, s in
         let tv = c / s / sdPost[i]
         return (tv, 2 * rmath_pt(-Swift.abs(tv), sq.dfTotal[i], 1, 0))
     }
@@ -60,8 +57,7 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     let infdf = sq.dfPrior.map { $0 > 1e6 }
     let anyInf = infdf.contains(true)
     let logPrior = log(proportion / (1 - proportion))
-    var lods = t
-    lods.values.withUnsafeMutableBufferPointer { lb in
+    let lodsValues = [Double](unsafeUninitializedCapacity: ngenes * ncoef) { lb, initialized in
         su.values.withUnsafeBufferPointer { sb in
             t.values.withUnsafeBufferPointer { tb in
                 sq.dfTotal.withUnsafeBufferPointer { db in
@@ -85,7 +81,9 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
                 }
             }
         }
+        initialized = ngenes * ncoef
     }
+    let lods = Matrix(nrow: ngenes, ncol: ncoef, values: lodsValues, rowNames: coef.rowNames, colNames: coef.colNames)
     out.dfPrior = sq.dfPrior
     out.s2Prior = sq.s2Prior
     out.varPrior = varPrior
@@ -158,28 +156,41 @@ func moderatedVariances(_ fit: MArrayLM, function: String, trend: Bool, robust: 
     return ModeratedVariances(dfPrior: sv.dfPrior, s2Prior: sv.varPrior, s2Post: s2Post, dfTotal: dfTotal, warnings: sv.warnings)
 }
 
-/// Fills the t and p matrices (shaped like `coef`) cell by cell: `cell(k,
-/// coef, stdev.unscaled)` gives (t, p) for the column-major cell k. Each
-/// cell is computed on its own by one worker, so the cells are spread over
-/// threads with the same result for any thread count.
-func fillTestCells(_ coef: Matrix, _ su: Matrix, t: inout Matrix, p: inout Matrix, minChunk: Int,
-                   _ cell: (Int, Double, Double) -> (t: Double, p: Double)) {
-    withoutActuallyEscaping(cell) { f in
+/// The t and p matrices (shaped like `coef`, with its names), cell by cell:
+/// `cell(i, coef, stdev.unscaled)` gives (t, p) for a cell of gene (row) i.
+/// Each cell is computed on its own by one worker, so the cells are spread
+/// over threads with the same result for any thread count. (The row of the
+/// column-major cell k is counted along, not divided out of k; every cell is
+/// written once, so the storage is not zero-filled first.)
+func testCells(_ coef: Matrix, _ su: Matrix, minChunk: Int,
+               _ cell: (Int, Double, Double) -> (t: Double, p: Double)) -> (t: Matrix, p: Matrix) {
+    let ngenes = coef.nrow, count = coef.values.count
+    var tValues = [Double]()
+    let pValues = withoutActuallyEscaping(cell) { f in
         let fn = UncheckedBox(f)
-        coef.values.withUnsafeBufferPointer { cb in
+        return coef.values.withUnsafeBufferPointer { cb in
             su.values.withUnsafeBufferPointer { sb in
-                t.values.withUnsafeMutableBufferPointer { tb in
-                    p.values.withUnsafeMutableBufferPointer { pb in
+                [Double](unsafeUninitializedCapacity: count) { pb, pInitialized in
+                    tValues = [Double](unsafeUninitializedCapacity: count) { tb, tInitialized in
                         let cells = UncheckedBox((cb, sb, tb, pb))
-                        LimmaThreads.forEachChunk(cb.count, minChunk: minChunk) { range in
+                        LimmaThreads.forEachChunk(count, minChunk: minChunk) { range in
                             let (c, s, tOut, pOut) = cells.value
-                            for k in range { (tOut[k], pOut[k]) = fn.value(k, c[k], s[k]) }
+                            var i = range.lowerBound % ngenes
+                            for k in range {
+                                (tOut[k], pOut[k]) = fn.value(i, c[k], s[k])
+                                i += 1
+                                if i == ngenes { i = 0 }
+                            }
                         }
+                        tInitialized = count
                     }
+                    pInitialized = count
                 }
             }
         }
     }
+    return (Matrix(nrow: ngenes, ncol: coef.ncol, values: tValues, rowNames: coef.rowNames, colNames: coef.colNames),
+            Matrix(nrow: ngenes, ncol: coef.ncol, values: pValues, rowNames: coef.rowNames, colNames: coef.colNames))
 }
 
 /// `(0..<n).map(value)` for a Double-valued, side-effect-free `value`,

@@ -29,6 +29,18 @@ public struct FDistFit: Sendable, Equatable {
     }
 }
 
+/// The number of distinct values (by `==`) in the NaN-free `x`, counted up to
+/// `cap`: `min(cap, length(unique(x)))` without hashing every value (the
+/// scan stops at the cap-th distinct value).
+func distinctCount(_ x: [Double], atMost cap: Int) -> Int {
+    var seen = [Double]()
+    for v in x where !seen.contains(v) {
+        seen.append(v)
+        if seen.count >= cap { break }
+    }
+    return seen.count
+}
+
 /// Expands an R argument that may have length 1 (recycled) to element i.
 @inline(__always) func recycled(_ v: [Double], _ i: Int) -> Double { v.count == 1 ? v[0] : v[i] }
 
@@ -74,21 +86,24 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         }
         cov = c
     }
-    // The observations in the fit (finite x > -1e-15 with finite df1 > 1e-15)
-    // and their x, in one pass.
-    var okIdx = [Int]()
+    // The observations in the fit (finite x > -1e-15 with finite df1 > 1e-15):
+    // their x, and their indices when some are left out or a covariate needs them.
     var xs = [Double]()
-    okIdx.reserveCapacity(n)
     xs.reserveCapacity(n)
-    for i in 0..<n where x[i].isFinite && x[i] > -1e-15 && (df1.count == 1 || (df1[i].isFinite && df1[i] > 1e-15)) {
-        okIdx.append(i)
-        xs.append(x[i])
+    @inline(__always) func inFit(_ i: Int) -> Bool {
+        x[i].isFinite && x[i] > -1e-15 && (df1.count == 1 || (df1[i].isFinite && df1[i] > 1e-15))
     }
-    let nok = okIdx.count
+    for i in 0..<n where inFit(i) { xs.append(x[i]) }
+    let nok = xs.count
+    let notAllOK = nok < n
+    var okIdx = [Int]()
+    if notAllOK || cov != nil {
+        okIdx.reserveCapacity(nok)
+        for i in 0..<n where inFit(i) { okIdx.append(i) }
+    }
     if nok == 1 { return FDistFit(scale: [x[okIdx[0]]], df2: 0) }
     if nok == 0 { throw LimmaError("fitFDist", "no finite non-negative values of x with positive df1") }
-    let notAllOK = nok < n
-    let d1 = df1.count > 1 ? okIdx.map { df1[$0] } : df1
+    let d1 = df1.count > 1 && notAllOK ? okIdx.map { df1[$0] } : df1
     var covOK: [Double]? = nil
     var notOK: [Int] = []
     var covNotOK: [Double] = []
@@ -101,7 +116,7 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     var splinedf = 1
     if let c = covOK {
         splinedf = 1 + (nok >= 3 ? 1 : 0) + (nok >= 6 ? 1 : 0) + (nok >= 30 ? 1 : 0)
-        splinedf = min(splinedf, Set(c).count)
+        splinedf = min(splinedf, distinctCount(c, atMost: splinedf))
         if splinedf < 2 {
             var out = try fitFDist(xs, df1: d1, covariate: nil, version: version)
             out.scale = [Double](repeating: out.scale[0], count: n)
@@ -114,7 +129,11 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         xs[k] = max(xs[k], 0)
         if xs[k] == 0 { anyZero = true }
     }
-    var m = RBase.median(xs)
+    // The median by selection in xs itself (max(x, 0) has no -0, so the sign a
+    // zero median would take from the stable sort is moot); xs is rebuilt in
+    // order below from x.
+    let half = nok / 2
+    var m = nok % 2 == 1 ? RBase.orderStatistics(&xs, [half])[0] : RBase.mean(RBase.orderStatistics(&xs, [half - 1, half]))
     if m == 0 {
         warnings.append(LimmaWarning("fitFDist", "More than half of residual variances are exactly zero: eBayes unreliable"))
         m = 1
@@ -127,7 +146,7 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     var e = [Double](repeating: 0, count: nok)
     var lastH = Double.nan, dgH = 0.0, logH = 0.0, lmdH = 0.0
     for i in 0..<nok {
-        xs[i] = max(xs[i], floor)
+        xs[i] = max(max(x[notAllOK ? okIdx[i] : i], 0), floor)
         let h = recycled(d1, i) / 2
         if h != lastH {
             lastH = h
@@ -156,13 +175,14 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     } else {
         let mu = RBase.mean(e)
         emean = [mu]
-        evar = RBase.sum(e.map { ($0 - mu) * ($0 - mu) }) / Double(nok - 1)
+        evar = RBase.sum(count: nok) { (e[$0] - mu) * (e[$0] - mu) } / Double(nok - 1)
     }
     var lastD = Double.nan, trigammaD = 0.0
-    evar = evar - RBase.mean(d1.map { d in
+    evar = evar - RBase.mean(count: d1.count) { k in
+        let d = d1[k]
         if d != lastD { lastD = d; trigammaD = rmath_trigamma(d / 2) }
         return trigammaD
-    })
+    }
     if evar > 0 {
         let ti = trigammaInverse(evar)
         warnings += ti.warnings

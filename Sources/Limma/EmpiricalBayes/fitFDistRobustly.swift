@@ -113,7 +113,7 @@ public func fitFDistRobustly(_ xIn: [Double], df1 df1In: [Double], covariate: [D
     let zwins = zresid.map { min(max($0, zrq[0]), zrq[1]) }
     let zwmean = RBase.mean(zwins)
     let zwvar = RBase.mean(zwins.map { ($0 - zwmean) * ($0 - zwmean) }) * Double(n) / Double(n - 1)
-    let g = RNumerics.gaussQuadProbUniform(128)
+    let g = RNumerics.gaussQuad128
     func linkfun(_ v: Double) -> Double { v / (1 + v) }
     func linkinv(_ v: Double) -> Double { v / (1 - v) }
     func winsorizedMoments(_ df2: Double) -> (mean: Double, variance: Double) {

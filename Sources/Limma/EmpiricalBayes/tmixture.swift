@@ -13,7 +13,7 @@ public func tmixtureMatrix(tstat: Matrix, stdevUnscaled: Matrix, df: [Double], p
         throw LimmaError("tmixture.matrix", "df has length \(df.count) but there are \(tstat.nrow) genes")
     }
     return (0..<tstat.ncol).map { j in
-        tmixtureVector(tstat: tstat.column(j), stdevUnscaled: stdevUnscaled.column(j), df: df,
+        tmixtureVector(tstat: columnValues(tstat, j), stdevUnscaled: columnValues(stdevUnscaled, j), df: df,
                        proportion: proportion, v0Lim: v0Lim)
     }
 }
@@ -78,10 +78,11 @@ public func tmixtureVector(tstat: [Double], stdevUnscaled: [Double], df: [Double
 private func convertToMaxDF(_ t: inout [Double], df d: [Double], maxDF: Double, ntarget: Int) {
     let n = t.count
     var converted = 0
-    var unconverted = [Double]()
-    unconverted.reserveCapacity(n)
-    for i in 0..<n { if d[i] < maxDF { converted += 1 } else { unconverted.append(t[i]) } }
+    for i in 0..<n where d[i] < maxDF { converted += 1 }
     if converted == 0 { return }
+    var unconverted = [Double]()
+    unconverted.reserveCapacity(n - converted)
+    for i in 0..<n where !(d[i] < maxDF) { unconverted.append(t[i]) }
     var cutoff = -Double.infinity
     if unconverted.count >= ntarget {
         let tau = RBase.orderStatistics(&unconverted, [unconverted.count - ntarget])[0]

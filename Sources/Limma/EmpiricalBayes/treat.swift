@@ -28,13 +28,9 @@ public func treat(_ fit: MArrayLM, lfc: Double = log2(1.2), trend: Bool = false,
                                     legacy: legacy, version: version)
     let threshold = Swift.abs(lfc)
     let su = fit.stdevUnscaled
-    let ngenes = coef.nrow, ncoef = coef.ncol
-    var t = Matrix(nrow: ngenes, ncol: ncoef, rowNames: coef.rowNames, colNames: coef.colNames)
-    var p = t
     let sdPost = sq.s2Post.map { $0.squareRoot() }
     // Each cell on its own (two pt calls), spread over threads.
-    fillTestCells(coef, su, t: &t, p: &p, minChunk: 1024) { k, b, s in
-        let i = k % ngenes
+    let (t, p) = testCells(coef, su, minChunk: 1024) { i, b, s in
         let acoef = Swift.abs(b)
         let se = s * sdPost[i]
         var right = (acoef - threshold) / se

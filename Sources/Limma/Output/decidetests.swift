@@ -106,8 +106,8 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
     guard !pValue.isNaN, !lfc.isNaN else { throw LimmaError(fn, "p.value and lfc must be numbers, not NaN") }
     let n = fit.coefficients.nrow, p = fit.coefficients.ncol
     let coef = fit.coefficients
-    var res = TestResults(nrow: n, ncol: p, values: [Int?](repeating: 0, count: n * p),
-                          rowNames: coef.rowNames, colNames: coef.colNames)
+    // The calls are filled in below, by each method.
+    var res = TestResults(nrow: n, ncol: p, values: [], rowNames: coef.rowNames, colNames: coef.colNames)
     res.warnings = fit.warnings
 
     /// sign(coefficient) * (adjusted p < threshold), NA when either is missing.
@@ -121,7 +121,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
         var calls = [Int?]()
         calls.reserveCapacity(n * p)
         for j in 0..<p {
-            let adj = pAdjust(pMat.column(j), method: adjust)
+            let adj = pAdjust(columnValues(pMat, j), method: adjust)
             for i in 0..<n { calls.append(call(coef.values[i + j * n], adj[i], pValue)) }
         }
         res.values = calls
@@ -129,6 +129,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
         let adj = pAdjust(pMat.values, method: adjust)
         res.values = (0..<(n * p)).map { k in call(coef.values[k], adj[k], pValue) }
     default:
+        res.values = [Int?](repeating: 0, count: n * p)
         guard let Fp = fit.FPValue else { throw LimmaError(fn, "F.p.value not found in fit: run eBayes first") }
         if Fp.contains(where: { $0.isNaN }) {
             throw LimmaError(fn, m == "nestedF" ? "nestedF method can't handle NA p-values" : "Can't handle NA p-values yet")

@@ -54,34 +54,25 @@ public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil)
     case .bonferroni:
         adjusted = x.map { min(1, nd * $0) }
     case .holm:
-        let o = stableOrder(x, decreasing: false)
-        var out = [Double](repeating: 0, count: lp)
         var run = -Double.infinity
-        for (k, i) in o.enumerated() {
-            let idx = Int(i)
-            let v = Double(n + 1 - (k + 1)) * x[idx]
-            run = Swift.max(run, v)
-            out[idx] = Swift.min(1, run)
+        adjusted = inStableOrder(x, decreasing: false) { k, p in
+            run = Swift.max(run, Double(n + 1 - (k + 1)) * p)
+            return Swift.min(1, run)
         }
-        adjusted = out
     case .hochberg, .BH, .BY:
-        let o = stableOrder(x, decreasing: true)
         let q = method == .BY ? RBase.sum((1...n).map { 1 / Double($0) }) : 1
-        var out = [Double](repeating: 0, count: lp)
         var run = Double.infinity
-        for (k, oi) in o.enumerated() {
-            let idx = Int(oi)
+        adjusted = inStableOrder(x, decreasing: true) { k, p in
             let i = lp - k
             let v: Double
             switch method {
-            case .hochberg: v = Double(n + 1 - i) * x[idx]
-            case .BH: v = nd / Double(i) * x[idx]
-            default: v = q * nd / Double(i) * x[idx]
+            case .hochberg: v = Double(n + 1 - i) * p
+            case .BH: v = nd / Double(i) * p
+            default: v = q * nd / Double(i) * p
             }
             run = Swift.min(run, v)
-            out[idx] = Swift.min(1, run)
+            return Swift.min(1, run)
         }
-        adjusted = out
     case .hommel:
         adjusted = hommel(x, n: n)
     }
@@ -91,10 +82,28 @@ public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil)
     return out
 }
 
-/// `order(x)` (stable, increasing or decreasing) of values none of which is
-/// missing, as 32-bit indices: RBase's radix order without the conversion.
-private func stableOrder(_ x: [Double], decreasing: Bool) -> [Int32] {
-    RBase.radixOrder(x, (0..<Int32(x.count)).map { $0 }, decreasing: decreasing)
+/// `out[o[k]] = value(k, x[o[k]])` for k = 0, 1, ... along R's stable
+/// `o = order(x, decreasing:)` of values none of which is missing. The tagged
+/// sort (`RBase.sortedTags`) runs in a scratch buffer and in the result's own
+/// storage, which the order is then copied out of before it is overwritten.
+private func inStableOrder(_ x: [Double], decreasing: Bool, _ value: (_ k: Int, _ p: Double) -> Double) -> [Double] {
+    let lp = x.count
+    if lp == 0 { return [] }
+    let order = UnsafeMutablePointer<UInt64>.allocate(capacity: lp)
+    defer { order.deallocate() }
+    return x.withUnsafeBufferPointer { xb in
+        [Double](unsafeUninitializedCapacity: lp) { ob, initialized in
+            ob.withMemoryRebound(to: UInt64.self) { o in
+                let (sorted, _) = RBase.sortedTags(xb, decreasing: decreasing, order, o.baseAddress!)
+                if sorted != order { order.update(from: sorted, count: lp) }
+            }
+            for k in 0..<lp {
+                let i = Int(order[k] & RBase.lowerHalf)
+                ob[i] = value(k, xb[i])
+            }
+            initialized = lp
+        }
+    }
 }
 
 /// The hommel branch of R's p.adjust, step for step (n >= 3, no missing values).

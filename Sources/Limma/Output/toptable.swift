@@ -304,14 +304,28 @@ func tableRowNames(_ fit: MArrayLM) -> (rn: [String], genes: Annotation?) {
 /// Whether any string occurs twice (Swift string equality). ASCII strings,
 /// the usual feature ids, are hashed by their UTF-8 bytes (eight at a time)
 /// into an open-addressing table, where equal means byte-equal; any other
-/// string sends the whole check to a `Set<String>`.
+/// string sends the whole check to a `Set<String>`. The table holds 1-based
+/// indices (0 is empty) in 16 bits when that is enough, so that it stays
+/// small (64 KiB for 16k strings).
 func hasDuplicates(_ s: [String]) -> Bool {
     let n = s.count
     if n < 2 { return false }
     var size = 16
     while size < 2 * n { size <<= 1 }
-    var table = [Int32](repeating: -1, count: size)
-    let mask = size - 1
+    if n < Int(UInt16.max) {
+        var table = [UInt16](repeating: 0, count: size)
+        return hasDuplicates(s, in: &table)
+    }
+    var table = [UInt32](repeating: 0, count: size)
+    return hasDuplicates(s, in: &table)
+}
+
+/// `hasDuplicates` with an empty table of a power-of-two size above `2 n`
+/// whose entries can hold `n`.
+@inline(__always)
+private func hasDuplicates<T: FixedWidthInteger & UnsignedInteger>(_ s: [String], in table: inout [T]) -> Bool {
+    let n = s.count
+    let mask = table.count - 1
     for i in 0..<n {
         var str = s[i]
         // nil: not ASCII.
@@ -327,10 +341,10 @@ func hasDuplicates(_ s: [String]) -> Bool {
                 h ^= h >> 32
                 k += 8
             }
+            // The last 0-7 bytes in one load (copied into a zeroed word).
             var tail: UInt64 = 0
-            while k < raw.count {
-                tail = tail << 8 | UInt64(raw[k])
-                k += 1
+            if k < raw.count {
+                withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[k...])) }
             }
             high |= tail
             h = (h ^ tail) &* 0x0000_0100_0000_01b3
@@ -347,11 +361,11 @@ func hasDuplicates(_ s: [String]) -> Bool {
             return false
         }
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while table[slot] >= 0 {
-            if s[Int(table[slot])] == s[i] { return true }
+        while table[slot] != 0 {
+            if s[Int(table[slot]) - 1] == s[i] { return true }
             slot = (slot + 1) & mask
         }
-        table[slot] = Int32(i)
+        table[slot] = T(truncatingIfNeeded: i + 1)
     }
     return false
 }
@@ -441,13 +455,13 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         }
         s2Post = s; dfTotal = d
     }
-    var M = fit.coefficients.column(coef)
-    var tstat = tMat.column(coef)
-    var P = pMat.column(coef)
-    var B = fit.lods?.column(coef) ?? []
+    var M = columnValues(fit.coefficients, coef)
+    var tstat = columnValues(tMat, coef)
+    var P = columnValues(pMat, coef)
+    var B = fit.lods.map { columnValues($0, coef) } ?? []
     var adj = pAdjust(P, method: adjustMethod)
-    // Rows of the (possibly filtered) table in terms of the fit's rows.
-    var fitRow = Array(0..<M.count)
+    // Rows of the filtered table in terms of the fit's rows (nil: unfiltered).
+    var fitRow: [Int]? = nil
 
     if pValue < 1 || lfc > 0 {
         let sig = (0..<M.count).filter { adj[$0] <= pValue && Swift.abs(M[$0]) >= lfc }
@@ -474,10 +488,10 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
     case "B": ord = RBase.order(B, decreasing: true)
     default: ord = Array(0..<M.count)
     }
-    let top = Array(ord.prefix(number))
+    let top = number == ord.count ? ord : Array(ord.prefix(number))
 
     var names = ["logFC"]
-    var cols = [top.map { M[$0] }]
+    var cols = [gathered(M, top)]
     if confint.isOn {
         let alpha: Double
         switch confint {
@@ -485,7 +499,7 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         default: alpha = 0.975
         }
         // 3.54 indexes the unfiltered fit with positions in the filtered table.
-        let rows = version == .v3_54 ? top : top.map { fitRow[$0] }
+        let rows = version == .v3_54 ? top : fitRow.map { f in top.map { f[$0] } } ?? top
         let su = fit.stdevUnscaled.column(coef)
         var lo = [Double](), hi = [Double]()
         lo.reserveCapacity(rows.count)
@@ -509,16 +523,16 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
     }
     if let A {
         names.append("AveExpr")
-        cols.append(top.map { A[$0] })
+        cols.append(gathered(A, top))
     }
     names += ["t", "P.Value", "adj.P.Val"]
-    cols += [top.map { tstat[$0] }, top.map { P[$0] }, top.map { adj[$0] }]
+    cols += [gathered(tstat, top), gathered(P, top), gathered(adj, top)]
     if includeB {
         names.append("B")
-        cols.append(top.map { B[$0] })
+        cols.append(gathered(B, top))
     }
     let (g, syn) = syntacticColumns(genes?.rows(top), names)
-    var tab = TopTable(rowNames: top.map { rn[$0] }, annotation: g, columnNames: syn, columns: cols)
+    var tab = TopTable(rowNames: gathered(rn, top), annotation: g, columnNames: syn, columns: cols)
 
     if let resort {
         let r: [Int]
@@ -532,6 +546,25 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         tab = tab.rows(r)
     }
     return tab
+}
+
+/// `idx.map { v[$0] }` for indices known to lie in `v` (the rows a table
+/// reports), read and written without per-element checks.
+func gathered<T>(_ v: [T], _ idx: [Int]) -> [T] {
+    v.withUnsafeBufferPointer { vb in
+        idx.withUnsafeBufferPointer { ib in
+            [T](unsafeUninitializedCapacity: ib.count) { ob, initialized in
+                for k in 0..<ib.count { (ob.baseAddress! + k).initialize(to: vb[ib[k]]) }
+                initialized = ib.count
+            }
+        }
+    }
+}
+
+/// Column `j` of `m`: the values themselves (shared, not copied) when `m`
+/// has one column.
+func columnValues(_ m: Matrix, _ j: Int) -> [Double] {
+    m.ncol == 1 && j == 0 ? m.values : m.column(j)
 }
 
 /// R's `.topTableF`: the F-test table over all coefficients of `fit`.

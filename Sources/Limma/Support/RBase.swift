@@ -29,15 +29,35 @@ public enum RBase {
     @inlinable
     public static func mean(_ x: [Double], naRM: Bool = false) -> Double {
         let v = naRM ? x.filter { !$0.isNaN } : x
-        let n = v.count
+        return mean(count: v.count) { v[$0] }
+    }
+
+    /// R's `mean` of the vector `value(0), ..., value(n - 1)` without building
+    /// it (`value` is called twice per element, in order, and must give the
+    /// same value both times).
+    @inlinable
+    public static func mean(count n: Int, _ value: (Int) -> Double) -> Double {
         if n == 0 { return .nan }
         var s: RLongDouble = 0
-        for a in v { s += RLongDouble(a) }
+        for i in 0..<n { s += RLongDouble(value(i)) }
         s /= RLongDouble(n)
         if Double(s).isFinite {
             var t: RLongDouble = 0
-            for a in v { t += RLongDouble(a) - s }
+            for i in 0..<n { t += RLongDouble(value(i)) - s }
             s += t / RLongDouble(n)
+        }
+        return Double(s)
+    }
+
+    /// R's `sum` (without `na.rm`) of the vector `value(0), ..., value(n - 1)`
+    /// without building it.
+    @inlinable
+    public static func sum(count n: Int, _ value: (Int) -> Double) -> Double {
+        var s: RLongDouble = 0
+        for i in 0..<n {
+            let v = value(i)
+            if v.isNaN { return .nan }
+            s += RLongDouble(v)
         }
         return Double(s)
     }
@@ -284,20 +304,46 @@ public enum RBase {
     /// order in both directions, as R's default radix order does), missing
     /// values last. Returns 0-based indices.
     public static func order(_ x: [Double], decreasing: Bool = false) -> [Int] {
-        // A stable radix sort of the non-missing values (ties keep index
-        // order, in both directions); NaNs follow in index order.
-        var idx = [Int32]()
-        idx.reserveCapacity(x.count)
-        var nans = [Int]()
-        for i in 0..<x.count {
-            if x[i].isNaN { nans.append(i) } else { idx.append(Int32(i)) }
+        let n = x.count
+        if n == 0 { return [] }
+        // The non-missing values, tagged with their indices, are sorted between a
+        // scratch buffer and the result's own storage (8-byte slots either way);
+        // the tags become the result, and the NaNs follow in index order.
+        return [Int](unsafeUninitializedCapacity: n) { ob, initialized in
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
+            defer { scratch.deallocate() }
+            ob.withMemoryRebound(to: UInt64.self) { o in
+                let out = o.baseAddress!
+                x.withUnsafeBufferPointer { xb in
+                    let (sorted, count) = sortedTags(xb, decreasing: decreasing, scratch, out)
+                    for k in 0..<count { out[k] = sorted[k] & lowerHalf }
+                    var m = count
+                    if m < n {
+                        for i in 0..<n where xb[i].isNaN {
+                            out[m] = UInt64(i)
+                            m += 1
+                        }
+                    }
+                }
+            }
+            initialized = n
         }
-        let sorted = radixOrder(x, idx, decreasing: decreasing)
-        var out = [Int]()
-        out.reserveCapacity(x.count)
-        for i in sorted { out.append(Int(i)) }
-        out.append(contentsOf: nans)
-        return out
+    }
+
+    /// The stable order of the non-missing values of `x` (`order` without its
+    /// NaNs): their tagged keys are written to `a` and sorted (`sortTagged`,
+    /// `b` as scratch; each buffer has room for `x.count`). Returns the buffer
+    /// holding the order, whose lower halves are the indices, and its length.
+    @inline(__always)
+    static func sortedTags(_ x: UnsafeBufferPointer<Double>, decreasing: Bool, _ a: UnsafeMutablePointer<UInt64>,
+                           _ b: UnsafeMutablePointer<UInt64>) -> (UnsafeMutablePointer<UInt64>, Int) {
+        let flip: UInt64 = decreasing ? ~0 : 0
+        var m = 0
+        for i in 0..<x.count where !x[i].isNaN {
+            a[m] = orderKey(x[i], flip) & upperHalf | UInt64(i)
+            m += 1
+        }
+        return (sortTagged(a, b, m) { orderKey(x[Int($0)], flip) & lowerHalf }, m)
     }
 
     /// The first `k` indices of `order(x, decreasing:)` (0-based): when `k` is
@@ -321,59 +367,131 @@ public enum RBase {
         return sorted.prefix(k).map { Int($0) }
     }
 
-    /// The indices `idx` (of non-missing `x`) stably sorted by `x`: LSD radix
-    /// sort, 11 bits a pass, on keys that order like the doubles (-0 and 0
-    /// equal), skipping passes whose digit is the same for every key.
+    /// The indices `idx` (of non-missing `x`) stably sorted by `x`: ties keep
+    /// their order in `idx`, -0 and 0 are equal (see `sortTagged`).
     static func radixOrder(_ x: [Double], _ idx: [Int32], decreasing: Bool) -> [Int32] {
         let n = idx.count
         if n < 2 { return idx }
-        // All six digit histograms are counted in one pass over the keys.
-        let passes = 6
-        var keys = [UInt64](repeating: 0, count: n)
-        var count = [Int](repeating: 0, count: 2048 * passes)
-        x.withUnsafeBufferPointer { xb in
-            keys.withUnsafeMutableBufferPointer { kb in
-                count.withUnsafeMutableBufferPointer { cb in
-                    for k in 0..<n {
-                        let bits = (xb[Int(idx[k])] + 0.0).bitPattern   // -0 becomes +0
-                        let key = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-                        let kk = decreasing ? ~key : key
-                        kb[k] = kk
-                        for p in 0..<passes { cb[p * 2048 + Int((kk >> UInt64(11 * p)) & 2047)] += 1 }
-                    }
+        // Tagged with their positions in idx, so that ties keep that order.
+        let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * n)
+        defer { buffer.deallocate() }
+        return x.withUnsafeBufferPointer { xb in
+            idx.withUnsafeBufferPointer { ib in
+                let flip: UInt64 = decreasing ? ~0 : 0
+                for k in 0..<n { buffer[k] = orderKey(xb[Int(ib[k])], flip) & upperHalf | UInt64(k) }
+                let sorted = sortTagged(buffer, buffer + n, n) { orderKey(xb[Int(ib[Int($0)])], flip) & lowerHalf }
+                return [Int32](unsafeUninitializedCapacity: n) { ob, initialized in
+                    for r in 0..<n { ob[r] = ib[Int(sorted[r] & lowerHalf)] }
+                    initialized = n
                 }
             }
         }
-        var src = idx, dst = [Int32](repeating: 0, count: n)
-        var keysDst = [UInt64](repeating: 0, count: n)
-        for p in 0..<passes {
-            let shift = UInt64(11 * p)
-            let base = p * 2048
-            // A digit shared by every key leaves the order as it is.
-            if count[base + Int((keys[0] >> shift) & 2047)] == n { continue }
-            var total = 0
-            for d in 0..<2048 { let c = count[base + d]; count[base + d] = total; total += c }
-            src.withUnsafeBufferPointer { sb in
-                dst.withUnsafeMutableBufferPointer { db in
-                    keys.withUnsafeBufferPointer { kb in
-                        keysDst.withUnsafeMutableBufferPointer { kdb in
-                            count.withUnsafeMutableBufferPointer { cb in
-                                for k in 0..<n {
-                                    let d = base + Int((kb[k] >> shift) & 2047)
-                                    let at = cb[d]
-                                    cb[d] = at + 1
-                                    db[at] = sb[k]
-                                    kdb[at] = kb[k]
-                                }
-                            }
-                        }
-                    }
+    }
+
+    static let upperHalf: UInt64 = 0xFFFF_FFFF_0000_0000
+    static let lowerHalf: UInt64 = 0x0000_0000_FFFF_FFFF
+
+    /// A 64-bit key whose unsigned order is the order of the non-missing
+    /// double `v` (increasing, or decreasing with `flip = ~0`), -0 and 0 being
+    /// one key: the bits of `v + 0` (which is +0 for -0) with the sign bit set
+    /// for a positive value, or all bits complemented for a negative one.
+    @inline(__always)
+    static func orderKey(_ v: Double, _ flip: UInt64) -> UInt64 {
+        let bits = (v + 0.0).bitPattern
+        return (bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)) ^ flip
+    }
+
+    /// Sorts the `n` tagged keys in `a`, using `b` (room for `n`) as scratch,
+    /// and returns the buffer (`a` or `b`) that holds them in order. A tagged
+    /// key holds the upper half of an order key (`orderKey`) in its upper 32
+    /// bits and a tag in its lower 32, the tags increasing along `a`;
+    /// `lowKey(tag)` is the lower half of that tag's order key. The order is by
+    /// the full order key, ties by tag: a stable sort of the keys.
+    ///
+    /// First by the upper halves: least-significant-digit radix passes of 11,
+    /// 11 and 10 bits (all counted in one sweep; a pass whose digit every key
+    /// shares is skipped), which being stable leave equal upper halves in tag
+    /// order; for `n <= 32` an insertion sort of the tagged keys does the same.
+    /// Then each run of equal upper halves is re-keyed to (lower half, tag)
+    /// and sorted as plain integers: they are distinct, so any correct sort
+    /// gives the one result (insertion for runs up to 32, else the standard
+    /// sort). Afterwards only the tags are meaningful. Three passes over 8-byte
+    /// values replace the six over keys and indices that 64-bit keys need.
+    @inline(__always)
+    static func sortTagged(_ a: UnsafeMutablePointer<UInt64>, _ b: UnsafeMutablePointer<UInt64>, _ n: Int,
+                           lowKey: (UInt32) -> UInt64) -> UnsafeMutablePointer<UInt64> {
+        if n < 2 { return a }
+        precondition(n < Int(Int32.max), "sortTagged: too many values for 32-bit counts")
+        var src = a
+        if n <= 32 {
+            insertionSort(a, n)
+        } else {
+            let counts = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * 2048)
+            defer { counts.deallocate() }
+            counts.initialize(repeating: 0, count: 3 * 2048)
+            for k in 0..<n {
+                let h = a[k] >> 32
+                counts[Int(h & 2047)] &+= 1
+                counts[2048 + Int((h >> 11) & 2047)] &+= 1
+                counts[4096 + Int(h >> 22)] &+= 1
+            }
+            var dst = b
+            for p in 0..<3 {
+                let shift = UInt64(32 + 11 * p)
+                let c = counts + 2048 * p
+                if Int(c[Int((src[0] >> shift) & 2047)]) == n { continue }
+                var total: Int32 = 0
+                for d in 0..<2048 {
+                    let v = c[d]
+                    c[d] = total
+                    total &+= v
+                }
+                for k in 0..<n {
+                    let v = src[k]
+                    let d = Int((v >> shift) & 2047)
+                    let at = Int(c[d])
+                    c[d] = Int32(truncatingIfNeeded: at + 1)
+                    dst[at] = v
+                }
+                swap(&src, &dst)
+            }
+        }
+        var i = 0
+        while i < n {
+            let upper = src[i] >> 32
+            var j = i + 1
+            while j < n && src[j] >> 32 == upper { j += 1 }
+            if j - i > 1 {
+                for k in i..<j {
+                    let tag = src[k] & lowerHalf
+                    src[k] = lowKey(UInt32(truncatingIfNeeded: tag)) << 32 | tag
+                }
+                if j - i <= 32 {
+                    insertionSort(src + i, j - i)
+                } else {
+                    var run = UnsafeMutableBufferPointer(start: src + i, count: j - i)
+                    run.sort()
                 }
             }
-            swap(&src, &dst)
-            swap(&keys, &keysDst)
+            i = j
         }
         return src
+    }
+
+    /// Sorts `v[0..<n]` increasingly by insertion (stable: an element moves
+    /// only past greater ones).
+    @inline(__always)
+    static func insertionSort<T: Comparable>(_ v: UnsafeMutablePointer<T>, _ n: Int) {
+        if n < 2 { return }
+        for k in 1..<n {
+            let a = v[k]
+            var l = k
+            while l > 0 && v[l - 1] > a {
+                v[l] = v[l - 1]
+                l -= 1
+            }
+            v[l] = a
+        }
     }
 
     /// R's `rank(x)` with `ties.method = "average"` (missing values kept last,
