@@ -1265,15 +1265,7 @@ func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
     }
     if rounds <= 100 {
         // Insertion sort of the last part.
-        for i in 1..<Swift.max(len, 1) {
-            let e = src[i]
-            var j = i
-            while j > 0 && src[j - 1] > e {
-                src[j] = src[j - 1]
-                j -= 1
-            }
-            src[j] = e
-        }
+        RBase.insertionSort(src, len)
     }
     let v = src[k]
     var less = 0, atMost = 0
