@@ -30,7 +30,7 @@ struct NormalizeQuantilesTests {
         }
     }
 
-    /// Columns made to hit `QuantileColumnSort`'s edges: -0 and +0 tied,
+    /// Columns made to hit `BucketOrder`'s edges: -0 and +0 tied,
     /// infinite values (radix order, NaN row means), a range too wide or too
     /// narrow to scale, crowded buckets (the insertion sort's budget), one
     /// distinct value, heavy ties, sizes 2, 3 and odd; every column of a
@@ -72,11 +72,12 @@ struct NormalizeQuantilesTests {
     }
 
     /// The column sort itself: sorted values, each the value of its row,
-    /// every row once, against Swift's sort.
+    /// every row once, against Swift's sort; the rows in `RBase.order`'s
+    /// stable order.
     @Test func columnSortSortsEveryColumn() {
         var u = TMMBandedTests.Uniform(state: 29)
         for n in [1, 2, 3, 5, 17, 64, 1001, 4096, 20001] {
-            let sorter = QuantileColumnSort(capacity: n)
+            let sorter = BucketOrder(capacity: n)
             defer { sorter.deallocate() }
             for (c, col) in Self.adversarialColumns(n, &u).enumerated() {
                 col.withUnsafeBufferPointer { sorter.sort($0.baseAddress!, n) }
@@ -84,6 +85,7 @@ struct NormalizeQuantilesTests {
                 #expect(values == col.sorted(), "n \(n) column \(c)")
                 #expect(rows.map { col[$0].bitPattern } == values.map(\.bitPattern), "n \(n) column \(c)")
                 #expect(Set(rows).count == n, "n \(n) column \(c)")
+                #expect(rows == RBase.order(col), "n \(n) column \(c)")
             }
         }
     }

@@ -100,7 +100,7 @@ func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
 /// columns, in `a`'s storage (a copy only when the caller still holds it)
 /// and without a sorted copy of the matrix.
 ///
-/// First pass, column by column: the column is sorted (`QuantileColumnSort`,
+/// First pass, column by column: the column is sorted (`BucketOrder`,
 /// values with the sorted positions' original rows); its sorted values are
 /// added to the row sums of the sorted columns (long double, columns in
 /// order, as `RBase.rowMeans` sums them); each tie group at sorted
@@ -134,7 +134,7 @@ func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
     defer { room.deallocate() }
     let sums = room.bindMemory(to: RLongDouble.self, capacity: n)
     sums.initialize(repeating: 0, count: n)
-    let sorter = QuantileColumnSort(capacity: n)
+    let sorter = BucketOrder(capacity: n)
     defer { sorter.deallocate() }
     a.values.withUnsafeMutableBufferPointer { ab in
         let first = sorter.start
@@ -186,97 +186,6 @@ func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
         for t in 0..<(n * p) { ab[t] = table[Int(ab[t])] }
     }
     return a
-}
-
-/// Sorts one column at a time (reusing its buffers): the sorted values in
-/// `values` and, for each, its row in `rows`.
-///
-/// A bucket sort on the value: with the column's range `[lo, hi]` finite and
-/// `lo < hi`, value v goes to bucket `min(Int((v - lo) * s), nb - 1)`, `s =
-/// nb / (hi - lo)`, nb = n buckets. Subtraction, multiplication by a
-/// positive number and truncation are monotone, so a smaller value never
-/// lands in a later bucket, and equal values share one. The values are
-/// counted per bucket and placed in bucket order (stable), then an
-/// insertion sort over the whole column (stable: only a strictly greater
-/// value moves) orders each bucket. When the insertion sort would move
-/// values more than 16 n times in all (crowded buckets), when the range is
-/// not finite or too narrow for the scale, the column is ordered by
-/// `RBase.radixOrder` instead. A column of equal values is returned as it
-/// is. The result is a sorted column; which row comes first inside a tie
-/// group may differ from a stable sort.
-struct QuantileColumnSort {
-    let values: UnsafeMutablePointer<Double>
-    let rows: UnsafeMutablePointer<Int32>
-    /// The buckets' starts (n + 1) during a sort; free for the caller
-    /// between sorts.
-    let start: UnsafeMutablePointer<Int32>
-
-    init(capacity n: Int) {
-        values = .allocate(capacity: Swift.max(n, 1))
-        rows = .allocate(capacity: Swift.max(n, 1))
-        start = .allocate(capacity: Swift.max(n, 1) + 1)
-    }
-
-    func deallocate() {
-        values.deallocate()
-        rows.deallocate()
-        start.deallocate()
-    }
-
-    /// Sorts `x[0..<n]` (no NaN, n <= capacity) into `values` and `rows`.
-    func sort(_ x: UnsafePointer<Double>, _ n: Int) {
-        guard n > 0 else { return }
-        var lo = x[0], hi = x[0]
-        for k in 1..<Swift.max(n, 1) {
-            lo = Swift.min(lo, x[k])
-            hi = Swift.max(hi, x[k])
-        }
-        if !(lo < hi) {
-            for k in 0..<n { values[k] = x[k]; rows[k] = Int32(k) }
-            return
-        }
-        let nb = n
-        let width = hi - lo, scale = Double(nb) / width
-        if width.isFinite && scale.isFinite && bucketSort(x, n, lo: lo, scale: scale, nb: nb) { return }
-        let o = RBase.radixOrder(Array(UnsafeBufferPointer(start: x, count: n)), (0..<Int32(n)).map { $0 }, decreasing: false)
-        for k in 0..<n {
-            rows[k] = o[k]
-            values[k] = x[Int(o[k])]
-        }
-    }
-
-    /// The bucket sort; false when the insertion sort exceeds its budget.
-    private func bucketSort(_ x: UnsafePointer<Double>, _ n: Int, lo: Double, scale: Double, nb: Int) -> Bool {
-        @inline(__always) func bucket(_ v: Double) -> Int { Swift.min(Int((v - lo) * scale), nb - 1) }
-        start.initialize(repeating: 0, count: nb + 1)
-        for k in 0..<n { start[bucket(x[k]) + 1] += 1 }
-        for b in 0..<nb { start[b + 1] += start[b] }
-        for k in 0..<n {
-            let v = x[k]
-            let b = bucket(v)
-            let at = Int(start[b])
-            start[b] = Int32(at + 1)
-            values[at] = v
-            rows[at] = Int32(k)
-        }
-        var budget = 16 * n
-        for k in 1..<n {
-            let v = values[k]
-            if !(values[k - 1] > v) { continue }
-            let r = rows[k]
-            var t = k
-            while t > 0 && values[t - 1] > v {
-                values[t] = values[t - 1]
-                rows[t] = rows[t - 1]
-                t -= 1
-            }
-            values[t] = v
-            rows[t] = r
-            budget -= k - t
-            if budget < 0 { return false }
-        }
-        return true
-    }
 }
 
 /// The variants of limma's `normalizeCyclicLoess`.

@@ -52,78 +52,15 @@ func lowess(x: [Double], y: [Double], f: Double, iter: Int, delta: Double?,
 }
 
 /// The points `(x, y)` in the order `RBase.order(x)` gives (increasing x,
-/// ties in index order) for finite x: `x` and `y` permuted.
-///
-/// The points go to `n` buckets by `min(n - 1, Int((x - min) * scale))`,
-/// `scale = n / (max - min)`, a non-decreasing function of x (a rounded
-/// subtraction, a product by a positive constant and truncation of a
-/// non-negative value all keep the order, ties included), so every bucket's
-/// values are at or below the next bucket's. The points enter their bucket
-/// in index order and each bucket is then sorted stably by x (insertion,
-/// moving a point only past larger values; buckets of more than 32 points by
-/// a sort on (x, index)), so equal x (`-0` and `+0` too) keep index order:
-/// the order `RBase.order` gives. All x equal: the points as given; a range
-/// or scale that is not finite: `RBase.order`.
+/// ties in index order) for finite x: `x` and `y` permuted, ordered by
+/// `BucketOrder`.
 func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
     let n = x.count
-    var lo = x[0], hi = x[0]
-    for v in x {
-        lo = min(lo, v)
-        hi = max(hi, v)
-    }
-    if lo == hi { return (x, y) }
-    let scale = Double(n) / (hi - lo)
-    guard n >= 32, scale.isFinite, (hi - lo).isFinite else {
-        let o = RBase.order(x)
-        return (o.map { x[$0] }, o.map { y[$0] })
-    }
-    @inline(__always) func bucket(_ v: Double) -> Int { min(n - 1, Int((v - lo) * scale)) }
-    var start = [Int32](repeating: 0, count: n + 1)
-    for v in x { start[bucket(v) + 1] += 1 }
-    for b in 0..<n { start[b + 1] += start[b] }
-    var xs = [Double](repeating: 0, count: n)
-    var index = [Int32](repeating: 0, count: n)
-    x.withUnsafeBufferPointer { xb in
-    xs.withUnsafeMutableBufferPointer { sb in
-    index.withUnsafeMutableBufferPointer { ib in
-    start.withUnsafeMutableBufferPointer { st in
-        // st[b]: where bucket b's next point goes (its end once all are in).
-        for i in 0..<n {
-            let b = bucket(xb[i])
-            let at = Int(st[b])
-            st[b] += 1
-            sb[at] = xb[i]
-            ib[at] = Int32(i)
-        }
-        for b in 0..<n {
-            let first = b == 0 ? 0 : Int(st[b - 1]), end = Int(st[b])
-            if end - first <= 1 { continue }
-            if end - first > 32 {
-                var pairs = (first..<end).map { (sb[$0], ib[$0]) }
-                pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-                for k in 0..<pairs.count {
-                    sb[first + k] = pairs[k].0
-                    ib[first + k] = pairs[k].1
-                }
-                continue
-            }
-            for k in (first + 1)..<end {
-                let v = sb[k], i = ib[k]
-                var j = k
-                while j > first && sb[j - 1] > v {
-                    sb[j] = sb[j - 1]
-                    ib[j] = ib[j - 1]
-                    j -= 1
-                }
-                sb[j] = v
-                ib[j] = i
-            }
-        }
-    }
-    }
-    }
-    }
-    let ys = y.withUnsafeBufferPointer { yb in index.map { yb[Int($0)] } }
+    let sorter = BucketOrder(capacity: n)
+    defer { sorter.deallocate() }
+    x.withUnsafeBufferPointer { sorter.sort($0.baseAddress!, n) }
+    let xs = Array(UnsafeBufferPointer(start: sorter.values, count: n))
+    let ys = y.withUnsafeBufferPointer { yb in (0..<n).map { yb[Int(sorter.rows[$0])] } }
     return (xs, ys)
 }
 
