@@ -4,6 +4,14 @@
 // Licence: GPL-3.0-or-later (a port of limma, which is GPL).
 import PackageDescription
 
+// LimmaFMA is built for processors with fused multiply-add (its README says
+// why); only that module. AArch64's baseline has FMA.
+#if arch(x86_64)
+let fmaTarget: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let fmaTarget: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "limma-swift",
     products: [
@@ -20,12 +28,20 @@ let package = Package(
         .systemLibrary(name: "CLapack", path: "Sources/CLapack"),
         .systemLibrary(name: "CRmath", path: "Sources/CRmath"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+
+        // Kernels compiled for processors with FMA; run only after the CPU check.
+        .target(
+            name: "LimmaFMA",
+            exclude: ["README.md"],
+            swiftSettings: fmaTarget + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
 
         // The engine: limma in Swift.
         .target(
             name: "Limma",
             dependencies: [
-                "CLapack", "CRmath", "CZlib",
+                "CLapack", "CRmath", "CZlib", "CCPUFeatures", "LimmaFMA",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
@@ -48,7 +64,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LimmaTests",
-            dependencies: ["Limma", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["Limma", "LimmaFMA", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .testTarget(
             name: "LimmaParityTests",
