@@ -8,24 +8,27 @@
 // standard library, and nothing here is public: each module has its own
 // copy of these types.
 
-/// How the group fits divide: `quotient(a, b, reciprocal: 1 / b)` must give
-/// the bits of `a / b` for the operands the fits divide (the distances
-/// `r` by the half-widths `h` where `0.001 h < r <= 0.999 h`, and the weights
-/// by their sum `a`) whenever `accepts` holds for those divisors in every
-/// lane; a sweep whose divisors it does not accept divides (`LowessDivision`).
+/// How the group fits divide: `quotient(a, by: inverse(b))` must give the
+/// bits of `a / b` for the operands the fits divide (the distances `r` by
+/// the half-widths `h` where `0.001 h < r <= 0.999 h`, and the weights by
+/// their sum `a`) whenever `accepts` holds for those divisors in every lane;
+/// a sweep whose divisors it does not accept divides (`LowessDivision`).
+/// `inverse` runs once per divisor, `quotient` once per point.
 protocol LowessDivider {
+    associatedtype Inverse
     static func accepts(halfWidths h: SIMD4<Double>) -> Bool
     static func accepts(weightSums a: SIMD4<Double>) -> Bool
-    static func quotient(_ a: SIMD4<Double>, _ b: SIMD4<Double>, reciprocal: SIMD4<Double>) -> SIMD4<Double>
+    static func inverse(_ b: SIMD4<Double>) -> Inverse
+    static func quotient(_ a: SIMD4<Double>, by inverse: Inverse) -> SIMD4<Double>
 }
 
-/// IEEE division (the reciprocal unused): the plain path, and every
+/// IEEE division (the divisor kept as it is): the plain path, and every
 /// module's fallback.
 enum LowessDivision: LowessDivider {
     @inline(__always) static func accepts(halfWidths h: SIMD4<Double>) -> Bool { true }
     @inline(__always) static func accepts(weightSums a: SIMD4<Double>) -> Bool { true }
-    @inline(__always)
-    static func quotient(_ a: SIMD4<Double>, _ b: SIMD4<Double>, reciprocal: SIMD4<Double>) -> SIMD4<Double> { a / b }
+    @inline(__always) static func inverse(_ b: SIMD4<Double>) -> SIMD4<Double> { b }
+    @inline(__always) static func quotient(_ a: SIMD4<Double>, by b: SIMD4<Double>) -> SIMD4<Double> { a / b }
 }
 
 /// A `LowessPlan`'s tables, as the group fits read them (see there): per
@@ -137,9 +140,10 @@ struct LowessGroupTables {
     @inline(__always)
     private func firstWeights<D: LowessDivider>(_ lanes: LowessLanes, _ g: Int, _ weights: UnsafeMutablePointer<SIMD4<Double>>,
                                                 _ a: inout SIMD4<Double>, _: D.Type) {
+        let hr = D.inverse(lanes.h)
         for s in segmentFirst[g]..<segmentFirst[g + 1] {
             let (steps, active) = segment(s, of: g)
-            for t in steps { a = a + lanes.weight(t, active, into: weights, D.self) }
+            for t in steps { a = a + lanes.weight(t, active, into: weights, hr, D.self) }
         }
     }
 
@@ -166,8 +170,9 @@ struct LowessGroupTables {
         // weight pointers cannot then be taken to change them).
         let steps = sweep.lanes.steps
         let weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
-        let ar = 1 / a
+        let ar = D.inverse(a)
         let next = N.on ? sweep.next.unsafelyUnwrapped : sweep.lanes
+        let hr = D.inverse(next.h)
         let nextWeights = sweep.nextWeights
         let pending = P.on ? sweep.pending.unsafelyUnwrapped
             : LowessPendingFit(lanes: sweep.lanes, a: a, mean: a, b: a, weights: weights)
@@ -178,7 +183,7 @@ struct LowessGroupTables {
         if P.on { shared = min(shared, pSteps) }
         var mean = SIMD4<Double>(repeating: 0), nextA = SIMD4<Double>(repeating: 0), fit = SIMD4<Double>(repeating: 0)
         @inline(__always) func normalise(_ t: Int) {
-            let w = D.quotient(weights[t], a, reciprocal: ar)
+            let w = D.quotient(weights[t], by: ar)
             weights[t] = w
             mean = mean + w * SIMD4(lowHalf: x[t], highHalf: x[t])
         }
@@ -192,10 +197,10 @@ struct LowessGroupTables {
                 let mid = max(range.lowerBound, min(range.upperBound, shared))
                 for t in range.lowerBound..<mid {
                     normalise(t)
-                    nextA = nextA + next.weight(t, active, into: nextWeights, D.self)
+                    nextA = nextA + next.weight(t, active, into: nextWeights, hr, D.self)
                     if P.on { term(t) }
                 }
-                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, active, into: nextWeights, D.self) }
+                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, active, into: nextWeights, hr, D.self) }
             }
         } else {
             for t in 0..<shared {
@@ -271,11 +276,10 @@ struct LowessPoints {
 }
 
 /// One group of fits laid out in SIMD lanes: the group's points (from its
-/// base), the number of steps, each lane's centre `xs`, half-width `h` and
-/// its reciprocal `hr`.
+/// base), the number of steps, each lane's centre `xs` and half-width `h`.
 struct LowessLanes {
     let first: Int, size: Int, steps: Int
-    let xs: SIMD4<Double>, h: SIMD4<Double>, hr: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
+    let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
     let xp: UnsafePointer<SIMD2<Double>>, yp: UnsafePointer<SIMD2<Double>>, rp: UnsafePointer<SIMD2<Double>>
 
     @inline(__always)
@@ -292,7 +296,6 @@ struct LowessLanes {
         let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
         xs = SIMD4(l0.xs, l1.xs, l2.xs, l3.xs)
         h = SIMD4(l0.h, l1.h, l2.h, l3.h)
-        hr = 1 / h
         h9 = 0.999 * h
         h1 = 0.001 * h
         let base = tables.groupBase[g]
@@ -311,14 +314,14 @@ struct LowessLanes {
     /// below 0.001 h the ratio is taken as 0, so the tricube weight is
     /// (1 - 0)^3 = 1 exactly, as in C (in the first pass the robustness
     /// weights are 1, and `u^3 * 1` is `u^3`). The ratio `r / h` is `D`'s
-    /// quotient; where it is not used (r <= 0.001 h, r > 0.999 h, outside
-    /// the window) whatever it is gets replaced.
+    /// quotient by `hr`, `D.inverse(h)`; where it is not used (r <= 0.001 h,
+    /// r > 0.999 h, outside the window) whatever it is gets replaced.
     @inline(__always)
     func weight<D: LowessDivider>(_ t: Int, _ active: SIMD4<UInt64>, into scratch: UnsafeMutablePointer<SIMD4<Double>>,
-                                  _: D.Type) -> SIMD4<Double> {
+                                  _ hr: D.Inverse, _: D.Type) -> SIMD4<Double> {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
                               to: SIMD4<Double>.self)
-        let q = D.quotient(r, h, reciprocal: hr).replacing(with: 0, where: r .<= h1)
+        let q = D.quotient(r, by: hr).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
         let w = (u * u * u * rw(t)).replacing(with: 0, where: r .> h9).masked(active)
         scratch[t] = w

@@ -78,9 +78,11 @@ func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
 /// saves). The results are bit-identical to running `clowess` point by point.
 /// Its scratch memory (the fits' weights, `x`, `y` and the robustness
 /// weights stored twice, the |residuals|) is taken from `workspace` as far
-/// as it holds it (`LowessWorkspace`).
+/// as it holds it (`LowessWorkspace`). `fma`: the fits run in LimmaFMA
+/// (the same bits; true only where `FMAKernels.enabled`, which it defaults
+/// to; tests set it).
 func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
-             workspace: UnsafeMutableRawBufferPointer? = nil) -> [Double] {
+             workspace: UnsafeMutableRawBufferPointer? = nil, fma: Bool = FMAKernels.enabled) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
@@ -106,7 +108,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var ok = [Bool](repeating: false, count: plan.count)
     var iteration = 1
     while iteration <= nsteps + 1 {
-        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fits: &fits, ok: &ok)
+        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fma: fma, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         if iteration > nsteps { break }
         // (R also computes the mean |residual| after the last pass; unused.)
@@ -389,12 +391,13 @@ struct LowessFitter {
     /// robustness weight (all 1 in the first pass). `x2`, `y2` and
     /// `robustness` hold each value twice; `finiteY`: every y is finite.
     /// Each group of fits is one unit of work; its results do not depend on
-    /// which thread or lane computed them. Where `FMAKernels.enabled`, the
-    /// fits run in LimmaFMA (`lowessFitGroupsFMA`: the same code with its
-    /// quotients from reciprocals and fused multiply-adds, the same bits).
+    /// which thread or lane computed them. With `fma` (only where
+    /// `FMAKernels.enabled`) the fits run in LimmaFMA (`lowessFitGroupsFMA`:
+    /// the same code with its quotients from reciprocals and fused
+    /// multiply-adds, the same bits).
     func fit(_ plan: LowessPlan, x: [Double], x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
-             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fits: inout [Double], ok: inout [Bool]) {
-        let fma = FMAKernels.enabled
+             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fma: Bool,
+             fits: inout [Double], ok: inout [Bool]) {
         x.withUnsafeBufferPointer { xs in
         fits.withUnsafeMutableBufferPointer { fb in
         ok.withUnsafeMutableBufferPointer { ob in
