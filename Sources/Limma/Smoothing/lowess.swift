@@ -79,8 +79,8 @@ func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
 /// Its scratch memory (the fits' weights, `x`, `y` and the robustness
 /// weights stored twice, the |residuals|) is taken from `workspace` as far
 /// as it holds it (`LowessWorkspace`). `fma`: the fits run in LimmaFMA
-/// (the same bits; true only where `FMAKernels.enabled`, which it defaults
-/// to; tests set it).
+/// (the same bits; it defaults to `FMAKernels.enabled`, tests set it, and
+/// it is ignored where the processor cannot run LimmaFMA's code).
 func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
              workspace: UnsafeMutableRawBufferPointer? = nil, fma: Bool = FMAKernels.enabled) -> [Double] {
     let n = x.count
@@ -108,7 +108,8 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var ok = [Bool](repeating: false, count: plan.count)
     var iteration = 1
     while iteration <= nsteps + 1 {
-        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fma: fma, fits: &fits, ok: &ok)
+        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fma: fma && FMAKernels.supported,
+                   fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         if iteration > nsteps { break }
         // (R also computes the mean |residual| after the last pass; unused.)
