@@ -1,6 +1,7 @@
 // R's `lowess()` (stats), the scatterplot smoother voom fits to its
 // mean-variance trend: Cleveland's LOWESS as R's C routine `clowess` runs it.
 import Foundation
+import LimmaFMA
 
 /// R's `lowess(x, y, f = 2/3, iter = 3, delta = 0.01 * diff(range(x)))`.
 ///
@@ -77,9 +78,11 @@ func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
 /// saves). The results are bit-identical to running `clowess` point by point.
 /// Its scratch memory (the fits' weights, `x`, `y` and the robustness
 /// weights stored twice, the |residuals|) is taken from `workspace` as far
-/// as it holds it (`LowessWorkspace`).
+/// as it holds it (`LowessWorkspace`). `fma`: the fits run in LimmaFMA
+/// (the same bits; it defaults to `FMAKernels.enabled`, tests set it, and
+/// it is ignored where the processor cannot run LimmaFMA's code).
 func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
-             workspace: UnsafeMutableRawBufferPointer? = nil) -> [Double] {
+             workspace: UnsafeMutableRawBufferPointer? = nil, fma: Bool = FMAKernels.enabled) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
@@ -105,7 +108,8 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var ok = [Bool](repeating: false, count: plan.count)
     var iteration = 1
     while iteration <= nsteps + 1 {
-        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fits: &fits, ok: &ok)
+        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fma: fma && FMAKernels.supported,
+                   fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         if iteration > nsteps { break }
         // (R also computes the mean |residual| after the last pass; unused.)
@@ -209,9 +213,12 @@ func selectKthNonNegative(_ v: UnsafeBufferPointer<Double>, _ k: Int) -> Double 
 /// `nright` excluded); those farther than `0.999 h` on the left get weight 0
 /// but still enter the sums, as in C. After fit k the points tied with the
 /// centre, up to `tieEnd[k]`, copy its value, and the points between
-/// `tieEnd[k - 1]` and `center[k]` are interpolated.
+/// `tieEnd[k - 1]` and `center[k]` are interpolated. The fits themselves
+/// run group by group in `LowessGroupTables.fitGroups` (LowessGroupFits.swift).
 struct LowessPlan {
     var center: [Int] = []
+    /// Fit k's half-width `h`.
+    var halfWidth: [Double] = []
     var left: [Int] = []
     var right: [Int] = []
     var end: [Int] = []
@@ -264,6 +271,7 @@ struct LowessPlan {
                 if x[mid] - xs > h9 { hi = mid } else { lo = mid + 1 }
             }
             center.append(i)
+            halfWidth.append(h)
             left.append(nleft)
             right.append(nright)
             end.append(lo - 1)
@@ -338,259 +346,28 @@ struct LowessPlan {
     /// The number of groups of fits (see `groupFirst`).
     var groups: Int { groupFirst.count - 1 }
 
-    /// Segment s of group g: its steps and the lanes whose window they lie
-    /// in (`active`: all bits set in those lanes, none in the others).
-    @inline(__always)
-    func segment(_ s: Int, of g: Int) -> (steps: Range<Int>, active: SIMD4<UInt64>) {
-        let lo = segmentStart[s]
-        let hi = s + 1 < segmentFirst[g + 1] ? segmentStart[s + 1] : groupLength[g]
-        let b = UInt64(segmentLanes[s])
-        let active = SIMD4<UInt64>(0 &- (b & 1), 0 &- ((b >> 1) & 1), 0 &- ((b >> 2) & 1), 0 &- ((b >> 3) & 1))
-        return (lo..<hi, active)
-    }
-
-    /// Fits the groups in `range`, each group side by side, one fit per SIMD
-    /// lane (a group of fewer than four repeats its first fit in the spare
-    /// lanes, whose results are dropped). Every lane walks the group's
-    /// points, the union of the lanes' windows, with the C routine's
-    /// operations in the C order on its own window (so each lane's result is
-    /// bit-identical to a lone fit). Outside its window a lane's weight is
-    /// +0 and its y is read as 0, so those steps add +0 or -0 to sums that
-    /// start at +0 and so are never -0: they change nothing. Before the
-    /// window the weight is forced to 0; past `end` the points are farther
-    /// than 0.999 h and get weight 0 as in C. (Reading y as 0 there keeps an
-    /// infinite y outside the window from turning 0 * y into NaN; with
-    /// every y finite, 0 * y is +0 or -0 and y is read as it is.)
-    ///
-    /// A fit takes four passes over its points: (1) the weights and their
-    /// sum, (2) the normalised weights and the weighted mean of x, (3) the
-    /// weighted spread, (4) the fitted value. Passes of different groups
-    /// are independent, so pass 2 of group g runs in one loop with pass 1 of
-    /// group g + 1 and (when every y is finite) pass 4 of group g - 1: the
-    /// divisions of pass 2 overlap the other work, and each sum's chain of
-    /// additions keeps its order. `scratch` holds three groups' weights,
-    /// `window` SIMD4 each.
-    fileprivate func fitGroups(
-        _ range: Range<Int>, _ points: LowessPoints, _ scratch: UnsafeMutablePointer<SIMD4<Double>>, _ window: Int,
-        _ finiteY: Bool, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
-        guard !range.isEmpty else { return }
-        var current = scratch, following = scratch + window, spare = scratch + 2 * window
-        // Pass 1 of the range's first group.
-        var a = SIMD4<Double>(repeating: 0)
-        let start = LowessLanes(self, range.lowerBound, points)
-        for s in segmentFirst[range.lowerBound]..<segmentFirst[range.lowerBound + 1] {
-            let (steps, active) = segment(s, of: range.lowerBound)
-            for t in steps { a = a + start.weight(t, active, into: current) }
+    /// The tables the group fits read, as pointers valid inside `body`.
+    func withTables<R>(_ body: (LowessGroupTables) -> R) -> R {
+        center.withUnsafeBufferPointer { c in
+        halfWidth.withUnsafeBufferPointer { h in
+        groupFirst.withUnsafeBufferPointer { gf in
+        groupBase.withUnsafeBufferPointer { gb in
+        groupLength.withUnsafeBufferPointer { gl in
+        segmentFirst.withUnsafeBufferPointer { sf in
+        segmentStart.withUnsafeBufferPointer { ss in
+        segmentLanes.withUnsafeBufferPointer { sl in
+            body(LowessGroupTables(center: c.baseAddress!, halfWidth: h.baseAddress!, groupFirst: gf.baseAddress!,
+                                   groupBase: gb.baseAddress!, groupLength: gl.baseAddress!,
+                                   segmentFirst: sf.baseAddress!, segmentStart: ss.baseAddress!,
+                                   segmentLanes: sl.baseAddress!, range: range))
         }
-        var pending: LowessPendingFit? = nil
-        for g in range {
-            let lanes = LowessLanes(self, g, points)
-            let next = g + 1 < range.upperBound ? LowessLanes(self, g + 1, points) : nil
-            var sums = LowessSweepSums()
-            let sweep = LowessSweep(lanes: lanes, weights: current, a: a, next: next, nextWeights: following, pending: pending)
-            switch (next != nil, pending != nil) {
-            case (true, true): run(sweep, g + 1, &sums, LowessOn.self, LowessOn.self)
-            case (true, false): run(sweep, g + 1, &sums, LowessOn.self, LowessOff.self)
-            case (false, true): run(sweep, g + 1, &sums, LowessOff.self, LowessOn.self)
-            case (false, false): run(sweep, g + 1, &sums, LowessOff.self, LowessOff.self)
-            }
-            if let pending { pending.store(sums.fit, fits, ok) }
-            // Pass 3: the weighted spread, then the slopes.
-            let mean = sums.mean
-            var c = SIMD4<Double>(repeating: 0)
-            for t in 0..<lanes.steps {
-                let d = lanes.x(t) - mean
-                c = c + current[t] * (d * d)
-            }
-            // The straight-line correction only where h > 0 and the weighted
-            // spread exceeds 0.001 * range; elsewhere the slope is taken as 0,
-            // and w * (0 * (x - mean) + 1) is w exactly.
-            let slope = (lanes.h .> 0) .& (c.squareRoot() .> SIMD4(repeating: 0.001 * self.range))
-            let b = ((lanes.xs - mean) / c).replacing(with: 0, where: .!slope)
-            let fit = LowessPendingFit(lanes: lanes, a: a, mean: mean, b: b, weights: current)
-            if finiteY {
-                pending = fit
-            } else {
-                // Pass 4 with y read as 0 outside each lane's window.
-                var sum = SIMD4<Double>(repeating: 0)
-                for s in segmentFirst[g]..<segmentFirst[g + 1] {
-                    let (steps, active) = segment(s, of: g)
-                    for t in steps { sum = sum + fit.term(t, yMask: active) }
-                }
-                fit.store(sum, fits, ok)
-            }
-            a = sums.nextA
-            (current, following, spare) = (following, spare, current)
         }
-        if let pending {
-            var sum = SIMD4<Double>(repeating: 0)
-            for t in 0..<pending.lanes.steps { sum = sum + pending.term(t) }
-            pending.store(sum, fits, ok)
         }
-    }
-
-    /// One sweep: pass 2 of `sweep.lanes`, with pass 1 of the next group
-    /// (group `nextGroup`, whose segments say which lanes' windows hold each
-    /// step) when `N` is on and pass 4 of the pending group when `P` is on,
-    /// all in one loop over the steps they share, then each on alone to its
-    /// own end.
-    @inline(__always)
-    private func run<N: LowessSwitch, P: LowessSwitch>(
-        _ sweep: LowessSweep, _ nextGroup: Int, _ sums: inout LowessSweepSums, _: N.Type, _: P.Type) {
-        // Everything the loops read, in locals (the stores through the
-        // weight pointers cannot then be taken to change them).
-        let steps = sweep.lanes.steps
-        let weights = sweep.weights, a = sweep.a, x = sweep.lanes.xp
-        let next = N.on ? sweep.next.unsafelyUnwrapped : sweep.lanes
-        let nextWeights = sweep.nextWeights
-        let pending = P.on ? sweep.pending.unsafelyUnwrapped
-            : LowessPendingFit(lanes: sweep.lanes, a: a, mean: a, b: a, weights: weights)
-        let pw = pending.weights, pb = pending.b, pm = pending.mean, px = pending.lanes.xp, py = pending.lanes.yp
-        let pSteps = pending.lanes.steps
-        var shared = steps
-        if N.on { shared = min(shared, next.steps) }
-        if P.on { shared = min(shared, pSteps) }
-        var mean = SIMD4<Double>(repeating: 0), nextA = SIMD4<Double>(repeating: 0), fit = SIMD4<Double>(repeating: 0)
-        @inline(__always) func normalise(_ t: Int) {
-            let w = weights[t] / a
-            weights[t] = w
-            mean = mean + w * SIMD4(lowHalf: x[t], highHalf: x[t])
         }
-        @inline(__always) func term(_ t: Int) {
-            fit = fit + pw[t] * (pb * (SIMD4(lowHalf: px[t], highHalf: px[t]) - pm) + 1)
-                * SIMD4(lowHalf: py[t], highHalf: py[t])
         }
-        if N.on {
-            for s in segmentFirst[nextGroup]..<segmentFirst[nextGroup + 1] {
-                let (range, active) = segment(s, of: nextGroup)
-                let mid = max(range.lowerBound, min(range.upperBound, shared))
-                for t in range.lowerBound..<mid {
-                    normalise(t)
-                    nextA = nextA + next.weight(t, active, into: nextWeights)
-                    if P.on { term(t) }
-                }
-                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, active, into: nextWeights) }
-            }
-        } else {
-            for t in 0..<shared {
-                normalise(t)
-                if P.on { term(t) }
-            }
         }
-        for t in shared..<steps { normalise(t) }
-        if P.on { for t in shared..<pSteps { term(t) } }
-        sums = LowessSweepSums(mean: mean, nextA: nextA, fit: fit)
-    }
-}
-
-/// A compile-time switch (see `LowessPlan.run`).
-protocol LowessSwitch { static var on: Bool { get } }
-enum LowessOn: LowessSwitch { static var on: Bool { true } }
-enum LowessOff: LowessSwitch { static var on: Bool { false } }
-
-/// What one sweep works on (see `LowessPlan.run`): the group whose weights
-/// it normalises (in place in `weights`; `a` their sum), the next group (its
-/// weights to `nextWeights`) and the pending group.
-struct LowessSweep {
-    let lanes: LowessLanes
-    let weights: UnsafeMutablePointer<SIMD4<Double>>
-    let a: SIMD4<Double>
-    let next: LowessLanes?
-    let nextWeights: UnsafeMutablePointer<SIMD4<Double>>
-    let pending: LowessPendingFit?
-}
-
-/// The sums a sweep returns: the weighted mean of its group, the next
-/// group's sum of weights, the pending group's fitted value.
-struct LowessSweepSums {
-    var mean = SIMD4<Double>(repeating: 0)
-    var nextA = SIMD4<Double>(repeating: 0)
-    var fit = SIMD4<Double>(repeating: 0)
-}
-
-/// A group whose last pass (the fitted value) is still to run: its sum of
-/// weights, weighted mean, slopes (0 where none) and normalised weights.
-struct LowessPendingFit {
-    let lanes: LowessLanes
-    let a: SIMD4<Double>, mean: SIMD4<Double>, b: SIMD4<Double>
-    let weights: UnsafeMutablePointer<SIMD4<Double>>
-
-    /// The term w (b (x - mean) + 1) y of step t.
-    @inline(__always) func term(_ t: Int) -> SIMD4<Double> {
-        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t)
-    }
-
-    /// The same with y read as +0 in the lanes whose `yMask` is 0.
-    @inline(__always) func term(_ t: Int, yMask: SIMD4<UInt64>) -> SIMD4<Double> {
-        weights[t] * (b * (lanes.x(t) - mean) + 1) * lanes.y(t).masked(yMask)
-    }
-
-    /// Stores the fitted values of the group's fits (`ok`: some weight > 0).
-    func store(_ fit: SIMD4<Double>, _ fits: UnsafeMutableBufferPointer<Double>, _ ok: UnsafeMutableBufferPointer<Bool>) {
-        for l in 0..<lanes.size {
-            ok[lanes.first + l] = !(a[l] <= 0)
-            fits[lanes.first + l] = fit[l]
         }
-    }
-}
-
-/// The points a fit reads.
-struct LowessPoints {
-    let x: UnsafePointer<Double>
-    let x2: UnsafePointer<SIMD2<Double>>
-    let y2: UnsafePointer<SIMD2<Double>>
-    let rw2: UnsafePointer<SIMD2<Double>>
-}
-
-/// One group of fits laid out in SIMD lanes: the group's points (from its
-/// base), the number of steps, each lane's centre `xs` and half-width `h`.
-struct LowessLanes {
-    let first: Int, size: Int, steps: Int
-    let xs: SIMD4<Double>, h: SIMD4<Double>, h1: SIMD4<Double>, h9: SIMD4<Double>
-    let xp: UnsafePointer<SIMD2<Double>>, yp: UnsafePointer<SIMD2<Double>>, rp: UnsafePointer<SIMD2<Double>>
-
-    @inline(__always)
-    init(_ plan: LowessPlan, _ g: Int, _ points: LowessPoints) {
-        let first = plan.groupFirst[g], size = plan.groupFirst[g + 1] - plan.groupFirst[g]
-        self.first = first
-        self.size = size
-        steps = plan.groupLength[g]
-        let x = points.x
-        func lane(_ l: Int) -> (xs: Double, h: Double) {
-            let k = first + (l < size ? l : 0)
-            let c = plan.center[k]
-            return (x[c], max(x[c] - x[plan.left[k]], x[plan.right[k]] - x[c]))
         }
-        let l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
-        xs = SIMD4(l0.xs, l1.xs, l2.xs, l3.xs)
-        h = SIMD4(l0.h, l1.h, l2.h, l3.h)
-        h9 = 0.999 * h
-        h1 = 0.001 * h
-        let base = plan.groupBase[g]
-        xp = points.x2 + base
-        yp = points.y2 + base
-        rp = points.rw2 + base
-    }
-
-    @inline(__always) func x(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: xp[t], highHalf: xp[t]) }
-    @inline(__always) func rw(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: rp[t], highHalf: rp[t]) }
-    @inline(__always) func y(_ t: Int) -> SIMD4<Double> { SIMD4(lowHalf: yp[t], highHalf: yp[t]) }
-
-    /// The tricube weight times the robustness weight at step t, 0 beyond
-    /// 0.999 h and in the lanes whose `active` is 0 (before their window), stored
-    /// to `scratch[t]` and returned: |x - xs| by clearing the sign bit;
-    /// below 0.001 h the ratio is taken as 0, so the tricube weight is
-    /// (1 - 0)^3 = 1 exactly, as in C (in the first pass the robustness
-    /// weights are 1, and `u^3 * 1` is `u^3`).
-    @inline(__always)
-    func weight(_ t: Int, _ active: SIMD4<UInt64>, into scratch: UnsafeMutablePointer<SIMD4<Double>>) -> SIMD4<Double> {
-        let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: SIMD4<UInt64>.self) & SIMD4(repeating: ~(1 << 63)),
-                              to: SIMD4<Double>.self)
-        let q = (r / h).replacing(with: 0, where: r .<= h1)
-        let u = 1 - q * q * q
-        let w = (u * u * u * rw(t)).replacing(with: 0, where: r .> h9).masked(active)
-        scratch[t] = w
-        return w
     }
 }
 
@@ -615,20 +392,36 @@ struct LowessFitter {
     /// robustness weight (all 1 in the first pass). `x2`, `y2` and
     /// `robustness` hold each value twice; `finiteY`: every y is finite.
     /// Each group of fits is one unit of work; its results do not depend on
-    /// which thread or lane computed them.
+    /// which thread or lane computed them. With `fma` (only where
+    /// `FMAKernels.enabled`) the fits run in LimmaFMA (`lowessFitGroupsFMA`:
+    /// the same code with its quotients from reciprocals and fused
+    /// multiply-adds, the same bits).
     func fit(_ plan: LowessPlan, x: [Double], x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
-             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fits: inout [Double], ok: inout [Bool]) {
+             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fma: Bool,
+             fits: inout [Double], ok: inout [Bool]) {
         x.withUnsafeBufferPointer { xs in
         fits.withUnsafeMutableBufferPointer { fb in
         ok.withUnsafeMutableBufferPointer { ob in
+        plan.withTables { tables in
             let points = LowessPoints(x: xs.baseAddress!, x2: x2, y2: y2, rw2: robustness)
-            let out = UncheckedBox((fb, ob))
+            let work = UncheckedBox((tables, points, fb.baseAddress!, ob.baseAddress!))
             LimmaThreads.forEachChunk(runs.count) { chunk in
-                let (fb, ob) = out.value
+                let (t, p, fits, ok) = work.value
                 for r in chunk {
-                    plan.fitGroups(runs[r], points, scratch + r * 3 * window, window, finiteY, fb, ob)
+                    let scratch = self.scratch + r * 3 * window
+                    if fma {
+                        lowessFitGroupsFMA(
+                            groups: runs[r].lowerBound, runs[r].upperBound, center: t.center, halfWidth: t.halfWidth,
+                            groupFirst: t.groupFirst, groupBase: t.groupBase, groupLength: t.groupLength,
+                            segmentFirst: t.segmentFirst, segmentStart: t.segmentStart, segmentLanes: t.segmentLanes,
+                            range: t.range, x: p.x, x2: p.x2, y2: p.y2, rw2: p.rw2,
+                            scratch: scratch, window: window, finiteY: finiteY, fits: fits, ok: ok)
+                    } else {
+                        t.fitGroups(runs[r], p, scratch, window, finiteY, fits, ok, LowessDivision.self)
+                    }
                 }
             }
+        }
         }
         }
         }
@@ -667,12 +460,5 @@ struct LowessWorkspace {
     func release() {
         for p in owned { p.deallocate() }
         if let l = lent, let base = l.baseAddress { base.bindMemory(to: Double.self, capacity: l.count / 8) }
-    }
-}
-
-extension SIMD4<Double> {
-    /// The lanes whose `mask` has all bits set, +0 in the lanes whose mask is 0.
-    @inline(__always) func masked(_ mask: SIMD4<UInt64>) -> SIMD4<Double> {
-        unsafeBitCast(unsafeBitCast(self, to: SIMD4<UInt64>.self) & mask, to: SIMD4<Double>.self)
     }
 }
