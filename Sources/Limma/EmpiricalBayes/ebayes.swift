@@ -36,9 +36,10 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     // t = coef / stdev.unscaled / sqrt(s2.post), p = 2 pt(-|t|, df.total):
     // each cell on its own, so the cells may be spread over threads.
     let sdPost = sq.s2Post.map { $0.squareRoot() }
+    let tails = StudentTTailsByGene(df: sq.dfTotal)
     let (t, p) = testCells(coef, su, minChunk: 2048) { i, c, s in
         let tv = c / s / sdPost[i]
-        return (tv, 2 * rmath_pt(-Swift.abs(tv), sq.dfTotal[i], 1, 0))
+        return (tv, 2 * tails.lowerTailOfNegativeAbs(tv, gene: i))
     }
     var warnings = sq.warnings
     // B-statistic
