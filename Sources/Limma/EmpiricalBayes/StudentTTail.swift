@@ -219,7 +219,7 @@ final class StudentTTail: @unchecked Sendable {
             scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
         case .logGammaLarge(let shift, _):
             scaled = 0.5 * exp(z - shift)
-        case .power:
+        case .power, .logBeta:
             return nil
         }
         let start = scaled / a
@@ -358,11 +358,11 @@ struct StudentTTailsByGene: Sendable {
 }
 
 /// TOMS 708's power series `bpser(a, b, x)` (not on the log scale) for fixed
-/// shapes `a`, `b` with `min(a, b) < 1`:
+/// shapes `a`, `b`:
 /// `I_x(a, b) = x^a/(a Beta(a, b)) * (1 + a sum_{n>=1} c_n/(a + n))`, with
 /// `c_n = c_{n-1} (1 - b/n) x`, summed until `|c_n/(a + n)| <= eps/a`.
-/// The prefactor `x^a/(a Beta(a, b))` takes one of three forms by
-/// `b0 = max(a, b)` (`a0 = min(a, b)`):
+/// The prefactor `x^a/(a Beta(a, b))` is `exp(a log x - betaln(a, b))/a` when
+/// `a0 = min(a, b) >= 1`, else one of three forms by `b0 = max(a, b)`:
 /// - `b0 <= 1`: `x^a (1 + gam1(a))(1 + gam1(b))/z * b/(a + b)`, `z` from
 ///   `gam1(a + b)` (or `gam1(a + b - 1)/(a + b)` when `a + b > 1`);
 /// - `1 < b0 < 8`: `exp(a log x - U) (a0/a) (1 + gam1(b0'))/T` with
@@ -374,6 +374,7 @@ struct PowerSeries {
         case power(scale: Double)
         case logGamma(shift: Double, ratio: Double, gammaTerm: Double, divisor: Double)
         case logGammaLarge(shift: Double, ratio: Double)
+        case logBeta(Double)
     }
     let a: Double
     let b: Double
@@ -394,7 +395,9 @@ struct PowerSeries {
         tol = 1e-15 / a
         let a0 = Swift.min(a, b)
         var b0 = Swift.max(a, b)
-        if b0 < 8 {
+        if a0 >= 1 {
+            prefactor = .logBeta(TOMS708.betaln(a, b))
+        } else if b0 < 8 {
             if b0 <= 1 {
                 let apb = a + b
                 let z = apb > 1 ? (TOMS708.gam1(apb - 1) + 1) / apb : TOMS708.gam1(apb) + 1
@@ -437,6 +440,9 @@ struct PowerSeries {
         case .logGammaLarge(let shift, let ratio):
             let z = a * log(x) - shift
             ans = ratio * exp(z)
+        case .logBeta(let logBeta):
+            let z = a * log(x) - logBeta
+            ans = exp(z) / a
         }
         if ans == 0 { return 0 }
         var n = 0.0, sum = 0.0, c = 1.0, w = 0.0
@@ -468,6 +474,14 @@ struct PowerSeries {
 /// The TOMS 708 auxiliary functions the tail needs, as R 4.2.2's toms708.c
 /// evaluates them (same coefficients, same order of operations).
 enum TOMS708 {
+    /// `c[0] x^m + c[1] x^(m-1) + ... + c[m]` by Horner's rule, as toms708.c
+    /// nests its polynomials: `((c[0] x + c[1]) x + c[2]) ...`.
+    static func horner(_ x: Double, _ c: [Double]) -> Double {
+        var r = c[0]
+        for k in 1..<c.count { r = r * x + c[k] }
+        return r
+    }
+
     /// `1/Gamma(a + 1) - 1` for `-0.5 <= a <= 1.5` (rational approximations on
     /// `t = a` or `a - 1`).
     static func gam1(_ a: Double) -> Double {
@@ -475,79 +489,33 @@ enum TOMS708 {
         let d = a - 0.5
         if d > 0 { t = d - 0.5 }
         if t < 0 {
-            let r0 = -0.422784335098468, r1 = -0.771330383816272, r2 = -0.244757765222226
-            let r3 = 0.118378989872749, r4 = 9.30357293360349e-4, r5 = -0.0118290993445146
-            let r6 = 0.00223047661158249, r7 = 2.66505979058923e-4, r8 = -1.32674909766242e-4
-            let s1 = 0.273076135303957, s2 = 0.0559398236957378
-            var top = r8 * t + r7
-            top = top * t + r6
-            top = top * t + r5
-            top = top * t + r4
-            top = top * t + r3
-            top = top * t + r2
-            top = top * t + r1
-            top = top * t + r0
-            let bot = (s2 * t + s1) * t + 1
-            let w = top / bot
+            let top = horner(t, [-1.32674909766242e-4, 2.66505979058923e-4, 0.00223047661158249, -0.0118290993445146,
+                                 9.30357293360349e-4, 0.118378989872749, -0.244757765222226, -0.771330383816272,
+                                 -0.422784335098468])
+            let w = top / horner(t, [0.0559398236957378, 0.273076135303957, 1])
             return d > 0 ? t * w / a : a * (w + 0.5 + 0.5)
         }
         if t == 0 { return 0 }
-        let p0 = 0.577215664901533, p1 = -0.409078193005776, p2 = -0.230975380857675
-        let p3 = 0.0597275330452234, p4 = 0.0076696818164949, p5 = -0.00514889771323592
-        let p6 = 5.89597428611429e-4
-        let q1 = 0.427569613095214, q2 = 0.158451672430138, q3 = 0.0261132021441447
-        let q4 = 0.00423244297896961
-        var top = p6 * t + p5
-        top = top * t + p4
-        top = top * t + p3
-        top = top * t + p2
-        top = top * t + p1
-        top = top * t + p0
-        var bot = q4 * t + q3
-        bot = bot * t + q2
-        bot = bot * t + q1
-        bot = bot * t + 1
-        let w = top / bot
+        let top = horner(t, [5.89597428611429e-4, -0.00514889771323592, 0.0076696818164949, 0.0597275330452234,
+                             -0.230975380857675, -0.409078193005776, 0.577215664901533])
+        let w = top / horner(t, [0.00423244297896961, 0.0261132021441447, 0.158451672430138, 0.427569613095214, 1])
         return d > 0 ? t / a * (w - 0.5 - 0.5) : a * w
     }
 
     /// `ln Gamma(1 + a)` for `-0.2 <= a <= 1.25`.
     static func gamln1(_ a: Double) -> Double {
         if a < 0.6 {
-            let p0 = 0.577215664901533, p1 = 0.844203922187225, p2 = -0.168860593646662
-            let p3 = -0.780427615533591, p4 = -0.402055799310489, p5 = -0.0673562214325671
-            let p6 = -0.00271935708322958
-            let q1 = 2.88743195473681, q2 = 3.12755088914843, q3 = 1.56875193295039
-            let q4 = 0.361951990101499, q5 = 0.0325038868253937, q6 = 6.67465618796164e-4
-            var top = p6 * a + p5
-            top = top * a + p4
-            top = top * a + p3
-            top = top * a + p2
-            top = top * a + p1
-            top = top * a + p0
-            var bot = q6 * a + q5
-            bot = bot * a + q4
-            bot = bot * a + q3
-            bot = bot * a + q2
-            bot = bot * a + q1
-            bot = bot * a + 1
+            let top = horner(a, [-0.00271935708322958, -0.0673562214325671, -0.402055799310489, -0.780427615533591,
+                                 -0.168860593646662, 0.844203922187225, 0.577215664901533])
+            let bot = horner(a, [6.67465618796164e-4, 0.0325038868253937, 0.361951990101499, 1.56875193295039,
+                                 3.12755088914843, 2.88743195473681, 1])
             return -a * (top / bot)
         }
-        let r0 = 0.422784335098467, r1 = 0.848044614534529, r2 = 0.565221050691933
-        let r3 = 0.156513060486551, r4 = 0.017050248402265, r5 = 4.97958207639485e-4
-        let s1 = 1.24313399877507, s2 = 0.548042109832463, s3 = 0.10155218743983
-        let s4 = 0.00713309612391, s5 = 1.16165475989616e-4
         let x = a - 0.5 - 0.5
-        var top = r5 * x + r4
-        top = top * x + r3
-        top = top * x + r2
-        top = top * x + r1
-        top = top * x + r0
-        var bot = s5 * x + s4
-        bot = bot * x + s3
-        bot = bot * x + s2
-        bot = bot * x + s1
-        bot = bot * x + 1
+        let top = horner(x, [4.97958207639485e-4, 0.017050248402265, 0.156513060486551, 0.565221050691933,
+                             0.848044614534529, 0.422784335098467])
+        let bot = horner(x, [1.16165475989616e-4, 0.00713309612391, 0.10155218743983, 0.548042109832463,
+                             1.24313399877507, 1])
         return x * (top / bot)
     }
 
@@ -604,26 +572,11 @@ enum TOMS708 {
     @inline(__always)
     static func erfc1Scaled(_ x: Double) -> Double {
         if x <= 4 {
-            let p0 = -1.36864857382717e-7, p1 = 0.564195517478974, p2 = 7.21175825088309
-            let p3 = 43.1622272220567, p4 = 152.98928504694, p5 = 339.320816734344
-            let p6 = 451.918953711873, p7 = 300.459261020162
-            let q0 = 1.0, q1 = 12.7827273196294, q2 = 77.0001529352295, q3 = 277.585444743988
-            let q4 = 638.980264465631, q5 = 931.35409485061, q6 = 790.950925327898
-            let q7 = 300.459260956983
-            var top = p0 * x + p1
-            top = top * x + p2
-            top = top * x + p3
-            top = top * x + p4
-            top = top * x + p5
-            top = top * x + p6
-            top = top * x + p7
-            var bot = q0 * x + q1
-            bot = bot * x + q2
-            bot = bot * x + q3
-            bot = bot * x + q4
-            bot = bot * x + q5
-            bot = bot * x + q6
-            bot = bot * x + q7
+            let top = ((((((-1.36864857382717e-7 * x + 0.564195517478974) * x + 7.21175825088309) * x
+                + 43.1622272220567) * x + 152.98928504694) * x + 339.320816734344) * x + 451.918953711873) * x
+                + 300.459261020162
+            let bot = ((((((1.0 * x + 12.7827273196294) * x + 77.0001529352295) * x + 277.585444743988) * x
+                + 638.980264465631) * x + 931.35409485061) * x + 790.950925327898) * x + 300.459260956983
             return top / bot
         }
         let c = 0.564189583547756

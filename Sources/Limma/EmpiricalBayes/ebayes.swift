@@ -102,11 +102,16 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         out.F = fs.F
         let df1 = Double(fs.df1)
         let oneTest = ncoef == 1 && fs.df1 == 1
+        // One df2 for all genes (the usual case): pf's constants once.
+        let firstDF2 = fs.df2.first ?? .nan
+        let fTail = !oneTest && fs.df2.allSatisfy({ $0.bitPattern == firstDF2.bitPattern })
+            ? FUpperTail(df1: df1, df2: firstDF2) : nil
         out.FPValue = parallelValues(ngenes) { i in
             let F = fs.F[i], df2 = recycled(fs.df2, i)
             if oneTest, let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
                 return shared
             }
+            if let tail = fTail { return tail.upperTail(F) }
             return rmath_pf(F, df1, df2, 0, 0)
         }
     }
