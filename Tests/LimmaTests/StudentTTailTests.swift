@@ -133,6 +133,49 @@ import CRmath
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 
+    /// pf(f, 1, df, upper), which calls the same beta ratios: f = t^2 over the
+    /// same |t| as the pt comparison (boundaries included), f near df, and
+    /// special values; the per-gene form also with a df2 that is not the
+    /// gene's df.
+    @Test func fTestOfOneCoefficientMatchesRmath() {
+        var failures: [String] = []
+        var rng = Rng(s: 23)
+        var total = 0, fast = 0
+        for df in Self.dfValues {
+            let tail = StudentTTail(df: df)
+            var fs: [Double] = [0, -0.0, -1, .nan, .infinity, .leastNonzeroMagnitude, 1e-300, 1, 1e300, .greatestFiniteMagnitude]
+            for _ in 0..<300 { fs.append(rng.logUniform(1e-300, 1e300)) }
+            for _ in 0..<800 { let t = rng.uniform() * 10; fs.append(t * t) }
+            if df.isFinite && df > 0 {
+                for _ in 0..<800 { let t = rng.uniform() * 3 * df.squareRoot(); fs.append(t * t) }
+                for b in Self.boundaries(df) + [df.squareRoot()] {
+                    var up = b, down = b
+                    for _ in 0..<20 { fs += [up * up, down * down]; up = up.nextUp; down = down.nextDown }
+                }
+                var up = df, down = df
+                for _ in 0..<20 { fs += [up, down]; up = up.nextUp; down = down.nextDown }
+            }
+            for f in fs {
+                let want = rmath_pf(f, 1, df, 0, 0)
+                let got = tail.upperTailOfF(f)
+                if got.bitPattern != want.bitPattern && failures.count < 20 {
+                    failures.append("pf(\(f), 1, \(df), upper): \(got) vs R \(want)")
+                }
+                if tail.upperTailOfFIfFast(f) != nil { fast += 1 }
+            }
+            total += fs.count
+        }
+        let byGene = StudentTTailsByGene(df: [12.5, 12.5, 7, 30])
+        for (i, df2) in [(0, 12.5), (0, 13.0), (2, 7.0), (3, 30.0), (3, 31.0)] {
+            for _ in 0..<300 {
+                let f = rng.logUniform(1e-3, 1e3)
+                #expect(byGene.upperTailOfF(f, df2: df2, gene: i).bitPattern == rmath_pf(f, 1, df2, 0, 0).bitPattern)
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        #expect(Double(fast) > 0.7 * Double(total), "fast path took \(fast) of \(total)")
+    }
+
     /// The per-gene lookup: a df shared by several genes, a df only one gene
     /// has, NaN, 0 and infinite df, one shared df for all genes, and no genes.
     @Test func perGeneTailsMatchRmath() {

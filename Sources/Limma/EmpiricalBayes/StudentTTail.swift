@@ -132,6 +132,29 @@ final class StudentTTail: @unchecked Sendable {
         return rmath_pt(q, df, 0, 0)
     }
 
+    /// R's `pf(f, 1, df, lower.tail = FALSE)`, the F test of one coefficient:
+    /// pf calls the same incomplete beta ratios as pt, with `x = df/(df + f)`
+    /// (`I_x(df/2, 1/2)`) when `f > df`, else `x = f/(df + f)` (`1 - I_x(1/2,
+    /// df/2)`), and does not halve.
+    @inline(__always)
+    func upperTailOfF(_ f: Double) -> Double {
+        if let v = upperTailOfFIfFast(f) { return v }
+        return rmath_pf(f, 1, df, 0, 0)
+    }
+
+    func upperTailOfFIfFast(_ f: Double) -> Double? {
+        guard usable, f > 0, f.isFinite else { return nil }
+        let n = df
+        if f > n {
+            let x = n / (n + f)
+            guard x > 0 else { return nil }
+            return lowerHalfSecond(x)
+        }
+        let x = f / (n + f)
+        guard x > 0 else { return nil }
+        return upperHalfFirst(x)
+    }
+
     /// `v = P(|T| > x)` for `x >= 0` as R's pt forms it before halving (the
     /// incomplete beta tail), or nil where R's own routine must be called.
     func twoSidedTail(_ x: Double) -> Double? {
@@ -354,6 +377,19 @@ struct StudentTTailsByGene: Sendable {
         if slot.isEmpty { return shared.upperTail(q) }
         let k = Int(slot[i])
         return k < 0 ? rmath_pt(q, df[i], 0, 0) : tails[k].upperTail(q)
+    }
+
+    /// R's `pf(f, 1, df2, lower.tail = FALSE)`, through the gene's tail when
+    /// `df2` is the gene's df.
+    @inline(__always)
+    func upperTailOfF(_ f: Double, df2: Double, gene i: Int) -> Double {
+        if slot.isEmpty {
+            if shared.df.bitPattern == df2.bitPattern { return shared.upperTailOfF(f) }
+        } else {
+            let k = Int(slot[i])
+            if k >= 0 && tails[k].df.bitPattern == df2.bitPattern { return tails[k].upperTailOfF(f) }
+        }
+        return rmath_pf(f, 1, df2, 0, 0)
     }
 }
 

@@ -108,8 +108,11 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
             ? FUpperTail(df1: df1, df2: firstDF2) : nil
         out.FPValue = parallelValues(ngenes) { i in
             let F = fs.F[i], df2 = recycled(fs.df2, i)
-            if oneTest, let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
-                return shared
+            if oneTest {
+                if let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
+                    return shared
+                }
+                return tails.upperTailOfF(F, df2: df2, gene: i)
             }
             if let tail = fTail { return tail.upperTail(F) }
             return rmath_pf(F, df1, df2, 0, 0)
