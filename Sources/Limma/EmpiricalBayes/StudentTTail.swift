@@ -5,7 +5,8 @@
 import Foundation
 import CRmath
 
-/// R's Student t tail `pt(q, df)` for one fixed `df`, evaluated for many `q`.
+/// R's Student t tail `pt(q, df)` for one fixed `df`, evaluated for many `q`
+/// (and `pf(f, 1, df)`, the same beta ratios).
 ///
 /// For finite `q` and finite `df > 0`, R's pt reduces the t distribution to the
 /// beta distribution: with `x = |q|` and `nx = 1 + (x/df) x` (as long as
@@ -321,10 +322,12 @@ final class StudentTTail: @unchecked Sendable {
 /// same df and one `StudentTTail` serves all.
 struct StudentTTailsByGene: Sendable {
     private let df: [Double]
-    /// The tail when every gene has the same df (read in place: a
-    /// `StudentTTail` is a few hundred bytes).
+    /// The tail when every gene has the same df.
     private let shared: StudentTTail
+    /// One tail per df that several genes share (owned here), and the same
+    /// references unretained, so that a call reads one without retaining it.
     private let tails: [StudentTTail]
+    private let unretained: [Unmanaged<StudentTTail>]
     /// Per gene, its index in `tails` or -1 (R's pt); empty when all genes
     /// share `shared`.
     private let slot: [Int32]
@@ -335,6 +338,7 @@ struct StudentTTailsByGene: Sendable {
         shared = StudentTTail(df: first)
         if df.allSatisfy({ $0.bitPattern == first.bitPattern }) {
             tails = []
+            unretained = []
             slot = []
             return
         }
@@ -360,6 +364,7 @@ struct StudentTTailsByGene: Sendable {
             kept.append(StudentTTail(df: values[k]))
         }
         tails = kept
+        unretained = kept.map { Unmanaged.passUnretained($0) }
         slot = provisional.map { remap[Int($0)] }
     }
 
@@ -368,7 +373,8 @@ struct StudentTTailsByGene: Sendable {
     func lowerTailOfNegativeAbs(_ q: Double, gene i: Int) -> Double {
         if slot.isEmpty { return shared.lowerTailOfNegativeAbs(q) }
         let k = Int(slot[i])
-        return k < 0 ? rmath_pt(-Swift.abs(q), df[i], 1, 0) : tails[k].lowerTailOfNegativeAbs(q)
+        if k < 0 { return rmath_pt(-Swift.abs(q), df[i], 1, 0) }
+        return unretained[k]._withUnsafeGuaranteedRef { $0.lowerTailOfNegativeAbs(q) }
     }
 
     /// R's `pt(q, df[gene], lower.tail = FALSE)`.
@@ -376,7 +382,8 @@ struct StudentTTailsByGene: Sendable {
     func upperTail(_ q: Double, gene i: Int) -> Double {
         if slot.isEmpty { return shared.upperTail(q) }
         let k = Int(slot[i])
-        return k < 0 ? rmath_pt(q, df[i], 0, 0) : tails[k].upperTail(q)
+        if k < 0 { return rmath_pt(q, df[i], 0, 0) }
+        return unretained[k]._withUnsafeGuaranteedRef { $0.upperTail(q) }
     }
 
     /// R's `pf(f, 1, df2, lower.tail = FALSE)`, through the gene's tail when
@@ -387,7 +394,9 @@ struct StudentTTailsByGene: Sendable {
             if shared.df.bitPattern == df2.bitPattern { return shared.upperTailOfF(f) }
         } else {
             let k = Int(slot[i])
-            if k >= 0 && tails[k].df.bitPattern == df2.bitPattern { return tails[k].upperTailOfF(f) }
+            if k >= 0 && tails[k].df.bitPattern == df2.bitPattern {
+                return unretained[k]._withUnsafeGuaranteedRef { $0.upperTailOfF(f) }
+            }
         }
         return rmath_pf(f, 1, df2, 0, 0)
     }
