@@ -104,8 +104,8 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         let oneTest = ncoef == 1 && fs.df1 == 1
         // One df2 for all genes (the usual case): pf's constants once.
         let firstDF2 = fs.df2.first ?? .nan
-        let fTail = !oneTest && fs.df2.allSatisfy({ $0.bitPattern == firstDF2.bitPattern })
-            ? FUpperTail(df1: df1, df2: firstDF2) : nil
+        let sharedDF2 = fs.df2.allSatisfy({ $0.bitPattern == firstDF2.bitPattern }) ? firstDF2 : .nan
+        let fTail = FUpperTail(df1: df1, df2: sharedDF2)
         out.FPValue = parallelValues(ngenes) { i in
             let F = fs.F[i], df2 = recycled(fs.df2, i)
             if oneTest {
@@ -114,8 +114,7 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
                 }
                 return tails.upperTailOfF(F, df2: df2, gene: i)
             }
-            if let tail = fTail { return tail.upperTail(F) }
-            return rmath_pf(F, df1, df2, 0, 0)
+            return df2.bitPattern == sharedDF2.bitPattern ? fTail.upperTail(F) : rmath_pf(F, df1, df2, 0, 0)
         }
     }
     out.warnings = fit.warnings + warnings
