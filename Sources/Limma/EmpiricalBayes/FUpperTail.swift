@@ -128,10 +128,6 @@ extension TOMS708 {
         return d + w + (a - 0.5) * (log(a) - 1)
     }
 
-    /// Stirling's series coefficients `c5 ... c0` (highest power first).
-    static let stirling = [-0.00165322962780713, 8.37308034031215e-4, -5.9520293135187e-4, 7.9365066682539e-4,
-                           -0.00277777777760991, 0.0833333333333333]
-
     /// `ln Gamma(a + b)` for `1 <= a, b <= 2`.
     static func gsumln(_ a: Double, _ b: Double) -> Double {
         let x = a + b - 2
@@ -145,22 +141,10 @@ extension TOMS708 {
     static func bcorr(_ a0: Double, _ b0: Double) -> Double {
         let a = Swift.min(a0, b0), b = Swift.max(a0, b0)
         let h = a / b
-        let c = h / (h + 1)
-        let x = 1 / (h + 1)
-        let x2 = x * x
-        let s3 = x + x2 + 1
-        let s5 = x + x2 * s3 + 1
-        let s7 = x + x2 * s5 + 1
-        let s9 = x + x2 * s7 + 1
-        let s11 = x + x2 * s9 + 1
-        let c0 = stirling[5], c1 = stirling[4], c2 = stirling[3], c3 = stirling[2], c4 = stirling[1], c5 = stirling[0]
         var r1 = 1 / b
-        var t = r1 * r1
-        var w = ((((c5 * s11 * t + c4 * s9) * t + c3 * s7) * t + c2 * s5) * t + c1 * s3) * t + c0
-        w *= c / b
+        let w = stirlingDifference(x: 1 / (h + 1), c: h / (h + 1), b: b, t: r1 * r1)
         r1 = 1 / a
-        t = r1 * r1
-        return horner(t, stirling) / a + w
+        return horner(r1 * r1, stirling) / a + w
     }
 
     /// `ln Beta(a0, b0)` for positive shapes, by toms708.c's branches on

@@ -580,8 +580,6 @@ enum TOMS708 {
     /// `ln(Gamma(b)/Gamma(a + b))` for `b >= 8`, from the Stirling remainder
     /// `Del(b) - Del(a + b)` and `(a + b - 1/2) ln(1 + a/b) + a (ln b - 1)`.
     static func algdiv(_ a: Double, _ b: Double) -> Double {
-        let c0 = 0.0833333333333333, c1 = -0.00277777777760991, c2 = 7.9365066682539e-4
-        let c3 = -5.9520293135187e-4, c4 = 8.37308034031215e-4, c5 = -0.00165322962780713
         let h: Double, c: Double, x: Double, d: Double
         if a > b {
             h = b / a
@@ -594,22 +592,32 @@ enum TOMS708 {
             x = 1 / (h + 1)
             d = b + (a - 0.5)
         }
+        let w = stirlingDifference(x: x, c: c, b: b, t: 1 / (b * b))
+        let u = d * alnrel(a / b)
+        let v = a * (log(b) - 1)
+        return u > v ? w - v - u : w - u - v
+    }
+
+    /// Stirling's series coefficients `c5 ... c0` (highest power first) for
+    /// `Del(x)`, with `ln Gamma(x) = (x - 1/2) ln x - x + ln(2 pi)/2 + Del(x)`.
+    static let stirling = [-0.00165322962780713, 8.37308034031215e-4, -5.9520293135187e-4, 7.9365066682539e-4,
+                           -0.00277777777760991, 0.0833333333333333]
+
+    /// `Del(b) - Del(a + b)` as algdiv and bcorr form it from `x = b/(a + b)`
+    /// (or its complement), `c = 1 - x` and `t = 1/b^2`: the sums
+    /// `s_n = (1 - x^n)/(1 - x)` for n = 3, 5, ..., 11, then
+    /// `(c/b) (c0 + c1 s3 t + c2 s5 t^2 + ... + c5 s11 t^5)` nested in t.
+    static func stirlingDifference(x: Double, c: Double, b: Double, t: Double) -> Double {
         let x2 = x * x
         let s3 = x + x2 + 1
         let s5 = x + x2 * s3 + 1
         let s7 = x + x2 * s5 + 1
         let s9 = x + x2 * s7 + 1
         let s11 = x + x2 * s9 + 1
-        let t = 1 / (b * b)
-        var w = c5 * s11 * t + c4 * s9
-        w = w * t + c3 * s7
-        w = w * t + c2 * s5
-        w = w * t + c1 * s3
-        w = w * t + c0
+        let c0 = stirling[5], c1 = stirling[4], c2 = stirling[3], c3 = stirling[2], c4 = stirling[1], c5 = stirling[0]
+        var w = ((((c5 * s11 * t + c4 * s9) * t + c3 * s7) * t + c2 * s5) * t + c1 * s3) * t + c0
         w *= c / b
-        let u = d * alnrel(a / b)
-        let v = a * (log(b) - 1)
-        return u > v ? w - v - u : w - u - v
+        return w
     }
 
     /// `exp(x^2) erfc(x)` for `x > 0.5` (erfc1 with ind = 1): a rational
