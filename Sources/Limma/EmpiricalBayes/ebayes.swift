@@ -36,9 +36,10 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     // t = coef / stdev.unscaled / sqrt(s2.post), p = 2 pt(-|t|, df.total):
     // each cell on its own, so the cells may be spread over threads.
     let sdPost = sq.s2Post.map { $0.squareRoot() }
+    let tails = StudentTTailsByGene(df: sq.dfTotal)
     let (t, p) = testCells(coef, su, minChunk: 2048) { i, c, s in
         let tv = c / s / sdPost[i]
-        return (tv, 2 * rmath_pt(-Swift.abs(tv), sq.dfTotal[i], 1, 0))
+        return (tv, 2 * tails.lowerTailOfNegativeAbs(tv, gene: i))
     }
     var warnings = sq.warnings
     // B-statistic
@@ -101,12 +102,19 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         out.F = fs.F
         let df1 = Double(fs.df1)
         let oneTest = ncoef == 1 && fs.df1 == 1
+        // One df2 for all genes (the usual case): pf's constants once.
+        let firstDF2 = fs.df2.first ?? .nan
+        let sharedDF2 = fs.df2.allSatisfy({ $0.bitPattern == firstDF2.bitPattern }) ? firstDF2 : .nan
+        let fTail = FUpperTail(df1: df1, df2: sharedDF2)
         out.FPValue = parallelValues(ngenes) { i in
             let F = fs.F[i], df2 = recycled(fs.df2, i)
-            if oneTest, let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
-                return shared
+            if oneTest {
+                if let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
+                    return shared
+                }
+                return tails.upperTailOfF(F, df2: df2, gene: i)
             }
-            return rmath_pf(F, df1, df2, 0, 0)
+            return df2.bitPattern == sharedDF2.bitPattern ? fTail.upperTail(F) : rmath_pf(F, df1, df2, 0, 0)
         }
     }
     out.warnings = fit.warnings + warnings

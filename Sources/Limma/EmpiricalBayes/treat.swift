@@ -29,13 +29,14 @@ public func treat(_ fit: MArrayLM, lfc: Double = log2(1.2), trend: Bool = false,
     let threshold = Swift.abs(lfc)
     let su = fit.stdevUnscaled
     let sdPost = sq.s2Post.map { $0.squareRoot() }
+    let tails = StudentTTailsByGene(df: sq.dfTotal)
     // Each cell on its own (two pt calls), spread over threads.
     let (t, p) = testCells(coef, su, minChunk: 1024) { i, b, s in
         let acoef = Swift.abs(b)
         let se = s * sdPost[i]
         var right = (acoef - threshold) / se
         let left = (acoef + threshold) / se
-        let pv = rmath_pt(right, sq.dfTotal[i], 0, 0) + rmath_pt(left, sq.dfTotal[i], 0, 0)
+        let pv = tails.upperTail(right, gene: i) + tails.upperTail(left, gene: i)
         right = right.isNaN ? .nan : max(right, 0)
         let bb = b.isNaN ? 0 : b
         return (bb > threshold ? right : (bb < -threshold ? -right : 0), pv)
