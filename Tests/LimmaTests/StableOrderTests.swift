@@ -116,6 +116,24 @@ import Testing
         }
     }
 
+    /// topOrder's heap on inputs that enter it at every step (ascending or
+    /// descending runs, with ties and NaN), and on |t|-like data of the
+    /// shipped cases' sizes with tmixture's k.
+    @Test func topOrderOnSortedAndLargeInputs() {
+        var g = Generator(s: 77)
+        let up = (0..<3000).map { Double($0 / 3) }
+        let down = Array(up.reversed())
+        let withNaN = up.enumerated().map { $0.offset % 97 == 0 ? Double.nan : $0.element }
+        let large = (0..<15_804).map { _ in Double(g.below(1 << 20)) / 4096 }
+        for (x, ks) in [(up, [1, 7, 750]), (down, [1, 7, 750]), (withNaN, [1, 7, 750]), (large, [1, 40, 79, 3951])] {
+            for k in ks {
+                for dec in [false, true] {
+                    #expect(RBase.topOrder(x, k, decreasing: dec) == Array(Self.referenceOrder(x, decreasing: dec).prefix(k)))
+                }
+            }
+        }
+    }
+
     @Test func rankAndTopOrderFollowTheStableSort() {
         for n in [1, 2, 33, 1000] {
             for flavour in 0...6 {
@@ -131,7 +149,7 @@ import Testing
                     i = j + 1
                 }
                 #expect(RBase.rank(x).map(\.bitPattern) == expected.map(\.bitPattern))
-                for k in [0, 1, n / 8, n / 2, n] {
+                for k in [0, 1, 2, 3, n / 200, n / 64, n / 8, n / 4, n / 2, n] {
                     for dec in [false, true] {
                         #expect(RBase.topOrder(x, k, decreasing: dec) == Array(Self.referenceOrder(x, decreasing: dec).prefix(k)))
                     }

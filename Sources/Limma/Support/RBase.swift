@@ -346,25 +346,71 @@ public enum RBase {
         return (sortTagged(a, b, m) { orderKey(x[Int($0)], flip) & lowerHalf }, m)
     }
 
-    /// The first `k` indices of `order(x, decreasing:)` (0-based): when `k` is
-    /// small, the k-th value is found by selection and only the values at
-    /// least as extreme are ordered (stably, so ties keep index order as in
-    /// the full order); otherwise the full order is cut.
+    /// The first `k` indices of `order(x, decreasing:)` (0-based). When `k`
+    /// is small (`4 k <= n`), one pass keeps the k best (order key, index)
+    /// pairs in a heap whose root is the worst of them: a value enters only
+    /// when its key is strictly better than the root's, since an equal key
+    /// comes later in index order and so after it in the stable order; the k
+    /// pairs are then sorted by (key, index), which is the order's prefix
+    /// (NaN are never among them: fewer than k other values take the full
+    /// order). Otherwise the full order is cut.
     public static func topOrder(_ x: [Double], _ k: Int, decreasing: Bool = false) -> [Int] {
         let n = x.count
         let k = Swift.max(0, Swift.min(k, n))
         if k == 0 { return [] }
-        var values = [Double]()
-        if k * 4 <= n {
-            values.reserveCapacity(n)
-            for a in x where !a.isNaN { values.append(a) }
+        if k * 4 <= n, let top = x.withUnsafeBufferPointer({ heapTop($0, k, decreasing: decreasing) }) { return top }
+        return Array(order(x, decreasing: decreasing).prefix(k))
+    }
+
+    /// `topOrder`'s heap pass, or nil when fewer than `k` values are not NaN.
+    private static func heapTop(_ x: UnsafeBufferPointer<Double>, _ k: Int, decreasing: Bool) -> [Int]? {
+        let flip: UInt64 = decreasing ? ~0 : 0
+        // A max-heap of (key, index) by key then index, in two arrays;
+        // entry 0 is the worst kept.
+        var key = [UInt64](repeating: 0, count: k), index = [Int](repeating: 0, count: k)
+        var size = 0
+        return key.withUnsafeMutableBufferPointer { kb in
+            index.withUnsafeMutableBufferPointer { ib -> [Int]? in
+                @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool {
+                    kb[a] != kb[b] ? kb[a] > kb[b] : ib[a] > ib[b]
+                }
+                @inline(__always) func swap(_ a: Int, _ b: Int) {
+                    (kb[a], kb[b]) = (kb[b], kb[a])
+                    (ib[a], ib[b]) = (ib[b], ib[a])
+                }
+                for i in 0..<x.count where !x[i].isNaN {
+                    let v = orderKey(x[i], flip)
+                    if size < k {
+                        kb[size] = v
+                        ib[size] = i
+                        var c = size
+                        size += 1
+                        while c > 0 {                                   // sift up
+                            let p = (c - 1) / 2
+                            if !worse(c, p) { break }
+                            swap(c, p)
+                            c = p
+                        }
+                    } else if v < kb[0] {
+                        kb[0] = v
+                        ib[0] = i
+                        var p = 0
+                        while true {                                    // sift down
+                            let l = 2 * p + 1
+                            if l >= k { break }
+                            let c = l + 1 < k && worse(l + 1, l) ? l + 1 : l
+                            if !worse(c, p) { break }
+                            swap(c, p)
+                            p = c
+                        }
+                    }
+                }
+                if size < k { return nil }
+                // Best first: ascending (key, index).
+                let ranked = (0..<k).sorted { kb[$0] != kb[$1] ? kb[$0] < kb[$1] : ib[$0] < ib[$1] }
+                return ranked.map { ib[$0] }
+            }
         }
-        if k * 4 > n || values.count < k { return Array(order(x, decreasing: decreasing).prefix(k)) }
-        let threshold = orderStatistics(&values, [decreasing ? values.count - k : k - 1])[0]
-        var idx = [Int32]()
-        for i in 0..<n where decreasing ? x[i] >= threshold : x[i] <= threshold { idx.append(Int32(i)) }
-        let sorted = radixOrder(x, idx, decreasing: decreasing)
-        return sorted.prefix(k).map { Int($0) }
     }
 
     /// The indices `idx` (of non-missing `x`) stably sorted by `x`: ties keep
