@@ -1,6 +1,7 @@
 // limma's voom: log-counts-per-million with precision weights from a
 // lowess trend of the mean-variance relationship (Law et al. 2014).
 import Foundation
+import LimmaFMA
 
 /// limma's `voom(counts, design, lib.size, normalize.method, block,
 /// correlation, weights, span, adaptive.span, save.plot = TRUE)` for a DGEList:
@@ -417,9 +418,16 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
     // stay in registers over the loop. Built field by field: a plain
     // `let trend = evaluator` is folded back into the parameter by the
     // optimiser (gse60450's weights: 29.8M instructions against 29.4M).
-    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first, n: evaluator.n,
+    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first,
+                                       reciprocals: evaluator.reciprocals, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
+    if FMAKernels.enabled {
+        fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.first,
+                            x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.scale, nb: trend.nb,
+                            trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    }
     let raw = UnsafeMutableRawPointer(v)
     var k = 0
     while k + 1 < count {
