@@ -9,9 +9,10 @@
 ///
 /// The tables (`Limma`'s `ApproxLookup`): `cells` holds per interval i the
 /// record `(x_i, x_(i+1), y_i, y_(i+1) - y_i)`, then closing records from
-/// i = n - 1 to n + 3 with NaN right ends; `first[b]` for bucket `b <= nb`
+/// i = n - 1 to n + 1 with NaN right ends; `first[b]` for bucket `b <= nb`
 /// is a knot at or below every point of bucket b, where
-/// `b = min(Int((v - lo) * scale), nb)`; `reciprocals[i]` is
+/// `b = min(Int((v - lo) * scale), nb)` (`ApproxLookup`'s fine table);
+/// `reciprocals[i]` is
 /// `RN(1 / (x_(i+1) - x_i))` when that width is in `[2^-500, 2^500]`
 /// (`ExactQuotient`'s divisors), else 0 (also for the closing records);
 /// `x1 < xn` are the first and last knots (x1 NaN: no usable tables, every
@@ -22,7 +23,7 @@
 /// of one pass:
 /// 1. Each value's candidate interval `d = i + s`: i = `first[b]` (b from
 ///    `(v - lo) * scale` clamped to `[0, nb]`; NaN to 0), s the number of
-///    `x_(i+1) ... x_(i+5)` at or below v (a prefix: the knots increase).
+///    `x_(i+1), x_(i+2)` at or below v (a prefix: the knots increase).
 /// 2. Four values at a time: their records; a lane is interpolated when
 ///    `x_d <= v < x_(d+1)` (v's interval, unique: false for NaN, for v
 ///    outside `[x1, xn)` and for a walk that stopped short), the width has
@@ -31,7 +32,9 @@
 ///    `t = y_d + dy_d * ((v - x_d) / (x_(d+1) - x_d))`, or `y_d` when
 ///    `v == x_d`, as `ApproxLookup.Evaluator.interpolate`: the quotient by
 ///    `ExactQuotient` (the bits of the division), the product and the sum
-///    rounded separately (no fused operation). Other lanes keep v.
+///    rounded separately (no fused operation). Other lanes keep v (a walk
+///    that stopped short, about 1 value in 1,000 for voom's trend, is
+///    settled by `trendMiss`).
 /// 3. Four values at a time: `t^4` as `ExactPow.fourth(t, accept:)`
 ///    computes it: `a = t t`, `b = a a` and their exact rounding errors
 ///    (here each one FMA, `t t - a`: Dekker's value, both being the exact
@@ -41,8 +44,10 @@
 ///    as `s != ulp(s) 2^52`, exact for the `s` of that band;
 ///    `|err| <= 0.486 ulp(s)` for `2^-2 <= t < 2^2`, `0.478 ulp(s)` for the
 ///    rest of `2^-8 <= t < 2^8`); then `1 / s`, a true division. A lane
-///    not interpolated or not accepted keeps its value and is noted, without
-///    branches, with its kind.
+///    not interpolated or not accepted keeps its value; each group of four
+///    is noted, without branches, as its offset and two 4-bit masks (the
+///    lanes left, the lanes interpolated), the count of notes advancing
+///    when a lane is left.
 /// Then each noted value is `trendMiss(v)` (not interpolated) or
 /// `powerMiss(t)`. The last `count % 4` values are `trendMiss(v)`.
 @inline(never)
@@ -55,8 +60,8 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
     let whole = x1 < xn ? count & ~3 : 0
     let chunk = 512
     // Per chunk: the candidate intervals (Int32), the lanes interpolated
-    // (one SIMD4<Int64> mask per four values) and the noted values
-    // ((offset << 1) | kind, kind 1 for interpolated).
+    // (one SIMD4<Int64> mask per four values) and the notes
+    // ((offset / 4) << 8 | interpolated << 4 | left).
     withUnsafeTemporaryAllocation(byteCount: chunk * (4 + 8 + 2), alignment: 32) { scratch in
         let base = scratch.baseAddress!
         let kinds = base.assumingMemoryBound(to: SIMD4<Int64>.self)
@@ -78,8 +83,7 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
                     let xl = x[l]
                     let i = Int(first[Int(bq[l])])
                     let c = cells + 4 * i
-                    let s = (c[1] <= xl ? 1 : 0) &+ (c[5] <= xl ? 1 : 0) &+ (c[9] <= xl ? 1 : 0)
-                        &+ (c[13] <= xl ? 1 : 0) &+ (c[17] <= xl ? 1 : 0)
+                    let s = (c[1] <= xl ? 1 : 0) &+ (c[5] <= xl ? 1 : 0)
                     idx[k + l] = Int32(truncatingIfNeeded: i &+ s)
                 }
                 k += 4
@@ -128,17 +132,19 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
                 let far = (t .>= 0x1p-8) .& (t .< 0x1p8) .& (mag .<= 0.478 * ulp)
                 let settled = interpolated .& (s .!= ulp * 0x1p52) .& (near .| far)
                 rc.storeBytes(of: (1 / s).replacing(with: t, where: .!settled), toByteOffset: 8 * k, as: V4.self)
-                let missed = unsafeBitCast(.!settled, to: SIMD4<Int64>.self)
-                for l in 0..<4 {
-                    noted[m] = UInt16(truncatingIfNeeded: ((k + l) << 1) | Int(kind[l] & 1))
-                    m &+= Int(missed[l] & 1)
-                }
+                let lanes = (unsafeBitCast(.!settled, to: SIMD4<Int64>.self) & SIMD4(1, 2, 4, 8))
+                    | (kind & SIMD4(16, 32, 64, 128))
+                let bits = Int(truncatingIfNeeded: lanes.wrappedSum())
+                noted[m] = UInt16(truncatingIfNeeded: (k << 6) | bits)
+                m &+= bits & 15 == 0 ? 0 : 1
                 k += 4
             }
             let vc = v + k0
             for i in 0..<m {
-                let e = Int(noted[i]), j = e >> 1
-                vc[j] = e & 1 == 0 ? trendMiss(vc[j]) : powerMiss(vc[j])
+                let e = Int(noted[i]), g = (e >> 8) << 2
+                for l in 0..<4 where (e >> l) & 1 != 0 {
+                    vc[g + l] = (e >> (4 + l)) & 1 == 0 ? trendMiss(vc[g + l]) : powerMiss(vc[g + l])
+                }
             }
             k0 += len
         }

@@ -28,8 +28,8 @@ import LimmaFMA
         lookup.withEvaluator { ev in
             v.withUnsafeMutableBufferPointer { vb in
                 fmaVoomTrendWeights(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: vb.count,
-                                    cells: ev.cells, reciprocals: ev.reciprocals, first: ev.first,
-                                    x1: ev.x1, xn: ev.xn, lo: ev.lo, scale: ev.scale, nb: ev.nb,
+                                    cells: ev.cells, reciprocals: ev.reciprocals, first: ev.fine,
+                                    x1: ev.x1, xn: ev.xn, lo: ev.lo, scale: ev.fineScale, nb: ev.fineNb,
                                     trendMiss: { x in 1 / ExactPow.fourth(ev(x)) },
                                     powerMiss: { t in 1 / ExactPow.fourth(t) })
             }

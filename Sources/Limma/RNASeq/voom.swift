@@ -432,12 +432,13 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
     // `let trend = evaluator` is folded back into the parameter by the
     // optimiser (gse60450's weights: 29.8M instructions against 29.4M).
     let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first,
-                                       reciprocals: evaluator.reciprocals, n: evaluator.n,
+                                       reciprocals: evaluator.reciprocals, fine: evaluator.fine,
+                                       fineScale: evaluator.fineScale, fineNb: evaluator.fineNb, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
     if kernels {
-        fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.first,
-                            x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.scale, nb: trend.nb,
+        fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
+                            x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
                             trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
         return
     }

@@ -16,10 +16,10 @@
 /// The intervals are stored as records `(x_i, x_(i+1), y_i, y_(i+1) - y_i)`,
 /// one 32-byte record each (the differences are the same doubles the
 /// expression computes), so that checking an interval and interpolating in
-/// it reads one record. The record `(x_n, NaN, y_n, 0)` and four more with
+/// it reads one record. The record `(x_n, NaN, y_n, 0)` and two more with
 /// NaN right ends close the table: every comparison with a NaN fails, so no
-/// search stops past interval n - 1, and a walk of five steps from any
-/// interval (three here, five in the LimmaFMA kernel) reads no further.
+/// search stops past interval n - 1, and a walk of three steps from any
+/// interval reads no further.
 ///
 /// The search tries a caller's hint (the previous point's interval) and the
 /// next three intervals, if given, then a uniform grid of `2n` buckets over
@@ -37,17 +37,22 @@ public struct ApproxLookup: Sendable {
     public let f: ApproxFun
     private let lo: Double
     private let scale: Double
-    /// Per interval i (and the closing records at i = n - 1 ... n + 3): x_i,
+    /// Per interval i (and the closing records at i = n - 1 ... n + 1): x_i,
     /// x_(i+1), y_i, y_(i+1) - y_i.
     private let cells: [Double]
     /// For bucket b, the last knot whose bucket (computed as for a query) is
     /// below b; one extra entry ends the table.
     private let first: [Int32]
-    /// Per interval i (and the closing records): `RN(1 / (x_(i+1) - x_i))`
-    /// when that width is in `[2^-500, 2^500]`, else 0 (0 for the closing
-    /// records); read by the LimmaFMA kernel (`fmaVoomTrendWeights`), which
-    /// divides through it (`ExactQuotient`).
+    /// For the LimmaFMA kernel (`fmaVoomTrendWeights`): per interval i (and
+    /// the closing records) `RN(1 / (x_(i+1) - x_i))` when that width is in
+    /// `[2^-500, 2^500]`, else 0 (0 for the closing records), through which
+    /// it divides (`ExactQuotient`); and a table like `first` over `8n`
+    /// buckets (`fineScale = 8n / (x_n - x_1)`, 0 if that is not finite:
+    /// one bucket), whose bucket holds a knot about a quarter as often, so
+    /// that a walk of two steps finds nearly every interval.
     private let reciprocals: [Double]
+    private let fine: [Int32]
+    private let fineScale: Double
     private let usable: Bool
 
     public init(_ f: ApproxFun) {
@@ -59,12 +64,13 @@ public struct ApproxLookup: Sendable {
         let nb = 2 * n
         guard increasing, width.isFinite, width > 0, (Double(nb) / width).isFinite else {
             // Tables that no search reads (x_1 = NaN fails every comparison).
-            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; reciprocals = [0]; usable = false
+            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; reciprocals = [0]
+            fine = [0, 0]; fineScale = 0; usable = false
             return
         }
         lo = x[0]
         scale = Double(nb) / width
-        var c = [Double](repeating: 0, count: 4 * (n + 4))
+        var c = [Double](repeating: 0, count: 4 * (n + 2))
         for i in 0..<(n - 1) {
             c[4 * i] = x[i]
             c[4 * i + 1] = x[i + 1]
@@ -73,20 +79,31 @@ public struct ApproxLookup: Sendable {
         }
         c[4 * (n - 1)] = x[n - 1]
         c[4 * (n - 1) + 2] = y[n - 1]
-        for i in (n - 1)...(n + 3) { c[4 * i + 1] = .nan }
+        for i in (n - 1)...(n + 1) { c[4 * i + 1] = .nan }
         cells = c
-        reciprocals = (0..<(n + 4)).map { i in
+        reciprocals = (0..<(n + 2)).map { i in
             let w = i < n - 1 ? x[i + 1] - x[i] : 0
             return w >= 0x1p-500 && w <= 0x1p500 ? 1 / w : 0
         }
+        first = Self.bucketTable(x, scale: scale, nb: nb)
+        let nf = 8 * n, fs = Double(nf) / width
+        fineScale = fs.isFinite ? fs : 0
+        fine = Self.bucketTable(x, scale: fineScale, nb: nf)
+        usable = true
+    }
+
+    /// For each bucket b of `nb` over the knots `x` (`lo = x[0]`, `scale`),
+    /// the last knot whose bucket (computed as for a query) is below b; one
+    /// extra entry ends the table.
+    private static func bucketTable(_ x: [Double], scale: Double, nb: Int) -> [Int32] {
+        let n = x.count
         var table = [Int32](repeating: 0, count: nb + 1)
         var i = 0
         for b in 0...nb {
             while i + 1 < n && Self.bucket(x[i + 1], lo: x[0], scale: scale, nb: nb) < b { i += 1 }
             table[b] = Int32(i)
         }
-        first = table
-        usable = true
+        return table
     }
 
     @inline(__always)
@@ -106,10 +123,14 @@ public struct ApproxLookup: Sendable {
         try cells.withUnsafeBufferPointer { cb in
             try first.withUnsafeBufferPointer { fb in
                 try reciprocals.withUnsafeBufferPointer { rb in
-                    let n = usable ? f.x.count : 1
-                    return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!,
-                                              reciprocals: rb.baseAddress!, n: n, x1: cb[0], xn: cb[4 * (n - 1)],
-                                              lo: lo, scale: scale, nb: fb.count - 1, usable: usable))
+                    try fine.withUnsafeBufferPointer { ffb in
+                        let n = usable ? f.x.count : 1
+                        return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!,
+                                                  reciprocals: rb.baseAddress!, fine: ffb.baseAddress!,
+                                                  fineScale: fineScale, fineNb: ffb.count - 1, n: n, x1: cb[0],
+                                                  xn: cb[4 * (n - 1)], lo: lo, scale: scale, nb: fb.count - 1,
+                                                  usable: usable))
+                    }
                 }
             }
         }
@@ -121,8 +142,12 @@ public struct ApproxLookup: Sendable {
         let f: ApproxFun
         let cells: UnsafePointer<Double>
         let first: UnsafePointer<Int32>
-        /// `ApproxLookup.reciprocals`.
+        /// `ApproxLookup.reciprocals`, `fine`, `fineScale` and the number of
+        /// fine buckets.
         let reciprocals: UnsafePointer<Double>
+        let fine: UnsafePointer<Int32>
+        let fineScale: Double
+        let fineNb: Int
         /// The number of knots (1 when not `usable`: no hint is valid).
         let n: Int
         /// The first and last knots (NaN when not `usable`).
@@ -152,7 +177,7 @@ public struct ApproxLookup: Sendable {
             let h = hint
             if UInt(bitPattern: h) < UInt(bitPattern: n - 1) {            // 0 <= h < n - 1
                 // x[h] <= v: the first interval whose right end exceeds v,
-                // among h ... h + 3 (records up to n + 3 exist; the NaN right
+                // among h ... h + 3 (records up to n + 1 exist; the NaN right
                 // ends from n - 1 on fail every test).
                 var c = cells + 4 * h
                 if c[0] <= v {
