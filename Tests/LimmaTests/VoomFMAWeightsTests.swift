@@ -137,7 +137,8 @@ import LimmaFMA
         #expect(bad == 0)
     }
 
-    /// `voomObservationWeights` with the kernels on and off, bit for bit:
+    /// `voomObservationWeights` with the kernels on and off (and asked for
+    /// with a trend built without their tables), bit for bit:
     /// both paths (two distinct design rows with 40 samples: sorted; all
     /// rows distinct: blocks), knots at observations' fitted log-counts,
     /// trend values at the band edges, fitted values outside the trend,
@@ -178,8 +179,12 @@ import LimmaFMA
                                                    kernels: false)
                 let fused = voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend),
                                                    kernels: true)
+                // Kernels asked for, but a trend without their tables: the plain path.
+                let untabled = voomObservationWeights(coefficients: coef, design: X, libSize: lib,
+                                                      trend: ApproxLookup(trend, kernelTables: false), kernels: true)
                 let bad = zip(plain, fused).filter { !Self.same($0, $1) }.count
-                #expect(plain.count == fused.count && bad == 0,
+                    + zip(plain, untabled).filter { !Self.same($0, $1) }.count
+                #expect(plain.count == fused.count && plain.count == untabled.count && bad == 0,
                         "trial \(trial) (\(ngenes) x \(nsamples)) threads \(threads): \(bad) differ")
             }
         }

@@ -176,8 +176,13 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         X = X.columns(j)
     }
     if count > 0 {
+        // LimmaFMA's kernel when the trend is evaluated at 32 or more points
+        // per knot (its tables cost about as much as 30 points per knot save).
+        let kernels = count >= 32 * trend.x.count && FMAKernels.enabled
         weightValues.withUnsafeMutableBufferPointer { wb in
-            voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend), into: wb.baseAddress!)
+            voomObservationWeights(coefficients: coef, design: X, libSize: lib,
+                                   trend: ApproxLookup(trend, kernelTables: kernels), kernels: kernels,
+                                   into: wb.baseAddress!)
         }
     }
     out.weights = Matrix(nrow: ngenes, ncol: nsamples, values: weightValues, rowNames: y.rowNames, colNames: y.colNames)
@@ -278,8 +283,8 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 /// `voomTrendWeights` (the trend and `1 / t^4`: with `kernels`, LimmaFMA's
 /// four-lane kernel, else two-lane vector arithmetic), each lookup from the
 /// trend's bucket table. `kernels` (default `FMAKernels.enabled`; true only
-/// where `FMAKernels.supported`) changes the speed only: both give each
-/// value's bits.
+/// where `FMAKernels.supported`; ignored when `trend` was built without the
+/// kernel's tables) changes the speed only: both give each value's bits.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -299,6 +304,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup, kernels: Bool = FMAKernels.enabled,
                             into w: UnsafeMutablePointer<Double>) {
+    let kernels = kernels && trend.hasKernelTables
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)

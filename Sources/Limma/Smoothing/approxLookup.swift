@@ -53,9 +53,14 @@ public struct ApproxLookup: Sendable {
     private let reciprocals: [Double]
     private let fine: [Int32]
     private let fineScale: Double
+    /// Whether `reciprocals` and `fine` were built (`kernelTables`).
+    public let hasKernelTables: Bool
     private let usable: Bool
 
-    public init(_ f: ApproxFun) {
+    /// The tables for `f`; with `kernelTables` (default true) also those of
+    /// the LimmaFMA kernel (which take `5n` words to build: worth it when
+    /// the trend is evaluated at many more points than it has knots).
+    public init(_ f: ApproxFun, kernelTables: Bool = true) {
         self.f = f
         let x = f.x, y = f.y, n = x.count
         var increasing = n >= 2 && n < Int(Int32.max)
@@ -65,7 +70,7 @@ public struct ApproxLookup: Sendable {
         guard increasing, width.isFinite, width > 0, (Double(nb) / width).isFinite else {
             // Tables that no search reads (x_1 = NaN fails every comparison).
             lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; reciprocals = [0]
-            fine = [0, 0]; fineScale = 0; usable = false
+            fine = [0, 0]; fineScale = 0; hasKernelTables = false; usable = false
             return
         }
         lo = x[0]
@@ -81,14 +86,19 @@ public struct ApproxLookup: Sendable {
         c[4 * (n - 1) + 2] = y[n - 1]
         for i in (n - 1)...(n + 1) { c[4 * i + 1] = .nan }
         cells = c
-        reciprocals = (0..<(n + 2)).map { i in
-            let w = i < n - 1 ? x[i + 1] - x[i] : 0
-            return w >= 0x1p-500 && w <= 0x1p500 ? 1 / w : 0
-        }
         first = Self.bucketTable(x, scale: scale, nb: nb)
-        let nf = 8 * n, fs = Double(nf) / width
-        fineScale = fs.isFinite ? fs : 0
-        fine = Self.bucketTable(x, scale: fineScale, nb: nf)
+        hasKernelTables = kernelTables
+        if kernelTables {
+            reciprocals = (0..<(n + 2)).map { i in
+                let w = i < n - 1 ? x[i + 1] - x[i] : 0
+                return w >= 0x1p-500 && w <= 0x1p500 ? 1 / w : 0
+            }
+            let nf = 8 * n, fs = Double(nf) / width
+            fineScale = fs.isFinite ? fs : 0
+            fine = Self.bucketTable(x, scale: fineScale, nb: nf)
+        } else {
+            reciprocals = [0]; fine = [0, 0]; fineScale = 0
+        }
         usable = true
     }
 
