@@ -11,13 +11,7 @@ import LimmaFMA
 /// weights with the kernels on and off, on both of its paths and at 1 and 2
 /// threads.
 @Suite struct VoomFMAWeightsTests {
-    struct Rng {
-        var state: UInt64
-        mutating func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return (Double(state >> 11) + 0.5) / 9007199254740992.0
-        }
-    }
+    typealias Rng = VoomWeightsTests.Rng
 
     static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
