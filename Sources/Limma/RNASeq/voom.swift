@@ -1,6 +1,7 @@
 // limma's voom: log-counts-per-million with precision weights from a
 // lowess trend of the mean-variance relationship (Law et al. 2014).
 import Foundation
+import LimmaFMA
 
 /// limma's `voom(counts, design, lib.size, normalize.method, block,
 /// correlation, weights, span, adaptive.span, save.plot = TRUE)` for a DGEList:
@@ -175,8 +176,13 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         X = X.columns(j)
     }
     if count > 0 {
+        // LimmaFMA's kernel when the trend is evaluated at 32 or more points
+        // per knot (its tables cost about as much as 30 points per knot save).
+        let kernels = count >= 32 * trend.x.count && FMAKernels.enabled
         weightValues.withUnsafeMutableBufferPointer { wb in
-            voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: ApproxLookup(trend), into: wb.baseAddress!)
+            voomObservationWeights(coefficients: coef, design: X, libSize: lib,
+                                   trend: ApproxLookup(trend, kernelTables: kernels), kernels: kernels,
+                                   into: wb.baseAddress!)
         }
     }
     out.weights = Matrix(nrow: ngenes, ncol: nsamples, values: weightValues, rowNames: y.rowNames, colNames: y.colNames)
@@ -273,25 +279,32 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
 ///   block's `2^f` per distinct row computed once (two genes at a time,
 ///   `ExactPow`'s two-lane `pow2`), then sample by sample.
-/// Either way the observations of a run go through the steps in three
-/// passes (`log2` of all, then the trend of all, then `1 / t^4` of all; the
-/// last two two at a time in two-lane vector arithmetic), each lookup from
-/// the trend's bucket table.
+/// Either way the observations of a run go through `log2` of all, then
+/// `voomTrendWeights` (the trend and `1 / t^4`: with `kernels`, LimmaFMA's
+/// four-lane kernel, else two-lane vector arithmetic), each lookup from the
+/// trend's bucket table. `kernels` (default `FMAKernels.enabled`; true only
+/// where `FMAKernels.supported`; ignored when `trend` was built without the
+/// kernel's tables) changes the speed only: both give each value's bits.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
-                            trend: ApproxLookup) -> [Double] {
+                            trend: ApproxLookup, kernels: Bool = FMAKernels.enabled) -> [Double] {
     let count = coef.nrow * X.nrow
     return [Double](unsafeUninitializedCapacity: count) { wb, initialized in
-        if count > 0 { voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: trend, into: wb.baseAddress!) }
+        if count > 0 {
+            voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: trend, kernels: kernels,
+                                   into: wb.baseAddress!)
+        }
         initialized = count
     }
 }
 
-/// `voomObservationWeights(coefficients:design:libSize:trend:)` written to
-/// `w` (genes x samples, column-major).
+/// `voomObservationWeights(coefficients:design:libSize:trend:kernels:)`
+/// written to `w` (genes x samples, column-major).
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
-                            trend: ApproxLookup, into w: UnsafeMutablePointer<Double>) {
+                            trend: ApproxLookup, kernels: Bool = FMAKernels.enabled,
+                            into w: UnsafeMutablePointer<Double>) {
+    let kernels = kernels && trend.hasKernelTables
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)
@@ -330,16 +343,16 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         ExactPow.pow2(fittedValue(c, g, u), table: table)
     }
     /// The weights of `count` observations with `2^fitted = p2[k]` and
-    /// `libSize + 1 = l1`, into `out[k]`, in three passes (the log-counts,
-    /// the trend, `1 / t^4`; the last two two values at a time): each
-    /// observation's long chain of dependent operations is cut into three
-    /// short ones, so that the processor overlaps many observations of one
-    /// pass (the same operations, so the same bits).
+    /// `libSize + 1 = l1`, into `out[k]`, in passes (the log-counts, then
+    /// `voomTrendWeights`' passes): each observation's long chain of
+    /// dependent operations is cut into short ones, so that the processor
+    /// overlaps many observations of one pass (the same operations, so the
+    /// same bits).
     @inline(__always)
     func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
-        voomTrendWeights(out, count, trend)
+        voomTrendWeights(out, count, trend, kernels: kernels)
     }
     coef.values.withUnsafeBufferPointer { cb in
         let c = cb.baseAddress!
@@ -405,21 +418,36 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     }
 }
 
-/// `v[k] = 1 / trend(v[k])^4` for k < count in two passes (the trend of
-/// all, then `1 / t^4` of all; one pass of both is slower: its chain of
-/// dependent operations is too long to overlap), two values at a time:
-/// the trend's two-lane evaluation (`ApproxLookup.Evaluator`, each lane the
-/// bits of `trend(v)`) and `ExactPow.reciprocalFourth` (each lane the bits
-/// of `1 / ExactPow.fourth(t)`); an odd last value by itself.
+/// `v[k] = 1 / trend(v[k])^4` for k < count, each value the bits of
+/// `1 / ExactPow.fourth(trend(v))`.
+///
+/// With `kernels`: LimmaFMA's `fmaVoomTrendWeights` (four values at a time,
+/// the interpolation's division through `ApproxLookup`'s reciprocals and
+/// `ExactQuotient`; the values it leaves by the scalar code here).
+/// Otherwise in two passes (the trend of all, then `1 / t^4` of all; one
+/// pass of both is slower: its chain of dependent operations is too long
+/// to overlap), two values at a time: the trend's two-lane evaluation
+/// (`ApproxLookup.Evaluator`, each lane the bits of `trend(v)`) and
+/// `ExactPow.reciprocalFourth` (each lane the bits of
+/// `1 / ExactPow.fourth(t)`); an odd last value by itself.
 @inline(__always)
-private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator) {
+private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator,
+                              kernels: Bool) {
     // A local copy, which the stores through `v` cannot alias: its fields
     // stay in registers over the loop. Built field by field: a plain
     // `let trend = evaluator` is folded back into the parameter by the
     // optimiser (gse60450's weights: 29.8M instructions against 29.4M).
-    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first, n: evaluator.n,
+    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first,
+                                       reciprocals: evaluator.reciprocals, fine: evaluator.fine,
+                                       fineScale: evaluator.fineScale, fineNb: evaluator.fineNb, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
+    if kernels {
+        fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
+                            x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
+                            trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    }
     let raw = UnsafeMutableRawPointer(v)
     var k = 0
     while k + 1 < count {

@@ -43,9 +43,24 @@ public struct ApproxLookup: Sendable {
     /// For bucket b, the last knot whose bucket (computed as for a query) is
     /// below b; one extra entry ends the table.
     private let first: [Int32]
+    /// For the LimmaFMA kernel (`fmaVoomTrendWeights`): per interval i (and
+    /// the closing records) `RN(1 / (x_(i+1) - x_i))` when that width is in
+    /// `[2^-500, 2^500]`, else 0 (0 for the closing records), through which
+    /// it divides (`ExactQuotient`); and a table like `first` over `8n`
+    /// buckets (`fineScale = 8n / (x_n - x_1)`, 0 if that is not finite:
+    /// one bucket), whose bucket holds a knot about a quarter as often, so
+    /// that a walk of two steps finds nearly every interval.
+    private let reciprocals: [Double]
+    private let fine: [Int32]
+    private let fineScale: Double
+    /// Whether `reciprocals` and `fine` were built (`kernelTables`).
+    public let hasKernelTables: Bool
     private let usable: Bool
 
-    public init(_ f: ApproxFun) {
+    /// The tables for `f`; with `kernelTables` (default true) also those of
+    /// the LimmaFMA kernel (which take `5n` words to build: worth it when
+    /// the trend is evaluated at many more points than it has knots).
+    public init(_ f: ApproxFun, kernelTables: Bool = true) {
         self.f = f
         let x = f.x, y = f.y, n = x.count
         var increasing = n >= 2 && n < Int(Int32.max)
@@ -54,7 +69,8 @@ public struct ApproxLookup: Sendable {
         let nb = 2 * n
         guard increasing, width.isFinite, width > 0, (Double(nb) / width).isFinite else {
             // Tables that no search reads (x_1 = NaN fails every comparison).
-            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; usable = false
+            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; reciprocals = [0]
+            fine = [0, 0]; fineScale = 0; hasKernelTables = false; usable = false
             return
         }
         lo = x[0]
@@ -70,14 +86,34 @@ public struct ApproxLookup: Sendable {
         c[4 * (n - 1) + 2] = y[n - 1]
         for i in (n - 1)...(n + 1) { c[4 * i + 1] = .nan }
         cells = c
+        first = Self.bucketTable(x, scale: scale, nb: nb)
+        hasKernelTables = kernelTables
+        if kernelTables {
+            reciprocals = (0..<(n + 2)).map { i in
+                let w = i < n - 1 ? x[i + 1] - x[i] : 0
+                return w >= 0x1p-500 && w <= 0x1p500 ? 1 / w : 0
+            }
+            let nf = 8 * n, fs = Double(nf) / width
+            fineScale = fs.isFinite ? fs : 0
+            fine = Self.bucketTable(x, scale: fineScale, nb: nf)
+        } else {
+            reciprocals = [0]; fine = [0, 0]; fineScale = 0
+        }
+        usable = true
+    }
+
+    /// For each bucket b of `nb` over the knots `x` (`lo = x[0]`, `scale`),
+    /// the last knot whose bucket (computed as for a query) is below b; one
+    /// extra entry ends the table.
+    private static func bucketTable(_ x: [Double], scale: Double, nb: Int) -> [Int32] {
+        let n = x.count
         var table = [Int32](repeating: 0, count: nb + 1)
         var i = 0
         for b in 0...nb {
             while i + 1 < n && Self.bucket(x[i + 1], lo: x[0], scale: scale, nb: nb) < b { i += 1 }
             table[b] = Int32(i)
         }
-        first = table
-        usable = true
+        return table
     }
 
     @inline(__always)
@@ -96,9 +132,16 @@ public struct ApproxLookup: Sendable {
     public func withEvaluator<R>(_ body: (Evaluator) throws -> R) rethrows -> R {
         try cells.withUnsafeBufferPointer { cb in
             try first.withUnsafeBufferPointer { fb in
-                let n = usable ? f.x.count : 1
-                return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!, n: n, x1: cb[0],
-                                   xn: cb[4 * (n - 1)], lo: lo, scale: scale, nb: fb.count - 1, usable: usable))
+                try reciprocals.withUnsafeBufferPointer { rb in
+                    try fine.withUnsafeBufferPointer { ffb in
+                        let n = usable ? f.x.count : 1
+                        return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!,
+                                                  reciprocals: rb.baseAddress!, fine: ffb.baseAddress!,
+                                                  fineScale: fineScale, fineNb: ffb.count - 1, n: n, x1: cb[0],
+                                                  xn: cb[4 * (n - 1)], lo: lo, scale: scale, nb: fb.count - 1,
+                                                  usable: usable))
+                    }
+                }
             }
         }
     }
@@ -109,6 +152,12 @@ public struct ApproxLookup: Sendable {
         let f: ApproxFun
         let cells: UnsafePointer<Double>
         let first: UnsafePointer<Int32>
+        /// `ApproxLookup.reciprocals`, `fine`, `fineScale` and the number of
+        /// fine buckets.
+        let reciprocals: UnsafePointer<Double>
+        let fine: UnsafePointer<Int32>
+        let fineScale: Double
+        let fineNb: Int
         /// The number of knots (1 when not `usable`: no hint is valid).
         let n: Int
         /// The first and last knots (NaN when not `usable`).

@@ -1,0 +1,157 @@
+// voom's per-observation trend and weight, four observations at a time.
+
+/// `v[k] = 1 / t^4` with `t = trend(v[k])` for `k < count`: the linear
+/// interpolation of `Limma`'s `ApproxLookup` and `R_pow(t, 4)`, each value
+/// the bits of the plain code (`ApproxLookup.Evaluator` and `ExactPow` in
+/// `Limma`), or, for a value the kernel does not settle, `trendMiss(v[k])`
+/// or `powerMiss(t)` (which the caller makes that plain code). Call only
+/// when `FMAKernels.enabled`.
+///
+/// The tables (`Limma`'s `ApproxLookup`): `cells` holds per interval i the
+/// record `(x_i, x_(i+1), y_i, y_(i+1) - y_i)`, then closing records from
+/// i = n - 1 to n + 1 with NaN right ends; `first[b]` for bucket `b <= nb`
+/// is a knot at or below every point of bucket b, where
+/// `b = min(Int((v - lo) * scale), nb)` (`ApproxLookup`'s fine table);
+/// `reciprocals[i]` is
+/// `RN(1 / (x_(i+1) - x_i))` when that width is in `[2^-500, 2^500]`
+/// (`ExactQuotient`'s divisors), else 0 (also for the closing records);
+/// `x1 < xn` are the first and last knots (x1 NaN: no usable tables, every
+/// value goes to `trendMiss`).
+///
+/// The values are taken in chunks of 512, each in three passes whose
+/// dependency chains are short, so that the processor overlaps many values
+/// of one pass:
+/// 1. Each value's candidate interval `d = i + s`: i = `first[b]` (b from
+///    `(v - lo) * scale` clamped to `[0, nb]`; NaN to 0), s the number of
+///    `x_(i+1), x_(i+2)` at or below v (a prefix: the knots increase).
+/// 2. Four values at a time: their records; a lane is interpolated when
+///    `x_d <= v < x_(d+1)` (v's interval, unique: false for NaN, for v
+///    outside `[x1, xn)` and for a walk that stopped short), the width has
+///    a reciprocal, and `v - x_d` is `+0` or at least 2^-500 (it is at
+///    most the width, so at most 2^500); then
+///    `t = y_d + dy_d * ((v - x_d) / (x_(d+1) - x_d))`, or `y_d` when
+///    `v == x_d`, as `ApproxLookup.Evaluator.interpolate`: the quotient by
+///    `ExactQuotient` (the bits of the division), the product and the sum
+///    rounded separately (no fused operation). Other lanes keep v (a walk
+///    that stopped short, about 1 value in 1,000 for voom's trend, is
+///    settled by `trendMiss`).
+/// 3. Four values at a time: `t^4` as `ExactPow.fourth(t, accept:)`
+///    computes it: `a = t t`, `b = a a` and their exact rounding errors
+///    (here each one FMA, `t t - a`: Dekker's value, both being the exact
+///    error, since for `2^-8 <= t < 2^8` no product underflows or
+///    overflows), `c = eb + (2a) ea`, `s = b + c`, `err = c - (s - b)`;
+///    accepted as `ExactPow.fourth` accepts (`s` not a power of two, tested
+///    as `s != ulp(s) 2^52`, exact for the `s` of that band;
+///    `|err| <= 0.486 ulp(s)` for `2^-2 <= t < 2^2`, `0.478 ulp(s)` for the
+///    rest of `2^-8 <= t < 2^8`); then `1 / s`, a true division. A lane
+///    not interpolated or not accepted keeps its value; each group of four
+///    is noted, without branches, as its offset and two 4-bit masks (the
+///    lanes left, the lanes interpolated), the count of notes advancing
+///    when a lane is left.
+/// Then each noted value is `trendMiss(v)` (not interpolated) or
+/// `powerMiss(t)`. The last `count % 4` values are `trendMiss(v)`.
+@inline(never)
+public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
+                                cells: UnsafePointer<Double>, reciprocals: UnsafePointer<Double>,
+                                first: UnsafePointer<Int32>, x1: Double, xn: Double, lo: Double,
+                                scale: Double, nb: Int, trendMiss: (Double) -> Double,
+                                powerMiss: (Double) -> Double) {
+    typealias V4 = SIMD4<Double>
+    let whole = x1 < xn ? count & ~3 : 0
+    let chunk = 512
+    // Per chunk: the candidate intervals (Int32), the lanes interpolated
+    // (one SIMD4<Int64> mask per four values) and the notes
+    // ((offset / 4) << 8 | interpolated << 4 | left).
+    withUnsafeTemporaryAllocation(byteCount: chunk * (4 + 8 + 2), alignment: 32) { scratch in
+        let base = scratch.baseAddress!
+        let kinds = base.assumingMemoryBound(to: SIMD4<Int64>.self)
+        let idx = (base + chunk * 8).assumingMemoryBound(to: Int32.self)
+        let noted = (base + chunk * 12).assumingMemoryBound(to: UInt16.self)
+        let zero = V4(repeating: 0), top = V4(repeating: Double(nb)), tiny = V4(repeating: 0x1p-500)
+        var k0 = 0
+        while k0 < whole {
+            let len = Swift.min(whole - k0, chunk)
+            let rc = UnsafeMutableRawPointer(v + k0)
+            // 1. Candidate intervals.
+            var k = 0
+            while k < len {
+                let x = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
+                var bq = (x - lo) * scale
+                bq = bq.replacing(with: zero, where: .!(bq .>= zero))        // below x1, or NaN
+                bq = bq.replacing(with: top, where: bq .> top)
+                for l in 0..<4 {
+                    let xl = x[l]
+                    let i = Int(first[Int(bq[l])])
+                    let c = cells + 4 * i
+                    let s = (c[1] <= xl ? 1 : 0) &+ (c[5] <= xl ? 1 : 0)
+                    idx[k + l] = Int32(truncatingIfNeeded: i &+ s)
+                }
+                k += 4
+            }
+            // 2. Interpolation.
+            k = 0
+            while k < len {
+                let vin = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
+                let d0 = Int(idx[k]), d1 = Int(idx[k + 1]), d2 = Int(idx[k + 2]), d3 = Int(idx[k + 3])
+                let r0 = UnsafeRawPointer(cells + 4 * d0).loadUnaligned(as: V4.self)
+                let r1 = UnsafeRawPointer(cells + 4 * d1).loadUnaligned(as: V4.self)
+                let r2 = UnsafeRawPointer(cells + 4 * d2).loadUnaligned(as: V4.self)
+                let r3 = UnsafeRawPointer(cells + 4 * d3).loadUnaligned(as: V4.self)
+                let x0 = V4(r0[0], r1[0], r2[0], r3[0])
+                let xr = V4(r0[1], r1[1], r2[1], r3[1])
+                let y0 = V4(r0[2], r1[2], r2[2], r3[2])
+                let dy = V4(r0[3], r1[3], r2[3], r3[3])
+                let rcp = V4(reciprocals[d0], reciprocals[d1], reciprocals[d2], reciprocals[d3])
+                let a = vin - x0
+                let atKnot = vin .== x0
+                let q = ExactQuotient.quotient(a, xr - x0, reciprocal: rcp)
+                let t = (y0 + dy * q).replacing(with: y0, where: atKnot)
+                let interpolated = (x0 .<= vin) .& (vin .< xr) .& (rcp .> zero) .& ((a .>= tiny) .| atKnot)
+                rc.storeBytes(of: t.replacing(with: vin, where: .!interpolated), toByteOffset: 8 * k, as: V4.self)
+                kinds[k >> 2] = unsafeBitCast(interpolated, to: SIMD4<Int64>.self)
+                k += 4
+            }
+            // 3. 1 / t^4.
+            var m = 0
+            k = 0
+            while k < len {
+                let t = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
+                let kind = kinds[k >> 2]
+                let interpolated = unsafeBitCast(kind, to: SIMDMask<SIMD4<Int64>>.self)
+                let sq = t * t
+                let ea = (-sq).addingProduct(t, t)                       // t t - a, exact
+                let b4 = sq * sq
+                let eb = (-b4).addingProduct(sq, sq)                     // a a - b, exact
+                let c = eb + (2 * sq) * ea
+                let s = b4 + c
+                let err = c - (s - b4)
+                let sBits = unsafeBitCast(s, to: SIMD4<UInt64>.self)
+                let ulp = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: V4.self)
+                let mag = unsafeBitCast(unsafeBitCast(err, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
+                let near = (t .>= 0x1p-2) .& (t .< 0x1p2) .& (mag .<= 0.486 * ulp)
+                let far = (t .>= 0x1p-8) .& (t .< 0x1p8) .& (mag .<= 0.478 * ulp)
+                let settled = interpolated .& (s .!= ulp * 0x1p52) .& (near .| far)
+                rc.storeBytes(of: (1 / s).replacing(with: t, where: .!settled), toByteOffset: 8 * k, as: V4.self)
+                let lanes = (unsafeBitCast(.!settled, to: SIMD4<Int64>.self) & SIMD4(1, 2, 4, 8))
+                    | (kind & SIMD4(16, 32, 64, 128))
+                let bits = Int(truncatingIfNeeded: lanes.wrappedSum())
+                noted[m] = UInt16(truncatingIfNeeded: (k << 6) | bits)
+                m &+= bits & 15 == 0 ? 0 : 1
+                k += 4
+            }
+            let vc = v + k0
+            for i in 0..<m {
+                let e = Int(noted[i]), g = (e >> 8) << 2
+                for l in 0..<4 where (e >> l) & 1 != 0 {
+                    vc[g + l] = (e >> (4 + l)) & 1 == 0 ? trendMiss(vc[g + l]) : powerMiss(vc[g + l])
+                }
+            }
+            k0 += len
+        }
+    }
+    var k = whole
+    while k < count {
+        v[k] = trendMiss(v[k])
+        k += 1
+    }
+}
