@@ -310,16 +310,39 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         ? nil : RLinAlg.matprod(coef, X.transposed)
     // Distinct design rows (bit for bit; every sample its own when the
     // fitted values come from the plain loop): rowOf[j], and one sample per row.
+    // (Found by sorting the samples by their rows' bits, not by a dictionary
+    // keyed by rows: its first use costs the process ~0.2 ms of run-time type
+    // set-up.)
     var rowOf = [Int](repeating: 0, count: nsamples)
     var rowSample = [Int]()
-    var seen = [[UInt64]: Int]()
-    for j in 0..<nsamples {
-        let key = fitted == nil ? (0..<p).map { X[j, $0].bitPattern } : [UInt64(j)]
-        if let u = seen[key] {
-            rowOf[j] = u
-        } else {
-            rowOf[j] = rowSample.count
-            seen[key] = rowSample.count
+    if fitted == nil {
+        @inline(__always) func bits(_ j: Int, _ l: Int) -> UInt64 { X[j, l].bitPattern }
+        let byRow = (0..<nsamples).sorted { a, b in
+            for l in 0..<p where bits(a, l) != bits(b, l) { return bits(a, l) < bits(b, l) }
+            return a < b
+        }
+        // Each run of equal rows: its first sample (the smallest) represents it.
+        var first = [Int](repeating: 0, count: nsamples)
+        var k = 0
+        while k < nsamples {
+            var e = k + 1
+            while e < nsamples && (0..<p).allSatisfy({ bits(byRow[e], $0) == bits(byRow[k], $0) }) { e += 1 }
+            for i in k..<e { first[byRow[i]] = byRow[k] }
+            k = e
+        }
+        // Rows numbered in the order of their first samples.
+        var number = [Int](repeating: -1, count: nsamples)
+        for j in 0..<nsamples {
+            let f = first[j]
+            if number[f] < 0 {
+                number[f] = rowSample.count
+                rowSample.append(f)
+            }
+            rowOf[j] = number[f]
+        }
+    } else {
+        for j in 0..<nsamples {
+            rowOf[j] = j
             rowSample.append(j)
         }
     }

@@ -305,15 +305,18 @@ struct LowessPlan {
             groupBase.append(base)
             groupLength.append(length)
             maxGroupLength = max(maxGroupLength, length)
-            // Lane l's window (spare lanes repeat the first fit).
-            let windows = (0..<4).map { l -> (Int, Int) in
-                let f = k + (l < m ? l : 0)
-                return (left[f] - base, end[f] - base + 1)
-            }
-            let cuts = Set([0] + windows.flatMap { [$0.0, $0.1] }).filter { $0 < length }.sorted()
-            for c in cuts {
+            // Lane l's window `starts[l] ..< ends[l]` (spare lanes repeat the
+            // first fit); the segments start at 0 and at every window's start
+            // and end below `length`, each once, in order. (Plain [Int]
+            // arrays: a Set or an array of tuples costs the process a
+            // run-time type set-up on first use.)
+            let fit = (0..<4).map { l in k + (l < m ? l : 0) }
+            let starts = fit.map { left[$0] - base }, ends = fit.map { end[$0] - base + 1 }
+            var previous = -1
+            for c in ([0] + starts + ends).sorted() where c != previous && c < length {
+                previous = c
                 var lanes: UInt8 = 0
-                for l in 0..<4 where windows[l].0 <= c && c < windows[l].1 { lanes |= 1 << l }
+                for l in 0..<4 where starts[l] <= c && c < ends[l] { lanes |= 1 << l }
                 segmentStart.append(c)
                 segmentLanes.append(lanes)
             }
