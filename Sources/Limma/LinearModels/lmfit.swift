@@ -1,7 +1,6 @@
 // limma's lmFit: a linear model for each row of an expression matrix, by
 // ordinary or weighted least squares (lm.series) or, with a blocking factor
 // and an intra-block correlation, by generalised least squares (gls.series).
-import Synchronization
 
 /// Fits `y_g = X beta_g + e_g` for every gene g (row of `y`), as limma's
 /// `lmFit(object, design, weights, block, correlation, method = "ls")`.
@@ -235,7 +234,7 @@ enum LinearModelFit {
         let shared = LeastSquaresWorkspace(n: n, p: p)
         for v in 0..<(n * p) { shared.lx[v] = GeneLanes(repeating: qr.qr.values[v]) }
         for j in 0..<p { shared.lqraux[j] = GeneLanes(repeating: qr.qraux[j]) }
-        let nonFinite = Atomic<Bool>(false)
+        let nonFinite = RaisedFlag()
         var scale: [Double] = [], upper: [Double] = []
         switch transform {
         case .none: break
@@ -258,7 +257,7 @@ enum LinearModelFit {
                             let ws = LeastSquaresWorkspace(n: n, p: p)
                             let qrb = qrValues.value, qab = qrValues.value + n * p, scb = qrValues.value + n * p + p
                             for blk in blocks {
-                                if nonFinite.load(ordering: .relaxed) { return }
+                                if nonFinite.isRaised { return }
                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
                                 LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
                                 for q in 0..<((bcount + width - 1) / width) {
@@ -277,7 +276,7 @@ enum LinearModelFit {
                                             var finite = GeneLaneMask(repeating: true)
                                             for i in 0..<n { finite .&= (source[i * stride] - source[i * stride]) .== 0 }
                                             if !all(finite) {
-                                                nonFinite.store(true, ordering: .relaxed)
+                                                nonFinite.raise()
                                                 return nil
                                             }
                                         }
@@ -321,7 +320,7 @@ enum LinearModelFit {
                 }
             }
         }
-        if nonFinite.load(ordering: .relaxed) { return nil }
+        if nonFinite.isRaised { return nil }
         var fit = try commonFitResult(coef: coef, sigma: sigma, qr: qr, rowNames: M.rowNames, names: names, function: function)
         fit.Amean = amean
         return fit
@@ -430,7 +429,7 @@ enum LinearModelFit {
         var dfRes = [Double](repeating: 0, count: ngenes)
         var amean = rowMeans ?? [Double](repeating: .nan, count: ngenes)
         let knownMeans = rowMeans != nil
-        let failure = Mutex<(gene: Int, error: any Error)?>(nil)
+        let failure = FirstFailure()
         var wvalues: [Double] = []
         var fullWeights = false
         switch weights {
@@ -504,7 +503,7 @@ enum LinearModelFit {
                                                         sgb[g] = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: nobs, refine: true).squareRoot()
                                                     }
                                                 } catch {
-                                                    failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
+                                                    failure.record(g, error)
                                                 }
                                             }
                                             // Amean of the group at y (genes from g): the lanes' means, or
@@ -625,7 +624,7 @@ enum LinearModelFit {
                 }
             }
         }
-        if let f = failure.withLock({ $0 }) { throw f.error }
+        try failure.rethrow()
         let qr = QRDecomposition(design)
         var fit = MArrayLM(coefficients: beta, stdevUnscaled: su, sigma: sigma, dfResidual: dfRes)
         fit.covCoefficients = try covariance(qr, names: names, function: fn)
@@ -714,7 +713,7 @@ enum LinearModelFit {
         var su = beta
         var sigma = [Double](repeating: .nan, count: ngenes)
         var dfRes = [Double](repeating: 0, count: ngenes)
-        let failure = Mutex<(gene: Int, error: any Error)?>(nil)
+        let failure = FirstFailure()
         let wvalues = W?.values ?? []
         M.values.withUnsafeBufferPointer { mb in
             wvalues.withUnsafeBufferPointer { wb in
@@ -770,7 +769,7 @@ enum LinearModelFit {
                                                 }
                                                 if n == 0 { continue }
                                                 do { try fitGene(g, n) } catch {
-                                                    failure.withLock { f in if f == nil || g < f!.gene { f = (g, error) } }
+                                                    failure.record(g, error)
                                                 }
                                             }
                                         }
@@ -782,7 +781,7 @@ enum LinearModelFit {
                 }
             }
         }
-        if let f = failure.withLock({ $0 }) { throw f.error }
+        try failure.rethrow()
         return MArrayLM(coefficients: beta, stdevUnscaled: su, sigma: sigma, dfResidual: dfRes)
     }
 

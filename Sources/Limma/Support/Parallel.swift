@@ -78,6 +78,54 @@ public enum LimmaThreads {
     }
 }
 
+/// The error a serial loop over indices would throw first: the error of
+/// the lowest index that failed, recorded from any worker thread.
+///
+/// A class over `NSLock` rather than a `Mutex` of an optional tuple: the
+/// `Mutex`'s generic storage makes the Swift runtime look up a protocol
+/// conformance the first time it is destroyed, a scan that costs the
+/// process ~0.1 ms inside the step that first uses it.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var index = Int.max
+    private var error: (any Error)?
+
+    /// Records `error` for index `i` unless a lower index failed already.
+    func record(_ i: Int, _ error: any Error) {
+        lock.lock()
+        if i < index { (index, self.error) = (i, error) }
+        lock.unlock()
+    }
+
+    /// Throws the recorded error, if any.
+    func rethrow() throws {
+        lock.lock()
+        let e = error
+        lock.unlock()
+        if let e { throw e }
+    }
+}
+
+/// A flag that any worker may raise and every worker may read, for loops
+/// that give up early (a class over `NSLock`, for the reason `FirstFailure`
+/// gives: an `Atomic<Bool>` costs a conformance scan on first use).
+final class RaisedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+
+    func raise() {
+        lock.lock()
+        raised = true
+        lock.unlock()
+    }
+
+    var isRaised: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return raised
+    }
+}
+
 /// Carries a non-Sendable value into `concurrentPerform`'s workers; the
 /// loops above guarantee the workers touch disjoint parts of it.
 struct UncheckedBox<T>: @unchecked Sendable {
