@@ -9,16 +9,10 @@ import LimmaFMA
 /// all ones, quotients just below and above powers of two, exact quotients,
 /// +0, and operands outside the domain (which the entry point divides).
 @Suite struct ExactQuotientTests {
-    /// A deterministic stream of 64-bit values (splitmix64).
+    /// A deterministic stream of 64-bit values (`SplitMix64` from `seed`).
     static func stream(seed: UInt64) -> () -> UInt64 {
-        var s = seed
-        return {
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var g = SplitMix64(s: seed)
+        return { g.next() }
     }
 
     /// A double with a random significand and an exponent in `lo...hi`.

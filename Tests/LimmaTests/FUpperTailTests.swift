@@ -6,7 +6,7 @@ import CRmath
 /// `FUpperTail` must return libRmath's `pf(f, df1, df2, lower.tail = FALSE)`
 /// bit for bit on every input; the reference is `rmath_pf` itself.
 @Suite("F upper tail vs libRmath pf") struct FUpperTailTests {
-    typealias Rng = StudentTTailTests.Rng
+    typealias Rng = SplitMix64
 
     /// df pairs whose half-values reach every branch of betaln (smaller shape
     /// below 2, 2..8 with the larger up to 1e3 or beyond, 8 and above; larger

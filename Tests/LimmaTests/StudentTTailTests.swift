@@ -6,21 +6,7 @@ import CRmath
 /// `StudentTTail` must return libRmath's `pt` bit for bit, on every input: the
 /// reference is `rmath_pt` itself (R 4.2.2's nmath, linked as libRmath).
 @Suite("Student t tail vs libRmath pt") struct StudentTTailTests {
-    /// A small deterministic generator (splitmix64).
-    struct Rng {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s &+= 0x9E37_79B9_7F4A_7C15
-            var z = s
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in [0, 1).
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        /// Log-uniform in [lo, hi].
-        mutating func logUniform(_ lo: Double, _ hi: Double) -> Double { exp(log(lo) + uniform() * (log(hi) - log(lo))) }
-    }
+    typealias Rng = SplitMix64
 
     /// The shipped cases' df.total values, df around the branch points of R's
     /// pt/bratio (df/2 = 1/5, 1/2, 1, 8, 15), integers and large values.
