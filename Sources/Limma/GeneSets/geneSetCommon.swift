@@ -26,10 +26,8 @@ public typealias GeneSetIndex = [(name: String, genes: [Int])]
 /// Gene sets given by gene ids (R's character `index`): each set becomes the
 /// rows whose id is in it, in row order (R's `which(ID %in% set)`).
 public func geneSetIndex(ids: [String], sets: [(name: String, ids: [String])]) -> GeneSetIndex {
-    sets.map { s in
-        let want = Set(s.ids)
-        return (s.name, ids.indices.filter { want.contains(ids[$0]) })
-    }
+    let rows = GeneSetIDs.rows(ids: ids, sets: sets)
+    return sets.indices.map { (sets[$0].name, rows[$0]) }
 }
 
 /// Gene sets from a dictionary, ordered by name (a Swift dictionary has no
