@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import Limma
+
+/// The gene set tests' shortcuts must give exactly what their general forms
+/// give (no R needed: the references are the plain Swift forms).
+@Suite("Gene set fast paths") struct GeneSetFastPathTests {
+    /// Bit equality, any NaN matching any NaN.
+    static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+    /// GeneSetIDs' hashed look-up gives the rows the per-set `Set<String>`
+    /// filter gives: duplicated row ids, ids in several sets, set ids given
+    /// twice or matching nothing, empty and long ids, ids that differ only
+    /// past the eighth byte, and non-ASCII ids (canonically equivalent
+    /// spellings, U+212A KELVIN SIGN against "K", in rows and in sets).
+    @Test func geneSetRowsFromIdsMatchTheGeneralPath() {
+        var rng = SplitMix64(s: 7)
+        let alphabet = Array("0123456789abcdefgK_-.")
+        func randomID() -> String {
+            let len = Int(rng.next() % 20)
+            return String((0..<len).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        }
+        let special = ["", "K", "\u{212A}", "caf\u{E9}", "cafe\u{301}", "12345678", "123456789", "1234567890123456",
+                       "12345678901234567", "abcdefgh1", "abcdefgh2", String(repeating: "x", count: 100)]
+        for trial in 0..<60 {
+            let nrows = [0, 1, 2, 7, 50, 400][trial % 6]
+            var ids = (0..<nrows).map { _ in rng.next() % 4 == 0 ? special[Int(rng.next() % UInt64(special.count))] : randomID() }
+            if nrows > 3 { ids[nrows - 1] = ids[0] }
+            let nsets = 1 + trial % 5
+            let sets: [(name: String, ids: [String])] = (0..<nsets).map { s in
+                let m = Int(rng.next() % 30)
+                var members = (0..<m).map { _ -> String in
+                    let u = rng.next() % 5
+                    if u == 0, !ids.isEmpty { return ids[Int(rng.next() % UInt64(ids.count))] }
+                    if u == 1 { return special[Int(rng.next() % UInt64(special.count))] }
+                    return randomID()
+                }
+                if trial % 3 == 0 { members = members.filter { $0.utf8.allSatisfy { $0 < 0x80 } } }
+                if let f = members.first { members.append(f) }
+                return ("set\(s)", members)
+            }
+            #expect(GeneSetIDs.rows(ids: ids, sets: sets) == GeneSetIDs.general(ids: ids, sets: sets), "trial \(trial)")
+        }
+        // A non-ASCII row id equal (canonically) to an ASCII set id, and the reverse.
+        let ids = ["K", "\u{212A}", "k", "caf\u{E9}", "cafe\u{301}"]
+        for sets in [[("a", ["K"])], [("a", ["\u{212A}"])], [("a", ["caf\u{E9}"]), ("b", ["K", "cafe\u{301}"])]] {
+            #expect(GeneSetIDs.rows(ids: ids, sets: sets) == GeneSetIDs.general(ids: ids, sets: sets))
+        }
+        #expect(GeneSetIDs.rows(ids: ids, sets: [("a", ["K"])]) == [[0, 1]])
+    }
+
+    /// SqueezedBaileyColumn's four-lane z-scores are `RotationZScore.rotated`
+    /// gene by gene: set sizes 1-9, per-gene and shared priors (zero df,
+    /// zero variance), rotated effects of every size, zeros of both signs,
+    /// `x^2` equal to or above the gene's sum of squares (zero and negative
+    /// residual variances), infinities and NaN.
+    @Test func squeezedBaileyColumnMatchesRotated() {
+        var rng = SplitMix64(s: 11)
+        func value() -> Double {
+            switch rng.next() % 10 {
+            case 0: return [0, -0.0, .infinity, -.infinity, .nan, 1e-300, -1e300, 5e-324][Int(rng.next() % 8)]
+            case 1, 2: return (rng.uniform() - 0.5) * 1e-3
+            default: return (rng.uniform() - 0.5) * rng.logUniform(1e-6, 1e6)
+            }
+        }
+        var checked = 0
+        for trial in 0..<400 {
+            let nset = 1 + trial % 9
+            let d = Double(1 + trial % 13)
+            let perGene = trial % 2 == 0
+            let dfPrior: [Double] = perGene ? (0..<nset).map { _ in [0, 0.5, 3.7, 1e5, 1e13][Int(rng.next() % 5)] }
+                : [[0, 2.5, 40, 1e6][trial % 4]]
+            let varPrior: [Double] = perGene ? (0..<nset).map { _ in [0, 1e-8, 0.3, 2, 1e8][Int(rng.next() % 5)] }
+                : [[0.05, 0, 1.7][trial % 3]]
+            let zs = RotationZScore(dfPrior: dfPrior, varPrior: varPrior, dfResidual: d, genes: nset, approxZscore: true,
+                                    legacy: false)
+            let x = (0..<nset).map { _ in value() }
+            let rowSS = (0..<nset).map { g -> Double in
+                switch rng.next() % 6 {
+                case 0: return x[g] * x[g]
+                case 1: return x[g] * x[g] * 0.5
+                case 2: return 0
+                default: return x[g] * x[g] + abs(value())
+                }
+            }
+            guard let lanes = SqueezedBaileyColumn(zs, rowSS: rowSS) else {
+                Issue.record("no lanes for finite priors")
+                continue
+            }
+            defer { lanes.free() }
+            var out = [Double](repeating: 7, count: nset + 1)
+            x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { lanes.z(xb.baseAddress!, into: $0.baseAddress!) } }
+            #expect(out[nset] == 7, "wrote past the set")
+            for g in 0..<nset {
+                let want = zs.rotated(x[g], rowSS: rowSS[g], g)
+                #expect(Self.same(out[g], want), "trial \(trial) gene \(g): x \(x[g]) rowSS \(rowSS[g]): \(out[g]) vs \(want)")
+                checked += 1
+            }
+        }
+        #expect(checked > 1000)
+        // Not the defaults: no lanes.
+        let infinite = RotationZScore(dfPrior: [.infinity], varPrior: [1], dfResidual: 3, genes: 2, approxZscore: true, legacy: false)
+        #expect(SqueezedBaileyColumn(infinite, rowSS: [1, 1]) == nil)
+        let mixed = RotationZScore(dfPrior: [1, .infinity], varPrior: [1], dfResidual: 3, genes: 2, approxZscore: true, legacy: false)
+        #expect(SqueezedBaileyColumn(mixed, rowSS: [1, 1]) == nil)
+        let hill = RotationZScore(dfPrior: [1], varPrior: [1], dfResidual: 3, genes: 2, approxZscore: true, legacy: true)
+        #expect(SqueezedBaileyColumn(hill, rowSS: [1, 1]) == nil)
+    }
+}
