@@ -43,23 +43,52 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
         if gw.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "gene.weights should be numeric") }
     }
     try GeneSetSupport.checkIndex(index, genes: y.nrow, function: fn)
-    var effects = try LmEffects.compute(y, design: design, contrast: contrast, options: options, function: fn)
+    // One pass over the genes: the effects of the genes in some set, and
+    // every gene's sums of squares the standardisation needs.
+    let rows = SetRows(index.map { $0.genes }, genes: y.nrow)
+    let G = y.nrow, k = Swift.max(y.ncol - design.ncol + 1, 1), nk = rows.kept.count
+    var effects = Matrix(nrow: nk, ncol: k)
+    let sums = standardize != .none, residual = standardize == .posteriorSD
+    var sumSq = [Double](repeating: 0, count: sums ? G : 0), maxSq = sumSq
+    var s2 = [Double](repeating: 0, count: residual ? G : 0)
+    try effects.values.withUnsafeMutableBufferPointer { eb in
+        try sumSq.withUnsafeMutableBufferPointer { sb in
+            try maxSq.withUnsafeMutableBufferPointer { mb in
+                try s2.withUnsafeMutableBufferPointer { rb in
+                    let out = UncheckedBox((eb, sb, mb, rb))
+                    try rows.slot.withUnsafeBufferPointer { slot in
+                        try LmEffects.forEachGene(y, design: design, contrast: contrast, options: options, function: fn) { g, e in
+                            let (eb, sb, mb, rb) = out.value
+                            let r = slot[g]
+                            if r >= 0 { for j in 0..<k { eb[r + j * nk] = e[j] } }
+                            if sums {
+                                var s: RLongDouble = 0
+                                var mx = -Double.infinity
+                                for j in 0..<k {
+                                    let e2 = e[j] * e[j]
+                                    s += RLongDouble(e2)
+                                    mx = Swift.max(mx, e2)
+                                }
+                                sb[g] = Double(s)
+                                mb[g] = mx
+                            }
+                            if residual {
+                                var s: RLongDouble = 0
+                                for j in 1..<k { let v = e[j]; s += RLongDouble(v * v) }
+                                rb[g] = Double(s / RLongDouble(k - 1))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     var warnings: [LimmaWarning] = []
     if standardize != .none {
-        let G = effects.nrow, k = effects.ncol
         let d = Double(k - 1)
         let covariate: [Double]? = options.trendVar ? RBase.rowMeans(y) : nil
         let eu2max = Fry.expectedMaxSquare(df: d)
-        var s2Robust = (0..<G).map { g -> Double in
-            var s: RLongDouble = 0
-            var mx = -Double.infinity
-            for j in 0..<k {
-                let e2 = effects[g, j] * effects[g, j]
-                s += RLongDouble(e2)
-                mx = Swift.max(mx, e2)
-            }
-            return (Double(s) - mx) / (d + 1 - eu2max)
-        }
+        var s2Robust = (0..<G).map { g in (sumSq[g] - maxSq[g]) / (d + 1 - eu2max) }
         switch standardize {
         case .p2:
             let sv = try squeezeVar(s2Robust, df: [0.92 * d], covariate: covariate, robust: options.robust,
@@ -67,11 +96,6 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
             warnings += sv.warnings
             s2Robust = sv.varPost
         case .posteriorSD:
-            let s2 = (0..<G).map { g -> Double in
-                var s: RLongDouble = 0
-                for j in 1..<k { let e = effects[g, j]; s += RLongDouble(e * e) }
-                return Double(s / RLongDouble(k - 1))
-            }
             let fit: FDistFit
             let dfPrior: [Double]
             if options.robust {
@@ -86,12 +110,15 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
         default:
             break
         }
-        for g in 0..<G {
+        // Only the kept genes' effects are standardised (the others are not used).
+        for (r, g) in rows.kept.enumerated() {
             let sd = s2Robust[g].squareRoot()
-            for j in 0..<k { effects[g, j] = effects[g, j] / sd }
+            for j in 0..<k { effects[r, j] = effects[r, j] / sd }
         }
     }
-    var tab = try Fry.effectsTable(effects, index: index, geneWeights: geneWeights, sort: sort)
+    let keptIndex: GeneSetIndex = index.map { ($0.name, rows.places($0.genes)) }
+    var tab = try Fry.effectsTable(effects, index: keptIndex, geneWeights: geneWeights.map { w in rows.kept.map { w[$0] } },
+                                   sort: sort)
     tab.warnings = warnings
     return tab
 }

@@ -4,8 +4,8 @@
 enum GeneEffects {
     /// For each gene g (row g of y, G x n), the effects `Q_g' y_g` of R's
     /// `qr.qty(qr(X_g), y_g)` and the last diagonal element `R_g[p, p]` of the
-    /// QR, handed to `emit(g, qty, rpp)` (`qty` has n entries and is valid only
-    /// during the call).
+    /// QR, handed to `emit(g, qty, rpp)` (`qty` has n entries, is valid only
+    /// during the call and may be changed by it).
     ///
     /// Without `weights` every gene shares the QR of `X` (n x p). With
     /// `weights` (G x n, positive), gene g uses `X_g = diag(sqrt(w_g)) X` and
@@ -27,7 +27,7 @@ enum GeneEffects {
     /// genes. With no weights, the shared QR's rank decides for all genes
     /// (0 is returned when it is deficient, and `emit` is never called).
     static func forEachGene(_ y: Matrix, design X: Matrix, weights: Matrix?,
-                            emit: (Int, UnsafePointer<Double>, Double) -> Void) -> Int? {
+                            emit: (Int, UnsafeMutablePointer<Double>, Double) -> Void) -> Int? {
         let G = y.nrow, n = y.ncol, p = X.ncol
         precondition(X.nrow == n && p >= 1 && n > p, "GeneEffects: design must be n x p with n > p")
         if let w = weights { precondition(w.nrow == G && w.ncol == n, "GeneEffects: weights must be G x n") }

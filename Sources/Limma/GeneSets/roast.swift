@@ -48,8 +48,8 @@ public func roast(_ y: Matrix, index: [Int]? = nil, design: Matrix, contrast: Ge
                   options: GeneSetModelOptions = GeneSetModelOptions(), rng: inout RRandom) throws -> RoastResult {
     let fn = "roast"
     let prep = try Roast.prepare(y, design: design, contrast: contrast, varPrior: varPrior, dfPrior: dfPrior,
-                                 options: options, function: fn)
-    let G = prep.effects.nrow
+                                 options: options, keep: index.map { [$0] }, function: fn)
+    let G = prep.genes
     let rows = index ?? Array(0..<G)
     if let bad = rows.first(where: { $0 < 0 || $0 >= G }) {
         throw LimmaError(fn, "index has row \(bad) (0-based), outside the \(G) rows of the data")
@@ -62,7 +62,7 @@ public func roast(_ y: Matrix, index: [Int]? = nil, design: Matrix, contrast: Ge
         }
         if w.count > n { gw = rows.map { w[$0] } }
     }
-    var out = try Roast.effects(prep.effects.rows(rows), geneWeights: gw, setStatistic: setStatistic,
+    var out = try Roast.effects(prep.effects(of: rows), geneWeights: gw, setStatistic: setStatistic,
                                 varPrior: prep.varPrior.count > 1 ? rows.map { prep.varPrior[$0] } : prep.varPrior,
                                 dfPrior: prep.dfPrior.count > 1 ? rows.map { prep.dfPrior[$0] } : prep.dfPrior,
                                 varPost: rows.map { prep.varPost[$0] }, nrot: nrot, approxZscore: approxZscore,
@@ -100,15 +100,15 @@ public func mroast(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: G
                    options: GeneSetModelOptions = GeneSetModelOptions(), rng: inout RRandom) throws -> GeneSetTable {
     let fn = "mroast"
     let prep = try Roast.prepare(y, design: design, contrast: contrast, varPrior: varPrior, dfPrior: dfPrior,
-                                 options: options, function: fn)
-    let G = prep.effects.nrow
+                                 options: options, keep: index.map { $0.genes }, function: fn)
+    let G = prep.genes
     try GeneSetSupport.checkIndex(index, genes: G, function: fn)
     if let w = geneWeights, w.count != G { throw LimmaError(fn, "gene.weights vector should be of length nrow(y)") }
     let nsets = index.count
     var pv = [[Double]](), active = [[Double]](), nGenes = [Int]()
     for set in index {
         let g = set.genes
-        let out = try Roast.effects(prep.effects.rows(g), geneWeights: geneWeights.map { w in g.map { w[$0] } },
+        let out = try Roast.effects(prep.effects(of: g), geneWeights: geneWeights.map { w in g.map { w[$0] } },
                                     setStatistic: setStatistic,
                                     varPrior: prep.varPrior.count > 1 ? g.map { prep.varPrior[$0] } : prep.varPrior,
                                     dfPrior: prep.dfPrior.count > 1 ? g.map { prep.dfPrior[$0] } : prep.dfPrior,
@@ -327,35 +327,58 @@ struct SqueezedBaileyColumn {
 
 enum Roast {
     struct Prepared {
-        var effects: Matrix
+        /// The effects of the kept genes (all genes when `rows` is nil).
+        var kept: Matrix
+        var rows: SetRows?
+        /// Genes in the data.
+        var genes: Int
         var varPrior: [Double]
         var dfPrior: [Double]
         var varPost: [Double]
         var warnings: [LimmaWarning]
+
+        /// The effects of the given genes (kept ones), in that order.
+        func effects(of genes: [Int]) -> Matrix { kept.rows(rows.map { $0.places(genes) } ?? genes) }
     }
 
     /// Effects and the variance prior, as roast.default and mroast.default
-    /// compute them before looking at the sets.
+    /// compute them before looking at the sets: one pass over the genes for
+    /// every gene's residual mean square (squeezeVar needs them all), keeping
+    /// the effects of the genes in `keep`'s sets only (nil: every gene).
     static func prepare(_ y: Matrix, design: Matrix, contrast: GeneSetContrast?, varPrior: [Double]?, dfPrior: [Double]?,
-                        options: GeneSetModelOptions, function fn: String) throws -> Prepared {
-        let effects = try LmEffects.compute(y, design: design, contrast: contrast, options: options, function: fn)
-        let G = effects.nrow, k = effects.ncol
-        let d = Double(k - 1)
-        let s2 = (0..<G).map { g -> Double in
-            var s: RLongDouble = 0
-            for j in 1..<k { let e = effects[g, j]; s += RLongDouble(e * e) }
-            return Double(s / RLongDouble(k - 1))
+                        options: GeneSetModelOptions, keep: [[Int]]?, function fn: String) throws -> Prepared {
+        let G = y.nrow, k = Swift.max(y.ncol - design.ncol + 1, 1)
+        let rows = keep.map { SetRows($0, genes: G) }
+        let nk = rows?.kept.count ?? G
+        var kept = Matrix(nrow: nk, ncol: k)
+        var s2 = [Double](repeating: 0, count: G)
+        try kept.values.withUnsafeMutableBufferPointer { eb in
+            try s2.withUnsafeMutableBufferPointer { sb in
+                let out = UncheckedBox((eb, sb))
+                try (rows?.slot ?? []).withUnsafeBufferPointer { slot in
+                    try LmEffects.forEachGene(y, design: design, contrast: contrast, options: options, function: fn) { g, e in
+                        let (eb, sb) = out.value
+                        let r = rows == nil ? g : slot[g]
+                        if r >= 0 { for j in 0..<k { eb[r + j * nk] = e[j] } }
+                        var s: RLongDouble = 0
+                        for j in 1..<k { let v = e[j]; s += RLongDouble(v * v) }
+                        sb[g] = Double(s / RLongDouble(k - 1))
+                    }
+                }
+            }
         }
+        let d = Double(k - 1)
         if let vp = varPrior, let dp = dfPrior {
             for (name, v) in [("var.prior", vp), ("df.prior", dp)] where v.count != 1 && v.count != G {
                 throw LimmaError(fn, "\(name) should have length 1 or nrow(y)")
             }
             let post = squeezeVarPosterior(s2, df: [d], varPrior: vp, dfPrior: dp)
-            return Prepared(effects: effects, varPrior: vp, dfPrior: dp, varPost: post, warnings: [])
+            return Prepared(kept: kept, rows: rows, genes: G, varPrior: vp, dfPrior: dp, varPost: post, warnings: [])
         }
         let covariate: [Double]? = options.trendVar ? RBase.rowMeans(y) : nil
         let sv = try squeezeVar(s2, df: [d], covariate: covariate, robust: options.robust, winsorTailP: options.winsorTailP)
-        return Prepared(effects: effects, varPrior: sv.varPrior, dfPrior: sv.dfPrior, varPost: sv.varPost, warnings: sv.warnings)
+        return Prepared(kept: kept, rows: rows, genes: G, varPrior: sv.varPrior, dfPrior: sv.dfPrior, varPost: sv.varPost,
+                        warnings: sv.warnings)
     }
 
     /// limma's `.roastEffects(effects, gene.weights, set.statistic, var.prior,
