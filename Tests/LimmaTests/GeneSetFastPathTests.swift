@@ -83,7 +83,7 @@ import Testing
                 default: return x[g] * x[g] + abs(value())
                 }
             }
-            guard let lanes = SqueezedBaileyColumn(zs, rowSS: rowSS) else {
+            guard let lanes = SqueezedBaileyColumn(zs, rowSS: rowSS, effects: Matrix(nrow: nset, ncol: 2)) else {
                 Issue.record("no lanes for finite priors")
                 continue
             }
@@ -100,10 +100,101 @@ import Testing
         #expect(checked > 1000)
         // Not the defaults: no lanes.
         let infinite = RotationZScore(dfPrior: [.infinity], varPrior: [1], dfResidual: 3, genes: 2, approxZscore: true, legacy: false)
-        #expect(SqueezedBaileyColumn(infinite, rowSS: [1, 1]) == nil)
+        #expect(SqueezedBaileyColumn(infinite, rowSS: [1, 1], effects: Matrix(nrow: 2, ncol: 2)) == nil)
         let mixed = RotationZScore(dfPrior: [1, .infinity], varPrior: [1], dfResidual: 3, genes: 2, approxZscore: true, legacy: false)
-        #expect(SqueezedBaileyColumn(mixed, rowSS: [1, 1]) == nil)
+        #expect(SqueezedBaileyColumn(mixed, rowSS: [1, 1], effects: Matrix(nrow: 2, ncol: 2)) == nil)
         let hill = RotationZScore(dfPrior: [1], varPrior: [1], dfResidual: 3, genes: 2, approxZscore: true, legacy: true)
-        #expect(SqueezedBaileyColumn(hill, rowSS: [1, 1]) == nil)
+        #expect(SqueezedBaileyColumn(hill, rowSS: [1, 1], effects: Matrix(nrow: 2, ncol: 2)) == nil)
+    }
+    /// SqueezedBaileyColumn's rotated effects are `Roast.tcrossprod`'s
+    /// columns bit for bit: set sizes 1-9 and 37, 2-12 effects, zeros in the
+    /// effects and in the rotation (the BLAS form skips zero multipliers),
+    /// tiny and huge values, and with Inf/NaN operands (R's plain loop).
+    @Test func rotatedEffectsAreTcrossprodColumns() {
+        var rng = SplitMix64(s: 23)
+        for trial in 0..<200 {
+            let nset = trial % 10 == 9 ? 37 : 1 + trial % 9
+            let k = 2 + trial % 11
+            let nrot = 1 + trial % 7
+            var e = Matrix(nrow: nset, ncol: k), rot = Matrix(nrow: nrot, ncol: k)
+            for l in 0..<k {
+                for g in 0..<nset {
+                    e[g, l] = rng.uniform() < 0.15 ? [0, -0.0][Int(rng.next() % 2)] : (rng.uniform() - 0.5) * rng.logUniform(1e-150, 1e150)
+                }
+                for r in 0..<nrot { rot[r, l] = rng.uniform() < 0.2 ? 0 : rng.uniform() - 0.5 }
+            }
+            if trial % 13 == 4 { e[0, k - 1] = [Double.infinity, -.infinity, .nan][trial % 3] }
+            let want = Roast.tcrossprod(e, rot)
+            let zs = RotationZScore(dfPrior: [4], varPrior: [1], dfResidual: Double(k - 1), genes: nset, approxZscore: true, legacy: false)
+            guard let lanes = SqueezedBaileyColumn(zs, rowSS: [Double](repeating: 1, count: nset), effects: e) else {
+                Issue.record("no lanes")
+                continue
+            }
+            defer { lanes.free() }
+            rot.values.withUnsafeBufferPointer { rb in
+                for r in 0..<nrot {
+                    lanes.rotate(rb.baseAddress!, row: r, rows: nrot)
+                    for g in 0..<nset {
+                        #expect(Self.same(lanes.xs[g], want[g, r]), "trial \(trial) rotation \(r) gene \(g)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// GeneEffects' lanes (lmFit's fused kernel, four genes at a time) give
+    /// each gene's `qr.qty` and `qr[p, p]` of the scalar QR of
+    /// `diag(sqrt(w)) X`: designs of 1-4 columns (one with a tiny column,
+    /// one rank deficient), 1-1100 genes (not multiples of four), values and
+    /// weights from 1e-300 to 1e300, zeros, equal rows.
+    @Test func geneEffectsLanesMatchTheScalarQR() {
+        var rng = SplitMix64(s: 5)
+        var checked = 0
+        for trial in 0..<48 {
+            let n = [3, 4, 5, 7, 12, 20][trial % 6]
+            let p = 1 + (trial / 6) % Swift.min(4, n - 1)
+            let G = [1, 3, 4, 5, 9, 63, 64, 65, 130, 1100][trial % 10]
+            var X = Matrix(nrow: n, ncol: p)
+            for j in 0..<p { for i in 0..<n { X[i, j] = j == 0 ? 1 : (rng.uniform() < 0.3 ? 0 : rng.uniform() * 4 - 1) } }
+            if trial % 7 == 3 && p > 1 { for i in 0..<n { X[i, p - 1] = X[i, p - 1] * 1e-200 } }
+            let deficient = trial % 11 == 5 && p > 1
+            if deficient { for i in 0..<n { X[i, p - 1] = 2 * X[i, 0] } }
+            var y = Matrix(nrow: G, ncol: n), w = Matrix(nrow: G, ncol: n)
+            for g in 0..<G {
+                let scale = [1, 1e-300, 1e300, 1e-8, 1e8][Int(rng.next() % 5)]
+                let wscale = [1, 1e-300, 1e300, 1e-20, 1e20, 1][Int(rng.next() % 6)]
+                for i in 0..<n {
+                    y[g, i] = rng.uniform() < 0.1 ? 0 : (rng.uniform() - 0.5) * scale
+                    w[g, i] = rng.uniform() < 0.1 ? wscale : rng.logUniform(1e-3, 1e3) * wscale
+                }
+                if g % 13 == 7 { for i in 0..<n { y[g, i] = 3.5 } }
+            }
+            var got = [[Double]](repeating: [], count: G), rpp = [Double](repeating: .nan, count: G)
+            let lock = NSLock()
+            let bad = GeneEffects.forEachGene(y, design: X, weights: w) { g, e, r in
+                let v = Array(UnsafeBufferPointer(start: e, count: n))
+                lock.lock()
+                got[g] = v
+                rpp[g] = r
+                lock.unlock()
+            }
+            var firstBad: Int? = nil
+            for g in 0..<G {
+                let sw = (0..<n).map { w[g, $0].squareRoot() }
+                var xw = X
+                for j in 0..<p { for i in 0..<n { xw[i, j] = X[i, j] * sw[i] } }
+                let qr = QRDecomposition(xw)
+                if qr.rank < p {
+                    if firstBad == nil { firstBad = g }
+                    continue
+                }
+                let want = qr.qty((0..<n).map { y[g, $0] * sw[$0] })
+                #expect(got[g].count == n && zip(got[g], want).allSatisfy { Self.same($0, $1) }, "trial \(trial) gene \(g)")
+                #expect(Self.same(rpp[g], qr.qr[p - 1, p - 1]), "trial \(trial) gene \(g) rpp")
+                checked += 1
+            }
+            #expect(bad == firstBad, "trial \(trial)")
+        }
+        #expect(checked > 5000)
     }
 }

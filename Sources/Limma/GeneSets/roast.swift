@@ -238,18 +238,31 @@ struct RotationZScore {
 /// the same bits (a NaN may be another NaN). The per-gene constants are kept
 /// in arrays padded to a multiple of four (padding lanes compute harmless
 /// values that are never stored).
+///
+/// `rotate` forms a rotation's effects as `tcrossprod(effects, rot)`'s column
+/// does (see `Roast.tcrossprod`): for each gene the sum from +0 over the
+/// effects l in order of `rot[r, l] * effects[g, l]`, every term added (the
+/// BLAS routine skips zero multipliers, which with finite operands and a sum
+/// from +0 changes no bit; R's plain loop for NaN/Inf operands adds them all).
 struct SqueezedBaileyColumn {
     let count: Int, padded: Int
     let d: Double
     /// Padded per-gene arrays: rowSS, priorTerm, dfTotal, Bailey's a, b, c;
     /// then scratch for x, t and u.
     let rowSS, prior, total, a, b, c, xs, ts, us: UnsafeMutablePointer<Double>
+    /// The effects, padded x k column-major (padding rows zero).
+    let k: Int
+    let ep: UnsafeMutablePointer<Double>
 
-    init?(_ zs: RotationZScore, rowSS ss: [Double]) {
+    init?(_ zs: RotationZScore, rowSS ss: [Double], effects: Matrix) {
         guard zs.method == .bailey, zs.variance.allSatisfy({ $0 == .squeezed }) else { return nil }
         count = ss.count
         padded = (count + 3) & ~3
         d = zs.dfResidual
+        k = effects.ncol
+        ep = .allocate(capacity: Swift.max(padded * k, 1))
+        ep.initialize(repeating: 0, count: Swift.max(padded * k, 1))
+        for l in 0..<k { for g in 0..<count { ep[g + l * padded] = effects[g, l] } }
         let n = count, np = padded
         func make(_ f: (Int) -> Double, pad: Double) -> UnsafeMutablePointer<Double> {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: np)
@@ -268,7 +281,26 @@ struct SqueezedBaileyColumn {
     }
 
     func free() {
-        for p in [rowSS, prior, total, a, b, c, xs, ts, us] { p.deallocate() }
+        for p in [rowSS, prior, total, a, b, c, xs, ts, us, ep] { p.deallocate() }
+    }
+
+    /// Row r of the n x k column-major rotation matrix `rot` applied to the
+    /// effects: the rotated effects, into the x scratch.
+    func rotate(_ rot: UnsafePointer<Double>, row r: Int, rows n: Int) {
+        var i = 0
+        while i < padded {
+            Self.store(SIMD4(repeating: 0), xs, i)
+            i += 4
+        }
+        for l in 0..<k {
+            let bl = SIMD4<Double>(repeating: rot[r + l * n])
+            let el = ep + l * padded
+            i = 0
+            while i < padded {
+                Self.store(Self.load(xs, i) + bl * Self.load(el, i), xs, i)
+                i += 4
+            }
+        }
     }
 
     @inline(__always) private static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD4<Double> {
@@ -300,6 +332,11 @@ struct SqueezedBaileyColumn {
     /// The z-scores of the rotated effects `x[0..<count]` into `out[0..<count]`.
     func z(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         for g in 0..<count { xs[g] = x[g] }
+        z(into: out)
+    }
+
+    /// The z-scores of the rotated effects in the x scratch into `out[0..<count]`.
+    func z(into out: UnsafeMutablePointer<Double>) {
         let dv = SIMD4<Double>(repeating: d)
         var i = 0
         while i < padded {
@@ -469,7 +506,7 @@ enum Roast {
         var column = [Double](repeating: 0, count: nset)
         var sortScratch = [Double](repeating: 0, count: nset)
         // The default z-scores (Bailey's, every variance squeezed) four genes at a time.
-        let lanes = SqueezedBaileyColumn(zs, rowSS: rowSS)
+        let lanes = SqueezedBaileyColumn(zs, rowSS: rowSS, effects: effects)
         defer { lanes?.free() }
         for chunki in 1...nchunk {
             if chunki == nchunk { nroti -= overshoot }
@@ -483,16 +520,19 @@ enum Roast {
                     for j in 0..<neffects { rb[r + j * nroti] = rb[r + j * nroti] / len }
                 }
             }
-            let modtr = tcrossprod(effects, rot)  // nset x nroti
+            // nset x nroti (the lanes form each rotation's column themselves).
+            let modtr = lanes == nil ? tcrossprod(effects, rot) : Matrix(nrow: 0, ncol: 0)
             if setStatistic == .msq, let w = gw {
                 // R reassigns gene.weights <- sqrt(abs(gene.weights)) in every chunk.
                 gw = w.map { abs($0).squareRoot() }
             }
             modtr.values.withUnsafeBufferPointer { mb in
+              rot.values.withUnsafeBufferPointer { rotb in
                 column.withUnsafeMutableBufferPointer { col in
                     for r in 0..<nroti {
                         if let lanes {
-                            lanes.z(mb.baseAddress! + r * nset, into: col.baseAddress!)
+                            lanes.rotate(rotb.baseAddress!, row: r, rows: nroti)
+                            lanes.z(into: col.baseAddress!)
                         } else {
                             for g in 0..<nset { col[g] = zs.rotated(mb[g + r * nset], rowSS: rowSS[g], g) }
                         }
@@ -543,6 +583,7 @@ enum Roast {
                         if st.3 > obs[3] { count[3] += 1 }
                     }
                 }
+              }
             }
         }
         if setStatistic == .mean { count[2] = Swift.min(count[0], count[1]) }
