@@ -142,6 +142,16 @@ import Testing
         }
     }
 
+    /// fry's stored quadrature is the computed 128-point rule and the
+    /// chi-square quantiles at its nodes, bit for bit.
+    @Test func storedFryQuadratureIsTheComputedOne() {
+        let g = RNumerics.gaussQuadProbUniform(128)
+        let (nodes, weights, q) = Fry.quadrature
+        #expect(nodes.map(\.bitPattern) == g.nodes.map(\.bitPattern))
+        #expect(weights.map(\.bitPattern) == g.weights.map(\.bitPattern))
+        #expect(q.map(\.bitPattern) == nodes.map { RMath.qchisq($0, df: 1).bitPattern })
+    }
+
     /// GeneEffects' lanes (lmFit's fused kernel, four genes at a time) give
     /// each gene's `qr.qty` and `qr[p, p]` of the scalar QR of
     /// `diag(sqrt(w)) X`: designs of 1-4 columns (one with a tiny column,

@@ -85,15 +85,14 @@ enum GeneEffects {
                                 defer { lanes.free() }
                                 var g = range.lowerBound
                                 while g + width <= range.upperBound {
+                                    // Row i of the four genes is contiguous in y and w; the weights
+                                    // are > 0, so their roots are the roots of their magnitudes.
                                     for i in 0..<n {
-                                        var sv = GeneLanes(repeating: 0), yl = GeneLanes(repeating: 0)
-                                        for l in 0..<width {
-                                            let s = wv[g + l + i * G].squareRoot()
-                                            sv[l] = s
-                                            yl[l] = yv[g + l + i * G] * s
-                                        }
+                                        let w4 = UnsafeRawPointer(wv.baseAddress! + g + i * G).loadUnaligned(as: GeneLanes.self)
+                                        let y4 = UnsafeRawPointer(yv.baseAddress! + g + i * G).loadUnaligned(as: GeneLanes.self)
+                                        let sv = LaneLeastSquares.rootOfMagnitude(w4)
                                         lanes.sw[i] = sv
-                                        lanes.y[i] = yl
+                                        lanes.y[i] = y4 * sv
                                     }
                                     for j in 0..<p {
                                         for i in 0..<n { lanes.a[j * n + i] = GeneLanes(repeating: xv[j * n + i]) * lanes.sw[i] }
