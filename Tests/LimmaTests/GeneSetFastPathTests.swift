@@ -152,6 +152,40 @@ import Testing
         #expect(q.map(\.bitPattern) == nodes.map { RMath.qchisq($0, df: 1).bitPattern })
     }
 
+    /// RRandom's normal quantile is R's `qnorm` bit for bit: p uniform and
+    /// log-uniform down to 1e-300, p as `normRand` forms it, both sides of
+    /// the branch points (|p - 1/2| = 0.425, min(p, 1 - p) = exp(-25)),
+    /// every double next to 1/2, and the edges (0, 1, outside, NaN).
+    @Test func normalQuantileIsRsQnorm() {
+        var rng = SplitMix64(s: 31)
+        var ps: [Double] = [0, 1, -0.5, 1.5, .nan, .leastNonzeroMagnitude, 1 - 0x1p-53, 0.5, 0.075, 0.925, exp(-25.0), 1 - exp(-25.0)]
+        for c in [0.075, 0.925, exp(-25.0), 1 - exp(-25.0), 0.5] {
+            var x = c, y = c
+            for _ in 0..<64 { x = x.nextUp; y = y.nextDown; ps += [x, y] }
+        }
+        for _ in 0..<400_000 {
+            ps.append(rng.uniform())
+            ps.append(rng.logUniform(1e-300, 0.5))
+            ps.append(1 - rng.logUniform(1e-17, 0.5))
+            let u1 = rng.uniform(), u2 = rng.uniform()
+            ps.append((Double(Int(134_217_728.0 * u1)) + u2) / 134_217_728.0)
+        }
+        var bad = 0
+        for p in ps where !Self.same(RRandom.standardNormalQuantile(p), RMath.qnorm(p)) {
+            bad += 1
+            if bad < 10 { Issue.record("p \(p): \(RRandom.standardNormalQuantile(p)) vs \(RMath.qnorm(p))") }
+        }
+        #expect(bad == 0)
+        // The batched draws are normRand's, and leave the same state.
+        var a = RRandom(seed: 1), b = RRandom(seed: 1)
+        for count in [0, 1, 5, 623, 624, 625, 3000] {
+            let x = a.rnorm(count)
+            let y = (0..<count).map { _ in b.normRand() }
+            #expect(x.map(\.bitPattern) == y.map(\.bitPattern))
+            #expect(a == b)
+        }
+    }
+
     /// GeneEffects' lanes (lmFit's fused kernel, four genes at a time) give
     /// each gene's `qr.qty` and `qr[p, p]` of the scalar QR of
     /// `diag(sqrt(w)) X`: designs of 1-4 columns (one with a tiny column,
