@@ -49,34 +49,34 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
     let G = y.nrow, k = Swift.max(y.ncol - design.ncol + 1, 1), nk = rows.kept.count
     var effects = Matrix(nrow: nk, ncol: k)
     let sums = standardize != .none, residual = standardize == .posteriorSD
-    var sumSq = [Double](repeating: 0, count: sums ? G : 0), maxSq = sumSq
+    // The robust variance `(sum(e^2) - max(e^2)) / (d + 1 - E[u2max])` of every gene.
+    let d = Double(k - 1)
+    let robustDenominator = sums ? d + 1 - Fry.expectedMaxSquare(df: d) : 1
+    var s2Robust = [Double](repeating: 0, count: sums ? G : 0)
     var s2 = [Double](repeating: 0, count: residual ? G : 0)
     try effects.values.withUnsafeMutableBufferPointer { eb in
-        try sumSq.withUnsafeMutableBufferPointer { sb in
-            try maxSq.withUnsafeMutableBufferPointer { mb in
-                try s2.withUnsafeMutableBufferPointer { rb in
-                    let out = UncheckedBox((eb, sb, mb, rb))
-                    try rows.slot.withUnsafeBufferPointer { slot in
-                        try LmEffects.forEachGene(y, design: design, contrast: contrast, options: options, function: fn) { g, e in
-                            let (eb, sb, mb, rb) = out.value
-                            let r = slot[g]
-                            if r >= 0 { for j in 0..<k { eb[r + j * nk] = e[j] } }
-                            if sums {
-                                var s: RLongDouble = 0
-                                var mx = -Double.infinity
-                                for j in 0..<k {
-                                    let e2 = e[j] * e[j]
-                                    s += RLongDouble(e2)
-                                    mx = Swift.max(mx, e2)
-                                }
-                                sb[g] = Double(s)
-                                mb[g] = mx
+        try s2Robust.withUnsafeMutableBufferPointer { sb in
+            try s2.withUnsafeMutableBufferPointer { rb in
+                let out = UncheckedBox((eb, sb, rb))
+                try rows.slot.withUnsafeBufferPointer { slot in
+                    try LmEffects.forEachGene(y, design: design, contrast: contrast, options: options, function: fn) { g, e in
+                        let (eb, sb, rb) = out.value
+                        let r = slot[g]
+                        if r >= 0 { for j in 0..<k { eb[r + j * nk] = e[j] } }
+                        if sums {
+                            var s: RLongDouble = 0
+                            var mx = -Double.infinity
+                            for j in 0..<k {
+                                let e2 = e[j] * e[j]
+                                s += RLongDouble(e2)
+                                mx = Swift.max(mx, e2)
                             }
-                            if residual {
-                                var s: RLongDouble = 0
-                                for j in 1..<k { let v = e[j]; s += RLongDouble(v * v) }
-                                rb[g] = Double(s / RLongDouble(k - 1))
-                            }
+                            sb[g] = (Double(s) - mx) / robustDenominator
+                        }
+                        if residual {
+                            var s: RLongDouble = 0
+                            for j in 1..<k { let v = e[j]; s += RLongDouble(v * v) }
+                            rb[g] = Double(s / RLongDouble(k - 1))
                         }
                     }
                 }
@@ -85,10 +85,7 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
     }
     var warnings: [LimmaWarning] = []
     if standardize != .none {
-        let d = Double(k - 1)
         let covariate: [Double]? = options.trendVar ? RBase.rowMeans(y) : nil
-        let eu2max = Fry.expectedMaxSquare(df: d)
-        var s2Robust = (0..<G).map { g in (sumSq[g] - maxSq[g]) / (d + 1 - eu2max) }
         switch standardize {
         case .p2:
             let sv = try squeezeVar(s2Robust, df: [0.92 * d], covariate: covariate, robust: options.robust,
