@@ -134,10 +134,13 @@ public struct RRandom: Sendable, Equatable {
             for i in 0..<count {
                 var u = Self.uniform(word())
                 u = Double(Int(big * u)) + Self.uniform(word())
-                out[i] = Self.standardNormalQuantile(u / big)
+                out[i] = u / big
             }
         }
         position = pos
+        // The quantiles in a second pass: no step depends on the one before,
+        // so the processor overlaps the polynomial chains of several draws.
+        for i in 0..<count { out[i] = Self.standardNormalQuantile(out[i]) }
     }
 
     /// R's `qnorm(p)` (mean 0, sd 1, lower tail, not log) for p in (0, 1):
