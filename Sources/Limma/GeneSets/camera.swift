@@ -170,7 +170,7 @@ enum Camera {
         let G = yIn.nrow, n = yIn.ncol
         if G < 3 { throw LimmaError(fn, "Two few genes in dataset: need at least 3") }
         try GeneSetSupport.checkIndex(index, genes: G, function: fn)
-        if yIn.values.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "y contains missing or infinite values") }
+        if !GeneSetSupport.allFinite(yIn.values) { throw LimmaError(fn, "y contains missing or infinite values") }
         guard designIn.nrow == n else { throw LimmaError(fn, "row dimension of design matrix must match column dimension of data") }
         if designIn.values.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "design must be a numeric matrix without missing values") }
         let p = designIn.ncol
@@ -193,7 +193,7 @@ enum Camera {
         }
         if let w = weightsIn {
             guard w.nrow == G && w.ncol == n else { throw LimmaError(fn, "weights not conformal with y") }
-            if w.values.contains(where: { !($0 > 0) }) { throw LimmaError(fn, "weights must be positive") }
+            if !GeneSetSupport.allPositive(w.values) { throw LimmaError(fn, "weights must be positive") }
         }
 
         // Put the contrast last.

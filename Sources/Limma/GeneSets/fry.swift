@@ -43,23 +43,49 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
         if gw.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "gene.weights should be numeric") }
     }
     try GeneSetSupport.checkIndex(index, genes: y.nrow, function: fn)
-    var effects = try LmEffects.compute(y, design: design, contrast: contrast, options: options, function: fn)
+    // One pass over the genes: the effects of the genes in some set, and
+    // every gene's sums of squares the standardisation needs.
+    let rows = SetRows(index.map { $0.genes }, genes: y.nrow)
+    let G = y.nrow, k = Swift.max(y.ncol - design.ncol + 1, 1), nk = rows.kept.count
+    var effects = Matrix(nrow: nk, ncol: k)
+    let sums = standardize != .none, residual = standardize == .posteriorSD
+    // The robust variance `(sum(e^2) - max(e^2)) / (d + 1 - E[u2max])` of every gene.
+    let d = Double(k - 1)
+    let robustDenominator = sums ? d + 1 - Fry.expectedMaxSquare(df: d) : 1
+    var s2Robust = [Double](repeating: 0, count: sums ? G : 0)
+    var s2 = [Double](repeating: 0, count: residual ? G : 0)
+    try effects.values.withUnsafeMutableBufferPointer { eb in
+        try s2Robust.withUnsafeMutableBufferPointer { sb in
+            try s2.withUnsafeMutableBufferPointer { rb in
+                let out = UncheckedBox((eb, sb, rb))
+                try rows.slot.withUnsafeBufferPointer { slot in
+                    try LmEffects.forEachGene(y, design: design, contrast: contrast, options: options, function: fn) { g, e in
+                        let (eb, sb, rb) = out.value
+                        let r = slot[g]
+                        if r >= 0 { for j in 0..<k { eb[r + j * nk] = e[j] } }
+                        if sums {
+                            var s: RLongDouble = 0
+                            var mx = -Double.infinity
+                            for j in 0..<k {
+                                let e2 = e[j] * e[j]
+                                s += RLongDouble(e2)
+                                mx = Swift.max(mx, e2)
+                            }
+                            sb[g] = (Double(s) - mx) / robustDenominator
+                        }
+                        if residual {
+                            var s: RLongDouble = 0
+                            for j in 1..<k { let v = e[j]; s += RLongDouble(v * v) }
+                            rb[g] = Double(s / RLongDouble(k - 1))
+                        }
+                    }
+                }
+            }
+        }
+    }
     var warnings: [LimmaWarning] = []
     if standardize != .none {
-        let G = effects.nrow, k = effects.ncol
-        let d = Double(k - 1)
         let covariate: [Double]? = options.trendVar ? RBase.rowMeans(y) : nil
-        let eu2max = Fry.expectedMaxSquare(df: d)
-        var s2Robust = (0..<G).map { g -> Double in
-            var s: RLongDouble = 0
-            var mx = -Double.infinity
-            for j in 0..<k {
-                let e2 = effects[g, j] * effects[g, j]
-                s += RLongDouble(e2)
-                mx = Swift.max(mx, e2)
-            }
-            return (Double(s) - mx) / (d + 1 - eu2max)
-        }
         switch standardize {
         case .p2:
             let sv = try squeezeVar(s2Robust, df: [0.92 * d], covariate: covariate, robust: options.robust,
@@ -67,11 +93,6 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
             warnings += sv.warnings
             s2Robust = sv.varPost
         case .posteriorSD:
-            let s2 = (0..<G).map { g -> Double in
-                var s: RLongDouble = 0
-                for j in 1..<k { let e = effects[g, j]; s += RLongDouble(e * e) }
-                return Double(s / RLongDouble(k - 1))
-            }
             let fit: FDistFit
             let dfPrior: [Double]
             if options.robust {
@@ -86,12 +107,15 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
         default:
             break
         }
-        for g in 0..<G {
+        // Only the kept genes' effects are standardised (the others are not used).
+        for (r, g) in rows.kept.enumerated() {
             let sd = s2Robust[g].squareRoot()
-            for j in 0..<k { effects[g, j] = effects[g, j] / sd }
+            for j in 0..<k { effects[r, j] = effects[r, j] / sd }
         }
     }
-    var tab = try Fry.effectsTable(effects, index: index, geneWeights: geneWeights, sort: sort)
+    let keptIndex: GeneSetIndex = index.map { ($0.name, rows.places($0.genes)) }
+    var tab = try Fry.effectsTable(effects, index: keptIndex, geneWeights: geneWeights.map { w in rows.kept.map { w[$0] } },
+                                   sort: sort)
     tab.warnings = warnings
     return tab
 }
@@ -99,107 +123,16 @@ public func fry(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: Gene
 enum Fry {
     /// `sum((d + 1) x^d qchisq(x, 1) w)` over statmod's
     /// `gauss.quad.prob(128, "uniform")` nodes x and weights w: the expected
-    /// largest of d + 1 squared standard normals, as fry computes it.
+    /// largest of d + 1 squared standard normals, as fry computes it (a
+    /// long-double sum in node order; the rule and the quantiles from
+    /// `quadrature`).
     static func expectedMaxSquare(df d: Double) -> Double {
-        let (nodes, weights) = gaussQuadUniform(128)
+        let (nodes, weights, q) = quadrature
         var s: RLongDouble = 0
         for i in 0..<nodes.count {
-            s += RLongDouble((d + 1) * rPow(nodes[i], d) * RMath.qchisq(nodes[i], df: 1) * weights[i])
+            s += RLongDouble((d + 1) * rPow(nodes[i], d) * q[i] * weights[i])
         }
         return Double(s)
-    }
-
-    /// statmod's `gauss.quad.prob(n, "uniform")` on (0, 1): the Golub-Welsch
-    /// eigen-decomposition of the Legendre Jacobi matrix (diagonal 0,
-    /// off-diagonal `i/sqrt(4 i^2 - 1)`) by statmod's `gausq2` (EISPACK
-    /// imtql2 for the first eigenvector components), nodes `(x + 1)/2`,
-    /// weights the squared first components.
-    static func gaussQuadUniform(_ n: Int) -> (nodes: [Double], weights: [Double]) {
-        if n == 1 { return ([0.5], [1]) }
-        var d = [Double](repeating: 0, count: n)
-        var e = (1..<n).map { i -> Double in let x = Double(i); return x / (4 * (x * x) - 1).squareRoot() } + [0]
-        var z = [Double](repeating: 0, count: n)
-        z[0] = 1
-        gausq2(&d, &e, &z)
-        return (d.map { ($0 + 1) / 2 }, z.map { $0 * $0 })
-    }
-
-    /// statmod's gausq2 (Martin-Wilkinson implicit QL, Dubrulle's variant):
-    /// eigenvalues of the symmetric tridiagonal matrix (d, e) in ascending
-    /// order, with z turned into the first components of the eigenvectors.
-    /// Returns 0, or the index of an eigenvalue that did not converge in 30
-    /// iterations.
-    @discardableResult
-    static func gausq2(_ d: inout [Double], _ e: inout [Double], _ z: inout [Double]) -> Int {
-        let n = d.count
-        let machep = 0x1p-52
-        if n == 1 { return 0 }
-        e[n - 1] = 0
-        for l in 0..<n {
-            var j = 0
-            while true {
-                var m = l
-                while m < n - 1 {
-                    if abs(e[m]) <= machep * (abs(d[m]) + abs(d[m + 1])) { break }
-                    m += 1
-                }
-                var p = d[l]
-                if m == l { break }
-                if j == 30 { return l + 1 }
-                j += 1
-                var g = (d[l + 1] - p) / (2.0 * e[l])
-                var r = (g * g + 1.0).squareRoot()
-                g = d[m] - p + e[l] / (g + Double(signOf: g, magnitudeOf: r))
-                var s = 1.0, c = 1.0
-                p = 0
-                var i = m - 1
-                while i >= l {
-                    var f = s * e[i]
-                    let b = c * e[i]
-                    if abs(f) < abs(g) {
-                        s = f / g
-                        r = (s * s + 1.0).squareRoot()
-                        e[i + 1] = g * r
-                        c = 1.0 / r
-                        s = s * c
-                    } else {
-                        c = g / f
-                        r = (c * c + 1.0).squareRoot()
-                        e[i + 1] = f * r
-                        s = 1.0 / r
-                        c = c * s
-                    }
-                    g = d[i + 1] - p
-                    r = (d[i] - g) * s + 2.0 * c * b
-                    p = s * r
-                    d[i + 1] = g + p
-                    g = c * r - b
-                    f = z[i + 1]
-                    z[i + 1] = s * z[i] + c * f
-                    z[i] = c * z[i] - s * f
-                    i -= 1
-                }
-                d[l] = d[l] - p
-                e[l] = g
-                e[m] = 0
-            }
-        }
-        for i in 0..<(n - 1) {
-            var k = i
-            var p = d[i]
-            for j in (i + 1)..<n where d[j] < p {
-                k = j
-                p = d[j]
-            }
-            if k != i {
-                d[k] = d[i]
-                d[i] = p
-                let t = z[i]
-                z[i] = z[k]
-                z[k] = t
-            }
-        }
-        return 0
     }
 
     /// The singular values of x (R's `svd(x, nu = 0)$d`): LAPACK dgesdd with

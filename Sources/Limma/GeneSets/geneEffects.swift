@@ -4,8 +4,8 @@
 enum GeneEffects {
     /// For each gene g (row g of y, G x n), the effects `Q_g' y_g` of R's
     /// `qr.qty(qr(X_g), y_g)` and the last diagonal element `R_g[p, p]` of the
-    /// QR, handed to `emit(g, qty, rpp)` (`qty` has n entries and is valid only
-    /// during the call).
+    /// QR, handed to `emit(g, qty, rpp)` (`qty` has n entries, is valid only
+    /// during the call and may be changed by it).
     ///
     /// Without `weights` every gene shares the QR of `X` (n x p). With
     /// `weights` (G x n, positive), gene g uses `X_g = diag(sqrt(w_g)) X` and
@@ -27,7 +27,7 @@ enum GeneEffects {
     /// genes. With no weights, the shared QR's rank decides for all genes
     /// (0 is returned when it is deficient, and `emit` is never called).
     static func forEachGene(_ y: Matrix, design X: Matrix, weights: Matrix?,
-                            emit: (Int, UnsafePointer<Double>, Double) -> Void) -> Int? {
+                            emit: (Int, UnsafeMutablePointer<Double>, Double) -> Void) -> Int? {
         let G = y.nrow, n = y.ncol, p = X.ncol
         precondition(X.nrow == n && p >= 1 && n > p, "GeneEffects: design must be n x p with n > p")
         if let w = weights { precondition(w.nrow == G && w.ncol == n, "GeneEffects: weights must be G x n") }
@@ -85,15 +85,14 @@ enum GeneEffects {
                                 defer { lanes.free() }
                                 var g = range.lowerBound
                                 while g + width <= range.upperBound {
+                                    // Row i of the four genes is contiguous in y and w; the weights
+                                    // are > 0, so their roots are the roots of their magnitudes.
                                     for i in 0..<n {
-                                        var sv = GeneLanes(repeating: 0), yl = GeneLanes(repeating: 0)
-                                        for l in 0..<width {
-                                            let s = wv[g + l + i * G].squareRoot()
-                                            sv[l] = s
-                                            yl[l] = yv[g + l + i * G] * s
-                                        }
+                                        let w4 = UnsafeRawPointer(wv.baseAddress! + g + i * G).loadUnaligned(as: GeneLanes.self)
+                                        let y4 = UnsafeRawPointer(yv.baseAddress! + g + i * G).loadUnaligned(as: GeneLanes.self)
+                                        let sv = LaneLeastSquares.rootOfMagnitude(w4)
                                         lanes.sw[i] = sv
-                                        lanes.y[i] = yl
+                                        lanes.y[i] = y4 * sv
                                     }
                                     for j in 0..<p {
                                         for i in 0..<n { lanes.a[j * n + i] = GeneLanes(repeating: xv[j * n + i]) * lanes.sw[i] }

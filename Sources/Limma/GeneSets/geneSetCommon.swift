@@ -26,10 +26,8 @@ public typealias GeneSetIndex = [(name: String, genes: [Int])]
 /// Gene sets given by gene ids (R's character `index`): each set becomes the
 /// rows whose id is in it, in row order (R's `which(ID %in% set)`).
 public func geneSetIndex(ids: [String], sets: [(name: String, ids: [String])]) -> GeneSetIndex {
-    sets.map { s in
-        let want = Set(s.ids)
-        return (s.name, ids.indices.filter { want.contains(ids[$0]) })
-    }
+    let rows = GeneSetIDs.rows(ids: ids, sets: sets)
+    return sets.indices.map { (sets[$0].name, rows[$0]) }
 }
 
 /// Gene sets from a dictionary, ordered by name (a Swift dictionary has no
@@ -79,6 +77,31 @@ public struct GeneSetTable: Sendable, Equatable {
 /// p-value, by the mixed p-value, or not at all.
 public enum GeneSetSort: String, Sendable {
     case directional, mixed, none
+}
+
+/// The rows of the data that some gene set holds, each once, numbered in
+/// order of first appearance: what fry and roast keep of the genes x k
+/// effects (the other genes count only through their variances).
+struct SetRows {
+    /// Per gene of the data, its place among the kept rows, or -1.
+    var slot: [Int]
+    /// The kept genes, in their order.
+    var kept: [Int]
+
+    /// Rows outside `0..<genes` are left out (the callers reject them).
+    init(_ sets: [[Int]], genes: Int) {
+        slot = [Int](repeating: -1, count: genes)
+        kept = []
+        for set in sets {
+            for g in set where g >= 0 && g < genes && slot[g] < 0 {
+                slot[g] = kept.count
+                kept.append(g)
+            }
+        }
+    }
+
+    /// A set's genes as places among the kept rows.
+    func places(_ genes: [Int]) -> [Int] { genes.map { slot[$0] } }
 }
 
 enum GeneSetSupport {
@@ -138,6 +161,47 @@ enum GeneSetSupport {
     static func moveLast(_ design: Matrix, _ j: Int) -> Matrix {
         let p = design.ncol
         return design.columns((0..<p).filter { $0 != j } + [j])
+    }
+
+    /// Whether every value is finite (`!x.contains { !$0.isFinite }`), four
+    /// at a time: `v * 0` is ±0 for a finite v and NaN otherwise, so a sum of
+    /// them is zero exactly when all are finite.
+    static func allFinite(_ x: [Double]) -> Bool {
+        x.withUnsafeBufferPointer { b in
+            let n = b.count
+            var acc = SIMD4<Double>(repeating: 0)
+            var i = 0
+            while i + 4 <= n {
+                acc = acc + UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self) * 0
+                i += 4
+            }
+            var ok = acc == SIMD4(repeating: 0)
+            while i < n {
+                ok = ok && b[i].isFinite
+                i += 1
+            }
+            return ok
+        }
+    }
+
+    /// Whether every value is > 0 (`!x.contains { !($0 > 0) }`; NaN is not),
+    /// four at a time.
+    static func allPositive(_ x: [Double]) -> Bool {
+        x.withUnsafeBufferPointer { b in
+            let n = b.count
+            var bad = GeneLaneMask(repeating: false)
+            var i = 0
+            while i + 4 <= n {
+                bad .|= .!(UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self) .> 0)
+                i += 4
+            }
+            var ok = !any(bad)
+            while i < n {
+                ok = ok && b[i] > 0
+                i += 1
+            }
+            return ok
+        }
     }
 
     /// Scales the rows of x (n x p) by s (n): R's `x * s`.

@@ -36,17 +36,24 @@ public struct GeneSetModelOptions: Sendable, Equatable {
 
 enum LmEffects {
     /// limma's `.lmEffects(y, design, contrast, array.weights, weights, block,
-    /// correlation)`: genes x (n - p + 1) effects. Column 1 is each gene's
+    /// correlation)`, gene by gene: after R's checks (and errors),
+    /// `body(g, e)` receives gene g's k = n - p + 1 effects (row g of R's
+    /// genes x k matrix), valid only during the call. `e[0]` is the gene's
     /// contrast effect (sign fixed by R's `qr[p, p]`), the rest its residual
     /// effects, from `Q'y` for the design rearranged with the contrast last
     /// (`contrastAsCoef(first = FALSE)` for a contrast vector). Array weights
     /// scale design rows and y columns by their square roots; observation
     /// weights give each gene its own weighted QR; a block gives
     /// `V = chol(correlation matrix)` and the model premultiplied by `V^-T`.
-    static func compute(_ yIn: Matrix, design: Matrix, contrast: GeneSetContrast?, options: GeneSetModelOptions,
-                        function fn: String) throws -> Matrix {
+    /// The callers keep what they need (fry and roast: every gene's sums of
+    /// squares, the effects of the genes in their sets). Calls for different
+    /// genes may run concurrently (see `GeneEffects.forEachGene`); `body`
+    /// must write only gene g's outputs. Every gene is visited once when no
+    /// error is thrown.
+    static func forEachGene(_ yIn: Matrix, design: Matrix, contrast: GeneSetContrast?, options: GeneSetModelOptions,
+                            function fn: String, body: (Int, UnsafePointer<Double>) -> Void) throws {
         let G = yIn.nrow, n = yIn.ncol
-        if yIn.values.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "All y values must be finite and non-NA") }
+        if !GeneSetSupport.allFinite(yIn.values) { throw LimmaError(fn, "All y values must be finite and non-NA") }
         guard design.nrow == n else { throw LimmaError(fn, "row dimension of design matrix must match column dimension of data") }
         if design.values.contains(where: { !$0.isFinite }) { throw LimmaError(fn, "design must be a numeric matrix without missing values") }
         let p = design.ncol
@@ -72,7 +79,7 @@ enum LmEffects {
         }
         if let w = options.weights {
             guard w.nrow == G && w.ncol == n else { throw LimmaError(fn, "weights must have same dimensions as y") }
-            if w.values.contains(where: { !($0 > 0) }) { throw LimmaError(fn, "weights must be positive") }
+            if !GeneSetSupport.allPositive(w.values) { throw LimmaError(fn, "weights must be positive") }
         }
         var cholR: Matrix? = nil
         if let block = options.block {
@@ -85,8 +92,8 @@ enum LmEffects {
             }
         }
         let k0 = p - 1
-        var effects = Matrix(nrow: G, ncol: n - k0)
         if let w = options.weights, let R = cholR {
+            var e = [Double](repeating: 0, count: n - k0)
             for g in 0..<G {
                 let ws = (0..<n).map { w[g, $0].squareRoot() }
                 let wy = try RLinAlg.backsolve(R, Matrix(nrow: n, ncol: 1, values: (0..<n).map { y[g, $0] * ws[$0] }),
@@ -95,26 +102,21 @@ enum LmEffects {
                 let qr = QRDecomposition(wX)
                 if qr.rank < p { throw LimmaError(fn, "design must be full column rank") }
                 let signc = rSign(qr.qr[p - 1, p - 1])
-                let e = qr.qty(wy.values)
-                for k in k0..<n { effects[g, k - k0] = e[k] }
-                effects[g, 0] = signc * effects[g, 0]
+                let q = qr.qty(wy.values)
+                for k in k0..<n { e[k - k0] = q[k] }
+                e[0] = signc * e[0]
+                e.withUnsafeBufferPointer { body(g, $0.baseAddress!) }
             }
         } else {
             // One pass over the genes: Q'y from each gene's weighted QR, or
             // from the design's QR when there are no observation weights.
             let weighted = options.weights != nil
-            let bad = effects.values.withUnsafeMutableBufferPointer { eb in
-                let out = UncheckedBox(eb)
-                return GeneEffects.forEachGene(y, design: X, weights: options.weights) { g, e, rpp in
-                    let eb = out.value
-                    for k in (k0 + 1)..<n { eb[g + (k - k0) * G] = e[k] }
-                    eb[g] = weighted ? rSign(rpp) * e[k0] : (rpp < 0 ? -e[k0] : e[k0])
-                }
+            let bad = GeneEffects.forEachGene(y, design: X, weights: options.weights) { g, e, rpp in
+                e[k0] = weighted ? rSign(rpp) * e[k0] : (rpp < 0 ? -e[k0] : e[k0])
+                body(g, e + k0)
             }
             if bad != nil { throw LimmaError(fn, "design must be full column rank") }
         }
-        effects.rowNames = yIn.rowNames
-        return effects
     }
 
     /// `chol` of the intra-block correlation matrix (1 on the diagonal, rho

@@ -1,5 +1,6 @@
 // limma's roast and mroast (Wu et al. 2010): self-contained gene set tests
 // by rotation of the residual space, with R's random rotations.
+import Foundation
 
 /// roast's gene set statistic (R's `set.statistic`).
 public enum RoastSetStatistic: String, Sendable {
@@ -47,8 +48,8 @@ public func roast(_ y: Matrix, index: [Int]? = nil, design: Matrix, contrast: Ge
                   options: GeneSetModelOptions = GeneSetModelOptions(), rng: inout RRandom) throws -> RoastResult {
     let fn = "roast"
     let prep = try Roast.prepare(y, design: design, contrast: contrast, varPrior: varPrior, dfPrior: dfPrior,
-                                 options: options, function: fn)
-    let G = prep.effects.nrow
+                                 options: options, keep: index.map { [$0] }, function: fn)
+    let G = prep.genes
     let rows = index ?? Array(0..<G)
     if let bad = rows.first(where: { $0 < 0 || $0 >= G }) {
         throw LimmaError(fn, "index has row \(bad) (0-based), outside the \(G) rows of the data")
@@ -61,7 +62,7 @@ public func roast(_ y: Matrix, index: [Int]? = nil, design: Matrix, contrast: Ge
         }
         if w.count > n { gw = rows.map { w[$0] } }
     }
-    var out = try Roast.effects(prep.effects.rows(rows), geneWeights: gw, setStatistic: setStatistic,
+    var out = try Roast.effects(prep.effects(of: rows), geneWeights: gw, setStatistic: setStatistic,
                                 varPrior: prep.varPrior.count > 1 ? rows.map { prep.varPrior[$0] } : prep.varPrior,
                                 dfPrior: prep.dfPrior.count > 1 ? rows.map { prep.dfPrior[$0] } : prep.dfPrior,
                                 varPost: rows.map { prep.varPost[$0] }, nrot: nrot, approxZscore: approxZscore,
@@ -99,15 +100,15 @@ public func mroast(_ y: Matrix, index: GeneSetIndex, design: Matrix, contrast: G
                    options: GeneSetModelOptions = GeneSetModelOptions(), rng: inout RRandom) throws -> GeneSetTable {
     let fn = "mroast"
     let prep = try Roast.prepare(y, design: design, contrast: contrast, varPrior: varPrior, dfPrior: dfPrior,
-                                 options: options, function: fn)
-    let G = prep.effects.nrow
+                                 options: options, keep: index.map { $0.genes }, function: fn)
+    let G = prep.genes
     try GeneSetSupport.checkIndex(index, genes: G, function: fn)
     if let w = geneWeights, w.count != G { throw LimmaError(fn, "gene.weights vector should be of length nrow(y)") }
     let nsets = index.count
     var pv = [[Double]](), active = [[Double]](), nGenes = [Int]()
     for set in index {
         let g = set.genes
-        let out = try Roast.effects(prep.effects.rows(g), geneWeights: geneWeights.map { w in g.map { w[$0] } },
+        let out = try Roast.effects(prep.effects(of: g), geneWeights: geneWeights.map { w in g.map { w[$0] } },
                                     setStatistic: setStatistic,
                                     varPrior: prep.varPrior.count > 1 ? g.map { prep.varPrior[$0] } : prep.varPrior,
                                     dfPrior: prep.dfPrior.count > 1 ? g.map { prep.dfPrior[$0] } : prep.dfPrior,
@@ -227,37 +228,196 @@ struct RotationZScore {
     }
 }
 
+/// `RotationZScore.rotated` for a whole rotation (one rotated effect per gene
+/// of the set) when every gene's variance is squeezed and the z-score is
+/// Bailey's (roast's defaults), with the divisions and square roots four
+/// genes at a time: per gene, `s2 = (rowSS - x x) / d`,
+/// `s2 = (priorTerm + d s2) / dfTotal`, `t = x / sqrt(s2)`, `u = t / c * t`,
+/// then `log1p(u)` gene by gene (libm), then `z = a sqrt(b log1p(u)) sign(t)`:
+/// the operations of `rotated` in its order, each IEEE-exact lane by lane, so
+/// the same bits (a NaN may be another NaN). The per-gene constants are kept
+/// in arrays padded to a multiple of four (padding lanes compute harmless
+/// values that are never stored).
+///
+/// `rotate` forms a rotation's effects as `tcrossprod(effects, rot)`'s column
+/// does (see `Roast.tcrossprod`): for each gene the sum from +0 over the
+/// effects l in order of `rot[r, l] * effects[g, l]`, every term added (the
+/// BLAS routine skips zero multipliers, which with finite operands and a sum
+/// from +0 changes no bit; R's plain loop for NaN/Inf operands adds them all).
+struct SqueezedBaileyColumn {
+    let count: Int, padded: Int
+    let d: Double
+    /// Padded per-gene arrays: rowSS, priorTerm, dfTotal, Bailey's a, b, c;
+    /// then scratch for x, t and u.
+    let rowSS, prior, total, a, b, c, xs, ts, us: UnsafeMutablePointer<Double>
+    /// The effects, padded x k column-major (padding rows zero).
+    let k: Int
+    let ep: UnsafeMutablePointer<Double>
+    /// The current rotation's row (k values).
+    let bs: UnsafeMutablePointer<Double>
+
+    init?(_ zs: RotationZScore, rowSS ss: [Double], effects: Matrix) {
+        guard zs.method == .bailey, zs.variance.allSatisfy({ $0 == .squeezed }) else { return nil }
+        count = ss.count
+        padded = (count + 3) & ~3
+        d = zs.dfResidual
+        k = effects.ncol
+        ep = .allocate(capacity: Swift.max(padded * k, 1))
+        ep.initialize(repeating: 0, count: Swift.max(padded * k, 1))
+        for l in 0..<k { for g in 0..<count { ep[g + l * padded] = effects[g, l] } }
+        bs = .allocate(capacity: Swift.max(k, 1))
+        let n = count, np = padded
+        func make(_ f: (Int) -> Double, pad: Double) -> UnsafeMutablePointer<Double> {
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: np)
+            for g in 0..<np { p[g] = g < n ? f(g) : pad }
+            return p
+        }
+        rowSS = make({ ss[$0] }, pad: 1)
+        prior = make({ zs.priorTerm[$0] }, pad: 1)
+        total = make({ zs.dfTotal[$0] }, pad: 1)
+        a = make({ zs.bailey[$0].a }, pad: 1)
+        b = make({ zs.bailey[$0].b }, pad: 1)
+        c = make({ zs.bailey[$0].c }, pad: 1)
+        xs = make({ _ in 0 }, pad: 0)
+        ts = make({ _ in 0 }, pad: 0)
+        us = make({ _ in 0 }, pad: 0)
+    }
+
+    func free() {
+        for p in [rowSS, prior, total, a, b, c, xs, ts, us, ep, bs] { p.deallocate() }
+    }
+
+    /// Row r of the n x k column-major rotation matrix `rot` applied to the
+    /// effects: the rotated effects, into the x scratch.
+    func rotate(_ rot: UnsafePointer<Double>, row r: Int, rows n: Int) {
+        for l in 0..<k { bs[l] = rot[r + l * n] }
+        // Four genes at a time, each sum in a register (the effects in order).
+        var i = 0
+        while i < padded {
+            var acc = SIMD4<Double>(repeating: 0)
+            var el = ep + i
+            for l in 0..<k {
+                acc = acc + SIMD4(repeating: bs[l]) * Self.load(el, 0)
+                el += padded
+            }
+            Self.store(acc, xs, i)
+            i += 4
+        }
+    }
+
+    @inline(__always) private static func load(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD4<Double> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
+    }
+
+    @inline(__always) private static func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD4<Double>.self)
+    }
+
+    /// `sqrt` lane by lane for any input: the root of |v|, with `v` itself
+    /// where it is a zero (sqrt(-0) = -0) and NaN where it is negative.
+    @inline(__always) static func root(_ v: SIMD4<Double>) -> SIMD4<Double> {
+        var r = LaneLeastSquares.rootOfMagnitude(v)
+        r.replace(with: v, where: v .== 0)
+        r.replace(with: .nan, where: v .< 0)
+        return r
+    }
+
+    /// R's `sign` lane by lane: 1, -1, 0 for ±0, NaN for NaN.
+    @inline(__always) static func sign(_ t: SIMD4<Double>) -> SIMD4<Double> {
+        var s = SIMD4<Double>(repeating: 0)
+        s.replace(with: 1, where: t .> 0)
+        s.replace(with: -1, where: t .< 0)
+        s.replace(with: t, where: t .!= t)
+        return s
+    }
+
+    /// The z-scores of the rotated effects `x[0..<count]` into `out[0..<count]`.
+    func z(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        for g in 0..<count { xs[g] = x[g] }
+        z(into: out)
+    }
+
+    /// The z-scores of the rotated effects in the x scratch into `out[0..<count]`.
+    func z(into out: UnsafeMutablePointer<Double>) {
+        let dv = SIMD4<Double>(repeating: d)
+        var i = 0
+        while i < padded {
+            let xv = Self.load(xs, i)
+            var s2 = (Self.load(rowSS, i) - xv * xv) / dv
+            s2 = (Self.load(prior, i) + dv * s2) / Self.load(total, i)
+            let t = xv / Self.root(s2)
+            Self.store(t, ts, i)
+            Self.store(t / Self.load(c, i) * t, us, i)
+            i += 4
+        }
+        for g in 0..<count { us[g] = log1p(us[g]) }
+        i = 0
+        while i < padded {
+            let zv = Self.load(a, i) * Self.root(Self.load(b, i) * Self.load(us, i)) * Self.sign(Self.load(ts, i))
+            if i + 4 <= count {
+                Self.store(zv, out, i)
+            } else {
+                for l in 0..<(count - i) { out[i + l] = zv[l] }
+            }
+            i += 4
+        }
+    }
+}
+
 enum Roast {
     struct Prepared {
-        var effects: Matrix
+        /// The effects of the kept genes (all genes when `rows` is nil).
+        var kept: Matrix
+        var rows: SetRows?
+        /// Genes in the data.
+        var genes: Int
         var varPrior: [Double]
         var dfPrior: [Double]
         var varPost: [Double]
         var warnings: [LimmaWarning]
+
+        /// The effects of the given genes (kept ones), in that order.
+        func effects(of genes: [Int]) -> Matrix { kept.rows(rows.map { $0.places(genes) } ?? genes) }
     }
 
     /// Effects and the variance prior, as roast.default and mroast.default
-    /// compute them before looking at the sets.
+    /// compute them before looking at the sets: one pass over the genes for
+    /// every gene's residual mean square (squeezeVar needs them all), keeping
+    /// the effects of the genes in `keep`'s sets only (nil: every gene).
     static func prepare(_ y: Matrix, design: Matrix, contrast: GeneSetContrast?, varPrior: [Double]?, dfPrior: [Double]?,
-                        options: GeneSetModelOptions, function fn: String) throws -> Prepared {
-        let effects = try LmEffects.compute(y, design: design, contrast: contrast, options: options, function: fn)
-        let G = effects.nrow, k = effects.ncol
-        let d = Double(k - 1)
-        let s2 = (0..<G).map { g -> Double in
-            var s: RLongDouble = 0
-            for j in 1..<k { let e = effects[g, j]; s += RLongDouble(e * e) }
-            return Double(s / RLongDouble(k - 1))
+                        options: GeneSetModelOptions, keep: [[Int]]?, function fn: String) throws -> Prepared {
+        let G = y.nrow, k = Swift.max(y.ncol - design.ncol + 1, 1)
+        let rows = keep.map { SetRows($0, genes: G) }
+        let nk = rows?.kept.count ?? G
+        var kept = Matrix(nrow: nk, ncol: k)
+        var s2 = [Double](repeating: 0, count: G)
+        try kept.values.withUnsafeMutableBufferPointer { eb in
+            try s2.withUnsafeMutableBufferPointer { sb in
+                let out = UncheckedBox((eb, sb))
+                try (rows?.slot ?? []).withUnsafeBufferPointer { slot in
+                    try LmEffects.forEachGene(y, design: design, contrast: contrast, options: options, function: fn) { g, e in
+                        let (eb, sb) = out.value
+                        let r = rows == nil ? g : slot[g]
+                        if r >= 0 { for j in 0..<k { eb[r + j * nk] = e[j] } }
+                        var s: RLongDouble = 0
+                        for j in 1..<k { let v = e[j]; s += RLongDouble(v * v) }
+                        sb[g] = Double(s / RLongDouble(k - 1))
+                    }
+                }
+            }
         }
+        let d = Double(k - 1)
         if let vp = varPrior, let dp = dfPrior {
             for (name, v) in [("var.prior", vp), ("df.prior", dp)] where v.count != 1 && v.count != G {
                 throw LimmaError(fn, "\(name) should have length 1 or nrow(y)")
             }
             let post = squeezeVarPosterior(s2, df: [d], varPrior: vp, dfPrior: dp)
-            return Prepared(effects: effects, varPrior: vp, dfPrior: dp, varPost: post, warnings: [])
+            return Prepared(kept: kept, rows: rows, genes: G, varPrior: vp, dfPrior: dp, varPost: post, warnings: [])
         }
         let covariate: [Double]? = options.trendVar ? RBase.rowMeans(y) : nil
         let sv = try squeezeVar(s2, df: [d], covariate: covariate, robust: options.robust, winsorTailP: options.winsorTailP)
-        return Prepared(effects: effects, varPrior: sv.varPrior, dfPrior: sv.dfPrior, varPost: sv.varPost, warnings: sv.warnings)
+        return Prepared(kept: kept, rows: rows, genes: G, varPrior: sv.varPrior, dfPrior: sv.dfPrior, varPost: sv.varPost,
+                        warnings: sv.warnings)
     }
 
     /// limma's `.roastEffects(effects, gene.weights, set.statistic, var.prior,
@@ -347,6 +507,9 @@ enum Roast {
         let nn = RLongDouble(nset)
         var column = [Double](repeating: 0, count: nset)
         var sortScratch = [Double](repeating: 0, count: nset)
+        // The default z-scores (Bailey's, every variance squeezed) four genes at a time.
+        let lanes = SqueezedBaileyColumn(zs, rowSS: rowSS, effects: effects)
+        defer { lanes?.free() }
         for chunki in 1...nchunk {
             if chunki == nchunk { nroti -= overshoot }
             // R: matrix(rnorm(nroti * neffects), nroti, neffects), rows scaled to unit length.
@@ -359,15 +522,22 @@ enum Roast {
                     for j in 0..<neffects { rb[r + j * nroti] = rb[r + j * nroti] / len }
                 }
             }
-            let modtr = tcrossprod(effects, rot)  // nset x nroti
+            // nset x nroti (the lanes form each rotation's column themselves).
+            let modtr = lanes == nil ? tcrossprod(effects, rot) : Matrix(nrow: 0, ncol: 0)
             if setStatistic == .msq, let w = gw {
                 // R reassigns gene.weights <- sqrt(abs(gene.weights)) in every chunk.
                 gw = w.map { abs($0).squareRoot() }
             }
             modtr.values.withUnsafeBufferPointer { mb in
+              rot.values.withUnsafeBufferPointer { rotb in
                 column.withUnsafeMutableBufferPointer { col in
                     for r in 0..<nroti {
-                        for g in 0..<nset { col[g] = zs.rotated(mb[g + r * nset], rowSS: rowSS[g], g) }
+                        if let lanes {
+                            lanes.rotate(rotb.baseAddress!, row: r, rows: nroti)
+                            lanes.z(into: col.baseAddress!)
+                        } else {
+                            for g in 0..<nset { col[g] = zs.rotated(mb[g + r * nset], rowSS: rowSS[g], g) }
+                        }
                         var st = (0.0, 0.0, 0.0, 0.0)
                         switch setStatistic {
                         case .mean:
@@ -415,6 +585,7 @@ enum Roast {
                         if st.3 > obs[3] { count[3] += 1 }
                     }
                 }
+              }
             }
         }
         if setStatistic == .mean { count[2] = Swift.min(count[0], count[1]) }
