@@ -27,42 +27,46 @@ struct SmallSolveTests {
     @Test func luAndSolutionMatchLapackBitForBit() {
         var rng = Stream(state: 42)
         var checked = 0
-        for trial in 0..<6000 {
+        let specials: [Double] = [0, -0.0, .nan, .infinity, -.infinity, 0x1p-1060, -0x1p-1030, 1e300, 1, -1]
+        for trial in 0..<12000 {
             let n = 1 + trial % 9
             var a = (0..<(n * n)).map { _ in rng.next() }
             let b = (0..<n).map { _ in rng.next() }
-            switch trial % 6 {
+            switch trial % 12 {
             case 1: for k in a.indices where rng.next() > 0.3 { a[k] = 0 }            // sparse, zero multipliers
             case 2: for k in a.indices { a[k] = (a[k] * 4).rounded() }                 // ties in the pivot search
             case 3: for i in 0..<n { a[i * n + i] *= 1e-12 }                           // small pivots
             case 4: for k in a.indices { a[k] *= 1e200 }                               // huge entries
             case 5: if n > 1 { for i in 0..<n { a[n + i] = a[i] } }                    // singular (two equal columns)
+            case 6: for k in a.indices where rng.next() > 0.6 { a[k] = -0.0 }          // signed zeros
+            case 7: for k in a.indices where rng.next() > 0.7 { a[k] = specials[Int((rng.next() + 1) * 5) % 10] }
+            case 8: for k in a.indices { a[k] *= 0x1p-1030 }                           // subnormal pivots
+            case 9: for k in a.indices { a[k] = (a[k] * 2).rounded() * (rng.next() > 0 ? 1 : -0.0) }
+            case 10: for i in 0..<n { a[i] = 0 }                                        // a zero first column
+            case 11: if n > 2 { for i in 0..<n { a[2 * n + i] = a[i] + a[n + i] } }     // dependent columns
             default: break
             }
             let (lu, ipiv, x, info) = Self.lapack(a, b, n: n)
-            let mine = UnsafeMutablePointer<Double>.allocate(capacity: n * n)
-            let piv = UnsafeMutablePointer<Int>.allocate(capacity: n)
-            let sol = UnsafeMutablePointer<Double>.allocate(capacity: n)
-            defer { mine.deallocate(); piv.deallocate(); sol.deallocate() }
-            for k in 0..<(n * n) { mine[k] = a[k] }
-            for k in 0..<n { sol[k] = b[k] }
-            let myInfo = SmallSolve.dgetrf2(m: n, n: n, mine, lda: n, ipiv: piv)
-            #expect((myInfo == 0) == (info == 0), "trial \(trial): info \(myInfo) vs \(info)")
+            let solver = SmallSolve(n: n)
+            for k in 0..<(n * n) { solver.lu[k] = a[k] }
+            for k in 0..<n { solver.x[k] = b[k] }
+            let myInfo = solver.factor()
+            #expect(myInfo == Int(info), "trial \(trial): info \(myInfo) vs \(info)")
             for k in 0..<(n * n) {
-                #expect(mine[k].bitPattern == lu[k].bitPattern || (mine[k].isNaN && lu[k].isNaN),
-                        "trial \(trial) LU[\(k)]: \(mine[k]) vs \(lu[k])")
+                #expect(solver.lu[k].bitPattern == lu[k].bitPattern || (solver.lu[k].isNaN && lu[k].isNaN),
+                        "trial \(trial) LU[\(k)]: \(solver.lu[k]) vs \(lu[k])")
             }
-            for k in 0..<n { #expect(piv[k] == Int(ipiv[k]), "trial \(trial) ipiv[\(k)]") }
+            for k in 0..<n { #expect(solver.ipiv[k] == Int(ipiv[k]), "trial \(trial) ipiv[\(k)]") }
             if info == 0 {
-                SmallSolve.dgetrs(n: n, mine, ipiv: piv, b: sol)
+                SmallSolve.dgetrs(n: n, solver.lu, ipiv: solver.ipiv, b: solver.x)
                 for k in 0..<n {
-                    #expect(sol[k].bitPattern == x[k].bitPattern || (sol[k].isNaN && x[k].isNaN),
-                            "trial \(trial) x[\(k)]: \(sol[k]) vs \(x[k])")
+                    #expect(solver.x[k].bitPattern == x[k].bitPattern || (solver.x[k].isNaN && x[k].isNaN),
+                            "trial \(trial) x[\(k)]: \(solver.x[k]) vs \(x[k])")
                 }
                 checked += 1
             }
         }
-        #expect(checked > 4000)
+        #expect(checked > 7000)
     }
 
     @Test func solveMatchesRSolveAndItsErrors() throws {

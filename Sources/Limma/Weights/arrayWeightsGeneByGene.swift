@@ -32,80 +32,71 @@ extension ArrayWeightsFit {
         let ngam = Z2.ncol, nz = ngam + 1
         let Z = cbindOne(Z2)
         let plainDesign = Matrix(nrow: design.nrow, ncol: design.ncol, values: design.values)
-        var gam = [Double](repeating: 0, count: ngam)
-        var aw = [Double](repeating: 1, count: n)
-        var info2 = scale(RLinAlg.crossprod(Z2), priorN).values
-
+        let terms = ZTerms(Z)
         let ws = LeastSquaresWorkspace(n: n, p: p)
-        var w = [Double](repeating: 0, count: n), y = w, wts = w, d = w, h1 = w, z = w
-        var q = [Double](repeating: 0, count: n * p)
-        var info = [Double](repeating: 0, count: nz * nz)
-        var dl = [Double](repeating: 0, count: ngam)
         let solver = SmallSolve(n: ngam)
+        let s = GeneByGeneScratch(n: n, p: p, ngam: ngam)
+        let info2 = s.info2, gam = s.gam, aw = s.aw, w = s.w, y = s.y, wts = s.wts, d = s.d, h1 = s.h1, z = s.z
+        let dl = s.dl, info = s.info
+        let start = scale(RLinAlg.crossprod(Z2), priorN).values
+        for k in 0..<(ngam * ngam) { info2[k] = start[k] }
 
-        for g in 0..<ngenes {
-            var clean = true
-            for j in 0..<n {
-                w[j] = weights.map { aw[j] * $0.values[j * ngenes + g] } ?? aw[j]
-                y[j] = E.values[j * ngenes + g]
-                if !(y[j].isFinite && w[j].isFinite && w[j] > 0) { clean = false }
-            }
-            let s2: Double
-            if clean {
-                // lm.wfit on all rows, with the workspace's dqrdc2/dqrsl.
-                for i in 0..<n { wts[i] = w[i].squareRoot() }
-                for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
-                for i in 0..<n { ws.y[i] = y[i] * wts[i] }
-                let rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
-                if rank > 0 {
-                    QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
-                                          rsd: ws.rsd, job: [.qty, .coef, .resid])
-                } else {
-                    for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
-                }
-                for i in 0..<n {
-                    let r = ws.rsd[i] / wts[i]
-                    d[i] = w[i] * (r * r)
-                }
-                q.withUnsafeMutableBufferPointer { qb in
-                    h1.withUnsafeMutableBufferPointer { hb in
-                        LmWfit.hatDiagonal(ws.x, n: n, rank: rank, qraux: ws.qraux, q: qb.baseAddress, into: hb.baseAddress!)
+        try E.values.withUnsafeBufferPointer { eb in
+            try (weights?.values ?? []).withUnsafeBufferPointer { wb in
+                let ep = eb.baseAddress!, wp = weights == nil ? nil : wb.baseAddress
+                for g in 0..<ngenes {
+                    var clean = true
+                    for j in 0..<n {
+                        let wj = wp.map { aw[j] * $0[j * ngenes + g] } ?? aw[j], yj = ep[j * ngenes + g]
+                        w[j] = wj
+                        y[j] = yj
+                        if !(yj.isFinite && wj.isFinite && wj > 0) { clean = false }
                     }
-                }
-                for i in 0..<n { h1[i] = 1 - h1[i] }
-                s2 = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: n, refine: true)
-            } else {
-                guard let s = try Self.residualsGeneral(plainDesign, y: y, w: w, d: &d, h1: &h1) else { continue }
-                s2 = s
-            }
-            if s2 < 1e-15 { continue }
+                    let s2: Double
+                    if clean {
+                        // lm.wfit on all rows, with the workspace's dqrdc2/dqrsl.
+                        for i in 0..<n { wts[i] = w[i].squareRoot() }
+                        for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
+                        for i in 0..<n { ws.y[i] = y[i] * wts[i] }
+                        let rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
+                        if rank > 0 {
+                            QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
+                                                  rsd: ws.rsd, job: [.qty, .resid])
+                        } else {
+                            for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
+                        }
+                        for i in 0..<n {
+                            let r = ws.rsd[i] / wts[i]
+                            d[i] = w[i] * (r * r)
+                        }
+                        LmWfit.hatDiagonal(ws.x, n: n, rank: rank, qraux: ws.qraux, q: s.q, into: h1)
+                        for i in 0..<n { h1[i] = 1 - h1[i] }
+                        s2 = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: n, refine: true)
+                    } else {
+                        var da = [Double](repeating: 0, count: n), ha = da
+                        guard let v = try Self.residualsGeneral(plainDesign, y: Array(UnsafeBufferPointer(start: y, count: n)),
+                                                                w: Array(UnsafeBufferPointer(start: w, count: n)), d: &da, h1: &ha)
+                        else { continue }
+                        for i in 0..<n { d[i] = da[i]; h1[i] = ha[i] }
+                        s2 = v
+                    }
+                    if s2 < 1e-15 { continue }
 
-            // info = crossprod(Z, h1 * Z), then the Schur update of info2.
-            for b in 0..<nz {
-                for a in 0..<nz {
-                    var s = 0.0
-                    for i in 0..<n { s += (h1[i] * Z.values[b * n + i]) * Z.values[a * n + i] }
-                    info[b * nz + a] = s
+                    // info = crossprod(Z, h1 * Z), then the Schur update of info2.
+                    terms.crossprod(h1, into: info)
+                    Self.schurUpdate(info2, info: info, ni: nz)
+                    // dl = crossprod(Z2, d / s2 - h1); the step solves info2 step = dl.
+                    for i in 0..<n { z[i] = d[i] / s2 - h1[i] }
+                    terms.z2Products(z, into: dl)
+                    let step = try solver.solve(info2, dl, function: "arrayWeights")
+                    for k in 0..<ngam { gam[k] = gam[k] + step[k] }
+                    // aw = drop(exp(Z2 %*% (-gam)))
+                    terms.negatedLinear(gam, into: aw)
+                    for i in 0..<n { aw[i] = exp(aw[i]) }
                 }
-            }
-            Self.schurUpdate(&info2, info: info, ni: nz)
-            // dl = crossprod(Z2, d / s2 - h1); the step solves info2 step = dl.
-            for i in 0..<n { z[i] = d[i] / s2 - h1[i] }
-            for k in 0..<ngam {
-                var s = 0.0
-                for i in 0..<n { s += z[i] * Z2.values[k * n + i] }
-                dl[k] = s
-            }
-            let step = try solver.solve(info2, dl, function: "arrayWeights")
-            for k in 0..<ngam { gam[k] = gam[k] + step[k] }
-            // aw = drop(exp(Z2 %*% (-gam)))
-            for i in 0..<n {
-                var s = 0.0
-                for k in 0..<ngam { s += -gam[k] * Z2.values[k * n + i] }
-                aw[i] = exp(s)
             }
         }
-        return aw
+        return Array(UnsafeBufferPointer(start: aw, count: n))
     }
 
     /// Step 1 for a gene with a missing value or an unusual weight, through
@@ -140,12 +131,159 @@ extension ArrayWeightsFit {
     }
 }
 
+/// Scratch for `geneByGene`, one allocation: `info2` (ngam x ngam), `gam`,
+/// `dl` (ngam), `info` ((ngam+1)^2), `aw` (n, starting at 1), `w`, `y`,
+/// `wts`, `d`, `h1`, `z` (n each), and `q` (n x p) for the hat values.
+final class GeneByGeneScratch {
+    let info2, gam, dl, info, aw, w, y, wts, d, h1, z, q: UnsafeMutablePointer<Double>
+    private let base: UnsafeMutablePointer<Double>
+
+    init(n: Int, p: Int, ngam: Int) {
+        let nz = ngam + 1
+        let sizes = [ngam * ngam, ngam, ngam, nz * nz, n, n, n, n, n, n, n, n * p]
+        base = .allocate(capacity: sizes.reduce(1, +))
+        base.initialize(repeating: 0, count: sizes.reduce(1, +))
+        var offsets: [Int] = []
+        var o = 0
+        for c in sizes { offsets.append(o); o += c }
+        info2 = base + offsets[0]; gam = base + offsets[1]; dl = base + offsets[2]; info = base + offsets[3]
+        aw = base + offsets[4]; w = base + offsets[5]; y = base + offsets[6]; wts = base + offsets[7]
+        d = base + offsets[8]; h1 = base + offsets[9]; z = base + offsets[10]; q = base + offsets[11]
+        for i in 0..<n { aw[i] = 1 }
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// The three products of the gene-by-gene update with the variance design
+/// `Z = cbind(1, Z2)` (n x nz, column-major): `crossprod(Z, h * Z)`,
+/// `crossprod(Z2, v)` and `Z2 %*% (-gam)`, each entry a sum from +0 of its
+/// terms in index order, as the loops R's BLAS runs form it, but over the
+/// terms whose Z factors are all non-zero.
+///
+/// A left-out term has a zero Z factor; when every entry of Z and of the
+/// vector is finite it is a signed zero, and adding a signed zero changes
+/// no partial sum: a sum started at +0 is never -0 (round to nearest gives
+/// +0 for `x + (-x)` and for `+0 + -0`), so each partial sum is +0, which a
+/// signed zero leaves +0, or non-zero, which it leaves alone. When Z or the
+/// vector holds an Inf or NaN (whose product with 0 is NaN) every term is
+/// added. With R's default `Z2 = contr.sum(n)` the first product keeps 73 of
+/// its 343 terms for n = 7 (about n^2 of n^3).
+final class ZTerms {
+    let n: Int, nz: Int
+    /// Z, column-major; Z2 is its columns 1..<nz.
+    let z: UnsafeMutablePointer<Double>
+    /// Whether every entry of Z is finite.
+    let finite: Bool
+    /// The rows i with `Z[i, b] != 0` and `Z[i, a] != 0` for the entry
+    /// `b * nz + a`: `pairRows[pairStart[ba] ..< pairStart[ba + 1]]`;
+    /// for column k of Z2 the rows with `Z2[i, k] != 0` (`colRows`), and for
+    /// row i of Z2 the columns with `Z2[i, k] != 0` (`rowCols`).
+    private let pairStart, pairRows, colStart, colRows, rowStart, rowCols: UnsafeMutablePointer<Int>
+
+    init(_ Z: Matrix) {
+        n = Z.nrow
+        nz = Z.ncol
+        let zv = Z.values
+        z = .allocate(capacity: Swift.max(zv.count, 1))
+        for k in 0..<zv.count { z[k] = zv[k] }
+        finite = zv.allSatisfy { $0.isFinite }
+        func pointer(_ a: [Int]) -> UnsafeMutablePointer<Int> {
+            let ptr = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(a.count, 1))
+            for k in 0..<a.count { ptr[k] = a[k] }
+            return ptr
+        }
+        let n = self.n, nz = self.nz
+        var starts = [0], rows: [Int] = []
+        for b in 0..<nz {
+            for a in 0..<nz {
+                for i in 0..<n where zv[b * n + i] != 0 && zv[a * n + i] != 0 { rows.append(i) }
+                starts.append(rows.count)
+            }
+        }
+        pairStart = pointer(starts); pairRows = pointer(rows)
+        starts = [0]; rows = []
+        for k in 1..<Swift.max(nz, 1) {
+            for i in 0..<n where zv[k * n + i] != 0 { rows.append(i) }
+            starts.append(rows.count)
+        }
+        colStart = pointer(starts); colRows = pointer(rows)
+        starts = [0]; rows = []
+        for i in 0..<n {
+            for k in 1..<Swift.max(nz, 1) where zv[k * n + i] != 0 { rows.append(k - 1) }
+            starts.append(rows.count)
+        }
+        rowStart = pointer(starts); rowCols = pointer(rows)
+    }
+
+    deinit {
+        z.deallocate()
+        for p in [pairStart, pairRows, colStart, colRows, rowStart, rowCols] { p.deallocate() }
+    }
+
+    @inline(__always)
+    private static func allFinite(_ v: UnsafePointer<Double>, _ count: Int) -> Bool {
+        var ok = true
+        for i in 0..<count { ok = ok && v[i].isFinite }
+        return ok
+    }
+
+    /// `info[b * nz + a] = sum_i (h_i Z[i, b]) Z[i, a]`.
+    func crossprod(_ h: UnsafePointer<Double>, into info: UnsafeMutablePointer<Double>) {
+        let sparse = finite && Self.allFinite(h, n)
+        for b in 0..<nz {
+            let zb = z + b * n
+            for a in 0..<nz {
+                let za = z + a * n, ba = b * nz + a
+                var s = 0.0
+                if sparse {
+                    for t in pairStart[ba]..<pairStart[ba + 1] { let i = pairRows[t]; s += (h[i] * zb[i]) * za[i] }
+                } else {
+                    for i in 0..<n { s += (h[i] * zb[i]) * za[i] }
+                }
+                info[ba] = s
+            }
+        }
+    }
+
+    /// `out[k] = sum_i v_i Z2[i, k]`.
+    func z2Products(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let sparse = finite && Self.allFinite(v, n)
+        for k in 0..<(nz - 1) {
+            let zk = z + (k + 1) * n
+            var s = 0.0
+            if sparse {
+                for t in colStart[k]..<colStart[k + 1] { let i = colRows[t]; s += v[i] * zk[i] }
+            } else {
+                for i in 0..<n { s += v[i] * zk[i] }
+            }
+            out[k] = s
+        }
+    }
+
+    /// `out[i] = sum_k (-gam_k) Z2[i, k]`.
+    func negatedLinear(_ gam: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let ngam = nz - 1
+        let sparse = finite && Self.allFinite(gam, ngam)
+        let z2 = z + n
+        for i in 0..<n {
+            var s = 0.0
+            if sparse {
+                for t in rowStart[i]..<rowStart[i + 1] { let k = rowCols[t]; s += -gam[k] * z2[k * n + i] }
+            } else {
+                for k in 0..<ngam { s += -gam[k] * z2[k * n + i] }
+            }
+            out[i] = s
+        }
+    }
+}
+
 /// R's `solve(a, b)` for a small square system and one right-hand side,
 /// repeated many times on preallocated scratch.
 ///
 /// The solution is LAPACK `dgesv`'s, as R's `La_solve` gets it, computed
-/// here with LAPACK 3.11's and reference BLAS's operations (`dgetrf2`,
-/// `dgetrs`), so bit for bit the library's. R then
+/// here with LAPACK 3.11's and reference BLAS's operations, so bit for bit
+/// the library's (see `factor`). R then
 /// estimates the reciprocal condition number with `dgecon` and stops when it
 /// is below `.Machine$double.eps`. `dgecon`'s estimate `est` of
 /// `||A^-1||_1` is the 1-norm of `A^-1 v` for a vector with `||v||_1 = 1`,
@@ -160,6 +298,9 @@ final class SmallSolve {
     let lu, x, bound: UnsafeMutablePointer<Double>
     /// Pivot rows, 1-based as LAPACK's.
     let ipiv: UnsafeMutablePointer<Int>
+    /// `split[k * n + j]` for `k < j`: the row where `dgetrf2`'s update of
+    /// column j by column k passes from `dtrsm` to `dgemm` (see `factor`).
+    private let split: UnsafeMutablePointer<Int>
 
     init(n: Int) {
         self.n = n
@@ -167,103 +308,125 @@ final class SmallSolve {
         x = .allocate(capacity: Swift.max(n, 1))
         bound = .allocate(capacity: Swift.max(n, 1))
         ipiv = .allocate(capacity: Swift.max(n, 1))
+        split = .allocate(capacity: Swift.max(n * n, 1))
+        split.initialize(repeating: 0, count: Swift.max(n * n, 1))
+        // dgetrf2's recursion on the columns c0..<c0+w (rows c0..<n): the
+        // left half c0..<s, s = c0 + w/2, then the right half updated by the
+        // left (rows c0..<s by dtrsm, rows s..<n by dgemm), then each half.
+        func recurse(_ c0: Int, _ w: Int) {
+            if w <= 1 { return }
+            let s = c0 + w / 2
+            for k in c0..<s { for j in s..<(c0 + w) { split[k * n + j] = s } }
+            recurse(c0, w / 2)
+            recurse(s, w - w / 2)
+        }
+        recurse(0, n)
     }
 
     deinit {
-        lu.deallocate(); x.deallocate(); bound.deallocate(); ipiv.deallocate()
+        lu.deallocate(); x.deallocate(); bound.deallocate(); ipiv.deallocate(); split.deallocate()
     }
 
     /// `solve(a, b)` for `a` (n x n, column-major) and `b` (n); the result
     /// is valid until the next call. Errors as `rSolve`.
     func solve(_ a: [Double], _ b: [Double], function: String) throws -> UnsafeBufferPointer<Double> {
+        try a.withUnsafeBufferPointer { ab in
+            try b.withUnsafeBufferPointer { bb in
+                try solve(ab.baseAddress ?? UnsafePointer(lu), bb.baseAddress ?? UnsafePointer(x), function: function)
+            }
+        }
+    }
+
+    /// `solve` on pointers to `a` (n * n) and `b` (n).
+    func solve(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, function: String) throws -> UnsafeBufferPointer<Double> {
+        func general() throws -> Matrix {
+            try rSolve(Matrix(nrow: n, ncol: n, values: Array(UnsafeBufferPointer(start: a, count: n * n))),
+                       Matrix(nrow: n, ncol: 1, values: Array(UnsafeBufferPointer(start: b, count: n))), function: function)
+        }
         guard n > 0 else {
-            let r = try rSolve(Matrix(nrow: n, ncol: n, values: a), Matrix(nrow: n, ncol: 1, values: b), function: function)
+            let r = try general()
             return UnsafeBufferPointer(start: x, count: r.values.count)
         }
         for k in 0..<(n * n) { lu[k] = a[k] }
         for k in 0..<n { x[k] = b[k] }
-        var info = Self.dgetrf2(m: n, n: n, lu, lda: n, ipiv: ipiv)
-        if info == 0 { Self.dgetrs(n: n, lu, ipiv: ipiv, b: x) } else { info = 1 }
+        let info = factor()
+        if info == 0 { Self.dgetrs(n: n, lu, ipiv: ipiv, b: x) }
         var finite = true
-        for k in 0..<(n * n) where !lu[k].isFinite { finite = false; break }
+        for k in 0..<(n * n) { finite = finite && lu[k].isFinite }
         if info != 0 || (finite && !wellConditioned(a)) {
             // R's own path: the same dgesv, then dlange/dgecon and R's errors.
-            let r = try rSolve(Matrix(nrow: n, ncol: n, values: a), Matrix(nrow: n, ncol: 1, values: b), function: function)
+            let r = try general()
             for k in 0..<n { x[k] = r.values[k] }
         }
         return UnsafeBufferPointer(start: x, count: n)
     }
 
-    /// LAPACK 3.11 `dgetrf2` (what `dgetrf`, hence `dgesv`, runs for
-    /// n < 64): recursive LU with partial pivoting of the m x n matrix at
-    /// `a` (leading dimension `lda`), splitting the columns at
-    /// `min(m, n) / 2`; the triangular solve, the update and the row swaps
-    /// with reference BLAS 3.11's operations (its `dtrsm` skips zero
-    /// multipliers, its `dgemm` does not, `dscal` multiplies by the
-    /// reciprocal pivot). Returns
-    /// LAPACK's info (0, or the first zero pivot, 1-based); `ipiv` 1-based.
-    static func dgetrf2(m: Int, n: Int, _ a: UnsafeMutablePointer<Double>, lda: Int,
-                        ipiv: UnsafeMutablePointer<Int>) -> Int {
-        if m == 0 || n == 0 { return 0 }
-        if m == 1 {
-            ipiv[0] = 1
-            return a[0] == 0 ? 1 : 0
-        }
-        if n == 1 {
-            var i = 0, big = abs(a[0])
-            for k in 1..<m where abs(a[k]) > big { i = k; big = abs(a[k]) }
-            ipiv[0] = i + 1
-            guard a[i] != 0 else { return 1 }
-            if i != 0 { let t = a[0]; a[0] = a[i]; a[i] = t }
-            if abs(a[0]) >= Double.leastNormalMagnitude {
-                let r = 1 / a[0]
-                for k in 1..<m { a[k] = r * a[k] }
+    /// LAPACK 3.11 `dgetrf` on the n x n matrix in `lu`, in place, with the
+    /// pivots in `ipiv` (1-based); returns LAPACK's info (0, or the first zero
+    /// pivot, 1-based).
+    ///
+    /// For n < 64 dgetrf runs `dgetrf2`: recursive LU with partial pivoting
+    /// that factors the left half of the columns, swaps and updates the right
+    /// half (`dtrsm` for the rows of the left half's diagonal block, `dgemm`
+    /// below it), and factors the right half; a single column takes the first
+    /// row of largest magnitude as pivot (none when it is zero: info is set
+    /// and nothing is swapped or scaled) and is multiplied by the pivot's
+    /// reciprocal (divided by it when it is subnormal). Every entry thus
+    /// receives `a_ij - u_kj l_ik` for k = 0, 1, ... in turn, and row swaps
+    /// only move values, so the same arithmetic done column by column
+    /// (right-looking, each pivot's swap applied to whole rows at once) gives
+    /// the same bits, provided each update keeps its origin: reference
+    /// `dtrsm` skips a zero multiplier `u_kj` (so a `-0` entry is not turned
+    /// into `+0`, nor an Inf/NaN spread), reference `dgemm` does not and adds
+    /// `(-u_kj) l_ik`. Which rows of column j the update by column k reaches
+    /// through `dtrsm` (`k < i < split`) is fixed by the recursion alone
+    /// (`split`, made in `init`).
+    func factor() -> Int {
+        var info = 0
+        for k in 0..<n {
+            let colk = lu + k * n
+            if k == n - 1 {
+                ipiv[k] = n
+                if colk[k] == 0 && info == 0 { info = n }
             } else {
-                for k in 1..<m { a[k] = a[k] / a[0] }
+                var p = k, big = Swift.abs(colk[k])
+                for i in (k + 1)..<n where Swift.abs(colk[i]) > big { p = i; big = Swift.abs(colk[i]) }
+                ipiv[k] = p + 1
+                if colk[p] != 0 {
+                    if p != k {
+                        for c in 0..<n { let t = lu[c * n + k]; lu[c * n + k] = lu[c * n + p]; lu[c * n + p] = t }
+                    }
+                    if Swift.abs(colk[k]) >= Double.leastNormalMagnitude {
+                        let r = 1 / colk[k]
+                        for i in (k + 1)..<n { colk[i] = r * colk[i] }
+                    } else {
+                        for i in (k + 1)..<n { colk[i] = colk[i] / colk[k] }
+                    }
+                } else if info == 0 {
+                    info = k + 1
+                }
             }
-            return 0
-        }
-        let n1 = Swift.min(m, n) / 2, n2 = n - n1
-        var info = dgetrf2(m: m, n: n1, a, lda: lda, ipiv: ipiv)
-        let a12 = a + n1 * lda, a21 = a + n1, a22 = a + n1 * lda + n1
-        swapRows(columns: n2, a12, lda: lda, from: 0, to: n1, ipiv: ipiv)
-        // A12 <- L11^-1 A12 (dtrsm L, L, N, U).
-        for j in 0..<n2 {
-            let b = a12 + j * lda
-            for k in 0..<n1 where b[k] != 0 {
-                for i in (k + 1)..<n1 { b[i] = b[i] - b[k] * a[k * lda + i] }
+            if k + 1 >= n { continue }
+            for j in (k + 1)..<n {
+                let colj = lu + j * n
+                let u = colj[k], s = split[k * n + j]
+                if u != 0 {
+                    for i in (k + 1)..<s { colj[i] = colj[i] - u * colk[i] }
+                }
+                let t = -u
+                for i in s..<n { colj[i] = colj[i] + t * colk[i] }
             }
         }
-        // A22 <- A22 - A21 A12 (dgemm N, N, alpha -1, beta 1; every term added).
-        for j in 0..<n2 {
-            let c = a22 + j * lda
-            for l in 0..<n1 {
-                let t = -a12[j * lda + l]
-                for i in 0..<(m - n1) { c[i] = c[i] + t * a21[l * lda + i] }
-            }
-        }
-        let info2 = dgetrf2(m: m - n1, n: n2, a22, lda: lda, ipiv: ipiv + n1)
-        if info == 0 && info2 > 0 { info = info2 + n1 }
-        for i in n1..<Swift.min(m, n) { ipiv[i] += n1 }
-        swapRows(columns: n1, a, lda: lda, from: n1, to: Swift.min(m, n), ipiv: ipiv)
         return info
     }
 
-    /// `dlaswp(ncols, a, lda, from + 1, to, ipiv, 1)`: row i swapped with
-    /// row ipiv[i] for i = from..<to in turn.
-    static func swapRows(columns: Int, _ a: UnsafeMutablePointer<Double>, lda: Int, from: Int, to: Int,
-                         ipiv: UnsafePointer<Int>) {
-        for i in from..<to {
-            let r = ipiv[i] - 1
-            if r == i { continue }
-            for k in 0..<columns { let t = a[k * lda + i]; a[k * lda + i] = a[k * lda + r]; a[k * lda + r] = t }
-        }
-    }
-
-    /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps, then
-    /// `dtrsm` with the unit lower and the upper factor.
+    /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
+    /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor.
     static func dgetrs(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
-        swapRows(columns: 1, b, lda: n, from: 0, to: n, ipiv: ipiv)
+        for i in 0..<n {
+            let r = ipiv[i] - 1
+            if r != i { let t = b[i]; b[i] = b[r]; b[r] = t }
+        }
         for k in 0..<n where b[k] != 0 {
             for i in (k + 1)..<n { b[i] = b[i] - b[k] * lu[k * n + i] }
         }
@@ -283,24 +446,26 @@ final class SmallSolve {
     /// sum is the largest entry of the solution of `M(T)' v = 1` (one
     /// triangular solve, all terms positive). Rounding moves these bounds by
     /// a few ulps, far inside the 1e3 margin.
-    private func wellConditioned(_ a: [Double]) -> Bool {
+    private func wellConditioned(_ a: UnsafePointer<Double>) -> Bool {
         let lo = 1e-100, hi = 1e100
         var anorm = 0.0
+        var inRange = true
         for j in 0..<n {
             var s = 0.0
             for i in 0..<n {
-                let v = abs(a[j * n + i]), f = abs(lu[j * n + i])
-                if (v != 0 && !(v > lo && v < hi)) || (f != 0 && !(f > lo && f < hi)) { return false }
+                let v = Swift.abs(a[j * n + i]), f = Swift.abs(lu[j * n + i])
+                inRange = inRange && (v == 0 || (v > lo && v < hi)) && (f == 0 || (f > lo && f < hi))
                 s += v
             }
             anorm = Swift.max(anorm, s)
         }
+        if !inRange { return false }
         // M(U)' v = 1 (forward over U's columns): v_j = (1 + sum_{i<j} |u_ij| v_i) / |u_jj|.
         var boundU = 0.0
         for j in 0..<n {
             var s = 1.0
-            for i in 0..<j { s += abs(lu[j * n + i]) * bound[i] }
-            let d = abs(lu[j * n + j])
+            for i in 0..<j { s += Swift.abs(lu[j * n + i]) * bound[i] }
+            let d = Swift.abs(lu[j * n + j])
             if d == 0 { return false }
             bound[j] = s / d
             boundU = Swift.max(boundU, bound[j])
@@ -309,7 +474,7 @@ final class SmallSolve {
         var boundL = 0.0
         for j in stride(from: n - 1, through: 0, by: -1) {
             var s = 1.0
-            for i in (j + 1)..<n { s += abs(lu[j * n + i]) * bound[i] }
+            for i in (j + 1)..<n { s += Swift.abs(lu[j * n + i]) * bound[i] }
             bound[j] = s
             boundL = Swift.max(boundL, s)
         }
