@@ -230,18 +230,33 @@ final class ZTerms {
 
     /// `info[b * nz + a] = sum_i (h_i Z[i, b]) Z[i, a]`.
     func crossprod(_ h: UnsafePointer<Double>, into info: UnsafeMutablePointer<Double>) {
-        let sparse = finite && Self.allFinite(h, n)
+        let n = self.n, nz = self.nz, z = self.z
+        if finite && Self.allFinite(h, n) {
+            // The entries' row lists follow one another in pairRows.
+            let ends = pairStart + 1, rows = pairRows
+            var t = 0
+            for b in 0..<nz {
+                let zb = z + b &* n, out = info + b &* nz, e = ends + b &* nz
+                for a in 0..<nz {
+                    let za = z + a &* n, end = e[a]
+                    var s = 0.0
+                    while t < end {
+                        let i = rows[t]
+                        s += (h[i] * zb[i]) * za[i]
+                        t &+= 1
+                    }
+                    out[a] = s
+                }
+            }
+            return
+        }
         for b in 0..<nz {
             let zb = z + b * n
             for a in 0..<nz {
-                let za = z + a * n, ba = b * nz + a
+                let za = z + a * n
                 var s = 0.0
-                if sparse {
-                    for t in pairStart[ba]..<pairStart[ba + 1] { let i = pairRows[t]; s += (h[i] * zb[i]) * za[i] }
-                } else {
-                    for i in 0..<n { s += (h[i] * zb[i]) * za[i] }
-                }
-                info[ba] = s
+                for i in 0..<n { s += (h[i] * zb[i]) * za[i] }
+                info[b * nz + a] = s
             }
         }
     }
@@ -351,9 +366,7 @@ final class SmallSolve {
         for k in 0..<n { x[k] = b[k] }
         let info = factor()
         if info == 0 { Self.dgetrs(n: n, lu, ipiv: ipiv, b: x) }
-        var finite = true
-        for k in 0..<(n * n) { finite = finite && lu[k].isFinite }
-        if info != 0 || (finite && !wellConditioned(a)) {
+        if info != 0 || !accepted(a) {
             // R's own path: the same dgesv, then dlange/dgecon and R's errors.
             let r = try general()
             for k in 0..<n { x[k] = r.values[k] }
@@ -382,63 +395,103 @@ final class SmallSolve {
     /// through `dtrsm` (`k < i < split`) is fixed by the recursion alone
     /// (`split`, made in `init`).
     func factor() -> Int {
+        let n = self.n, lu = self.lu, ipiv = self.ipiv, split = self.split
         var info = 0
-        for k in 0..<n {
-            let colk = lu + k * n
-            if k == n - 1 {
+        var k = 0
+        while k < n {
+            let colk = lu + k &* n
+            if k == n &- 1 {
                 ipiv[k] = n
                 if colk[k] == 0 && info == 0 { info = n }
-            } else {
-                var p = k, big = Swift.abs(colk[k])
-                for i in (k + 1)..<n where Swift.abs(colk[i]) > big { p = i; big = Swift.abs(colk[i]) }
-                ipiv[k] = p + 1
-                if colk[p] != 0 {
-                    if p != k {
-                        for c in 0..<n { let t = lu[c * n + k]; lu[c * n + k] = lu[c * n + p]; lu[c * n + p] = t }
-                    }
-                    if Swift.abs(colk[k]) >= Double.leastNormalMagnitude {
-                        let r = 1 / colk[k]
-                        for i in (k + 1)..<n { colk[i] = r * colk[i] }
-                    } else {
-                        for i in (k + 1)..<n { colk[i] = colk[i] / colk[k] }
-                    }
-                } else if info == 0 {
-                    info = k + 1
-                }
+                break
             }
-            if k + 1 >= n { continue }
-            for j in (k + 1)..<n {
-                let colj = lu + j * n
-                let u = colj[k], s = split[k * n + j]
+            var p = k, big = Swift.abs(colk[k])
+            var i = k &+ 1
+            while i < n {
+                let v = Swift.abs(colk[i])
+                if v > big { p = i; big = v }
+                i &+= 1
+            }
+            ipiv[k] = p &+ 1
+            if colk[p] != 0 {
+                if p != k {
+                    var c = 0
+                    while c < n {
+                        let col = lu + c &* n
+                        let t = col[k]; col[k] = col[p]; col[p] = t
+                        c &+= 1
+                    }
+                }
+                let pivot = colk[k]
+                i = k &+ 1
+                if Swift.abs(pivot) >= Double.leastNormalMagnitude {
+                    let r = 1 / pivot
+                    while i < n { colk[i] = r * colk[i]; i &+= 1 }
+                } else {
+                    while i < n { colk[i] = colk[i] / pivot; i &+= 1 }
+                }
+            } else if info == 0 {
+                info = k &+ 1
+            }
+            var j = k &+ 1
+            let splits = split + k &* n
+            while j < n {
+                let colj = lu + j &* n
+                let u = colj[k], s = splits[j]
+                i = k &+ 1
                 if u != 0 {
-                    for i in (k + 1)..<s { colj[i] = colj[i] - u * colk[i] }
+                    while i < s { colj[i] = colj[i] - u * colk[i]; i &+= 1 }
+                } else {
+                    i = s
                 }
                 let t = -u
-                for i in s..<n { colj[i] = colj[i] + t * colk[i] }
+                while i < n { colj[i] = colj[i] + t * colk[i]; i &+= 1 }
+                j &+= 1
             }
+            k &+= 1
         }
         return info
     }
 
     /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
-    /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor.
+    /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor
+    /// (reference `dtrsm` skips a zero `b[k]`).
     static func dgetrs(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
-        for i in 0..<n {
-            let r = ipiv[i] - 1
+        var i = 0
+        while i < n {
+            let r = ipiv[i] &- 1
             if r != i { let t = b[i]; b[i] = b[r]; b[r] = t }
+            i &+= 1
         }
-        for k in 0..<n where b[k] != 0 {
-            for i in (k + 1)..<n { b[i] = b[i] - b[k] * lu[k * n + i] }
+        var k = 0
+        while k < n {
+            let bk = b[k], col = lu + k &* n
+            if bk != 0 {
+                i = k &+ 1
+                while i < n { b[i] = b[i] - bk * col[i]; i &+= 1 }
+            }
+            k &+= 1
         }
-        for k in stride(from: n - 1, through: 0, by: -1) where b[k] != 0 {
-            b[k] = b[k] / lu[k * n + k]
-            for i in 0..<k { b[i] = b[i] - b[k] * lu[k * n + i] }
+        k = n &- 1
+        while k >= 0 {
+            if b[k] != 0 {
+                let col = lu + k &* n
+                let bk = b[k] / col[k]
+                b[k] = bk
+                i = 0
+                while i < k { b[i] = b[i] - bk * col[i]; i &+= 1 }
+            }
+            k &-= 1
         }
     }
 
-    /// Whether `||a||_1 ||a^-1||_1 <= 1e-3 / eps` can be shown cheaply
-    /// from the LU factors in `lu`, with every entry of `a` and of the
-    /// factors zero or between 1e-100 and 1e100 in size.
+    /// Whether R's `solve` would return the solution now in `x` for `a`
+    /// factored in `lu` without error: when a factor is not finite (R's
+    /// `dgecon` then gives a NaN or no estimate below the tolerance, and R
+    /// returns), or when `||a||_1 ||a^-1||_1 <= 1e-3 / eps` can be shown
+    /// cheaply from the factors, with every entry of `a` and of the factors
+    /// zero or between 2^-331 and 2^332 in size (inside 1e-100 and 1e100,
+    /// where `dgecon` does not rescale). False means: ask R's path.
     ///
     /// `a^-1 = U^-1 L^-1 P'`, so `||a^-1||_1 <= ||U^-1||_1 ||L^-1||_1`, and
     /// for a triangular T with comparison matrix M(T) (|diagonal|, minus
@@ -446,37 +499,58 @@ final class SmallSolve {
     /// sum is the largest entry of the solution of `M(T)' v = 1` (one
     /// triangular solve, all terms positive). Rounding moves these bounds by
     /// a few ulps, far inside the 1e3 margin.
-    private func wellConditioned(_ a: UnsafePointer<Double>) -> Bool {
-        let lo = 1e-100, hi = 1e100
+    private func accepted(_ a: UnsafePointer<Double>) -> Bool {
+        let n = self.n, lu = self.lu, bound = self.bound
+        // On the magnitudes' bits: the largest factor entry (Inf and NaN
+        // above 2^1024's bits), and over a and the factors the largest and,
+        // as `m - 1` with zero wrapping to the top, the smallest non-zero one.
+        let mask: UInt64 = 0x7fff_ffff_ffff_ffff
+        var luMax: UInt64 = 0, allMax: UInt64 = 0, allMinLess: UInt64 = .max
         var anorm = 0.0
-        var inRange = true
-        for j in 0..<n {
+        var j = 0
+        while j < n {
             var s = 0.0
-            for i in 0..<n {
-                let v = Swift.abs(a[j * n + i]), f = Swift.abs(lu[j * n + i])
-                inRange = inRange && (v == 0 || (v > lo && v < hi)) && (f == 0 || (f > lo && f < hi))
-                s += v
+            var i = 0
+            let ca = a + j &* n, cf = lu + j &* n
+            while i < n {
+                let mv = ca[i].bitPattern & mask, mf = cf[i].bitPattern & mask
+                luMax = Swift.max(luMax, mf)
+                allMax = Swift.max(allMax, Swift.max(mv, mf))
+                allMinLess = Swift.min(allMinLess, Swift.min(mv &- 1, mf &- 1))
+                s += Swift.abs(ca[i])
+                i &+= 1
             }
             anorm = Swift.max(anorm, s)
+            j &+= 1
         }
-        if !inRange { return false }
+        if luMax >= Double.infinity.bitPattern { return true }
+        let lo: UInt64 = (1023 - 331) << 52, hi: UInt64 = (1023 + 332) << 52
+        if allMax >= hi || allMinLess < lo &- 1 { return false }
         // M(U)' v = 1 (forward over U's columns): v_j = (1 + sum_{i<j} |u_ij| v_i) / |u_jj|.
         var boundU = 0.0
-        for j in 0..<n {
+        j = 0
+        while j < n {
+            let col = lu + j &* n
             var s = 1.0
-            for i in 0..<j { s += Swift.abs(lu[j * n + i]) * bound[i] }
-            let d = Swift.abs(lu[j * n + j])
+            var i = 0
+            while i < j { s += Swift.abs(col[i]) * bound[i]; i &+= 1 }
+            let d = Swift.abs(col[j])
             if d == 0 { return false }
             bound[j] = s / d
             boundU = Swift.max(boundU, bound[j])
+            j &+= 1
         }
         // M(L)' v = 1 for the unit lower L (backward): v_j = 1 + sum_{i>j} |l_ij| v_i.
         var boundL = 0.0
-        for j in stride(from: n - 1, through: 0, by: -1) {
+        j = n &- 1
+        while j >= 0 {
+            let col = lu + j &* n
             var s = 1.0
-            for i in (j + 1)..<n { s += Swift.abs(lu[j * n + i]) * bound[i] }
+            var i = j &+ 1
+            while i < n { s += Swift.abs(col[i]) * bound[i]; i &+= 1 }
             bound[j] = s
             boundL = Swift.max(boundL, s)
+            j &-= 1
         }
         let kappa = anorm * boundU * boundL
         return kappa.isFinite && anorm > 0 && kappa <= 1e-3 / Double.ulpOfOne
