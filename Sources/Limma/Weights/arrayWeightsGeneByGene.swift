@@ -167,19 +167,32 @@ final class GeneByGeneScratch {
 /// +0 for `x + (-x)` and for `+0 + -0`), so each partial sum is +0, which a
 /// signed zero leaves +0, or non-zero, which it leaves alone. When Z or the
 /// vector holds an Inf or NaN (whose product with 0 is NaN) every term is
-/// added. With R's default `Z2 = contr.sum(n)` the first product keeps 73 of
-/// its 343 terms for n = 7 (about n^2 of n^3).
+/// added.
+///
+/// In the first product a term `(h_i Z_ib) Z_ia` with `|Z_ib| = 1` or
+/// `|Z_ia| = 1` is `h_i (Z_ib Z_ia)` bit for bit (the factor of size 1 only
+/// moves the sign, `Z_ib Z_ia` is exact, and both sides round `|h_i Z|` with
+/// the product's sign), so it is written as `(h_i c) 1` with `c = Z_ib Z_ia`;
+/// entries whose terms (row and factors) then agree are one sum, computed
+/// once. With R's default `Z2 = contr.sum(n)` that is 2n sums of 5n - 3
+/// terms in all, for the n^3 terms of the plain product (`info[a, b]` and
+/// `info[b, a]` agree, and every `info[k, l]`, `1 <= k != l`, is `h_n`).
 final class ZTerms {
     let n: Int, nz: Int
     /// Z, column-major; Z2 is its columns 1..<nz.
     let z: UnsafeMutablePointer<Double>
     /// Whether every entry of Z is finite.
     let finite: Bool
-    /// The rows i with `Z[i, b] != 0` and `Z[i, a] != 0` for the entry
-    /// `b * nz + a`: `pairRows[pairStart[ba] ..< pairStart[ba + 1]]`;
-    /// for column k of Z2 the rows with `Z2[i, k] != 0` (`colRows`), and for
-    /// row i of Z2 the columns with `Z2[i, k] != 0` (`rowCols`).
-    private let pairStart, pairRows, colStart, colRows, rowStart, rowCols: UnsafeMutablePointer<Int>
+    /// The first product's distinct sums: sum u adds `(h[sumRow[t]] *
+    /// sumM1[t]) * sumM2[t]` for t in `sumStart[u] ..< sumStart[u + 1]`
+    /// (the rows i with `Z[i, b] != 0` and `Z[i, a] != 0`, in order), and
+    /// entry `b * nz + a` is sum `entrySum[b * nz + a]`.
+    private let sums: Int
+    private let sumStart, sumRow, entrySum: UnsafeMutablePointer<Int>
+    private let sumM1, sumM2, sumValue: UnsafeMutablePointer<Double>
+    /// For column k of Z2 the rows with `Z2[i, k] != 0` (`colRows`), and
+    /// for row i of Z2 the columns with `Z2[i, k] != 0` (`rowCols`).
+    private let colStart, colRows, rowStart, rowCols: UnsafeMutablePointer<Int>
 
     init(_ Z: Matrix) {
         n = Z.nrow
@@ -188,21 +201,39 @@ final class ZTerms {
         z = .allocate(capacity: Swift.max(zv.count, 1))
         for k in 0..<zv.count { z[k] = zv[k] }
         finite = zv.allSatisfy { $0.isFinite }
-        func pointer(_ a: [Int]) -> UnsafeMutablePointer<Int> {
-            let ptr = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(a.count, 1))
-            for k in 0..<a.count { ptr[k] = a[k] }
+        func pointer<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+            let ptr = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
+            for k in 0..<a.count { (ptr + k).initialize(to: a[k]) }
             return ptr
         }
         let n = self.n, nz = self.nz
-        var starts = [0], rows: [Int] = []
+        // Each entry's terms as (row, m1, m2); equal lists share one sum.
+        var lists: [[(row: Int, m1: Double, m2: Double)]] = []
+        var entry: [Int] = []
         for b in 0..<nz {
             for a in 0..<nz {
-                for i in 0..<n where zv[b * n + i] != 0 && zv[a * n + i] != 0 { rows.append(i) }
-                starts.append(rows.count)
+                var terms: [(row: Int, m1: Double, m2: Double)] = []
+                for i in 0..<n where zv[b * n + i] != 0 && zv[a * n + i] != 0 {
+                    let zb = zv[b * n + i], za = zv[a * n + i]
+                    terms.append(abs(zb) == 1 || abs(za) == 1 ? (i, zb * za, 1) : (i, zb, za))
+                }
+                let found = lists.firstIndex { l in
+                    l.count == terms.count && zip(l, terms).allSatisfy {
+                        $0.row == $1.row && $0.m1.bitPattern == $1.m1.bitPattern && $0.m2.bitPattern == $1.m2.bitPattern
+                    }
+                }
+                if let u = found { entry.append(u) } else { entry.append(lists.count); lists.append(terms) }
             }
         }
-        pairStart = pointer(starts); pairRows = pointer(rows)
-        starts = [0]; rows = []
+        sums = lists.count
+        var starts = [0]
+        for l in lists { starts.append(starts.last! + l.count) }
+        let flat = lists.flatMap { $0 }
+        sumStart = pointer(starts); sumRow = pointer(flat.map(\.row)); entrySum = pointer(entry)
+        sumM1 = pointer(flat.map(\.m1)); sumM2 = pointer(flat.map(\.m2))
+        sumValue = pointer([Double](repeating: 0, count: lists.count))
+        starts = [0]
+        var rows: [Int] = []
         for k in 1..<Swift.max(nz, 1) {
             for i in 0..<n where zv[k * n + i] != 0 { rows.append(i) }
             starts.append(rows.count)
@@ -218,7 +249,8 @@ final class ZTerms {
 
     deinit {
         z.deallocate()
-        for p in [pairStart, pairRows, colStart, colRows, rowStart, rowCols] { p.deallocate() }
+        for p in [sumStart, sumRow, entrySum, colStart, colRows, rowStart, rowCols] { p.deallocate() }
+        for p in [sumM1, sumM2, sumValue] { p.deallocate() }
     }
 
     @inline(__always)
@@ -232,22 +264,19 @@ final class ZTerms {
     func crossprod(_ h: UnsafePointer<Double>, into info: UnsafeMutablePointer<Double>) {
         let n = self.n, nz = self.nz, z = self.z
         if finite && Self.allFinite(h, n) {
-            // The entries' row lists follow one another in pairRows.
-            let ends = pairStart + 1, rows = pairRows
+            let ends = sumStart + 1, rows = sumRow, m1 = sumM1, m2 = sumM2, value = sumValue
             var t = 0
-            for b in 0..<nz {
-                let zb = z + b &* n, out = info + b &* nz, e = ends + b &* nz
-                for a in 0..<nz {
-                    let za = z + a &* n, end = e[a]
-                    var s = 0.0
-                    while t < end {
-                        let i = rows[t]
-                        s += (h[i] * zb[i]) * za[i]
-                        t &+= 1
-                    }
-                    out[a] = s
+            for u in 0..<sums {
+                let end = ends[u]
+                var s = 0.0
+                while t < end {
+                    s += (h[rows[t]] * m1[t]) * m2[t]
+                    t &+= 1
                 }
+                value[u] = s
             }
+            let map = entrySum
+            for e in 0..<(nz &* nz) { info[e] = value[map[e]] }
             return
         }
         for b in 0..<nz {
