@@ -26,7 +26,7 @@ struct SmallSolveTests {
 
     @Test func luAndSolutionMatchLapackBitForBit() {
         var rng = Stream(state: 42)
-        var checked = 0
+        var checked = 0, factored = 0
         let specials: [Double] = [0, -0.0, .nan, .infinity, -.infinity, 0x1p-1060, -0x1p-1030, 1e300, 1, -1]
         for trial in 0..<12000 {
             let n = 1 + trial % 9
@@ -48,16 +48,24 @@ struct SmallSolveTests {
             }
             let (lu, ipiv, x, info) = Self.lapack(a, b, n: n)
             let solver = SmallSolve(n: n)
-            for k in 0..<(n * n) { solver.lu[k] = a[k] }
-            for k in 0..<n { solver.x[k] = b[k] }
-            let myInfo = solver.factor()
-            #expect(myInfo == Int(info), "trial \(trial): info \(myInfo) vs \(info)")
-            for k in 0..<(n * n) {
-                #expect(solver.lu[k].bitPattern == lu[k].bitPattern || (solver.lu[k].isNaN && lu[k].isNaN),
-                        "trial \(trial) LU[\(k)]: \(solver.lu[k]) vs \(lu[k])")
+            func expectLapack(_ what: String, _ myInfo: Int) {
+                #expect(myInfo == Int(info), "trial \(trial) \(what): info \(myInfo) vs \(info)")
+                for k in 0..<(n * n) {
+                    #expect(solver.lu[k].bitPattern == lu[k].bitPattern || (solver.lu[k].isNaN && lu[k].isNaN),
+                            "trial \(trial) \(what) LU[\(k)]: \(solver.lu[k]) vs \(lu[k])")
+                }
+                for k in 0..<n { #expect(solver.ipiv[k] == Int(ipiv[k]), "trial \(trial) \(what) ipiv[\(k)]") }
             }
-            for k in 0..<n { #expect(solver.ipiv[k] == Int(ipiv[k]), "trial \(trial) ipiv[\(k)]") }
+            // The recursive dgetrf2, the column-by-column factor when it
+            // answers, and decompose (the one solve uses).
+            for k in 0..<(n * n) { solver.lu[k] = a[k] }
+            expectLapack("dgetrf2", SmallSolve.dgetrf2(m: n, n: n, solver.lu, lda: n, ipiv: solver.ipiv))
+            for k in 0..<(n * n) { solver.lu[k] = a[k] }
+            let f = solver.factor()
+            if f >= 0 { expectLapack("factor", f); factored += 1 }
+            expectLapack("decompose", a.withUnsafeBufferPointer { solver.decompose($0.baseAddress!) })
             if info == 0 {
+                for k in 0..<n { solver.x[k] = b[k] }
                 SmallSolve.dgetrs(n: n, solver.lu, ipiv: solver.ipiv, b: solver.x)
                 for k in 0..<n {
                     #expect(solver.x[k].bitPattern == x[k].bitPattern || (solver.x[k].isNaN && x[k].isNaN),
@@ -66,6 +74,7 @@ struct SmallSolveTests {
                 checked += 1
             }
         }
+        #expect(factored > 9000)
         #expect(checked > 7000)
     }
 

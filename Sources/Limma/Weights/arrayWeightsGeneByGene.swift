@@ -391,9 +391,8 @@ final class SmallSolve {
             let r = try general()
             return UnsafeBufferPointer(start: x, count: r.values.count)
         }
-        for k in 0..<(n * n) { lu[k] = a[k] }
         for k in 0..<n { x[k] = b[k] }
-        let info = factor()
+        let info = decompose(a)
         if info == 0 { Self.dgetrs(n: n, lu, ipiv: ipiv, b: x) }
         if info != 0 || !accepted(a) {
             // R's own path: the same dgesv, then dlange/dgecon and R's errors.
@@ -403,9 +402,20 @@ final class SmallSolve {
         return UnsafeBufferPointer(start: x, count: n)
     }
 
-    /// LAPACK 3.11 `dgetrf` on the n x n matrix in `lu`, in place, with the
-    /// pivots in `ipiv` (1-based); returns LAPACK's info (0, or the first zero
-    /// pivot, 1-based).
+    /// LAPACK 3.11 `dgetrf` of `a` (n x n) into `lu`, with the pivots in
+    /// `ipiv` (1-based); returns LAPACK's info (0, or the first zero pivot,
+    /// 1-based). `factor` when it can, else the recursive `dgetrf2`.
+    func decompose(_ a: UnsafePointer<Double>) -> Int {
+        for k in 0..<(n * n) { lu[k] = a[k] }
+        let info = factor()
+        if info >= 0 { return info }
+        for k in 0..<(n * n) { lu[k] = a[k] }
+        return Self.dgetrf2(m: n, n: n, lu, lda: n, ipiv: ipiv)
+    }
+
+    /// `dgetrf` on the n x n matrix in `lu`, in place, column by column;
+    /// -1 (and `lu` spoilt) when that cannot be shown to give `dgetrf2`'s
+    /// bits.
     ///
     /// For n < 64 dgetrf runs `dgetrf2`: recursive LU with partial pivoting
     /// that factors the left half of the columns, swaps and updates the right
@@ -417,12 +427,14 @@ final class SmallSolve {
     /// receives `a_ij - u_kj l_ik` for k = 0, 1, ... in turn, and row swaps
     /// only move values, so the same arithmetic done column by column
     /// (right-looking, each pivot's swap applied to whole rows at once) gives
-    /// the same bits, provided each update keeps its origin: reference
-    /// `dtrsm` skips a zero multiplier `u_kj` (so a `-0` entry is not turned
-    /// into `+0`, nor an Inf/NaN spread), reference `dgemm` does not and adds
-    /// `(-u_kj) l_ik`. Which rows of column j the update by column k reaches
-    /// through `dtrsm` (`k < i < split`) is fixed by the recursion alone
-    /// (`split`, made in `init`).
+    /// the same bits, as long as no update depends on which of the two routines
+    /// makes it: reference `dtrsm` skips a zero multiplier `u_kj` (so a `-0`
+    /// is not turned into `+0`, nor a NaN spread) where `dgemm` adds
+    /// `(-u_kj) l_ik`, and whether a row is in the `dtrsm` block is only known
+    /// after the later pivots of the same half (they can swap a row into or out
+    /// of it). So a zero multiplier whose update reaches a `dtrsm` block
+    /// (`k + 1 < split`, the block's end fixed by the recursion, made in
+    /// `init`) returns -1; otherwise the update is the same either way.
     func factor() -> Int {
         let n = self.n, lu = self.lu, ipiv = self.ipiv, split = self.split
         var info = 0
@@ -466,13 +478,9 @@ final class SmallSolve {
             let splits = split + k &* n
             while j < n {
                 let colj = lu + j &* n
-                let u = colj[k], s = splits[j]
+                let u = colj[k]
                 i = k &+ 1
-                if u != 0 {
-                    while i < s { colj[i] = colj[i] - u * colk[i]; i &+= 1 }
-                } else {
-                    i = s
-                }
+                if u == 0 && i < splits[j] { return -1 }
                 let t = -u
                 while i < n { colj[i] = colj[i] + t * colk[i]; i &+= 1 }
                 j &+= 1
@@ -480,6 +488,72 @@ final class SmallSolve {
             k &+= 1
         }
         return info
+    }
+
+    /// LAPACK 3.11 `dgetrf2` (what `dgetrf`, hence `dgesv`, runs for
+    /// n < 64): recursive LU with partial pivoting of the m x n matrix at
+    /// `a` (leading dimension `lda`), splitting the columns at
+    /// `min(m, n) / 2`; the triangular solve, the update and the row swaps
+    /// with reference BLAS 3.11's operations (its `dtrsm` skips zero
+    /// multipliers, its `dgemm` does not, `dscal` multiplies by the
+    /// reciprocal pivot). Returns
+    /// LAPACK's info (0, or the first zero pivot, 1-based); `ipiv` 1-based.
+    static func dgetrf2(m: Int, n: Int, _ a: UnsafeMutablePointer<Double>, lda: Int,
+                        ipiv: UnsafeMutablePointer<Int>) -> Int {
+        if m == 0 || n == 0 { return 0 }
+        if m == 1 {
+            ipiv[0] = 1
+            return a[0] == 0 ? 1 : 0
+        }
+        if n == 1 {
+            var i = 0, big = abs(a[0])
+            for k in 1..<m where abs(a[k]) > big { i = k; big = abs(a[k]) }
+            ipiv[0] = i + 1
+            guard a[i] != 0 else { return 1 }
+            if i != 0 { let t = a[0]; a[0] = a[i]; a[i] = t }
+            if abs(a[0]) >= Double.leastNormalMagnitude {
+                let r = 1 / a[0]
+                for k in 1..<m { a[k] = r * a[k] }
+            } else {
+                for k in 1..<m { a[k] = a[k] / a[0] }
+            }
+            return 0
+        }
+        let n1 = Swift.min(m, n) / 2, n2 = n - n1
+        var info = dgetrf2(m: m, n: n1, a, lda: lda, ipiv: ipiv)
+        let a12 = a + n1 * lda, a21 = a + n1, a22 = a + n1 * lda + n1
+        swapRows(columns: n2, a12, lda: lda, from: 0, to: n1, ipiv: ipiv)
+        // A12 <- L11^-1 A12 (dtrsm L, L, N, U).
+        for j in 0..<n2 {
+            let b = a12 + j * lda
+            for k in 0..<n1 where b[k] != 0 {
+                for i in (k + 1)..<n1 { b[i] = b[i] - b[k] * a[k * lda + i] }
+            }
+        }
+        // A22 <- A22 - A21 A12 (dgemm N, N, alpha -1, beta 1; every term added).
+        for j in 0..<n2 {
+            let c = a22 + j * lda
+            for l in 0..<n1 {
+                let t = -a12[j * lda + l]
+                for i in 0..<(m - n1) { c[i] = c[i] + t * a21[l * lda + i] }
+            }
+        }
+        let info2 = dgetrf2(m: m - n1, n: n2, a22, lda: lda, ipiv: ipiv + n1)
+        if info == 0 && info2 > 0 { info = info2 + n1 }
+        for i in n1..<Swift.min(m, n) { ipiv[i] += n1 }
+        swapRows(columns: n1, a, lda: lda, from: n1, to: Swift.min(m, n), ipiv: ipiv)
+        return info
+    }
+
+    /// `dlaswp(ncols, a, lda, from + 1, to, ipiv, 1)`: row i swapped with
+    /// row ipiv[i] for i = from..<to in turn.
+    static func swapRows(columns: Int, _ a: UnsafeMutablePointer<Double>, lda: Int, from: Int, to: Int,
+                         ipiv: UnsafePointer<Int>) {
+        for i in from..<to {
+            let r = ipiv[i] - 1
+            if r == i { continue }
+            for k in 0..<columns { let t = a[k * lda + i]; a[k * lda + i] = a[k * lda + r]; a[k * lda + r] = t }
+        }
     }
 
     /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
