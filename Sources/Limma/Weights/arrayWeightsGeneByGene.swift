@@ -592,43 +592,51 @@ final class SmallSolve {
     /// factored in `lu` without error: when a factor is not finite (R's
     /// `dgecon` then gives a NaN or no estimate below the tolerance, and R
     /// returns), or when `||a||_1 ||a^-1||_1 <= 1e-3 / eps` can be shown
-    /// cheaply from the factors, with every entry of `a` and of the factors
-    /// zero or between 2^-331 and 2^332 in size (inside 1e-100 and 1e100,
-    /// where `dgecon` does not rescale). False means: ask R's path.
+    /// cheaply from the factors, with every entry of the factors zero or
+    /// between 2^-331 and 2^332 in size (inside 1e-100 and 1e100, where
+    /// `dgecon`'s triangular solves, `dlatrs`, do not rescale). False means:
+    /// ask R's path.
     ///
     /// `a^-1 = U^-1 L^-1 P'`, so `||a^-1||_1 <= ||U^-1||_1 ||L^-1||_1`, and
     /// for a triangular T with comparison matrix M(T) (|diagonal|, minus
     /// |off-diagonal|), `|T^-1| <= M(T)^-1` entrywise, whose largest column
     /// sum is the largest entry of the solution of `M(T)' v = 1` (one
-    /// triangular solve, all terms positive). Rounding moves these bounds by
-    /// a few ulps, far inside the 1e3 margin.
+    /// triangular solve, all terms positive). For the unit lower L partial
+    /// pivoting keeps `|l_ij| <= (1 + eps)^2` (a multiplier is an entry no
+    /// larger than its pivot times the pivot's rounded reciprocal), and
+    /// `M(L)^-1` grows with its entries; with all of them 1 its column sums
+    /// are `2^(n-1-j)`, so `||L^-1||_1 <= 2^(n-1)` up to a factor below 1.01.
+    /// Rounding moves these bounds by a few ulps, far inside the 1e3 margin.
+    /// `||a||_1` is `dlange`'s (the largest column sum of |a|). A NaN or Inf
+    /// in `a` leaves one in the factors (no operation of the LU turns them
+    /// finite), which is accepted above, as R accepts it.
     private func accepted(_ a: UnsafePointer<Double>) -> Bool {
         let n = self.n, lu = self.lu, bound = self.bound
-        // On the magnitudes' bits: the largest factor entry (Inf and NaN
-        // above 2^1024's bits), and over a and the factors the largest and,
-        // as `m - 1` with zero wrapping to the top, the smallest non-zero one.
+        let nn = n &* n
+        // On the magnitudes' bits: zero, or 2^-331 <= |v| < 2^332.
         let mask: UInt64 = 0x7fff_ffff_ffff_ffff
-        var luMax: UInt64 = 0, allMax: UInt64 = 0, allMinLess: UInt64 = .max
+        let lo: UInt64 = (1023 - 331) << 52, span: UInt64 = 663 << 52
+        var k = 0
+        while k < nn {
+            let m = lu[k].bitPattern & mask
+            if m != 0 && m &- lo >= span { break }
+            k &+= 1
+        }
+        if k < nn {
+            // Outside: accepted only when some factor is not finite.
+            for i in 0..<nn where !lu[i].isFinite { return true }
+            return false
+        }
         var anorm = 0.0
         var j = 0
         while j < n {
+            let col = a + j &* n
             var s = 0.0
             var i = 0
-            let ca = a + j &* n, cf = lu + j &* n
-            while i < n {
-                let mv = ca[i].bitPattern & mask, mf = cf[i].bitPattern & mask
-                luMax = Swift.max(luMax, mf)
-                allMax = Swift.max(allMax, Swift.max(mv, mf))
-                allMinLess = Swift.min(allMinLess, Swift.min(mv &- 1, mf &- 1))
-                s += Swift.abs(ca[i])
-                i &+= 1
-            }
+            while i < n { s += Swift.abs(col[i]); i &+= 1 }
             anorm = Swift.max(anorm, s)
             j &+= 1
         }
-        if luMax >= Double.infinity.bitPattern { return true }
-        let lo: UInt64 = (1023 - 331) << 52, hi: UInt64 = (1023 + 332) << 52
-        if allMax >= hi || allMinLess < lo &- 1 { return false }
         // M(U)' v = 1 (forward over U's columns): v_j = (1 + sum_{i<j} |u_ij| v_i) / |u_jj|.
         var boundU = 0.0
         j = 0
@@ -643,18 +651,7 @@ final class SmallSolve {
             boundU = Swift.max(boundU, bound[j])
             j &+= 1
         }
-        // M(L)' v = 1 for the unit lower L (backward): v_j = 1 + sum_{i>j} |l_ij| v_i.
-        var boundL = 0.0
-        j = n &- 1
-        while j >= 0 {
-            let col = lu + j &* n
-            var s = 1.0
-            var i = j &+ 1
-            while i < n { s += Swift.abs(col[i]) * bound[i]; i &+= 1 }
-            bound[j] = s
-            boundL = Swift.max(boundL, s)
-            j &-= 1
-        }
+        let boundL = Double(sign: .plus, exponent: n - 1, significand: 1.01)
         let kappa = anorm * boundU * boundL
         return kappa.isFinite && anorm > 0 && kappa <= 1e-3 / Double.ulpOfOne
     }
