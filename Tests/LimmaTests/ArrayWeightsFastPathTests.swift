@@ -150,4 +150,49 @@ struct ArrayWeightsFastPathTests {
             }
         }
     }
+
+    /// `hatDiagonal` (Q's column c from reflections c..0) against every
+    /// reflection applied, on dqrdc2 factors of awkward matrices.
+    @Test func hatDiagonalMatchesAllReflections() {
+        var rng = SplitMix64(s: 21)
+        for trial in 0..<400 {
+            let n = 1 + trial % 9, p = 1 + trial % 4
+            var x = (0..<(n * p)).map { _ in rng.uniform() - 0.5 }
+            switch trial % 6 {
+            case 1: for k in x.indices where rng.uniform() < 0.4 { x[k] = 0 }
+            case 2: for k in x.indices { x[k] = (x[k] * 4).rounded() }
+            case 3: x[0] = .infinity
+            case 4: x[x.count - 1] = .nan
+            case 5: for k in x.indices { x[k] *= rng.logUniform(1e-150, 1e150) }
+            default: break
+            }
+            let qraux = UnsafeMutablePointer<Double>.allocate(capacity: p), work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * p)
+            let jpvt = UnsafeMutablePointer<Int>.allocate(capacity: p)
+            let q = UnsafeMutablePointer<Double>.allocate(capacity: n * p), h = UnsafeMutablePointer<Double>.allocate(capacity: n)
+            defer { qraux.deallocate(); work.deallocate(); jpvt.deallocate(); q.deallocate(); h.deallocate() }
+            x.withUnsafeMutableBufferPointer { xb in
+                let xp = xb.baseAddress!
+                let rank = QRDecomposition.dqrdc2(xp, n: n, p: p, tol: 1e-7, qraux: qraux, jpvt: jpvt, work: work)
+                LmWfit.hatDiagonal(xp, n: n, rank: rank, qraux: qraux, q: q, into: h)
+                var ref = [Double](repeating: 0, count: n)
+                if rank > 0 {
+                    var cols = [Double](repeating: 0, count: n * rank)
+                    cols.withUnsafeMutableBufferPointer { cb in
+                        for c in 0..<rank {
+                            cb[c * n + c] = 1
+                            QRDecomposition.applyQ(xp, n: n, k: rank, qraux: qraux, y: cb.baseAddress! + c * n)
+                        }
+                    }
+                    for i in 0..<n {
+                        var s: RLongDouble = 0
+                        for c in 0..<rank { let v = cols[c * n + i]; s += RLongDouble(v * v) }
+                        ref[i] = Double(s)
+                    }
+                }
+                for i in 0..<n {
+                    #expect(h[i].bitPattern == ref[i].bitPattern || (h[i].isNaN && ref[i].isNaN), "trial \(trial) h[\(i)]: \(h[i]) vs \(ref[i])")
+                }
+            }
+        }
+    }
 }

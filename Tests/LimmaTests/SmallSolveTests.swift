@@ -99,4 +99,31 @@ struct SmallSolveTests {
         let r = try rSolve(Matrix(nrow: 2, ncol: 2, values: ill), Matrix(nrow: 2, ncol: 1, values: [1, 2]), function: "f")
         #expect(Array(try solver.solve(ill, [1, 2], function: "f")).map(\.bitPattern) == r.values.map(\.bitPattern))
     }
+
+    /// Near-singular systems around R's threshold (condition numbers 1e8 to
+    /// 1e20): `solve` answers exactly when R's `solve` does, with its bits,
+    /// and throws when R throws.
+    @Test func acceptanceAgreesWithRNearSingular() throws {
+        var rng = Stream(state: 99)
+        var threw = 0, answered = 0
+        for trial in 0..<3000 {
+            let n = 2 + trial % 7
+            var a = (0..<(n * n)).map { _ in rng.next() }
+            let eps = Foundation.pow(10.0, -4 - Double(trial % 17))
+            // Column 1 = column 0 + eps * noise: condition about 1/eps.
+            for i in 0..<n { a[n + i] = a[i] + eps * rng.next() }
+            if trial % 3 == 1 { for k in a.indices { a[k] *= 1e-90 } }
+            if trial % 3 == 2 { for k in a.indices where rng.next() > 0.5 { a[k] = a[k] == 0 ? 0 : a[k] * 1e5 } }
+            let b = (0..<n).map { _ in rng.next() }
+            let solver = SmallSolve(n: n)
+            var mine: [Double]?, ref: [Double]?
+            do { mine = Array(try solver.solve(a, b, function: "arrayWeights")) } catch { mine = nil }
+            do {
+                ref = try rSolve(Matrix(nrow: n, ncol: n, values: a), Matrix(nrow: n, ncol: 1, values: b), function: "arrayWeights").values
+            } catch { ref = nil }
+            #expect((mine == nil) == (ref == nil), "trial \(trial): solve \(mine == nil ? "threw" : "answered"), R \(ref == nil ? "threw" : "answered")")
+            if let mine, let ref { #expect(mine.map(\.bitPattern) == ref.map(\.bitPattern), "trial \(trial)"); answered += 1 } else { threw += 1 }
+        }
+        #expect(threw > 300 && answered > 1000)
+    }
 }
