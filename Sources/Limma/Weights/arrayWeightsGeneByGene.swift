@@ -190,9 +190,11 @@ final class ZTerms {
     private let sums: Int
     private let sumStart, sumRow, entrySum: UnsafeMutablePointer<Int>
     private let sumM1, sumM2, sumValue: UnsafeMutablePointer<Double>
-    /// For column k of Z2 the rows with `Z2[i, k] != 0` (`colRows`), and
-    /// for row i of Z2 the columns with `Z2[i, k] != 0` (`rowCols`).
+    /// For column k of Z2 the rows with `Z2[i, k] != 0` (`colRows`, with
+    /// the values in `colValue`), and for row i of Z2 the columns with
+    /// `Z2[i, k] != 0` (`rowCols`, `rowValue`); each list follows the last.
     private let colStart, colRows, rowStart, rowCols: UnsafeMutablePointer<Int>
+    private let colValue, rowValue: UnsafeMutablePointer<Double>
 
     init(_ Z: Matrix) {
         n = Z.nrow
@@ -233,24 +235,24 @@ final class ZTerms {
         sumM1 = pointer(flat.map(\.m1)); sumM2 = pointer(flat.map(\.m2))
         sumValue = pointer([Double](repeating: 0, count: lists.count))
         starts = [0]
-        var rows: [Int] = []
+        var rows: [Int] = [], values: [Double] = []
         for k in 1..<Swift.max(nz, 1) {
-            for i in 0..<n where zv[k * n + i] != 0 { rows.append(i) }
+            for i in 0..<n where zv[k * n + i] != 0 { rows.append(i); values.append(zv[k * n + i]) }
             starts.append(rows.count)
         }
-        colStart = pointer(starts); colRows = pointer(rows)
-        starts = [0]; rows = []
+        colStart = pointer(starts); colRows = pointer(rows); colValue = pointer(values)
+        starts = [0]; rows = []; values = []
         for i in 0..<n {
-            for k in 1..<Swift.max(nz, 1) where zv[k * n + i] != 0 { rows.append(k - 1) }
+            for k in 1..<Swift.max(nz, 1) where zv[k * n + i] != 0 { rows.append(k - 1); values.append(zv[k * n + i]) }
             starts.append(rows.count)
         }
-        rowStart = pointer(starts); rowCols = pointer(rows)
+        rowStart = pointer(starts); rowCols = pointer(rows); rowValue = pointer(values)
     }
 
     deinit {
         z.deallocate()
         for p in [sumStart, sumRow, entrySum, colStart, colRows, rowStart, rowCols] { p.deallocate() }
-        for p in [sumM1, sumM2, sumValue] { p.deallocate() }
+        for p in [sumM1, sumM2, sumValue, colValue, rowValue] { p.deallocate() }
     }
 
     @inline(__always)
@@ -292,31 +294,44 @@ final class ZTerms {
 
     /// `out[k] = sum_i v_i Z2[i, k]`.
     func z2Products(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
-        let sparse = finite && Self.allFinite(v, n)
-        for k in 0..<(nz - 1) {
+        let n = self.n, ngam = nz - 1
+        if finite && Self.allFinite(v, n) {
+            let ends = colStart + 1, rows = colRows, values = colValue
+            var t = 0
+            for k in 0..<ngam {
+                let end = ends[k]
+                var s = 0.0
+                while t < end { s += v[rows[t]] * values[t]; t &+= 1 }
+                out[k] = s
+            }
+            return
+        }
+        for k in 0..<ngam {
             let zk = z + (k + 1) * n
             var s = 0.0
-            if sparse {
-                for t in colStart[k]..<colStart[k + 1] { let i = colRows[t]; s += v[i] * zk[i] }
-            } else {
-                for i in 0..<n { s += v[i] * zk[i] }
-            }
+            for i in 0..<n { s += v[i] * zk[i] }
             out[k] = s
         }
     }
 
     /// `out[i] = sum_k (-gam_k) Z2[i, k]`.
     func negatedLinear(_ gam: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
-        let ngam = nz - 1
-        let sparse = finite && Self.allFinite(gam, ngam)
+        let n = self.n, ngam = nz - 1
+        if finite && Self.allFinite(gam, ngam) {
+            let ends = rowStart + 1, cols = rowCols, values = rowValue
+            var t = 0
+            for i in 0..<n {
+                let end = ends[i]
+                var s = 0.0
+                while t < end { s += -gam[cols[t]] * values[t]; t &+= 1 }
+                out[i] = s
+            }
+            return
+        }
         let z2 = z + n
         for i in 0..<n {
             var s = 0.0
-            if sparse {
-                for t in rowStart[i]..<rowStart[i + 1] { let k = rowCols[t]; s += -gam[k] * z2[k * n + i] }
-            } else {
-                for k in 0..<ngam { s += -gam[k] * z2[k * n + i] }
-            }
+            for k in 0..<ngam { s += -gam[k] * z2[k * n + i] }
             out[i] = s
         }
     }
