@@ -340,12 +340,11 @@ enum ArrayWeightsFit {
     static func schurUpdate(_ info2: UnsafeMutablePointer<Double>, info a: UnsafePointer<Double>, ni: Int) {
         let m = ni - 1
         let d = a[0]
-        // Entry (i, j) is (info2[i, j] + info[i+1, j+1]) - (info[i+1, 1] / d) info[1, j+1];
-        // row by row, each quotient once.
-        for i in 0..<m {
-            let ci = a[i + 1] / d
-            for j in 0..<m {
-                info2[j * m + i] = (info2[j * m + i] + a[(j + 1) * ni + i + 1]) - ci * a[(j + 1) * ni]
+        for j in 0..<m {
+            let rj = a[(j + 1) * ni]
+            for i in 0..<m {
+                let ci = a[i + 1] / d
+                info2[j * m + i] = (info2[j * m + i] + a[(j + 1) * ni + i + 1]) - ci * rj
             }
         }
     }
