@@ -292,18 +292,27 @@ final class ZTerms {
         }
     }
 
+    /// `out[r] = sum_t (sign x[index[t]]) value[t]` over list r (t from
+    /// `ends[r - 1]`, or 0, to `ends[r]`), from +0 in order; `sign` is 1 or
+    /// -1, so `sign x` is `x` or `-x` exactly.
+    @inline(__always)
+    private static func listSums(_ x: UnsafePointer<Double>, sign: Double, index: UnsafePointer<Int>,
+                                 value: UnsafePointer<Double>, ends: UnsafePointer<Int>, count: Int,
+                                 into out: UnsafeMutablePointer<Double>) {
+        var t = 0
+        for r in 0..<count {
+            let end = ends[r]
+            var s = 0.0
+            while t < end { s += (sign * x[index[t]]) * value[t]; t &+= 1 }
+            out[r] = s
+        }
+    }
+
     /// `out[k] = sum_i v_i Z2[i, k]`.
     func z2Products(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let n = self.n, ngam = nz - 1
         if finite && Self.allFinite(v, n) {
-            let ends = colStart + 1, rows = colRows, values = colValue
-            var t = 0
-            for k in 0..<ngam {
-                let end = ends[k]
-                var s = 0.0
-                while t < end { s += v[rows[t]] * values[t]; t &+= 1 }
-                out[k] = s
-            }
+            Self.listSums(v, sign: 1, index: colRows, value: colValue, ends: colStart + 1, count: ngam, into: out)
             return
         }
         for k in 0..<ngam {
@@ -318,14 +327,7 @@ final class ZTerms {
     func negatedLinear(_ gam: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let n = self.n, ngam = nz - 1
         if finite && Self.allFinite(gam, ngam) {
-            let ends = rowStart + 1, cols = rowCols, values = rowValue
-            var t = 0
-            for i in 0..<n {
-                let end = ends[i]
-                var s = 0.0
-                while t < end { s += -gam[cols[t]] * values[t]; t &+= 1 }
-                out[i] = s
-            }
+            Self.listSums(gam, sign: -1, index: rowCols, value: rowValue, ends: rowStart + 1, count: n, into: out)
             return
         }
         let z2 = z + n
