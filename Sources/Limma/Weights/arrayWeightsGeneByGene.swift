@@ -19,7 +19,8 @@ extension ArrayWeightsFit {
     ///
     /// Every product is formed as R forms it (BLAS `dgemm`/`dgemv` for
     /// finite operands, R's plain loop otherwise): a double sum from 0 of the
-    /// terms in index order, which the loops here reproduce; `lm.wfit` is
+    /// terms in index order, which `ZTerms` reproduces (leaving out the terms
+    /// that provably change no partial sum); `lm.wfit` is
     /// LINPACK dqrdc2/dqrsl on `sqrt(w)`-scaled rows, `hat` the row sums (in
     /// long double) of the squared columns of `qr.qy(qr, diag(1, n, rank))`.
     /// Genes with every value observed and every weight positive and finite
