@@ -429,9 +429,17 @@ struct LmWfit {
             return
         }
         for i in 0..<(n * rank) { q[i] = 0 }
+        // Reflection j > c leaves e_c alone when the factor (and qraux) is
+        // finite: rows j..<n of e_c are +0, so the dot product is +0 (a sum
+        // from +0 of signed zeros), the multiplier a signed zero, and daxpy
+        // skips it; so only reflections c, ..., 0 are applied.
+        let ju = Swift.min(rank, n - 1)
+        var finite = true
+        for i in 0..<(n * ju) { finite = finite && x[i].isFinite }
+        for j in 0..<ju { finite = finite && qraux[j].isFinite }
         for c in 0..<rank {
             q[c * n + c] = 1
-            QRDecomposition.applyQ(x, n: n, k: rank, qraux: qraux, y: q + c * n)
+            QRDecomposition.applyQ(x, n: n, k: finite ? c + 1 : rank, qraux: qraux, y: q + c * n)
         }
         for i in 0..<n {
             var s: RLongDouble = 0

@@ -19,7 +19,8 @@ extension ArrayWeightsFit {
     ///
     /// Every product is formed as R forms it (BLAS `dgemm`/`dgemv` for
     /// finite operands, R's plain loop otherwise): a double sum from 0 of the
-    /// terms in index order, which the loops here reproduce; `lm.wfit` is
+    /// terms in index order, which `ZTerms` reproduces (leaving out the terms
+    /// that provably change no partial sum); `lm.wfit` is
     /// LINPACK dqrdc2/dqrsl on `sqrt(w)`-scaled rows, `hat` the row sums (in
     /// long double) of the squared columns of `qr.qy(qr, diag(1, n, rank))`.
     /// Genes with every value observed and every weight positive and finite
@@ -32,80 +33,71 @@ extension ArrayWeightsFit {
         let ngam = Z2.ncol, nz = ngam + 1
         let Z = cbindOne(Z2)
         let plainDesign = Matrix(nrow: design.nrow, ncol: design.ncol, values: design.values)
-        var gam = [Double](repeating: 0, count: ngam)
-        var aw = [Double](repeating: 1, count: n)
-        var info2 = scale(RLinAlg.crossprod(Z2), priorN).values
-
+        let terms = ZTerms(Z)
         let ws = LeastSquaresWorkspace(n: n, p: p)
-        var w = [Double](repeating: 0, count: n), y = w, wts = w, d = w, h1 = w, z = w
-        var q = [Double](repeating: 0, count: n * p)
-        var info = [Double](repeating: 0, count: nz * nz)
-        var dl = [Double](repeating: 0, count: ngam)
         let solver = SmallSolve(n: ngam)
+        let s = GeneByGeneScratch(n: n, p: p, ngam: ngam)
+        let info2 = s.info2, gam = s.gam, aw = s.aw, w = s.w, y = s.y, wts = s.wts, d = s.d, h1 = s.h1, z = s.z
+        let dl = s.dl, info = s.info
+        let start = scale(RLinAlg.crossprod(Z2), priorN).values
+        for k in 0..<(ngam * ngam) { info2[k] = start[k] }
 
-        for g in 0..<ngenes {
-            var clean = true
-            for j in 0..<n {
-                w[j] = weights.map { aw[j] * $0.values[j * ngenes + g] } ?? aw[j]
-                y[j] = E.values[j * ngenes + g]
-                if !(y[j].isFinite && w[j].isFinite && w[j] > 0) { clean = false }
-            }
-            let s2: Double
-            if clean {
-                // lm.wfit on all rows, with the workspace's dqrdc2/dqrsl.
-                for i in 0..<n { wts[i] = w[i].squareRoot() }
-                for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
-                for i in 0..<n { ws.y[i] = y[i] * wts[i] }
-                let rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
-                if rank > 0 {
-                    QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
-                                          rsd: ws.rsd, job: [.qty, .coef, .resid])
-                } else {
-                    for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
-                }
-                for i in 0..<n {
-                    let r = ws.rsd[i] / wts[i]
-                    d[i] = w[i] * (r * r)
-                }
-                q.withUnsafeMutableBufferPointer { qb in
-                    h1.withUnsafeMutableBufferPointer { hb in
-                        LmWfit.hatDiagonal(ws.x, n: n, rank: rank, qraux: ws.qraux, q: qb.baseAddress, into: hb.baseAddress!)
+        try E.values.withUnsafeBufferPointer { eb in
+            try (weights?.values ?? []).withUnsafeBufferPointer { wb in
+                let ep = eb.baseAddress!, wp = weights == nil ? nil : wb.baseAddress
+                for g in 0..<ngenes {
+                    var clean = true
+                    for j in 0..<n {
+                        let wj = wp.map { aw[j] * $0[j * ngenes + g] } ?? aw[j], yj = ep[j * ngenes + g]
+                        w[j] = wj
+                        y[j] = yj
+                        if !(yj.isFinite && wj.isFinite && wj > 0) { clean = false }
                     }
-                }
-                for i in 0..<n { h1[i] = 1 - h1[i] }
-                s2 = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: n, refine: true)
-            } else {
-                guard let s = try Self.residualsGeneral(plainDesign, y: y, w: w, d: &d, h1: &h1) else { continue }
-                s2 = s
-            }
-            if s2 < 1e-15 { continue }
+                    let s2: Double
+                    if clean {
+                        // lm.wfit on all rows, with the workspace's dqrdc2/dqrsl.
+                        for i in 0..<n { wts[i] = w[i].squareRoot() }
+                        for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
+                        for i in 0..<n { ws.y[i] = y[i] * wts[i] }
+                        let rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
+                        if rank > 0 {
+                            QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
+                                                  rsd: ws.rsd, job: [.qty, .resid])
+                        } else {
+                            for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
+                        }
+                        for i in 0..<n {
+                            let r = ws.rsd[i] / wts[i]
+                            d[i] = w[i] * (r * r)
+                        }
+                        LmWfit.hatDiagonal(ws.x, n: n, rank: rank, qraux: ws.qraux, q: s.q, into: h1)
+                        for i in 0..<n { h1[i] = 1 - h1[i] }
+                        s2 = GeneLeastSquares.meanOfSquares(ws.qty, from: rank, to: n, refine: true)
+                    } else {
+                        var da = [Double](repeating: 0, count: n), ha = da
+                        guard let v = try Self.residualsGeneral(plainDesign, y: Array(UnsafeBufferPointer(start: y, count: n)),
+                                                                w: Array(UnsafeBufferPointer(start: w, count: n)), d: &da, h1: &ha)
+                        else { continue }
+                        for i in 0..<n { d[i] = da[i]; h1[i] = ha[i] }
+                        s2 = v
+                    }
+                    if s2 < 1e-15 { continue }
 
-            // info = crossprod(Z, h1 * Z), then the Schur update of info2.
-            for b in 0..<nz {
-                for a in 0..<nz {
-                    var s = 0.0
-                    for i in 0..<n { s += (h1[i] * Z.values[b * n + i]) * Z.values[a * n + i] }
-                    info[b * nz + a] = s
+                    // info = crossprod(Z, h1 * Z), then the Schur update of info2.
+                    terms.crossprod(h1, into: info)
+                    Self.schurUpdate(info2, info: info, ni: nz)
+                    // dl = crossprod(Z2, d / s2 - h1); the step solves info2 step = dl.
+                    for i in 0..<n { z[i] = d[i] / s2 - h1[i] }
+                    terms.z2Products(z, into: dl)
+                    let step = try solver.solve(info2, dl, function: "arrayWeights")
+                    for k in 0..<ngam { gam[k] = gam[k] + step[k] }
+                    // aw = drop(exp(Z2 %*% (-gam)))
+                    terms.negatedLinear(gam, into: aw)
+                    for i in 0..<n { aw[i] = exp(aw[i]) }
                 }
-            }
-            Self.schurUpdate(&info2, info: info, ni: nz)
-            // dl = crossprod(Z2, d / s2 - h1); the step solves info2 step = dl.
-            for i in 0..<n { z[i] = d[i] / s2 - h1[i] }
-            for k in 0..<ngam {
-                var s = 0.0
-                for i in 0..<n { s += z[i] * Z2.values[k * n + i] }
-                dl[k] = s
-            }
-            let step = try solver.solve(info2, dl, function: "arrayWeights")
-            for k in 0..<ngam { gam[k] = gam[k] + step[k] }
-            // aw = drop(exp(Z2 %*% (-gam)))
-            for i in 0..<n {
-                var s = 0.0
-                for k in 0..<ngam { s += -gam[k] * Z2.values[k * n + i] }
-                aw[i] = exp(s)
             }
         }
-        return aw
+        return Array(UnsafeBufferPointer(start: aw, count: n))
     }
 
     /// Step 1 for a gene with a missing value or an unusual weight, through
@@ -140,12 +132,220 @@ extension ArrayWeightsFit {
     }
 }
 
+/// Scratch for `geneByGene`, one allocation: `info2` (ngam x ngam), `gam`,
+/// `dl` (ngam), `info` ((ngam+1)^2), `aw` (n, starting at 1), `w`, `y`,
+/// `wts`, `d`, `h1`, `z` (n each), and `q` (n x p) for the hat values.
+final class GeneByGeneScratch {
+    let info2, gam, dl, info, aw, w, y, wts, d, h1, z, q: UnsafeMutablePointer<Double>
+    private let base: UnsafeMutablePointer<Double>
+
+    init(n: Int, p: Int, ngam: Int) {
+        let nz = ngam + 1
+        let sizes = [ngam * ngam, ngam, ngam, nz * nz, n, n, n, n, n, n, n, n * p]
+        base = .allocate(capacity: sizes.reduce(1, +))
+        base.initialize(repeating: 0, count: sizes.reduce(1, +))
+        var offsets: [Int] = []
+        var o = 0
+        for c in sizes { offsets.append(o); o += c }
+        info2 = base + offsets[0]; gam = base + offsets[1]; dl = base + offsets[2]; info = base + offsets[3]
+        aw = base + offsets[4]; w = base + offsets[5]; y = base + offsets[6]; wts = base + offsets[7]
+        d = base + offsets[8]; h1 = base + offsets[9]; z = base + offsets[10]; q = base + offsets[11]
+        for i in 0..<n { aw[i] = 1 }
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// The three products of the gene-by-gene update with the variance design
+/// `Z = cbind(1, Z2)` (n x nz, column-major): `crossprod(Z, h * Z)`,
+/// `crossprod(Z2, v)` and `Z2 %*% (-gam)`, each entry a sum from +0 of its
+/// terms in index order, as the loops R's BLAS runs form it, but over the
+/// terms whose Z factors are all non-zero.
+///
+/// A left-out term has a zero Z factor; when every entry of Z and of the
+/// vector is finite it is a signed zero, and adding a signed zero changes
+/// no partial sum: a sum started at +0 is never -0 (round to nearest gives
+/// +0 for `x + (-x)` and for `+0 + -0`), so each partial sum is +0, which a
+/// signed zero leaves +0, or non-zero, which it leaves alone. When Z or the
+/// vector holds an Inf or NaN (whose product with 0 is NaN) every term is
+/// added.
+///
+/// In the first product a term `(h_i Z_ib) Z_ia` with `|Z_ib| = 1` or
+/// `|Z_ia| = 1` is `h_i (Z_ib Z_ia)` bit for bit (the factor of size 1 only
+/// moves the sign, `Z_ib Z_ia` is exact, and both sides round `|h_i Z|` with
+/// the product's sign), so it is written as `(h_i c) 1` with `c = Z_ib Z_ia`;
+/// entries whose terms (row and factors) then agree are one sum, computed
+/// once. With R's default `Z2 = contr.sum(n)` that is 2n sums of 5n - 3
+/// terms in all, for the n^3 terms of the plain product (`info[a, b]` and
+/// `info[b, a]` agree, and every `info[k, l]`, `1 <= k != l`, is `h_n`).
+final class ZTerms {
+    let n: Int, nz: Int
+    /// Z, column-major; Z2 is its columns 1..<nz.
+    let z: UnsafeMutablePointer<Double>
+    /// Whether every entry of Z is finite.
+    let finite: Bool
+    /// The first product's distinct sums: sum u adds `(h[sumRow[t]] *
+    /// sumM1[t]) * sumM2[t]` for t in `sumStart[u] ..< sumStart[u + 1]`
+    /// (the rows i with `Z[i, b] != 0` and `Z[i, a] != 0`, in order), and
+    /// entry `b * nz + a` is sum `entrySum[b * nz + a]`.
+    private let sums: Int
+    private let sumStart, sumRow, entrySum: UnsafeMutablePointer<Int>
+    private let sumM1, sumM2, sumValue: UnsafeMutablePointer<Double>
+    /// For column k of Z2 the rows with `Z2[i, k] != 0` (`colRows`, with
+    /// the values in `colValue`), and for row i of Z2 the columns with
+    /// `Z2[i, k] != 0` (`rowCols`, `rowValue`); each list follows the last.
+    private let colStart, colRows, rowStart, rowCols: UnsafeMutablePointer<Int>
+    private let colValue, rowValue: UnsafeMutablePointer<Double>
+
+    init(_ Z: Matrix) {
+        n = Z.nrow
+        nz = Z.ncol
+        let zv = Z.values
+        z = .allocate(capacity: Swift.max(zv.count, 1))
+        for k in 0..<zv.count { z[k] = zv[k] }
+        finite = zv.allSatisfy { $0.isFinite }
+        func pointer<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+            let ptr = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
+            for k in 0..<a.count { (ptr + k).initialize(to: a[k]) }
+            return ptr
+        }
+        let n = self.n, nz = self.nz
+        // Each entry's terms as (row, m1, m2); equal lists share one sum.
+        var lists: [[(row: Int, m1: Double, m2: Double)]] = []
+        var entry: [Int] = []
+        for b in 0..<nz {
+            for a in 0..<nz {
+                var terms: [(row: Int, m1: Double, m2: Double)] = []
+                for i in 0..<n where zv[b * n + i] != 0 && zv[a * n + i] != 0 {
+                    let zb = zv[b * n + i], za = zv[a * n + i]
+                    terms.append(abs(zb) == 1 || abs(za) == 1 ? (i, zb * za, 1) : (i, zb, za))
+                }
+                let found = lists.firstIndex { l in
+                    l.count == terms.count && zip(l, terms).allSatisfy {
+                        $0.row == $1.row && $0.m1.bitPattern == $1.m1.bitPattern && $0.m2.bitPattern == $1.m2.bitPattern
+                    }
+                }
+                if let u = found { entry.append(u) } else { entry.append(lists.count); lists.append(terms) }
+            }
+        }
+        sums = lists.count
+        var starts = [0]
+        for l in lists { starts.append(starts.last! + l.count) }
+        let flat = lists.flatMap { $0 }
+        sumStart = pointer(starts); sumRow = pointer(flat.map(\.row)); entrySum = pointer(entry)
+        sumM1 = pointer(flat.map(\.m1)); sumM2 = pointer(flat.map(\.m2))
+        sumValue = pointer([Double](repeating: 0, count: lists.count))
+        starts = [0]
+        var rows: [Int] = [], values: [Double] = []
+        for k in 1..<Swift.max(nz, 1) {
+            for i in 0..<n where zv[k * n + i] != 0 { rows.append(i); values.append(zv[k * n + i]) }
+            starts.append(rows.count)
+        }
+        colStart = pointer(starts); colRows = pointer(rows); colValue = pointer(values)
+        starts = [0]; rows = []; values = []
+        for i in 0..<n {
+            for k in 1..<Swift.max(nz, 1) where zv[k * n + i] != 0 { rows.append(k - 1); values.append(zv[k * n + i]) }
+            starts.append(rows.count)
+        }
+        rowStart = pointer(starts); rowCols = pointer(rows); rowValue = pointer(values)
+    }
+
+    deinit {
+        z.deallocate()
+        for p in [sumStart, sumRow, entrySum, colStart, colRows, rowStart, rowCols] { p.deallocate() }
+        for p in [sumM1, sumM2, sumValue, colValue, rowValue] { p.deallocate() }
+    }
+
+    @inline(__always)
+    private static func allFinite(_ v: UnsafePointer<Double>, _ count: Int) -> Bool {
+        var ok = true
+        for i in 0..<count { ok = ok && v[i].isFinite }
+        return ok
+    }
+
+    /// `info[b * nz + a] = sum_i (h_i Z[i, b]) Z[i, a]`.
+    func crossprod(_ h: UnsafePointer<Double>, into info: UnsafeMutablePointer<Double>) {
+        let n = self.n, nz = self.nz, z = self.z
+        if finite && Self.allFinite(h, n) {
+            let ends = sumStart + 1, rows = sumRow, m1 = sumM1, m2 = sumM2, value = sumValue
+            var t = 0
+            for u in 0..<sums {
+                let end = ends[u]
+                var s = 0.0
+                while t < end {
+                    s += (h[rows[t]] * m1[t]) * m2[t]
+                    t &+= 1
+                }
+                value[u] = s
+            }
+            let map = entrySum
+            for e in 0..<(nz &* nz) { info[e] = value[map[e]] }
+            return
+        }
+        for b in 0..<nz {
+            let zb = z + b * n
+            for a in 0..<nz {
+                let za = z + a * n
+                var s = 0.0
+                for i in 0..<n { s += (h[i] * zb[i]) * za[i] }
+                info[b * nz + a] = s
+            }
+        }
+    }
+
+    /// `out[r] = sum_t (sign x[index[t]]) value[t]` over list r (t from
+    /// `ends[r - 1]`, or 0, to `ends[r]`), from +0 in order; `sign` is 1 or
+    /// -1, so `sign x` is `x` or `-x` exactly.
+    @inline(__always)
+    private static func listSums(_ x: UnsafePointer<Double>, sign: Double, index: UnsafePointer<Int>,
+                                 value: UnsafePointer<Double>, ends: UnsafePointer<Int>, count: Int,
+                                 into out: UnsafeMutablePointer<Double>) {
+        var t = 0
+        for r in 0..<count {
+            let end = ends[r]
+            var s = 0.0
+            while t < end { s += (sign * x[index[t]]) * value[t]; t &+= 1 }
+            out[r] = s
+        }
+    }
+
+    /// `out[k] = sum_i v_i Z2[i, k]`.
+    func z2Products(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let n = self.n, ngam = nz - 1
+        if finite && Self.allFinite(v, n) {
+            Self.listSums(v, sign: 1, index: colRows, value: colValue, ends: colStart + 1, count: ngam, into: out)
+            return
+        }
+        for k in 0..<ngam {
+            let zk = z + (k + 1) * n
+            var s = 0.0
+            for i in 0..<n { s += v[i] * zk[i] }
+            out[k] = s
+        }
+    }
+
+    /// `out[i] = sum_k (-gam_k) Z2[i, k]`.
+    func negatedLinear(_ gam: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let n = self.n, ngam = nz - 1
+        if finite && Self.allFinite(gam, ngam) {
+            Self.listSums(gam, sign: -1, index: rowCols, value: rowValue, ends: rowStart + 1, count: n, into: out)
+            return
+        }
+        let z2 = z + n
+        for i in 0..<n {
+            var s = 0.0
+            for k in 0..<ngam { s += -gam[k] * z2[k * n + i] }
+            out[i] = s
+        }
+    }
+}
+
 /// R's `solve(a, b)` for a small square system and one right-hand side,
 /// repeated many times on preallocated scratch.
 ///
 /// The solution is LAPACK `dgesv`'s, as R's `La_solve` gets it, computed
-/// here with LAPACK 3.11's and reference BLAS's operations (`dgetrf2`,
-/// `dgetrs`), so bit for bit the library's. R then
+/// here with LAPACK 3.11's and reference BLAS's operations, so bit for bit
+/// the library's (see `factor`). R then
 /// estimates the reciprocal condition number with `dgecon` and stops when it
 /// is below `.Machine$double.eps`. `dgecon`'s estimate `est` of
 /// `||A^-1||_1` is the 1-norm of `A^-1 v` for a vector with `||v||_1 = 1`,
@@ -160,6 +360,9 @@ final class SmallSolve {
     let lu, x, bound: UnsafeMutablePointer<Double>
     /// Pivot rows, 1-based as LAPACK's.
     let ipiv: UnsafeMutablePointer<Int>
+    /// `split[k * n + j]` for `k < j`: the row where `dgetrf2`'s update of
+    /// column j by column k passes from `dtrsm` to `dgemm` (see `factor`).
+    private let split: UnsafeMutablePointer<Int>
 
     init(n: Int) {
         self.n = n
@@ -167,31 +370,142 @@ final class SmallSolve {
         x = .allocate(capacity: Swift.max(n, 1))
         bound = .allocate(capacity: Swift.max(n, 1))
         ipiv = .allocate(capacity: Swift.max(n, 1))
+        split = .allocate(capacity: Swift.max(n * n, 1))
+        split.initialize(repeating: 0, count: Swift.max(n * n, 1))
+        // dgetrf2's recursion on the columns c0..<c0+w (rows c0..<n): the
+        // left half c0..<s, s = c0 + w/2, then the right half updated by the
+        // left (rows c0..<s by dtrsm, rows s..<n by dgemm), then each half.
+        func recurse(_ c0: Int, _ w: Int) {
+            if w <= 1 { return }
+            let s = c0 + w / 2
+            for k in c0..<s { for j in s..<(c0 + w) { split[k * n + j] = s } }
+            recurse(c0, w / 2)
+            recurse(s, w - w / 2)
+        }
+        recurse(0, n)
     }
 
     deinit {
-        lu.deallocate(); x.deallocate(); bound.deallocate(); ipiv.deallocate()
+        lu.deallocate(); x.deallocate(); bound.deallocate(); ipiv.deallocate(); split.deallocate()
     }
 
     /// `solve(a, b)` for `a` (n x n, column-major) and `b` (n); the result
     /// is valid until the next call. Errors as `rSolve`.
     func solve(_ a: [Double], _ b: [Double], function: String) throws -> UnsafeBufferPointer<Double> {
+        try a.withUnsafeBufferPointer { ab in
+            try b.withUnsafeBufferPointer { bb in
+                try solve(ab.baseAddress ?? UnsafePointer(lu), bb.baseAddress ?? UnsafePointer(x), function: function)
+            }
+        }
+    }
+
+    /// `solve` on pointers to `a` (n * n) and `b` (n).
+    func solve(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, function: String) throws -> UnsafeBufferPointer<Double> {
+        func general() throws -> Matrix {
+            try rSolve(Matrix(nrow: n, ncol: n, values: Array(UnsafeBufferPointer(start: a, count: n * n))),
+                       Matrix(nrow: n, ncol: 1, values: Array(UnsafeBufferPointer(start: b, count: n))), function: function)
+        }
         guard n > 0 else {
-            let r = try rSolve(Matrix(nrow: n, ncol: n, values: a), Matrix(nrow: n, ncol: 1, values: b), function: function)
+            let r = try general()
             return UnsafeBufferPointer(start: x, count: r.values.count)
         }
-        for k in 0..<(n * n) { lu[k] = a[k] }
         for k in 0..<n { x[k] = b[k] }
-        var info = Self.dgetrf2(m: n, n: n, lu, lda: n, ipiv: ipiv)
-        if info == 0 { Self.dgetrs(n: n, lu, ipiv: ipiv, b: x) } else { info = 1 }
-        var finite = true
-        for k in 0..<(n * n) where !lu[k].isFinite { finite = false; break }
-        if info != 0 || (finite && !wellConditioned(a)) {
+        let info = decompose(a)
+        if info == 0 { Self.dgetrs(n: n, lu, ipiv: ipiv, b: x) }
+        if info != 0 || !accepted(a) {
             // R's own path: the same dgesv, then dlange/dgecon and R's errors.
-            let r = try rSolve(Matrix(nrow: n, ncol: n, values: a), Matrix(nrow: n, ncol: 1, values: b), function: function)
+            let r = try general()
             for k in 0..<n { x[k] = r.values[k] }
         }
         return UnsafeBufferPointer(start: x, count: n)
+    }
+
+    /// LAPACK 3.11 `dgetrf` of `a` (n x n) into `lu`, with the pivots in
+    /// `ipiv` (1-based); returns LAPACK's info (0, or the first zero pivot,
+    /// 1-based). `factor` when it can, else the recursive `dgetrf2`.
+    func decompose(_ a: UnsafePointer<Double>) -> Int {
+        for k in 0..<(n * n) { lu[k] = a[k] }
+        let info = factor()
+        if info >= 0 { return info }
+        for k in 0..<(n * n) { lu[k] = a[k] }
+        return Self.dgetrf2(m: n, n: n, lu, lda: n, ipiv: ipiv)
+    }
+
+    /// `dgetrf` on the n x n matrix in `lu`, in place, column by column;
+    /// -1 (and `lu` spoilt) when that cannot be shown to give `dgetrf2`'s
+    /// bits.
+    ///
+    /// For n < 64 dgetrf runs `dgetrf2`: recursive LU with partial pivoting
+    /// that factors the left half of the columns, swaps and updates the right
+    /// half (`dtrsm` for the rows of the left half's diagonal block, `dgemm`
+    /// below it), and factors the right half; a single column takes the first
+    /// row of largest magnitude as pivot (none when it is zero: info is set
+    /// and nothing is swapped or scaled) and is multiplied by the pivot's
+    /// reciprocal (divided by it when it is subnormal). Every entry thus
+    /// receives `a_ij - u_kj l_ik` for k = 0, 1, ... in turn, and row swaps
+    /// only move values, so the same arithmetic done column by column
+    /// (right-looking, each pivot's swap applied to whole rows at once) gives
+    /// the same bits, as long as no update depends on which of the two routines
+    /// makes it: reference `dtrsm` skips a zero multiplier `u_kj` (so a `-0`
+    /// is not turned into `+0`, nor a NaN spread) where `dgemm` adds
+    /// `(-u_kj) l_ik`, and whether a row is in the `dtrsm` block is only known
+    /// after the later pivots of the same half (they can swap a row into or out
+    /// of it). So a zero multiplier whose update reaches a `dtrsm` block
+    /// (`k + 1 < split`, the block's end fixed by the recursion, made in
+    /// `init`) returns -1; otherwise the update is the same either way.
+    func factor() -> Int {
+        let n = self.n, lu = self.lu, ipiv = self.ipiv, split = self.split
+        var info = 0
+        var k = 0
+        while k < n {
+            let colk = lu + k &* n
+            if k == n &- 1 {
+                ipiv[k] = n
+                if colk[k] == 0 && info == 0 { info = n }
+                break
+            }
+            var p = k, big = Swift.abs(colk[k])
+            var i = k &+ 1
+            while i < n {
+                let v = Swift.abs(colk[i])
+                if v > big { p = i; big = v }
+                i &+= 1
+            }
+            ipiv[k] = p &+ 1
+            if colk[p] != 0 {
+                if p != k {
+                    var c = 0
+                    while c < n {
+                        let col = lu + c &* n
+                        let t = col[k]; col[k] = col[p]; col[p] = t
+                        c &+= 1
+                    }
+                }
+                let pivot = colk[k]
+                i = k &+ 1
+                if Swift.abs(pivot) >= Double.leastNormalMagnitude {
+                    let r = 1 / pivot
+                    while i < n { colk[i] = r * colk[i]; i &+= 1 }
+                } else {
+                    while i < n { colk[i] = colk[i] / pivot; i &+= 1 }
+                }
+            } else if info == 0 {
+                info = k &+ 1
+            }
+            var j = k &+ 1
+            let splits = split + k &* n
+            while j < n {
+                let colj = lu + j &* n
+                let u = colj[k]
+                i = k &+ 1
+                if u == 0 && i < splits[j] { return -1 }
+                let t = -u
+                while i < n { colj[i] = colj[i] + t * colk[i]; i &+= 1 }
+                j &+= 1
+            }
+            k &+= 1
+        }
+        return info
     }
 
     /// LAPACK 3.11 `dgetrf2` (what `dgetrf`, hence `dgesv`, runs for
@@ -260,59 +574,102 @@ final class SmallSolve {
         }
     }
 
-    /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps, then
-    /// `dtrsm` with the unit lower and the upper factor.
+    /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
+    /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor
+    /// (reference `dtrsm` skips a zero `b[k]`).
     static func dgetrs(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
-        swapRows(columns: 1, b, lda: n, from: 0, to: n, ipiv: ipiv)
-        for k in 0..<n where b[k] != 0 {
-            for i in (k + 1)..<n { b[i] = b[i] - b[k] * lu[k * n + i] }
+        var i = 0
+        while i < n {
+            let r = ipiv[i] &- 1
+            if r != i { let t = b[i]; b[i] = b[r]; b[r] = t }
+            i &+= 1
         }
-        for k in stride(from: n - 1, through: 0, by: -1) where b[k] != 0 {
-            b[k] = b[k] / lu[k * n + k]
-            for i in 0..<k { b[i] = b[i] - b[k] * lu[k * n + i] }
+        var k = 0
+        while k < n {
+            let bk = b[k], col = lu + k &* n
+            if bk != 0 {
+                i = k &+ 1
+                while i < n { b[i] = b[i] - bk * col[i]; i &+= 1 }
+            }
+            k &+= 1
+        }
+        k = n &- 1
+        while k >= 0 {
+            if b[k] != 0 {
+                let col = lu + k &* n
+                let bk = b[k] / col[k]
+                b[k] = bk
+                i = 0
+                while i < k { b[i] = b[i] - bk * col[i]; i &+= 1 }
+            }
+            k &-= 1
         }
     }
 
-    /// Whether `||a||_1 ||a^-1||_1 <= 1e-3 / eps` can be shown cheaply
-    /// from the LU factors in `lu`, with every entry of `a` and of the
-    /// factors zero or between 1e-100 and 1e100 in size.
+    /// Whether R's `solve` would return the solution now in `x` for `a`
+    /// factored in `lu` without error: when a factor is not finite (R's
+    /// `dgecon` then gives a NaN or no estimate below the tolerance, and R
+    /// returns), or when `||a||_1 ||a^-1||_1 <= 1e-3 / eps` can be shown
+    /// cheaply from the factors, with every entry of the factors zero or
+    /// between 2^-331 and 2^332 in size (inside 1e-100 and 1e100, where
+    /// `dgecon`'s triangular solves, `dlatrs`, do not rescale). False means:
+    /// ask R's path.
     ///
     /// `a^-1 = U^-1 L^-1 P'`, so `||a^-1||_1 <= ||U^-1||_1 ||L^-1||_1`, and
     /// for a triangular T with comparison matrix M(T) (|diagonal|, minus
     /// |off-diagonal|), `|T^-1| <= M(T)^-1` entrywise, whose largest column
     /// sum is the largest entry of the solution of `M(T)' v = 1` (one
-    /// triangular solve, all terms positive). Rounding moves these bounds by
-    /// a few ulps, far inside the 1e3 margin.
-    private func wellConditioned(_ a: [Double]) -> Bool {
-        let lo = 1e-100, hi = 1e100
+    /// triangular solve, all terms positive). For the unit lower L partial
+    /// pivoting keeps `|l_ij| <= (1 + eps)^2` (a multiplier is an entry no
+    /// larger than its pivot times the pivot's rounded reciprocal), and
+    /// `M(L)^-1` grows with its entries; with all of them 1 its column sums
+    /// are `2^(n-1-j)`, so `||L^-1||_1 <= 2^(n-1)` up to a factor below 1.01.
+    /// Rounding moves these bounds by a few ulps, far inside the 1e3 margin.
+    /// `||a||_1` is `dlange`'s (the largest column sum of |a|). A NaN or Inf
+    /// in `a` leaves one in the factors (no operation of the LU turns them
+    /// finite), which is accepted above, as R accepts it.
+    private func accepted(_ a: UnsafePointer<Double>) -> Bool {
+        let n = self.n, lu = self.lu, bound = self.bound
+        let nn = n &* n
+        // On the magnitudes' bits: zero, or 2^-331 <= |v| < 2^332.
+        let mask: UInt64 = 0x7fff_ffff_ffff_ffff
+        let lo: UInt64 = (1023 - 331) << 52, span: UInt64 = 663 << 52
+        var k = 0
+        while k < nn {
+            let m = lu[k].bitPattern & mask
+            if m != 0 && m &- lo >= span { break }
+            k &+= 1
+        }
+        if k < nn {
+            // Outside: accepted only when some factor is not finite.
+            for i in 0..<nn where !lu[i].isFinite { return true }
+            return false
+        }
         var anorm = 0.0
-        for j in 0..<n {
+        var j = 0
+        while j < n {
+            let col = a + j &* n
             var s = 0.0
-            for i in 0..<n {
-                let v = abs(a[j * n + i]), f = abs(lu[j * n + i])
-                if (v != 0 && !(v > lo && v < hi)) || (f != 0 && !(f > lo && f < hi)) { return false }
-                s += v
-            }
+            var i = 0
+            while i < n { s += Swift.abs(col[i]); i &+= 1 }
             anorm = Swift.max(anorm, s)
+            j &+= 1
         }
         // M(U)' v = 1 (forward over U's columns): v_j = (1 + sum_{i<j} |u_ij| v_i) / |u_jj|.
         var boundU = 0.0
-        for j in 0..<n {
+        j = 0
+        while j < n {
+            let col = lu + j &* n
             var s = 1.0
-            for i in 0..<j { s += abs(lu[j * n + i]) * bound[i] }
-            let d = abs(lu[j * n + j])
+            var i = 0
+            while i < j { s += Swift.abs(col[i]) * bound[i]; i &+= 1 }
+            let d = Swift.abs(col[j])
             if d == 0 { return false }
             bound[j] = s / d
             boundU = Swift.max(boundU, bound[j])
+            j &+= 1
         }
-        // M(L)' v = 1 for the unit lower L (backward): v_j = 1 + sum_{i>j} |l_ij| v_i.
-        var boundL = 0.0
-        for j in stride(from: n - 1, through: 0, by: -1) {
-            var s = 1.0
-            for i in (j + 1)..<n { s += abs(lu[j * n + i]) * bound[i] }
-            bound[j] = s
-            boundL = Swift.max(boundL, s)
-        }
+        let boundL = Double(sign: .plus, exponent: n - 1, significand: 1.01)
         let kappa = anorm * boundU * boundL
         return kappa.isFinite && anorm > 0 && kappa <= 1e-3 / Double.ulpOfOne
     }
