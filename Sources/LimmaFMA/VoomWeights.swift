@@ -230,10 +230,17 @@ public func fmaVoomLogCounts(_ out: UnsafeMutablePointer<Double>, count: Int, p2
                 m &+= bits == 0 ? 0 : 1
                 k += 4
             }
+            // Each noted lane by its mask's lowest set bit (mostly one a group:
+            // a loop that rarely turns twice, not four unpredictable tests).
             let oc = out + k0
             for i in 0..<m {
                 let e = Int(noted[i]), g = (e >> 4) << 2
-                for l in 0..<4 where (e >> l) & 1 != 0 { oc[g + l] = miss(oc[g + l]) }
+                var lanes = e & 15
+                repeat {
+                    let l = g + lanes.trailingZeroBitCount
+                    oc[l] = miss(oc[l])
+                    lanes &= lanes &- 1
+                } while lanes != 0
             }
             k0 += len
         }
