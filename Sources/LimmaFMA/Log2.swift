@@ -156,7 +156,7 @@ private func log2Parts(_ x: SIMD4<Double>, _ table: UnsafePointer<Double>)
     return (yh, yl, covered)
 }
 
-/// Per j in 0..<128 (`fmaLog2`'s reduction): `invc_j`, `Thi_j`, `Tlo_j`, 0.
+/// Per j in 0..<128 (`fmaLog2Parts`' reduction): `invc_j`, `Thi_j`, `Tlo_j`, 0.
 private let log2Table: [Double] = [
     0x1.0000000000000p+0, 0x0.0p+0, 0x0.0p+0, 0,
     0x1.fa11caa01fa12p-1, 0x1.1363117a90000p-6, 0x1.ec0a3ae7eef8dp-44, 0,

@@ -181,13 +181,16 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
 /// rounding below 2^-93), `yh = RN(sh + lo)`, `yl = lo - (yh - sh)`
 /// (Fast2Sum, exact when `|sh| >= |lo|`, true when `|yh| >= 1/4`), and
 /// `|yh + yl - log2 x| <= 3 · 2^-64.27 + 2^-92 < 2^-62.68`.
-/// Accepted (the rule of `fmaLog2`): `|yh| >= 1/4` (so `ulp(yh) >= 2^-54`
-/// and the error is below `2^-8.68 = 0.0025` ulp), `yh` not ±2^e, and
-/// `RN(yh + c yl) == yh` with `c = RN(1/(2 · 0.447))`, i.e.
-/// `|yl| <= 0.447 (1 + 2^-52) ulp(yh)`: `|log2 x - yh| < 0.4495 ulp(yh)`,
+/// Accepted (the rule in `fmaLog2Parts`' doc comment): `|yh| >= 1/4` (so
+/// `ulp(yh) >= 2^-54` and the error is below `2^-8.68 = 0.0025` ulp), `yh`
+/// not ±2^e, and `RN(yh + c yl) == yh` (one FMA, one rounding) with
+/// `c = RN(1/(2 · 0.447))`: as yh's neighbours are `ulp(yh)` away on both
+/// sides, that holds only if `|c yl| <= ulp(yh)/2`, i.e.
+/// `|yl| <= 0.447 (1 + 2^-52) ulp(yh)`; so `|log2 x - yh| < 0.4495 ulp(yh)`
 /// and the libm (within 0.550 ulp) returns yh. NaN in `logHi`, `scale` or
-/// any step fails the test. Other lanes keep x, noted as in `fmaLog2`; the
-/// last `count % 4` values are `miss(x)`.
+/// any step fails the test. Other lanes keep x, noted as in
+/// `fmaVoomTrendWeights` (each noted lane taken by its mask's lowest set
+/// bit); the last `count % 4` values are `miss(x)`.
 @inline(never)
 public func fmaVoomLogCounts(_ out: UnsafeMutablePointer<Double>, count: Int, p2: UnsafePointer<Double>,
                              logHi: UnsafePointer<Double>, logLo: UnsafePointer<Double>,
