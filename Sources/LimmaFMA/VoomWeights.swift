@@ -155,3 +155,152 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
         k += 1
     }
 }
+
+/// voom's fitted log-counts `out[k] = log2(1e-6 * (p2[k] * l1))` for
+/// `k < count`, each value the bits of the system libm's `log2` of that
+/// argument (computed as the plain code computes it), or, for a value the
+/// kernel does not settle, `miss` of the argument (which the caller makes
+/// that `log2`). `logHi`, `logLo`, `inverse` are `fmaVoomRowLogs(p2)`
+/// (per gene, shared by the samples of a design row), `scale` is
+/// `fmaVoomLogScale(l1)` (per sample). Call only when `FMAKernels.enabled`.
+///
+/// With `P = p2 l1` (the real product), `Ph = RN(P)`, `Pl = P - Ph` (one
+/// FMA; exact, as `p2 >= 2^-900` and `l1 >= 1`), `x = RN(c6 Ph)` with
+/// `c6` the double 1e-6 (the argument) and `e3 = c6 Ph - x` (one FMA,
+/// exact): `x = c6 P (1 - ω)`, `ω = (Pl + e3/c6)/P`, `|ω| < 2^-51.99`, so
+///     `log2 x = Λ + G - IL ω + δ`,  `|δ| <= IL ω^2 / (2 (1 - |ω|)^2) < 2^-103`,
+/// where `Λ = log2(c6 l1)`, `G = log2 p2`, `IL = 1/ln 2`. `Ĝ = logHi + logLo`
+/// is within `2^-64.27` of G (`fmaLog2Parts`; NaN where p2 is not covered),
+/// `Λ̂ = scale` within `2^-63.26 + 2^-99` of Λ (`fmaVoomLogScale`), and
+/// `ŵ = RN(RN(RN(Pl + e3 RN(1/c6)) inverse) κ)`, `κ = RN(-ILh RN(1/l1))`,
+/// within `2^-100` of `-IL ω` (relative errors of a few 2^-53 of a term
+/// below `2^-51.4`; the first sum's cancellation costs at most
+/// `2^-53 |e3/c6| < 2^-105 P` absolute). Then
+/// `sh + sl = logHi + scale.hi` (TwoSum, exact),
+/// `lo = RN(RN(sl + RN(logLo + scale.lo)) + ŵ)` (terms below 2^-42:
+/// rounding below 2^-93), `yh = RN(sh + lo)`, `yl = lo - (yh - sh)`
+/// (Fast2Sum, exact when `|sh| >= |lo|`, true when `|yh| >= 1/4`), and
+/// `|yh + yl - log2 x| <= 3 · 2^-64.27 + 2^-92 < 2^-62.68`.
+/// Accepted (the rule in `fmaLog2Parts`' doc comment): `|yh| >= 1/4` (so
+/// `ulp(yh) >= 2^-54` and the error is below `2^-8.68 = 0.0025` ulp), `yh`
+/// not ±2^e, and `RN(yh + c yl) == yh` (one FMA, one rounding) with
+/// `c = RN(1/(2 · 0.447))`: as yh's neighbours are `ulp(yh)` away on both
+/// sides, that holds only if `|c yl| <= ulp(yh)/2`, i.e.
+/// `|yl| <= 0.447 (1 + 2^-52) ulp(yh)`; so `|log2 x - yh| < 0.4495 ulp(yh)`
+/// and the libm (within 0.550 ulp) returns yh. NaN in `logHi`, `scale` or
+/// any step fails the test. Other lanes keep x, noted as in
+/// `fmaVoomTrendWeights` (each noted lane taken by its mask's lowest set
+/// bit); the last `count % 4` values are `miss(x)`.
+@inline(never)
+public func fmaVoomLogCounts(_ out: UnsafeMutablePointer<Double>, count: Int, p2: UnsafePointer<Double>,
+                             logHi: UnsafePointer<Double>, logLo: UnsafePointer<Double>,
+                             inverse: UnsafePointer<Double>, l1: Double, scale: (hi: Double, lo: Double),
+                             miss: (Double) -> Double) {
+    typealias V4 = SIMD4<Double>
+    let c6 = 1e-6, ic6 = 1 / c6
+    let kappa = -0x1.71547652b82fep+0 * (1 / l1)
+    let lh = V4(repeating: scale.hi), ll = V4(repeating: scale.lo), lv = V4(repeating: l1)
+    let whole = count & ~3
+    let chunk = 512
+    withUnsafeTemporaryAllocation(of: UInt16.self, capacity: chunk / 4) { nb in
+        let noted = nb.baseAddress!
+        var k0 = 0
+        while k0 < whole {
+            let len = Swift.min(whole - k0, chunk)
+            var m = 0
+            var k = k0
+            while k < k0 + len {
+                let p = UnsafeRawPointer(p2 + k).loadUnaligned(as: V4.self)
+                let ph = p * lv
+                let pl = (-ph).addingProduct(p, lv)                   // exact
+                let x = c6 * ph                                       // the argument
+                let e3 = (-x).addingProduct(V4(repeating: c6), ph)    // exact
+                let inv = UnsafeRawPointer(inverse + k).loadUnaligned(as: V4.self)
+                let w = (pl.addingProduct(e3, ic6) * inv) * kappa
+                let gh = UnsafeRawPointer(logHi + k).loadUnaligned(as: V4.self)
+                let gl = UnsafeRawPointer(logLo + k).loadUnaligned(as: V4.self)
+                let sh = gh + lh
+                let bb = sh - gh
+                let sl = (gh - (sh - bb)) + (lh - bb)                 // TwoSum
+                let lo = (sl + (gl + ll)) + w
+                let yh = sh + lo
+                let yl = lo - (yh - sh)                               // Fast2Sum
+                let settled = ((yh .>= 0.25) .| (yh .<= -0.25)) .& notPowerOfTwo(yh)
+                    .& (yh.addingProduct(yl, 0x1.1e5a7cd9a0ee4p+0) .== yh)
+                UnsafeMutableRawPointer(out + k).storeBytes(of: yh.replacing(with: x, where: .!settled), as: V4.self)
+                let bits = Int(truncatingIfNeeded: (unsafeBitCast(.!settled, to: SIMD4<Int64>.self) & SIMD4(1, 2, 4, 8)).wrappedSum())
+                noted[m] = UInt16(truncatingIfNeeded: ((k - k0) << 2) | bits)
+                m &+= bits == 0 ? 0 : 1
+                k += 4
+            }
+            // Each noted lane by its mask's lowest set bit (mostly one a group:
+            // a loop that rarely turns twice, not four unpredictable tests).
+            let oc = out + k0
+            for i in 0..<m {
+                let e = Int(noted[i]), g = (e >> 4) << 2
+                var lanes = e & 15
+                repeat {
+                    let l = g + lanes.trailingZeroBitCount
+                    oc[l] = miss(oc[l])
+                    lanes &= lanes &- 1
+                } while lanes != 0
+            }
+            k0 += len
+        }
+    }
+    var k = whole
+    while k < count {
+        out[k] = miss(c6 * (p2[k] * l1))
+        k += 1
+    }
+}
+
+/// Per gene of a design row, for `fmaVoomLogCounts`: `log2 p2[k]` as
+/// `logHi[k] + logLo[k]` (`fmaLog2Parts`: within `2^-64.27`; NaN when p2 is
+/// not covered there or outside `[2^-900, 2^900]`, where the products'
+/// errors might not be exact) and `inverse[k] = RN(1 / p2[k])`.
+@inline(never)
+public func fmaVoomRowLogs(_ p2: UnsafePointer<Double>, count: Int, logHi: UnsafeMutablePointer<Double>,
+                           logLo: UnsafeMutablePointer<Double>, inverse: UnsafeMutablePointer<Double>) {
+    fmaLog2Parts(p2, count: count, hi: logHi, lo: logLo)
+    for k in 0..<count {
+        let p = p2[k]
+        inverse[k] = 1 / p
+        if !(p >= 0x1p-900 && p <= 0x1p900) {
+            logHi[k] = .nan
+            logLo[k] = .nan
+        }
+    }
+}
+
+/// Per sample, for `fmaVoomLogCounts`: `log2(c6 l1)` (c6 the double 1e-6)
+/// as `hi + lo`, from `fmaLog2Parts` of c6 and of l1 (each within
+/// `2^-64.27`; c6 is covered) summed by TwoSum and one more rounding of
+/// terms below 2^-47: within `2^-63.26 + 2^-99`. NaN unless
+/// `1 <= l1 <= 2^60` and l1 is covered.
+@inline(never)
+public func fmaVoomLogScale(_ l1: Double) -> (hi: Double, lo: Double) {
+    guard l1 >= 1 && l1 <= 0x1p60 else { return (.nan, .nan) }
+    var x = SIMD2(1e-6, l1), h = SIMD2<Double>(repeating: 0), l = SIMD2<Double>(repeating: 0)
+    withUnsafePointer(to: &x) { xp in
+        xp.withMemoryRebound(to: Double.self, capacity: 2) { xs in
+            withUnsafeMutablePointer(to: &h) { hp in
+                withUnsafeMutablePointer(to: &l) { lp in
+                    hp.withMemoryRebound(to: Double.self, capacity: 2) { hs in
+                        lp.withMemoryRebound(to: Double.self, capacity: 2) { ls in
+                            fmaLog2Parts(xs, count: 2, hi: hs, lo: ls)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let s = h[0] + h[1]
+    let bb = s - h[0]
+    let e = (h[0] - (s - bb)) + (h[1] - bb)                        // TwoSum
+    let lo = e + (l[0] + l[1])
+    let hi = s + lo
+    let b2 = hi - s
+    let lo2 = (s - (hi - b2)) + (lo - b2)                          // TwoSum
+    return hi.isFinite && lo2.isFinite ? (hi, lo2) : (.nan, .nan)
+}

@@ -282,7 +282,11 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 /// Either way the observations of a run go through `log2` of all, then
 /// `voomTrendWeights` (the trend and `1 / t^4`: with `kernels`, LimmaFMA's
 /// four-lane kernel, else two-lane vector arithmetic), each lookup from the
-/// trend's bucket table. `kernels` (default `FMAKernels.enabled`; true only
+/// trend's bucket table. With `kernels`, on the sorted path, the `log2`s are
+/// LimmaFMA's `fmaVoomLogCounts` (the libm's bits, from `log2(2^f)` in two
+/// parts per gene and row, `fmaVoomRowLogs`, and `log2(1e-6 (libSize + 1))`
+/// per sample, `fmaVoomLogScale`; about 1 value in 9 it leaves to `log2`),
+/// when the sample's scale is finite. `kernels` (default `FMAKernels.enabled`; true only
 /// where `FMAKernels.supported`; ignored when `trend` was built without the
 /// kernel's tables) changes the speed only: both give each value's bits.
 /// Every value is computed by the same operations whatever the order or
@@ -304,6 +308,8 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup, kernels: Bool = FMAKernels.enabled,
                             into w: UnsafeMutablePointer<Double>) {
+    // The log-count kernel needs no trend tables; the trend's kernel does.
+    let logKernels = kernels
     let kernels = kernels && trend.hasKernelTables
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
@@ -377,16 +383,40 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
         voomTrendWeights(out, count, trend, kernels: kernels)
     }
+    /// `weights` with the log-counts from LimmaFMA's `fmaVoomLogCounts`
+    /// (`logs`: the row's `fmaVoomRowLogs`, hi, lo and inverses of `p2`),
+    /// when the sample's `fmaVoomLogScale` is finite.
+    @inline(__always)
+    func weights(_ p2: UnsafePointer<Double>, _ logs: UnsafePointer<Double>, _ l1: Double, _ count: Int,
+                 _ trend: ApproxLookup.Evaluator, _ out: UnsafeMutablePointer<Double>) {
+        let scale = fmaVoomLogScale(l1)
+        guard scale.hi.isFinite else { return weights(p2, l1, count, trend, out) }
+        fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
+                         l1: l1, scale: scale, miss: { x in log2(x) })
+        voomTrendWeights(out, count, trend, kernels: kernels)
+    }
     coef.values.withUnsafeBufferPointer { cb in
         let c = cb.baseAddress!
         if nrows * 16 <= nsamples {
             // Per row: 2^f of every gene, ascending, and each gene's place in that order.
-            let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], rank: [Int32]) in
+            let sorted = LimmaThreads.map(nrows) { u -> (p2: [Double], rank: [Int32], logs: [Double]) in
                 var keyed = (0..<ngenes).map { g in (pow2Fitted(c, g, u), Int32(g)) }
                 keyed.sort { $0.0 < $1.0 }
                 var rank = [Int32](repeating: 0, count: ngenes)
                 for k in 0..<ngenes { rank[Int(keyed[k].1)] = Int32(k) }
-                return (keyed.map(\.0), rank)
+                let p2 = keyed.map(\.0)
+                // With the kernels: log2(2^f) in two parts and 1 / 2^f per gene, for fmaVoomLogCounts.
+                var logs = [Double]()
+                if logKernels {
+                    logs = [Double](unsafeUninitializedCapacity: 3 * ngenes) { lb, initialized in
+                        let l = lb.baseAddress!
+                        p2.withUnsafeBufferPointer { pb in
+                            fmaVoomRowLogs(pb.baseAddress!, count: ngenes, logHi: l, logLo: l + ngenes, inverse: l + 2 * ngenes)
+                        }
+                        initialized = 3 * ngenes
+                    }
+                }
+                return (p2, rank, logs)
             }
             trend.withEvaluator { trend in
                 let box = UncheckedBox((w, trend))
@@ -397,7 +427,15 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                         for j in cols {
                             let lj = l1[j], wj = w + j * ngenes
                             let row = sorted[rowOf[j]]
-                            row.p2.withUnsafeBufferPointer { p2 in weights(p2.baseAddress!, lj, ngenes, trend, tmp) }
+                            row.p2.withUnsafeBufferPointer { p2 in
+                                if logKernels {
+                                    row.logs.withUnsafeBufferPointer { lb in
+                                        weights(p2.baseAddress!, lb.baseAddress!, lj, ngenes, trend, tmp)
+                                    }
+                                } else {
+                                    weights(p2.baseAddress!, lj, ngenes, trend, tmp)
+                                }
+                            }
                             // The column in gene order: sequential writes.
                             row.rank.withUnsafeBufferPointer { rank in
                                 for g in 0..<ngenes { wj[g] = tmp[Int(rank[g])] }
