@@ -39,6 +39,7 @@ extension ArrayWeightsFit {
         let s = GeneByGeneScratch(n: n, p: p, ngam: ngam)
         let info2 = s.info2, gam = s.gam, aw = s.aw, w = s.w, y = s.y, wts = s.wts, d = s.d, h1 = s.h1, z = s.z
         let dl = s.dl, info = s.info
+        let small = n >= 2 && p >= 1 && p <= n
         let start = scale(RLinAlg.crossprod(Z2), priorN).values
         for k in 0..<(ngam * ngam) { info2[k] = start[k] }
 
@@ -55,16 +56,27 @@ extension ArrayWeightsFit {
                     }
                     let s2: Double
                     if clean {
-                        // lm.wfit on all rows, with the workspace's dqrdc2/dqrsl.
+                        // lm.wfit on all rows: SmallWeightedQR while no column is
+                        // pivoted, else the workspace's dqrdc2/dqrsl from the start.
                         for i in 0..<n { wts[i] = w[i].squareRoot() }
                         for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
                         for i in 0..<n { ws.y[i] = y[i] * wts[i] }
-                        let rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
-                        if rank > 0 {
-                            QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
-                                                  rsd: ws.rsd, job: [.qty, .resid])
-                        } else {
-                            for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
+                        var rank = -1
+                        if small, let r = SmallWeightedQR.fit(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, norm0: ws.work,
+                                                              y: ws.y, qty: ws.qty, rsd: ws.rsd) {
+                            rank = r
+                        }
+                        if rank < 0 {
+                            if small {
+                                for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
+                            }
+                            rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
+                            if rank > 0 {
+                                QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
+                                                      rsd: ws.rsd, job: [.qty, .resid])
+                            } else {
+                                for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
+                            }
                         }
                         for i in 0..<n {
                             let r = ws.rsd[i] / wts[i]
