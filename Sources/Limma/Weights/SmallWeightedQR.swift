@@ -27,19 +27,24 @@ enum SmallWeightedQR {
     /// `sqrt(sum x_i^2)` as `BLAS1.nrm2` computes it (see the type).
     @inline(__always)
     static func nrm2(_ m: Int, _ v: UnsafePointer<Double>) -> Double {
+        // |v_i|'s bits less those of 2^-511 (0 for a zero), unsigned: at
+        // most `span` exactly when |v_i| is 0 or in [2^-511, 2^486] (NaN's
+        // bits exceed infinity's).
+        let lo = (0x1p-511 as Double).bitPattern, span = (0x1p486 as Double).bitPattern &- lo
         var s = 0.0
-        var plain = true
+        var worst: UInt64 = 0
         for i in 0..<m {
             let a = Swift.abs(v[i])
-            plain = plain && ((a >= 0x1p-511 && a <= 0x1p486) || a == 0)
+            let b = a.bitPattern
+            worst = Swift.max(worst, (b == 0 ? lo : b) &- lo)
             s = s + a * a
         }
-        return plain ? s.squareRoot() : BLAS1.nrm2(m, v)
+        return worst <= span ? s.squareRoot() : BLAS1.nrm2(m, v)
     }
 
     /// The fit (see the type): nil when dqrdc2 would move a column (then
     /// `x` is spoilt), else the rank p. `norm0` holds p scratch values.
-    @inline(__always)
+    @_optimize(size)
     static func fit(_ x: UnsafeMutablePointer<Double>, n: Int, p: Int, tol: Double,
                     qraux: UnsafeMutablePointer<Double>, norm0: UnsafeMutablePointer<Double>,
                     y: UnsafePointer<Double>, qty: UnsafeMutablePointer<Double>,
