@@ -322,6 +322,7 @@ final class ZTerms {
     }
 
     /// `out[k] = sum_i v_i Z2[i, k]`.
+    @_optimize(size)
     func z2Products(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let n = self.n, ngam = nz - 1
         if finite && Self.allFinite(v, n) {
@@ -337,6 +338,7 @@ final class ZTerms {
     }
 
     /// `out[i] = sum_k (-gam_k) Z2[i, k]`.
+    @_optimize(size)
     func negatedLinear(_ gam: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let n = self.n, ngam = nz - 1
         if finite && Self.allFinite(gam, ngam) {
@@ -465,6 +467,7 @@ final class SmallSolve {
     /// of it). So a zero multiplier whose update reaches a `dtrsm` block
     /// (`k + 1 < split`, the block's end fixed by the recursion, made in
     /// `init`) returns -1; otherwise the update is the same either way.
+    @_optimize(size)
     func factor() -> Int {
         let n = self.n, lu = self.lu, ipiv = self.ipiv, split = self.split
         var info = 0
@@ -589,6 +592,7 @@ final class SmallSolve {
     /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
     /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor
     /// (reference `dtrsm` skips a zero `b[k]`).
+    @_optimize(size)
     static func dgetrs(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
         var i = 0
         while i < n {
@@ -640,6 +644,7 @@ final class SmallSolve {
     /// `||a||_1` is `dlange`'s (the largest column sum of |a|). A NaN or Inf
     /// in `a` leaves one in the factors (no operation of the LU turns them
     /// finite), which is accepted above, as R accepts it.
+    @_optimize(size)
     private func accepted(_ a: UnsafePointer<Double>) -> Bool {
         let n = self.n, lu = self.lu, bound = self.bound
         let nn = n &* n
