@@ -651,13 +651,15 @@ final class SmallSolve {
         // On the magnitudes' bits: zero, or 2^-331 <= |v| < 2^332.
         let mask: UInt64 = 0x7fff_ffff_ffff_ffff
         let lo: UInt64 = (1023 - 331) << 52, span: UInt64 = 663 << 52
+        // The largest of the magnitudes' bits less lo (0 for a zero), unsigned.
+        var worst: UInt64 = 0
         var k = 0
         while k < nn {
             let m = lu[k].bitPattern & mask
-            if m != 0 && m &- lo >= span { break }
+            worst = Swift.max(worst, (m == 0 ? lo : m) &- lo)
             k &+= 1
         }
-        if k < nn {
+        if worst >= span {
             // Outside: accepted only when some factor is not finite.
             for i in 0..<nn where !lu[i].isFinite { return true }
             return false
