@@ -422,6 +422,7 @@ struct LmWfit {
     /// and restored meanwhile): the first `rank` columns of Q in `q` (n * rank
     /// of scratch), then each `h[i]`, the sum over them of `Q[i, c]^2`, in
     /// long double in column order as `rowSums` forms it.
+    @_optimize(size) @inline(never)
     static func hatDiagonal(_ x: UnsafeMutablePointer<Double>, n: Int, rank: Int, qraux: UnsafePointer<Double>,
                             q: UnsafeMutablePointer<Double>?, into h: UnsafeMutablePointer<Double>) {
         guard rank > 0, let q else {

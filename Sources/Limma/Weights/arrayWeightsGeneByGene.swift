@@ -39,6 +39,7 @@ extension ArrayWeightsFit {
         let s = GeneByGeneScratch(n: n, p: p, ngam: ngam)
         let info2 = s.info2, gam = s.gam, aw = s.aw, w = s.w, y = s.y, wts = s.wts, d = s.d, h1 = s.h1, z = s.z
         let dl = s.dl, info = s.info
+        let small = n >= 2 && p >= 1 && p <= n
         let start = scale(RLinAlg.crossprod(Z2), priorN).values
         for k in 0..<(ngam * ngam) { info2[k] = start[k] }
 
@@ -55,16 +56,27 @@ extension ArrayWeightsFit {
                     }
                     let s2: Double
                     if clean {
-                        // lm.wfit on all rows, with the workspace's dqrdc2/dqrsl.
+                        // lm.wfit on all rows: SmallWeightedQR while no column is
+                        // pivoted, else the workspace's dqrdc2/dqrsl from the start.
                         for i in 0..<n { wts[i] = w[i].squareRoot() }
                         for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
                         for i in 0..<n { ws.y[i] = y[i] * wts[i] }
-                        let rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
-                        if rank > 0 {
-                            QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
-                                                  rsd: ws.rsd, job: [.qty, .resid])
-                        } else {
-                            for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
+                        var rank = -1
+                        if small, let r = SmallWeightedQR.fit(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, norm0: ws.work,
+                                                              y: ws.y, qty: ws.qty, rsd: ws.rsd) {
+                            rank = r
+                        }
+                        if rank < 0 {
+                            if small {
+                                for c in 0..<p { for i in 0..<n { ws.x[c * n + i] = plainDesign.values[c * n + i] * wts[i] } }
+                            }
+                            rank = QRDecomposition.dqrdc2(ws.x, n: n, p: p, tol: 1e-7, qraux: ws.qraux, jpvt: ws.jpvt, work: ws.work)
+                            if rank > 0 {
+                                QRDecomposition.dqrsl(ws.x, n: n, k: rank, qraux: ws.qraux, y: ws.y, qty: ws.qty, b: ws.b,
+                                                      rsd: ws.rsd, job: [.qty, .resid])
+                            } else {
+                                for i in 0..<n { ws.qty[i] = ws.y[i]; ws.rsd[i] = ws.y[i] }
+                            }
                         }
                         for i in 0..<n {
                             let r = ws.rsd[i] / wts[i]
@@ -310,6 +322,7 @@ final class ZTerms {
     }
 
     /// `out[k] = sum_i v_i Z2[i, k]`.
+    @_optimize(size)
     func z2Products(_ v: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let n = self.n, ngam = nz - 1
         if finite && Self.allFinite(v, n) {
@@ -325,6 +338,7 @@ final class ZTerms {
     }
 
     /// `out[i] = sum_k (-gam_k) Z2[i, k]`.
+    @_optimize(size)
     func negatedLinear(_ gam: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let n = self.n, ngam = nz - 1
         if finite && Self.allFinite(gam, ngam) {
@@ -453,6 +467,7 @@ final class SmallSolve {
     /// of it). So a zero multiplier whose update reaches a `dtrsm` block
     /// (`k + 1 < split`, the block's end fixed by the recursion, made in
     /// `init`) returns -1; otherwise the update is the same either way.
+    @_optimize(size)
     func factor() -> Int {
         let n = self.n, lu = self.lu, ipiv = self.ipiv, split = self.split
         var info = 0
@@ -577,6 +592,7 @@ final class SmallSolve {
     /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
     /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor
     /// (reference `dtrsm` skips a zero `b[k]`).
+    @_optimize(size)
     static func dgetrs(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
         var i = 0
         while i < n {
@@ -628,19 +644,22 @@ final class SmallSolve {
     /// `||a||_1` is `dlange`'s (the largest column sum of |a|). A NaN or Inf
     /// in `a` leaves one in the factors (no operation of the LU turns them
     /// finite), which is accepted above, as R accepts it.
+    @_optimize(size)
     private func accepted(_ a: UnsafePointer<Double>) -> Bool {
         let n = self.n, lu = self.lu, bound = self.bound
         let nn = n &* n
         // On the magnitudes' bits: zero, or 2^-331 <= |v| < 2^332.
         let mask: UInt64 = 0x7fff_ffff_ffff_ffff
         let lo: UInt64 = (1023 - 331) << 52, span: UInt64 = 663 << 52
+        // The largest of the magnitudes' bits less lo (0 for a zero), unsigned.
+        var worst: UInt64 = 0
         var k = 0
         while k < nn {
             let m = lu[k].bitPattern & mask
-            if m != 0 && m &- lo >= span { break }
+            worst = Swift.max(worst, (m == 0 ? lo : m) &- lo)
             k &+= 1
         }
-        if k < nn {
+        if worst >= span {
             // Outside: accepted only when some factor is not finite.
             for i in 0..<nn where !lu[i].isFinite { return true }
             return false
