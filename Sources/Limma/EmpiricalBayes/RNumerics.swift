@@ -186,10 +186,12 @@ enum RNumerics {
         return x.map { s += RLongDouble($0); return Double(s) }
     }
 
-    /// `gaussQuadProbUniform(128)`, the rule fitFDistRobustly integrates with:
-    /// a constant (computed once, on first use, by the same code), so every
-    /// call gets the same nodes and weights bit for bit.
-    static let gaussQuad128 = gaussQuadProbUniform(128)
+    /// `gaussQuadProbUniform(128)`, the rule fitFDistRobustly (and fry)
+    /// integrate with: stored as bit patterns (GaussQuadrature128.swift), so
+    /// every call gets the same nodes and weights without solving the
+    /// eigenproblem.
+    static let gaussQuad128: (nodes: [Double], weights: [Double]) = (
+        gaussQuad128NodeBits.map(Double.init(bitPattern:)), gaussQuad128WeightBits.map(Double.init(bitPattern:)))
 
     /// statmod's `gauss.quad.prob(n, dist = "uniform")` on [0, 1]: the Golub-Welsch
     /// eigenproblem of the Legendre Jacobi matrix (`b_i = i / sqrt(4 i^2 - 1)`)

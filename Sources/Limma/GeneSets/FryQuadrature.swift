@@ -6,81 +6,11 @@
 extension Fry {
     /// statmod's `gauss.quad.prob(128, "uniform")` as
     /// `RNumerics.gaussQuadProbUniform(128)` computes it (nodes ascending,
-    /// then weights), and `RMath.qchisq(node, df: 1)` at each node, as IEEE
-    /// bit patterns; `GeneSetFastPathTests` recomputes all three bit for bit.
+    /// then weights: `RNumerics.gaussQuad128`, stored), and
+    /// `RMath.qchisq(node, df: 1)` at each node, as IEEE bit patterns;
+    /// `GeneSetFastPathTests` recomputes all three bit for bit.
     static let quadrature: (nodes: [Double], weights: [Double], qchisq: [Double]) = (
-        nodeBits.map(Double.init(bitPattern:)), weightBits.map(Double.init(bitPattern:)),
-        qchisqBits.map(Double.init(bitPattern:)))
-
-    static let nodeBits: [UInt64] = [
-        0x3f16f3c914958000, 0x3f3e3ad39cfb5c00, 0x3f5291b8e0b0c300, 0x3f613b9cc7fa6380,
-        0x3f6b9e6df92ff300, 0x3f7437ddc5bed340, 0x3f7bd6c81b8d56c0, 0x3f825565d2f57800,
-        0x3f87594755d91120, 0x3f8cf6442a081360, 0x3f9195c039dec690, 0x3f94fc04854624f0,
-        0x3f98ad69cf8a8df0, 0x3f9ca95f720473f0, 0x3fa077a4aea43c30, 0x3fa2bf4018895818,
-        0x3fa52b28aaf47a78, 0x3fa7baff8c3913a0, 0x3faa6e60633f9728, 0x3fad44e166e0e8a0,
-        0x3fb01f09b70b4120, 0x3fb1acc1007e7b38, 0x3fb34b59b5531e8c, 0x3fb4fa9465dc8fd0,
-        0x3fb6ba2f16ed7770, 0x3fb889e54bf04664, 0x3fba69701161dcb8, 0x3fbc588607acb5fc,
-        0x3fbe56db6e62f504, 0x3fc0321117eacb24, 0x3fc14004f68381ea, 0x3fc2552004fb9b68,
-        0x3fc37137dd23c2b8, 0x3fc49421071a16d8, 0x3fc5bdaefff0d0e2, 0x3fc6edb4407dc5da,
-        0x3fc824024451ba2a, 0x3fc9606990d6755e, 0x3fcaa2b9bc927fb8, 0x3fcbeac176916cb8,
-        0x3fcd384e8def90f6, 0x3fce8b2df987fb00, 0x3fcfe32bdfc3832c, 0x3fd0a009cf43e016,
-        0x3fd150d7e9a254c8, 0x3fd203e5318fd660, 0x3fd2b916419d7a9b, 0x3fd3704f608bd112,
-        0x3fd429748588d182, 0x3fd4e4695c79f69c, 0x3fd5a1114a51ddca, 0x3fd65f4f7170c20e,
-        0x3fd71f06b60f2658, 0x3fd7e019c2b2027e, 0x3fd8a26b0ca7c486, 0x3fd965dcd88d7603,
-        0x3fda2a513edb54f5, 0x3fdaefaa30782db3, 0x3fdbb5c97b52c2a3, 0x3fdc7c90cf008dc8,
-        0x3fdd43e1c16126f8, 0x3fde0b9dd345993d, 0x3fded3a6751af0ec, 0x3fdf9bdd0b974bd2,
-        0x3fe032117a345a16, 0x3fe0962cc572878b, 0x3fe0fa31165d3364, 0x3fe15e0f1f4f6c85,
-        0x3fe1c1b7987fb920, 0x3fe2251b42569eb3, 0x3fe2882ae7c3e92b, 0x3fe2ead760925588,
-        0x3fe34d1193b94500, 0x3fe3aeca79ac1dbf, 0x3fe40ff31ea6fec0, 0x3fe4707ca4f86cd4,
-        0x3fe4d05847479ef7, 0x3fe52f775ad7111b, 0x3fe58dcb51c304b4, 0x3fe5eb45bd3b9741,
-        0x3fe647d84fba1778, 0x3fe6a374df3142b2, 0x3fe6fe0d673814ce, 0x3fe757940b2ed59e,
-        0x3fe7affb185e0ff2, 0x3fe80735080f1f34, 0x3fe85d34819e0140, 0x3fe8b1ec5c841bc4,
-        0x3fe9054fa25ba4d2, 0x3fe9575190db6016, 0x3fe9a7e59bca62a8, 0x3fe9f6ff6eeb9174,
-        0x3fea4492efe08e86, 0x3fea90944003cbc4, 0x3feadaf7be397a48, 0x3feb23b208b70f52,
-        0x3feb6ab7fec11926, 0x3febaffec25f1f84, 0x3febf37bba054d34, 0x3fec35249233a15d,
-        0x3fec74ef3f0a6940, 0x3fecb2d1fdd3c469, 0x3feceec35681f732, 0x3fed28ba1d225112,
-        0x3fed60ad73446e04, 0x3fed9694c9559c2e, 0x3fedca67dff03099, 0x3fedfc1ec91e97dc,
-        0x3fee2bb1e991f176, 0x3fee5919f9cc0690, 0x3fee8450073c6ec8, 0x3feead4d7550b85b,
-        0x3feed40bfe776a7e, 0x3feef885b515bc3c, 0x3fef1ab5046fdc5e, 0x3fef3a94b183ab92,
-        0x3fef581fdbd5ced8, 0x3fef7351fe3109ca, 0x3fef8c26ef57dfae, 0x3fefa29ae2a89bb6,
-        0x3fefb6aa68b42a1a, 0x3fefc8526fc8e54e, 0x3fefd79044748258, 0x3fefe4619206d00c,
-        0x3fefeec46338059a, 0x3feff6b7238fa79a, 0x3feffc38a58c6092, 0x3fefff4861b75b52,
-    ]
-
-    static let weightBits: [UInt64] = [
-        0x3f2d735c8724726a, 0x3f412274d05a3d19, 0x3f4ae9282febc4e2, 0x3f525607f3852353,
-        0x3f5734b5ddaef396, 0x3f5c0fd94a276293, 0x3f6073593cebbbf7, 0x3f62dc41acb519d7,
-        0x3f6542477551122f, 0x3f67a50c97551483, 0x3f6a043398e0372a, 0x3f6c5f5f909a908e,
-        0x3f6eb63432816ef4, 0x3f70842aeeaead2f, 0x3f71aab4d43958a1, 0x3f72ce8ab89efa04,
-        0x3f73ef7ff492d71c, 0x3f750d68518b19d9, 0x3f762818108060b4, 0x3f773f63f09cb130,
-        0x3f78532135d7fbc6, 0x3f796325af80dd7f, 0x3f7a6f47beb094ee, 0x3f7b775e5ca8bb9d,
-        0x3f7c7b412119f594, 0x3f7d7ac848526809, 0x3f7e75ccb95330fd, 0x3f7f6c280bcbacb4,
-        0x3f802eda46fce78f, 0x3f80a526a5374681, 0x3f8118e706dab9a0, 0x3f818a09b5ef54f6,
-        0x3f81f87d62f528ef, 0x3f826431278a4feb, 0x3f82cd148900e61e, 0x3f8333177ae4810b,
-        0x3f83962a616ecdfb, 0x3f83f63e13eaf570, 0x3f845343df076003, 0x3f84ad2d87157fa8,
-        0x3f8503ed4a3762a3, 0x3f855775e27a7cb0, 0x3f85a7ba87df9f14, 0x3f85f4aef24f94bb,
-        0x3f863e475b7c351e, 0x3f86847880ad9bcc, 0x3f86c737a47b3a4c, 0x3f87067a907083a8,
-        0x3f874237969cf84d, 0x3f877a65930f46f4, 0x3f87aefbed3b5755, 0x3f87dff2994af9fa,
-        0x3f880d42195912eb, 0x3f8836e37e971012, 0x3f885cd06a5c7897, 0x3f887f030f2069ae,
-        0x3f889d76315ce836, 0x3f88b825285bcd53, 0x3f88cf0bdeed4f27, 0x3f88e226d407e095,
-        0x3f88f1731b517fe9, 0x3f88fcee5d922b8e, 0x3f890496d90f97cd, 0x3f89086b61d1fd64,
-        0x3f89086b61d1fe36, 0x3f890496d90f9885, 0x3f88fcee5d922ba0, 0x3f88f1731b51800e,
-        0x3f88e226d407e044, 0x3f88cf0bdeed4eed, 0x3f88b825285bcd40, 0x3f889d76315ce8c4,
-        0x3f887f030f206b00, 0x3f885cd06a5c7908, 0x3f8836e37e970f62, 0x3f880d4219591309,
-        0x3f87dff2994af977, 0x3f87aefbed3b569b, 0x3f877a65930f4780, 0x3f874237969cf7a1,
-        0x3f87067a907083d6, 0x3f86c737a47b39af, 0x3f86847880ad9b2e, 0x3f863e475b7c337f,
-        0x3f85f4aef24f9401, 0x3f85a7ba87df9ed6, 0x3f855775e27a7e62, 0x3f8503ed4a376213,
-        0x3f84ad2d871580c3, 0x3f845343df075e46, 0x3f83f63e13eaf5dd, 0x3f83962a616ecdf3,
-        0x3f8333177ae4821d, 0x3f82cd148900e6e1, 0x3f826431278a5124, 0x3f81f87d62f52904,
-        0x3f818a09b5ef5372, 0x3f8118e706daba89, 0x3f80a526a53746f1, 0x3f802eda46fce926,
-        0x3f7f6c280bcbab4a, 0x3f7e75ccb9532faa, 0x3f7d7ac848526909, 0x3f7c7b412119f4f1,
-        0x3f7b775e5ca8bbd4, 0x3f7a6f47beb09379, 0x3f796325af80dc5b, 0x3f78532135d7fa7e,
-        0x3f773f63f09cb228, 0x3f76281810805f95, 0x3f750d68518b1898, 0x3f73ef7ff492d4b0,
-        0x3f72ce8ab89efd85, 0x3f71aab4d43959e9, 0x3f70842aeeaea9ab, 0x3f6eb6343281719e,
-        0x3f6c5f5f909a9534, 0x3f6a043398e0383c, 0x3f67a50c975514e0, 0x3f65424775511027,
-        0x3f62dc41acb51865, 0x3f6073593cebbb41, 0x3f5c0fd94a275f76, 0x3f5734b5ddaef84d,
-        0x3f525607f3852102, 0x3f4ae9282febcddc, 0x3f412274d05a4666, 0x3f2d735c87243f21,
-    ]
+        RNumerics.gaussQuad128.nodes, RNumerics.gaussQuad128.weights, qchisqBits.map(Double.init(bitPattern:)))
 
     static let qchisqBits: [UInt64] = [
         0x3e49dc0edbbd381b, 0x3e966dd41ad13094, 0x3ec0ed1751b174bd, 0x3edd27b9a33764c4,
