@@ -467,9 +467,23 @@ final class SmallSolve {
     /// of it). So a zero multiplier whose update reaches a `dtrsm` block
     /// (`k + 1 < split`, the block's end fixed by the recursion, made in
     /// `init`) returns -1; otherwise the update is the same either way.
-    @_optimize(size)
-    func factor() -> Int {
-        let n = self.n, lu = self.lu, ipiv = self.ipiv, split = self.split
+    ///
+    /// The 6 x 6 systems of the shipped quality-weights case take `factor6`,
+    /// the same source with n fixed (so the compiler unrolls it); other
+    /// sizes `factorAnySize`.
+    func factor() -> Int { n == 6 ? factor6() : factorAnySize() }
+
+    /// `factor` for n == 6.
+    @inline(never)
+    func factor6() -> Int { Self.factorBody(n: 6, lu, ipiv, split) }
+
+    /// `factor` for any n.
+    @_optimize(size) @inline(never)
+    func factorAnySize() -> Int { Self.factorBody(n: n, lu, ipiv, split) }
+
+    @inline(__always)
+    private static func factorBody(n: Int, _ lu: UnsafeMutablePointer<Double>, _ ipiv: UnsafeMutablePointer<Int>,
+                                   _ split: UnsafeMutablePointer<Int>) -> Int {
         var info = 0
         var k = 0
         while k < n {
@@ -591,9 +605,26 @@ final class SmallSolve {
 
     /// LAPACK `dgetrs('N')` for one right-hand side: the row swaps
     /// (`dlaswp`), then `dtrsm` with the unit lower and the upper factor
-    /// (reference `dtrsm` skips a zero `b[k]`).
-    @_optimize(size)
+    /// (reference `dtrsm` skips a zero `b[k]`). n == 6 takes `dgetrs6`, the
+    /// same source with n fixed.
     static func dgetrs(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
+        if n == 6 { dgetrs6(lu, ipiv: ipiv, b: b) } else { dgetrsAnySize(n: n, lu, ipiv: ipiv, b: b) }
+    }
+
+    /// `dgetrs` for n == 6.
+    @inline(never)
+    static func dgetrs6(_ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
+        dgetrsBody(n: 6, lu, ipiv: ipiv, b: b)
+    }
+
+    /// `dgetrs` for any n.
+    @_optimize(size) @inline(never)
+    static func dgetrsAnySize(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
+        dgetrsBody(n: n, lu, ipiv: ipiv, b: b)
+    }
+
+    @inline(__always)
+    private static func dgetrsBody(n: Int, _ lu: UnsafePointer<Double>, ipiv: UnsafePointer<Int>, b: UnsafeMutablePointer<Double>) {
         var i = 0
         while i < n {
             let r = ipiv[i] &- 1
@@ -643,10 +674,21 @@ final class SmallSolve {
     /// Rounding moves these bounds by a few ulps, far inside the 1e3 margin.
     /// `||a||_1` is `dlange`'s (the largest column sum of |a|). A NaN or Inf
     /// in `a` leaves one in the factors (no operation of the LU turns them
-    /// finite), which is accepted above, as R accepts it.
-    @_optimize(size)
-    private func accepted(_ a: UnsafePointer<Double>) -> Bool {
-        let n = self.n, lu = self.lu, bound = self.bound
+    /// finite), which is accepted above, as R accepts it. n == 6 takes
+    /// `accepted6`, the same source with n fixed.
+    func accepted(_ a: UnsafePointer<Double>) -> Bool { n == 6 ? accepted6(a) : acceptedAnySize(a) }
+
+    /// `accepted` for n == 6.
+    @inline(never)
+    func accepted6(_ a: UnsafePointer<Double>) -> Bool { Self.acceptedBody(n: 6, a, lu, bound) }
+
+    /// `accepted` for any n.
+    @_optimize(size) @inline(never)
+    func acceptedAnySize(_ a: UnsafePointer<Double>) -> Bool { Self.acceptedBody(n: n, a, lu, bound) }
+
+    @inline(__always)
+    private static func acceptedBody(n: Int, _ a: UnsafePointer<Double>, _ lu: UnsafePointer<Double>,
+                                     _ bound: UnsafeMutablePointer<Double>) -> Bool {
         let nn = n &* n
         // On the magnitudes' bits: zero, or 2^-331 <= |v| < 2^332.
         let mask: UInt64 = 0x7fff_ffff_ffff_ffff
