@@ -81,7 +81,7 @@ enum GeneSetIDs {
             for (s, set) in sets.enumerated() {
                 for id in set.ids {
                     var u = id
-                    let e: Int? = u.withUTF8 { b -> Int? in Self.hash(b).ascii ? insert(b) : nil }
+                    let e: Int? = u.withUTF8 { b -> Int? in ASCIIBytesHash.hash(b).ascii ? insert(b) : nil }
                     guard let e else { return nil }
                     pairs.append((e, s))
                 }
@@ -107,35 +107,6 @@ enum GeneSetIDs {
 
         func sets(_ e: Int) -> ArraySlice<Int> { setList[setStart[e]..<setStart[e + 1]] }
 
-        /// A 64-bit hash of bytes, eight at a time (little-endian words, the
-        /// tail zero-padded) with the length mixed in, and whether every byte
-        /// is ASCII (below 0x80).
-        @inline(__always) static func hash(_ b: UnsafeBufferPointer<UInt8>) -> (hash: UInt64, ascii: Bool) {
-            let count = b.count
-            var h = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
-            var high: UInt64 = 0
-            var i = 0
-            @inline(__always) func mix(_ w: UInt64) {
-                high |= w
-                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 29
-            }
-            if let base = b.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                while i + 8 <= count {
-                    mix(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                    i += 8
-                }
-                if i < count {
-                    var w: UInt64 = 0
-                    withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: raw + i, byteCount: count - i) }
-                    mix(UInt64(littleEndian: w))
-                }
-            }
-            h = (h ^ (h >> 32)) &* 0xC4CE_B9FE_1A85_EC53
-            return (h ^ (h >> 29), high & 0x8080_8080_8080_8080 == 0)
-        }
-
         @inline(__always) func equal(_ e: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
             if length[e] != b.count { return false }
             if b.count == 0 { return true }
@@ -144,7 +115,7 @@ enum GeneSetIDs {
 
         /// The id number of the bytes b (an ASCII id), adding it if new.
         mutating func insert(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-            let h = Self.hash(b).hash
+            let h = ASCIIBytesHash.hash(b).hash
             var slot = Int(truncatingIfNeeded: h) & mask
             while slots[slot] != 0 {
                 let e = Int(slots[slot]) - 1
@@ -163,7 +134,7 @@ enum GeneSetIDs {
         /// The id with a row id's bytes: found, absent (an ASCII row id no
         /// set holds), or notASCII (the caller decides by `String`).
         @inline(__always) func lookup(_ b: UnsafeBufferPointer<UInt8>) -> Hit {
-            let (h, ascii) = Self.hash(b)
+            let (h, ascii) = ASCIIBytesHash.hash(b)
             if !ascii { return .notASCII }
             var slot = Int(truncatingIfNeeded: h) & mask
             while slots[slot] != 0 {

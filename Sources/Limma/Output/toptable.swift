@@ -302,7 +302,7 @@ func tableRowNames(_ fit: MArrayLM) -> (rn: [String], genes: Annotation?) {
 }
 
 /// Whether any string occurs twice (Swift string equality). ASCII strings,
-/// the usual feature ids, are hashed by their UTF-8 bytes (eight at a time)
+/// the usual feature ids, are hashed by their UTF-8 bytes (`ASCIIBytesHash`)
 /// into an open-addressing table, where equal means byte-equal; any other
 /// string sends the whole check to a `Set<String>`. The table holds 1-based
 /// indices (0 is empty) in 16 bits when that is enough, so that it stays
@@ -330,30 +330,8 @@ private func hasDuplicates<T: FixedWidthInteger & UnsignedInteger>(_ s: [String]
         var str = s[i]
         // nil: not ASCII.
         let hash: UInt64? = str.withUTF8 { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(raw.count)
-            var high: UInt64 = 0
-            var k = 0
-            while k + 8 <= raw.count {
-                let w = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-                high |= w
-                h = (h ^ w) &* 0x0000_0100_0000_01b3
-                h ^= h >> 32
-                k += 8
-            }
-            // The last 0-7 bytes in one load (copied into a zeroed word).
-            var tail: UInt64 = 0
-            if k < raw.count {
-                withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[k...])) }
-            }
-            high |= tail
-            h = (h ^ tail) &* 0x0000_0100_0000_01b3
-            guard high & 0x8080_8080_8080_8080 == 0 else { return nil }
-            // Final mix (MurmurHash3's), so the table index sees every byte.
-            h ^= h >> 33
-            h = h &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 33
-            return h
+            let (h, ascii) = ASCIIBytesHash.hash(bytes)
+            return ascii ? h : nil
         }
         guard let hash else {
             var seen = Set<String>(minimumCapacity: n)
