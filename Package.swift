@@ -6,10 +6,14 @@ import PackageDescription
 
 // LimmaFMA is built for processors with fused multiply-add (its README says
 // why); only that module. AArch64's baseline has FMA.
+// LimmaAVX512 is built for processors with AVX-512 (Skylake-SP and later);
+// elsewhere it is compiled for the baseline and never called.
 #if arch(x86_64)
 let fmaTarget: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let avx512Target: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
 let fmaTarget: [SwiftSetting] = []
+let avx512Target: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -36,12 +40,18 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: fmaTarget + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // Kernels in eight lanes of 512-bit registers; run only after the CPU check.
+        .target(
+            name: "LimmaAVX512",
+            exclude: ["README.md"],
+            swiftSettings: avx512Target + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
 
         // The engine: limma in Swift.
         .target(
             name: "Limma",
             dependencies: [
-                "CLapack", "CRmath", "CZlib", "CCPUFeatures", "LimmaFMA",
+                "CLapack", "CRmath", "CZlib", "CCPUFeatures", "LimmaFMA", "LimmaAVX512",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
@@ -64,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LimmaTests",
-            dependencies: ["Limma", "LimmaFMA", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["Limma", "LimmaFMA", "LimmaAVX512", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .testTarget(
             name: "LimmaParityTests",
