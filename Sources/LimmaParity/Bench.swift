@@ -316,6 +316,7 @@ public enum Bench {
             kv.append(("cpu", .string(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))))
         }
         kv.append(("os", .string(ProcessInfo.processInfo.operatingSystemVersionString)))
+        kv.append(("engine_kernels", .string(EngineKernels.active)))
         kv.append(("memory_gib", .double((Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10)))
         return .object(kv)
     }
@@ -428,6 +429,7 @@ public enum Bench {
             if let lapack = v.rVersions["lapack"] { out += ", LAPACK \(lapack)" }
             out += "; engine \(v.engineVersions["version"] ?? "?")"
             if let t = cases.compactMap(\.engineThreads).first { out += ", \(t) engine thread\(t == 1 ? "" : "s")" }
+            out += ", \(EngineKernels.active) kernels"
             out += ".\n"
         }
         return out

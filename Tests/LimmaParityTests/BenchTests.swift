@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 @testable import LimmaParity
+import Limma
 
 @Suite struct SynthTests {
     func tempDir(_ tag: String) -> URL {
@@ -190,7 +191,10 @@ import Testing
         let md = Bench.renderMarkdown([c], reps: 2)
         #expect(md.contains("| syn | 1000 x 10 | 15000 | 20000 | 200000 | 300000 | 15.0× |"))
         #expect(md.contains("| syn | lmFit | 0.09 (0.06–0.12) | 1.5 (1.5–1.5) | 16.7× |"))
-        #expect(md.contains("1 engine thread."))
+        #expect(md.contains("1 engine thread, \(EngineKernels.active) kernels."))
+        // The machine says which kernels timed the engine (they change the speed, not the bits).
+        let kernels = (obj["machine"] as? [String: Any])?["engine_kernels"] as? String
+        #expect(kernels == EngineKernels.active && ["avx512", "fma", "plain"].contains(kernels ?? ""))
     }
 }
 

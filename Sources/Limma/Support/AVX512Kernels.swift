@@ -36,3 +36,13 @@ enum AVX512Kernels {
         override.store(on.map { $0 ? 1 : 0 } ?? -1, ordering: .relaxed)
     }
 }
+
+/// Which set of kernels the engine's hot loops use in this process:
+/// `"avx512"` (LimmaAVX512 where a kernel has an eight-lane form, LimmaFMA
+/// elsewhere), `"fma"` (LimmaFMA) or `"plain"` (neither). Every set gives the
+/// same bits; reports record it beside the timings, which it does change.
+public enum EngineKernels {
+    public static var active: String {
+        AVX512Kernels.enabled ? "avx512" : FMAKernels.enabled ? "fma" : "plain"
+    }
+}
