@@ -245,7 +245,8 @@ struct LowessGroupTables {
         let hr = D.inverse(lanes.h)
         for s in segmentFirst[g]..<segmentFirst[g + 1] {
             let (steps, active) = segment(s, of: g)
-            for t in steps { a = a + lanes.weight(t, active, into: weights, hr, D.self) }
+            let cut = lanes.cut(active)
+            for t in steps { a = a + lanes.weight(t, cut, into: weights, hr, D.self) }
         }
     }
 
@@ -295,13 +296,14 @@ struct LowessGroupTables {
         if N.on {
             for s in segmentFirst[nextGroup]..<segmentFirst[nextGroup + 1] {
                 let (range, active) = segment(s, of: nextGroup)
+                let cut = next.cut(active)
                 let mid = max(range.lowerBound, min(range.upperBound, shared))
                 for t in range.lowerBound..<mid {
                     normalise(t)
-                    nextA = nextA + next.weight(t, active, into: nextWeights, hr, D.self)
+                    nextA = nextA + next.weight(t, cut, into: nextWeights, hr, D.self)
                     if P.on { term(t) }
                 }
-                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, active, into: nextWeights, hr, D.self) }
+                for t in mid..<range.upperBound { nextA = nextA + next.weight(t, cut, into: nextWeights, hr, D.self) }
             }
         } else {
             for t in 0..<shared {
@@ -413,22 +415,31 @@ struct LowessLanes {
     @inline(__always) func rw(_ t: Int) -> LowessVector { lowessSplat(rp[t]) }
     @inline(__always) func y(_ t: Int) -> LowessVector { lowessSplat(yp[t]) }
 
+    /// Where a segment's weights are cut to 0: beyond `0.999 h` in the lanes
+    /// whose window holds it (`active`), beyond -1 (everywhere: distances
+    /// `|x - xs|` are never negative or NaN, x being finite) in the others.
+    @inline(__always) func cut(_ active: LowessMask) -> LowessVector {
+        LowessVector(repeating: -1).replacing(with: h9, where: active .!= 0)
+    }
+
     /// The tricube weight times the robustness weight at step t, 0 beyond
-    /// 0.999 h and in the lanes whose `active` is 0 (before their window), stored
-    /// to `scratch[t]` and returned: |x - xs| by clearing the sign bit;
+    /// `cut` (0.999 h, and everywhere in the lanes whose window does not
+    /// hold the step: see `cut`), stored to `scratch[t]` and returned (+0
+    /// where cut, as masking the weight to +0 would give):
+    /// |x - xs| by clearing the sign bit;
     /// below 0.001 h the ratio is taken as 0, so the tricube weight is
     /// (1 - 0)^3 = 1 exactly, as in C (in the first pass the robustness
     /// weights are 1, and `u^3 * 1` is `u^3`). The ratio `r / h` is `D`'s
     /// quotient by `hr`, `D.inverse(h)`; where it is not used (r <= 0.001 h,
     /// r > 0.999 h, outside the window) whatever it is gets replaced.
     @inline(__always)
-    func weight<D: LowessDivider>(_ t: Int, _ active: LowessMask, into scratch: UnsafeMutablePointer<LowessVector>,
+    func weight<D: LowessDivider>(_ t: Int, _ cut: LowessVector, into scratch: UnsafeMutablePointer<LowessVector>,
                                   _ hr: D.Inverse, _: D.Type) -> LowessVector {
         let r = unsafeBitCast(unsafeBitCast(x(t) - xs, to: LowessMask.self) & LowessMask(repeating: ~(1 << 63)),
                               to: LowessVector.self)
         let q = D.quotient(r, by: hr).replacing(with: 0, where: r .<= h1)
         let u = 1 - q * q * q
-        let w = lowessMasked((u * u * u * rw(t)).replacing(with: 0, where: r .> h9), active)
+        let w = (u * u * u * rw(t)).replacing(with: 0, where: r .> cut)
         scratch[t] = w
         return w
     }
