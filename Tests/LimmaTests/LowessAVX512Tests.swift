@@ -9,8 +9,10 @@ import Foundation
 /// some sweeps divide, windows without weight, infinite and NaN y, n 1 to 40
 /// and large) and on more spans, iterations and deltas (f tiny to 1 and
 /// beyond, iter 0 to 4, delta 0 to beyond the range), where groups hold one
-/// to eight fits; on 1 to 3 threads; and on voom's own trends. And the
-/// plan's groups of eight.
+/// to eight fits; on 1 to 3 threads (voom's own trends: LowessFMATests,
+/// whose FMA path is the eight lanes where AVX-512 runs); points spread
+/// beyond 2^500 against the point-by-point port. And the plan's groups of
+/// eight.
 @Suite struct LowessAVX512Tests {
     static let same = LowessFMATests.same
 
@@ -110,54 +112,40 @@ import Foundation
         }
     }
 
-    /// voom's mean-variance trends (gse60450 and pasilla): the eight lanes
-    /// give the line voom returns.
-    @Test(.enabled(if: AVX512Kernels.supported)) func voomTrendsMatchPlainFits() throws {
-        let gse = try VoomTests.gseCounts(), pasilla = try VoomTests.pasillaCounts()
-        for (counts, version) in [(gse.rows(Array(0..<8000)), LimmaVersion.v3_54), (pasilla, .v3_66)] {
-            let v = try voom(counts, version: version)
-            let (sx, sy) = try #require(v.voomXY)
-            let line = try #require(v.voomLine)
-            let (x, y) = sortedPoints(sx, sy)
-            let delta = 0.01 * (x[x.count - 1] - x[0])
-            let span = try #require(v.span)
-            let eight = clowess(x, y, f: span, nsteps: 3, delta: delta, fma: true, avx512: true)
-            let plain = clowess(x, y, f: span, nsteps: 3, delta: delta, fma: false, avx512: false)
-            #expect(Self.same(eight, plain) && Self.same(plain, line.y), "\(counts.nrow) genes, \(version)")
-        }
-    }
-
-    /// Groups of up to eight fits: consecutive, every fit in exactly one; a
-    /// group's points cover each of its fits' windows, and its segments
-    /// start at 0, increase, and flag exactly the lanes whose window holds
-    /// them (spare lanes repeat the group's first fit).
+    /// Groups of up to eight fits, against the per-fit tables (which do not
+    /// depend on the lanes): consecutive, every fit in exactly one, at most
+    /// eight; each group starts at its first fit's window and covers every
+    /// fit's; and at every step of a group, the segment holding it flags
+    /// exactly the lanes whose window holds the point (spare lanes repeat
+    /// the group's first fit).
     @Test func planGroupsOfEightCoverEveryFit() {
         for (n, f, spread) in [(50, 0.9, 0.01), (400, 0.5, 0.01), (1000, 0.1, 0.01), (7, 2.0, 0.01), (600, 0.02, 0.1),
                                (300, 0.3, 0)] {
             let x = (0..<n).map { i in i < n / 3 ? Double(i) * 1e-3 : Double(i) }
             let ns = max(2, min(n, Int(f * Double(n) + 1e-7)))
-            let plan = LowessPlan(x: x, ns: ns, delta: spread * (x[n - 1] - x[0]), lanes: 8)
+            let delta = spread * (x[n - 1] - x[0])
+            let four = LowessPlan(x: x, ns: ns, delta: delta), plan = LowessPlan(x: x, ns: ns, delta: delta, lanes: 8)
+            #expect(plan.center == four.center && plan.left == four.left && plan.end == four.end)
             #expect(plan.groupFirst.first == 0 && plan.groupFirst.last == plan.count)
             for g in 0..<plan.groups {
-                let first = plan.groupFirst[g], size = plan.groupFirst[g + 1] - first
-                #expect(size >= 1 && size <= 8)
-                #expect(plan.groupBase[g] == plan.left[first])
-                let segments = Array(plan.segmentFirst[g]..<plan.segmentFirst[g + 1])
-                #expect(!segments.isEmpty && plan.segmentStart[segments[0]] == 0)
-                for (i, s) in segments.enumerated() {
-                    let lo = plan.segmentStart[s]
-                    let hi = i + 1 < segments.count ? plan.segmentStart[segments[i + 1]] : plan.groupLength[g]
-                    #expect(lo < hi)
-                    for l in 0..<8 {
-                        let k = first + (l < size ? l : 0)
-                        let inside = plan.left[k] - plan.groupBase[g] <= lo && hi <= plan.end[k] - plan.groupBase[g] + 1
-                        let outside = hi <= plan.left[k] - plan.groupBase[g] || lo > plan.end[k] - plan.groupBase[g]
-                        let bit = plan.segmentLanes[s] & (1 << l) != 0
-                        #expect(bit ? inside : outside, "group \(g) segment \(s) lane \(l)")
-                    }
+                let fitsOfGroup = plan.groupFirst[g]..<plan.groupFirst[g + 1], base = plan.groupBase[g]
+                #expect(!fitsOfGroup.isEmpty && fitsOfGroup.count <= 8 && base == plan.left[fitsOfGroup.lowerBound])
+                #expect(fitsOfGroup.allSatisfy { plan.end[$0] < base + plan.groupLength[g] })
+                // The flags of each step, segment by segment.
+                var flags: [UInt8] = []
+                let segments = plan.segmentFirst[g]..<plan.segmentFirst[g + 1]
+                for s in segments {
+                    let next = s + 1 < segments.upperBound ? plan.segmentStart[s + 1] : plan.groupLength[g]
+                    flags += [UInt8](repeating: plan.segmentLanes[s], count: max(0, next - plan.segmentStart[s]))
                 }
-                for k in first..<(first + size) {
-                    #expect(plan.end[k] - plan.groupBase[g] + 1 <= plan.groupLength[g])
+                #expect(plan.segmentStart[segments.lowerBound] == 0 && flags.count == plan.groupLength[g])
+                for (t, bits) in flags.enumerated() {
+                    var want: UInt8 = 0
+                    for l in 0..<8 {
+                        let k = l < fitsOfGroup.count ? fitsOfGroup.lowerBound + l : fitsOfGroup.lowerBound
+                        if plan.left[k] <= base + t && base + t <= plan.end[k] { want |= 1 << l }
+                    }
+                    #expect(bits == want, "group \(g) step \(t)")
                 }
             }
         }

@@ -460,24 +460,15 @@ struct LowessFitter {
                 let (t, p, fits, ok) = work.value
                 for r in chunk {
                     let scratch = self.scratch + r * runBytes
-                    switch kernel {
-                    case .avx512:
-                        lowessFitGroupsAVX512(
-                            groups: runs[r].lowerBound, runs[r].upperBound, center: t.center, halfWidth: t.halfWidth,
-                            groupFirst: t.groupFirst, groupBase: t.groupBase, groupLength: t.groupLength,
-                            segmentFirst: t.segmentFirst, segmentStart: t.segmentStart, segmentLanes: t.segmentLanes,
-                            range: t.range, x: p.x, x2: p.x2, y2: p.y2, rw2: p.rw2,
-                            scratch: scratch, window: window, finiteY: finiteY, fits: fits, ok: ok)
-                    case .fma:
-                        lowessFitGroupsFMA(
-                            groups: runs[r].lowerBound, runs[r].upperBound, center: t.center, halfWidth: t.halfWidth,
-                            groupFirst: t.groupFirst, groupBase: t.groupBase, groupLength: t.groupLength,
-                            segmentFirst: t.segmentFirst, segmentStart: t.segmentStart, segmentLanes: t.segmentLanes,
-                            range: t.range, x: p.x, x2: p.x2, y2: p.y2, rw2: p.rw2,
-                            scratch: scratch, window: window, finiteY: finiteY, fits: fits, ok: ok)
-                    case .plain:
+                    if kernel == .plain {
                         t.fitGroups(runs[r], p, scratch.assumingMemoryBound(to: LowessVector.self), window, finiteY,
                                     fits, ok, LowessDivision.self)
+                    } else {
+                        // The two modules' entry points take the same arguments.
+                        let fused = kernel == .avx512 ? lowessFitGroupsAVX512 : lowessFitGroupsFMA
+                        fused(runs[r].lowerBound, runs[r].upperBound, t.center, t.halfWidth,
+                              t.groupFirst, t.groupBase, t.groupLength, t.segmentFirst, t.segmentStart, t.segmentLanes,
+                              t.range, p.x, p.x2, p.y2, p.rw2, scratch, window, finiteY, fits, ok)
                     }
                 }
             }
