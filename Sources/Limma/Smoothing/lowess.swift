@@ -1,6 +1,7 @@
 // R's `lowess()` (stats), the scatterplot smoother voom fits to its
 // mean-variance trend: Cleveland's LOWESS as R's C routine `clowess` runs it.
 import Foundation
+import LimmaAVX512
 import LimmaFMA
 
 /// R's `lowess(x, y, f = 2/3, iter = 3, delta = 0.01 * diff(range(x)))`.
@@ -78,19 +79,24 @@ func sortedPoints(_ x: [Double], _ y: [Double]) -> (x: [Double], y: [Double]) {
 /// saves). The results are bit-identical to running `clowess` point by point.
 /// Its scratch memory (the fits' weights, `x`, `y` and the robustness
 /// weights stored twice, the |residuals|) is taken from `workspace` as far
-/// as it holds it (`LowessWorkspace`). `fma`: the fits run in LimmaFMA
-/// (the same bits; it defaults to `FMAKernels.enabled`, tests set it, and
-/// it is ignored where the processor cannot run LimmaFMA's code).
+/// as it holds it (`LowessWorkspace`). `fma`: the fits run in LimmaFMA,
+/// four side by side, and with `avx512` too in LimmaAVX512, eight side by
+/// side (the same bits; they default to `FMAKernels.enabled` and
+/// `AVX512Kernels.enabled`, tests set them, and each is ignored where the
+/// processor cannot run its module's code).
 func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double,
-             workspace: UnsafeMutableRawBufferPointer? = nil, fma: Bool = FMAKernels.enabled) -> [Double] {
+             workspace: UnsafeMutableRawBufferPointer? = nil, fma: Bool = FMAKernels.enabled,
+             avx512: Bool = AVX512Kernels.enabled) -> [Double] {
     let n = x.count
     if n < 2 { return [y[0]] }
     let fn = f * Double(n) + 1e-7
     let ns = fn >= Double(n) ? n : max(2, Int(fn))
-    let plan = LowessPlan(x: x, ns: ns, delta: delta)
+    let kernel: LowessKernel = !(fma && FMAKernels.supported) ? .plain
+        : avx512 && AVX512Kernels.supported ? .avx512 : .fma
+    let plan = LowessPlan(x: x, ns: ns, delta: delta, lanes: kernel.lanes)
     var space = LowessWorkspace(workspace)
     defer { space.release() }
-    let fitter = LowessFitter(plan, space: &space)
+    let fitter = LowessFitter(plan, kernel, space: &space)
     // x, y and the robustness weights (1: first pass) each stored twice
     // side by side, so that one aligned load gives a value in both halves
     // of an SSE register.
@@ -108,8 +114,7 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
     var ok = [Bool](repeating: false, count: plan.count)
     var iteration = 1
     while iteration <= nsteps + 1 {
-        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fma: fma && FMAKernels.supported,
-                   fits: &fits, ok: &ok)
+        fitter.fit(plan, x: x, x2: x2, y2: y2, finiteY: finiteY, robustness: rw2, fits: &fits, ok: &ok)
         plan.spread(x: x, y: y, fits: fits, ok: ok, into: &ys)
         if iteration > nsteps { break }
         // (R also computes the mean |residual| after the last pass; unused.)
@@ -226,13 +231,18 @@ struct LowessPlan {
     var count: Int { center.count }
     /// `x[n-1] - x[0]`, the scale of the slope test.
     let range: Double
-    /// The fits are computed in groups of up to four, one per SIMD lane:
+    /// The fits are computed in groups of up to `lanes` (4 or 8), one per
+    /// SIMD lane:
     /// group g holds fits `groupFirst[g] ..< groupFirst[g + 1]` and walks
     /// the points `groupBase[g] ..< groupBase[g] + groupLength[g]`, the
     /// union of their windows `left...end` (so a step loads one x, y and
     /// robustness weight for all lanes). A fit joins the group of the fits
     /// before it only if the group's steps per fit do not grow (so fits
-    /// whose windows barely overlap go in groups of their own).
+    /// whose windows barely overlap go in groups of their own) and the
+    /// group's points stay within 2^500 of each other (so that a lane's
+    /// steps outside its window, where its weight is 0, have finite
+    /// `x - mean` and `(x - mean)^2`: see `LowessGroupTables.fitGroups`; a
+    /// fit alone has no such steps).
     var groupFirst: [Int] = []
     var groupBase: [Int] = []
     var groupLength: [Int] = []
@@ -247,7 +257,10 @@ struct LowessPlan {
     var segmentStart: [Int] = []
     var segmentLanes: [UInt8] = []
 
-    init(x: [Double], ns: Int, delta: Double) {
+    /// `lanes`: the most fits a group holds, 4 (`LowessVector` here and in
+    /// LimmaFMA) or 8 (LimmaAVX512's).
+    init(x: [Double], ns: Int, delta: Double, lanes: Int = 4) {
+        precondition(lanes == 4 || lanes == 8)
         let n = x.count
         range = x[n - 1] - x[0]
         var nleft = 0, nright = ns - 1, last = -1, i = 0
@@ -287,16 +300,19 @@ struct LowessPlan {
             i = max(last + 1, i - 1)
             if last >= n - 1 { break }
         }
-        // Groups of up to four consecutive fits (`left` never decreases
+        // Groups of up to `lanes` consecutive fits (`left` never decreases
         // with k, so the group's first fit starts the union).
         var k = 0
         segmentFirst = [0]
         while k < count {
             var m = 1, last = end[k]
-            while m < 4 && k + m < count {
-                // Fit k + m joins if the steps per fit do not grow.
+            while m < lanes && k + m < count {
+                // Fit k + m joins if the steps per fit do not grow and the
+                // points stay within 2^500 (false too when the difference
+                // overflows).
                 let nextLast = max(last, end[k + m])
                 if (nextLast - left[k] + 1) * m > (last - left[k] + 1) * (m + 1) { break }
+                if !(x[nextLast] - x[left[k]] <= 0x1p500) { break }
                 last = nextLast
                 m += 1
             }
@@ -310,15 +326,15 @@ struct LowessPlan {
             // and end below `length`, each once, in order. (Plain [Int]
             // arrays: a Set or an array of tuples costs the process a
             // run-time type set-up on first use.)
-            let fit = (0..<4).map { l in k + (l < m ? l : 0) }
+            let fit = (0..<lanes).map { l in k + (l < m ? l : 0) }
             let starts = fit.map { left[$0] - base }, ends = fit.map { end[$0] - base + 1 }
             var previous = -1
             for c in ([0] + starts + ends).sorted() where c != previous && c < length {
                 previous = c
-                var lanes: UInt8 = 0
-                for l in 0..<4 where starts[l] <= c && c < ends[l] { lanes |= 1 << l }
+                var bits: UInt8 = 0
+                for l in 0..<lanes where starts[l] <= c && c < ends[l] { bits |= 1 << l }
                 segmentStart.append(c)
-                segmentLanes.append(lanes)
+                segmentLanes.append(bits)
             }
             segmentFirst.append(segmentStart.count)
             k += m
@@ -374,20 +390,51 @@ struct LowessPlan {
     }
 }
 
-/// The per-thread state of `clowess`'s fits: the groups cut into one run
-/// of consecutive groups per thread (the groups cost about the same), and
-/// each run's scratch (three groups' weights), for all passes (from `space`).
+/// Which code runs lowess's group fits: Limma's (division, four lanes),
+/// LimmaFMA's (quotients by reciprocals and FMA, four lanes) or
+/// LimmaAVX512's (the same quotients, eight lanes). All give the same bits.
+enum LowessKernel {
+    case plain, fma, avx512
+
+    /// The fits per group.
+    var lanes: Int { self == .avx512 ? 8 : 4 }
+}
+
+/// The four lanes of Limma's group fits (LowessGroupFits.swift), pairs of
+/// SSE2 operations on the x86-64 baseline.
+typealias LowessVector = SIMD4<Double>
+typealias LowessMask = SIMD4<UInt64>
+
+/// A point's value (stored twice side by side) in all four lanes: one
+/// aligned load, used as both halves.
+@inline(__always) func lowessSplat(_ p: SIMD2<Double>) -> LowessVector { SIMD4(lowHalf: p, highHalf: p) }
+
+/// The per-thread state of `clowess`'s fits: the kernel, the groups cut
+/// into one run of consecutive groups per thread (the groups cost about the
+/// same), and each run's scratch (three groups' weights, a SIMD vector of
+/// the kernel's lanes per step), for all passes (from `space`).
 struct LowessFitter {
+    let kernel: LowessKernel
     let runs: [Range<Int>]
     let window: Int
-    let scratch: UnsafeMutablePointer<SIMD4<Double>>
+    /// A run's scratch, in bytes.
+    let runBytes: Int
+    let scratch: UnsafeMutableRawPointer
 
-    init(_ plan: LowessPlan, space: inout LowessWorkspace) {
+    init(_ plan: LowessPlan, _ kernel: LowessKernel, space: inout LowessWorkspace) {
+        self.kernel = kernel
         let threads = max(1, LimmaThreads.count)
         let size = max(4, (plan.groups + threads - 1) / threads)
         runs = stride(from: 0, to: plan.groups, by: size).map { $0..<min(plan.groups, $0 + size) }
         window = plan.maxGroupLength
-        scratch = space.take(SIMD4<Double>.self, max(1, runs.count) * 3 * window)
+        let count = max(1, runs.count) * 3 * window
+        if kernel == .avx512 {
+            scratch = UnsafeMutableRawPointer(space.take(SIMD8<Double>.self, count))
+            runBytes = 3 * window * MemoryLayout<SIMD8<Double>>.stride
+        } else {
+            scratch = UnsafeMutableRawPointer(space.take(SIMD4<Double>.self, count))
+            runBytes = 3 * window * MemoryLayout<SIMD4<Double>>.stride
+        }
     }
 
     /// Computes every local fit: `fits[k]` and `ok[k]` (false when all its
@@ -395,12 +442,13 @@ struct LowessFitter {
     /// robustness weight (all 1 in the first pass). `x2`, `y2` and
     /// `robustness` hold each value twice; `finiteY`: every y is finite.
     /// Each group of fits is one unit of work; its results do not depend on
-    /// which thread or lane computed them. With `fma` (only where
-    /// `FMAKernels.enabled`) the fits run in LimmaFMA (`lowessFitGroupsFMA`:
-    /// the same code with its quotients from reciprocals and fused
-    /// multiply-adds, the same bits).
+    /// which thread or lane computed them. The fits run in the kernel's
+    /// module: with `.fma` in LimmaFMA (`lowessFitGroupsFMA`: the same code
+    /// with its quotients from reciprocals and fused multiply-adds, the same
+    /// bits), with `.avx512` in LimmaAVX512 (`lowessFitGroupsAVX512`: that,
+    /// eight lanes wide).
     func fit(_ plan: LowessPlan, x: [Double], x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
-             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>, fma: Bool,
+             finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>,
              fits: inout [Double], ok: inout [Bool]) {
         x.withUnsafeBufferPointer { xs in
         fits.withUnsafeMutableBufferPointer { fb in
@@ -411,16 +459,16 @@ struct LowessFitter {
             LimmaThreads.forEachChunk(runs.count) { chunk in
                 let (t, p, fits, ok) = work.value
                 for r in chunk {
-                    let scratch = self.scratch + r * 3 * window
-                    if fma {
-                        lowessFitGroupsFMA(
-                            groups: runs[r].lowerBound, runs[r].upperBound, center: t.center, halfWidth: t.halfWidth,
-                            groupFirst: t.groupFirst, groupBase: t.groupBase, groupLength: t.groupLength,
-                            segmentFirst: t.segmentFirst, segmentStart: t.segmentStart, segmentLanes: t.segmentLanes,
-                            range: t.range, x: p.x, x2: p.x2, y2: p.y2, rw2: p.rw2,
-                            scratch: scratch, window: window, finiteY: finiteY, fits: fits, ok: ok)
+                    let scratch = self.scratch + r * runBytes
+                    if kernel == .plain {
+                        t.fitGroups(runs[r], p, scratch.assumingMemoryBound(to: LowessVector.self), window, finiteY,
+                                    fits, ok, LowessDivision.self)
                     } else {
-                        t.fitGroups(runs[r], p, scratch, window, finiteY, fits, ok, LowessDivision.self)
+                        // The two modules' entry points take the same arguments.
+                        let fused = kernel == .avx512 ? lowessFitGroupsAVX512 : lowessFitGroupsFMA
+                        fused(runs[r].lowerBound, runs[r].upperBound, t.center, t.halfWidth,
+                              t.groupFirst, t.groupBase, t.groupLength, t.segmentFirst, t.segmentStart, t.segmentLanes,
+                              t.range, p.x, p.x2, p.y2, p.rw2, scratch, window, finiteY, fits, ok)
                     }
                 }
             }

@@ -1,0 +1,1 @@
+../Limma/Smoothing/LowessGroupFits.swift
