@@ -128,7 +128,10 @@ extension LaneLeastSquares {
     /// `rowMeans` (unless given), then per Householder step one to scale its vector and take
     /// the dot products with the later columns and y (the first two fused),
     /// one to update them (the first two fused with the next column's norm),
-    /// and R's `mean` of the squared effects (two long-double passes). Each dot product and sum
+    /// and R's `mean` of the squared effects (two long-double passes). A
+    /// column whose daxpy multiplier is zero in every lane (say, orthogonal
+    /// to the Householder vector, as group indicators are) is only read for
+    /// its norm. Each dot product and sum
     /// still runs in index order from +0, as ddot/dnrm2 do; a column's
     /// update in step l is dqrdc2's daxpy, y's is dqrsl's (the same vector,
     /// whose first element is `qraux[l]` in both).
@@ -365,9 +368,13 @@ extension LaneLeastSquares {
     /// `scale` (when given, y times it first), so k reflections take k + 1
     /// passes instead of 2k. With `source`, y's values are read from
     /// `source[i * stride]` in that first pass (a `copyBlock` block) and `y`
-    /// is only the place for Q'y. With `valueSums`, the first pass also
-    /// leaves there the long-double sums of y's values as given (before any
-    /// scaling: `rowMeans`' sums, `LongDoubleSums.means` finishes them).
+    /// is only the place for Q'y. With `valueSums`, the long-double sums of
+    /// y's values as given (before any scaling: `rowMeans`' sums,
+    /// `LongDoubleSums.means` finishes them) are left there. Where
+    /// `LongDoubleSums.fused` (four lanes) the first pass takes them, and the
+    /// last reflection's pass the squared effects' sums; with eight lanes
+    /// (too many x87 sums to keep beside the loop's values) both are summed
+    /// after, from the values and the stored squares, in the same order.
     static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, from source: UnsafePointer<GeneLanes>? = nil, stride: Int = 1,
                           n: Int, rank k: Int, qr: UnsafePointer<Double>,
                           qraux: UnsafePointer<Double>, scale: UnsafePointer<Double>?, refine: Bool,

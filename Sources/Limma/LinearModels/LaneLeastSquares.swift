@@ -227,9 +227,10 @@ enum LaneLeastSquares {
     /// lanes of the group of genes `g0 + width*q ..< g0 + width*(q + 1)` are
     /// `out[q]`, `out[q + laneStride]`, ... (row i at `out[q + i * laneStride]`);
     /// places from `count` to the next multiple of `lanes` (`width`, or the
-    /// eight of LimmaAVX512's lanes) repeat the last gene. Each row is one contiguous copy (`memcpy`, whose wide moves and
-    /// few stores keep many reads of the matrix in flight); the kernels read
-    /// the lanes with that stride.
+    /// eight of LimmaAVX512's lanes) repeat the last gene. Each row is one
+    /// contiguous copy (`memcpy`, whose wide moves and few stores keep many
+    /// reads of the matrix in flight); the kernels read the lanes with that
+    /// stride (eight lanes: two groups of four, half the stride).
     static func copyBlock(_ m: UnsafePointer<Double>, ngenes: Int, n: Int, g0: Int, count: Int,
                           into out: UnsafeMutablePointer<GeneLanes>, lanes: Int = width) {
         let d = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Double.self)
