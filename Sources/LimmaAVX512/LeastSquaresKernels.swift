@@ -18,9 +18,9 @@ typealias GeneLaneMask = SIMDMask<GeneLanes.MaskStorage>
 
 #if arch(x86_64)
 /// R's `LDOUBLE` (x87 extended precision) on this platform, as Limma's `RLongDouble`.
-typealias LeastSquaresLongDouble = Float80
+typealias LaneLongDouble = Float80
 #else
-typealias LeastSquaresLongDouble = Double
+typealias LaneLongDouble = Double
 #endif
 
 extension LaneLeastSquares {
@@ -28,7 +28,7 @@ extension LaneLeastSquares {
     /// each adding its lane's values in index order from 0: Limma's four-lane
     /// `LongDoubleSums` twice over.
     struct LongDoubleSums {
-        typealias L = LeastSquaresLongDouble
+        typealias L = LaneLongDouble
         var s0: L = 0, s1: L = 0, s2: L = 0, s3: L = 0, s4: L = 0, s5: L = 0, s6: L = 0, s7: L = 0
 
         /// Whether the kernels add to the sums inside their own loops: not
@@ -74,19 +74,10 @@ extension LaneLeastSquares {
             let nn = L(m)
             var s = (s0 / nn, s1 / nn, s2 / nn, s3 / nn, s4 / nn, s5 / nn, s6 / nn, s7 / nn)
             if refine {
-                @inline(__always) func refined(_ off: Int, _ a: inout L, _ b: inout L) {
-                    var t0: L = 0, t1: L = 0
-                    for i in 0..<m {
-                        let e = x + 8 * stride * i + off
-                        t0 += L(e[0]) - a; t1 += L(e[1]) - b
-                    }
-                    if Double(a).isFinite { a += t0 / nn }
-                    if Double(b).isFinite { b += t1 / nn }
-                }
-                refined(0, &s.0, &s.1)
-                refined(2, &s.2, &s.3)
-                refined(4, &s.4, &s.5)
-                refined(6, &s.6, &s.7)
+                LaneLeastSquares.refineMeans(x, rowStride: 8 * stride, m, &s.0, &s.1)
+                LaneLeastSquares.refineMeans(x + 2, rowStride: 8 * stride, m, &s.2, &s.3)
+                LaneLeastSquares.refineMeans(x + 4, rowStride: 8 * stride, m, &s.4, &s.5)
+                LaneLeastSquares.refineMeans(x + 6, rowStride: 8 * stride, m, &s.6, &s.7)
             }
             return GeneLanes(Double(s.0), Double(s.1), Double(s.2), Double(s.3),
                              Double(s.4), Double(s.5), Double(s.6), Double(s.7))

@@ -60,24 +60,8 @@ struct LeastSquaresAVX512Tests {
                             var known = [Double](repeating: 0, count: 8)
                             for h in 0..<2 {
                                 let yh = Self.half(y, h, n), wh = Self.half(w, h, n)
-                                let r0 = design.values.withUnsafeBufferPointer { xb in
-                                    roots.withUnsafeBufferPointer { rb in
-                                        wh.withUnsafeBufferPointer { wl in
-                                            yh.withUnsafeBufferPointer { yb in
-                                                LaneLeastSquares.weightedFit(
-                                                    yb.baseAddress!,
-                                                    FusedLeastSquaresTests.rowWeights(weighting, design: xb.baseAddress!, roots: rb.baseAddress!,
-                                                                                      lanes: wl.baseAddress!, n: n, p: p),
-                                                    design: xb.baseAddress!, n: n, p: p, ws: ws)
-                                            }
-                                        }
-                                    }
-                                }
-                                for l in 0..<4 { known[4 * h + l] = r0.means[l] }
-                                var r = r0
-                                if knownMeans {
-                                    let km = GeneLanes(known[4 * h], known[4 * h + 1], known[4 * h + 2], known[4 * h + 3])
-                                    r = design.values.withUnsafeBufferPointer { xb in
+                                func fit(_ means: GeneLanes?) -> LaneLeastSquares.WeightedFitResult {
+                                    design.values.withUnsafeBufferPointer { xb in
                                         roots.withUnsafeBufferPointer { rb in
                                             wh.withUnsafeBufferPointer { wl in
                                                 yh.withUnsafeBufferPointer { yb in
@@ -85,12 +69,15 @@ struct LeastSquaresAVX512Tests {
                                                         yb.baseAddress!,
                                                         FusedLeastSquaresTests.rowWeights(weighting, design: xb.baseAddress!, roots: rb.baseAddress!,
                                                                                           lanes: wl.baseAddress!, n: n, p: p),
-                                                        design: xb.baseAddress!, n: n, p: p, ws: ws, means: km)
+                                                        design: xb.baseAddress!, n: n, p: p, ws: ws, means: means)
                                                 }
                                             }
                                         }
                                     }
                                 }
+                                let r0 = fit(nil)
+                                for l in 0..<4 { known[4 * h + l] = r0.means[l] }
+                                let r = knownMeans ? fit(GeneLanes(known[4 * h], known[4 * h + 1], known[4 * h + 2], known[4 * h + 3])) : r0
                                 for l in 0..<4 {
                                     flags4.complete.append(r.complete[l]); flags4.bad.append(r.bad[l])
                                     means4[4 * h + l] = r.means[l]; sigma4[4 * h + l] = r.sigma[l]

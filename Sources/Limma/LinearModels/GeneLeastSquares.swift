@@ -8,6 +8,8 @@
 /// of the lane kernels has eight).
 typealias GeneLanes = SIMD4<Double>
 typealias GeneLaneMask = SIMDMask<GeneLanes.MaskStorage>
+/// R's `LDOUBLE` for the lane kernels' sums.
+typealias LaneLongDouble = RLongDouble
 
 extension LaneLeastSquares {
     /// Four lanes' running long-double sums (R's `LDOUBLE` accumulators),
@@ -46,17 +48,8 @@ extension LaneLeastSquares {
             let nn = RLongDouble(m)
             s0 /= nn; s1 /= nn; s2 /= nn; s3 /= nn
             if refine {
-                @inline(__always) func refined(_ off: Int, _ a: inout RLongDouble, _ b: inout RLongDouble) {
-                    var t0: RLongDouble = 0, t1: RLongDouble = 0
-                    for i in 0..<m {
-                        let e = x + 4 * stride * i + off
-                        t0 += RLongDouble(e[0]) - a; t1 += RLongDouble(e[1]) - b
-                    }
-                    if Double(a).isFinite { a += t0 / nn }
-                    if Double(b).isFinite { b += t1 / nn }
-                }
-                refined(0, &s0, &s1)
-                refined(2, &s2, &s3)
+                LaneLeastSquares.refineMeans(x, rowStride: 4 * stride, m, &s0, &s1)
+                LaneLeastSquares.refineMeans(x + 2, rowStride: 4 * stride, m, &s2, &s3)
             }
             return GeneLanes(Double(s0), Double(s1), Double(s2), Double(s3))
         }

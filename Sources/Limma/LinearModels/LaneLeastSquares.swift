@@ -5,8 +5,9 @@
 // One source, two modules: this file is also Sources/LimmaAVX512/
 // LeastSquaresLanes.swift (a link). Each module says what a lane vector is
 // (`GeneLanes`: four doubles in Limma, GeneLeastSquares.swift; eight in
-// LimmaAVX512, LeastSquaresKernels.swift) and gives `LongDoubleSums` for
-// that many lanes. Lanes never mix, so the width changes no lane's bits.
+// LimmaAVX512, LeastSquaresKernels.swift), its long double
+// (`LaneLongDouble`) and `LongDoubleSums` for that many lanes. Lanes never
+// mix, so the width changes no lane's bits.
 
 /// Kernels that fit `GeneLanes.scalarCount` genes side by side.
 ///
@@ -211,6 +212,25 @@ enum LaneLeastSquares {
     /// adding the mean residual (`mean`), exactly as `RBase.mean`.
     static func longDoubleMeans(_ v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool, stride: Int = 1) -> GeneLanes {
         LongDoubleSums(summing: v, m, stride: stride).means(of: v, m, refine: refine, stride: stride)
+    }
+
+    /// summary.c's second pass of R's `mean` for two lanes: with `a`, `b` the
+    /// long-double means of the values `x[i * rowStride]` and
+    /// `x[i * rowStride + 1]`, i in `0..<m`, adds to each its lane's mean
+    /// residual `sum(x_i - mean) / m` (summed in long double in index order
+    /// from 0) when the mean is finite. Two lanes at a time: two sums and two
+    /// means leave the x87 stack room for the values, so nothing is spilled.
+    @inline(__always)
+    static func refineMeans(_ x: UnsafePointer<Double>, rowStride: Int, _ m: Int,
+                            _ a: inout LaneLongDouble, _ b: inout LaneLongDouble) {
+        let nn = LaneLongDouble(m)
+        var t0: LaneLongDouble = 0, t1: LaneLongDouble = 0
+        for i in 0..<m {
+            let e = x + rowStride * i
+            t0 += LaneLongDouble(e[0]) - a; t1 += LaneLongDouble(e[1]) - b
+        }
+        if Double(a).isFinite { a += t0 / nn }
+        if Double(b).isFinite { b += t1 / nn }
     }
 
     /// `longDoubleMeans` of the squares `x_i * x_i`, `i` in `from..<to`
