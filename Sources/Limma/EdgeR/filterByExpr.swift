@@ -1,5 +1,7 @@
 // edgeR's filterByExpr (3.40.2): which genes have enough counts to keep.
 
+import LimmaAVX512
+
 /// edgeR's `filterByExpr.DGEList(y, design, group, lib.size, min.count,
 /// min.total.count, large.n, min.prop)`: the library sizes default to
 /// `libSize * normFactors`. With neither `design` nor `group` every sample
@@ -137,15 +139,26 @@ func filterByExprScanning(_ counts: Matrix, design: Matrix?, group: [String]?, l
 /// block a non-negative integer and each total below 2^53, so each partial
 /// sum is an integer below 2^53, the same in double as in R's long double.
 /// Otherwise the block's totals are summed again in long double.
-func filterScan(_ counts: Matrix, scale: [Double], cutoff: Double, minSamples: Double, minTotal: Double) -> [Bool]? {
+///
+/// Where the processor has AVX-512 (`wide`, default `AVX512Kernels.enabled`)
+/// each sample's counts go through `avx512FilterAccumulate`, eight rows at
+/// a time with the same operations per row.
+func filterScan(_ counts: Matrix, scale: [Double], cutoff: Double, minSamples: Double, minTotal: Double,
+                wide: Bool = AVX512Kernels.enabled) -> [Bool]? {
     let ngenes = counts.nrow, nsamples = counts.ncol
     return scanCountBlocks(counts, initial: false) { v, i0, len, buffers, keep in
         let (total, above) = buffers
         total.initialize(repeating: 0, count: len)
         above.initialize(repeating: 0, count: len)
         var flags = CountFlags()
-        for j in 0..<nsamples {
-            flags.accumulate(v.baseAddress! + j * ngenes + i0, len, scale: scale[j], cutoff: cutoff, total: total, above: above)
+        if wide {
+            for j in 0..<nsamples {
+                flags.accumulateWide(v.baseAddress! + j * ngenes + i0, len, scale: scale[j], cutoff: cutoff, total: total, above: above)
+            }
+        } else {
+            for j in 0..<nsamples {
+                flags.accumulate(v.baseAddress! + j * ngenes + i0, len, scale: scale[j], cutoff: cutoff, total: total, above: above)
+            }
         }
         guard flags.valid else { return false }
         if !flags.exactTotals(total, len) {
@@ -155,7 +168,12 @@ func filterScan(_ counts: Matrix, scale: [Double], cutoff: Double, minSamples: D
                 total[i] = Double(s)
             }
         }
-        for i in 0..<len { keep[i0 + i] = above[i] >= minSamples && total[i] >= minTotal }
+        // Both tests, joined without a branch (`&&` would branch on the
+        // first, which is as unpredictable as the data).
+        for i in 0..<len {
+            let a = above[i] >= minSamples, t = total[i] >= minTotal
+            keep[i0 + i] = unsafeBitCast(unsafeBitCast(a, to: UInt8.self) & unsafeBitCast(t, to: UInt8.self), to: Bool.self)
+        }
         return true
     }
 }
@@ -199,6 +217,16 @@ struct CountFlags {
             total[i] += a
             if a * scale >= cutoff { above[i] += 1 }
         }
+    }
+
+    /// `accumulate` through LimmaAVX512's eight lanes (`avx512FilterAccumulate`:
+    /// the same totals, counts and flags). Call only when `AVX512Kernels.enabled`.
+    @inline(__always)
+    mutating func accumulateWide(_ c: UnsafePointer<Double>, _ len: Int, scale: Double, cutoff: Double,
+                                 total: UnsafeMutablePointer<Double>, above: UnsafeMutablePointer<Double>) {
+        let r = avx512FilterAccumulate(c, len, scale: scale, cutoff: cutoff, total: total, above: above)
+        bad .|= SIMDMask(repeating: r.bad)
+        notInteger .|= SIMDMask(repeating: r.notInteger)
     }
 
     /// Whether the double totals are R's: every count a non-negative integer

@@ -4,6 +4,9 @@
 // each fused with the next one's dot product). Every lane performs the same
 // IEEE operations in the same order as `LaneLeastSquares.decompose` +
 // `solve` (and so as the scalar dqrdc2 + dqrsl); only the loops are merged.
+//
+// Shared with LimmaAVX512 (its LeastSquaresFused.swift is a link to this
+// file), which runs the same code on eight lanes; see LaneLeastSquares.swift.
 
 extension LaneLeastSquares {
     /// `sqrt(|x|)` lane by lane: `x.squareRoot()` for every `x >= +0`, as one
@@ -82,7 +85,21 @@ extension LaneLeastSquares {
         }
     }
 
-    /// What `weightedFit` returns besides the workspace's `lb` (pivoted
+    /// The lane scratch of `weightedFit`, carved from one region of
+    /// `count(n:p:)` lanes in this order: X (n x p), y (n), qraux, work,
+    /// coefficients, diagonal (p each), chol2inv's p x p, and n of scratch.
+    struct LaneBuffers {
+        let lx, ly, lqraux, lwork, lb, ldiag, lu, lscratch: UnsafeMutablePointer<GeneLanes>
+
+        static func count(n: Int, p: Int) -> Int { n * p + 2 * n + 4 * p + p * p }
+
+        init(_ base: UnsafeMutablePointer<GeneLanes>, n: Int, p: Int) {
+            lx = base; ly = lx + n * p; lqraux = ly + n; lwork = lqraux + p
+            lb = lwork + p; ldiag = lb + p; lu = ldiag + p; lscratch = lu + p * p
+        }
+    }
+
+    /// What `weightedFit` returns besides the buffers' `lb` (pivoted
     /// coefficients) and `ldiag` (chol2inv's diagonal).
     struct WeightedFitResult {
         /// Lanes whose values are all finite and whose weights are all finite and > 0.
@@ -96,12 +113,12 @@ extension LaneLeastSquares {
         var sigma: GeneLanes
     }
 
-    /// lm.wfit (or lm.fit) of four genes' values `y` (n rows) on the n x p
+    /// lm.wfit (or lm.fit) of the lanes' genes' values `y` (n rows) on the n x p
     /// column-major design `xd`, n > p, `p < 64`: rows of X and y times
     /// `sqrt(w)`, dqrdc2 (tol 1e-7, flagged instead of pivoting) with dqrsl's
     /// qty applied to y as an extra column, coefficients by back
-    /// substitution, the diagonal of chol2inv, sigma. Uses the workspace's
-    /// lane buffers (`lx`, `ly`, `lqraux`, `lwork`, `lb`, `ldiag`, `lu`).
+    /// substitution, the diagonal of chol2inv, sigma. Uses the lane buffers
+    /// `ws` (`lx`, `ly`, `lqraux`, `lwork`, `lb`, `ldiag`, `lu`, `lscratch`).
     /// Row i of y (and of lane weights) is `y[i * stride]` (a `copyBlock`
     /// block: `LaneLeastSquares.laneStride`). `means`, when given, must be the lanes' `rowMeans(na.rm = TRUE)` bit
     /// for bit (then the result is the same as without).
@@ -111,12 +128,15 @@ extension LaneLeastSquares {
     /// `rowMeans` (unless given), then per Householder step one to scale its vector and take
     /// the dot products with the later columns and y (the first two fused),
     /// one to update them (the first two fused with the next column's norm),
-    /// and R's `mean` of the squared effects (two long-double passes). Each dot product and sum
+    /// and R's `mean` of the squared effects (two long-double passes). A
+    /// column whose daxpy multiplier is zero in every lane (say, orthogonal
+    /// to the Householder vector, as group indicators are) is only read for
+    /// its norm. Each dot product and sum
     /// still runs in index order from +0, as ddot/dnrm2 do; a column's
     /// update in step l is dqrdc2's daxpy, y's is dqrsl's (the same vector,
     /// whose first element is `qraux[l]` in both).
     static func weightedFit(_ y: UnsafePointer<GeneLanes>, _ weights: RowWeights, design xd: UnsafePointer<Double>,
-                            n: Int, p: Int, ws: LeastSquaresWorkspace, means known: GeneLanes? = nil,
+                            n: Int, p: Int, ws: LaneBuffers, means known: GeneLanes? = nil,
                             stride: Int = 1) -> WeightedFitResult {
         let a = ws.lx, qy = ws.ly, qraux = ws.lqraux, work = ws.lwork
         var bad = GeneLaneMask(repeating: false)
@@ -255,7 +275,16 @@ extension LaneLeastSquares {
                     let tb = target(1)
                     let skipB = ts.1 .== 0, anyB = any(skipB)
                     tb[0] = update(tb[0], ts.1, first, skipB, anyB)
-                    if anyA || anyB {
+                    if all(skipA) && !anyB {
+                        // Column l+1 is left alone in every lane (its t is zero: daxpy
+                        // returns at once; e.g. a column orthogonal to this one, as
+                        // with `~0 + group` designs): only its norm, and y's update.
+                        for i in 1..<m {
+                            let xv = xl[i]
+                            addSquare(ta[i], &ns, &tiny)
+                            tb[i] = tb[i] + ts.1 * xv
+                        }
+                    } else if anyA || anyB {
                         for i in 1..<m {
                             let xv = xl[i]
                             let va = update(ta[i], ts.0, xv, skipA, anyA)
@@ -321,7 +350,7 @@ extension LaneLeastSquares {
         return WeightedFitResult(complete: complete, bad: bad, means: means, sigma: sigma)
     }
 
-    /// dqrsl's qty and coef for four genes on one QR shared by all (the
+    /// dqrsl's qty and coef for the lanes' genes on one QR shared by all (the
     /// one-QR lm.fit): `y` (n rows, already transformed) is overwritten with
     /// Q'y and the first `k` (the rank) pivoted coefficients go to `b`; the
     /// mean of the squared effects from row k on (R's long-double
@@ -339,9 +368,13 @@ extension LaneLeastSquares {
     /// `scale` (when given, y times it first), so k reflections take k + 1
     /// passes instead of 2k. With `source`, y's values are read from
     /// `source[i * stride]` in that first pass (a `copyBlock` block) and `y`
-    /// is only the place for Q'y. With `valueSums`, the first pass also
-    /// leaves there the long-double sums of y's values as given (before any
-    /// scaling: `rowMeans`' sums, `LongDoubleSums.means` finishes them).
+    /// is only the place for Q'y. With `valueSums`, the long-double sums of
+    /// y's values as given (before any scaling: `rowMeans`' sums,
+    /// `LongDoubleSums.means` finishes them) are left there. Where
+    /// `LongDoubleSums.fused` (four lanes) the first pass takes them, and the
+    /// last reflection's pass the squared effects' sums; with eight lanes
+    /// (too many x87 sums to keep beside the loop's values) both are summed
+    /// after, from the values and the stored squares, in the same order.
     static func sharedFit(_ y: UnsafeMutablePointer<GeneLanes>, from source: UnsafePointer<GeneLanes>? = nil, stride: Int = 1,
                           n: Int, rank k: Int, qr: UnsafePointer<Double>,
                           qraux: UnsafePointer<Double>, scale: UnsafePointer<Double>?, refine: Bool,
@@ -363,7 +396,7 @@ extension LaneLeastSquares {
                 d = zero + GeneLanes(repeating: qraux[0]) * v0
                 for i in 1..<n {
                     let v = src[i * st] * GeneLanes(repeating: scale[i])
-                    if summing { sums.add(values + 4 * st * i) }
+                    if summing { sums.add(values + GeneLanes.scalarCount * st * i) }
                     y[i] = v
                     d = d + GeneLanes(repeating: qr[i]) * v
                 }
@@ -374,15 +407,15 @@ extension LaneLeastSquares {
                 d = zero + GeneLanes(repeating: qraux[0]) * v0
                 for i in 1..<n {
                     let v = src[i * st]
-                    if summing { sums.add(values + 4 * st * i) }
+                    if summing { sums.add(values + GeneLanes.scalarCount * st * i) }
                     y[i] = v
                     d = d + GeneLanes(repeating: qr[i]) * v
                 }
             }
             return d
         }
-        var d = valueSums == nil ? pass0(false) : pass0(true)
-        valueSums?.pointee = sums
+        var d = valueSums == nil || !LongDoubleSums.fused ? pass0(false) : pass0(true)
+        if let valueSums { valueSums.pointee = LongDoubleSums.fused ? sums : LongDoubleSums(summing: src, n, stride: st) }
         // The long-double sums of the squared effects, taken in the last reflection's pass.
         var squareSums = LongDoubleSums()
         for j in 0..<ju {
@@ -420,14 +453,14 @@ extension LaneLeastSquares {
                         let v = update(y[i], t, GeneLanes(repeating: u[i]), skip, anySkip)
                         y[i] = v
                         scratch[i - k] = v * v
-                        squareSums.add(sq + 4 * (i - k))
+                        if LongDoubleSums.fused { squareSums.add(sq + GeneLanes.scalarCount * (i - k)) }
                     }
                 } else {
                     for i in Swift.max(k, j + 1)..<Swift.max(n, k, j + 1) {
                         let v = y[i] + t * GeneLanes(repeating: u[i])
                         y[i] = v
                         scratch[i - k] = v * v
-                        squareSums.add(sq + 4 * (i - k))
+                        if LongDoubleSums.fused { squareSums.add(sq + GeneLanes.scalarCount * (i - k)) }
                     }
                 }
             }
@@ -444,6 +477,7 @@ extension LaneLeastSquares {
             j -= 1
         }
         guard k < n else { return GeneLanes(repeating: .nan) }
+        if !LongDoubleSums.fused { squareSums = LongDoubleSums(summing: scratch, n - k) }
         return squareSums.means(of: scratch, n - k, refine: refine)
     }
 }

@@ -1,6 +1,67 @@
 // Per-gene least squares without per-gene allocation: the scratch one
 // thread needs for lm.fit / lm.wfit of gene after gene (scalar and SIMD
-// lanes), the scalar fit on it, and the diagonal of chol2inv.
+// lanes), the scalar fit on it, and the diagonal of chol2inv; and what the
+// lane kernels (LaneLeastSquares.swift, FusedLeastSquares.swift, shared with
+// LimmaAVX512) take from this module: the lane width and the long-double sums.
+
+/// One value per gene for `GeneLanes.scalarCount` genes (LimmaAVX512's copy
+/// of the lane kernels has eight).
+typealias GeneLanes = SIMD4<Double>
+typealias GeneLaneMask = SIMDMask<GeneLanes.MaskStorage>
+/// R's `LDOUBLE` for the lane kernels' sums.
+typealias LaneLongDouble = RLongDouble
+
+extension LaneLeastSquares {
+    /// Four lanes' running long-double sums (R's `LDOUBLE` accumulators),
+    /// each adding its lane's values in index order from 0.
+    struct LongDoubleSums {
+        var s0: RLongDouble = 0, s1: RLongDouble = 0, s2: RLongDouble = 0, s3: RLongDouble = 0
+
+        /// Whether the kernels add to the sums inside their own loops (four
+        /// sums fit the x87 stack beside the loop's values).
+        @inline(__always) static var fused: Bool { true }
+
+        init() {}
+
+        /// The sums of `v[0]`, `v[stride]`, ..., `v[(m - 1) * stride]`.
+        @inline(__always)
+        init(summing v: UnsafePointer<GeneLanes>, _ m: Int, stride: Int = 1) {
+            let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
+            for i in 0..<m { add(x + 4 * stride * i) }
+        }
+
+        /// Adds the four lanes at `e` (doubles `e[0..<4]`); the four sums are
+        /// interleaved so the x87 additions overlap.
+        @inline(__always)
+        mutating func add(_ e: UnsafePointer<Double>) {
+            s0 += RLongDouble(e[0]); s1 += RLongDouble(e[1]); s2 += RLongDouble(e[2]); s3 += RLongDouble(e[3])
+        }
+
+        /// The means of the `m` values summed, which are `v[0]`, `v[stride]`,
+        /// ..., as `longDoubleMeans` finishes them (the refinement reads them
+        /// again, two lanes at a time: two sums and two means leave the x87
+        /// stack room for the values, so nothing is spilled).
+        @inline(__always)
+        func means(of v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool, stride: Int = 1) -> GeneLanes {
+            let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
+            var (s0, s1, s2, s3) = (self.s0, self.s1, self.s2, self.s3)
+            let nn = RLongDouble(m)
+            s0 /= nn; s1 /= nn; s2 /= nn; s3 /= nn
+            if refine {
+                LaneLeastSquares.refineMeans(x, rowStride: 4 * stride, m, &s0, &s1)
+                LaneLeastSquares.refineMeans(x + 2, rowStride: 4 * stride, m, &s2, &s3)
+            }
+            return GeneLanes(Double(s0), Double(s1), Double(s2), Double(s3))
+        }
+    }
+
+    /// `weightedFit` on the workspace's lane buffers.
+    static func weightedFit(_ y: UnsafePointer<GeneLanes>, _ weights: RowWeights, design xd: UnsafePointer<Double>,
+                            n: Int, p: Int, ws: LeastSquaresWorkspace, means known: GeneLanes? = nil,
+                            stride: Int = 1) -> WeightedFitResult {
+        weightedFit(y, weights, design: xd, n: n, p: p, ws: ws.lanes, means: known, stride: stride)
+    }
+}
 
 /// Scratch for one thread's per-gene fits with up to `n` observations and
 /// `p` coefficients. Allocated once per parallel chunk, never per gene.
@@ -12,13 +73,27 @@ final class LeastSquaresWorkspace {
     let x, y, qty, rsd, qraux, b, diag, work, u: UnsafeMutablePointer<Double>
     let jpvt: UnsafeMutablePointer<Int>
     /// Lanes fit: the same, one `GeneLanes` per value, and n of scratch.
-    let lx, ly, lqraux, lb, ldiag, lwork, lu, lscratch: UnsafeMutablePointer<GeneLanes>
+    let lanes: LaneLeastSquares.LaneBuffers
+    var lx: UnsafeMutablePointer<GeneLanes> { lanes.lx }
+    var ly: UnsafeMutablePointer<GeneLanes> { lanes.ly }
+    var lqraux: UnsafeMutablePointer<GeneLanes> { lanes.lqraux }
+    var lb: UnsafeMutablePointer<GeneLanes> { lanes.lb }
+    var ldiag: UnsafeMutablePointer<GeneLanes> { lanes.ldiag }
+    var lwork: UnsafeMutablePointer<GeneLanes> { lanes.lwork }
+    var lu: UnsafeMutablePointer<GeneLanes> { lanes.lu }
+    var lscratch: UnsafeMutablePointer<GeneLanes> { lanes.lscratch }
+    /// The same buffers for LimmaAVX512's eight lanes (`LaneBuffers.count`
+    /// eight-double lanes, 64-byte aligned), when `wide` was asked for.
+    let wideLanes: UnsafeMutableRawPointer?
+    /// With `wideLanes`: what an eight-lane fit returns, `16 p + 24` doubles
+    /// (coefficients, diagonal, means, sigma, known means).
+    let wideResults: UnsafeMutablePointer<Double>?
     /// A block of `LaneLeastSquares.blockGenes` genes' values and weights,
     /// row by row (see `LaneLeastSquares.copyBlock`); weights only when
-    /// asked for.
+    /// asked for. 64-byte aligned, so eight lanes are one cache line.
     let blockY, blockW: UnsafeMutablePointer<GeneLanes>
 
-    init(n: Int, p: Int, blockWeights: Bool = false) {
+    init(n: Int, p: Int, blockWeights: Bool = false, wide: Bool = false) {
         self.n = n
         self.p = p
         func doubles(_ c: Int) -> UnsafeMutablePointer<Double> {
@@ -26,26 +101,29 @@ final class LeastSquaresWorkspace {
             ptr.initialize(repeating: 0, count: Swift.max(c, 1))
             return ptr
         }
-        func lanes(_ c: Int) -> UnsafeMutablePointer<GeneLanes> {
-            let ptr = UnsafeMutablePointer<GeneLanes>.allocate(capacity: Swift.max(c, 1))
-            ptr.initialize(repeating: GeneLanes(repeating: 0), count: Swift.max(c, 1))
-            return ptr
+        func laneBlock(_ c: Int) -> UnsafeMutablePointer<GeneLanes> {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(c, 1) * MemoryLayout<GeneLanes>.stride, alignment: 64)
+            return raw.initializeMemory(as: GeneLanes.self, repeating: GeneLanes(repeating: 0), count: Swift.max(c, 1))
         }
         x = doubles(n * p); y = doubles(n); qty = doubles(n); rsd = doubles(n)
         qraux = doubles(p); b = doubles(p); diag = doubles(p); work = doubles(2 * p); u = doubles(p * p)
         jpvt = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(p, 1))
         jpvt.initialize(repeating: 0, count: Swift.max(p, 1))
-        lx = lanes(n * p); ly = lanes(n); lqraux = lanes(p); lb = lanes(p); ldiag = lanes(p); lwork = lanes(p); lu = lanes(p * p)
-        lscratch = lanes(n)
+        let count = LaneLeastSquares.LaneBuffers.count(n: n, p: p)
+        lanes = LaneLeastSquares.LaneBuffers(laneBlock(count), n: n, p: p)
+        wideLanes = wide ? UnsafeMutableRawPointer(laneBlock(2 * count)) : nil
+        wideResults = wide ? doubles(16 * p + 24) : nil
         let groups = LaneLeastSquares.blockGenes / LaneLeastSquares.width
-        blockY = lanes(groups * n)
-        blockW = lanes(blockWeights ? groups * n : 0)
+        blockY = laneBlock(groups * n)
+        blockW = laneBlock(blockWeights ? groups * n : 0)
     }
 
     deinit {
         for ptr in [x, y, qty, rsd, qraux, b, diag, work, u] { ptr.deallocate() }
         jpvt.deallocate()
-        for ptr in [lx, ly, lqraux, lb, ldiag, lwork, lu, lscratch, blockY, blockW] { ptr.deallocate() }
+        for ptr in [lanes.lx, blockY, blockW] { UnsafeMutableRawPointer(ptr).deallocate() }
+        wideLanes?.deallocate()
+        wideResults?.deallocate()
     }
 
     /// R's `lm.fit(x, y)` on the first `nobs` rows held in `x` (leading

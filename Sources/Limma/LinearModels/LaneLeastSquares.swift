@@ -1,10 +1,13 @@
 // Least squares for several genes at once: LINPACK dqrdc2 + dqrsl and the
 // diagonal of LAPACK dpotri (chol2inv), each gene in its own SIMD lane, with
 // exactly the floating-point operations the scalar routines perform.
-
-/// One value per gene for `GeneLanes.scalarCount` genes.
-typealias GeneLanes = SIMD4<Double>
-typealias GeneLaneMask = SIMDMask<GeneLanes.MaskStorage>
+//
+// One source, two modules: this file is also Sources/LimmaAVX512/
+// LeastSquaresLanes.swift (a link). Each module says what a lane vector is
+// (`GeneLanes`: four doubles in Limma, GeneLeastSquares.swift; eight in
+// LimmaAVX512, LeastSquaresKernels.swift), its long double
+// (`LaneLongDouble`) and `LongDoubleSums` for that many lanes. Lanes never
+// mix, so the width changes no lane's bits.
 
 /// Kernels that fit `GeneLanes.scalarCount` genes side by side.
 ///
@@ -203,51 +206,31 @@ enum LaneLeastSquares {
         return bad
     }
 
-    /// Four lanes' running long-double sums (R's `LDOUBLE` accumulators),
-    /// each adding its lane's values in index order from 0.
-    struct LongDoubleSums {
-        var s0: RLongDouble = 0, s1: RLongDouble = 0, s2: RLongDouble = 0, s3: RLongDouble = 0
-
-        /// Adds the four lanes at `e` (doubles `e[0..<4]`); the four sums are
-        /// interleaved so the x87 additions overlap.
-        @inline(__always)
-        mutating func add(_ e: UnsafePointer<Double>) {
-            s0 += RLongDouble(e[0]); s1 += RLongDouble(e[1]); s2 += RLongDouble(e[2]); s3 += RLongDouble(e[3])
-        }
-
-        /// The means of the `m` values summed, which are `v[0]`, `v[stride]`,
-        /// ..., as `longDoubleMeans` finishes them (the refinement reads them again).
-        @inline(__always)
-        func means(of v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool, stride: Int = 1) -> GeneLanes {
-            let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
-            var (s0, s1, s2, s3) = (self.s0, self.s1, self.s2, self.s3)
-            let nn = RLongDouble(m)
-            s0 /= nn; s1 /= nn; s2 /= nn; s3 /= nn
-            if refine {
-                var t0: RLongDouble = 0, t1: RLongDouble = 0, t2: RLongDouble = 0, t3: RLongDouble = 0
-                for i in 0..<m {
-                    let e = x + 4 * stride * i
-                    t0 += RLongDouble(e[0]) - s0; t1 += RLongDouble(e[1]) - s1
-                    t2 += RLongDouble(e[2]) - s2; t3 += RLongDouble(e[3]) - s3
-                }
-                if Double(s0).isFinite { s0 += t0 / nn }
-                if Double(s1).isFinite { s1 += t1 / nn }
-                if Double(s2).isFinite { s2 += t2 / nn }
-                if Double(s3).isFinite { s3 += t3 / nn }
-            }
-            return GeneLanes(Double(s0), Double(s1), Double(s2), Double(s3))
-        }
-    }
-
     /// R's long-double means per lane of `v[0]`, `v[stride]`, ...,
     /// `v[(m - 1) * stride]`: the sum in index order divided by m
     /// (`colMeans`, `rowMeans`), and with `refine` summary.c's second pass
     /// adding the mean residual (`mean`), exactly as `RBase.mean`.
     static func longDoubleMeans(_ v: UnsafePointer<GeneLanes>, _ m: Int, refine: Bool, stride: Int = 1) -> GeneLanes {
-        let x = UnsafeRawPointer(v).assumingMemoryBound(to: Double.self)
-        var sums = LongDoubleSums()
-        for i in 0..<m { sums.add(x + 4 * stride * i) }
-        return sums.means(of: v, m, refine: refine, stride: stride)
+        LongDoubleSums(summing: v, m, stride: stride).means(of: v, m, refine: refine, stride: stride)
+    }
+
+    /// summary.c's second pass of R's `mean` for two lanes: with `a`, `b` the
+    /// long-double means of the values `x[i * rowStride]` and
+    /// `x[i * rowStride + 1]`, i in `0..<m`, adds to each its lane's mean
+    /// residual `sum(x_i - mean) / m` (summed in long double in index order
+    /// from 0) when the mean is finite. Two lanes at a time: two sums and two
+    /// means leave the x87 stack room for the values, so nothing is spilled.
+    @inline(__always)
+    static func refineMeans(_ x: UnsafePointer<Double>, rowStride: Int, _ m: Int,
+                            _ a: inout LaneLongDouble, _ b: inout LaneLongDouble) {
+        let nn = LaneLongDouble(m)
+        var t0: LaneLongDouble = 0, t1: LaneLongDouble = 0
+        for i in 0..<m {
+            let e = x + rowStride * i
+            t0 += LaneLongDouble(e[0]) - a; t1 += LaneLongDouble(e[1]) - b
+        }
+        if Double(a).isFinite { a += t0 / nn }
+        if Double(b).isFinite { b += t1 / nn }
     }
 
     /// `longDoubleMeans` of the squares `x_i * x_i`, `i` in `from..<to`
@@ -263,14 +246,15 @@ enum LaneLeastSquares {
     /// double `k` of `out[i * laneStride ..< (i + 1) * laneStride]`, so the
     /// lanes of the group of genes `g0 + width*q ..< g0 + width*(q + 1)` are
     /// `out[q]`, `out[q + laneStride]`, ... (row i at `out[q + i * laneStride]`);
-    /// places from `count` to the next multiple of `width` repeat the last
-    /// gene. Each row is one contiguous copy (`memcpy`, whose wide moves and
-    /// few stores keep many reads of the matrix in flight); the kernels read
-    /// the lanes with that stride.
+    /// places from `count` to the next multiple of `lanes` (`width`, or the
+    /// eight of LimmaAVX512's lanes) repeat the last gene. Each row is one
+    /// contiguous copy (`memcpy`, whose wide moves and few stores keep many
+    /// reads of the matrix in flight); the kernels read the lanes with that
+    /// stride (eight lanes: two groups of four, half the stride).
     static func copyBlock(_ m: UnsafePointer<Double>, ngenes: Int, n: Int, g0: Int, count: Int,
-                          into out: UnsafeMutablePointer<GeneLanes>) {
+                          into out: UnsafeMutablePointer<GeneLanes>, lanes: Int = width) {
         let d = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Double.self)
-        let padded = (count + width - 1) / width * width
+        let padded = (count + lanes - 1) / lanes * lanes
         for i in 0..<n {
             let src = m + i * ngenes + g0, dst = d + i * blockGenes
             UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * MemoryLayout<Double>.stride)

@@ -2,6 +2,8 @@
 // ordinary or weighted least squares (lm.series) or, with a blocking factor
 // and an intra-block correlation, by generalised least squares (gls.series).
 
+import LimmaAVX512
+
 /// Fits `y_g = X beta_g + e_g` for every gene g (row of `y`), as limma's
 /// `lmFit(object, design, weights, block, correlation, method = "ls")`.
 ///
@@ -241,6 +243,9 @@ enum LinearModelFit {
         case .scale(let s): scale = s
         case .backsolve(let u): upper = u.values
         }
+        // Eight genes at a time in LimmaAVX512 (the same sharedFit) where the
+        // processor has AVX-512; gls.series' backsolve stays on four lanes.
+        let wide = upper.isEmpty && AVX512Kernels.enabled
         // The shared QR, its qraux and the row scales as scalars (broadcast when used).
         let qrValues = UncheckedBox(UnsafeMutablePointer<Double>.allocate(capacity: n * p + p + n))
         defer { qrValues.value.deallocate() }
@@ -254,12 +259,43 @@ enum LinearModelFit {
                         let io = UncheckedBox((mb, cb, sb, ab, shared, scale, upper, qr.pivot))
                         LimmaThreads.forEachChunk(nblocks, minChunk: Swift.max(1, 8192 / Swift.max(n * blockGenes, 1))) { blocks in
                             let (mb, cb, sb, ab, shared, scale, upper, pivot) = io.value
-                            let ws = LeastSquaresWorkspace(n: n, p: p)
+                            let ws = LeastSquaresWorkspace(n: n, p: p, wide: wide)
                             let qrb = qrValues.value, qab = qrValues.value + n * p, scb = qrValues.value + n * p + p
+                            /// Eight genes from `g` (two four-lane groups from q) through LimmaAVX512's sharedFit.
+                            func fitWide(_ q: Int, _ g: Int, _ count: Int) -> Bool {
+                                let out = ws.wideResults!
+                                let coef = out, means = out + 8 * p, ms = means + 8
+                                avx512LeastSquaresSharedFit(UnsafeRawPointer(ws.blockY + q), stride: LaneLeastSquares.laneStride / 2, n: n, p: p,
+                                                            rank: rank, qr: qrb, qraux: qab, scale: scale.isEmpty ? nil : scb, refine: refine,
+                                                            scratch: ws.wideLanes!, coefficients: coef, means: means, meanSquares: ms)
+                                // As `finiteMeans`: a mean that is not finite is checked value by value.
+                                if !(0..<8).allSatisfy({ means[$0].isFinite }) {
+                                    for h in 0..<2 {
+                                        let source = ws.blockY + q + h
+                                        var finite = GeneLaneMask(repeating: true)
+                                        for i in 0..<n { finite .&= (source[i * LaneLeastSquares.laneStride] - source[i * LaneLeastSquares.laneStride]) .== 0 }
+                                        if !all(finite) {
+                                            nonFinite.raise()
+                                            return false
+                                        }
+                                    }
+                                }
+                                for l in 0..<count {
+                                    for j in 0..<rank { cb[pivot[j] * ngenes + g + l] = coef[8 * j + l] }
+                                    sb[g + l] = df > 0 ? ms[l].squareRoot() : .nan
+                                    ab[g + l] = means[l]
+                                }
+                                return true
+                            }
                             for blk in blocks {
                                 if nonFinite.isRaised { return }
                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
-                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY)
+                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: n, g0: g0, count: bcount, into: ws.blockY,
+                                                           lanes: wide ? 8 : width)
+                                if wide {
+                                    for q8 in 0..<((bcount + 7) / 8) where !fitWide(2 * q8, g0 + 8 * q8, Swift.min(8, bcount - 8 * q8)) { return }
+                                    continue
+                                }
                                 for q in 0..<((bcount + width - 1) / width) {
                                     // The group's values (row i at `source[i * stride]`), and Q'y in `ly`.
                                     let source = UnsafePointer(ws.blockY + q), stride = LaneLeastSquares.laneStride
@@ -450,6 +486,8 @@ enum LinearModelFit {
         if weighted && !fullWeights {
             if wvalues.allSatisfy({ $0.isFinite && $0 > 0 }) { roots = wvalues.map { $0.squareRoot() } } else { fused = false }
         }
+        // The fused kernel on eight lanes (LimmaAVX512, the same code) where the processor has AVX-512.
+        let wide = fused && AVX512Kernels.enabled
         let rootsBox = UncheckedBox(UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(roots.count, 1)))
         defer { rootsBox.value.deallocate() }
         for i in 0..<roots.count { rootsBox.value[i] = roots[i] }
@@ -470,7 +508,7 @@ enum LinearModelFit {
                                         let io = UncheckedBox((mb, wb, xb, bb, sb, sgb, db, ab))
                                         LimmaThreads.forEachChunk(nblocks, minChunk: 1) { blocks in
                                             let (mb, wb, xb, bb, sb, sgb, db, ab) = io.value
-                                            let ws = LeastSquaresWorkspace(n: narrays, p: nbeta, blockWeights: fullWeights)
+                                            let ws = LeastSquaresWorkspace(n: narrays, p: nbeta, blockWeights: fullWeights, wide: wide)
                                             // Row i of a group's values (and weights) is y[i * S] (`copyBlock`).
                                             let S = LaneLeastSquares.laneStride
                                             // Gene g (lane l of the group at y, w) by the scalar routines.
@@ -540,11 +578,49 @@ enum LinearModelFit {
                                                 bad .|= LaneLeastSquares.chol2invDiagonal(ws.lx, lda: narrays, size: kLanes, u: ws.lu, diag: ws.ldiag)
                                                 return bad
                                             }
+                                            // Eight genes (two four-lane groups from q) through LimmaAVX512's weightedFit.
+                                            func fitWide(_ q: Int, _ g: Int, _ count: Int) {
+                                                let out = ws.wideResults!
+                                                let coef = out, diag = out + 8 * nbeta, means = diag + 8 * nbeta
+                                                let sig = means + 8, known = sig + 8
+                                                let rows: LeastSquaresRowWeights = fullWeights
+                                                    ? .lanes(UnsafeRawPointer(ws.blockW + q), smallestWeight: smallestWeight)
+                                                    : (weighted ? .arrays(rootsBox.value, tinyRows: tinyRows) : .none(tinyRows: tinyRows))
+                                                if knownMeans { for l in 0..<8 { known[l] = ab[g + Swift.min(l, count - 1)] } }
+                                                let flags = avx512LeastSquaresWeightedFit(
+                                                    UnsafeRawPointer(ws.blockY + q), stride: S / 2, weights: rows, design: xb.baseAddress!,
+                                                    n: narrays, p: nbeta, scratch: ws.wideLanes!, knownMeans: knownMeans ? UnsafePointer(known) : nil,
+                                                    coefficients: coef, diagonal: diag, means: means, sigma: sig)
+                                                let m = UnsafeRawPointer(means)
+                                                storeMeans(UnsafePointer(ws.blockY + q), m.loadUnaligned(as: GeneLanes.self), g, Swift.min(count, width))
+                                                if count > width {
+                                                    storeMeans(UnsafePointer(ws.blockY + q + 1), m.loadUnaligned(fromByteOffset: 32, as: GeneLanes.self), g + width, count - width)
+                                                }
+                                                let redo = ~flags.complete | flags.bad
+                                                for l in 0..<count {
+                                                    if redo & (1 << UInt8(l)) != 0 {
+                                                        let w: UnsafePointer<GeneLanes>? = fullWeights ? UnsafePointer(ws.blockW + q + l / width) : nil
+                                                        fitScalar(g + l, UnsafePointer(ws.blockY + q + l / width), w, l % width)
+                                                        continue
+                                                    }
+                                                    for j in 0..<nbeta {
+                                                        bb[j * ngenes + g + l] = coef[8 * j + l]
+                                                        sb[j * ngenes + g + l] = diag[8 * j + l].squareRoot()
+                                                    }
+                                                    db[g + l] = Double(narrays - nbeta)
+                                                    sgb[g + l] = sig[l]
+                                                }
+                                            }
                                             for blk in blocks {
                                                 let g0 = blk * blockGenes, bcount = Swift.min(blockGenes, ngenes - g0)
-                                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY)
+                                                let lanes = wide ? 8 : width
+                                                LaneLeastSquares.copyBlock(mb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockY, lanes: lanes)
                                                 if fullWeights {
-                                                    LaneLeastSquares.copyBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW)
+                                                    LaneLeastSquares.copyBlock(wb.baseAddress!, ngenes: ngenes, n: narrays, g0: g0, count: bcount, into: ws.blockW, lanes: lanes)
+                                                }
+                                                if wide {
+                                                    for q8 in 0..<((bcount + 7) / 8) { fitWide(2 * q8, g0 + 8 * q8, Swift.min(8, bcount - 8 * q8)) }
+                                                    continue
                                                 }
                                                 for q in 0..<((bcount + width - 1) / width) {
                                                     let y = UnsafePointer(ws.blockY + q)

@@ -2,6 +2,7 @@
 // means accumulate in long double (x87 80-bit on x86_64, which Swift exposes
 // as Float80), sorting is stable, quantiles are R's type 7.
 import CRmath
+import LimmaAVX512
 
 #if arch(x86_64) || arch(i386)
 /// R's `LDOUBLE`: the accumulator type of `sum`, `mean`, `rowSums`, `rowMeans`.
@@ -103,8 +104,17 @@ public enum RBase {
     /// The sum of `c` when every value is a non-negative integer (tested as
     /// `(a + 2^52) - 2^52 == a`, exact for integers in `[0, 2^52)`, false for
     /// NaN) and the sum is below 2^53, so that it equals the long-double sum;
-    /// otherwise nil.
+    /// otherwise nil. Eight lanes at a time in LimmaAVX512
+    /// (`avx512FilterExactIntegerSum`, the same test and, the sum being
+    /// exact, the same sum) where the processor has AVX-512.
     static func exactIntegerSum(_ c: UnsafeBufferPointer<Double>) -> Double? {
+        if AVX512Kernels.enabled, let base = c.baseAddress { return avx512FilterExactIntegerSum(base, count: c.count) }
+        return exactIntegerSumPlain(c)
+    }
+
+    /// `exactIntegerSum` two lanes at a time (the fallback; tests hold the
+    /// eight lanes to it).
+    static func exactIntegerSumPlain(_ c: UnsafeBufferPointer<Double>) -> Double? {
         let two52 = SIMD2<Double>(repeating: 4503599627370496)
         let zero = SIMD2<Double>(repeating: 0)
         var s0 = zero, s1 = zero

@@ -1,0 +1,1 @@
+../Limma/LinearModels/LaneLeastSquares.swift
