@@ -176,12 +176,14 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         X = X.columns(j)
     }
     if count > 0 {
-        // LimmaFMA's kernel when the trend is evaluated at 32 or more points
-        // per knot (its tables cost about as much as 30 points per knot save).
-        let kernels = count >= 32 * trend.x.count && FMAKernels.enabled
+        // LimmaFMA's kernels; the trend's kernel tables when it is evaluated
+        // at 32 or more points per knot (they cost about as much as 30 points
+        // per knot save; below that the kernel divides).
+        let kernels = FMAKernels.enabled
+        let tables = kernels && count >= 32 * trend.x.count
         weightValues.withUnsafeMutableBufferPointer { wb in
             voomObservationWeights(coefficients: coef, design: X, libSize: lib,
-                                   trend: ApproxLookup(trend, kernelTables: kernels), kernels: kernels,
+                                   trend: ApproxLookup(trend, kernelTables: tables), kernels: kernels,
                                    into: wb.baseAddress!)
         }
     }
@@ -278,17 +280,21 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
 ///   block's `2^f` per distinct row computed once (two genes at a time,
-///   `ExactPow`'s two-lane `pow2`), then sample by sample.
+///   `ExactPow`'s two-lane `pow2`), then sample by sample, each sample's
+///   run written straight to its column.
 /// Either way the observations of a run go through `log2` of all, then
-/// `voomTrendWeights` (the trend and `1 / t^4`: with `kernels`, LimmaFMA's
-/// four-lane kernel, else two-lane vector arithmetic), each lookup from the
-/// trend's bucket table. With `kernels`, on the sorted path, the `log2`s are
-/// LimmaFMA's `fmaVoomLogCounts` (the libm's bits, from `log2(2^f)` in two
-/// parts per gene and row, `fmaVoomRowLogs`, and `log2(1e-6 (libSize + 1))`
-/// per sample, `fmaVoomLogScale`; about 1 value in 9 it leaves to `log2`),
-/// when the sample's scale is finite. `kernels` (default `FMAKernels.enabled`; true only
-/// where `FMAKernels.supported`; ignored when `trend` was built without the
-/// kernel's tables) changes the speed only: both give each value's bits.
+/// `voomTrendWeights` (the trend and `1 / t^4`), each lookup from the
+/// trend's bucket tables. With `kernels` (default `FMAKernels.enabled`;
+/// true only where `FMAKernels.supported`), on both paths:
+/// - the `log2`s are LimmaFMA's `fmaVoomLogCounts` (the libm's bits, from
+///   `log2(2^f)` in two parts per gene and distinct row, `fmaVoomRowLogs`,
+///   and `log2(1e-6 (libSize + 1))` per sample, `fmaVoomLogScale`; about 1
+///   value in 9 it leaves to `log2`), when the sample's scale is finite;
+/// - the trend and `1 / t^4` are LimmaFMA's four-lane kernel: through the
+///   kernel tables when `trend` was built with them
+///   (`fmaVoomTrendWeights`), else dividing (`fmaVoomTrendWeightsDividing`).
+/// Without `kernels`: `log2` itself and two-lane vector arithmetic.
+/// `kernels` changes the speed only: every path gives each value's bits.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -308,9 +314,10 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup, kernels: Bool = FMAKernels.enabled,
                             into w: UnsafeMutablePointer<Double>) {
-    // The log-count kernel needs no trend tables; the trend's kernel does.
+    // The log-count kernel needs no trend tables; the trend's kernel uses
+    // them when they were built, else divides.
     let logKernels = kernels
-    let kernels = kernels && trend.hasKernelTables
+    let trendKernel: VoomTrendKernel = !kernels ? .plain : trend.hasKernelTables ? .tables : .dividing
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)
@@ -381,20 +388,22 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
-        voomTrendWeights(out, count, trend, kernels: kernels)
+        voomTrendWeights(out, count, trend, trendKernel)
     }
     /// `weights` with the log-counts from LimmaFMA's `fmaVoomLogCounts`
     /// (`logs`: the row's `fmaVoomRowLogs`, hi, lo and inverses of `p2`),
     /// when the sample's `fmaVoomLogScale` is finite.
     @inline(__always)
-    func weights(_ p2: UnsafePointer<Double>, _ logs: UnsafePointer<Double>, _ l1: Double, _ count: Int,
-                 _ trend: ApproxLookup.Evaluator, _ out: UnsafeMutablePointer<Double>) {
-        let scale = fmaVoomLogScale(l1)
+    func weights(_ p2: UnsafePointer<Double>, _ logs: UnsafePointer<Double>, _ l1: Double,
+                 _ scale: (hi: Double, lo: Double), _ count: Int, _ trend: ApproxLookup.Evaluator,
+                 _ out: UnsafeMutablePointer<Double>) {
         guard scale.hi.isFinite else { return weights(p2, l1, count, trend, out) }
         fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
                          l1: l1, scale: scale, miss: { x in log2(x) })
-        voomTrendWeights(out, count, trend, kernels: kernels)
+        voomTrendWeights(out, count, trend, trendKernel)
     }
+    // Per sample, with the kernels: log2(1e-6 (libSize + 1)) in two parts.
+    let scales = logKernels ? l1.map { fmaVoomLogScale($0) } : []
     coef.values.withUnsafeBufferPointer { cb in
         let c = cb.baseAddress!
         if nrows * 16 <= nsamples {
@@ -430,7 +439,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                             row.p2.withUnsafeBufferPointer { p2 in
                                 if logKernels {
                                     row.logs.withUnsafeBufferPointer { lb in
-                                        weights(p2.baseAddress!, lb.baseAddress!, lj, ngenes, trend, tmp)
+                                        weights(p2.baseAddress!, lb.baseAddress!, lj, scales[j], ngenes, trend, tmp)
                                     }
                                 } else {
                                     weights(p2.baseAddress!, lj, ngenes, trend, tmp)
@@ -451,13 +460,16 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                 let box = UncheckedBox((w, trend))
                 LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
                     let (w, trend) = box.value
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
+                    // Per row: the block's 2^f, then (with the kernels) their
+                    // fmaVoomRowLogs: hi, lo, inverse.
+                    let stride = logKernels ? 4 * block : block
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * stride) { p2b in
                         let p2 = p2b.baseAddress!
                         for b in blocks {
                             let g0 = b * block, gb = Swift.min(block, ngenes - g0)
                             for u in 0..<nrows {
                                 // Two genes at a time (ExactPow's two-lane 2^f).
-                                let o = p2 + u * block
+                                let o = p2 + u * stride
                                 var g = 0
                                 while g + 1 < gb {
                                     let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
@@ -467,9 +479,17 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                                     g += 2
                                 }
                                 if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
+                                if logKernels {
+                                    fmaVoomRowLogs(o, count: gb, logHi: o + gb, logLo: o + 2 * gb, inverse: o + 3 * gb)
+                                }
                             }
                             for j in 0..<nsamples {
-                                weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
+                                let o = p2 + rowOf[j] * stride
+                                if logKernels {
+                                    weights(o, o + gb, l1[j], scales[j], gb, trend, w + j * ngenes + g0)
+                                } else {
+                                    weights(o, l1[j], gb, trend, w + j * ngenes + g0)
+                                }
                             }
                         }
                     }
@@ -479,13 +499,21 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     }
 }
 
+/// How `voomTrendWeights` evaluates the trend and `1 / t^4`: the two-lane
+/// code here (`plain`), or LimmaFMA's four-lane kernel with `ApproxLookup`'s
+/// kernel tables (`tables`) or without them, dividing (`dividing`).
+private enum VoomTrendKernel { case plain, tables, dividing }
+
 /// `v[k] = 1 / trend(v[k])^4` for k < count, each value the bits of
 /// `1 / ExactPow.fourth(trend(v))`.
 ///
-/// With `kernels`: LimmaFMA's `fmaVoomTrendWeights` (four values at a time,
+/// `tables`: LimmaFMA's `fmaVoomTrendWeights` (four values at a time,
 /// the interpolation's division through `ApproxLookup`'s reciprocals and
 /// `ExactQuotient`; the values it leaves by the scalar code here).
-/// Otherwise in two passes (the trend of all, then `1 / t^4` of all; one
+/// `dividing`: LimmaFMA's `fmaVoomTrendWeightsDividing` (the same, from the
+/// lookup's coarse bucket table and interval records, a true division, the
+/// values outside the knots `yleft` / `yright`).
+/// `plain`: in two passes (the trend of all, then `1 / t^4` of all; one
 /// pass of both is slower: its chain of dependent operations is too long
 /// to overlap), two values at a time: the trend's two-lane evaluation
 /// (`ApproxLookup.Evaluator`, each lane the bits of `trend(v)`) and
@@ -493,7 +521,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 /// `1 / ExactPow.fourth(t)`); an odd last value by itself.
 @inline(__always)
 private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator,
-                              kernels: Bool) {
+                              _ kernel: VoomTrendKernel) {
     // A local copy, which the stores through `v` cannot alias: its fields
     // stay in registers over the loop. Built field by field: a plain
     // `let trend = evaluator` is folded back into the parameter by the
@@ -503,7 +531,15 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
                                        fineScale: evaluator.fineScale, fineNb: evaluator.fineNb, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
-    if kernels {
+    switch kernel {
+    case .plain: break
+    case .dividing:
+        fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, first: trend.first, x1: trend.x1, xn: trend.xn,
+                                    yleft: trend.f.yleft, yright: trend.f.yright, lo: trend.lo, scale: trend.scale,
+                                    nb: trend.nb, trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
+                                    powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    case .tables:
         fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
                             x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
                             trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
