@@ -1,0 +1,210 @@
+import Testing
+import Foundation
+@testable import Limma
+import LimmaFMA
+
+/// voom's weights on the block path with LimmaFMA's kernels (the small
+/// cases: the trend without kernel tables): `fmaVoomTrendWeightsDividing`
+/// against the plain code bit for bit on adversarial knots and values, and
+/// `voomObservationWeights` with the kernels against its plain definition
+/// (`VoomWeightsTests.referenceWeights`: R_pow, the libm's log2, approxfun)
+/// and against itself without them.
+@Suite struct VoomBlockKernelTests {
+    typealias Rng = VoomWeightsTests.Rng
+
+    static func same(_ a: Double, _ b: Double) -> Bool { VoomFMAWeightsTests.same(a, b) }
+
+    /// The dividing kernel on `values` (a copy), through `lookup`'s coarse
+    /// table and the plain code for the values it leaves.
+    static func dividing(_ lookup: ApproxLookup, _ values: [Double]) -> [Double] {
+        var v = values
+        lookup.withEvaluator { ev in
+            v.withUnsafeMutableBufferPointer { vb in
+                fmaVoomTrendWeightsDividing(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: vb.count,
+                                            cells: ev.cells, first: ev.first, x1: ev.x1, xn: ev.xn,
+                                            yleft: ev.f.yleft, yright: ev.f.yright, lo: ev.lo, scale: ev.scale,
+                                            nb: ev.nb, trendMiss: { x in 1 / ExactPow.fourth(ev(x)) },
+                                            powerMiss: { t in 1 / ExactPow.fourth(t) })
+            }
+        }
+        return v
+    }
+
+    /// Knots of several shapes (a dense cluster, so that buckets hold many
+    /// knots and the walk of three stops short; runs one ulp apart; two
+    /// knots; a range too wide for buckets; a smooth trend; tiny widths
+    /// near 0) with y at and around `t^4`'s band edges, t^4 exact or at a
+    /// rounding midpoint, 0, -0, negative, huge, tiny and NaN; rule 1 (NaN
+    /// outside) and rule 2; queries at, between and beside the knots, at
+    /// both ends and beyond them, NaN, infinities, signed zeros, in sorted
+    /// and random order, at lengths 0 to 9 and around the chunk of 64.
+    @Test(.enabled(if: FMAKernels.supported)) func dividingKernelMatchesPlainCodeOnAdversarialInputs() throws {
+        var rng = Rng(state: 0xD1D1)
+        var bad = 0
+        for trial in 0..<36 {
+            var xs = [Double]()
+            switch trial % 6 {
+            case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
+            case 1:
+                var v = -1.0
+                for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
+            case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
+            case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
+            case 4: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
+            default: xs = (0..<200).map { _ in rng.uniform() * 1e-300 } + [0, 5e-324, 1e-310, 2e-150, 1]
+            }
+            xs.sort()
+            var ux = [Double]()
+            for v in xs where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
+            if ux.count < 2 { ux = [0, 1] }
+            let edges: [Double] = [0x1p-8, 0x1p-2, 0x1p2, 0x1p8, 1, 2, 0.5]
+            let ys = ux.indices.map { k -> Double in
+                switch k % 11 {
+                case 0: return edges[(k / 11) % edges.count]
+                case 1: return edges[(k / 11 + 3) % edges.count].nextDown
+                case 2: return edges[(k / 11 + 5) % edges.count].nextUp
+                case 3:
+                    let bits = 13 + (k / 11) % 5
+                    let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
+                    return m * pow(2, Double(Int(rng.uniform() * 8) - 4 - bits + 1))
+                case 4: return [0.0, -0.0, -0.3, 1e300, 1e-300, .nan][(k / 11) % 6]
+                default: return 0.2 + rng.uniform() * 3
+                }
+            }
+            let rule = trial % 4 == 3 ? 1 : 2
+            let f = try approxfun(x: ux, y: ys, rule: rule, ordered: true)
+            let n = ux.count
+            var queries = ux + ux.map(\.nextUp) + ux.map(\.nextDown)
+            queries += zip(ux, ux.dropFirst()).map { ($0 + $1) / 2 }
+            queries += (0..<2000).map { _ in ux[0] - 1 + rng.uniform() * (min(ux[n - 1] - ux[0], 1e300) + 2) }
+            queries += [.nan, -.infinity, .infinity, -0.0, 0.0, 1e300, -1e300, 5e-324, 1e-200, ux[0], ux[n - 1],
+                        ux[0].nextDown, ux[n - 1].nextUp, ux[0] - 1, ux[n - 1] + 1]
+            var order = queries
+            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
+            let sorted = queries.filter { !$0.isNaN }.sorted()
+            for tables in [false, true] {
+                let lookup = ApproxLookup(f, kernelTables: tables)
+                for seq in [queries, order, sorted] {
+                    for len in Array(0...9) + [63, 64, 65, 127, 128, 129, 257, seq.count] where len <= seq.count {
+                        let start = len == seq.count ? 0 : Int(rng.uniform() * Double(seq.count - len + 1))
+                        let values = Array(seq[start..<(start + len)])
+                        let got = Self.dividing(lookup, values)
+                        for (k, v) in values.enumerated() {
+                            let t = f(v)
+                            let want = 1 / ExactPow.fourth(t), r = 1 / RMath.pow(t, 4)
+                            if !Self.same(got[k], want) || !Self.same(want, r) {
+                                bad += 1
+                                if bad <= 5 { Issue.record("trial \(trial) v \(v) t \(t): kernel \(got[k]) plain \(want) R_pow \(r)") }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(bad == 0)
+    }
+
+    /// Values whose trend lands on every side of `ExactPow`'s bands, through
+    /// the dividing kernel (knots 0, 1, 2, ... with y = t, queries at and
+    /// between the knots, four lanes mixing all of them).
+    @Test(.enabled(if: FMAKernels.supported)) func dividingKernelMatchesAroundPowerBands() throws {
+        var rng = Rng(state: 0xBA5D)
+        var ts = [Double]()
+        for edge in [0x1p-9, 0x1p-8, 0x1p-2, 1, 0x1p2, 0x1p8, 0x1p9] {
+            var up = edge, down = edge
+            for _ in 0..<300 { ts.append(up); ts.append(down); up = up.nextUp; down = down.nextDown }
+        }
+        for _ in 0..<20_000 { ts.append(pow(2, rng.uniform() * 18 - 9)) }
+        let xs = ts.indices.map(Double.init)
+        let f = try approxfun(x: xs, y: ts, rule: 2, ordered: true)
+        var values = xs + xs.map { $0 + 0.5 } + xs.map { $0 + rng.uniform() } + [-1, Double(xs.count)]
+        for k in stride(from: values.count - 1, to: 0, by: -1) { values.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
+        let got = Self.dividing(ApproxLookup(f, kernelTables: false), values)
+        let bad = values.indices.filter { !Self.same(got[$0], 1 / RMath.pow(f(values[$0]), 4)) }.count
+        #expect(bad == 0)
+    }
+
+    /// `voomObservationWeights` on the block path (fewer than 16 samples per
+    /// distinct design row) with the kernels and a trend without kernel
+    /// tables, against its plain definition and against itself without the
+    /// kernels, bit for bit: library sizes 0, subnormal, tiny, huge and
+    /// near powers of two (`libSize + 1` at, one below and one above 2^k);
+    /// fitted values tiny, huge and beyond `ExactPow`'s bands (2^f
+    /// overflowing); fitted log-counts at and next to integers and near 0
+    /// (where log2 lands near a rounding boundary or the kernel's `|yh| >=
+    /// 1/4` test); knots at observations' own fitted log-counts, trend
+    /// values at `t^4`'s band edges, fitted values beyond both ends;
+    /// 1 to 1,100 genes (around the block of 256 and the lanes of four),
+    /// 1 to 12 samples, shared and distinct rows, 1 and 2 threads.
+    @Test(.enabled(if: FMAKernels.supported)) func blockPathWithKernelsMatchesPlainDefinition() throws {
+        var rng = Rng(state: 0xB10C)
+        defer { LimmaThreads.set(0) }
+        for trial in 0..<24 {
+            let ngenes = [1, 3, 5, 255, 256, 257, 513, 1100][trial % 8]
+            let nsamples = [1, 2, 5, 7, 12, 12][trial % 6]
+            // Distinct rows: 2 (every other sample), 3, or all (odd trials of 3).
+            var X = Matrix(nrow: nsamples, ncol: 2)
+            for j in 0..<nsamples {
+                X[j, 0] = 1
+                X[j, 1] = trial % 3 == 0 ? Double(j % 2) : trial % 3 == 1 ? Double(j % 3) * 0.5 : rng.uniform()
+            }
+            // Library sizes: powers of two less one (libSize + 1 = 2^k) and
+            // their neighbours, 0, tiny, huge, or ordinary.
+            let libs: [Double] = [0x1p20 - 1, 0x1p21, 0x1p22 - 2, 0x1p24, 0, 5e-324, 1e-300, 1e300, 0x1p25 - 1]
+            let lib = (0..<nsamples).map { j in
+                (j + trial) % 3 == 0 ? libs[(j / 3 + trial) % libs.count] : (1e6 + rng.uniform() * 3e7).rounded()
+            }
+            var coef = Matrix(nrow: ngenes, ncol: 2)
+            for g in 0..<ngenes {
+                let l1 = lib[g % nsamples] + 1
+                switch g % 9 {
+                case 0:
+                    // 1e-6 * 2^f * l1 at or beside an integer power of two:
+                    // f = k - log2(1e-6 l1), nudged by a few ulps.
+                    let k = Double(Int(rng.uniform() * 14) - 2)
+                    var f = k - log2(1e-6 * l1)
+                    for _ in 0..<(g / 9) % 4 { f = f.nextUp }
+                    coef[g, 0] = f.isFinite ? f : 3
+                    coef[g, 1] = 0
+                case 1:
+                    // Fitted log-counts near 0 (|log2| below and above 1/4).
+                    coef[g, 0] = -log2(1e-6 * l1) + (rng.uniform() - 0.5) * 0.6
+                    coef[g, 1] = g % 2 == 0 ? 0 : 1e-300
+                case 2: coef[g, 0] = [-40, 60, 1100, -1100, 1e-300, -1e-300, 70, -1070][(g / 9) % 8]; coef[g, 1] = 0
+                default:
+                    coef[g, 0] = rng.uniform() * 18 - 4
+                    coef[g, 1] = rng.uniform() * 2 - 1
+                }
+                if !coef[g, 0].isFinite { coef[g, 0] = 1 }
+            }
+            // Knots: observations' own fitted log-counts, and a spread.
+            var kx = [Double]()
+            for j in stride(from: 0, to: nsamples, by: 2) {
+                for g in stride(from: 0, to: ngenes, by: 3) {
+                    let v = log2(1e-6 * (RMath.pow(2, 0 + coef[g, 0] * X[j, 0] + coef[g, 1] * X[j, 1]) * (lib[j] + 1)))
+                    if v.isFinite && abs(v) < 30 { kx.append(v) }
+                }
+            }
+            kx += (0..<80).map { _ in rng.uniform() * 16 - 4 }
+            kx.sort()
+            var ux = [Double]()
+            for v in kx where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
+            let yChoices: [Double] = [0x1p-8, (0x1p-8).nextDown, 0x1p-2, (0x1p2).nextDown, 0x1p2, 0x1p8,
+                                      (0x1p8).nextDown, 0, 1e100, -0.0]
+            let ky = ux.indices.map { k in k % 5 == 0 ? yChoices[(k / 5 + trial) % yChoices.count] : 0.2 + rng.uniform() * 2 }
+            let trend = try approxfun(x: ux, y: ky, rule: 2, ordered: true)
+            let want = VoomWeightsTests.referenceWeights(coef: coef, design: X, lib: lib, trend: trend)
+            for threads in [1, 2] {
+                LimmaThreads.set(threads)
+                let fused = voomObservationWeights(coefficients: coef, design: X, libSize: lib,
+                                                   trend: ApproxLookup(trend, kernelTables: false), kernels: true)
+                let plain = voomObservationWeights(coefficients: coef, design: X, libSize: lib,
+                                                   trend: ApproxLookup(trend, kernelTables: false), kernels: false)
+                let bad = zip(fused, want).filter { !Self.same($0, $1) }.count
+                    + zip(plain, want).filter { !Self.same($0, $1) }.count
+                #expect(fused.count == want.count && plain.count == want.count && bad == 0,
+                        "trial \(trial) (\(ngenes) x \(nsamples)) threads \(threads): \(bad) differ")
+            }
+        }
+    }
+}
