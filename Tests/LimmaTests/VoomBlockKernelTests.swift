@@ -21,7 +21,7 @@ import LimmaFMA
         lookup.withEvaluator { ev in
             v.withUnsafeMutableBufferPointer { vb in
                 fmaVoomTrendWeightsDividing(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: vb.count,
-                                            cells: ev.cells, first: ev.first, x1: ev.x1, xn: ev.xn,
+                                            cells: ev.cells, knots: ev.knots, first: ev.first, x1: ev.x1, xn: ev.xn,
                                             yleft: ev.f.yleft, yright: ev.f.yright, lo: ev.lo, scale: ev.scale,
                                             nb: ev.nb, trendMiss: { x in 1 / ExactPow.fourth(ev(x)) },
                                             powerMiss: { t in 1 / ExactPow.fourth(t) })
@@ -206,5 +206,52 @@ import LimmaFMA
                         "trial \(trial) (\(ngenes) x \(nsamples)) threads \(threads): \(bad) differ")
             }
         }
+    }
+
+    /// `ApproxLookup.bucketTable` (one pass over the knots) against its
+    /// definition: per bucket b, the last knot i whose bucket is below b
+    /// (knot 0 if none), found bucket by bucket; coarse (2n) and fine (8n)
+    /// tables, a zero scale (one bucket), knots clustered, one ulp apart,
+    /// spread over the whole double range, two knots, and knots landing
+    /// exactly on bucket edges.
+    @Test func bucketTableMatchesDefinition() {
+        var rng = Rng(state: 0x7AB1E)
+        var bad = 0
+        for trial in 0..<30 {
+            var xs = [Double]()
+            switch trial % 6 {
+            case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
+            case 1:
+                var v = -1.0
+                for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
+            case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
+            case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
+            case 4: xs = (0..<64).map { Double($0) / 8 }           // on the edges of 2n and 8n buckets
+            default: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
+            }
+            xs.sort()
+            var x = [Double]()
+            for v in xs where x.last.map({ $0 < v }) ?? true { x.append(v) }
+            if x.count < 2 { x = [0, 1] }
+            let n = x.count
+            let width = x[n - 1] - x[0]
+            for (nb, scale) in [(2 * n, Double(2 * n) / width), (8 * n, Double(8 * n) / width), (2 * n, 0.0), (1, 1.0 / width)]
+            where scale.isFinite {
+                let got = ApproxLookup.bucketTable(x, scale: scale, nb: nb)
+                // The last knot whose bucket is below b, advancing over the
+                // knots bucket by bucket (the table as first written).
+                var want = [Int32](repeating: 0, count: nb + 1)
+                var i = 0
+                for b in 0...nb {
+                    while i + 1 < n && ApproxLookup.bucket(x[i + 1], lo: x[0], scale: scale, nb: nb) < b { i += 1 }
+                    want[b] = Int32(i)
+                }
+                if got != want {
+                    bad += 1
+                    Issue.record("trial \(trial) n \(n) nb \(nb) scale \(scale)")
+                }
+            }
+        }
+        #expect(bad == 0)
     }
 }

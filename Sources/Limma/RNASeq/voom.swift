@@ -526,7 +526,7 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
     // stay in registers over the loop. Built field by field: a plain
     // `let trend = evaluator` is folded back into the parameter by the
     // optimiser (gse60450's weights: 29.8M instructions against 29.4M).
-    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first,
+    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first, knots: evaluator.knots,
                                        reciprocals: evaluator.reciprocals, fine: evaluator.fine,
                                        fineScale: evaluator.fineScale, fineNb: evaluator.fineNb, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
@@ -534,7 +534,8 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
     switch kernel {
     case .plain: break
     case .dividing:
-        fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, first: trend.first, x1: trend.x1, xn: trend.xn,
+        fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
+                                    x1: trend.x1, xn: trend.xn,
                                     yleft: trend.f.yleft, yright: trend.f.yright, lo: trend.lo, scale: trend.scale,
                                     nb: trend.nb, trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
                                     powerMiss: { t in 1 / ExactPow.fourth(t) })
