@@ -1,6 +1,7 @@
 // limma's voom: log-counts-per-million with precision weights from a
 // lowess trend of the mean-variance relationship (Law et al. 2014).
 import Foundation
+import LimmaAVX512
 import LimmaFMA
 
 /// limma's `voom(counts, design, lib.size, normalize.method, block,
@@ -317,7 +318,10 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     // The log-count kernel needs no trend tables; the trend's kernel uses
     // them when they were built, else divides.
     let logKernels = kernels
-    let trendKernel: VoomTrendKernel = !kernels ? .plain : trend.hasKernelTables ? .tables : .dividing
+    // LimmaAVX512's eight-lane kernels in their place where they may run.
+    let wide = kernels && AVX512Kernels.enabled
+    let trendKernel: VoomTrendKernel = !kernels ? .plain
+        : trend.hasKernelTables ? (wide ? .tables8 : .tables) : (wide ? .dividing8 : .dividing)
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)
@@ -398,8 +402,13 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                  _ scale: (hi: Double, lo: Double), _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         guard scale.hi.isFinite else { return weights(p2, l1, count, trend, out) }
-        fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
-                         l1: l1, scale: scale, miss: { x in log2(x) })
+        if wide {
+            avx512VoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
+                                l1: l1, scale: scale, miss: { x in log2(x) })
+        } else {
+            fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
+                             l1: l1, scale: scale, miss: { x in log2(x) })
+        }
         voomTrendWeights(out, count, trend, trendKernel)
     }
     // Per sample, with the kernels: log2(1e-6 (libSize + 1)) in two parts.
@@ -502,7 +511,10 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 /// How `voomTrendWeights` evaluates the trend and `1 / t^4`: the two-lane
 /// code here (`plain`), or LimmaFMA's four-lane kernel with `ApproxLookup`'s
 /// kernel tables (`tables`) or without them, dividing (`dividing`).
-private enum VoomTrendKernel { case plain, tables, dividing }
+/// `tables8`, `dividing8`: their eight-lane counterparts in LimmaAVX512
+/// (`avx512VoomTrendWeights`, `avx512VoomTrendWeightsDividing`; the same
+/// bits), where `AVX512Kernels.enabled`.
+private enum VoomTrendKernel { case plain, tables, dividing, tables8, dividing8 }
 
 /// `v[k] = 1 / trend(v[k])^4` for k < count, each value the bits of
 /// `1 / ExactPow.fourth(trend(v))`.
@@ -533,6 +545,18 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
                                        nb: evaluator.nb, usable: evaluator.usable)
     switch kernel {
     case .plain: break
+    case .dividing8:
+        avx512VoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
+                                       x1: trend.x1, xn: trend.xn, yleft: trend.f.yleft, yright: trend.f.yright,
+                                       lo: trend.lo, scale: trend.scale, nb: trend.nb,
+                                       trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
+                                       powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    case .tables8:
+        avx512VoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
+                               x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
+                               trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
     case .dividing:
         fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
                                     x1: trend.x1, xn: trend.xn,
