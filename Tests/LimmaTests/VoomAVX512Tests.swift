@@ -17,62 +17,14 @@ import LimmaFMA
 
     static func same(_ a: Double, _ b: Double) -> Bool { VoomFMAWeightsTests.same(a, b) }
 
-    /// Adversarial trends (as `VoomBlockKernelTests`' dividing-kernel test:
-    /// clusters, runs one ulp apart, two knots, a range too wide for
-    /// buckets, a smooth trend, tiny widths; y at t^4's band edges, 0, -0,
-    /// negative, huge, tiny, NaN; rule 1 and 2) and their queries.
-    static func trends(_ rng: inout Rng) throws -> [(ApproxFun, [Double])] {
-        var out = [(ApproxFun, [Double])]()
-        for trial in 0..<24 {
-            var xs = [Double]()
-            switch trial % 6 {
-            case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
-            case 1:
-                var v = -1.0
-                for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
-            case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
-            case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
-            case 4: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
-            default: xs = (0..<200).map { _ in rng.uniform() * 1e-300 } + [0, 5e-324, 1e-310, 2e-150, 1]
-            }
-            xs.sort()
-            var ux = [Double]()
-            for v in xs where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
-            if ux.count < 2 { ux = [0, 1] }
-            let edges: [Double] = [0x1p-8, 0x1p-2, 0x1p2, 0x1p8, 1, 2, 0.5]
-            let ys = ux.indices.map { k -> Double in
-                switch k % 11 {
-                case 0: return edges[(k / 11) % edges.count]
-                case 1: return edges[(k / 11 + 3) % edges.count].nextDown
-                case 2: return edges[(k / 11 + 5) % edges.count].nextUp
-                case 3:
-                    let bits = 13 + (k / 11) % 5
-                    let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
-                    return m * pow(2, Double(Int(rng.uniform() * 8) - 4 - bits + 1))
-                case 4: return [0.0, -0.0, -0.3, 1e300, 1e-300, .nan][(k / 11) % 6]
-                default: return 0.2 + rng.uniform() * 3
-                }
-            }
-            let f = try approxfun(x: ux, y: ys, rule: trial % 4 == 3 ? 1 : 2, ordered: true)
-            let n = ux.count
-            var queries = ux + ux.map(\.nextUp) + ux.map(\.nextDown)
-            queries += zip(ux, ux.dropFirst()).map { ($0 + $1) / 2 }
-            queries += (0..<2000).map { _ in ux[0] - 1 + rng.uniform() * (min(ux[n - 1] - ux[0], 1e300) + 2) }
-            queries += [.nan, -.infinity, .infinity, -0.0, 0.0, 1e300, -1e300, 5e-324, 1e-200, ux[0], ux[n - 1],
-                        ux[0].nextDown, ux[n - 1].nextUp]
-            for k in stride(from: queries.count - 1, to: 0, by: -1) { queries.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
-            out.append((f, queries))
-        }
-        return out
-    }
-
     /// The eight-lane trend kernels against the four-lane ones and the plain
     /// code (`1 / ExactPow.fourth(approxfun(v))`), in random and sorted
     /// order, at lengths 0 to 17, around 64 and 512 and whole.
     @Test(.enabled(if: AVX512Kernels.supported)) func trendKernelsMatchFourLanes() throws {
         var rng = Rng(state: 0x8A8E)
         var bad = 0
-        for (f, queries) in try Self.trends(&rng) {
+        for trial in 0..<24 {
+            let (f, queries) = try VoomBlockKernelTests.adversarialTrend(trial, &rng)
             let sorted = queries.filter { !$0.isNaN }.sorted()
             let lookup = ApproxLookup(f)
             for seq in [queries, sorted] {

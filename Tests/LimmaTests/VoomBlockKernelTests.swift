@@ -30,61 +30,73 @@ import LimmaFMA
         return v
     }
 
-    /// Knots of several shapes (a dense cluster, so that buckets hold many
-    /// knots and the walk of three stops short; runs one ulp apart; two
-    /// knots; a range too wide for buckets; a smooth trend; tiny widths
-    /// near 0) with y at and around `t^4`'s band edges, t^4 exact or at a
-    /// rounding midpoint, 0, -0, negative, huge, tiny and NaN; rule 1 (NaN
-    /// outside) and rule 2; queries at, between and beside the knots, at
-    /// both ends and beyond them, NaN, infinities, signed zeros, in sorted
-    /// and random order, at lengths 0 to 9 and around the chunk of 64.
+    /// Adversarial knots: a dense cluster (buckets holding many knots, so
+    /// that walks stop short), runs one ulp apart, two to four knots, a
+    /// range too wide for buckets, a smooth trend, tiny widths near 0.
+    static func adversarialKnots(_ trial: Int, _ rng: inout Rng) -> [Double] {
+        var xs = [Double]()
+        switch trial % 6 {
+        case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
+        case 1:
+            var v = -1.0
+            for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
+        case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
+        case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
+        case 4: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
+        default: xs = (0..<200).map { _ in rng.uniform() * 1e-300 } + [0, 5e-324, 1e-310, 2e-150, 1]
+        }
+        xs.sort()
+        var ux = [Double]()
+        for v in xs where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
+        return ux.count < 2 ? [0, 1] : ux
+    }
+
+    /// An adversarial trend over `adversarialKnots` (y at and around `t^4`'s
+    /// band edges, 2^-8, 2^-2, 2^2, 2^8; with 13 to 17 significant bits, so
+    /// t^4 exact or at a rounding midpoint; 0, -0, negative, huge, tiny and
+    /// NaN; rule 1, NaN outside, every fourth trial, else rule 2) and its
+    /// queries: at, between and beside the knots, at both ends and beyond
+    /// them, NaN, infinities, signed zeros, huge and tiny values, shuffled.
+    static func adversarialTrend(_ trial: Int, _ rng: inout Rng) throws -> (ApproxFun, [Double]) {
+        let ux = adversarialKnots(trial, &rng)
+        let edges: [Double] = [0x1p-8, 0x1p-2, 0x1p2, 0x1p8, 1, 2, 0.5]
+        let ys = ux.indices.map { k -> Double in
+            switch k % 11 {
+            case 0: return edges[(k / 11) % edges.count]
+            case 1: return edges[(k / 11 + 3) % edges.count].nextDown
+            case 2: return edges[(k / 11 + 5) % edges.count].nextUp
+            case 3:
+                let bits = 13 + (k / 11) % 5
+                let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
+                return m * pow(2, Double(Int(rng.uniform() * 8) - 4 - bits + 1))
+            case 4: return [0.0, -0.0, -0.3, 1e300, 1e-300, .nan][(k / 11) % 6]
+            default: return 0.2 + rng.uniform() * 3
+            }
+        }
+        let f = try approxfun(x: ux, y: ys, rule: trial % 4 == 3 ? 1 : 2, ordered: true)
+        let n = ux.count
+        var queries = ux + ux.map(\.nextUp) + ux.map(\.nextDown)
+        queries += zip(ux, ux.dropFirst()).map { ($0 + $1) / 2 }
+        queries += (0..<2000).map { _ in ux[0] - 1 + rng.uniform() * (min(ux[n - 1] - ux[0], 1e300) + 2) }
+        queries += [.nan, -.infinity, .infinity, -0.0, 0.0, 1e300, -1e300, 5e-324, 1e-200, ux[0], ux[n - 1],
+                    ux[0].nextDown, ux[n - 1].nextUp, ux[0] - 1, ux[n - 1] + 1]
+        for k in stride(from: queries.count - 1, to: 0, by: -1) { queries.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
+        return (f, queries)
+    }
+
+    /// The dividing kernel against `1 / ExactPow.fourth(approxfun(v))` and
+    /// `1 / R_pow(approxfun(v), 4)` on `adversarialTrend`s, with the lookup
+    /// built with and without kernel tables, queries shuffled and sorted,
+    /// at lengths 0 to 9, around the chunk of 64 and whole.
     @Test(.enabled(if: FMAKernels.supported)) func dividingKernelMatchesPlainCodeOnAdversarialInputs() throws {
         var rng = Rng(state: 0xD1D1)
         var bad = 0
         for trial in 0..<36 {
-            var xs = [Double]()
-            switch trial % 6 {
-            case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
-            case 1:
-                var v = -1.0
-                for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
-            case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
-            case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
-            case 4: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
-            default: xs = (0..<200).map { _ in rng.uniform() * 1e-300 } + [0, 5e-324, 1e-310, 2e-150, 1]
-            }
-            xs.sort()
-            var ux = [Double]()
-            for v in xs where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
-            if ux.count < 2 { ux = [0, 1] }
-            let edges: [Double] = [0x1p-8, 0x1p-2, 0x1p2, 0x1p8, 1, 2, 0.5]
-            let ys = ux.indices.map { k -> Double in
-                switch k % 11 {
-                case 0: return edges[(k / 11) % edges.count]
-                case 1: return edges[(k / 11 + 3) % edges.count].nextDown
-                case 2: return edges[(k / 11 + 5) % edges.count].nextUp
-                case 3:
-                    let bits = 13 + (k / 11) % 5
-                    let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
-                    return m * pow(2, Double(Int(rng.uniform() * 8) - 4 - bits + 1))
-                case 4: return [0.0, -0.0, -0.3, 1e300, 1e-300, .nan][(k / 11) % 6]
-                default: return 0.2 + rng.uniform() * 3
-                }
-            }
-            let rule = trial % 4 == 3 ? 1 : 2
-            let f = try approxfun(x: ux, y: ys, rule: rule, ordered: true)
-            let n = ux.count
-            var queries = ux + ux.map(\.nextUp) + ux.map(\.nextDown)
-            queries += zip(ux, ux.dropFirst()).map { ($0 + $1) / 2 }
-            queries += (0..<2000).map { _ in ux[0] - 1 + rng.uniform() * (min(ux[n - 1] - ux[0], 1e300) + 2) }
-            queries += [.nan, -.infinity, .infinity, -0.0, 0.0, 1e300, -1e300, 5e-324, 1e-200, ux[0], ux[n - 1],
-                        ux[0].nextDown, ux[n - 1].nextUp, ux[0] - 1, ux[n - 1] + 1]
-            var order = queries
-            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
+            let (f, queries) = try Self.adversarialTrend(trial, &rng)
             let sorted = queries.filter { !$0.isNaN }.sorted()
             for tables in [false, true] {
                 let lookup = ApproxLookup(f, kernelTables: tables)
-                for seq in [queries, order, sorted] {
+                for seq in [queries, sorted] {
                     for len in Array(0...9) + [63, 64, 65, 127, 128, 129, 257, seq.count] where len <= seq.count {
                         let start = len == seq.count ? 0 : Int(rng.uniform() * Double(seq.count - len + 1))
                         let values = Array(seq[start..<(start + len)])
@@ -218,21 +230,8 @@ import LimmaFMA
         var rng = Rng(state: 0x7AB1E)
         var bad = 0
         for trial in 0..<30 {
-            var xs = [Double]()
-            switch trial % 6 {
-            case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
-            case 1:
-                var v = -1.0
-                for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
-            case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
-            case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
-            case 4: xs = (0..<64).map { Double($0) / 8 }           // on the edges of 2n and 8n buckets
-            default: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
-            }
-            xs.sort()
-            var x = [Double]()
-            for v in xs where x.last.map({ $0 < v }) ?? true { x.append(v) }
-            if x.count < 2 { x = [0, 1] }
+            // Knots landing exactly on bucket edges in every twelfth trial.
+            let x = trial % 12 == 4 ? (0..<64).map { Double($0) / 8 } : Self.adversarialKnots(trial, &rng)
             let n = x.count
             let width = x[n - 1] - x[0]
             for (nb, scale) in [(2 * n, Double(2 * n) / width), (8 * n, Double(8 * n) / width), (2 * n, 0.0), (1, 1.0 / width)]
