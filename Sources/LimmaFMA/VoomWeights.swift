@@ -446,3 +446,70 @@ public func fmaVoomLogScale(_ l1: Double) -> (hi: Double, lo: Double) {
     let lo2 = (s - (hi - b2)) + (lo - b2)                          // TwoSum
     return hi.isFinite && lo2.isFinite ? (hi, lo2) : (.nan, .nan)
 }
+
+/// `f[k] = 2^f[k]` in place for `k < count`, each value the bits of
+/// `Limma`'s `ExactPow.pow2(f, table:)` (R's `R_pow(2, f)`), four at a
+/// time; a value the kernel does not settle is `miss(f)` (which the caller
+/// makes that scalar code). `table` is `ExactPow.exp2Table` (`2^(j/256)` as
+/// hi, lo at 2j, 2j + 1) and `c` its series coefficients `c1 ... c6`. Call
+/// only when `FMAKernels.enabled`.
+///
+/// Each lane with `|f| <= 64` goes through the scalar operations in their
+/// order, each rounded as the scalar one (products and sums, no fused
+/// operation): `k = (256 f + 1.5 · 2^52) - 1.5 · 2^52`,
+/// `r = (256 f - k) 2^-8`, `q = r c1 + (r r)(c2 + r (c3 + r (c4 + r (c5 + r c6))))`,
+/// the table's `hi, lo` at `j = k mod 256`, `u = hi q + lo`, `s = hi + u`,
+/// `err = u - (s - hi)`; settled, as `ExactPow.pow2` settles it, when `s`
+/// is not a power of two (tested as `s != ulp(s) 2^52`, exact for these `s`
+/// near 1) and `|err| <= 0.47 ulp(s)`: then `s 2^(k >> 8)` (exact). Other
+/// lanes (`|f| > 64`, NaN, not settled; their f replaced by 0 in the
+/// arithmetic) and the last `count % 4` values are `miss(f)`.
+@inline(never)
+public func fmaVoomPow2(_ f: UnsafeMutablePointer<Double>, count: Int, table: UnsafePointer<Double>,
+                        coefficients c: (Double, Double, Double, Double, Double, Double),
+                        miss: (Double) -> Double) {
+    typealias V4 = SIMD4<Double>
+    let shifter = V4(repeating: 0x1.8p52)
+    let c1 = V4(repeating: c.0), c2 = V4(repeating: c.1), c3 = V4(repeating: c.2)
+    let c4 = V4(repeating: c.3), c5 = V4(repeating: c.4), c6 = V4(repeating: c.5)
+    var k = 0
+    while k + 4 <= count {
+        let raw = UnsafeMutableRawPointer(f + k)
+        let fin = raw.loadUnaligned(as: V4.self)
+        let mag = unsafeBitCast(unsafeBitCast(fin, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
+        let inRange = mag .<= 64                                          // false for NaN
+        let x = fin.replacing(with: 0, where: .!inRange)
+        let f256 = x * 256
+        let kk = (f256 + shifter) - shifter
+        let r = (f256 - kk) * 0x1p-8
+        let p5 = c5 + r * c6
+        let p4 = c4 + r * p5
+        let p3 = c3 + r * p4
+        let p2 = c2 + r * p3
+        let q = r * c1 + (r * r) * p2
+        var hi = V4(), lo = V4(), scale = V4()
+        for l in 0..<4 {
+            let m = Int(kk[l])
+            let j = m & 255
+            hi[l] = table[2 * j]
+            lo[l] = table[2 * j + 1]
+            scale[l] = Double(bitPattern: UInt64(1023 + (m >> 8)) << 52)
+        }
+        let u = hi * q + lo
+        let s = hi + u
+        let err = u - (s - hi)
+        let sBits = unsafeBitCast(s, to: SIMD4<UInt64>.self)
+        let ulp = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: V4.self)
+        let errMag = unsafeBitCast(unsafeBitCast(err, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
+        let settled = inRange .& (s .!= ulp * 0x1p52) .& (errMag .<= 0.47 * ulp)
+        raw.storeBytes(of: (s * scale).replacing(with: fin, where: .!settled), as: V4.self)
+        if !all(settled) {
+            for l in 0..<4 where !settled[l] { f[k + l] = miss(fin[l]) }
+        }
+        k += 4
+    }
+    while k < count {
+        f[k] = miss(f[k])
+        k += 1
+    }
+}

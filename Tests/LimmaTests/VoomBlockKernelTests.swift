@@ -253,4 +253,46 @@ import LimmaFMA
         }
         #expect(bad == 0)
     }
+
+    /// `fmaVoomPow2` against `ExactPow.pow2` and `R_pow(2, f)` bit for bit:
+    /// f at and beside ±64 (the kernel's range) and ±1000, whole numbers
+    /// (2^f exact: s a power of two, left to the scalar code), multiples of
+    /// 1/256 and 1/512 and their neighbours (the rounding of 256 f to k at
+    /// a tie), tiny, ±0, subnormal, NaN, ±infinity, beyond the range of
+    /// doubles, and voom-like values; at lengths 0 to 9 and 1,000.
+    @Test(.enabled(if: FMAKernels.supported)) func pow2KernelMatchesExactPowAndRPow() {
+        var rng = Rng(state: 0x2F2F)
+        var fs: [Double] = [64, -64, (64.0).nextUp, (-64.0).nextDown, (64.0).nextDown, 1000, -1000, 1024, -1075, 1e300,
+                            -1e300, 0, -0.0, 5e-324, 1e-300, -1e-300, .nan, .infinity, -.infinity, 0x1p-9, -0x1p-9]
+        for k in -300...300 {
+            let a = Double(k) / 256, b = Double(2 * k + 1) / 512
+            fs += [a, a.nextUp, a.nextDown, b, b.nextUp, b.nextDown, Double(k % 70)]
+        }
+        fs += (0..<20_000).map { _ in rng.uniform() * 40 - 12 }
+        fs += (0..<2_000).map { _ in rng.uniform() * 2000 - 1000 }
+        for k in stride(from: fs.count - 1, to: 0, by: -1) { fs.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
+        let table = ExactPow.exp2Table
+        var bad = 0, settled = 0
+        for len in Array(0...9) + [1000, fs.count] {
+            let start = len == fs.count ? 0 : Int(rng.uniform() * Double(fs.count - len + 1))
+            var v = Array(fs[start..<(start + len)])
+            var missed = 0
+            v.withUnsafeMutableBufferPointer { vb in
+                fmaVoomPow2(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: vb.count, table: table,
+                            coefficients: (ExactPow.c1, ExactPow.c2, ExactPow.c3, ExactPow.c4, ExactPow.c5, ExactPow.c6),
+                            miss: { f in missed += 1; return ExactPow.pow2(f, table: table) })
+            }
+            for k in 0..<len {
+                let f = fs[start + k]
+                let want = ExactPow.pow2(f, table: table)
+                if !Self.same(v[k], want) || !Self.same(want, RMath.pow(2, f)) {
+                    bad += 1
+                    if bad <= 5 { Issue.record("f \(f): kernel \(v[k]) ExactPow \(want) R_pow \(RMath.pow(2, f))") }
+                }
+            }
+            if len == fs.count { settled = len - missed }
+        }
+        #expect(bad == 0)
+        #expect(Double(settled) / Double(fs.count) > 0.8)      // the kernel settles values, not only its fallback
+    }
 }

@@ -281,8 +281,9 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
 ///   block's `2^f` per distinct row computed once (two genes at a time,
-///   `ExactPow`'s two-lane `pow2`), then sample by sample, each sample's
-///   run written straight to its column.
+///   `ExactPow`'s two-lane `pow2`, or with `kernels` four at a time,
+///   LimmaFMA's `fmaVoomPow2`: the same bits), then sample by sample, each
+///   sample's run written straight to its column.
 /// Either way the observations of a run go through `log2` of all, then
 /// `voomTrendWeights` (the trend and `1 / t^4`), each lookup from the
 /// trend's bucket tables. With `kernels` (default `FMAKernels.enabled`;
@@ -294,8 +295,11 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 /// - the trend and `1 / t^4` are LimmaFMA's four-lane kernel: through the
 ///   kernel tables when `trend` was built with them
 ///   (`fmaVoomTrendWeights`), else dividing (`fmaVoomTrendWeightsDividing`).
-/// Without `kernels`: `log2` itself and two-lane vector arithmetic.
-/// `kernels` changes the speed only: every path gives each value's bits.
+/// Where `AVX512Kernels.enabled`, LimmaAVX512's eight-lane counterparts
+/// of these three kernels run in their place (each lane the four-lane
+/// kernel's operations). Without `kernels`: `log2` itself and two-lane
+/// vector arithmetic. `kernels` changes the speed only: every path gives
+/// each value's bits.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -366,6 +370,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     let nrows = rowSample.count
     let l1 = lib.map { $0 + 1 }
     let table = ExactPow.exp2Table
+    let pow2Coefficients = (ExactPow.c1, ExactPow.c2, ExactPow.c3, ExactPow.c4, ExactPow.c5, ExactPow.c6)
     let rowValues = rowSample.map { j in (0..<p).map { X[j, $0] } }
     /// The fitted value of gene g for distinct row u.
     @inline(__always)
@@ -477,8 +482,28 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                         for b in blocks {
                             let g0 = b * block, gb = Swift.min(block, ngenes - g0)
                             for u in 0..<nrows {
-                                // Two genes at a time (ExactPow's two-lane 2^f).
                                 let o = p2 + u * stride
+                                if logKernels {
+                                    // The fitted values (coefficient by coefficient over the
+                                    // block: each gene's sum 0 + b_1 x_1 + ... in the same
+                                    // order), then 2^f four at a time (LimmaFMA).
+                                    if fitted != nil {
+                                        for g in 0..<gb { o[g] = fittedValue(c, g0 + g, u) }
+                                    } else {
+                                        o.update(repeating: 0, count: gb)
+                                        rowValues[u].withUnsafeBufferPointer { xu in
+                                            for l in 0..<p {
+                                                let xl = xu[l], cl = c + l * ngenes + g0
+                                                for g in 0..<gb { o[g] += cl[g] * xl }
+                                            }
+                                        }
+                                    }
+                                    fmaVoomPow2(o, count: gb, table: table, coefficients: pow2Coefficients,
+                                                miss: { f in ExactPow.pow2(f, table: table) })
+                                    fmaVoomRowLogs(o, count: gb, logHi: o + gb, logLo: o + 2 * gb, inverse: o + 3 * gb)
+                                    continue
+                                }
+                                // Two genes at a time (ExactPow's two-lane 2^f).
                                 var g = 0
                                 while g + 1 < gb {
                                     let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
@@ -488,9 +513,6 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                                     g += 2
                                 }
                                 if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
-                                if logKernels {
-                                    fmaVoomRowLogs(o, count: gb, logHi: o + gb, logLo: o + 2 * gb, inverse: o + 3 * gb)
-                                }
                             }
                             for j in 0..<nsamples {
                                 let o = p2 + rowOf[j] * stride
