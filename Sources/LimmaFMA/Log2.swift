@@ -91,9 +91,18 @@ public func fmaLog2Parts(_ x: UnsafePointer<Double>, count: Int, hi: UnsafeMutab
                          lo: UnsafeMutablePointer<Double>) {
     log2Table.withUnsafeBufferPointer { tb in
         let table = tb.baseAddress!
+        // Whole groups of four loaded and stored as vectors; the last
+        // `count % 4` values through a group padded with zeros.
         var k = 0
-        while k < count {
-            let n = Swift.min(4, count - k)
+        while k + 4 <= count {
+            let v = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD4<Double>.self)
+            let (yh, yl, covered) = log2Parts(v, table)
+            UnsafeMutableRawPointer(hi + k).storeBytes(of: yh.replacing(with: .nan, where: .!covered), as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(lo + k).storeBytes(of: yl.replacing(with: .nan, where: .!covered), as: SIMD4<Double>.self)
+            k += 4
+        }
+        if k < count {
+            let n = count - k
             var v = SIMD4<Double>(repeating: 0)
             for l in 0..<n { v[l] = x[k + l] }
             let (yh, yl, covered) = log2Parts(v, table)
@@ -102,7 +111,6 @@ public func fmaLog2Parts(_ x: UnsafePointer<Double>, count: Int, hi: UnsafeMutab
                 hi[k + l] = h[l]
                 lo[k + l] = e[l]
             }
-            k += 4
         }
     }
 }

@@ -64,7 +64,7 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
     // ((offset / 4) << 8 | interpolated << 4 | left).
     withUnsafeTemporaryAllocation(byteCount: chunk * (4 + 8 + 2), alignment: 32) { scratch in
         let base = scratch.baseAddress!
-        let kinds = base.assumingMemoryBound(to: SIMD4<Int64>.self)
+        let kinds = base                                          // SIMD4<Int64> per four values
         let idx = (base + chunk * 8).assumingMemoryBound(to: Int32.self)
         let noted = (base + chunk * 12).assumingMemoryBound(to: UInt16.self)
         let zero = V4(repeating: 0), top = V4(repeating: Double(nb)), tiny = V4(repeating: 0x1p-500)
@@ -108,44 +108,172 @@ public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
                 let t = (y0 + dy * q).replacing(with: y0, where: atKnot)
                 let interpolated = (x0 .<= vin) .& (vin .< xr) .& (rcp .> zero) .& ((a .>= tiny) .| atKnot)
                 rc.storeBytes(of: t.replacing(with: vin, where: .!interpolated), toByteOffset: 8 * k, as: V4.self)
-                kinds[k >> 2] = unsafeBitCast(interpolated, to: SIMD4<Int64>.self)
+                kinds.storeBytes(of: unsafeBitCast(interpolated, to: SIMD4<Int64>.self), toByteOffset: 8 * k, as: SIMD4<Int64>.self)
                 k += 4
             }
-            // 3. 1 / t^4.
-            var m = 0
+            // 3. 1 / t^4, then the values left.
+            let m = voomPowerPass(rc, len, kinds, noted)
+            voomSettleNoted(v + k0, m, noted, trendMiss, powerMiss)
+            k0 += len
+        }
+    }
+    var k = whole
+    while k < count {
+        v[k] = trendMiss(v[k])
+        k += 1
+    }
+}
+
+/// `fmaVoomTrendWeights`' pass 3 over the `len` (a multiple of 4) trend
+/// values at `rc`, whose groups of four were interpolated where `kinds`
+/// says: `1 / t^4` where settled, the value kept elsewhere, and the groups
+/// with a value kept noted in `noted` (`(offset / 4) << 8 | interpolated << 4
+/// | left`). Returns the number of notes.
+@inline(__always)
+func voomPowerPass(_ rc: UnsafeMutableRawPointer, _ len: Int, _ kinds: UnsafeRawPointer,
+                   _ noted: UnsafeMutablePointer<UInt16>) -> Int {
+    typealias V4 = SIMD4<Double>
+    var m = 0
+    var k = 0
+    while k < len {
+        let t = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
+        let kind = kinds.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Int64>.self)
+        let interpolated = unsafeBitCast(kind, to: SIMDMask<SIMD4<Int64>>.self)
+        let sq = t * t
+        let ea = (-sq).addingProduct(t, t)                       // t t - a, exact
+        let b4 = sq * sq
+        let eb = (-b4).addingProduct(sq, sq)                     // a a - b, exact
+        let c = eb + (2 * sq) * ea
+        let s = b4 + c
+        let err = c - (s - b4)
+        let sBits = unsafeBitCast(s, to: SIMD4<UInt64>.self)
+        let ulp = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: V4.self)
+        let mag = unsafeBitCast(unsafeBitCast(err, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
+        let near = (t .>= 0x1p-2) .& (t .< 0x1p2) .& (mag .<= 0.486 * ulp)
+        let far = (t .>= 0x1p-8) .& (t .< 0x1p8) .& (mag .<= 0.478 * ulp)
+        let settled = interpolated .& (s .!= ulp * 0x1p52) .& (near .| far)
+        rc.storeBytes(of: (1 / s).replacing(with: t, where: .!settled), toByteOffset: 8 * k, as: V4.self)
+        let lanes = (unsafeBitCast(.!settled, to: SIMD4<Int64>.self) & SIMD4(1, 2, 4, 8))
+            | (kind & SIMD4(16, 32, 64, 128))
+        let bits = Int(truncatingIfNeeded: lanes.wrappedSum())
+        noted[m] = UInt16(truncatingIfNeeded: (k << 6) | bits)
+        m &+= bits & 15 == 0 ? 0 : 1
+        k += 4
+    }
+    return m
+}
+
+/// The values `voomPowerPass` left at `vc`: `trendMiss(v)` where the group's
+/// note says not interpolated, else `powerMiss(t)`.
+@inline(__always)
+func voomSettleNoted(_ vc: UnsafeMutablePointer<Double>, _ m: Int, _ noted: UnsafePointer<UInt16>,
+                     _ trendMiss: (Double) -> Double, _ powerMiss: (Double) -> Double) {
+    for i in 0..<m {
+        let e = Int(noted[i]), g = (e >> 8) << 2
+        for l in 0..<4 where (e >> l) & 1 != 0 {
+            vc[g + l] = (e >> (4 + l)) & 1 == 0 ? trendMiss(vc[g + l]) : powerMiss(vc[g + l])
+        }
+    }
+}
+
+/// `fmaVoomTrendWeights` without its kernel tables, for a trend evaluated at
+/// few points per knot (voom's small cases: ~12 observations per knot, where
+/// the reciprocals and the fine table would cost more than they save): the
+/// same values, each the bits of the plain code, or `trendMiss(v)` /
+/// `powerMiss(t)` for a value it does not settle. Call only when
+/// `FMAKernels.enabled`.
+///
+/// The tables are `ApproxLookup`'s own: `cells` (the interval records and
+/// the closing records with NaN right ends), `knots` (x_1 ... x_n and three
+/// NaNs: `knots[i + 1]` is record i's right end) and the coarse bucket table
+/// `first` over `nb` buckets (`first[b]` a knot at or below every point of
+/// bucket `b = min(Int((v - lo) * scale), nb)`, about two buckets per
+/// knot); `x1 < xn` the first and last knots (x1 NaN: every value goes to
+/// `trendMiss`), `yleft` and `yright` the trend's values below x1 and
+/// above xn. In chunks of 64, three passes:
+/// 1. The candidate interval `d = i + s`: i = `first[b]` (b clamped to
+///    `[0, nb]`, NaN to 0), s the number of `x_(i+1), x_(i+2), x_(i+3)` at
+///    or below v (a prefix: the knots increase; the NaNs past x_n count as
+///    above v), as `ApproxLookup.Evaluator.record`, read from `knots` (a
+///    quarter of the records' bytes: fewer cache misses for points in no
+///    particular order).
+/// 2. Four values at a time, their records: where `x_d <= v < x_(d+1)`
+///    (v's interval, unique; false for NaN, outside `[x1, xn)` and for a
+///    walk that stopped short), `t = y_d + dy_d * ((v - x_d) / (x_(d+1) -
+///    x_d))`, or `y_d` when `v == x_d`: the operations of
+///    `ApproxLookup.Evaluator.interpolate`, the quotient a true division,
+///    the product and the sum rounded separately (no fused operation), so
+///    its bits. Where `v < x1`, `t = yleft`; where `v > xn`, `t = yright`
+///    (approx's values outside the knots). Other lanes (NaN, `v == xn`, a
+///    walk that stopped short) keep v for `trendMiss`.
+/// 3. `voomPowerPass` and `voomSettleNoted`, as `fmaVoomTrendWeights`.
+/// The last `count % 4` values are `trendMiss(v)`.
+@inline(never)
+public func fmaVoomTrendWeightsDividing(_ v: UnsafeMutablePointer<Double>, count: Int,
+                                        cells: UnsafePointer<Double>, knots: UnsafePointer<Double>,
+                                        first: UnsafePointer<Int32>,
+                                        x1: Double, xn: Double, yleft: Double, yright: Double, lo: Double,
+                                        scale: Double, nb: Int, trendMiss: (Double) -> Double,
+                                        powerMiss: (Double) -> Double) {
+    typealias V4 = SIMD4<Double>
+    let whole = x1 < xn ? count & ~3 : 0
+    // 64 values a chunk: the scratch (896 bytes, 16-byte aligned) stays on
+    // the stack (`withUnsafeTemporaryAllocation` takes the heap above 1 KiB
+    // or for a larger alignment).
+    let chunk = 64
+    withUnsafeTemporaryAllocation(byteCount: chunk * (4 + 8 + 2), alignment: 16) { scratch in
+        let base = scratch.baseAddress!
+        let kinds = base                                          // SIMD4<Int64> per four values
+        let idx = (base + chunk * 8).assumingMemoryBound(to: Int32.self)
+        let noted = (base + chunk * 12).assumingMemoryBound(to: UInt16.self)
+        let zero = V4(repeating: 0), top = V4(repeating: Double(nb))
+        let first1 = V4(repeating: x1), last = V4(repeating: xn)
+        let left = V4(repeating: yleft), right = V4(repeating: yright)
+        var k0 = 0
+        while k0 < whole {
+            let len = Swift.min(whole - k0, chunk)
+            let rc = UnsafeMutableRawPointer(v + k0)
+            // 1. Candidate intervals.
+            var k = 0
+            while k < len {
+                let x = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
+                var bq = (x - lo) * scale
+                bq = bq.replacing(with: zero, where: .!(bq .>= zero))        // below x1, or NaN
+                bq = bq.replacing(with: top, where: bq .> top)
+                for l in 0..<4 {
+                    let xl = x[l]
+                    let i = Int(first[Int(bq[l])])
+                    let c = knots + i
+                    let s = (c[1] <= xl ? 1 : 0) &+ (c[2] <= xl ? 1 : 0) &+ (c[3] <= xl ? 1 : 0)
+                    idx[k + l] = Int32(truncatingIfNeeded: i &+ s)
+                }
+                k += 4
+            }
+            // 2. Interpolation.
             k = 0
             while k < len {
-                let t = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
-                let kind = kinds[k >> 2]
-                let interpolated = unsafeBitCast(kind, to: SIMDMask<SIMD4<Int64>>.self)
-                let sq = t * t
-                let ea = (-sq).addingProduct(t, t)                       // t t - a, exact
-                let b4 = sq * sq
-                let eb = (-b4).addingProduct(sq, sq)                     // a a - b, exact
-                let c = eb + (2 * sq) * ea
-                let s = b4 + c
-                let err = c - (s - b4)
-                let sBits = unsafeBitCast(s, to: SIMD4<UInt64>.self)
-                let ulp = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: V4.self)
-                let mag = unsafeBitCast(unsafeBitCast(err, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
-                let near = (t .>= 0x1p-2) .& (t .< 0x1p2) .& (mag .<= 0.486 * ulp)
-                let far = (t .>= 0x1p-8) .& (t .< 0x1p8) .& (mag .<= 0.478 * ulp)
-                let settled = interpolated .& (s .!= ulp * 0x1p52) .& (near .| far)
-                rc.storeBytes(of: (1 / s).replacing(with: t, where: .!settled), toByteOffset: 8 * k, as: V4.self)
-                let lanes = (unsafeBitCast(.!settled, to: SIMD4<Int64>.self) & SIMD4(1, 2, 4, 8))
-                    | (kind & SIMD4(16, 32, 64, 128))
-                let bits = Int(truncatingIfNeeded: lanes.wrappedSum())
-                noted[m] = UInt16(truncatingIfNeeded: (k << 6) | bits)
-                m &+= bits & 15 == 0 ? 0 : 1
+                let vin = rc.loadUnaligned(fromByteOffset: 8 * k, as: V4.self)
+                let d0 = Int(idx[k]), d1 = Int(idx[k + 1]), d2 = Int(idx[k + 2]), d3 = Int(idx[k + 3])
+                let r0 = UnsafeRawPointer(cells + 4 * d0).loadUnaligned(as: V4.self)
+                let r1 = UnsafeRawPointer(cells + 4 * d1).loadUnaligned(as: V4.self)
+                let r2 = UnsafeRawPointer(cells + 4 * d2).loadUnaligned(as: V4.self)
+                let r3 = UnsafeRawPointer(cells + 4 * d3).loadUnaligned(as: V4.self)
+                let x0 = V4(r0[0], r1[0], r2[0], r3[0])
+                let xr = V4(r0[1], r1[1], r2[1], r3[1])
+                let y0 = V4(r0[2], r1[2], r2[2], r3[2])
+                let dy = V4(r0[3], r1[3], r2[3], r3[3])
+                let q = (vin - x0) / (xr - x0)
+                let below = vin .< first1, above = vin .> last
+                let t = (y0 + dy * q).replacing(with: y0, where: vin .== x0)
+                    .replacing(with: left, where: below).replacing(with: right, where: above)
+                let settled = ((x0 .<= vin) .& (vin .< xr)) .| below .| above
+                rc.storeBytes(of: t.replacing(with: vin, where: .!settled), toByteOffset: 8 * k, as: V4.self)
+                kinds.storeBytes(of: unsafeBitCast(settled, to: SIMD4<Int64>.self), toByteOffset: 8 * k, as: SIMD4<Int64>.self)
                 k += 4
             }
-            let vc = v + k0
-            for i in 0..<m {
-                let e = Int(noted[i]), g = (e >> 8) << 2
-                for l in 0..<4 where (e >> l) & 1 != 0 {
-                    vc[g + l] = (e >> (4 + l)) & 1 == 0 ? trendMiss(vc[g + l]) : powerMiss(vc[g + l])
-                }
-            }
+            // 3. 1 / t^4, then the values left.
+            let m = voomPowerPass(rc, len, kinds, noted)
+            voomSettleNoted(v + k0, m, noted, trendMiss, powerMiss)
             k0 += len
         }
     }
@@ -263,13 +391,27 @@ public func fmaVoomLogCounts(_ out: UnsafeMutablePointer<Double>, count: Int, p2
 public func fmaVoomRowLogs(_ p2: UnsafePointer<Double>, count: Int, logHi: UnsafeMutablePointer<Double>,
                            logLo: UnsafeMutablePointer<Double>, inverse: UnsafeMutablePointer<Double>) {
     fmaLog2Parts(p2, count: count, hi: logHi, lo: logLo)
-    for k in 0..<count {
+    // Four at a time (the same divisions and tests lane by lane).
+    var k = 0
+    while k + 4 <= count {
+        let p = UnsafeRawPointer(p2 + k).loadUnaligned(as: SIMD4<Double>.self)
+        UnsafeMutableRawPointer(inverse + k).storeBytes(of: 1 / p, as: SIMD4<Double>.self)
+        let outside = .!((p .>= 0x1p-900) .& (p .<= 0x1p900))
+        if any(outside) {
+            let h = UnsafeMutableRawPointer(logHi + k), l = UnsafeMutableRawPointer(logLo + k)
+            h.storeBytes(of: h.loadUnaligned(as: SIMD4<Double>.self).replacing(with: .nan, where: outside), as: SIMD4<Double>.self)
+            l.storeBytes(of: l.loadUnaligned(as: SIMD4<Double>.self).replacing(with: .nan, where: outside), as: SIMD4<Double>.self)
+        }
+        k += 4
+    }
+    while k < count {
         let p = p2[k]
         inverse[k] = 1 / p
         if !(p >= 0x1p-900 && p <= 0x1p900) {
             logHi[k] = .nan
             logLo[k] = .nan
         }
+        k += 1
     }
 }
 
@@ -303,4 +445,71 @@ public func fmaVoomLogScale(_ l1: Double) -> (hi: Double, lo: Double) {
     let b2 = hi - s
     let lo2 = (s - (hi - b2)) + (lo - b2)                          // TwoSum
     return hi.isFinite && lo2.isFinite ? (hi, lo2) : (.nan, .nan)
+}
+
+/// `f[k] = 2^f[k]` in place for `k < count`, each value the bits of
+/// `Limma`'s `ExactPow.pow2(f, table:)` (R's `R_pow(2, f)`), four at a
+/// time; a value the kernel does not settle is `miss(f)` (which the caller
+/// makes that scalar code). `table` is `ExactPow.exp2Table` (`2^(j/256)` as
+/// hi, lo at 2j, 2j + 1) and `c` its series coefficients `c1 ... c6`. Call
+/// only when `FMAKernels.enabled`.
+///
+/// Each lane with `|f| <= 64` goes through the scalar operations in their
+/// order, each rounded as the scalar one (products and sums, no fused
+/// operation): `k = (256 f + 1.5 · 2^52) - 1.5 · 2^52`,
+/// `r = (256 f - k) 2^-8`, `q = r c1 + (r r)(c2 + r (c3 + r (c4 + r (c5 + r c6))))`,
+/// the table's `hi, lo` at `j = k mod 256`, `u = hi q + lo`, `s = hi + u`,
+/// `err = u - (s - hi)`; settled, as `ExactPow.pow2` settles it, when `s`
+/// is not a power of two (tested as `s != ulp(s) 2^52`, exact for these `s`
+/// near 1) and `|err| <= 0.47 ulp(s)`: then `s 2^(k >> 8)` (exact). Other
+/// lanes (`|f| > 64`, NaN, not settled; their f replaced by 0 in the
+/// arithmetic) and the last `count % 4` values are `miss(f)`.
+@inline(never)
+public func fmaVoomPow2(_ f: UnsafeMutablePointer<Double>, count: Int, table: UnsafePointer<Double>,
+                        coefficients c: (Double, Double, Double, Double, Double, Double),
+                        miss: (Double) -> Double) {
+    typealias V4 = SIMD4<Double>
+    let shifter = V4(repeating: 0x1.8p52)
+    let c1 = V4(repeating: c.0), c2 = V4(repeating: c.1), c3 = V4(repeating: c.2)
+    let c4 = V4(repeating: c.3), c5 = V4(repeating: c.4), c6 = V4(repeating: c.5)
+    var k = 0
+    while k + 4 <= count {
+        let raw = UnsafeMutableRawPointer(f + k)
+        let fin = raw.loadUnaligned(as: V4.self)
+        let mag = unsafeBitCast(unsafeBitCast(fin, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
+        let inRange = mag .<= 64                                          // false for NaN
+        let x = fin.replacing(with: 0, where: .!inRange)
+        let f256 = x * 256
+        let kk = (f256 + shifter) - shifter
+        let r = (f256 - kk) * 0x1p-8
+        let p5 = c5 + r * c6
+        let p4 = c4 + r * p5
+        let p3 = c3 + r * p4
+        let p2 = c2 + r * p3
+        let q = r * c1 + (r * r) * p2
+        var hi = V4(), lo = V4(), scale = V4()
+        for l in 0..<4 {
+            let m = Int(kk[l])
+            let j = m & 255
+            hi[l] = table[2 * j]
+            lo[l] = table[2 * j + 1]
+            scale[l] = Double(bitPattern: UInt64(1023 + (m >> 8)) << 52)
+        }
+        let u = hi * q + lo
+        let s = hi + u
+        let err = u - (s - hi)
+        let sBits = unsafeBitCast(s, to: SIMD4<UInt64>.self)
+        let ulp = unsafeBitCast((sBits & 0x7FF0_0000_0000_0000) &- 0x0340_0000_0000_0000, to: V4.self)
+        let errMag = unsafeBitCast(unsafeBitCast(err, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: V4.self)
+        let settled = inRange .& (s .!= ulp * 0x1p52) .& (errMag .<= 0.47 * ulp)
+        raw.storeBytes(of: (s * scale).replacing(with: fin, where: .!settled), as: V4.self)
+        if !all(settled) {
+            for l in 0..<4 where !settled[l] { f[k + l] = miss(fin[l]) }
+        }
+        k += 4
+    }
+    while k < count {
+        f[k] = miss(f[k])
+        k += 1
+    }
 }

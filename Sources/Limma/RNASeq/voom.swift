@@ -1,6 +1,7 @@
 // limma's voom: log-counts-per-million with precision weights from a
 // lowess trend of the mean-variance relationship (Law et al. 2014).
 import Foundation
+import LimmaAVX512
 import LimmaFMA
 
 /// limma's `voom(counts, design, lib.size, normalize.method, block,
@@ -176,12 +177,14 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
         X = X.columns(j)
     }
     if count > 0 {
-        // LimmaFMA's kernel when the trend is evaluated at 32 or more points
-        // per knot (its tables cost about as much as 30 points per knot save).
-        let kernels = count >= 32 * trend.x.count && FMAKernels.enabled
+        // LimmaFMA's kernels; the trend's kernel tables when it is evaluated
+        // at 32 or more points per knot (they cost about as much as 30 points
+        // per knot save; below that the kernel divides).
+        let kernels = FMAKernels.enabled
+        let tables = kernels && count >= 32 * trend.x.count
         weightValues.withUnsafeMutableBufferPointer { wb in
             voomObservationWeights(coefficients: coef, design: X, libSize: lib,
-                                   trend: ApproxLookup(trend, kernelTables: kernels), kernels: kernels,
+                                   trend: ApproxLookup(trend, kernelTables: tables), kernels: kernels,
                                    into: wb.baseAddress!)
         }
     }
@@ -278,17 +281,25 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 ///   kept per row), so the column is written sequentially;
 /// - otherwise: genes in blocks of 256 (in parallel chunks of blocks), the
 ///   block's `2^f` per distinct row computed once (two genes at a time,
-///   `ExactPow`'s two-lane `pow2`), then sample by sample.
+///   `ExactPow`'s two-lane `pow2`, or with `kernels` four at a time,
+///   LimmaFMA's `fmaVoomPow2`: the same bits), then sample by sample, each
+///   sample's run written straight to its column.
 /// Either way the observations of a run go through `log2` of all, then
-/// `voomTrendWeights` (the trend and `1 / t^4`: with `kernels`, LimmaFMA's
-/// four-lane kernel, else two-lane vector arithmetic), each lookup from the
-/// trend's bucket table. With `kernels`, on the sorted path, the `log2`s are
-/// LimmaFMA's `fmaVoomLogCounts` (the libm's bits, from `log2(2^f)` in two
-/// parts per gene and row, `fmaVoomRowLogs`, and `log2(1e-6 (libSize + 1))`
-/// per sample, `fmaVoomLogScale`; about 1 value in 9 it leaves to `log2`),
-/// when the sample's scale is finite. `kernels` (default `FMAKernels.enabled`; true only
-/// where `FMAKernels.supported`; ignored when `trend` was built without the
-/// kernel's tables) changes the speed only: both give each value's bits.
+/// `voomTrendWeights` (the trend and `1 / t^4`), each lookup from the
+/// trend's bucket tables. With `kernels` (default `FMAKernels.enabled`;
+/// true only where `FMAKernels.supported`), on both paths:
+/// - the `log2`s are LimmaFMA's `fmaVoomLogCounts` (the libm's bits, from
+///   `log2(2^f)` in two parts per gene and distinct row, `fmaVoomRowLogs`,
+///   and `log2(1e-6 (libSize + 1))` per sample, `fmaVoomLogScale`; about 1
+///   value in 9 it leaves to `log2`), when the sample's scale is finite;
+/// - the trend and `1 / t^4` are LimmaFMA's four-lane kernel: through the
+///   kernel tables when `trend` was built with them
+///   (`fmaVoomTrendWeights`), else dividing (`fmaVoomTrendWeightsDividing`).
+/// Where `AVX512Kernels.enabled`, LimmaAVX512's eight-lane counterparts
+/// of these three kernels run in their place (each lane the four-lane
+/// kernel's operations). Without `kernels`: `log2` itself and two-lane
+/// vector arithmetic. `kernels` changes the speed only: every path gives
+/// each value's bits.
 /// Every value is computed by the same operations whatever the order or
 /// thread count.
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
@@ -308,9 +319,13 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize lib: [Double],
                             trend: ApproxLookup, kernels: Bool = FMAKernels.enabled,
                             into w: UnsafeMutablePointer<Double>) {
-    // The log-count kernel needs no trend tables; the trend's kernel does.
+    // The log-count kernel needs no trend tables; the trend's kernel uses
+    // them when they were built, else divides.
     let logKernels = kernels
-    let kernels = kernels && trend.hasKernelTables
+    // LimmaAVX512's eight-lane kernels in their place where they may run.
+    let wide = kernels && AVX512Kernels.enabled
+    let trendKernel: VoomTrendKernel = !kernels ? .plain
+        : trend.hasKernelTables ? (wide ? .tables8 : .tables) : (wide ? .dividing8 : .dividing)
     let ngenes = coef.nrow, nsamples = X.nrow, p = coef.ncol
     let fitted: Matrix? = coef.values.allSatisfy({ $0.isFinite }) && X.values.allSatisfy({ $0.isFinite })
         ? nil : RLinAlg.matprod(coef, X.transposed)
@@ -355,6 +370,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     let nrows = rowSample.count
     let l1 = lib.map { $0 + 1 }
     let table = ExactPow.exp2Table
+    let pow2Coefficients = (ExactPow.c1, ExactPow.c2, ExactPow.c3, ExactPow.c4, ExactPow.c5, ExactPow.c6)
     let rowValues = rowSample.map { j in (0..<p).map { X[j, $0] } }
     /// The fitted value of gene g for distinct row u.
     @inline(__always)
@@ -381,20 +397,27 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     func weights(_ p2: UnsafePointer<Double>, _ l1: Double, _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
-        voomTrendWeights(out, count, trend, kernels: kernels)
+        voomTrendWeights(out, count, trend, trendKernel)
     }
     /// `weights` with the log-counts from LimmaFMA's `fmaVoomLogCounts`
     /// (`logs`: the row's `fmaVoomRowLogs`, hi, lo and inverses of `p2`),
     /// when the sample's `fmaVoomLogScale` is finite.
     @inline(__always)
-    func weights(_ p2: UnsafePointer<Double>, _ logs: UnsafePointer<Double>, _ l1: Double, _ count: Int,
-                 _ trend: ApproxLookup.Evaluator, _ out: UnsafeMutablePointer<Double>) {
-        let scale = fmaVoomLogScale(l1)
+    func weights(_ p2: UnsafePointer<Double>, _ logs: UnsafePointer<Double>, _ l1: Double,
+                 _ scale: (hi: Double, lo: Double), _ count: Int, _ trend: ApproxLookup.Evaluator,
+                 _ out: UnsafeMutablePointer<Double>) {
         guard scale.hi.isFinite else { return weights(p2, l1, count, trend, out) }
-        fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
-                         l1: l1, scale: scale, miss: { x in log2(x) })
-        voomTrendWeights(out, count, trend, kernels: kernels)
+        if wide {
+            avx512VoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
+                                l1: l1, scale: scale, miss: { x in log2(x) })
+        } else {
+            fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
+                             l1: l1, scale: scale, miss: { x in log2(x) })
+        }
+        voomTrendWeights(out, count, trend, trendKernel)
     }
+    // Per sample, with the kernels: log2(1e-6 (libSize + 1)) in two parts.
+    let scales = logKernels ? l1.map { fmaVoomLogScale($0) } : []
     coef.values.withUnsafeBufferPointer { cb in
         let c = cb.baseAddress!
         if nrows * 16 <= nsamples {
@@ -430,7 +453,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                             row.p2.withUnsafeBufferPointer { p2 in
                                 if logKernels {
                                     row.logs.withUnsafeBufferPointer { lb in
-                                        weights(p2.baseAddress!, lb.baseAddress!, lj, ngenes, trend, tmp)
+                                        weights(p2.baseAddress!, lb.baseAddress!, lj, scales[j], ngenes, trend, tmp)
                                     }
                                 } else {
                                     weights(p2.baseAddress!, lj, ngenes, trend, tmp)
@@ -451,13 +474,36 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                 let box = UncheckedBox((w, trend))
                 LimmaThreads.forEachChunk(nblocks, minChunk: 2) { blocks in
                     let (w, trend) = box.value
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * block) { p2b in
+                    // Per row: the block's 2^f, then (with the kernels) their
+                    // fmaVoomRowLogs: hi, lo, inverse.
+                    let stride = logKernels ? 4 * block : block
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: nrows * stride) { p2b in
                         let p2 = p2b.baseAddress!
                         for b in blocks {
                             let g0 = b * block, gb = Swift.min(block, ngenes - g0)
                             for u in 0..<nrows {
+                                let o = p2 + u * stride
+                                if logKernels {
+                                    // The fitted values (coefficient by coefficient over the
+                                    // block: each gene's sum 0 + b_1 x_1 + ... in the same
+                                    // order), then 2^f four at a time (LimmaFMA).
+                                    if fitted != nil {
+                                        for g in 0..<gb { o[g] = fittedValue(c, g0 + g, u) }
+                                    } else {
+                                        o.update(repeating: 0, count: gb)
+                                        rowValues[u].withUnsafeBufferPointer { xu in
+                                            for l in 0..<p {
+                                                let xl = xu[l], cl = c + l * ngenes + g0
+                                                for g in 0..<gb { o[g] += cl[g] * xl }
+                                            }
+                                        }
+                                    }
+                                    fmaVoomPow2(o, count: gb, table: table, coefficients: pow2Coefficients,
+                                                miss: { f in ExactPow.pow2(f, table: table) })
+                                    fmaVoomRowLogs(o, count: gb, logHi: o + gb, logLo: o + 2 * gb, inverse: o + 3 * gb)
+                                    continue
+                                }
                                 // Two genes at a time (ExactPow's two-lane 2^f).
-                                let o = p2 + u * block
                                 var g = 0
                                 while g + 1 < gb {
                                     let f = SIMD2(fittedValue(c, g0 + g, u), fittedValue(c, g0 + g + 1, u))
@@ -469,7 +515,12 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                                 if g < gb { o[g] = pow2Fitted(c, g0 + g, u) }
                             }
                             for j in 0..<nsamples {
-                                weights(p2 + rowOf[j] * block, l1[j], gb, trend, w + j * ngenes + g0)
+                                let o = p2 + rowOf[j] * stride
+                                if logKernels {
+                                    weights(o, o + gb, l1[j], scales[j], gb, trend, w + j * ngenes + g0)
+                                } else {
+                                    weights(o, l1[j], gb, trend, w + j * ngenes + g0)
+                                }
                             }
                         }
                     }
@@ -479,13 +530,24 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
     }
 }
 
+/// How `voomTrendWeights` evaluates the trend and `1 / t^4`: the two-lane
+/// code here (`plain`), or LimmaFMA's four-lane kernel with `ApproxLookup`'s
+/// kernel tables (`tables`) or without them, dividing (`dividing`).
+/// `tables8`, `dividing8`: their eight-lane counterparts in LimmaAVX512
+/// (`avx512VoomTrendWeights`, `avx512VoomTrendWeightsDividing`; the same
+/// bits), where `AVX512Kernels.enabled`.
+private enum VoomTrendKernel { case plain, tables, dividing, tables8, dividing8 }
+
 /// `v[k] = 1 / trend(v[k])^4` for k < count, each value the bits of
 /// `1 / ExactPow.fourth(trend(v))`.
 ///
-/// With `kernels`: LimmaFMA's `fmaVoomTrendWeights` (four values at a time,
+/// `tables`: LimmaFMA's `fmaVoomTrendWeights` (four values at a time,
 /// the interpolation's division through `ApproxLookup`'s reciprocals and
 /// `ExactQuotient`; the values it leaves by the scalar code here).
-/// Otherwise in two passes (the trend of all, then `1 / t^4` of all; one
+/// `dividing`: LimmaFMA's `fmaVoomTrendWeightsDividing` (the same, from the
+/// lookup's coarse bucket table and interval records, a true division, the
+/// values outside the knots `yleft` / `yright`).
+/// `plain`: in two passes (the trend of all, then `1 / t^4` of all; one
 /// pass of both is slower: its chain of dependent operations is too long
 /// to overlap), two values at a time: the trend's two-lane evaluation
 /// (`ApproxLookup.Evaluator`, each lane the bits of `trend(v)`) and
@@ -493,17 +555,38 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 /// `1 / ExactPow.fourth(t)`); an odd last value by itself.
 @inline(__always)
 private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator,
-                              kernels: Bool) {
+                              _ kernel: VoomTrendKernel) {
     // A local copy, which the stores through `v` cannot alias: its fields
     // stay in registers over the loop. Built field by field: a plain
     // `let trend = evaluator` is folded back into the parameter by the
     // optimiser (gse60450's weights: 29.8M instructions against 29.4M).
-    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first,
+    let trend = ApproxLookup.Evaluator(f: evaluator.f, cells: evaluator.cells, first: evaluator.first, knots: evaluator.knots,
                                        reciprocals: evaluator.reciprocals, fine: evaluator.fine,
                                        fineScale: evaluator.fineScale, fineNb: evaluator.fineNb, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
-    if kernels {
+    switch kernel {
+    case .plain: break
+    case .dividing8:
+        avx512VoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
+                                       x1: trend.x1, xn: trend.xn, yleft: trend.f.yleft, yright: trend.f.yright,
+                                       lo: trend.lo, scale: trend.scale, nb: trend.nb,
+                                       trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
+                                       powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    case .tables8:
+        avx512VoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
+                               x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
+                               trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    case .dividing:
+        fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
+                                    x1: trend.x1, xn: trend.xn,
+                                    yleft: trend.f.yleft, yright: trend.f.yright, lo: trend.lo, scale: trend.scale,
+                                    nb: trend.nb, trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
+                                    powerMiss: { t in 1 / ExactPow.fourth(t) })
+        return
+    case .tables:
         fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
                             x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
                             trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })

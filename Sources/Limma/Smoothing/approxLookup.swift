@@ -43,6 +43,11 @@ public struct ApproxLookup: Sendable {
     /// For bucket b, the last knot whose bucket (computed as for a query) is
     /// below b; one extra entry ends the table.
     private let first: [Int32]
+    /// The knots x_1 ... x_n and three NaNs (`cells`' right ends, packed:
+    /// `knots[i + 1]` is the right end of record i), for walks that read
+    /// only the knots (LimmaFMA's `fmaVoomTrendWeightsDividing`): a quarter
+    /// of the records' bytes.
+    private let knots: [Double]
     /// For the LimmaFMA kernel (`fmaVoomTrendWeights`): per interval i (and
     /// the closing records) `RN(1 / (x_(i+1) - x_i))` when that width is in
     /// `[2^-500, 2^500]`, else 0 (0 for the closing records), through which
@@ -69,7 +74,7 @@ public struct ApproxLookup: Sendable {
         let nb = 2 * n
         guard increasing, width.isFinite, width > 0, (Double(nb) / width).isFinite else {
             // Tables that no search reads (x_1 = NaN fails every comparison).
-            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; reciprocals = [0]
+            lo = 0; scale = 0; cells = [.nan, .nan, .nan, .nan]; first = [0, 0]; knots = [.nan, .nan, .nan]; reciprocals = [0]
             fine = [0, 0]; fineScale = 0; hasKernelTables = false; usable = false
             return
         }
@@ -86,6 +91,7 @@ public struct ApproxLookup: Sendable {
         c[4 * (n - 1) + 2] = y[n - 1]
         for i in (n - 1)...(n + 1) { c[4 * i + 1] = .nan }
         cells = c
+        knots = x + [.nan, .nan, .nan]
         first = Self.bucketTable(x, scale: scale, nb: nb)
         hasKernelTables = kernelTables
         if kernelTables {
@@ -103,17 +109,35 @@ public struct ApproxLookup: Sendable {
     }
 
     /// For each bucket b of `nb` over the knots `x` (`lo = x[0]`, `scale`),
-    /// the last knot whose bucket (computed as for a query) is below b; one
-    /// extra entry ends the table.
-    private static func bucketTable(_ x: [Double], scale: Double, nb: Int) -> [Int32] {
+    /// the last knot whose bucket (computed as for a query) is below b (knot
+    /// 0 if none); one extra entry ends the table.
+    ///
+    /// The knots' buckets `b_i` never decrease with i (x increases, and
+    /// `(v - lo) * scale`, its truncation and the clamps are monotone), so
+    /// that knot is `i - 1` for the first i >= 1 with `b_i >= b`, and
+    /// `n - 1` when there is none: one pass over the knots fills the buckets
+    /// up to each `b_i` with `i - 1`, and the rest with `n - 1`, each
+    /// knot's bucket computed once.
+    static func bucketTable(_ x: [Double], scale: Double, nb: Int) -> [Int32] {
         let n = x.count
-        var table = [Int32](repeating: 0, count: nb + 1)
-        var i = 0
-        for b in 0...nb {
-            while i + 1 < n && Self.bucket(x[i + 1], lo: x[0], scale: scale, nb: nb) < b { i += 1 }
-            table[b] = Int32(i)
+        return [Int32](unsafeUninitializedCapacity: nb + 1) { tb, initialized in
+            x.withUnsafeBufferPointer { xb in
+                let lo = xb[0]
+                var b = 0
+                for i in 1..<n {
+                    let bi = Self.bucket(xb[i], lo: lo, scale: scale, nb: nb)
+                    while b <= bi {
+                        tb[b] = Int32(i - 1)
+                        b += 1
+                    }
+                }
+                while b <= nb {
+                    tb[b] = Int32(n - 1)
+                    b += 1
+                }
+            }
+            initialized = nb + 1
         }
-        return table
     }
 
     @inline(__always)
@@ -132,14 +156,16 @@ public struct ApproxLookup: Sendable {
     public func withEvaluator<R>(_ body: (Evaluator) throws -> R) rethrows -> R {
         try cells.withUnsafeBufferPointer { cb in
             try first.withUnsafeBufferPointer { fb in
-                try reciprocals.withUnsafeBufferPointer { rb in
-                    try fine.withUnsafeBufferPointer { ffb in
-                        let n = usable ? f.x.count : 1
-                        return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!,
-                                                  reciprocals: rb.baseAddress!, fine: ffb.baseAddress!,
-                                                  fineScale: fineScale, fineNb: ffb.count - 1, n: n, x1: cb[0],
-                                                  xn: cb[4 * (n - 1)], lo: lo, scale: scale, nb: fb.count - 1,
-                                                  usable: usable))
+                try knots.withUnsafeBufferPointer { kb in
+                    try reciprocals.withUnsafeBufferPointer { rb in
+                        try fine.withUnsafeBufferPointer { ffb in
+                            let n = usable ? f.x.count : 1
+                            return try body(Evaluator(f: f, cells: cb.baseAddress!, first: fb.baseAddress!,
+                                                      knots: kb.baseAddress!, reciprocals: rb.baseAddress!,
+                                                      fine: ffb.baseAddress!, fineScale: fineScale,
+                                                      fineNb: ffb.count - 1, n: n, x1: cb[0], xn: cb[4 * (n - 1)],
+                                                      lo: lo, scale: scale, nb: fb.count - 1, usable: usable))
+                        }
                     }
                 }
             }
@@ -152,6 +178,8 @@ public struct ApproxLookup: Sendable {
         let f: ApproxFun
         let cells: UnsafePointer<Double>
         let first: UnsafePointer<Int32>
+        /// `ApproxLookup.knots` (x_1 ... x_n, then three NaNs).
+        let knots: UnsafePointer<Double>
         /// `ApproxLookup.reciprocals`, `fine`, `fineScale` and the number of
         /// fine buckets.
         let reciprocals: UnsafePointer<Double>
