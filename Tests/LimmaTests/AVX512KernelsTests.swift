@@ -7,7 +7,9 @@ import Testing
 @Suite struct AVX512KernelsTests {
     @Test func switchFollowsSupportFMAAndOverride() {
         #expect(!AVX512Kernels.supported || FMAKernels.supported)
-        #expect(!AVX512Kernels.supported || limma_cpu_runs_avx512_kernels() != 0)
+        #expect(!AVX512Kernels.supported || limma_cpu_kernel_level() == 2)
+        #expect(!FMAKernels.supported || limma_cpu_kernel_level() >= 1)
+        #expect(Int(limma_cpu_kernel_level()) == FMAKernels.cpuKernelLevel)
         AVX512Kernels.set(false)
         #expect(!AVX512Kernels.enabled)
         AVX512Kernels.set(nil)

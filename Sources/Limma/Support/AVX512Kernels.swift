@@ -18,7 +18,7 @@ enum AVX512Kernels {
     static let supported: Bool = {
         // getenv, as in FMAKernels: no dictionary of the environment.
         if let v = getenv("LIMMA_AVX512"), String(cString: v) == "0" { return false }
-        return FMAKernels.supported && limma_cpu_runs_avx512_kernels() != 0
+        return FMAKernels.supported && FMAKernels.cpuKernelLevel >= 2
     }()
 
     private static let override = Atomic<Int>(-1)

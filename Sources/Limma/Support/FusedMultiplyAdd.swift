@@ -17,8 +17,12 @@ enum FMAKernels {
         // dictionary of the whole environment (~0.4 ms, inside the first
         // step that asks).
         if let v = getenv("LIMMA_FMA"), String(cString: v) == "0" { return false }
-        return limma_cpu_runs_fma_kernels() != 0
+        return cpuKernelLevel >= 1
     }()
+
+    /// `limma_cpu_kernel_level()`, asked once per process (each CPUID traps
+    /// to the hypervisor in a virtual machine): 2 AVX-512 and FMA, 1 FMA, 0 neither.
+    static let cpuKernelLevel: Int = Int(limma_cpu_kernel_level())
 
     private static let override = Atomic<Int>(-1)
 
