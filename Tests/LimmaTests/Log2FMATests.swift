@@ -180,6 +180,23 @@ import LimmaFMA
         return (out, missed)
     }
 
+    /// `n` values `2^f` as voom's fitted values give them: f near 0, whole,
+    /// at and beyond the kernels' edges (±64, ±900, ±1000), or in [-10, 25).
+    static func voomLikePowersOfTwo(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
+        var p2 = [Double]()
+        for _ in 0..<n {
+            let f: Double
+            switch rng.next() % 10 {
+            case 0: f = (rng.uniform() - 0.5) * 0x1p-5
+            case 1: f = Double(Int(rng.next() % 60) - 30)
+            case 2: f = [64.0, -64, 63.99, 900.5, -900.5, 1000, -1000][Int(rng.next() % 7)]
+            default: f = rng.uniform() * 35 - 10
+            }
+            p2.append(pow(2, f))
+        }
+        return p2
+    }
+
     /// Fitted values voom-like (-10 to 25), near 0 (2^f near 1: left out),
     /// whole numbers (2^f exact), near ±64 and beyond ±900 (left out), with
     /// library sizes + 1 of 1 (left out), 1.5, 2, near 1e6 (log2(1e-6 l1)
@@ -191,17 +208,7 @@ import LimmaFMA
         var settled = 0, total = 0
         for trial in 0..<(40 * Self.scale) {
             let n = [0, 1, 2, 3, 4, 5, 7, 9, 511, 512, 513, 20_000][trial % 12]
-            var p2 = [Double]()
-            for _ in 0..<n {
-                let f: Double
-                switch rng.next() % 10 {
-                case 0: f = (rng.uniform() - 0.5) * 0x1p-5
-                case 1: f = Double(Int(rng.next() % 60) - 30)
-                case 2: f = [64.0, -64, 63.99, 900.5, -900.5, 1000, -1000][Int(rng.next() % 7)]
-                default: f = rng.uniform() * 35 - 10
-                }
-                p2.append(pow(2, f))
-            }
+            var p2 = Self.voomLikePowersOfTwo(n, &rng)
             if trial % 2 == 0 { p2.sort() }
             for l1 in l1s + [rng.logUniform(1e5, 1e8).rounded() + 1] {
                 let (out, missed) = Self.logCounts(p2, l1)

@@ -76,17 +76,7 @@ import LimmaFMA
         var bad = 0, settled = 0, total = 0
         for trial in 0..<40 {
             let n = Array(0...17)[trial % 18] + (trial >= 18 ? [0, 511, 512, 513, 5000][trial % 5] : 0)
-            var p2 = [Double]()
-            for _ in 0..<n {
-                let f: Double
-                switch rng.next() % 10 {
-                case 0: f = (rng.uniform() - 0.5) * 0x1p-5
-                case 1: f = Double(Int(rng.next() % 60) - 30)
-                case 2: f = [64.0, -64, 63.99, 900.5, -900.5, 1000, -1000][Int(rng.next() % 7)]
-                default: f = rng.uniform() * 35 - 10
-                }
-                p2.append(pow(2, f))
-            }
+            var p2 = Log2FMATests.voomLikePowersOfTwo(n, &rng)
             if trial % 2 == 0 { p2.sort() }
             for l1 in l1s + [rng.logUniform(1e5, 1e8).rounded() + 1] {
                 let (four, _) = Log2FMATests.logCounts(p2, l1)
