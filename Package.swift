@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CRmath", path: "Sources/CRmath"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+        .systemLibrary(name: "CAllocator", path: "Sources/CAllocator"),
 
         // Kernels compiled for processors with FMA; run only after the CPU check.
         .target(
@@ -60,7 +61,7 @@ let package = Package(
         .target(
             name: "LimmaParity",
             dependencies: [
-                "Limma",
+                "Limma", "CAllocator",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             resources: []

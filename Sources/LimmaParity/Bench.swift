@@ -317,6 +317,7 @@ public enum Bench {
         }
         kv.append(("os", .string(ProcessInfo.processInfo.operatingSystemVersionString)))
         kv.append(("engine_kernels", .string(EngineKernels.active)))
+        kv.append(("allocator", .string(AllocatorPolicy.describe())))
         kv.append(("memory_gib", .double((Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10)))
         return .object(kv)
     }
@@ -429,7 +430,7 @@ public enum Bench {
             if let lapack = v.rVersions["lapack"] { out += ", LAPACK \(lapack)" }
             out += "; engine \(v.engineVersions["version"] ?? "?")"
             if let t = cases.compactMap(\.engineThreads).first { out += ", \(t) engine thread\(t == 1 ? "" : "s")" }
-            out += ", \(EngineKernels.active) kernels"
+            out += ", \(EngineKernels.active) kernels, allocator \(AllocatorPolicy.describe())"
             out += ".\n"
         }
         return out

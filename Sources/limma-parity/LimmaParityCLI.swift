@@ -30,6 +30,7 @@ struct LimmaParityCLI: ParsableCommand {
     /// As ParsableCommand's, except that a usage error exits with 2 (bad
     /// input), the contract's status, rather than 64.
     static func main() {
+        AllocatorPolicy.apply()
         do {
             var command = try parseAsRoot()
             try command.run()
