@@ -383,17 +383,27 @@ import Foundation
                     : u < 0.8 ? (rng.uniform() * 1e5).rounded(.down)
                     : u < 0.9 ? rng.uniform() * 100 : [0, -0.0, 4095, 4096, 4095.5, 1e300][k % 6]
             }
-            let lib = (0..<nsamples).map { j in j == 0 ? 0 : 1e6 + rng.uniform() * 1e7 }
+            // Library sizes: 0, ordinary, and (trials 6, 7) NaN and infinite ones.
+            let lib = (0..<nsamples).map { j in
+                j == 0 ? 0 : trial >= 6 && j == 1 ? .nan : trial >= 6 && j == 2 ? .infinity : 1e6 + rng.uniform() * 1e7
+            }
             var want = [Double](repeating: 0, count: counts.values.count)
             for j in 0..<nsamples {
                 for i in 0..<ngenes {
                     want[j * ngenes + i] = log2((counts[i, j] + 0.5) / (lib[j] + 1) * 1e6)
                 }
             }
+            // The table filled lazily (plain) and filled whole by LimmaFMA's
+            // fmaLog2Settled (kernels): the same bits, also written over the counts.
             for threads in [1, 2] {
                 LimmaThreads.set(threads)
-                let got = voomLogCPM(counts, libSize: lib)
-                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "trial \(trial) threads \(threads)")
+                for kernels in Set([false, FMAKernels.enabled]) {
+                    let got = voomLogCPM(counts, libSize: lib, kernels: kernels)
+                    #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "trial \(trial) threads \(threads) kernels \(kernels)")
+                    var inPlace = counts.values
+                    voomLogCPM(&inPlace, libSize: lib, kernels: kernels)
+                    #expect(inPlace.map(\.bitPattern) == want.map(\.bitPattern), "in place: trial \(trial) threads \(threads) kernels \(kernels)")
+                }
             }
         }
     }

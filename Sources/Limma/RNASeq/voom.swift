@@ -202,11 +202,11 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
 /// or a quarter of the genes if fewer) gives the same argument, so its
 /// logarithm is taken once and remembered for the column: the same `log2`
 /// of the same double, so the same bits.
-func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
+func voomLogCPM(_ counts: Matrix, libSize lib: [Double], kernels: Bool = FMAKernels.enabled) -> [Double] {
     let ngenes = counts.nrow, nsamples = counts.ncol
     return [Double](unsafeUninitializedCapacity: ngenes * nsamples) { buf, initialized in
         counts.values.withUnsafeBufferPointer { cb in
-            voomLogCPM(cb.baseAddress!, into: buf.baseAddress!, ngenes: ngenes, libSize: lib)
+            voomLogCPM(cb.baseAddress!, into: buf.baseAddress!, ngenes: ngenes, libSize: lib, kernels: kernels)
         }
         initialized = ngenes * nsamples
     }
@@ -214,28 +214,55 @@ func voomLogCPM(_ counts: Matrix, libSize lib: [Double]) -> [Double] {
 
 /// `voomLogCPM` with the values replacing the counts (genes x samples,
 /// column-major, one column per library size).
-func voomLogCPM(_ values: inout [Double], libSize lib: [Double]) {
+func voomLogCPM(_ values: inout [Double], libSize lib: [Double], kernels: Bool = FMAKernels.enabled) {
     guard !lib.isEmpty else { return }
     let ngenes = values.count / lib.count
     values.withUnsafeMutableBufferPointer { vb in
         guard let v = vb.baseAddress else { return }
-        voomLogCPM(v, into: v, ngenes: ngenes, libSize: lib)
+        voomLogCPM(v, into: v, ngenes: ngenes, libSize: lib, kernels: kernels)
     }
 }
 
 /// `voomLogCPM` from `c` into `out` (which may be `c`: each value is read
 /// before its own place is written, and nothing else is read from there).
-private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, ngenes: Int, libSize lib: [Double]) {
+///
+/// With `kernels` (default `FMAKernels.enabled`) each column's table is
+/// filled whole first, `log2` of `(k + 0.5) / l1 * 1e6` for every k below
+/// the bound through LimmaFMA's `fmaLog2Settled` (the libm's bits, about one
+/// value in nine from `log2` itself), and the column's values then read it
+/// without a test per entry; the values it does not hold take `log2`. The
+/// same arguments, the same bits, as the lazily filled table.
+private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, ngenes: Int, libSize lib: [Double],
+                        kernels: Bool) {
     let nsamples = lib.count
     let memoSize = Swift.min(4096, ngenes / 4)
     let box = UncheckedBox((out, c))
     LimmaThreads.forEachChunk(nsamples) { cols in
         let (out, c) = box.value
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, memoSize)) { memo in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, 3 * memoSize)) { memo in
             let m = memo.baseAddress!
             for j in cols {
                 let l1 = lib[j] + 1
                 let col = c + j * ngenes, o = out + j * ngenes
+                if kernels && memoSize > 0 {
+                    let args = m + memoSize, scratch = m + 2 * memoSize
+                    for k in 0..<memoSize { args[k] = (Double(k) + 0.5) / l1 * 1e6 }
+                    fmaLog2Settled(args, count: memoSize, into: m, lo: scratch) { log2($0) }
+                    let bound = Double(memoSize)
+                    for i in 0..<ngenes {
+                        let v = col[i]
+                        // A whole number in [0, bound): its entry (NaN fails the test).
+                        if v >= 0 && v < bound {
+                            let k = Int(v)
+                            if Double(k) == v {
+                                o[i] = m[k]
+                                continue
+                            }
+                        }
+                        o[i] = log2((v + 0.5) / l1 * 1e6)
+                    }
+                    continue
+                }
                 m.update(repeating: .nan, count: memoSize)
                 for i in 0..<ngenes {
                     let v = col[i]
