@@ -34,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
         .systemLibrary(name: "CAllocator", path: "Sources/CAllocator"),
+        .systemLibrary(name: "CAVX512", path: "Sources/CAVX512"),
 
         // Kernels compiled for processors with FMA; run only after the CPU check.
         .target(
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "Limma",
             dependencies: [
-                "CLapack", "CRmath", "CZlib", "CCPUFeatures", "LimmaFMA", "LimmaAVX512",
+                "CLapack", "CRmath", "CZlib", "CCPUFeatures", "CAVX512", "LimmaFMA", "LimmaAVX512",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]

@@ -11,15 +11,20 @@ import Testing
 @Suite struct TMMPairedPassTests {
     typealias Uniform = TMMBandedTests.Uniform
 
-    /// `tmmGenePass` against the same counts and gathers one gene at a time.
-    @Test func genePassMatchesAPlainLoop() {
+    /// `tmmGenePass` against the same counts and gathers one gene at a time,
+    /// two at a time (Swift) and, where the processor has AVX-512, eight at a
+    /// time (CAVX512's kernel, gathers compressed out of each vector).
+    @Test(arguments: Set([false, AVX512Kernels.supported]))
+    func genePassMatchesAPlainLoop(avx512: Bool) {
         var u = Uniform(state: 41)
-        for n in [0, 1, 2, 3, 7, 64, 1001, 4096] {
-            let specials: [Double] = [0, -0.0, .nan, -3, .infinity, 0x1p-1070, 1e300, 0.5, 2]
+        for n in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 64, 1001, 4096] {
+            // Counts that put x and y exactly on the band's and the windows' ends
+            // (rp = 1e-3 below: 10 and 60000 as x, 0.01, 0.05, 0.09 as y).
+            let specials: [Double] = [0, -0.0, .nan, -3, .infinity, 0x1p-1070, 1e300, 0.5, 2, 10, 60, 50, 90]
             let obs: [Double] = (0..<n).map { g in
                 g % 13 == 5 ? specials[(g / 13) % specials.count] : (u.next() * 200).rounded(.down)
             }
-            let rp: [Double] = (0..<n).map { g in g % 17 == 3 ? 0 : u.next() * 1e-3 }
+            let rp: [Double] = (0..<n).map { g in g % 17 == 3 ? 0 : g % 13 == 5 && g % 2 == 0 ? 1e-3 : u.next() * 1e-3 }
             let reciprocal = rp.map { 1 / $0 }
             let band = (10.0, 60000.0), w1 = (0.0, 0.01), w2 = (0.05, 0.09)
             let g1 = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
@@ -30,7 +35,7 @@ import Testing
                 reciprocal.withUnsafeBufferPointer { r in
                     rp.withUnsafeBufferPointer { p in
                         tmmGenePass(obs: o.baseAddress!, n, reciprocal: r.baseAddress!, rP: p.baseAddress!,
-                                    band: band, window1: w1, window2: w2, into: (g1, g2, g3))
+                                    band: band, window1: w1, window2: w2, into: (g1, g2, g3), avx512: avx512)
                     }
                 }
             }

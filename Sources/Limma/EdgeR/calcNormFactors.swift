@@ -1,6 +1,9 @@
 // edgeR's calcNormFactors (3.40.2): scaling factors for library sizes by
 // TMM, TMM with singleton pairing, RLE or upper quartile.
 import Foundation
+#if arch(x86_64)
+import CAVX512
+#endif
 
 /// The normalisation methods of edgeR's `calcNormFactors`.
 public enum NormFactorsMethod: String, Sendable, CaseIterable {
@@ -758,7 +761,8 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     // Used genes: x in [2^-1000, 2^1000) (o = 0 gives 0, r = 0 Inf or NaN,
     // positive counts a value in range, checked below).
     let pass = tmmGenePass(obs: obs, ngenes, reciprocal: reciprocal, rP: rP, band: (bandLow, bandHigh),
-                           window1: (f1, g1), window2: (f2, g2), into: (bandG, wa1, wa2))
+                           window1: (f1, g1), window2: (f2, g2), into: (bandG, wa1, wa2),
+                           avx512: AVX512Kernels.enabled)
     let count = pass.used, nb = pass.inBand, in1 = pass.inWindow1, in2 = pass.inWindow2
     guard count > 0 else { return nil }
     // For every pair of positive counts, x, y, o/No and q are normal
@@ -975,11 +979,26 @@ struct TMMGenePass {
 /// genes with x in `band` and with y in each window are gathered (their
 /// indices, in gene order) into `into`'s three buffers. NaN, negative and
 /// zero counts are not positive; an infinite one is.
+///
+/// With `avx512` (only where `AVX512Kernels.enabled`), CAVX512's
+/// `limma_avx512_tmm_gene_pass` does the pass eight genes at a time, the
+/// gathered genes' indices compressed out of each vector (vpcompressd): the
+/// same comparisons and products, so the same counts, genes and extremes.
 @inline(never)
 func tmmGenePass(obs: UnsafePointer<Double>, _ ngenes: Int, reciprocal: UnsafePointer<Double>, rP: UnsafePointer<Double>,
                  band: (Double, Double), window1: (Double, Double), window2: (Double, Double),
-                 into genes: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>))
+                 into genes: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>),
+                 avx512: Bool = false)
     -> TMMGenePass {
+    #if arch(x86_64)
+    if avx512 {
+        let r = limma_avx512_tmm_gene_pass(obs, ngenes, reciprocal, rP, band.0, band.1, window1.0, window1.1,
+                                           window2.0, window2.1, genes.0, genes.1, genes.2)
+        return TMMGenePass(used: r.used, belowBand: r.below_band, belowWindow1: r.below_window1, belowWindow2: r.below_window2,
+                           inBand: r.in_band, inWindow1: r.in_window1, inWindow2: r.in_window2,
+                           minPositive: r.min_positive, maxPositive: r.max_positive)
+    }
+    #endif
     typealias Lanes = SIMD2<Double>
     typealias Counts = SIMD2<Int64>
     let (bandG, wa1, wa2) = genes

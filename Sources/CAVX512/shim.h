@@ -1,0 +1,93 @@
+// Kernels written with AVX-512 intrinsics, for what Swift's SIMD types cannot
+// express: compressing the lanes a mask selects (vpcompressd). Header only;
+// each function is compiled for AVX-512 by its target attribute, whatever the
+// package's flags, and runs only where Limma's `AVX512Kernels.enabled` is
+// true (the caller checks). Elsewhere (not x86-64) the header is empty.
+#ifndef LIMMA_CAVX512_SHIM_H
+#define LIMMA_CAVX512_SHIM_H
+
+#include <stdint.h>
+
+/// What `limma_avx512_tmm_gene_pass` finds (Limma's `TMMGenePass`).
+typedef struct {
+    long used, below_band, below_window1, below_window2;
+    long in_band, in_window1, in_window2;
+    double min_positive, max_positive;
+} limma_tmm_gene_pass_result;
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define LIMMA_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,popcnt")))
+
+/// TMM's pass over all genes of a sample against its reference, eight genes
+/// at a time; the same result as Limma's `tmmGenePass` (see there). With
+/// count o, x = o * reciprocal[g] and y = o * rp[g] (IEEE products); a gene is
+/// used when 2^-1000 <= x < 2^1000 (ordered comparisons: NaN fails). Counted:
+/// the used genes, those with x below band_lo, with y below window1_lo, with
+/// y below window2_lo. Gathered, in gene order: the used genes with x in
+/// [band_lo, band_hi] into band_genes, with y in [window1_lo, window1_hi]
+/// into window1_genes, with y in [window2_lo, window2_hi] into
+/// window2_genes (each buffer has room for n genes; nothing is written past
+/// the genes gathered). Also the smallest and largest positive count
+/// (Inf and 0 when none; NaN is neither).
+LIMMA_AVX512_TARGET
+static inline limma_tmm_gene_pass_result limma_avx512_tmm_gene_pass(
+    const double *obs, long n, const double *reciprocal, const double *rp,
+    double band_lo, double band_hi, double window1_lo, double window1_hi, double window2_lo, double window2_hi,
+    int32_t *band_genes, int32_t *window1_genes, int32_t *window2_genes) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d x_low = _mm512_set1_pd(0x1p-1000), x_high = _mm512_set1_pd(0x1p1000);
+    const __m512d b_lo = _mm512_set1_pd(band_lo), b_hi = _mm512_set1_pd(band_hi);
+    const __m512d f1 = _mm512_set1_pd(window1_lo), g1 = _mm512_set1_pd(window1_hi);
+    const __m512d f2 = _mm512_set1_pd(window2_lo), g2 = _mm512_set1_pd(window2_hi);
+    __m512d low = _mm512_set1_pd(__builtin_inf()), high = zero;
+    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i eight = _mm256_set1_epi32(8);
+    long used = 0, below_band = 0, below1 = 0, below2 = 0, nb = 0, n1 = 0, n2 = 0;
+    for (long g = 0; g < n; g += 8) {
+        const long rest = n - g;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m512d o = _mm512_maskz_loadu_pd(lanes, obs + g);
+        const __m512d r = _mm512_maskz_loadu_pd(lanes, reciprocal + g);
+        const __m512d p = _mm512_maskz_loadu_pd(lanes, rp + g);
+        const __mmask8 positive = lanes & _mm512_cmp_pd_mask(o, zero, _CMP_GT_OQ);
+        low = _mm512_mask_mov_pd(low, positive & _mm512_cmp_pd_mask(o, low, _CMP_LT_OQ), o);
+        high = _mm512_mask_mov_pd(high, lanes & _mm512_cmp_pd_mask(o, high, _CMP_GT_OQ), o);
+        const __m512d x = _mm512_mul_pd(o, r), y = _mm512_mul_pd(o, p);
+        const __mmask8 u = lanes & _mm512_cmp_pd_mask(x, x_low, _CMP_GE_OQ) & _mm512_cmp_pd_mask(x, x_high, _CMP_LT_OQ);
+        used += __builtin_popcount(u);
+        below_band += __builtin_popcount(u & _mm512_cmp_pd_mask(x, b_lo, _CMP_LT_OQ));
+        below1 += __builtin_popcount(u & _mm512_cmp_pd_mask(y, f1, _CMP_LT_OQ));
+        below2 += __builtin_popcount(u & _mm512_cmp_pd_mask(y, f2, _CMP_LT_OQ));
+        const __mmask8 in_band = u & _mm512_cmp_pd_mask(x, b_lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(x, b_hi, _CMP_LE_OQ);
+        const __mmask8 in1 = u & _mm512_cmp_pd_mask(y, f1, _CMP_GE_OQ) & _mm512_cmp_pd_mask(y, g1, _CMP_LE_OQ);
+        const __mmask8 in2 = u & _mm512_cmp_pd_mask(y, f2, _CMP_GE_OQ) & _mm512_cmp_pd_mask(y, g2, _CMP_LE_OQ);
+        if (rest >= 8) {
+            // Whole vectors: the gathered genes first, the rest of the eight
+            // slots overwritten later; all within the n slots, as nb <= g and
+            // g + 8 <= n (likewise n1, n2).
+            _mm256_storeu_si256((__m256i *)(band_genes + nb), _mm256_maskz_compress_epi32(in_band, index));
+            _mm256_storeu_si256((__m256i *)(window1_genes + n1), _mm256_maskz_compress_epi32(in1, index));
+            _mm256_storeu_si256((__m256i *)(window2_genes + n2), _mm256_maskz_compress_epi32(in2, index));
+        } else {
+            _mm256_mask_compressstoreu_epi32(band_genes + nb, in_band, index);
+            _mm256_mask_compressstoreu_epi32(window1_genes + n1, in1, index);
+            _mm256_mask_compressstoreu_epi32(window2_genes + n2, in2, index);
+        }
+        nb += __builtin_popcount(in_band);
+        n1 += __builtin_popcount(in1);
+        n2 += __builtin_popcount(in2);
+        index = _mm256_add_epi32(index, eight);
+    }
+    limma_tmm_gene_pass_result out;
+    out.used = used; out.below_band = below_band; out.below_window1 = below1; out.below_window2 = below2;
+    out.in_band = nb; out.in_window1 = n1; out.in_window2 = n2;
+    out.min_positive = _mm512_reduce_min_pd(low);
+    out.max_positive = _mm512_reduce_max_pd(high);
+    return out;
+}
+
+#undef LIMMA_AVX512_TARGET
+#endif
+#endif
