@@ -88,6 +88,107 @@ static inline limma_tmm_gene_pass_result limma_avx512_tmm_gene_pass(
     return out;
 }
 
+/// TMM's pass over the band, eight genes at a time; the same result as
+/// Limma's `tmmBandQuotients` (see there): for the genes gene[0..<nb],
+/// q = (obs[g] / lib_obs) / rp[g] (two IEEE divisions, in that order) to
+/// q[k]; the numbers of q below window1_lo and below window2_lo to
+/// counts[0], counts[1]; the q values in [window1_lo, window1_hi] to
+/// window1 and in [window2_lo, window2_hi] to window2, in gene order (each
+/// with room for nb values; nothing written past those gathered), their
+/// numbers to counts[2], counts[3]. NaN is in no window and below nothing.
+LIMMA_AVX512_TARGET
+static inline void limma_avx512_tmm_band_quotients(
+    const int32_t *gene, long nb, const double *obs, const double *rp, double lib_obs, double *q,
+    double window1_lo, double window1_hi, double window2_lo, double window2_hi,
+    double *window1, double *window2, long *counts) {
+    const __m512d lib = _mm512_set1_pd(lib_obs), one = _mm512_set1_pd(1.0);
+    const __m512d l1 = _mm512_set1_pd(window1_lo), h1 = _mm512_set1_pd(window1_hi);
+    const __m512d l2 = _mm512_set1_pd(window2_lo), h2 = _mm512_set1_pd(window2_hi);
+    long below1 = 0, below2 = 0, n1 = 0, n2 = 0;
+    for (long k = 0; k < nb; k += 8) {
+        const long rest = nb - k;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m256i g = _mm256_maskz_loadu_epi32(lanes, gene + k);
+        // Lanes past nb read nothing: the count 0 over the proportion 1.
+        const __m512d o = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), lanes, g, obs, 8);
+        const __m512d r = _mm512_mask_i32gather_pd(one, lanes, g, rp, 8);
+        const __m512d v = _mm512_div_pd(_mm512_div_pd(o, lib), r);
+        _mm512_mask_storeu_pd(q + k, lanes, v);
+        below1 += __builtin_popcount(lanes & _mm512_cmp_pd_mask(v, l1, _CMP_LT_OQ));
+        below2 += __builtin_popcount(lanes & _mm512_cmp_pd_mask(v, l2, _CMP_LT_OQ));
+        const __mmask8 in1 = lanes & _mm512_cmp_pd_mask(v, l1, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, h1, _CMP_LE_OQ);
+        const __mmask8 in2 = lanes & _mm512_cmp_pd_mask(v, l2, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, h2, _CMP_LE_OQ);
+        if (rest >= 8) {
+            // Whole vectors, within the nb slots (n1, n2 <= k, k + 8 <= nb).
+            _mm512_storeu_pd(window1 + n1, _mm512_maskz_compress_pd(in1, v));
+            _mm512_storeu_pd(window2 + n2, _mm512_maskz_compress_pd(in2, v));
+        } else {
+            _mm512_mask_compressstoreu_pd(window1 + n1, in1, v);
+            _mm512_mask_compressstoreu_pd(window2 + n2, in2, v);
+        }
+        n1 += __builtin_popcount(in1);
+        n2 += __builtin_popcount(in2);
+    }
+    counts[0] = below1; counts[1] = below2; counts[2] = n1; counts[3] = n2;
+}
+
+/// TMM's candidates from the band, eight genes at a time; the same result as
+/// Limma's `tmmCandidates` (see there): for k < nb in order, with
+/// y = obs[g] * rp[g] (g = gene[k]): the q values in [near1_lo, near1_hi] to
+/// near1 and in [near2_lo, near2_hi] to near2 (in order; room for nb
+/// each), the numbers of q below near1_lo and below near2_lo, and the
+/// candidates (q in [near1_lo, near2_hi], y in [y_lo, y_hi]) moved to the
+/// front of q, gene and y, in order. Each group of eight is read before any
+/// slot is written (the candidates so far number at most k). counts gets
+/// the candidates, the numbers in near1 and near2, and the two below.
+LIMMA_AVX512_TARGET
+static inline void limma_avx512_tmm_candidates(
+    double *q, double *y, int32_t *gene, long nb, const double *obs, const double *rp,
+    double near1_lo, double near1_hi, double near2_lo, double near2_hi, double y_lo, double y_hi,
+    double *near1, double *near2, long *counts) {
+    const __m512d la = _mm512_set1_pd(near1_lo), ha = _mm512_set1_pd(near1_hi);
+    const __m512d lb = _mm512_set1_pd(near2_lo), hb = _mm512_set1_pd(near2_hi);
+    const __m512d ylo = _mm512_set1_pd(y_lo), yhi = _mm512_set1_pd(y_hi);
+    long nc = 0, n1 = 0, n2 = 0, below_a = 0, below_b = 0;
+    for (long k = 0; k < nb; k += 8) {
+        const long rest = nb - k;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m512d qv = _mm512_maskz_loadu_pd(lanes, q + k);
+        const __m256i g = _mm256_maskz_loadu_epi32(lanes, gene + k);
+        const __m512d o = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), lanes, g, obs, 8);
+        const __m512d r = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), lanes, g, rp, 8);
+        const __m512d yv = _mm512_mul_pd(o, r);
+        below_a += __builtin_popcount(lanes & _mm512_cmp_pd_mask(qv, la, _CMP_LT_OQ));
+        below_b += __builtin_popcount(lanes & _mm512_cmp_pd_mask(qv, lb, _CMP_LT_OQ));
+        const __mmask8 at_least_a = lanes & _mm512_cmp_pd_mask(qv, la, _CMP_GE_OQ);
+        const __mmask8 at_most_b = lanes & _mm512_cmp_pd_mask(qv, hb, _CMP_LE_OQ);
+        const __mmask8 m1 = at_least_a & _mm512_cmp_pd_mask(qv, ha, _CMP_LE_OQ);
+        const __mmask8 m2 = at_most_b & _mm512_cmp_pd_mask(qv, lb, _CMP_GE_OQ);
+        const __mmask8 c = at_least_a & at_most_b & _mm512_cmp_pd_mask(yv, ylo, _CMP_GE_OQ)
+            & _mm512_cmp_pd_mask(yv, yhi, _CMP_LE_OQ);
+        if (rest >= 8) {
+            // Whole vectors: all within slots already read (nc, n1, n2 <= k).
+            _mm512_storeu_pd(q + nc, _mm512_maskz_compress_pd(c, qv));
+            _mm512_storeu_pd(y + nc, _mm512_maskz_compress_pd(c, yv));
+            _mm256_storeu_si256((__m256i *)(gene + nc), _mm256_maskz_compress_epi32(c, g));
+            if (m1 | m2) {
+                _mm512_storeu_pd(near1 + n1, _mm512_maskz_compress_pd(m1, qv));
+                _mm512_storeu_pd(near2 + n2, _mm512_maskz_compress_pd(m2, qv));
+            }
+        } else {
+            _mm512_mask_compressstoreu_pd(q + nc, c, qv);
+            _mm512_mask_compressstoreu_pd(y + nc, c, yv);
+            _mm256_mask_compressstoreu_epi32(gene + nc, c, g);
+            _mm512_mask_compressstoreu_pd(near1 + n1, m1, qv);
+            _mm512_mask_compressstoreu_pd(near2 + n2, m2, qv);
+        }
+        nc += __builtin_popcount(c);
+        n1 += __builtin_popcount(m1);
+        n2 += __builtin_popcount(m2);
+    }
+    counts[0] = nc; counts[1] = n1; counts[2] = n2; counts[3] = below_a; counts[4] = below_b;
+}
+
 #undef LIMMA_AVX512_TARGET
 #endif
 #endif

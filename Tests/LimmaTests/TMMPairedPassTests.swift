@@ -67,13 +67,21 @@ import Testing
 
     /// `tmmBandQuotients` against R's `(o/No)/(r/Nr)` and the windows
     /// gathered one value at a time, for odd and even band sizes.
-    @Test func bandQuotientsMatchAPlainLoop() {
+    @Test(arguments: Set([false, AVX512Kernels.supported]))
+    func bandQuotientsMatchAPlainLoop(avx512: Bool) {
         var u = Uniform(state: 43)
         let n = 3001
-        let obs = (0..<n).map { g in g % 9 == 0 ? 0.5 + Double(g) : (u.next() * 500).rounded(.down) + 1 }
-        let rp = (0..<n).map { _ in u.next() * 1e-4 + 1e-6 }
+        // Zero counts and proportions, NaN and infinite counts among them
+        // (quotients 0, Inf and NaN, which are in no window and below nothing).
+        let specials: [Double] = [0, .nan, .infinity]
+        let obs: [Double] = (0..<n).map { (g: Int) -> Double in
+            if g % 9 == 0 { return 0.5 + Double(g) }
+            if g % 29 == 0 { return specials[(g / 29) % 3] }
+            return (u.next() * 500).rounded(.down) + 1
+        }
+        let rp: [Double] = (0..<n).map { (g: Int) -> Double in g % 31 == 0 ? 0 : u.next() * 1e-4 + 1e-6 }
         let nO = 123456.0
-        for nb in [0, 1, 2, 3, 998, 999] {
+        for nb in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 998, 999] {
             let genes: [Int32] = (0..<nb).map { Int32(($0 * 3) % n) }
             let q = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
             let w1 = UnsafeMutablePointer<Double>.allocate(capacity: max(nb, 1))
@@ -84,7 +92,7 @@ import Testing
                 obs.withUnsafeBufferPointer { o in
                     rp.withUnsafeBufferPointer { p in
                         tmmBandQuotients(gene: gb.baseAddress!, nb, obs: o.baseAddress!, rP: p.baseAddress!, libObs: nO,
-                                         into: q, window1, window2, windows: (w1, w2))
+                                         into: q, window1, window2, windows: (w1, w2), avx512: avx512)
                     }
                 }
             }
@@ -99,19 +107,22 @@ import Testing
     /// `tmmCandidates` against the near windows, counts and candidates
     /// gathered one gene at a time, for odd and even band sizes, near
     /// windows apart and overlapping (as the banded path passes them).
-    @Test func candidatesMatchAPlainLoop() {
+    @Test(arguments: Set([false, AVX512Kernels.supported]))
+    func candidatesMatchAPlainLoop(avx512: Bool) {
         var u = Uniform(state: 59)
         let n = 2001
         let obs = (0..<n).map { g in g % 7 == 0 ? 0.25 + Double(g) : (u.next() * 300).rounded(.down) + 1 }
         let rp = (0..<n).map { _ in (u.next() * 1e-4).rounded(.down) / 1e8 + 1e-6 }
         let windows: [((Double, Double), (Double, Double))] = [((0.5, 0.8), (1.5, 2.5)), ((0.5, 2.5), (0.5, 2.5)),
                                                                 ((1.0, 1.0), (1.0, 1.0))]
-        for nb in [0, 1, 2, 3, 500, 501] {
+        for nb in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 500, 501] {
             for (near1, near2) in windows {
                 let genes: [Int32] = (0..<nb).map { Int32(($0 * 4) % n) }
                 // q values with ties at the windows' ends
-                let qs: [Double] = (0..<nb).map { k in
-                    k % 11 == 0 ? [near1.0, near1.1, near2.0, near2.1][(k / 11) % 4] : u.next() * 3
+                let ends: [Double] = [near1.0, near1.1, near2.0, near2.1]
+                let qs: [Double] = (0..<nb).map { (k: Int) -> Double in
+                    if k % 11 == 0 { return ends[(k / 11) % 4] }
+                    return k % 13 == 0 ? Double.nan : u.next() * 3
                 }
                 let yRange = (1e-5, 2e-4)
                 var q = qs, gene = genes
@@ -122,7 +133,7 @@ import Testing
                 let (nc, n1, n2, belowA, belowB) = obs.withUnsafeBufferPointer { o in
                     rp.withUnsafeBufferPointer { p in
                         tmmCandidates(q: &q, y: &y, gene: &gene, nb, obs: o.baseAddress!, rP: p.baseAddress!,
-                                      near1: near1, near2: near2, yRange: yRange, into: (near1Q, near2Q))
+                                      near1: near1, near2: near2, yRange: yRange, into: (near1Q, near2Q), avx512: avx512)
                     }
                 }
                 var cq = [Double](), cy = [Double](), cg = [Int32](), e1 = [Double](), e2 = [Double]()

@@ -837,7 +837,8 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     // M: q for the band, counts below l1 and l2, and q's windows.
     let w1 = scratch.select.low, w2 = scratch.select.high
     let (bandBelow1, bandBelow2, inQ1, inQ2) = tmmBandQuotients(gene: bandG, nb, obs: obs, rP: rP, libObs: nO,
-                                                                into: bandP, (l1, h1), (l2, h2), windows: (w1, w2))
+                                                                into: bandP, (l1, h1), (l2, h2), windows: (w1, w2),
+                                                                avx512: AVX512Kernels.enabled)
     guard let qa = windowOrderStatistic(w1, inQ1, belowBand + bandBelow1, kLo, scratch: work)?.0,
           let qb = windowOrderStatistic(w2, inQ2, belowBand + bandBelow2, kHi, scratch: work)?.0 else { return nil }
     // The near windows [la, ha] and [lb, hb] around q's order statistics,
@@ -851,7 +852,7 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
     let nearM1 = scratch.lowA, nearM2 = scratch.highA
     let (nc, nA, nB, belowA, belowB) = tmmCandidates(q: bandP, y: bandA, gene: bandG, nb, obs: obs, rP: rP,
                                                      near1: (la, ha), near2: (lb, hb), yRange: (yaLo, ybHi),
-                                                     into: (nearM1, nearM2))
+                                                     into: (nearM1, nearM2), avx512: AVX512Kernels.enabled)
     for k in 0..<nA { nearM1[k] = log2(nearM1[k]) }
     for k in 0..<nB { nearM2[k] = log2(nearM2[k]) }
     guard let lowM = windowOrderStatistic(nearM1, nA, belowBand + belowA, kLo, scratch: work),
@@ -1095,12 +1096,27 @@ func tmmGenePass(obs: UnsafePointer<Double>, _ ngenes: Int, reciprocal: UnsafePo
 /// R's `q = (o/No)/(r/Nr)` of the genes `gene[0..<nb]`, two at a time
 /// (each lane divides as the scalar division does), to `q`, with the counts
 /// of q below `window1`'s and `window2`'s lower ends and the values in each
-/// window (to `into`, with their numbers), without branches.
+/// window (to `into`, with their numbers), without branches. With `avx512`
+/// (only where `AVX512Kernels.enabled`), CAVX512's
+/// `limma_avx512_tmm_band_quotients`: eight genes at a time (gathered), the
+/// same divisions and comparisons, the windows' values compressed out of
+/// each vector.
 @inline(never)
 func tmmBandQuotients(gene: UnsafePointer<Int32>, _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
                       libObs nO: Double, into q: UnsafeMutablePointer<Double>,
                       _ window1: (Double, Double), _ window2: (Double, Double),
-                      windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int) {
+                      windows: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                      avx512: Bool = false) -> (Int, Int, Int, Int) {
+    #if arch(x86_64)
+    if avx512 {
+        var counts = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &counts) { cb in
+            limma_avx512_tmm_band_quotients(gene, nb, obs, rP, nO, q, window1.0, window1.1, window2.0, window2.1,
+                                            windows.0, windows.1, cb.baseAddress!.assumingMemoryBound(to: Int.self))
+        }
+        return counts
+    }
+    #endif
     typealias Lanes = SIMD2<Double>
     typealias Counts = SIMD2<Int64>
     let (w1, w2) = windows
@@ -1148,12 +1164,26 @@ func tmmBandQuotients(gene: UnsafePointer<Int32>, _ nb: Int, obs: UnsafePointer<
 /// q below `near1`'s and `near2`'s lower ends, and the candidates (q in
 /// `[near1.lo, near2.hi]`, y = `o * (r/Nr)` in `yRange`) moved to the front
 /// in gene order without branches, with y in `y`. Returns the number of
-/// candidates, of q values in each near window, and the counts.
+/// candidates, of q values in each near window, and the counts. With
+/// `avx512` (only where `AVX512Kernels.enabled`), CAVX512's
+/// `limma_avx512_tmm_candidates`: eight genes at a time, the same products
+/// and comparisons, the gathers compressed out of each vector.
 @inline(never)
 func tmmCandidates(q: UnsafeMutablePointer<Double>, y: UnsafeMutablePointer<Double>, gene: UnsafeMutablePointer<Int32>,
                    _ nb: Int, obs: UnsafePointer<Double>, rP: UnsafePointer<Double>,
                    near1: (Double, Double), near2: (Double, Double), yRange: (Double, Double),
-                   into near: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)) -> (Int, Int, Int, Int, Int) {
+                   into near: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                   avx512: Bool = false) -> (Int, Int, Int, Int, Int) {
+    #if arch(x86_64)
+    if avx512 {
+        var counts = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &counts) { cb in
+            limma_avx512_tmm_candidates(q, y, gene, nb, obs, rP, near1.0, near1.1, near2.0, near2.1, yRange.0, yRange.1,
+                                        near.0, near.1, cb.baseAddress!.assumingMemoryBound(to: Int.self))
+        }
+        return counts
+    }
+    #endif
     typealias Lanes = SIMD2<Double>
     typealias Counts = SIMD2<Int64>
     let (la, ha) = near1, (lb, hb) = near2, (yLo, yHi) = yRange
