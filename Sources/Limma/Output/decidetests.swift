@@ -118,13 +118,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
 
     switch m {
     case "separate":
-        var calls = [Int?]()
-        calls.reserveCapacity(n * p)
-        for j in 0..<p {
-            let adj = pAdjust(columnValues(pMat, j), method: adjust)
-            for i in 0..<n { calls.append(call(coef.values[i + j * n], adj[i], pValue)) }
-        }
-        res.values = calls
+        res.values = separateCalls(coef, pMat, adjust: adjust, pValue: pValue)
     case "global":
         let adj = pAdjust(pMat.values, method: adjust)
         res.values = (0..<(n * p)).map { k in call(coef.values[k], adj[k], pValue) }
@@ -169,6 +163,104 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
         }
     }
     return res
+}
+
+/// The calls of decideTests' `"separate"` method, column by column:
+/// `sign(coefficient) * (pAdjust(p)[i] < pValue)`, nil where the coefficient
+/// or the p-value is missing. Each column goes through `stepUpCut` when it
+/// applies (BH and BY with `0 <= pValue <= 1`), else through `pAdjust`
+/// (`forceAdjust` sends every column there, for the tests).
+func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue: Double,
+                   forceAdjust: Bool = false) -> [Int?] {
+    let n = coef.nrow, p = coef.ncol
+    precondition(pMat.nrow == n && pMat.ncol == p && coef.values.count == n * p && pMat.values.count == n * p,
+                 "separateCalls: coefficients and p-values differ in shape")
+    if n == 0 || p == 0 { return [] }
+    // stepUpCut's scratch (n doubles) is the column's own part of the result,
+    // not yet written (an Int? takes at least 8 bytes), bound to Double while
+    // it serves and to Int? again before the calls go in.
+    precondition(MemoryLayout<Int?>.stride >= MemoryLayout<Double>.stride && MemoryLayout<Int?>.alignment >= MemoryLayout<Double>.alignment)
+    return [Int?](unsafeUninitializedCapacity: n * p) { out, initialized in
+        coef.values.withUnsafeBufferPointer { cAll in
+            pMat.values.withUnsafeBufferPointer { pAll in
+                for j in 0..<p {
+                    let c = UnsafeBufferPointer(rebasing: cAll[(j * n)..<((j + 1) * n)])
+                    let pv = UnsafeBufferPointer(rebasing: pAll[(j * n)..<((j + 1) * n)])
+                    let raw = UnsafeMutableRawPointer(out.baseAddress! + j * n)
+                    let cutOrNil = forceAdjust ? nil
+                        : stepUpCut(pv, method: adjust, alpha: pValue, scratch: raw.bindMemory(to: Double.self, capacity: n))
+                    let o = raw.bindMemory(to: Int?.self, capacity: n)
+                    if let cut = cutOrNil {
+                        for i in 0..<n {
+                            let ci = c[i], pi = pv[i]
+                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? nil : (pi <= cut ? signum(ci) : 0))
+                        }
+                    } else {
+                        let adj = pAdjust(pv, method: adjust)
+                        for i in 0..<n {
+                            let ci = c[i], ai = adj[i]
+                            (o + i).initialize(to: ci.isNaN || ai.isNaN ? nil : (ai < pValue ? signum(ci) : 0))
+                        }
+                    }
+                }
+            }
+        }
+        initialized = n * p
+    }
+}
+
+/// Which p-values BH or BY adjust to below `alpha` (`pAdjust(p)[i] < alpha`),
+/// found without adjusting them: those with `p[i] <= cut` for the returned
+/// `cut` (NaN when there are none, so that no comparison holds). Nil when
+/// this does not apply: another method, or `alpha` outside `[0, 1]`.
+///
+/// With the `lp` non-missing p-values in increasing order `p_(1..lp)`, the
+/// adjusted value at rank `i` is `min(1, min_{j >= i} v_j)` with `v_j =
+/// (lp / j) p_(j)` (BY: `(q lp / j) p_(j)`), each computed as pAdjust does.
+/// For `alpha <= 1` that is below `alpha` exactly when some `v_j < alpha`
+/// with `j >= i`, that is when `i <= k`, the largest such `j`. The factor
+/// before `p_(j)` is a rounded quotient of numbers whose quotient is at
+/// least 1, so at least 1, and rounding is monotone, so `v_j >= p_(j)`
+/// whenever `p_(j) >= 0`: ranks whose value is not below `alpha` (>= 0)
+/// cannot be `k`. So only the `m` values below `alpha` are looked at, and
+/// they are the first `m` order statistics. First the largest alone (`j =
+/// m`); only when it fails are they ordered (`RBase.order`) and `j = m - 1,
+/// m - 2, ...` tried until one passes.
+/// Equal p-values are on one side of `k`: a tie of `p_(k)` at a rank after
+/// `k` would have its own `v < alpha` (its factor is not larger, so for
+/// `p >= 0` its `v` is not larger; for `p < 0`, `v <= p < 0 <= alpha`), hence
+/// rank `<= k` is `p <= p_(k)` (-0 and 0 being equal either way). With
+/// `lp <= 1` pAdjust leaves the values as they are; `v_1 = p` agrees.
+func stepUpCut(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, alpha: Double,
+               scratch s: UnsafeMutablePointer<Double>) -> Double? {
+    guard method == .BH || method == .fdr || method == .BY, alpha >= 0, alpha <= 1 else { return nil }
+    // Without branches on the data: every value is written, and kept by
+    // advancing past it (NaN is not below alpha).
+    var lp = 0, m = 0
+    var largest = -Double.infinity
+    for v in p {
+        let keep = v < alpha
+        s[m] = v
+        m &+= keep ? 1 : 0
+        lp &+= v.isNaN ? 0 : 1
+        largest = Swift.max(largest, keep ? v : -.infinity)
+    }
+    if m == 0 { return .nan }
+    let nd = Double(lp)
+    let q = method == .BY ? RBase.sum((1...lp).map { 1 / Double($0) }) : 1
+    @inline(__always) func passes(_ j: Int, _ v: Double) -> Bool {
+        (method == .BY ? q * nd / Double(j) * v : nd / Double(j) * v) < alpha
+    }
+    if passes(m, largest) { return largest }
+    // The radix order (few mispredicted branches, unlike a comparison sort).
+    let o = RBase.order(UnsafeBufferPointer(start: s, count: m))
+    var j = m - 1
+    while j >= 1 {
+        let v = s[o[j - 1]]
+        if passes(j, v) { return v }
+        j -= 1
+    }
+    return .nan
 }
 
 /// R's `classifyTestsF(object, cor.matrix, df, p.value)` for a fit: nested

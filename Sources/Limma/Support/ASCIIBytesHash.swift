@@ -25,12 +25,33 @@ enum ASCIIBytesHash {
                 i += 8
             }
             if i < count {
-                var w: UInt64 = 0
-                withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: raw + i, byteCount: count - i) }
-                mix(UInt64(littleEndian: w))
+                mix(tail(raw, from: i, count: count))
             }
         }
         h = (h ^ (h >> 32)) &* 0xC4CE_B9FE_1A85_EC53
         return (h ^ (h >> 29), high & 0x8080_8080_8080_8080 == 0)
+    }
+
+    /// The `count - i` (1 to 7) bytes from `i` on as a little-endian word,
+    /// zero-padded above, read without a byte copy: the last eight bytes
+    /// shifted down when the string has eight, else two overlapping loads
+    /// of four (or two) bytes, whose shared bytes are the same, or one byte.
+    @inline(__always)
+    static func tail(_ raw: UnsafeRawPointer, from i: Int, count: Int) -> UInt64 {
+        let rem = count - i
+        if count >= 8 {
+            return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) >> (8 * (8 - rem))
+        }
+        if rem >= 4 {
+            let lo = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+            let hi = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return lo | hi << (8 * (rem - 4))
+        }
+        if rem >= 2 {
+            let lo = UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+            let hi = UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self)))
+            return lo | hi << (8 * (rem - 2))
+        }
+        return UInt64(raw.load(fromByteOffset: i, as: UInt8.self))
     }
 }
