@@ -191,9 +191,11 @@ func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue
                         : stepUpCut(pv, method: adjust, alpha: pValue, scratch: raw.bindMemory(to: Double.self, capacity: n))
                     let o = raw.bindMemory(to: Int?.self, capacity: n)
                     if let cut = cutOrNil {
+                        // The sign and the cut are data: 0/1 arithmetic, not branches.
                         for i in 0..<n {
                             let ci = c[i], pi = pv[i]
-                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? nil : (pi <= cut ? signum(ci) : 0))
+                            let sign = (ci > 0 ? 1 : 0) &- (ci < 0 ? 1 : 0)
+                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? nil : sign &* (pi <= cut ? 1 : 0))
                         }
                     } else {
                         let adj = pAdjust(pv, method: adjust)
@@ -237,15 +239,14 @@ func stepUpCut(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, alpha: D
     // Without branches on the data: every value is written, and kept by
     // advancing past it (NaN is not below alpha).
     var lp = 0, m = 0
-    var largest = -Double.infinity
     for v in p {
-        let keep = v < alpha
         s[m] = v
-        m &+= keep ? 1 : 0
+        m &+= v < alpha ? 1 : 0
         lp &+= v.isNaN ? 0 : 1
-        largest = Swift.max(largest, keep ? v : -.infinity)
     }
     if m == 0 { return .nan }
+    var largest = s[0]
+    for k in 1..<m { largest = Swift.max(largest, s[k]) }
     let nd = Double(lp)
     let q = method == .BY ? RBase.sum((1...lp).map { 1 / Double($0) }) : 1
     @inline(__always) func passes(_ j: Int, _ v: Double) -> Bool {
