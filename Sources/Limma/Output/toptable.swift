@@ -323,34 +323,45 @@ func hasDuplicates(_ s: [String]) -> Bool {
 
 /// `hasDuplicates` with an empty table of a power-of-two size above `2 n`
 /// whose entries hold `n` (`tagged`: in their lower 16 bits, the hash's
-/// top 16 bits above them).
+/// top 16 bits above them). All hashes are computed first, then the table
+/// is probed: the probes' cache misses of consecutive strings then overlap
+/// instead of each waiting behind its string's hashing.
 @inline(__always)
 private func hasDuplicates(_ s: [String], in table: inout [UInt32], tagged: Bool) -> Bool {
     let n = s.count
     let mask = table.count - 1
-    for i in 0..<n {
-        var str = s[i]
-        // nil: not ASCII.
-        let hash: UInt64? = str.withUTF8 { bytes in
-            let (h, ascii) = ASCIIBytesHash.hash(bytes)
-            return ascii ? h : nil
+    var ascii = true
+    let hashes = [UInt64](unsafeUninitializedCapacity: n) { hb, initialized in
+        for i in 0..<n {
+            var str = s[i]
+            let (h, a) = str.withUTF8 { ASCIIBytesHash.hash($0) }
+            hb[i] = h
+            if !a { ascii = false; break }
         }
-        guard let hash else {
-            var seen = Set<String>(minimumCapacity: n)
-            for x in s where !seen.insert(x).inserted { return true }
+        initialized = ascii ? n : 0
+    }
+    guard ascii else {
+        var seen = Set<String>(minimumCapacity: n)
+        for x in s where !seen.insert(x).inserted { return true }
+        return false
+    }
+    let indexMask: UInt32 = tagged ? 0xFFFF : ~0
+    return hashes.withUnsafeBufferPointer { hb in
+        table.withUnsafeMutableBufferPointer { tb in
+            for i in 0..<n {
+                let hash = hb[i]
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                let tag: UInt32 = tagged ? UInt32(truncatingIfNeeded: hash >> 48) << 16 : 0
+                while tb[slot] != 0 {
+                    let e = tb[slot]
+                    if e & ~indexMask == tag && s[Int(e & indexMask) - 1] == s[i] { return true }
+                    slot = (slot + 1) & mask
+                }
+                tb[slot] = tag | UInt32(truncatingIfNeeded: i + 1)
+            }
             return false
         }
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        let tag: UInt32 = tagged ? UInt32(truncatingIfNeeded: hash >> 48) << 16 : 0
-        let indexMask: UInt32 = tagged ? 0xFFFF : ~0
-        while table[slot] != 0 {
-            let e = table[slot]
-            if e & ~indexMask == tag && s[Int(e & indexMask) - 1] == s[i] { return true }
-            slot = (slot + 1) & mask
-        }
-        table[slot] = tag | UInt32(truncatingIfNeeded: i + 1)
     }
-    return false
 }
 
 /// R's `make.names(names, unique = TRUE)`: invalid characters become ".",

@@ -33,15 +33,15 @@ enum ASCIIBytesHash {
     }
 
     /// The `count - i` (1 to 7) bytes from `i` on as a little-endian word,
-    /// zero-padded above, read without a byte copy: the last eight bytes
-    /// shifted down when the string has eight, else two overlapping loads
-    /// of four (or two) bytes, whose shared bytes are the same, or one byte.
+    /// zero-padded above, read without a byte copy: two overlapping loads of
+    /// four (or two) bytes, whose shared bytes are the same, or one byte.
+    /// Every load lies inside `i..<count`, that is inside the 8-byte word
+    /// from `i` (`i` is a multiple of 8): a small string's bytes were just
+    /// stored to the stack as two such words, and a load within one store
+    /// is forwarded from it, where a load across two would stall.
     @inline(__always)
     static func tail(_ raw: UnsafeRawPointer, from i: Int, count: Int) -> UInt64 {
         let rem = count - i
-        if count >= 8 {
-            return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) >> (8 * (8 - rem))
-        }
         if rem >= 4 {
             let lo = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
             let hi = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
