@@ -362,17 +362,52 @@ func quadForm(_ Q: Matrix, _ x: [Double]) -> Double {
 }
 
 /// `drop((tstat %*% Q)^2 %*% rep(1, r))`; no Q means one test: `t^2`.
+/// For each feature, `u_k = sum_l t[i, l] Q[l, k]` (from 0, in l order)
+/// and `F = sum_k u_k^2` (from 0, in k order): four features at a time in
+/// SIMD lanes, each lane the scalar sequence of roundings (no fused
+/// multiply-add), then the remaining features one by one.
 func fstat(_ t: Matrix, _ Q: Matrix?) -> [Double] {
     guard let Q else { return t.values.map { $0 * $0 } }
-    return (0..<t.nrow).map { i in
-        var s = 0.0
-        for k in 0..<Q.ncol {
-            var u = 0.0
-            for l in 0..<Q.nrow { u += t[i, l] * Q[l, k] }
-            s += u * u
+    let n = t.nrow, p = Q.nrow, r = Q.ncol
+    precondition(t.ncol == p && t.values.count == n * p && Q.values.count == p * r, "fstat: t and Q do not conform")
+    return t.values.withUnsafeBufferPointer { tb in
+        Q.values.withUnsafeBufferPointer { qb in
+            [Double](unsafeUninitializedCapacity: n) { out, initialized in
+                var i = 0
+                while i + 4 <= n {
+                    var s = SIMD4<Double>(repeating: 0)
+                    for k in 0..<r {
+                        var u = SIMD4<Double>(repeating: 0)
+                        for l in 0..<p {
+                            let c = l * n + i
+                            u += SIMD4(tb[c], tb[c + 1], tb[c + 2], tb[c + 3]) * qb[l + k * p]
+                        }
+                        s += u * u
+                    }
+                    out[i] = s[0]; out[i + 1] = s[1]; out[i + 2] = s[2]; out[i + 3] = s[3]
+                    i += 4
+                }
+                while i < n {
+                    out[i] = fstatScalar(tb, qb, i, n, p, r)
+                    i += 1
+                }
+                initialized = n
+            }
         }
-        return s
     }
+}
+
+/// `fstat` of feature `i` alone, the plain loops (`t` n x p and `Q` p x r,
+/// column-major).
+func fstatScalar(_ t: UnsafeBufferPointer<Double>, _ Q: UnsafeBufferPointer<Double>, _ i: Int, _ n: Int, _ p: Int,
+                 _ r: Int) -> Double {
+    var s = 0.0
+    for k in 0..<r {
+        var u = 0.0
+        for l in 0..<p { u += t[i + l * n] * Q[l + k * p] }
+        s += u * u
+    }
+    return s
 }
 
 /// R's default df for classifyTestsF on a fit: df.prior + df.residual when
