@@ -419,7 +419,15 @@ func defaultDF(_ fit: MArrayLM, _ n: Int, _ fn: String) throws -> [Double] {
         throw LimmaError(fn, "\(name) has length \(v.count); it must have length 1 or one per feature (\(n))")
     }
     let m = max(prior.count, resid.count)
-    return (0..<m).map { prior[prior.count == 1 ? 0 : $0] + resid[resid.count == 1 ? 0 : $0] }
+    let ps = prior.count == 1 ? 0 : 1, rs = resid.count == 1 ? 0 : 1
+    return prior.withUnsafeBufferPointer { pb in
+        resid.withUnsafeBufferPointer { rb in
+            [Double](unsafeUninitializedCapacity: m) { out, initialized in
+                for i in 0..<m { out[i] = pb[i * ps] + rb[i * rs] }
+                initialized = m
+            }
+        }
+    }
 }
 
 func checkDF(_ df: [Double], _ n: Int, _ fn: String) throws -> [Double] {
