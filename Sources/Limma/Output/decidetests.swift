@@ -118,13 +118,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
 
     switch m {
     case "separate":
-        var calls = [Int?]()
-        calls.reserveCapacity(n * p)
-        for j in 0..<p {
-            let adj = pAdjust(columnValues(pMat, j), method: adjust)
-            for i in 0..<n { calls.append(call(coef.values[i + j * n], adj[i], pValue)) }
-        }
-        res.values = calls
+        res.values = separateCalls(coef, pMat, adjust: adjust, pValue: pValue)
     case "global":
         let adj = pAdjust(pMat.values, method: adjust)
         res.values = (0..<(n * p)).map { k in call(coef.values[k], adj[k], pValue) }
@@ -169,6 +163,105 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
         }
     }
     return res
+}
+
+/// The calls of decideTests' `"separate"` method, column by column:
+/// `sign(coefficient) * (pAdjust(p)[i] < pValue)`, nil where the coefficient
+/// or the p-value is missing. Each column goes through `stepUpCut` when it
+/// applies (BH and BY with `0 <= pValue <= 1`), else through `pAdjust`
+/// (`forceAdjust` sends every column there, for the tests).
+func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue: Double,
+                   forceAdjust: Bool = false) -> [Int?] {
+    let n = coef.nrow, p = coef.ncol
+    precondition(pMat.nrow == n && pMat.ncol == p && coef.values.count == n * p && pMat.values.count == n * p,
+                 "separateCalls: coefficients and p-values differ in shape")
+    if n == 0 || p == 0 { return [] }
+    // stepUpCut's scratch (n doubles) is the column's own part of the result,
+    // not yet written (an Int? takes at least 8 bytes), bound to Double while
+    // it serves and to Int? again before the calls go in.
+    precondition(MemoryLayout<Int?>.stride >= MemoryLayout<Double>.stride && MemoryLayout<Int?>.alignment >= MemoryLayout<Double>.alignment)
+    return [Int?](unsafeUninitializedCapacity: n * p) { out, initialized in
+        coef.values.withUnsafeBufferPointer { cAll in
+            pMat.values.withUnsafeBufferPointer { pAll in
+                for j in 0..<p {
+                    let c = UnsafeBufferPointer(rebasing: cAll[(j * n)..<((j + 1) * n)])
+                    let pv = UnsafeBufferPointer(rebasing: pAll[(j * n)..<((j + 1) * n)])
+                    let raw = UnsafeMutableRawPointer(out.baseAddress! + j * n)
+                    let cutOrNil = forceAdjust ? nil
+                        : stepUpCut(pv, method: adjust, alpha: pValue, scratch: raw.bindMemory(to: Double.self, capacity: n))
+                    let o = raw.bindMemory(to: Int?.self, capacity: n)
+                    if let cut = cutOrNil {
+                        // The sign and the cut are data: 0/1 arithmetic, not branches.
+                        for i in 0..<n {
+                            let ci = c[i], pi = pv[i]
+                            let sign = (ci > 0 ? 1 : 0) &- (ci < 0 ? 1 : 0)
+                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? nil : sign &* (pi <= cut ? 1 : 0))
+                        }
+                    } else {
+                        let adj = pAdjust(pv, method: adjust)
+                        for i in 0..<n {
+                            let ci = c[i], ai = adj[i]
+                            (o + i).initialize(to: ci.isNaN || ai.isNaN ? nil : (ai < pValue ? signum(ci) : 0))
+                        }
+                    }
+                }
+            }
+        }
+        initialized = n * p
+    }
+}
+
+/// Which p-values BH or BY adjust to below `alpha` (`pAdjust(p)[i] < alpha`),
+/// found without adjusting them: those with `p[i] <= cut` for the returned
+/// `cut` (NaN when there are none, so that no comparison holds). Nil when
+/// this does not apply: another method, or `alpha` outside `[0, 1]`.
+///
+/// With the `lp` non-missing p-values in increasing order `p_(1..lp)`, the
+/// adjusted value at rank `i` is `min(1, min_{j >= i} v_j)` with `v_j =
+/// (lp / j) p_(j)` (BY: `(q lp / j) p_(j)`), each computed as pAdjust does.
+/// For `alpha <= 1` that is below `alpha` exactly when some `v_j < alpha`
+/// with `j >= i`, that is when `i <= k`, the largest such `j`. The factor
+/// before `p_(j)` is a rounded quotient of numbers whose quotient is at
+/// least 1, so at least 1, and rounding is monotone, so `v_j >= p_(j)`
+/// whenever `p_(j) >= 0`: ranks whose value is not below `alpha` (>= 0)
+/// cannot be `k`. So only the `m` values below `alpha` are looked at, and
+/// they are the first `m` order statistics. First the largest alone (`j =
+/// m`); only when it fails are they ordered (`RBase.order`) and `j = m - 1,
+/// m - 2, ...` tried until one passes.
+/// Equal p-values are on one side of `k`: a tie of `p_(k)` at a rank after
+/// `k` would have its own `v < alpha` (its factor is not larger, so for
+/// `p >= 0` its `v` is not larger; for `p < 0`, `v <= p < 0 <= alpha`), hence
+/// rank `<= k` is `p <= p_(k)` (-0 and 0 being equal either way). With
+/// `lp <= 1` pAdjust leaves the values as they are; `v_1 = p` agrees.
+func stepUpCut(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, alpha: Double,
+               scratch s: UnsafeMutablePointer<Double>) -> Double? {
+    guard method == .BH || method == .fdr || method == .BY, alpha >= 0, alpha <= 1 else { return nil }
+    // Without branches on the data: every value is written, and kept by
+    // advancing past it (NaN is not below alpha).
+    var lp = 0, m = 0
+    for v in p {
+        s[m] = v
+        m &+= v < alpha ? 1 : 0
+        lp &+= v.isNaN ? 0 : 1
+    }
+    if m == 0 { return .nan }
+    var largest = s[0]
+    for k in 1..<m { largest = Swift.max(largest, s[k]) }
+    let nd = Double(lp)
+    let q = method == .BY ? RBase.sum((1...lp).map { 1 / Double($0) }) : 1
+    @inline(__always) func passes(_ j: Int, _ v: Double) -> Bool {
+        (method == .BY ? q * nd / Double(j) * v : nd / Double(j) * v) < alpha
+    }
+    if passes(m, largest) { return largest }
+    // The radix order (few mispredicted branches, unlike a comparison sort).
+    let o = RBase.order(UnsafeBufferPointer(start: s, count: m))
+    var j = m - 1
+    while j >= 1 {
+        let v = s[o[j - 1]]
+        if passes(j, v) { return v }
+        j -= 1
+    }
+    return .nan
 }
 
 /// R's `classifyTestsF(object, cor.matrix, df, p.value)` for a fit: nested
@@ -269,17 +362,52 @@ func quadForm(_ Q: Matrix, _ x: [Double]) -> Double {
 }
 
 /// `drop((tstat %*% Q)^2 %*% rep(1, r))`; no Q means one test: `t^2`.
+/// For each feature, `u_k = sum_l t[i, l] Q[l, k]` (from 0, in l order)
+/// and `F = sum_k u_k^2` (from 0, in k order): four features at a time in
+/// SIMD lanes, each lane the scalar sequence of roundings (no fused
+/// multiply-add), then the remaining features one by one.
 func fstat(_ t: Matrix, _ Q: Matrix?) -> [Double] {
     guard let Q else { return t.values.map { $0 * $0 } }
-    return (0..<t.nrow).map { i in
-        var s = 0.0
-        for k in 0..<Q.ncol {
-            var u = 0.0
-            for l in 0..<Q.nrow { u += t[i, l] * Q[l, k] }
-            s += u * u
+    let n = t.nrow, p = Q.nrow, r = Q.ncol
+    precondition(t.ncol == p && t.values.count == n * p && Q.values.count == p * r, "fstat: t and Q do not conform")
+    return t.values.withUnsafeBufferPointer { tb in
+        Q.values.withUnsafeBufferPointer { qb in
+            [Double](unsafeUninitializedCapacity: n) { out, initialized in
+                var i = 0
+                while i + 4 <= n {
+                    var s = SIMD4<Double>(repeating: 0)
+                    for k in 0..<r {
+                        var u = SIMD4<Double>(repeating: 0)
+                        for l in 0..<p {
+                            let c = l * n + i
+                            u += SIMD4(tb[c], tb[c + 1], tb[c + 2], tb[c + 3]) * qb[l + k * p]
+                        }
+                        s += u * u
+                    }
+                    out[i] = s[0]; out[i + 1] = s[1]; out[i + 2] = s[2]; out[i + 3] = s[3]
+                    i += 4
+                }
+                while i < n {
+                    out[i] = fstatScalar(tb, qb, i, n, p, r)
+                    i += 1
+                }
+                initialized = n
+            }
         }
-        return s
     }
+}
+
+/// `fstat` of feature `i` alone, the plain loops (`t` n x p and `Q` p x r,
+/// column-major).
+func fstatScalar(_ t: UnsafeBufferPointer<Double>, _ Q: UnsafeBufferPointer<Double>, _ i: Int, _ n: Int, _ p: Int,
+                 _ r: Int) -> Double {
+    var s = 0.0
+    for k in 0..<r {
+        var u = 0.0
+        for l in 0..<p { u += t[i + l * n] * Q[l + k * p] }
+        s += u * u
+    }
+    return s
 }
 
 /// R's default df for classifyTestsF on a fit: df.prior + df.residual when
@@ -291,7 +419,15 @@ func defaultDF(_ fit: MArrayLM, _ n: Int, _ fn: String) throws -> [Double] {
         throw LimmaError(fn, "\(name) has length \(v.count); it must have length 1 or one per feature (\(n))")
     }
     let m = max(prior.count, resid.count)
-    return (0..<m).map { prior[prior.count == 1 ? 0 : $0] + resid[resid.count == 1 ? 0 : $0] }
+    let ps = prior.count == 1 ? 0 : 1, rs = resid.count == 1 ? 0 : 1
+    return prior.withUnsafeBufferPointer { pb in
+        resid.withUnsafeBufferPointer { rb in
+            [Double](unsafeUninitializedCapacity: m) { out, initialized in
+                for i in 0..<m { out[i] = pb[i * ps] + rb[i * rs] }
+                initialized = m
+            }
+        }
+    }
 }
 
 func checkDF(_ df: [Double], _ n: Int, _ fn: String) throws -> [Double] {

@@ -35,34 +35,49 @@ public enum PAdjustMethod: String, Sendable, CaseIterable {
 /// than the number of non-missing p-values (`n >= lp is not TRUE`); this
 /// function then returns every entry as NaN rather than a wrong adjustment.
 public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil) -> [Double] {
+    p.withUnsafeBufferPointer { pAdjust($0, method: method, n: n) }
+}
+
+/// `pAdjust` of values read in place (one column of a matrix, say).
+func pAdjust(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, n: Int? = nil) -> [Double] {
     var method = method
     if method == .fdr { method = .BH }
     // Without missing values (the usual case) p is used as it is.
     let complete = !p.contains(where: { $0.isNaN })
     let nna = complete ? [] : p.indices.filter { !p[$0].isNaN }
-    let x = complete ? p : nna.map { p[$0] }
-    let lp = x.count
+    let lp = complete ? p.count : nna.count
     let n = n ?? lp
     guard n >= lp else { return [Double](repeating: .nan, count: p.count) }
-    if n <= 1 { return p }
+    if n <= 1 { return Array(p) }
     if n == 2 && method == .hommel { method = .hochberg }
+    if complete { return adjustedComplete(p, method: method, n: n) }
+    let x = nna.map { p[$0] }
+    let adjusted = x.withUnsafeBufferPointer { adjustedComplete($0, method: method, n: n) }
+    var out = Array(p)
+    for (k, idx) in nna.enumerated() { out[idx] = adjusted[k] }
+    return out
+}
+
+/// The adjustment of `x` (no missing value, `n >= max(2, x.count)`, fdr
+/// already BH and hommel with `n = 2` already hochberg), by the formulas of `pAdjust`.
+private func adjustedComplete(_ x: UnsafeBufferPointer<Double>, method: PAdjustMethod, n: Int) -> [Double] {
+    let lp = x.count
     let nd = Double(n)
-    let adjusted: [Double]
     switch method {
     case .none, .fdr:
-        adjusted = x
+        return Array(x)
     case .bonferroni:
-        adjusted = x.map { min(1, nd * $0) }
+        return x.map { min(1, nd * $0) }
     case .holm:
         var run = -Double.infinity
-        adjusted = inStableOrder(x, decreasing: false) { k, p in
+        return inStableOrder(x, decreasing: false) { k, p in
             run = Swift.max(run, Double(n + 1 - (k + 1)) * p)
             return Swift.min(1, run)
         }
     case .hochberg, .BH, .BY:
         let q = method == .BY ? RBase.sum((1...n).map { 1 / Double($0) }) : 1
         var run = Double.infinity
-        adjusted = inStableOrder(x, decreasing: true) { k, p in
+        return inStableOrder(x, decreasing: true) { k, p in
             let i = lp - k
             let v: Double
             switch method {
@@ -74,35 +89,30 @@ public func pAdjust(_ p: [Double], method: PAdjustMethod = .holm, n: Int? = nil)
             return Swift.min(1, run)
         }
     case .hommel:
-        adjusted = hommel(x, n: n)
+        return hommel(Array(x), n: n)
     }
-    if complete { return adjusted }
-    var out = p
-    for (k, idx) in nna.enumerated() { out[idx] = adjusted[k] }
-    return out
 }
 
 /// `out[o[k]] = value(k, x[o[k]])` for k = 0, 1, ... along R's stable
 /// `o = order(x, decreasing:)` of values none of which is missing. The tagged
 /// sort (`RBase.sortedTags`) runs in a scratch buffer and in the result's own
 /// storage, which the order is then copied out of before it is overwritten.
-private func inStableOrder(_ x: [Double], decreasing: Bool, _ value: (_ k: Int, _ p: Double) -> Double) -> [Double] {
-    let lp = x.count
+private func inStableOrder(_ xb: UnsafeBufferPointer<Double>, decreasing: Bool,
+                           _ value: (_ k: Int, _ p: Double) -> Double) -> [Double] {
+    let lp = xb.count
     if lp == 0 { return [] }
     let order = UnsafeMutablePointer<UInt64>.allocate(capacity: lp)
     defer { order.deallocate() }
-    return x.withUnsafeBufferPointer { xb in
-        [Double](unsafeUninitializedCapacity: lp) { ob, initialized in
-            ob.withMemoryRebound(to: UInt64.self) { o in
-                let (sorted, _) = RBase.sortedTags(xb, decreasing: decreasing, order, o.baseAddress!)
-                if sorted != order { order.update(from: sorted, count: lp) }
-            }
-            for k in 0..<lp {
-                let i = Int(order[k] & RBase.lowerHalf)
-                ob[i] = value(k, xb[i])
-            }
-            initialized = lp
+    return [Double](unsafeUninitializedCapacity: lp) { ob, initialized in
+        ob.withMemoryRebound(to: UInt64.self) { o in
+            let (sorted, _) = RBase.sortedTags(xb, decreasing: decreasing, order, o.baseAddress!)
+            if sorted != order { order.update(from: sorted, count: lp) }
         }
+        for k in 0..<lp {
+            let i = Int(order[k] & RBase.lowerHalf)
+            ob[i] = value(k, xb[i])
+        }
+        initialized = lp
     }
 }
 

@@ -305,47 +305,63 @@ func tableRowNames(_ fit: MArrayLM) -> (rn: [String], genes: Annotation?) {
 /// the usual feature ids, are hashed by their UTF-8 bytes (`ASCIIBytesHash`)
 /// into an open-addressing table, where equal means byte-equal; any other
 /// string sends the whole check to a `Set<String>`. The table holds 1-based
-/// indices (0 is empty) in 16 bits when that is enough, so that it stays
-/// small (64 KiB for 16k strings).
+/// indices (0 is empty); below 65,535 strings an entry is the index in its
+/// lower 16 bits and the hash's top 16 bits above, so that strings are
+/// compared only when those bits agree (128 KiB for 16k strings).
 func hasDuplicates(_ s: [String]) -> Bool {
     let n = s.count
     if n < 2 { return false }
     var size = 16
     while size < 2 * n { size <<= 1 }
     if n < Int(UInt16.max) {
-        var table = [UInt16](repeating: 0, count: size)
-        return hasDuplicates(s, in: &table)
+        var table = [UInt32](repeating: 0, count: size)
+        return hasDuplicates(s, in: &table, tagged: true)
     }
     var table = [UInt32](repeating: 0, count: size)
-    return hasDuplicates(s, in: &table)
+    return hasDuplicates(s, in: &table, tagged: false)
 }
 
 /// `hasDuplicates` with an empty table of a power-of-two size above `2 n`
-/// whose entries can hold `n`.
+/// whose entries hold `n` (`tagged`: in their lower 16 bits, the hash's
+/// top 16 bits above them). All hashes are computed first, then the table
+/// is probed: the probes' cache misses of consecutive strings then overlap
+/// instead of each waiting behind its string's hashing.
 @inline(__always)
-private func hasDuplicates<T: FixedWidthInteger & UnsignedInteger>(_ s: [String], in table: inout [T]) -> Bool {
+private func hasDuplicates(_ s: [String], in table: inout [UInt32], tagged: Bool) -> Bool {
     let n = s.count
     let mask = table.count - 1
-    for i in 0..<n {
-        var str = s[i]
-        // nil: not ASCII.
-        let hash: UInt64? = str.withUTF8 { bytes in
-            let (h, ascii) = ASCIIBytesHash.hash(bytes)
-            return ascii ? h : nil
+    var ascii = true
+    let hashes = [UInt64](unsafeUninitializedCapacity: n) { hb, initialized in
+        for i in 0..<n {
+            var str = s[i]
+            let (h, a) = str.withUTF8 { ASCIIBytesHash.hash($0) }
+            hb[i] = h
+            if !a { ascii = false; break }
         }
-        guard let hash else {
-            var seen = Set<String>(minimumCapacity: n)
-            for x in s where !seen.insert(x).inserted { return true }
+        initialized = ascii ? n : 0
+    }
+    guard ascii else {
+        var seen = Set<String>(minimumCapacity: n)
+        for x in s where !seen.insert(x).inserted { return true }
+        return false
+    }
+    let indexMask: UInt32 = tagged ? 0xFFFF : ~0
+    return hashes.withUnsafeBufferPointer { hb in
+        table.withUnsafeMutableBufferPointer { tb in
+            for i in 0..<n {
+                let hash = hb[i]
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                let tag: UInt32 = tagged ? UInt32(truncatingIfNeeded: hash >> 48) << 16 : 0
+                while tb[slot] != 0 {
+                    let e = tb[slot]
+                    if e & ~indexMask == tag && s[Int(e & indexMask) - 1] == s[i] { return true }
+                    slot = (slot + 1) & mask
+                }
+                tb[slot] = tag | UInt32(truncatingIfNeeded: i + 1)
+            }
             return false
         }
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while table[slot] != 0 {
-            if s[Int(table[slot]) - 1] == s[i] { return true }
-            slot = (slot + 1) & mask
-        }
-        table[slot] = T(truncatingIfNeeded: i + 1)
     }
-    return false
 }
 
 /// R's `make.names(names, unique = TRUE)`: invalid characters become ".",
@@ -433,11 +449,12 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         }
         s2Post = s; dfTotal = d
     }
-    var M = columnValues(fit.coefficients, coef)
-    var tstat = columnValues(tMat, coef)
-    var P = columnValues(pMat, coef)
-    var B = fit.lods.map { columnValues($0, coef) } ?? []
-    var adj = pAdjust(P, method: adjustMethod)
+    // The columns are read in place until a filter gathers the rows it keeps.
+    var M = MatrixColumn(fit.coefficients, coef)
+    var tstat = MatrixColumn(tMat, coef)
+    var P = MatrixColumn(pMat, coef)
+    var B = fit.lods.map { MatrixColumn($0, coef) } ?? MatrixColumn([])
+    var adj = P.withBuffer { pAdjust($0, method: adjustMethod) }
     // Rows of the filtered table in terms of the fit's rows (nil: unfiltered).
     var fitRow: [Int]? = nil
 
@@ -445,12 +462,12 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         let sig = (0..<M.count).filter { adj[$0] <= pValue && Swift.abs(M[$0]) >= lfc }
         if sig.isEmpty { return .empty }
         genes = genes?.rows(sig)
-        M = sig.map { M[$0] }
+        M = MatrixColumn(sig.map { M[$0] })
         A = A.map { a in sig.map { a[$0] } }
-        tstat = sig.map { tstat[$0] }
-        P = sig.map { P[$0] }
+        tstat = MatrixColumn(sig.map { tstat[$0] })
+        P = MatrixColumn(sig.map { P[$0] })
         adj = sig.map { adj[$0] }
-        if includeB { B = sig.map { B[$0] } }
+        if includeB { B = MatrixColumn(sig.map { B[$0] }) }
         rn = sig.map { rn[$0] }
         fitRow = sig
     }
@@ -459,17 +476,17 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
 
     let ord: [Int]
     switch sort {
-    case "logFC": ord = RBase.order(M.map { Swift.abs($0) }, decreasing: true)
+    case "logFC": ord = RBase.order(M.withBuffer { $0.map { Swift.abs($0) } }, decreasing: true)
     case "AveExpr": ord = RBase.order(A ?? [], decreasing: true)
-    case "P": ord = RBase.order(P)
-    case "t": ord = RBase.order(tstat.map { Swift.abs($0) }, decreasing: true)
-    case "B": ord = RBase.order(B, decreasing: true)
+    case "P": ord = P.withBuffer { RBase.order($0) }
+    case "t": ord = RBase.order(tstat.withBuffer { $0.map { Swift.abs($0) } }, decreasing: true)
+    case "B": ord = B.withBuffer { RBase.order($0, decreasing: true) }
     default: ord = Array(0..<M.count)
     }
     let top = number == ord.count ? ord : Array(ord.prefix(number))
 
     var names = ["logFC"]
-    var cols = [gathered(M, top)]
+    var cols = [M.gathered(top)]
     if confint.isOn {
         let alpha: Double
         switch confint {
@@ -504,10 +521,10 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         cols.append(gathered(A, top))
     }
     names += ["t", "P.Value", "adj.P.Val"]
-    cols += [gathered(tstat, top), gathered(P, top), gathered(adj, top)]
+    cols += [tstat.gathered(top), P.gathered(top), gathered(adj, top)]
     if includeB {
         names.append("B")
-        cols.append(gathered(B, top))
+        cols.append(B.gathered(top))
     }
     let (g, syn) = syntacticColumns(genes?.rows(top), names)
     var tab = TopTable(rowNames: gathered(rn, top), annotation: g, columnNames: syn, columns: cols)
@@ -543,6 +560,48 @@ func gathered<T>(_ v: [T], _ idx: [Int]) -> [T] {
 /// has one column.
 func columnValues(_ m: Matrix, _ j: Int) -> [Double] {
     m.ncol == 1 && j == 0 ? m.values : m.column(j)
+}
+
+/// One column of a matrix read in place (`values[base ..< base + count]`,
+/// the column-major storage shared, not copied), or a vector of its own.
+struct MatrixColumn {
+    let values: [Double]
+    let base: Int
+    let count: Int
+
+    init(_ m: Matrix, _ j: Int) {
+        values = m.values
+        base = j * m.nrow
+        count = m.nrow
+        precondition(j >= 0 && j < m.ncol && values.count == m.nrow * m.ncol, "MatrixColumn: no column \(j)")
+    }
+
+    init(_ v: [Double]) {
+        values = v
+        base = 0
+        count = v.count
+    }
+
+    subscript(_ i: Int) -> Double {
+        precondition(i >= 0 && i < count, "MatrixColumn: index out of range")
+        return values[base + i]
+    }
+
+    func withBuffer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[base..<(base + count)])) }
+    }
+
+    /// `idx.map { self[$0] }` for indices known to lie in the column.
+    func gathered(_ idx: [Int]) -> [Double] {
+        withBuffer { vb in
+            idx.withUnsafeBufferPointer { ib in
+                [Double](unsafeUninitializedCapacity: ib.count) { ob, initialized in
+                    for k in 0..<ib.count { ob[k] = vb[ib[k]] }
+                    initialized = ib.count
+                }
+            }
+        }
+    }
 }
 
 /// R's `.topTableF`: the F-test table over all coefficients of `fit`.

@@ -25,12 +25,33 @@ enum ASCIIBytesHash {
                 i += 8
             }
             if i < count {
-                var w: UInt64 = 0
-                withUnsafeMutableBytes(of: &w) { $0.baseAddress!.copyMemory(from: raw + i, byteCount: count - i) }
-                mix(UInt64(littleEndian: w))
+                mix(tail(raw, from: i, count: count))
             }
         }
         h = (h ^ (h >> 32)) &* 0xC4CE_B9FE_1A85_EC53
         return (h ^ (h >> 29), high & 0x8080_8080_8080_8080 == 0)
+    }
+
+    /// The `count - i` (1 to 7) bytes from `i` on as a little-endian word,
+    /// zero-padded above, read without a byte copy: two overlapping loads of
+    /// four (or two) bytes, whose shared bytes are the same, or one byte.
+    /// Every load lies inside `i..<count`, that is inside the 8-byte word
+    /// from `i` (`i` is a multiple of 8): a small string's bytes were just
+    /// stored to the stack as two such words, and a load within one store
+    /// is forwarded from it, where a load across two would stall.
+    @inline(__always)
+    static func tail(_ raw: UnsafeRawPointer, from i: Int, count: Int) -> UInt64 {
+        let rem = count - i
+        if rem >= 4 {
+            let lo = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)))
+            let hi = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return lo | hi << (8 * (rem - 4))
+        }
+        if rem >= 2 {
+            let lo = UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt16.self)))
+            let hi = UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self)))
+            return lo | hi << (8 * (rem - 2))
+        }
+        return UInt64(raw.load(fromByteOffset: i, as: UInt8.self))
     }
 }

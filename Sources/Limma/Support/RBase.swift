@@ -314,7 +314,12 @@ public enum RBase {
     /// order in both directions, as R's default radix order does), missing
     /// values last. Returns 0-based indices.
     public static func order(_ x: [Double], decreasing: Bool = false) -> [Int] {
-        let n = x.count
+        x.withUnsafeBufferPointer { order($0, decreasing: decreasing) }
+    }
+
+    /// `order` of values read in place (one column of a matrix, say).
+    static func order(_ xb: UnsafeBufferPointer<Double>, decreasing: Bool = false) -> [Int] {
+        let n = xb.count
         if n == 0 { return [] }
         // The non-missing values, tagged with their indices, are sorted between a
         // scratch buffer and the result's own storage (8-byte slots either way);
@@ -324,15 +329,13 @@ public enum RBase {
             defer { scratch.deallocate() }
             ob.withMemoryRebound(to: UInt64.self) { o in
                 let out = o.baseAddress!
-                x.withUnsafeBufferPointer { xb in
-                    let (sorted, count) = sortedTags(xb, decreasing: decreasing, scratch, out)
-                    for k in 0..<count { out[k] = sorted[k] & lowerHalf }
-                    var m = count
-                    if m < n {
-                        for i in 0..<n where xb[i].isNaN {
-                            out[m] = UInt64(i)
-                            m += 1
-                        }
+                let (sorted, count) = sortedTags(xb, decreasing: decreasing, scratch, out)
+                for k in 0..<count { out[k] = sorted[k] & lowerHalf }
+                var m = count
+                if m < n {
+                    for i in 0..<n where xb[i].isNaN {
+                        out[m] = UInt64(i)
+                        m += 1
                     }
                 }
             }
