@@ -55,6 +55,10 @@ public enum EngineRunner {
         var out: SideOutputs
         var warnings: [LimmaWarning] = []
         var version: LimmaVersion
+        /// Output tables the harness builds from an engine result after the
+        /// pipeline's clock stops (conversions for the report that are not
+        /// limma's work), each with its place in `out.tables`.
+        var deferredTables: [(index: Int, make: () -> StatisticTable)] = []
     }
 
     /// The design a case names, built on the engine (modelMatrix) or read from a file.
@@ -137,6 +141,8 @@ public enum EngineRunner {
             }
         }
         let pipeline = Date().timeIntervalSince(start)
+        for (k, d) in st.deferredTables.enumerated() { st.out.tables.insert(d.make(), at: d.index + k) }
+        st.deferredTables = []
         st.out.pipelineSeconds = pipeline
         st.out.totalSeconds = pipeline + loadSeconds
         st.out.loadSeconds = loadSeconds
@@ -368,12 +374,15 @@ public enum EngineRunner {
                                       adjustMethod: try choice(s, "adjust.method", PAdjustMethod.init(rawValue:)) ?? .BH,
                                       pValue: number(s, "p.value") ?? 0.05, lfc: number(s, "lfc") ?? 0)
             st.warnings += res.warnings
-            let values = res.values.map { $0.map(Double.init) ?? .nan }
-            let na = res.values.map { $0 == nil }
-            st.out.tables.append(StatisticTable(step: L, name: "results", kind: .exact,
-                                                rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
-                                                columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },
-                                                values: values, isNA: na.contains(true) ? na : nil))
+            // The calls as the report's numbers, built after the clock stops.
+            st.deferredTables.append((st.out.tables.count, {
+                let values = res.values.map { $0.map(Double.init) ?? .nan }
+                let na = res.values.map { $0 == nil }
+                return StatisticTable(step: L, name: "results", kind: .exact,
+                                      rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
+                                      columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },
+                                      values: values, isNA: na.contains(true) ? na : nil)
+            }))
         case "camera", "fry", "mroast":
             try geneSetStep(s, data: data, state: &st)
         default:
