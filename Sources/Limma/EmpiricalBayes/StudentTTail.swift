@@ -133,6 +133,96 @@ final class StudentTTail: @unchecked Sendable {
         return rmath_pt(q, df, 0, 0)
     }
 
+    /// `out[k] = 2 * lowerTailOfNegativeAbs(q[k])` for `k in 0..<count`
+    /// (eBayes's two-sided p-values), with the power series of several
+    /// statistics run side by side (`tails`).
+    func twiceLowerTailsOfNegativeAbs(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let df = df
+        tails(q, out, count: count) { v, q in
+            if let v { return 2 * (v / 2) }
+            return 2 * rmath_pt(-Swift.abs(q), df, 1, 0)
+        }
+    }
+
+    /// `out[k] = upperTail(q[k])` for `k in 0..<count`, with the power series
+    /// of several statistics run side by side (`tails`).
+    func upperTails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let df = df
+        tails(q, out, count: count) { v, q in
+            if let v {
+                let half = v / 2
+                return q > 0 ? half : 0.5 - half + 0.5
+            }
+            return rmath_pt(q, df, 0, 0)
+        }
+    }
+
+    /// Statistics per block of the batch.
+    private static let block = 1024
+
+    /// `out[k] = finish(twoSidedTail(|q[k]|), q[k])` for `k in 0..<count`.
+    /// Per block of statistics, each one's route is found and the values that
+    /// need no series are finished at once; for those that need one of the
+    /// two power series, the prefactor is formed one statistic at a time
+    /// (glibc's log/exp or pow) and the series sums of all of them are
+    /// formed by `PowerSeries.sums`, in lanes; the sums are identical to the
+    /// scalar loop's, so every value is `twoSidedTail`'s.
+    @inline(__always)
+    private func tails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                       finish: (Double?, Double) -> Double) {
+        let block = Self.block
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * block + 3) { buffer in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * block) { indexBuffer in
+                let x1 = buffer.baseAddress!, scale1 = x1 + block, x2 = scale1 + block, scale2 = x2 + block
+                let sums = scale2 + block, sorted = sums + block
+                let index1 = indexBuffer.baseAddress!, index2 = index1 + block, order = index2 + block
+                var lo = 0
+                while lo < count {
+                    let hi = Swift.min(count, lo + block)
+                    var n1 = 0, n2 = 0
+                    for k in lo..<hi {
+                        let qk = q[k]
+                        switch route(Swift.abs(qk)) {
+                        case .value(let v):
+                            out[k] = finish(v, qk)
+                        case .callR:
+                            out[k] = finish(nil, qk)
+                        case .complementOfHalfFirstSeries(let p):
+                            let ans = seriesHalfFirst.scale(p)
+                            if ans == 0 {
+                                out[k] = finish(0.5 - 0 + 0.5, qk)
+                            } else {
+                                x1[n1] = p; scale1[n1] = ans; index1[n1] = Int32(k - lo); n1 += 1
+                            }
+                        case .halfSecondSeries(let x):
+                            let ans = seriesHalfSecond.scale(x)
+                            if ans == 0 {
+                                out[k] = finish(0, qk)
+                            } else {
+                                x2[n2] = x; scale2[n2] = ans; index2[n2] = Int32(k - lo); n2 += 1
+                            }
+                        }
+                    }
+                    if n1 > 0 {
+                        seriesHalfFirst.sums(x1, sums, count: n1, sorted: sorted, order: order)
+                        for j in 0..<n1 {
+                            let k = lo + Int(index1[j]), s = sums[j]
+                            out[k] = finish(s.isNaN ? nil : 0.5 - seriesHalfFirst.combine(scale: scale1[j], sum: s) + 0.5, q[k])
+                        }
+                    }
+                    if n2 > 0 {
+                        seriesHalfSecond.sums(x2, sums, count: n2, sorted: sorted, order: order)
+                        for j in 0..<n2 {
+                            let k = lo + Int(index2[j]), s = sums[j]
+                            out[k] = finish(s.isNaN ? nil : seriesHalfSecond.combine(scale: scale2[j], sum: s), q[k])
+                        }
+                    }
+                    lo = hi
+                }
+            }
+        }
+    }
+
     /// R's `pf(f, 1, df, lower.tail = FALSE)`, the F test of one coefficient:
     /// pf calls the same incomplete beta ratios as pt, with `x = df/(df + f)`
     /// (`I_x(df/2, 1/2)`) when `f > df`, else `x = f/(df + f)` (`1 - I_x(1/2,
@@ -144,34 +234,70 @@ final class StudentTTail: @unchecked Sendable {
     }
 
     func upperTailOfFIfFast(_ f: Double) -> Double? {
-        guard usable, f > 0, f.isFinite else { return nil }
+        evaluate(fRoute(f))
+    }
+
+    /// Where R's pf(f, 1, df, upper) goes for `f` (see `upperTailOfF`).
+    @inline(__always)
+    private func fRoute(_ f: Double) -> Route {
+        guard usable, f > 0, f.isFinite else { return .callR }
         let n = df
         if f > n {
             let x = n / (n + f)
-            guard x > 0 else { return nil }
+            guard x > 0 else { return .callR }
             return lowerHalfSecond(x)
         }
         let x = f / (n + f)
-        guard x > 0 else { return nil }
+        guard x > 0 else { return .callR }
         return upperHalfFirst(x)
     }
 
     /// `v = P(|T| > x)` for `x >= 0` as R's pt forms it before halving (the
     /// incomplete beta tail), or nil where R's own routine must be called.
     func twoSidedTail(_ x: Double) -> Double? {
-        guard usable, x.isFinite else { return nil }
+        evaluate(route(x))
+    }
+
+    /// How a tail probability is finished: a value already known, one of the
+    /// two power series at an argument (`1 - bpser(1/2, df/2, p)` or
+    /// `bpser(df/2, 1/2, x)`), or R's own routine.
+    enum Route {
+        case value(Double)
+        case complementOfHalfFirstSeries(Double)
+        case halfSecondSeries(Double)
+        case callR
+    }
+
+    /// The route of `twoSidedTail(x)`.
+    @inline(__always)
+    func route(_ x: Double) -> Route {
+        guard usable, x.isFinite else { return .callR }
         let n = df
         let nx = 1 + (x / n) * x
-        guard nx <= 1e100 else { return nil }
+        guard nx <= 1e100 else { return .callR }
         let xsq = x * x
         if n > xsq {
             // pbeta(x^2/(n + x^2), 1/2, n/2, upper); a zero argument gives 1.
             let p = xsq / (n + xsq)
-            if p <= 0 { return 1 }
+            if p <= 0 { return .value(1) }
             return upperHalfFirst(p)
         }
         // pbeta(1/nx, n/2, 1/2, lower)
         return lowerHalfSecond(1 / nx)
+    }
+
+    /// The value of a route, nil for R's routine (or a series that does not
+    /// converge).
+    @inline(__always)
+    private func evaluate(_ r: Route) -> Double? {
+        switch r {
+        case .value(let v): return v
+        case .complementOfHalfFirstSeries(let p):
+            guard let w = seriesHalfFirst.value(p) else { return nil }
+            return 0.5 - w + 0.5
+        case .halfSecondSeries(let x): return seriesHalfSecond.value(x)
+        case .callR: return nil
+        }
     }
 
     /// bratio's input check `|x + y - 1| <= 3 DBL_EPSILON` for `y = 1 - x` as
@@ -184,23 +310,28 @@ final class StudentTTail: @unchecked Sendable {
     }
 
     /// `1 - I_p(1/2, df/2)` for `0 < p <= 1/2` (bratio's `w1`).
-    private func upperHalfFirst(_ p: Double) -> Double? {
-        guard let q = Self.complement(p) else { return nil }
+    @inline(__always)
+    private func upperHalfFirst(_ p: Double) -> Route {
+        guard let q = Self.complement(p) else { return .callR }
         let b = halfDF
         if b <= 1 {
             // both shapes <= 1 and a = 1/2 >= min(0.2, b): the series for w.
-            guard let w = seriesHalfFirst.value(p) else { return nil }
-            return 0.5 - w + 0.5
+            return .complementOfHalfFirstSeries(p)
         }
-        if p >= 0.29 { return seriesHalfSecond.value(q) }
+        if p >= 0.29 { return .halfSecondSeries(q) }
         if p < 0.1 && Self.halfPowerAtMost(p * b, 0.7) {
-            guard let w = seriesHalfFirst.value(p) else { return nil }
-            return 0.5 - w + 0.5
+            return .complementOfHalfFirstSeries(p)
         }
-        // bup then bgrat; both start from alnrel(-p) = log(1 - p) (p < 0.29).
+        guard let v = finiteSumAndExpansion(q: q, p: p) else { return .callR }
+        return .value(v)
+    }
+
+    /// bup then bgrat for `1 - I_p(1/2, df/2) = I_q(df/2, 1/2)`.
+    private func finiteSumAndExpansion(q: Double, p: Double) -> Double? {
+        // both start from alnrel(-p) = log(1 - p) (p < 0.29).
         let lnq = TOMS708.alnrel(-p)
         var w1 = 0.0
-        if b <= 15 {
+        if halfDF <= 15 {
             guard let s = finiteSum(q: q, p: p, lnq: lnq) else { return nil }
             w1 = s
         }
@@ -212,9 +343,10 @@ final class StudentTTail: @unchecked Sendable {
     }
 
     /// `I_p(df/2, 1/2)` for `0 < p <= 1/2` (bratio's `w`): always the series.
-    private func lowerHalfSecond(_ p: Double) -> Double? {
-        guard Self.complement(p) != nil else { return nil }
-        return seriesHalfSecond.value(p)
+    @inline(__always)
+    private func lowerHalfSecond(_ p: Double) -> Route {
+        guard Self.complement(p) != nil else { return .callR }
+        return .halfSecondSeries(p)
     }
 
     /// `pow(s, 1/2) <= limit`, with glibc's pow called only where the square
@@ -386,6 +518,33 @@ struct StudentTTailsByGene: Sendable {
         return unretained[k]._withUnsafeGuaranteedRef { $0.upperTail(q) }
     }
 
+    /// `out[k] = 2 * lowerTailOfNegativeAbs(q[k], gene: g)` for `k in 0..<count`,
+    /// where gene g of cell k counts from `firstGene` and wraps at `genes`
+    /// (column-major cells).
+    func twiceLowerTailsOfNegativeAbs(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                                      firstGene: Int, genes: Int) {
+        if slot.isEmpty { return shared.twiceLowerTailsOfNegativeAbs(q, out, count: count) }
+        var i = firstGene
+        for k in 0..<count {
+            out[k] = 2 * lowerTailOfNegativeAbs(q[k], gene: i)
+            i += 1
+            if i == genes { i = 0 }
+        }
+    }
+
+    /// `out[k] = upperTail(q[k], gene: g)` for `k in 0..<count`, g as in
+    /// `twiceLowerTailsOfNegativeAbs`.
+    func upperTails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                    firstGene: Int, genes: Int) {
+        if slot.isEmpty { return shared.upperTails(q, out, count: count) }
+        var i = firstGene
+        for k in 0..<count {
+            out[k] = upperTail(q[k], gene: i)
+            i += 1
+            if i == genes { i = 0 }
+        }
+    }
+
     /// R's `pf(f, 1, df2, lower.tail = FALSE)`, through the gene's tail when
     /// `df2` is the gene's df.
     @inline(__always)
@@ -473,23 +632,46 @@ struct PowerSeries {
     /// series has not converged after 1e7 terms (R warns there).
     @inline(__always)
     func value(_ x: Double) -> Double? {
-        var ans: Double
+        let ans = scale(x)
+        if ans == 0 { return 0 }
+        guard let sum = sum(x) else { return nil }
+        return combine(scale: ans, sum: sum)
+    }
+
+    /// The prefactor `x^a/(a Beta(a, b))` as bpser forms it (0 when it
+    /// underflows, and then bpser returns 0 without the series).
+    @inline(__always)
+    func scale(_ x: Double) -> Double {
         switch prefactor {
         case .power(let scale):
-            ans = pow(x, a)
+            let ans = pow(x, a)
             if ans == 0 { return 0 }
-            ans *= scale
+            return ans * scale
         case .logGamma(let shift, let ratio, let gammaTerm, let divisor):
             let z = a * log(x) - shift
-            ans = exp(z) * ratio * gammaTerm / divisor
+            return exp(z) * ratio * gammaTerm / divisor
         case .logGammaLarge(let shift, let ratio):
             let z = a * log(x) - shift
-            ans = ratio * exp(z)
+            return ratio * exp(z)
         case .logBeta(let logBeta):
             let z = a * log(x) - logBeta
-            ans = exp(z) / a
+            return exp(z) / a
         }
-        if ans == 0 { return 0 }
+    }
+
+    /// bpser's result from its prefactor and its series sum
+    /// `sum_{n>=1} c_n/(a + n)`: `ans (1 + a sum)`, or 0 when `a sum <= -1`.
+    @inline(__always)
+    func combine(scale ans: Double, sum: Double) -> Double {
+        if a * sum > -1 { return ans * (a * sum + 1) }
+        return 0
+    }
+
+    /// The series sum `sum_{n>=1} c_n/(a + n)` up to and including the first
+    /// term with `|c_n/(a + n)| <= eps/a`; nil when that takes more than 1e7
+    /// terms.
+    @inline(__always)
+    func sum(_ x: Double) -> Double? {
         var n = 0.0, sum = 0.0, c = 1.0, w = 0.0
         let a = a, tol = tol
         var done = false
@@ -511,8 +693,77 @@ struct PowerSeries {
             } while n < 1e7 && Swift.abs(w) > tol
             if Swift.abs(w) > tol { return nil }
         }
-        if a * sum > -1 { return ans * (a * sum + 1) }
-        return 0
+        return sum
+    }
+
+    /// `sum(x[i])` for `i in 0..<count`, written to `out[i]` (NaN where `sum`
+    /// is nil; a converged sum is finite, as every term is for `0 < x < 1`),
+    /// with four arguments at a time in SIMD lanes. `sorted` (`count + 3`
+    /// doubles) and `order` (`count` indices) are scratch.
+    ///
+    /// The number of terms grows with x, so the arguments are first ordered
+    /// by a coarse key (x's exponent and three leading mantissa bits: eighths
+    /// of an octave, by a counting sort) and taken four at a time in that
+    /// order, which keeps the lanes of a group busy for similar counts.
+    /// Every lane runs `sum`'s loop in step with the others: the term index n,
+    /// the factor `f[n]` and the divisor `a + n` are the same for all lanes;
+    /// each lane forms `c *= f[n] x` and `w = c/(a + n)` with the same IEEE
+    /// operations as the scalar loop (SIMD multiply and divide round each
+    /// lane as their scalar forms do) and adds `w` to its sum while it is
+    /// active, +0 afterwards (which leaves a sum that is never -0 unchanged:
+    /// it starts at +0), so a lane's sum is the scalar loop's. Lanes that have
+    /// not stopped when the factor table runs out are finished by `sum`
+    /// itself, from the start. The last group is padded with copies of its
+    /// last argument.
+    func sums(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+              sorted: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int32>) {
+        guard count > 0 else { return }
+        // Counting sort by key: buckets 0..<72 cover x from 2^-8.75 (all
+        // smaller x in bucket 0) up to 1.
+        let buckets = 72
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets + 1) { startBuffer in
+            let start = startBuffer.baseAddress!
+            start.initialize(repeating: 0, count: buckets + 1)
+            @inline(__always) func key(_ v: Double) -> Int {
+                Swift.min(buckets - 1, Swift.max(0, Int(truncatingIfNeeded: v.bitPattern >> 49) - (1022 * 8 - 62)))
+            }
+            for i in 0..<count { start[key(x[i]) + 1] += 1 }
+            for b in 0..<buckets { start[b + 1] += start[b] }
+            for i in 0..<count {
+                let k = key(x[i])
+                let j = Int(start[k])
+                start[k] += 1
+                order[j] = Int32(i)
+                sorted[j] = x[i]
+            }
+        }
+        let last = sorted[count - 1]
+        for j in count..<(count + 3) { sorted[j] = last }
+        typealias V = SIMD4<Double>
+        let f = factors, a = a, factorCount = factorCount
+        let up = V(repeating: tol), down = V(repeating: -tol)
+        var first = 0
+        while first < count {
+            let xv = V(sorted[first], sorted[first + 1], sorted[first + 2], sorted[first + 3])
+            var c = V(repeating: 1), s = V(repeating: 0)
+            var active = SIMDMask<SIMD4<Int64>>(repeating: true)
+            var n = 0.0
+            var k = 0
+            while k < factorCount {
+                n += 1
+                c *= V(repeating: f[k]) * xv
+                let w = c / V(repeating: a + n)
+                s += w.replacing(with: 0, where: .!active)
+                active = active .& ((w .> up) .| (w .< down))
+                k += 1
+                if !any(active) { break }
+            }
+            for lane in 0..<Swift.min(4, count - first) {
+                let i = Int(order[first + lane])
+                out[i] = active[lane] ? (sum(x[i]) ?? .nan) : s[lane]
+            }
+            first += 4
+        }
     }
 }
 

@@ -37,9 +37,15 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     // each cell on its own, so the cells may be spread over threads.
     let sdPost = sq.s2Post.map { $0.squareRoot() }
     let tails = StudentTTailsByGene(df: sq.dfTotal)
-    let (t, p) = testCells(coef, su, minChunk: 2048) { i, c, s in
-        let tv = c / s / sdPost[i]
-        return (tv, 2 * tails.lowerTailOfNegativeAbs(tv, gene: i))
+    let (t, p) = testCells(coef, su, minChunk: 2048) { range, firstRow, c, s, tOut, pOut in
+        var i = firstRow
+        for k in range {
+            tOut[k] = c[k] / s[k] / sdPost[i]
+            i += 1
+            if i == ngenes { i = 0 }
+        }
+        tails.twiceLowerTailsOfNegativeAbs(tOut + range.lowerBound, pOut + range.lowerBound, count: range.count,
+                                           firstGene: firstRow, genes: ngenes)
     }
     var warnings = sq.warnings
     // B-statistic
@@ -164,31 +170,28 @@ func moderatedVariances(_ fit: MArrayLM, function: String, trend: Bool, robust: 
     return ModeratedVariances(dfPrior: sv.dfPrior, s2Prior: sv.varPrior, s2Post: s2Post, dfTotal: dfTotal, warnings: sv.warnings)
 }
 
-/// The t and p matrices (shaped like `coef`, with its names), cell by cell:
-/// `cell(i, coef, stdev.unscaled)` gives (t, p) for a cell of gene (row) i.
-/// Each cell is computed on its own by one worker, so the cells are spread
-/// over threads with the same result for any thread count. (The row of the
-/// column-major cell k is counted along, not divided out of k; every cell is
-/// written once, so the storage is not zero-filled first.)
+/// The t and p matrices (shaped like `coef`, with its names), filled by
+/// `cells(range, firstRow, coef, stdev.unscaled, t, p)`, which writes `t[k]`
+/// and `p[k]` for the column-major cells `k` in `range` (the first of them in
+/// row `firstRow`) from `coef[k]` and `stdev.unscaled[k]`. Each cell's values
+/// must depend on that cell alone, so that the ranges may be spread over
+/// threads with the same result for any thread count. Every cell is written
+/// once, so the storage is not zero-filled first.
 func testCells(_ coef: Matrix, _ su: Matrix, minChunk: Int,
-               _ cell: (Int, Double, Double) -> (t: Double, p: Double)) -> (t: Matrix, p: Matrix) {
+               _ cells: (Range<Int>, Int, UnsafePointer<Double>, UnsafePointer<Double>,
+                         UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void) -> (t: Matrix, p: Matrix) {
     let ngenes = coef.nrow, count = coef.values.count
     var tValues = [Double]()
-    let pValues = withoutActuallyEscaping(cell) { f in
+    let pValues = withoutActuallyEscaping(cells) { f in
         let fn = UncheckedBox(f)
         return coef.values.withUnsafeBufferPointer { cb in
             su.values.withUnsafeBufferPointer { sb in
                 [Double](unsafeUninitializedCapacity: count) { pb, pInitialized in
                     tValues = [Double](unsafeUninitializedCapacity: count) { tb, tInitialized in
-                        let cells = UncheckedBox((cb, sb, tb, pb))
+                        let pointers = UncheckedBox((cb.baseAddress, sb.baseAddress, tb.baseAddress, pb.baseAddress))
                         LimmaThreads.forEachChunk(count, minChunk: minChunk) { range in
-                            let (c, s, tOut, pOut) = cells.value
-                            var i = range.lowerBound % ngenes
-                            for k in range {
-                                (tOut[k], pOut[k]) = fn.value(i, c[k], s[k])
-                                i += 1
-                                if i == ngenes { i = 0 }
-                            }
+                            let (c, s, tOut, pOut) = pointers.value
+                            fn.value(range, range.lowerBound % ngenes, c!, s!, tOut!, pOut!)
                         }
                         tInitialized = count
                     }

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import CRmath
+@testable import Limma
+
+/// The batched tails (`twiceLowerTailsOfNegativeAbs`, `upperTails`), which run
+/// the power series of several statistics side by side in SIMD lanes, must
+/// give the one-statistic path's values bit for bit, and so libRmath's `pt`.
+@Suite("Student t tails in lanes vs one at a time and libRmath pt") struct StudentTTailLanesTests {
+    typealias Rng = SplitMix64
+
+    /// Adversarial statistics for `df`: special values, every route boundary
+    /// of `StudentTTailTests.boundaries` with 6 ulps either side, the t with
+    /// p = 1/2 exactly, random |t| on a log scale and within 3 sqrt(df), each
+    /// with both signs, shuffled so that routes and iteration counts mix
+    /// within a group of lanes.
+    static func statistics(_ df: Double, _ rng: inout Rng, random: Int) -> [Double] {
+        var ts: [Double] = [0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .leastNormalMagnitude,
+                            .greatestFiniteMagnitude, 1e-300, 1e-160, 1e-20, 1e-8, 1, 1e20, 1e160, 1e300]
+        if df.isFinite && df > 0 {
+            for b in StudentTTailTests.boundaries(df) + [df.squareRoot()] {
+                var up = b, down = b
+                for _ in 0..<6 { ts += [up, down]; up = up.nextUp; down = down.nextDown }
+            }
+            for _ in 0..<random { ts.append(rng.uniform() * 3 * df.squareRoot()) }
+        }
+        for _ in 0..<random { ts.append(rng.logUniform(1e-6, 1e6)) }
+        ts += ts.map { -$0 }
+        for i in stride(from: ts.count - 1, to: 0, by: -1) {
+            ts.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+        }
+        return ts
+    }
+
+    /// Both batched entry points against the one-statistic ones and rmath_pt,
+    /// on the whole list and on its prefixes of 0, 1, 2, 3, 5, 7 and 257
+    /// statistics (groups of lanes that are partly filled, one block and a bit).
+    static func check(_ df: Double, _ ts: [Double], _ failures: inout [String]) {
+        let tail = StudentTTail(df: df)
+        for n in Set([0, 1, 2, 3, 5, 7, 257, ts.count]) where n <= ts.count {
+            var lower = [Double](repeating: -7, count: n), upper = [Double](repeating: -7, count: n)
+            ts.withUnsafeBufferPointer { q in
+                lower.withUnsafeMutableBufferPointer { tail.twiceLowerTailsOfNegativeAbs(q.baseAddress!, $0.baseAddress!, count: n) }
+                upper.withUnsafeMutableBufferPointer { tail.upperTails(q.baseAddress!, $0.baseAddress!, count: n) }
+            }
+            for k in 0..<n where failures.count < 20 {
+                let t = ts[k]
+                let one = 2 * tail.lowerTailOfNegativeAbs(t), r = 2 * rmath_pt(-Swift.abs(t), df, 1, 0)
+                if lower[k].bitPattern != one.bitPattern || one.bitPattern != r.bitPattern {
+                    failures.append("2 pt(-|\(t)|, \(df)): lanes \(lower[k]), one \(one), R \(r)")
+                }
+                let oneU = tail.upperTail(t), rU = rmath_pt(t, df, 0, 0)
+                if upper[k].bitPattern != oneU.bitPattern || oneU.bitPattern != rU.bitPattern {
+                    failures.append("pt(\(t), \(df), upper): lanes \(upper[k]), one \(oneU), R \(rU)")
+                }
+            }
+        }
+    }
+
+    /// The df values of StudentTTailTests (df < 0.4, 1, 2, 2.5, 30, 31,
+    /// 1e12, 1e13, NaN, infinite, 0, negative, the shipped cases' df.total ...).
+    @Test func lanesMatchOneAtATimeAndRmath() {
+        var failures: [String] = []
+        var rng = Rng(s: 314)
+        for df in StudentTTailTests.dfValues + [2.5, 31, 1e13] {
+            Self.check(df, Self.statistics(df, &rng, random: 150), &failures)
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    /// Many statistics spread as moderated t-statistics are, for the shipped
+    /// df values and random df (several blocks of the batch).
+    @Test func lanesMatchOnManyStatistics() {
+        var failures: [String] = []
+        var rng = Rng(s: 2718)
+        var dfs = Array(StudentTTailTests.dfValues.prefix(15))
+        for _ in 0..<10 { dfs.append(rng.logUniform(0.4, 1e7)) }
+        for _ in 0..<10 { dfs.append(2 + rng.uniform() * 40) }
+        for df in dfs {
+            var ts = [Double]()
+            for _ in 0..<1500 { ts.append((rng.uniform() - 0.5) * 12) }
+            for _ in 0..<1500 { ts.append(rng.logUniform(1e-3, 1e3)) }
+            Self.check(df, ts, &failures)
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    /// The series sums in lanes against the scalar loop, for both series of a
+    /// tail, at arguments where the loop stops early, late, after the factor
+    /// table (which the scalar loop then continues) and at 1 ulp from 1/2;
+    /// counts that are not multiples of the lane width.
+    @Test func seriesSumsMatchTheScalarLoop() {
+        var rng = Rng(s: 42)
+        for (a, b) in [(0.5, 0.2), (0.5, 1.0), (0.5, 4.25), (0.5, 15.5), (4.25, 0.5), (1e5, 0.5), (0.2, 0.5)] {
+            let factors = (1...64).map { 0.5 - b / Double($0) + 0.5 }
+            factors.withUnsafeBufferPointer { f in
+                let series = PowerSeries(a: a, b: b, factors: f.baseAddress!, count: 64)
+                var xs: [Double] = [0.5, 0.5.nextDown, 0.29, 0.1, 1e-300, .leastNonzeroMagnitude, 0.9, 0.99, 0.71]
+                for _ in 0..<200 { xs.append(rng.uniform() * 0.75) }
+                for _ in 0..<50 { xs.append(rng.logUniform(1e-30, 0.5)) }
+                for n in [0, 1, 2, 3, 4, 5, 6, 9, xs.count] {
+                    var out = [Double](repeating: -7, count: n)
+                    var sorted = [Double](repeating: 0, count: n + 3), order = [Int32](repeating: 0, count: n)
+                    xs.withUnsafeBufferPointer { x in
+                        out.withUnsafeMutableBufferPointer { o in
+                            sorted.withUnsafeMutableBufferPointer { sb in
+                                order.withUnsafeMutableBufferPointer { ob in
+                                    series.sums(x.baseAddress!, o.baseAddress!, count: n, sorted: sb.baseAddress!, order: ob.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                    for k in 0..<n {
+                        let want = series.sum(xs[k]) ?? .nan
+                        #expect(out[k].bitPattern == want.bitPattern, "sum(\(a), \(b), \(xs[k]))")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Genes with differing df (tails shared by several genes, a df one gene
+    /// alone has, NaN), the first gene of the range not 0, and wrapping to
+    /// the next column.
+    @Test func perGeneBatchesMatchRmath() {
+        var rng = Rng(s: 8)
+        let dfs: [[Double]] = [[9.5, 9.5, 30.5, 30.5, 30.5, 4.25, .nan, 0, .infinity, 4.25, 17, 1e6, 1e6],
+                               [Double](repeating: 12.717059484255417, count: 11), [0.3, 0.3, 2]]
+        for df in dfs {
+            let tails = StudentTTailsByGene(df: df)
+            let genes = df.count
+            for first in [0, 1, genes - 1] {
+                let n = 3 * genes + 1
+                let ts = (0..<n).map { _ in (rng.uniform() - 0.5) * 12 }
+                var lower = [Double](repeating: 0, count: n), upper = [Double](repeating: 0, count: n)
+                ts.withUnsafeBufferPointer { q in
+                    lower.withUnsafeMutableBufferPointer {
+                        tails.twiceLowerTailsOfNegativeAbs(q.baseAddress!, $0.baseAddress!, count: n, firstGene: first, genes: genes)
+                    }
+                    upper.withUnsafeMutableBufferPointer {
+                        tails.upperTails(q.baseAddress!, $0.baseAddress!, count: n, firstGene: first, genes: genes)
+                    }
+                }
+                for k in 0..<n {
+                    let d = df[(first + k) % genes], t = ts[k]
+                    #expect(lower[k].bitPattern == (2 * rmath_pt(-Swift.abs(t), d, 1, 0)).bitPattern)
+                    #expect(upper[k].bitPattern == rmath_pt(t, d, 0, 0).bitPattern)
+                }
+            }
+        }
+    }
+}
