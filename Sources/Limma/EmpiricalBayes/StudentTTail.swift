@@ -740,27 +740,34 @@ struct PowerSeries {
         let last = sorted[count - 1]
         for j in count..<(count + 3) { sorted[j] = last }
         typealias V = SIMD4<Double>
+        typealias Bits = SIMD4<UInt64>
         let f = factors, a = a, factorCount = factorCount
         let up = V(repeating: tol), down = V(repeating: -tol)
         var first = 0
         while first < count {
             let xv = V(sorted[first], sorted[first + 1], sorted[first + 2], sorted[first + 3])
             var c = V(repeating: 1), s = V(repeating: 0)
-            var active = SIMDMask<SIMD4<Int64>>(repeating: true)
-            var n = 0.0
+            // all ones in an active lane, zero in a stopped one
+            var active = Bits(repeating: ~0)
             var k = 0
-            while k < factorCount {
-                n += 1
+            // Two terms per pass; a lane that stops at the first adds +0 at
+            // the second.
+            while k + 1 < factorCount {
                 c *= V(repeating: f[k]) * xv
-                let w = c / V(repeating: a + n)
-                s += w.replacing(with: 0, where: .!active)
-                active = active .& ((w .> up) .| (w .< down))
-                k += 1
-                if !any(active) { break }
+                var w = c / V(repeating: a + Double(k + 1))
+                s += unsafeBitCast(unsafeBitCast(w, to: Bits.self) & active, to: V.self)
+                active &= unsafeBitCast((w .> up) .| (w .< down), to: Bits.self)
+                c *= V(repeating: f[k + 1]) * xv
+                w = c / V(repeating: a + Double(k + 2))
+                s += unsafeBitCast(unsafeBitCast(w, to: Bits.self) & active, to: V.self)
+                active &= unsafeBitCast((w .> up) .| (w .< down), to: Bits.self)
+                k += 2
+                let either = active.lowHalf | active.highHalf
+                if either[0] | either[1] == 0 { break }
             }
             for lane in 0..<Swift.min(4, count - first) {
                 let i = Int(order[first + lane])
-                out[i] = active[lane] ? (sum(x[i]) ?? .nan) : s[lane]
+                out[i] = active[lane] != 0 ? (sum(x[i]) ?? .nan) : s[lane]
             }
             first += 4
         }
