@@ -150,3 +150,44 @@ import CRmath
         }
     }
 }
+
+/// The F tails in lanes (`FUpperTail.upperTails`) against the one-statistic
+/// path and rmath_pf, for FUpperTailTests' df pairs (every branch of betaln,
+/// b0 = 40, the shipped df, unusable df), with F at the route edges.
+@Suite("F tails in lanes vs one at a time and libRmath pf") struct FUpperTailLanesTests {
+    @Test func lanesMatchOneAtATimeAndRmath() {
+        var rng = SplitMix64(s: 77)
+        var failures: [String] = []
+        for (df1, df2) in FUpperTailTests.dfPairs {
+            let tail = FUpperTail(df1: df1, df2: df2)
+            var fs: [Double] = [0, -0.0, -1, .nan, .infinity, .leastNonzeroMagnitude, 1e-300, 1e-20, 1, 1e20, 1e300]
+            for _ in 0..<200 { fs.append(rng.logUniform(1e-4, 1e4)) }
+            for _ in 0..<100 { fs.append(rng.uniform() * 10) }
+            if df1.isFinite && df2.isFinite && df1 > 0 && df2 > 0 {
+                var edges = [df2 / df1, 1.0]
+                for b0 in [df1 / 2, df2 / 2] {
+                    let x0 = 0.7 / b0
+                    if x0 < 1 { edges += [df2 * (1 - x0) / (df1 * x0), df2 * x0 / (df1 * (1 - x0))] }
+                }
+                for e in edges where e.isFinite && e > 0 {
+                    var up = e, down = e
+                    for _ in 0..<4 { fs += [up, down]; up = up.nextUp; down = down.nextDown }
+                }
+            }
+            for i in stride(from: fs.count - 1, to: 0, by: -1) { fs.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            for n in Set([0, 1, 2, 3, 5, fs.count]) {
+                var out = [Double](repeating: -7, count: n)
+                fs.withUnsafeBufferPointer { f in
+                    out.withUnsafeMutableBufferPointer { tail.upperTails(f.baseAddress!, $0.baseAddress!, count: n) }
+                }
+                for k in 0..<n where failures.count < 20 {
+                    let one = tail.upperTail(fs[k]), r = rmath_pf(fs[k], df1, df2, 0, 0)
+                    if out[k].bitPattern != one.bitPattern || one.bitPattern != r.bitPattern {
+                        failures.append("pf(\(fs[k]), \(df1), \(df2), upper): lanes \(out[k]), one \(one), R \(r)")
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+}

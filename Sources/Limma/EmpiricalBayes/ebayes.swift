@@ -112,15 +112,29 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         let firstDF2 = fs.df2.first ?? .nan
         let sharedDF2 = fs.df2.allSatisfy({ $0.bitPattern == firstDF2.bitPattern }) ? firstDF2 : .nan
         let fTail = FUpperTail(df1: df1, df2: sharedDF2)
-        out.FPValue = parallelValues(ngenes) { i in
-            let F = fs.F[i], df2 = recycled(fs.df2, i)
-            if oneTest {
-                if let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
-                    return shared
+        if !oneTest && !sharedDF2.isNaN && fs.F.count == ngenes {
+            // every gene through the shared tail, in batches
+            out.FPValue = fs.F.withUnsafeBufferPointer { fb in
+                [Double](unsafeUninitializedCapacity: ngenes) { ob, initialized in
+                    let pointers = UncheckedBox((fb.baseAddress!, ob.baseAddress!))
+                    LimmaThreads.forEachChunk(ngenes, minChunk: 1024) { range in
+                        let (f, o) = pointers.value
+                        fTail.upperTails(f + range.lowerBound, o + range.lowerBound, count: range.count)
+                    }
+                    initialized = ngenes
                 }
-                return tails.upperTailOfF(F, df2: df2, gene: i)
             }
-            return df2.bitPattern == sharedDF2.bitPattern ? fTail.upperTail(F) : rmath_pf(F, df1, df2, 0, 0)
+        } else {
+            out.FPValue = parallelValues(ngenes) { i in
+                let F = fs.F[i], df2 = recycled(fs.df2, i)
+                if oneTest {
+                    if let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
+                        return shared
+                    }
+                    return tails.upperTailOfF(F, df2: df2, gene: i)
+                }
+                return df2.bitPattern == sharedDF2.bitPattern ? fTail.upperTail(F) : rmath_pf(F, df1, df2, 0, 0)
+            }
         }
     }
     out.warnings = fit.warnings + warnings
