@@ -171,15 +171,16 @@ final class StudentTTail: @unchecked Sendable {
     private func tails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
                        finish: (Double?, Double) -> Double) {
         let block = Self.block
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * block + 3) { buffer in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * block) { indexBuffer in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 7 * block + 3) { buffer in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * block) { indexBuffer in
                 let x1 = buffer.baseAddress!, scale1 = x1 + block, x2 = scale1 + block, scale2 = x2 + block
-                let sums = scale2 + block, sorted = sums + block
+                let x3 = scale2 + block, sums = x3 + block, sorted = sums + block
                 let index1 = indexBuffer.baseAddress!, index2 = index1 + block, order = index2 + block
+                let index3 = order + block
                 var lo = 0
                 while lo < count {
                     let hi = Swift.min(count, lo + block)
-                    var n1 = 0, n2 = 0
+                    var n1 = 0, n2 = 0, n3 = 0
                     for k in lo..<hi {
                         let qk = q[k]
                         switch route(Swift.abs(qk)) {
@@ -201,6 +202,8 @@ final class StudentTTail: @unchecked Sendable {
                             } else {
                                 x2[n2] = x; scale2[n2] = ans; index2[n2] = Int32(k - lo); n2 += 1
                             }
+                        case .finiteSumAndExpansion(let p):
+                            x3[n3] = p; index3[n3] = Int32(k - lo); n3 += 1
                         }
                     }
                     if n1 > 0 {
@@ -215,6 +218,13 @@ final class StudentTTail: @unchecked Sendable {
                         for j in 0..<n2 {
                             let k = lo + Int(index2[j]), s = sums[j]
                             out[k] = finish(s.isNaN ? nil : seriesHalfSecond.combine(scale: scale2[j], sum: s), q[k])
+                        }
+                    }
+                    if n3 > 0 {
+                        finiteSumsAndExpansions(x3, sums, count: n3)
+                        for j in 0..<n3 {
+                            let k = lo + Int(index3[j]), v = sums[j]
+                            out[k] = finish(v.isNaN ? nil : v, q[k])
                         }
                     }
                     lo = hi
@@ -265,6 +275,8 @@ final class StudentTTail: @unchecked Sendable {
         case value(Double)
         case complementOfHalfFirstSeries(Double)
         case halfSecondSeries(Double)
+        /// `1 - I_p(1/2, df/2) = I_q(df/2, 1/2)` from bup and bgrat.
+        case finiteSumAndExpansion(Double)
         case callR
     }
 
@@ -296,6 +308,7 @@ final class StudentTTail: @unchecked Sendable {
             guard let w = seriesHalfFirst.value(p) else { return nil }
             return 0.5 - w + 0.5
         case .halfSecondSeries(let x): return seriesHalfSecond.value(x)
+        case .finiteSumAndExpansion(let p): return finiteSumAndExpansion(q: 0.5 - p + 0.5, p: p)
         case .callR: return nil
         }
     }
@@ -322,8 +335,7 @@ final class StudentTTail: @unchecked Sendable {
         if p < 0.1 && Self.halfPowerAtMost(p * b, 0.7) {
             return .complementOfHalfFirstSeries(p)
         }
-        guard let v = finiteSumAndExpansion(q: q, p: p) else { return .callR }
-        return .value(v)
+        return .finiteSumAndExpansion(p)
     }
 
     /// bup then bgrat for `1 - I_p(1/2, df/2) = I_q(df/2, 1/2)`.
@@ -340,6 +352,193 @@ final class StudentTTail: @unchecked Sendable {
         // when it is negative: leave both to R.
         guard total >= Double.leastNormalMagnitude else { return nil }
         return total
+    }
+
+    /// `out[i] = finiteSumAndExpansion(q: 1 - p[i], p: p[i])` for
+    /// `i in 0..<count`, NaN where that is nil, with the loops of bup and
+    /// bgrat of four statistics side by side in SIMD lanes.
+    ///
+    /// Per statistic, the logarithms, exponentials and `erfc1` that start the
+    /// two loops are formed one at a time (the same calls in the same order
+    /// as `finiteSum` and `expansion`). The loops run in lanes in step (the
+    /// ratio `r_i`, the coefficients `d_n` and products of bgrat, and its
+    /// `v`, are the same for all lanes): per lane the same IEEE operations as
+    /// the scalar loops, with a lane's sum frozen (+0 added, the sums being
+    /// positive) once it stops. A lane whose bgrat would fail (a sum that is
+    /// not positive, no convergence in 30 terms) or whose stopping test falls
+    /// in the band where the scalar loop forms R's exact `l` is done again by
+    /// `finiteSumAndExpansion` itself.
+    private func finiteSumsAndExpansions(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let block = 256
+        let fields = 11
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: fields * (block + 3)) { buffer in
+            let stride = block + 3
+            let base = buffer.baseAddress!
+            let qs = base, lnqs = base + stride, starts = base + 2 * stride, w1s = base + 3 * stride
+            let zs = base + 4 * stride, js = base + 5 * stride, t2s = base + 6 * stride, ls = base + 7 * stride
+            let exacts = base + 8 * stride, us = base + 9 * stride, logUs = base + 10 * stride
+            var lo = 0
+            while lo < count {
+                let n = Swift.min(block, count - lo)
+                let pb = p + lo, ob = out + lo
+                // bup's start, one statistic at a time
+                let a = halfDF
+                let useFiniteSum = a <= 15
+                for i in 0..<n {
+                    let pi = pb[i]
+                    qs[i] = 0.5 - pi + 0.5
+                    let lnq = TOMS708.alnrel(-pi)
+                    lnqs[i] = lnq
+                    ob[i] = 0
+                    guard useFiniteSum else { starts[i] = 0; continue }
+                    let z = a * lnq + 0.5 * log(pi)
+                    let scaled: Double
+                    switch finiteSumScale {
+                    case .logGamma(let shift, _, let gammaTerm, let divisor):
+                        scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
+                    case .logGammaLarge(let shift, _):
+                        scaled = 0.5 * exp(z - shift)
+                    case .power, .logBeta:
+                        scaled = .nan
+                        ob[i] = .nan
+                    }
+                    starts[i] = scaled / a
+                }
+                // bup's sums in lanes (w1 = start * sum, 0 when start is 0)
+                if useFiniteSum { finiteSums(qs, starts, w1s, count: n) } else {
+                    for i in 0..<n { w1s[i] = 0 }
+                }
+                // bgrat's start, one statistic at a time
+                let nu = expansionNu
+                for i in 0..<n {
+                    guard !ob[i].isNaN else { continue }
+                    let lnq = lnqs[i], w = w1s[i]
+                    let z = -nu * lnq
+                    zs[i] = z
+                    guard 0.5 * z != 0 else { ob[i] = .nan; continue }
+                    let logR = expansionLogR0 + 0.5 * log(z) + nu * lnq
+                    let logU = logR - expansionLogU0
+                    let u = exp(logU)
+                    guard logU != -.infinity else { ob[i] = .nan; continue }
+                    var l = w == 0 ? 0 : w / u
+                    let lExact = w == 0 || !(w >= Double.leastNormalMagnitude && u >= Double.leastNormalMagnitude
+                                             && l >= Double.leastNormalMagnitude && l <= Double.greatestFiniteMagnitude)
+                    if !lExact { l = exp(log(w) - logU) }
+                    let sz = z.squareRoot()
+                    guard z >= 0.25, sz > 0.5 else { ob[i] = .nan; continue }
+                    js[i] = TOMS708.erfc1Scaled(sz) / sz * 1.772453850905516027298167483341
+                    t2s[i] = lnq * 0.25 * lnq
+                    ls[i] = l
+                    exacts[i] = lExact ? 1 : 0
+                    us[i] = u
+                    logUs[i] = logU
+                }
+                // bgrat's loops in lanes: ob[i] = its sum, or NaN for the scalar path
+                expansionSums(zs, js, t2s, ls, exacts, ob, count: n)
+                for i in 0..<n {
+                    let sum = ob[i]
+                    guard !sum.isNaN else {
+                        ob[i] = finiteSumAndExpansion(q: qs[i], p: pb[i]) ?? .nan
+                        continue
+                    }
+                    let u = us[i], logU = logUs[i]
+                    let total = w1s[i] + (u == 0 ? exp(logU + log(sum)) : u * sum)
+                    ob[i] = total >= Double.leastNormalMagnitude ? total : .nan
+                }
+                lo += n
+            }
+        }
+    }
+
+    /// bup's sums `1 + sum_{i<19} d_i` (`d_{i+1} = d_i r_i q`, stopping after
+    /// the first `d_i <= eps * sum`) for four `q` at a time; `w1[i] = start[i] *
+    /// sum`, 0 when `start[i]` is 0 (as `finiteSum`). `q`, `start` padded by
+    /// the caller's spare room (3 elements past `count`).
+    private func finiteSums(_ q: UnsafeMutablePointer<Double>, _ start: UnsafeMutablePointer<Double>,
+                            _ w1: UnsafeMutablePointer<Double>, count: Int) {
+        typealias V = SIMD4<Double>
+        typealias Bits = SIMD4<UInt64>
+        for j in count..<(count + 3) { q[j] = q[count - 1] }
+        let r = finiteSumRatios
+        let eps = V(repeating: Self.eps)
+        var first = 0
+        while first < count {
+            let qv = V(q[first], q[first + 1], q[first + 2], q[first + 3])
+            var d = V(repeating: 1), w = V(repeating: 1)
+            var active = Bits(repeating: ~0)
+            for i in 0..<19 {
+                d *= V(repeating: r[i]) * qv
+                w += unsafeBitCast(unsafeBitCast(d, to: Bits.self) & active, to: V.self)
+                active &= unsafeBitCast(.!(d .<= eps * w), to: Bits.self)
+                let either = active.lowHalf | active.highHalf
+                if either[0] | either[1] == 0 { break }
+            }
+            for lane in 0..<Swift.min(4, count - first) {
+                let s = start[first + lane]
+                w1[first + lane] = s == 0 ? 0 : s * w[lane]
+            }
+            first += 4
+        }
+    }
+
+    /// bgrat's sums `J_0 + sum_n d_n J_n` for four statistics at a time, from
+    /// `z`, `J_0`, `t2 = (log q)^2/4`, `l` and whether `l` is R's exact form
+    /// (`exact` 1) or the quotient (0); `out[i]` is the sum where bgrat
+    /// converges with a decided test, else NaN (and where `out[i]` is NaN on
+    /// entry, it stays NaN). Inputs padded as in `finiteSums`.
+    private func expansionSums(_ z: UnsafeMutablePointer<Double>, _ j0: UnsafeMutablePointer<Double>,
+                               _ t2: UnsafeMutablePointer<Double>, _ l: UnsafeMutablePointer<Double>,
+                               _ exact: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        typealias V = SIMD4<Double>
+        typealias Bits = SIMD4<UInt64>
+        // pad with a lane that is computed and discarded
+        for j in count..<(count + 3) {
+            z[j] = 1; j0[j] = 1; t2[j] = 0; l[j] = 0; exact[j] = 1
+        }
+        let v = V(repeating: expansionV)
+        let eps = V(repeating: 15 * Self.eps)
+        let lower = V(repeating: 1 - 1e-10), upper = V(repeating: 1 + 1e-10)
+        let tiny = V(repeating: Double.leastNormalMagnitude)
+        let magnitude = Bits(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+        let d = TOMS708.expansionCoefficients, pr = TOMS708.expansionProducts
+        var first = 0
+        while first < count {
+            @inline(__always) func load(_ a: UnsafeMutablePointer<Double>) -> V {
+                V(a[first], a[first + 1], a[first + 2], a[first + 3])
+            }
+            let zv = load(z), t2v = load(t2), lv = load(l)
+            let approximate = unsafeBitCast(load(exact) .== V(repeating: 0), to: Bits.self)
+            var j = load(j0)
+            var sum = j, t = V(repeating: 1)
+            var active = Bits(repeating: ~0), converged = Bits(repeating: 0)
+            for k in 0..<30 {
+                let bp2n = 0.5 + Double(2 * k)
+                j = (V(repeating: pr[k]) * j + (zv + V(repeating: bp2n) + V(repeating: 1)) * t) * v
+                t *= t2v
+                let dj = V(repeating: d[k]) * j
+                sum += unsafeBitCast(unsafeBitCast(dj, to: Bits.self) & active, to: V.self)
+                let fails = unsafeBitCast(sum .<= V(repeating: 0), to: Bits.self)
+                let bound = eps * (sum + lv)
+                let size = unsafeBitCast(unsafeBitCast(dj, to: Bits.self) & magnitude, to: V.self)
+                let banded = approximate & unsafeBitCast(bound .>= tiny, to: Bits.self)
+                let below = unsafeBitCast(size .< bound * lower, to: Bits.self)
+                let above = unsafeBitCast(size .> bound * upper, to: Bits.self)
+                let plain = unsafeBitCast(size .<= bound, to: Bits.self)
+                // undecided: in the band, neither clearly below nor above
+                let undecided = banded & ~below & ~above
+                let done = (banded & below) | (~banded & plain)
+                converged |= active & ~fails & ~undecided & done
+                active &= ~fails & ~undecided & ~done
+                let either = active.lowHalf | active.highHalf
+                if either[0] | either[1] == 0 { break }
+            }
+            for lane in 0..<Swift.min(4, count - first) {
+                let i = first + lane
+                if out[i].isNaN { continue }
+                out[i] = converged[lane] != 0 ? sum[lane] : .nan
+            }
+            first += 4
+        }
     }
 
     /// `I_p(df/2, 1/2)` for `0 < p <= 1/2` (bratio's `w`): always the series.
