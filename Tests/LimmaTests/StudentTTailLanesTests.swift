@@ -191,3 +191,41 @@ import CRmath
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 }
+
+/// eBayes's B-statistic ratios in lanes (`lodsRatios`) against the formulas
+/// cell by cell: zero, tiny, huge, NaN and infinite t, stdev.unscaled and
+/// df, and counts that are not multiples of the lane width. Two NaNs count
+/// as the same (their payloads may depend on operand order; a NaN is written
+/// NA).
+@Suite("B-statistic ratios in lanes") struct LodsRatiosLanesTests {
+    static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+    @Test func lanesMatchTheFormulas() {
+        var rng = SplitMix64(s: 13)
+        let specials: [Double] = [0, -0.0, 1e-300, 5e-324, 1e300, .infinity, -.infinity, .nan, 1, -3.5]
+        for v0 in [0.5, 1e-8, 40, 0, .infinity, .nan] {
+            for n in [0, 1, 3, 4, 5, 7, 8, 9, 257] {
+                var s = [Double](), t = [Double](), d = [Double]()
+                for i in 0..<n {
+                    let pick = rng.next() % 5 == 0
+                    s.append(pick ? specials[i % specials.count] : rng.logUniform(0.01, 10))
+                    t.append(pick ? specials[(i + 3) % specials.count] : (rng.uniform() - 0.5) * 20)
+                    d.append(pick ? specials[(i + 7) % specials.count] : rng.logUniform(1, 1e6))
+                }
+                var r = [Double](repeating: -7, count: n), q = [Double](repeating: -7, count: n)
+                r.withUnsafeMutableBufferPointer { rb in
+                    q.withUnsafeMutableBufferPointer { qb in
+                        lodsRatios(stdevUnscaled: s, t: t, df: d, v0: v0, r: rb.baseAddress!, quotient: qb.baseAddress!, count: n)
+                    }
+                }
+                for i in 0..<n {
+                    let v1 = s[i] * s[i]
+                    let ri = (v1 + v0) / v1
+                    let t2 = t[i] * t[i]
+                    let qi = (t2 + d[i]) / (t2 / ri + d[i])
+                    #expect(Self.same(r[i], ri) && Self.same(q[i], qi), "cell \(i) of \(n)")
+                }
+            }
+        }
+    }
+}

@@ -391,47 +391,24 @@ final class StudentTTail: @unchecked Sendable {
                     lnqs[i] = lnq
                     ob[i] = 0
                     guard useFiniteSum else { starts[i] = 0; continue }
-                    let z = a * lnq + 0.5 * log(pi)
-                    let scaled: Double
-                    switch finiteSumScale {
-                    case .logGamma(let shift, _, let gammaTerm, let divisor):
-                        scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
-                    case .logGammaLarge(let shift, _):
-                        scaled = 0.5 * exp(z - shift)
-                    case .power, .logBeta:
-                        scaled = .nan
-                        ob[i] = .nan
-                    }
-                    starts[i] = scaled / a
+                    guard let start = finiteSumStart(p: pi, lnq: lnq) else { starts[i] = 0; ob[i] = .nan; continue }
+                    starts[i] = start
                 }
                 // bup's sums in lanes (w1 = start * sum, 0 when start is 0)
                 if useFiniteSum { finiteSums(qs, starts, w1s, count: n) } else {
                     for i in 0..<n { w1s[i] = 0 }
                 }
                 // bgrat's start, one statistic at a time
-                let nu = expansionNu
                 for i in 0..<n {
                     guard !ob[i].isNaN else { continue }
-                    let lnq = lnqs[i], w = w1s[i]
-                    let z = -nu * lnq
-                    zs[i] = z
-                    guard 0.5 * z != 0 else { ob[i] = .nan; continue }
-                    let logR = expansionLogR0 + 0.5 * log(z) + nu * lnq
-                    let logU = logR - expansionLogU0
-                    let u = exp(logU)
-                    guard logU != -.infinity else { ob[i] = .nan; continue }
-                    var l = w == 0 ? 0 : w / u
-                    let lExact = w == 0 || !(w >= Double.leastNormalMagnitude && u >= Double.leastNormalMagnitude
-                                             && l >= Double.leastNormalMagnitude && l <= Double.greatestFiniteMagnitude)
-                    if !lExact { l = exp(log(w) - logU) }
-                    let sz = z.squareRoot()
-                    guard z >= 0.25, sz > 0.5 else { ob[i] = .nan; continue }
-                    js[i] = TOMS708.erfc1Scaled(sz) / sz * 1.772453850905516027298167483341
-                    t2s[i] = lnq * 0.25 * lnq
-                    ls[i] = l
-                    exacts[i] = lExact ? 1 : 0
-                    us[i] = u
-                    logUs[i] = logU
+                    guard let start = expansionStart(lnq: lnqs[i], w: w1s[i]) else { ob[i] = .nan; continue }
+                    zs[i] = start.z
+                    js[i] = start.j
+                    t2s[i] = start.t2
+                    ls[i] = start.l
+                    exacts[i] = start.lExact ? 1 : 0
+                    us[i] = start.u
+                    logUs[i] = start.logU
                 }
                 // bgrat's loops in lanes: ob[i] = its sum, or NaN for the scalar path
                 expansionSums(zs, js, t2s, ls, exacts, ob, count: n)
@@ -566,18 +543,7 @@ final class StudentTTail: @unchecked Sendable {
     /// `log x^a y^(1/2) = a log1p(-p) + log(p)/2` (as `q > 0.375 >= p`).
     @inline(__always)
     private func finiteSum(q: Double, p: Double, lnq: Double) -> Double? {
-        let a = halfDF
-        let z = a * lnq + 0.5 * log(p)
-        let scaled: Double
-        switch finiteSumScale {
-        case .logGamma(let shift, _, let gammaTerm, let divisor):
-            scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
-        case .logGammaLarge(let shift, _):
-            scaled = 0.5 * exp(z - shift)
-        case .power, .logBeta:
-            return nil
-        }
-        let start = scaled / a
+        guard let start = finiteSumStart(p: p, lnq: lnq) else { return nil }
         if start == 0 { return 0 }
         var d = 1.0, w = 1.0
         let r = finiteSumRatios
@@ -589,15 +555,35 @@ final class StudentTTail: @unchecked Sendable {
         return start * w
     }
 
-    /// TOMS 708's `bgrat(A, 1/2, q, p, w, 15 eps)`: `w + I_q(A, 1/2)` by the
-    /// asymptotic expansion for large A (Didonato and Morris 1992, section 9),
-    /// with `nu = A - 1/4`, `z = -nu log q`, `log r = log(1/2) + log1p(gam1(1/2))
-    /// + log(z)/2 + nu log q`, `u = exp(log r - algdiv(1/2, A) - log(nu)/2)` and
-    /// the series `sum_n d_n J_n` started from `J_0 = Q(1/2, z)/r` (erfc). Nil
-    /// where R's routine fails or warns, and for `sqrt(z) <= 1/2` (grat_r's erf
-    /// branch and erfc1's small-argument branch, not reproduced).
+    /// bup's factor `x^a y^(1/2)/(a Beta(a, 1/2))` (see `finiteSum`), nil
+    /// where brcmp1's form is not the one reproduced.
     @inline(__always)
-    private func expansion(q: Double, p: Double, lnq: Double, w: Double) -> Double? {
+    private func finiteSumStart(p: Double, lnq: Double) -> Double? {
+        let a = halfDF
+        let z = a * lnq + 0.5 * log(p)
+        let scaled: Double
+        switch finiteSumScale {
+        case .logGamma(let shift, _, let gammaTerm, let divisor):
+            scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
+        case .logGammaLarge(let shift, _):
+            scaled = 0.5 * exp(z - shift)
+        case .power, .logBeta:
+            return nil
+        }
+        return scaled / a
+    }
+
+    /// What bgrat forms before its loop: `z = -nu log q`, `log u`, `u`, `l`
+    /// (the quotient `w/u` or R's `exp(log w - log u)`, and which), `J_0` and
+    /// `t2 = (log q)^2/4`; nil where `expansion` is.
+    private struct ExpansionStart {
+        var z, logU, u, l: Double
+        var lExact: Bool
+        var j, t2: Double
+    }
+
+    @inline(__always)
+    private func expansionStart(lnq: Double, w: Double) -> ExpansionStart? {
         let nu = expansionNu
         let z = -nu * lnq
         guard 0.5 * z != 0 else { return nil }
@@ -611,14 +597,28 @@ final class StudentTTail: @unchecked Sendable {
         // within (|log w| + |log u| + 2) ulps, |log| <= 745), so R's form is
         // computed only when a test falls within a relative 1e-10 of its bound.
         var l = w == 0 ? 0 : w / u
-        var lExact = w == 0 || !(w >= Double.leastNormalMagnitude && u >= Double.leastNormalMagnitude
+        let lExact = w == 0 || !(w >= Double.leastNormalMagnitude && u >= Double.leastNormalMagnitude
                                  && l >= Double.leastNormalMagnitude && l <= Double.greatestFiniteMagnitude)
         if !lExact { l = exp(log(w) - logU) }
         let sz = z.squareRoot()
         guard z >= 0.25, sz > 0.5 else { return nil }
-        var j = TOMS708.erfc1Scaled(sz) / sz * 1.772453850905516027298167483341
+        let j = TOMS708.erfc1Scaled(sz) / sz * 1.772453850905516027298167483341
+        return ExpansionStart(z: z, logU: logU, u: u, l: l, lExact: lExact, j: j, t2: lnq * 0.25 * lnq)
+    }
+
+    /// TOMS 708's `bgrat(A, 1/2, q, p, w, 15 eps)`: `w + I_q(A, 1/2)` by the
+    /// asymptotic expansion for large A (Didonato and Morris 1992, section 9),
+    /// with `nu = A - 1/4`, `z = -nu log q`, `log r = log(1/2) + log1p(gam1(1/2))
+    /// + log(z)/2 + nu log q`, `u = exp(log r - algdiv(1/2, A) - log(nu)/2)` and
+    /// the series `sum_n d_n J_n` started from `J_0 = Q(1/2, z)/r` (erfc). Nil
+    /// where R's routine fails or warns, and for `sqrt(z) <= 1/2` (grat_r's erf
+    /// branch and erfc1's small-argument branch, not reproduced).
+    @inline(__always)
+    private func expansion(q: Double, p: Double, lnq: Double, w: Double) -> Double? {
+        guard let start = expansionStart(lnq: lnq, w: w) else { return nil }
+        let z = start.z, logU = start.logU, u = start.u, t2 = start.t2
+        var l = start.l, lExact = start.lExact, j = start.j
         let v = expansionV
-        let t2 = lnq * 0.25 * lnq
         let eps = 15 * Self.eps
         var sum = j, t = 1.0
         let d = TOMS708.expansionCoefficients, pr = TOMS708.expansionProducts
