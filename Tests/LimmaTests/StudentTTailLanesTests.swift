@@ -229,3 +229,42 @@ import CRmath
         }
     }
 }
+
+/// eBayes's and treat's p-values and eBayes's B-statistics, which now come
+/// from the batched tails and ratios, against the one-cell formulas with the
+/// one-statistic tails, bit for bit: a voom fit with one df for all genes
+/// (the batched path) and the same fit with missing values (df by gene).
+@Suite("eBayes and treat cells vs one cell at a time") struct EBayesCellsTests {
+    @Test func pValuesAndLodsMatchTheOneCellFormulas() throws {
+        let perGroup = 3, n = 6
+        let counts = ThreadingTests.syntheticCounts(genes: 3001, perGroup: perGroup)
+        let design = Matrix(rows: (0..<n).map { j in j < perGroup ? [1, 0] : [0, 1] }, colNames: ["A", "B"])
+        let v = try voom(counts, design: design)
+        var e = v.E
+        for g in stride(from: 0, to: e.nrow, by: 7) { e[g, g % n] = .nan }
+        let lfc = log2(1.2)
+        for fit in [try lmFit(v.E, design: design, weights: v.weights), try lmFit(e, design: design, weights: v.weights)] {
+            let eb = try eBayes(fit), tr = try treat(fit, lfc: lfc)
+            let dfTotal = try #require(eb.dfTotal), s2Post = try #require(eb.s2Post)
+            let tails = StudentTTailsByGene(df: dfTotal)
+            let t = try #require(eb.t).values, p = try #require(eb.pValue).values, lods = try #require(eb.lods).values
+            let tp = try #require(tr.pValue).values
+            let varPrior = try #require(eb.varPrior)
+            let genes = fit.coefficients.nrow
+            let logPrior = log(0.01 / (1 - 0.01))
+            var bad = 0
+            for k in 0..<fit.coefficients.values.count {
+                let i = k % genes, j = k / genes
+                let b = fit.coefficients.values[k], su = fit.stdevUnscaled.values[k]
+                if p[k].bitPattern != (2 * tails.lowerTailOfNegativeAbs(t[k], gene: i)).bitPattern { bad += 1 }
+                let se = su * s2Post[i].squareRoot()
+                let right = (Swift.abs(b) - lfc) / se, left = (Swift.abs(b) + lfc) / se
+                if tp[k].bitPattern != (tails.upperTail(right, gene: i) + tails.upperTail(left, gene: i)).bitPattern { bad += 1 }
+                let v1 = su * su, r = (v1 + varPrior[j]) / v1, t2 = t[k] * t[k], d = dfTotal[i]
+                let b0 = logPrior - log(r) / 2 + (1 + d) / 2 * log((t2 + d) / (t2 / r + d))
+                if !(lods[k].bitPattern == b0.bitPattern || (lods[k].isNaN && b0.isNaN)) { bad += 1 }
+            }
+            #expect(bad == 0)
+        }
+    }
+}
