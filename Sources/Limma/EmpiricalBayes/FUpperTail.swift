@@ -70,24 +70,88 @@ final class FUpperTail: @unchecked Sendable {
         return rmath_pf(f, df1, df2, 0, 0)
     }
 
+    /// `out[k] = upperTail(f[k])` for `k in 0..<count`, with the power series
+    /// of several statistics run side by side (`PowerSeries.sums`; its sums
+    /// are the scalar loop's, so every value is `upperTail`'s).
+    func upperTails(_ f: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let block = 1024
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * block + 3) { buffer in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * block) { indexBuffer in
+                let x1 = buffer.baseAddress!, scale1 = x1 + block, x2 = scale1 + block, scale2 = x2 + block
+                let sums = scale2 + block, sorted = sums + block
+                let index1 = indexBuffer.baseAddress!, index2 = index1 + block, order = index2 + block
+                var lo = 0
+                while lo < count {
+                    let hi = Swift.min(count, lo + block)
+                    var n1 = 0, n2 = 0
+                    for k in lo..<hi {
+                        let fk = f[k]
+                        guard let r = route(fk) else { out[k] = rmath_pf(fk, df1, df2, 0, 0); continue }
+                        let series = r.df2First ? seriesDf2First : seriesDf1First
+                        let ans = series.scale(r.x0)
+                        // bpser's 0 when its prefactor underflows
+                        if ans == 0 { out[k] = r.complement ? 0.5 - 0 + 0.5 : 0; continue }
+                        // the complement's lanes carry a negative index
+                        let tag = Int32(k - lo) ^ (r.complement ? -1 : 0)
+                        if r.df2First {
+                            x1[n1] = r.x0; scale1[n1] = ans; index1[n1] = tag; n1 += 1
+                        } else {
+                            x2[n2] = r.x0; scale2[n2] = ans; index2[n2] = tag; n2 += 1
+                        }
+                    }
+                    func finish(_ series: PowerSeries, _ x: UnsafeMutablePointer<Double>, _ scale: UnsafeMutablePointer<Double>,
+                                _ index: UnsafeMutablePointer<Int32>, _ n: Int) {
+                        guard n > 0 else { return }
+                        series.sums(x, sums, count: n, sorted: sorted, order: order)
+                        for j in 0..<n {
+                            let tag = index[j], s = sums[j]
+                            let k = lo + Int(tag < 0 ? ~tag : tag)
+                            if s.isNaN { out[k] = rmath_pf(f[k], df1, df2, 0, 0); continue }
+                            let w = series.combine(scale: scale[j], sum: s)
+                            out[k] = tag < 0 ? 0.5 - w + 0.5 : w
+                        }
+                    }
+                    finish(seriesDf2First, x1, scale1, index1, n1)
+                    finish(seriesDf1First, x2, scale2, index2, n2)
+                    lo = hi
+                }
+            }
+        }
+    }
+
     /// The upper tail where bratio takes its power series, else nil.
     func fastUpperTail(_ f: Double) -> Double? {
+        guard let r = route(f) else { return nil }
+        guard let w = (r.df2First ? seriesDf2First : seriesDf1First).value(r.x0) else { return nil }
+        return r.complement ? 0.5 - w + 0.5 : w
+    }
+
+    /// Where bratio takes its power series `w = bpser(a0, b0, x0)` for R's
+    /// pf(f, df1, df2, upper): the series (`(df2/2, df1/2)` or the reverse),
+    /// its argument, and whether the tail is `1 - w` rather than `w`; nil for
+    /// R's own routine.
+    @inline(__always)
+    private func route(_ f: Double) -> (df2First: Bool, x0: Double, complement: Bool)? {
         guard usable, f > 0, f.isFinite else { return nil }
         let m = df1 * f
         if m > df2 {
             // pbeta(df2/(df2 + m), df2/2, df1/2, lower): bratio's w.
             let x = df2 / (df2 + m)
-            return ratio(x, a: df2 / 2, b: df1 / 2, firstIsDf2: true)?.w
+            guard let r = ratio(x, a: df2 / 2, b: df1 / 2, firstIsDf2: true) else { return nil }
+            return (r.df2First, r.x0, r.swap)
         }
         // pbeta(m/(df2 + m), df1/2, df2/2, upper): bratio's w1.
         let x = m / (df2 + m)
-        return ratio(x, a: df1 / 2, b: df2 / 2, firstIsDf2: false)?.w1
+        guard let r = ratio(x, a: df1 / 2, b: df2 / 2, firstIsDf2: false) else { return nil }
+        return (r.df2First, r.x0, !r.swap)
     }
 
     /// bratio(a, b, x, 1 - x) for shapes `a, b > 1` when it sums `bpser`, with
-    /// pbeta's checks (`0 < x < 1`) and bratio's (`|x + y - 1| <= 3 DBL_EPSILON`).
+    /// pbeta's checks (`0 < x < 1`) and bratio's (`|x + y - 1| <= 3 DBL_EPSILON`):
+    /// which series, at which argument, and whether bratio swapped the shapes
+    /// (then its `w` is `1 - bpser` and its `w1` the series).
     @inline(__always)
-    private func ratio(_ x: Double, a: Double, b: Double, firstIsDf2: Bool) -> (w: Double, w1: Double)? {
+    private func ratio(_ x: Double, a: Double, b: Double, firstIsDf2: Bool) -> (df2First: Bool, x0: Double, swap: Bool)? {
         guard x > 0, x < 1 else { return nil }
         let y = 0.5 - x + 0.5
         guard Swift.abs(x + y - 0.5 - 0.5) <= 3 * Double.ulpOfOne else { return nil }
@@ -97,10 +161,7 @@ final class FUpperTail: @unchecked Sendable {
         guard b0 < 40, b0 * x0 <= 0.7 else { return nil }
         // The series for (a0, b0): (df2/2, df1/2) unless exactly one of
         // "first shape is df2/2" and "swapped" holds.
-        let series = firstIsDf2 != swap ? seriesDf2First : seriesDf1First
-        guard let w = series.value(x0) else { return nil }
-        let w1 = 0.5 - w + 0.5
-        return swap ? (w1, w) : (w, w1)
+        return (firstIsDf2 != swap, x0, swap)
     }
 }
 

@@ -133,6 +133,106 @@ final class StudentTTail: @unchecked Sendable {
         return rmath_pt(q, df, 0, 0)
     }
 
+    /// `out[k] = 2 * lowerTailOfNegativeAbs(q[k])` for `k in 0..<count`
+    /// (eBayes's two-sided p-values), with the power series of several
+    /// statistics run side by side (`tails`).
+    func twiceLowerTailsOfNegativeAbs(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let df = df
+        tails(q, out, count: count) { v, q in
+            if let v { return 2 * (v / 2) }
+            return 2 * rmath_pt(-Swift.abs(q), df, 1, 0)
+        }
+    }
+
+    /// `out[k] = upperTail(q[k])` for `k in 0..<count`, with the power series
+    /// of several statistics run side by side (`tails`).
+    func upperTails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let df = df
+        tails(q, out, count: count) { v, q in
+            if let v {
+                let half = v / 2
+                return q > 0 ? half : 0.5 - half + 0.5
+            }
+            return rmath_pt(q, df, 0, 0)
+        }
+    }
+
+    /// Statistics per block of the batch.
+    private static let block = 1024
+
+    /// `out[k] = finish(twoSidedTail(|q[k]|), q[k])` for `k in 0..<count`.
+    /// Per block of statistics, each one's route is found and the values that
+    /// need no series are finished at once; for those that need one of the
+    /// two power series, the prefactor is formed one statistic at a time
+    /// (glibc's log/exp or pow) and the series sums of all of them are
+    /// formed by `PowerSeries.sums`, in lanes; the sums are identical to the
+    /// scalar loop's, so every value is `twoSidedTail`'s.
+    @inline(__always)
+    private func tails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                       finish: (Double?, Double) -> Double) {
+        let block = Self.block
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 7 * block + 3) { buffer in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * block) { indexBuffer in
+                let x1 = buffer.baseAddress!, scale1 = x1 + block, x2 = scale1 + block, scale2 = x2 + block
+                let x3 = scale2 + block, sums = x3 + block, sorted = sums + block
+                let index1 = indexBuffer.baseAddress!, index2 = index1 + block, order = index2 + block
+                let index3 = order + block
+                var lo = 0
+                while lo < count {
+                    let hi = Swift.min(count, lo + block)
+                    var n1 = 0, n2 = 0, n3 = 0
+                    for k in lo..<hi {
+                        let qk = q[k]
+                        switch route(Swift.abs(qk)) {
+                        case .value(let v):
+                            out[k] = finish(v, qk)
+                        case .callR:
+                            out[k] = finish(nil, qk)
+                        case .complementOfHalfFirstSeries(let p):
+                            let ans = seriesHalfFirst.scale(p)
+                            if ans == 0 {
+                                out[k] = finish(0.5 - 0 + 0.5, qk)
+                            } else {
+                                x1[n1] = p; scale1[n1] = ans; index1[n1] = Int32(k - lo); n1 += 1
+                            }
+                        case .halfSecondSeries(let x):
+                            let ans = seriesHalfSecond.scale(x)
+                            if ans == 0 {
+                                out[k] = finish(0, qk)
+                            } else {
+                                x2[n2] = x; scale2[n2] = ans; index2[n2] = Int32(k - lo); n2 += 1
+                            }
+                        case .finiteSumAndExpansion(let p):
+                            x3[n3] = p; index3[n3] = Int32(k - lo); n3 += 1
+                        }
+                    }
+                    if n1 > 0 {
+                        seriesHalfFirst.sums(x1, sums, count: n1, sorted: sorted, order: order)
+                        for j in 0..<n1 {
+                            let k = lo + Int(index1[j]), s = sums[j]
+                            out[k] = finish(s.isNaN ? nil : 0.5 - seriesHalfFirst.combine(scale: scale1[j], sum: s) + 0.5, q[k])
+                        }
+                    }
+                    if n2 > 0 {
+                        seriesHalfSecond.sums(x2, sums, count: n2, sorted: sorted, order: order)
+                        for j in 0..<n2 {
+                            let k = lo + Int(index2[j]), s = sums[j]
+                            out[k] = finish(s.isNaN ? nil : seriesHalfSecond.combine(scale: scale2[j], sum: s), q[k])
+                        }
+                    }
+                    if n3 > 0 {
+                        finiteSumsAndExpansions(x3, sums, count: n3)
+                        for j in 0..<n3 {
+                            let k = lo + Int(index3[j]), v = sums[j]
+                            out[k] = finish(v.isNaN ? nil : v, q[k])
+                        }
+                    }
+                    lo = hi
+                }
+            }
+        }
+    }
+
     /// R's `pf(f, 1, df, lower.tail = FALSE)`, the F test of one coefficient:
     /// pf calls the same incomplete beta ratios as pt, with `x = df/(df + f)`
     /// (`I_x(df/2, 1/2)`) when `f > df`, else `x = f/(df + f)` (`1 - I_x(1/2,
@@ -144,34 +244,73 @@ final class StudentTTail: @unchecked Sendable {
     }
 
     func upperTailOfFIfFast(_ f: Double) -> Double? {
-        guard usable, f > 0, f.isFinite else { return nil }
+        evaluate(fRoute(f))
+    }
+
+    /// Where R's pf(f, 1, df, upper) goes for `f` (see `upperTailOfF`).
+    @inline(__always)
+    private func fRoute(_ f: Double) -> Route {
+        guard usable, f > 0, f.isFinite else { return .callR }
         let n = df
         if f > n {
             let x = n / (n + f)
-            guard x > 0 else { return nil }
+            guard x > 0 else { return .callR }
             return lowerHalfSecond(x)
         }
         let x = f / (n + f)
-        guard x > 0 else { return nil }
+        guard x > 0 else { return .callR }
         return upperHalfFirst(x)
     }
 
     /// `v = P(|T| > x)` for `x >= 0` as R's pt forms it before halving (the
     /// incomplete beta tail), or nil where R's own routine must be called.
     func twoSidedTail(_ x: Double) -> Double? {
-        guard usable, x.isFinite else { return nil }
+        evaluate(route(x))
+    }
+
+    /// How a tail probability is finished: a value already known, one of the
+    /// two power series at an argument (`1 - bpser(1/2, df/2, p)` or
+    /// `bpser(df/2, 1/2, x)`), or R's own routine.
+    enum Route {
+        case value(Double)
+        case complementOfHalfFirstSeries(Double)
+        case halfSecondSeries(Double)
+        /// `1 - I_p(1/2, df/2) = I_q(df/2, 1/2)` from bup and bgrat.
+        case finiteSumAndExpansion(Double)
+        case callR
+    }
+
+    /// The route of `twoSidedTail(x)`.
+    @inline(__always)
+    func route(_ x: Double) -> Route {
+        guard usable, x.isFinite else { return .callR }
         let n = df
         let nx = 1 + (x / n) * x
-        guard nx <= 1e100 else { return nil }
+        guard nx <= 1e100 else { return .callR }
         let xsq = x * x
         if n > xsq {
             // pbeta(x^2/(n + x^2), 1/2, n/2, upper); a zero argument gives 1.
             let p = xsq / (n + xsq)
-            if p <= 0 { return 1 }
+            if p <= 0 { return .value(1) }
             return upperHalfFirst(p)
         }
         // pbeta(1/nx, n/2, 1/2, lower)
         return lowerHalfSecond(1 / nx)
+    }
+
+    /// The value of a route, nil for R's routine (or a series that does not
+    /// converge).
+    @inline(__always)
+    private func evaluate(_ r: Route) -> Double? {
+        switch r {
+        case .value(let v): return v
+        case .complementOfHalfFirstSeries(let p):
+            guard let w = seriesHalfFirst.value(p) else { return nil }
+            return 0.5 - w + 0.5
+        case .halfSecondSeries(let x): return seriesHalfSecond.value(x)
+        case .finiteSumAndExpansion(let p): return finiteSumAndExpansion(q: 0.5 - p + 0.5, p: p)
+        case .callR: return nil
+        }
     }
 
     /// bratio's input check `|x + y - 1| <= 3 DBL_EPSILON` for `y = 1 - x` as
@@ -184,23 +323,27 @@ final class StudentTTail: @unchecked Sendable {
     }
 
     /// `1 - I_p(1/2, df/2)` for `0 < p <= 1/2` (bratio's `w1`).
-    private func upperHalfFirst(_ p: Double) -> Double? {
-        guard let q = Self.complement(p) else { return nil }
+    @inline(__always)
+    private func upperHalfFirst(_ p: Double) -> Route {
+        guard let q = Self.complement(p) else { return .callR }
         let b = halfDF
         if b <= 1 {
             // both shapes <= 1 and a = 1/2 >= min(0.2, b): the series for w.
-            guard let w = seriesHalfFirst.value(p) else { return nil }
-            return 0.5 - w + 0.5
+            return .complementOfHalfFirstSeries(p)
         }
-        if p >= 0.29 { return seriesHalfSecond.value(q) }
+        if p >= 0.29 { return .halfSecondSeries(q) }
         if p < 0.1 && Self.halfPowerAtMost(p * b, 0.7) {
-            guard let w = seriesHalfFirst.value(p) else { return nil }
-            return 0.5 - w + 0.5
+            return .complementOfHalfFirstSeries(p)
         }
-        // bup then bgrat; both start from alnrel(-p) = log(1 - p) (p < 0.29).
+        return .finiteSumAndExpansion(p)
+    }
+
+    /// bup then bgrat for `1 - I_p(1/2, df/2) = I_q(df/2, 1/2)`.
+    private func finiteSumAndExpansion(q: Double, p: Double) -> Double? {
+        // both start from alnrel(-p) = log(1 - p) (p < 0.29).
         let lnq = TOMS708.alnrel(-p)
         var w1 = 0.0
-        if b <= 15 {
+        if halfDF <= 15 {
             guard let s = finiteSum(q: q, p: p, lnq: lnq) else { return nil }
             w1 = s
         }
@@ -211,10 +354,175 @@ final class StudentTTail: @unchecked Sendable {
         return total
     }
 
+    /// `out[i] = finiteSumAndExpansion(q: 1 - p[i], p: p[i])` for
+    /// `i in 0..<count`, NaN where that is nil, with the loops of bup and
+    /// bgrat of four statistics side by side in SIMD lanes.
+    ///
+    /// Per statistic, the logarithms, exponentials and `erfc1` that start the
+    /// two loops are formed one at a time (the same calls in the same order
+    /// as `finiteSum` and `expansion`). The loops run in lanes in step (the
+    /// ratio `r_i`, the coefficients `d_n` and products of bgrat, and its
+    /// `v`, are the same for all lanes): per lane the same IEEE operations as
+    /// the scalar loops, with a lane's sum frozen (+0 added, the sums being
+    /// positive) once it stops. A lane whose bgrat would fail (a sum that is
+    /// not positive, no convergence in 30 terms) or whose stopping test falls
+    /// in the band where the scalar loop forms R's exact `l` is done again by
+    /// `finiteSumAndExpansion` itself.
+    private func finiteSumsAndExpansions(_ p: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        let block = 256
+        let fields = 11
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: fields * (block + 3)) { buffer in
+            let stride = block + 3
+            let base = buffer.baseAddress!
+            let qs = base, lnqs = base + stride, starts = base + 2 * stride, w1s = base + 3 * stride
+            let zs = base + 4 * stride, js = base + 5 * stride, t2s = base + 6 * stride, ls = base + 7 * stride
+            let exacts = base + 8 * stride, us = base + 9 * stride, logUs = base + 10 * stride
+            var lo = 0
+            while lo < count {
+                let n = Swift.min(block, count - lo)
+                let pb = p + lo, ob = out + lo
+                // bup's start, one statistic at a time
+                let a = halfDF
+                let useFiniteSum = a <= 15
+                for i in 0..<n {
+                    let pi = pb[i]
+                    qs[i] = 0.5 - pi + 0.5
+                    let lnq = TOMS708.alnrel(-pi)
+                    lnqs[i] = lnq
+                    ob[i] = 0
+                    guard useFiniteSum else { starts[i] = 0; continue }
+                    guard let start = finiteSumStart(p: pi, lnq: lnq) else { starts[i] = 0; ob[i] = .nan; continue }
+                    starts[i] = start
+                }
+                // bup's sums in lanes (w1 = start * sum, 0 when start is 0)
+                if useFiniteSum { finiteSums(qs, starts, w1s, count: n) } else {
+                    for i in 0..<n { w1s[i] = 0 }
+                }
+                // bgrat's start, one statistic at a time
+                for i in 0..<n {
+                    guard !ob[i].isNaN else { continue }
+                    guard let start = expansionStart(lnq: lnqs[i], w: w1s[i]) else { ob[i] = .nan; continue }
+                    zs[i] = start.z
+                    js[i] = start.j
+                    t2s[i] = start.t2
+                    ls[i] = start.l
+                    exacts[i] = start.lExact ? 1 : 0
+                    us[i] = start.u
+                    logUs[i] = start.logU
+                }
+                // bgrat's loops in lanes: ob[i] = its sum, or NaN for the scalar path
+                expansionSums(zs, js, t2s, ls, exacts, ob, count: n)
+                for i in 0..<n {
+                    let sum = ob[i]
+                    guard !sum.isNaN else {
+                        ob[i] = finiteSumAndExpansion(q: qs[i], p: pb[i]) ?? .nan
+                        continue
+                    }
+                    let u = us[i], logU = logUs[i]
+                    let total = w1s[i] + (u == 0 ? exp(logU + log(sum)) : u * sum)
+                    ob[i] = total >= Double.leastNormalMagnitude ? total : .nan
+                }
+                lo += n
+            }
+        }
+    }
+
+    /// bup's sums `1 + sum_{i<19} d_i` (`d_{i+1} = d_i r_i q`, stopping after
+    /// the first `d_i <= eps * sum`) for four `q` at a time; `w1[i] = start[i] *
+    /// sum`, 0 when `start[i]` is 0 (as `finiteSum`). `q`, `start` padded by
+    /// the caller's spare room (3 elements past `count`).
+    private func finiteSums(_ q: UnsafeMutablePointer<Double>, _ start: UnsafeMutablePointer<Double>,
+                            _ w1: UnsafeMutablePointer<Double>, count: Int) {
+        typealias V = SIMD4<Double>
+        typealias Bits = SIMD4<UInt64>
+        for j in count..<(count + 3) { q[j] = q[count - 1] }
+        let r = finiteSumRatios
+        let eps = V(repeating: Self.eps)
+        var first = 0
+        while first < count {
+            let qv = V(q[first], q[first + 1], q[first + 2], q[first + 3])
+            var d = V(repeating: 1), w = V(repeating: 1)
+            var active = Bits(repeating: ~0)
+            for i in 0..<19 {
+                d *= V(repeating: r[i]) * qv
+                w += unsafeBitCast(unsafeBitCast(d, to: Bits.self) & active, to: V.self)
+                active &= unsafeBitCast(.!(d .<= eps * w), to: Bits.self)
+                let either = active.lowHalf | active.highHalf
+                if either[0] | either[1] == 0 { break }
+            }
+            for lane in 0..<Swift.min(4, count - first) {
+                let s = start[first + lane]
+                w1[first + lane] = s == 0 ? 0 : s * w[lane]
+            }
+            first += 4
+        }
+    }
+
+    /// bgrat's sums `J_0 + sum_n d_n J_n` for four statistics at a time, from
+    /// `z`, `J_0`, `t2 = (log q)^2/4`, `l` and whether `l` is R's exact form
+    /// (`exact` 1) or the quotient (0); `out[i]` is the sum where bgrat
+    /// converges with a decided test, else NaN (and where `out[i]` is NaN on
+    /// entry, it stays NaN). Inputs padded as in `finiteSums`.
+    private func expansionSums(_ z: UnsafeMutablePointer<Double>, _ j0: UnsafeMutablePointer<Double>,
+                               _ t2: UnsafeMutablePointer<Double>, _ l: UnsafeMutablePointer<Double>,
+                               _ exact: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int) {
+        typealias V = SIMD4<Double>
+        typealias Bits = SIMD4<UInt64>
+        // pad with a lane that is computed and discarded
+        for j in count..<(count + 3) {
+            z[j] = 1; j0[j] = 1; t2[j] = 0; l[j] = 0; exact[j] = 1
+        }
+        let v = V(repeating: expansionV)
+        let eps = V(repeating: 15 * Self.eps)
+        let lower = V(repeating: 1 - 1e-10), upper = V(repeating: 1 + 1e-10)
+        let tiny = V(repeating: Double.leastNormalMagnitude)
+        let magnitude = Bits(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+        let d = TOMS708.expansionCoefficients, pr = TOMS708.expansionProducts
+        var first = 0
+        while first < count {
+            @inline(__always) func load(_ a: UnsafeMutablePointer<Double>) -> V {
+                V(a[first], a[first + 1], a[first + 2], a[first + 3])
+            }
+            let zv = load(z), t2v = load(t2), lv = load(l)
+            let approximate = unsafeBitCast(load(exact) .== V(repeating: 0), to: Bits.self)
+            var j = load(j0)
+            var sum = j, t = V(repeating: 1)
+            var active = Bits(repeating: ~0), converged = Bits(repeating: 0)
+            for k in 0..<30 {
+                let bp2n = 0.5 + Double(2 * k)
+                j = (V(repeating: pr[k]) * j + (zv + V(repeating: bp2n) + V(repeating: 1)) * t) * v
+                t *= t2v
+                let dj = V(repeating: d[k]) * j
+                sum += unsafeBitCast(unsafeBitCast(dj, to: Bits.self) & active, to: V.self)
+                let fails = unsafeBitCast(sum .<= V(repeating: 0), to: Bits.self)
+                let bound = eps * (sum + lv)
+                let size = unsafeBitCast(unsafeBitCast(dj, to: Bits.self) & magnitude, to: V.self)
+                let banded = approximate & unsafeBitCast(bound .>= tiny, to: Bits.self)
+                let below = unsafeBitCast(size .< bound * lower, to: Bits.self)
+                let above = unsafeBitCast(size .> bound * upper, to: Bits.self)
+                let plain = unsafeBitCast(size .<= bound, to: Bits.self)
+                // undecided: in the band, neither clearly below nor above
+                let undecided = banded & ~below & ~above
+                let done = (banded & below) | (~banded & plain)
+                converged |= active & ~fails & ~undecided & done
+                active &= ~fails & ~undecided & ~done
+                let either = active.lowHalf | active.highHalf
+                if either[0] | either[1] == 0 { break }
+            }
+            for lane in 0..<Swift.min(4, count - first) {
+                let i = first + lane
+                if out[i].isNaN { continue }
+                out[i] = converged[lane] != 0 ? sum[lane] : .nan
+            }
+            first += 4
+        }
+    }
+
     /// `I_p(df/2, 1/2)` for `0 < p <= 1/2` (bratio's `w`): always the series.
-    private func lowerHalfSecond(_ p: Double) -> Double? {
-        guard Self.complement(p) != nil else { return nil }
-        return seriesHalfSecond.value(p)
+    @inline(__always)
+    private func lowerHalfSecond(_ p: Double) -> Route {
+        guard Self.complement(p) != nil else { return .callR }
+        return .halfSecondSeries(p)
     }
 
     /// `pow(s, 1/2) <= limit`, with glibc's pow called only where the square
@@ -235,18 +543,7 @@ final class StudentTTail: @unchecked Sendable {
     /// `log x^a y^(1/2) = a log1p(-p) + log(p)/2` (as `q > 0.375 >= p`).
     @inline(__always)
     private func finiteSum(q: Double, p: Double, lnq: Double) -> Double? {
-        let a = halfDF
-        let z = a * lnq + 0.5 * log(p)
-        let scaled: Double
-        switch finiteSumScale {
-        case .logGamma(let shift, _, let gammaTerm, let divisor):
-            scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
-        case .logGammaLarge(let shift, _):
-            scaled = 0.5 * exp(z - shift)
-        case .power, .logBeta:
-            return nil
-        }
-        let start = scaled / a
+        guard let start = finiteSumStart(p: p, lnq: lnq) else { return nil }
         if start == 0 { return 0 }
         var d = 1.0, w = 1.0
         let r = finiteSumRatios
@@ -258,15 +555,35 @@ final class StudentTTail: @unchecked Sendable {
         return start * w
     }
 
-    /// TOMS 708's `bgrat(A, 1/2, q, p, w, 15 eps)`: `w + I_q(A, 1/2)` by the
-    /// asymptotic expansion for large A (Didonato and Morris 1992, section 9),
-    /// with `nu = A - 1/4`, `z = -nu log q`, `log r = log(1/2) + log1p(gam1(1/2))
-    /// + log(z)/2 + nu log q`, `u = exp(log r - algdiv(1/2, A) - log(nu)/2)` and
-    /// the series `sum_n d_n J_n` started from `J_0 = Q(1/2, z)/r` (erfc). Nil
-    /// where R's routine fails or warns, and for `sqrt(z) <= 1/2` (grat_r's erf
-    /// branch and erfc1's small-argument branch, not reproduced).
+    /// bup's factor `x^a y^(1/2)/(a Beta(a, 1/2))` (see `finiteSum`), nil
+    /// where brcmp1's form is not the one reproduced.
     @inline(__always)
-    private func expansion(q: Double, p: Double, lnq: Double, w: Double) -> Double? {
+    private func finiteSumStart(p: Double, lnq: Double) -> Double? {
+        let a = halfDF
+        let z = a * lnq + 0.5 * log(p)
+        let scaled: Double
+        switch finiteSumScale {
+        case .logGamma(let shift, _, let gammaTerm, let divisor):
+            scaled = 0.5 * exp(z - shift) * gammaTerm / divisor
+        case .logGammaLarge(let shift, _):
+            scaled = 0.5 * exp(z - shift)
+        case .power, .logBeta:
+            return nil
+        }
+        return scaled / a
+    }
+
+    /// What bgrat forms before its loop: `z = -nu log q`, `log u`, `u`, `l`
+    /// (the quotient `w/u` or R's `exp(log w - log u)`, and which), `J_0` and
+    /// `t2 = (log q)^2/4`; nil where `expansion` is.
+    private struct ExpansionStart {
+        var z, logU, u, l: Double
+        var lExact: Bool
+        var j, t2: Double
+    }
+
+    @inline(__always)
+    private func expansionStart(lnq: Double, w: Double) -> ExpansionStart? {
         let nu = expansionNu
         let z = -nu * lnq
         guard 0.5 * z != 0 else { return nil }
@@ -280,14 +597,28 @@ final class StudentTTail: @unchecked Sendable {
         // within (|log w| + |log u| + 2) ulps, |log| <= 745), so R's form is
         // computed only when a test falls within a relative 1e-10 of its bound.
         var l = w == 0 ? 0 : w / u
-        var lExact = w == 0 || !(w >= Double.leastNormalMagnitude && u >= Double.leastNormalMagnitude
+        let lExact = w == 0 || !(w >= Double.leastNormalMagnitude && u >= Double.leastNormalMagnitude
                                  && l >= Double.leastNormalMagnitude && l <= Double.greatestFiniteMagnitude)
         if !lExact { l = exp(log(w) - logU) }
         let sz = z.squareRoot()
         guard z >= 0.25, sz > 0.5 else { return nil }
-        var j = TOMS708.erfc1Scaled(sz) / sz * 1.772453850905516027298167483341
+        let j = TOMS708.erfc1Scaled(sz) / sz * 1.772453850905516027298167483341
+        return ExpansionStart(z: z, logU: logU, u: u, l: l, lExact: lExact, j: j, t2: lnq * 0.25 * lnq)
+    }
+
+    /// TOMS 708's `bgrat(A, 1/2, q, p, w, 15 eps)`: `w + I_q(A, 1/2)` by the
+    /// asymptotic expansion for large A (Didonato and Morris 1992, section 9),
+    /// with `nu = A - 1/4`, `z = -nu log q`, `log r = log(1/2) + log1p(gam1(1/2))
+    /// + log(z)/2 + nu log q`, `u = exp(log r - algdiv(1/2, A) - log(nu)/2)` and
+    /// the series `sum_n d_n J_n` started from `J_0 = Q(1/2, z)/r` (erfc). Nil
+    /// where R's routine fails or warns, and for `sqrt(z) <= 1/2` (grat_r's erf
+    /// branch and erfc1's small-argument branch, not reproduced).
+    @inline(__always)
+    private func expansion(q: Double, p: Double, lnq: Double, w: Double) -> Double? {
+        guard let start = expansionStart(lnq: lnq, w: w) else { return nil }
+        let z = start.z, logU = start.logU, u = start.u, t2 = start.t2
+        var l = start.l, lExact = start.lExact, j = start.j
         let v = expansionV
-        let t2 = lnq * 0.25 * lnq
         let eps = 15 * Self.eps
         var sum = j, t = 1.0
         let d = TOMS708.expansionCoefficients, pr = TOMS708.expansionProducts
@@ -386,6 +717,33 @@ struct StudentTTailsByGene: Sendable {
         return unretained[k]._withUnsafeGuaranteedRef { $0.upperTail(q) }
     }
 
+    /// `out[k] = 2 * lowerTailOfNegativeAbs(q[k], gene: g)` for `k in 0..<count`,
+    /// where gene g of cell k counts from `firstGene` and wraps at `genes`
+    /// (column-major cells).
+    func twiceLowerTailsOfNegativeAbs(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                                      firstGene: Int, genes: Int) {
+        if slot.isEmpty { return shared.twiceLowerTailsOfNegativeAbs(q, out, count: count) }
+        var i = firstGene
+        for k in 0..<count {
+            out[k] = 2 * lowerTailOfNegativeAbs(q[k], gene: i)
+            i += 1
+            if i == genes { i = 0 }
+        }
+    }
+
+    /// `out[k] = upperTail(q[k], gene: g)` for `k in 0..<count`, g as in
+    /// `twiceLowerTailsOfNegativeAbs`.
+    func upperTails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                    firstGene: Int, genes: Int) {
+        if slot.isEmpty { return shared.upperTails(q, out, count: count) }
+        var i = firstGene
+        for k in 0..<count {
+            out[k] = upperTail(q[k], gene: i)
+            i += 1
+            if i == genes { i = 0 }
+        }
+    }
+
     /// R's `pf(f, 1, df2, lower.tail = FALSE)`, through the gene's tail when
     /// `df2` is the gene's df.
     @inline(__always)
@@ -473,23 +831,46 @@ struct PowerSeries {
     /// series has not converged after 1e7 terms (R warns there).
     @inline(__always)
     func value(_ x: Double) -> Double? {
-        var ans: Double
+        let ans = scale(x)
+        if ans == 0 { return 0 }
+        guard let sum = sum(x) else { return nil }
+        return combine(scale: ans, sum: sum)
+    }
+
+    /// The prefactor `x^a/(a Beta(a, b))` as bpser forms it (0 when it
+    /// underflows, and then bpser returns 0 without the series).
+    @inline(__always)
+    func scale(_ x: Double) -> Double {
         switch prefactor {
         case .power(let scale):
-            ans = pow(x, a)
+            let ans = pow(x, a)
             if ans == 0 { return 0 }
-            ans *= scale
+            return ans * scale
         case .logGamma(let shift, let ratio, let gammaTerm, let divisor):
             let z = a * log(x) - shift
-            ans = exp(z) * ratio * gammaTerm / divisor
+            return exp(z) * ratio * gammaTerm / divisor
         case .logGammaLarge(let shift, let ratio):
             let z = a * log(x) - shift
-            ans = ratio * exp(z)
+            return ratio * exp(z)
         case .logBeta(let logBeta):
             let z = a * log(x) - logBeta
-            ans = exp(z) / a
+            return exp(z) / a
         }
-        if ans == 0 { return 0 }
+    }
+
+    /// bpser's result from its prefactor and its series sum
+    /// `sum_{n>=1} c_n/(a + n)`: `ans (1 + a sum)`, or 0 when `a sum <= -1`.
+    @inline(__always)
+    func combine(scale ans: Double, sum: Double) -> Double {
+        if a * sum > -1 { return ans * (a * sum + 1) }
+        return 0
+    }
+
+    /// The series sum `sum_{n>=1} c_n/(a + n)` up to and including the first
+    /// term with `|c_n/(a + n)| <= eps/a`; nil when that takes more than 1e7
+    /// terms.
+    @inline(__always)
+    func sum(_ x: Double) -> Double? {
         var n = 0.0, sum = 0.0, c = 1.0, w = 0.0
         let a = a, tol = tol
         var done = false
@@ -511,8 +892,84 @@ struct PowerSeries {
             } while n < 1e7 && Swift.abs(w) > tol
             if Swift.abs(w) > tol { return nil }
         }
-        if a * sum > -1 { return ans * (a * sum + 1) }
-        return 0
+        return sum
+    }
+
+    /// `sum(x[i])` for `i in 0..<count`, written to `out[i]` (NaN where `sum`
+    /// is nil; a converged sum is finite, as every term is for `0 < x < 1`),
+    /// with four arguments at a time in SIMD lanes. `sorted` (`count + 3`
+    /// doubles) and `order` (`count` indices) are scratch.
+    ///
+    /// The number of terms grows with x, so the arguments are first ordered
+    /// by a coarse key (x's exponent and three leading mantissa bits: eighths
+    /// of an octave, by a counting sort) and taken four at a time in that
+    /// order, which keeps the lanes of a group busy for similar counts.
+    /// Every lane runs `sum`'s loop in step with the others: the term index n,
+    /// the factor `f[n]` and the divisor `a + n` are the same for all lanes;
+    /// each lane forms `c *= f[n] x` and `w = c/(a + n)` with the same IEEE
+    /// operations as the scalar loop (SIMD multiply and divide round each
+    /// lane as their scalar forms do) and adds `w` to its sum while it is
+    /// active, +0 afterwards (which leaves a sum that is never -0 unchanged:
+    /// it starts at +0), so a lane's sum is the scalar loop's. Lanes that have
+    /// not stopped when the factor table runs out are finished by `sum`
+    /// itself, from the start. The last group is padded with copies of its
+    /// last argument.
+    func sums(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+              sorted: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int32>) {
+        guard count > 0 else { return }
+        // Counting sort by key: buckets 0..<72 cover x from 2^-8.75 (all
+        // smaller x in bucket 0) up to 1.
+        let buckets = 72
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets + 1) { startBuffer in
+            let start = startBuffer.baseAddress!
+            start.initialize(repeating: 0, count: buckets + 1)
+            @inline(__always) func key(_ v: Double) -> Int {
+                Swift.min(buckets - 1, Swift.max(0, Int(truncatingIfNeeded: v.bitPattern >> 49) - (1022 * 8 - 62)))
+            }
+            for i in 0..<count { start[key(x[i]) + 1] += 1 }
+            for b in 0..<buckets { start[b + 1] += start[b] }
+            for i in 0..<count {
+                let k = key(x[i])
+                let j = Int(start[k])
+                start[k] += 1
+                order[j] = Int32(i)
+                sorted[j] = x[i]
+            }
+        }
+        let last = sorted[count - 1]
+        for j in count..<(count + 3) { sorted[j] = last }
+        typealias V = SIMD4<Double>
+        typealias Bits = SIMD4<UInt64>
+        let f = factors, a = a, factorCount = factorCount
+        let up = V(repeating: tol), down = V(repeating: -tol)
+        var first = 0
+        while first < count {
+            let xv = V(sorted[first], sorted[first + 1], sorted[first + 2], sorted[first + 3])
+            var c = V(repeating: 1), s = V(repeating: 0)
+            // all ones in an active lane, zero in a stopped one
+            var active = Bits(repeating: ~0)
+            var k = 0
+            // Two terms per pass; a lane that stops at the first adds +0 at
+            // the second.
+            while k + 1 < factorCount {
+                c *= V(repeating: f[k]) * xv
+                var w = c / V(repeating: a + Double(k + 1))
+                s += unsafeBitCast(unsafeBitCast(w, to: Bits.self) & active, to: V.self)
+                active &= unsafeBitCast((w .> up) .| (w .< down), to: Bits.self)
+                c *= V(repeating: f[k + 1]) * xv
+                w = c / V(repeating: a + Double(k + 2))
+                s += unsafeBitCast(unsafeBitCast(w, to: Bits.self) & active, to: V.self)
+                active &= unsafeBitCast((w .> up) .| (w .< down), to: Bits.self)
+                k += 2
+                let either = active.lowHalf | active.highHalf
+                if either[0] | either[1] == 0 { break }
+            }
+            for lane in 0..<Swift.min(4, count - first) {
+                let i = Int(order[first + lane])
+                out[i] = active[lane] != 0 ? (sum(x[i]) ?? .nan) : s[lane]
+            }
+            first += 4
+        }
     }
 }
 

@@ -37,9 +37,15 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
     // each cell on its own, so the cells may be spread over threads.
     let sdPost = sq.s2Post.map { $0.squareRoot() }
     let tails = StudentTTailsByGene(df: sq.dfTotal)
-    let (t, p) = testCells(coef, su, minChunk: 2048) { i, c, s in
-        let tv = c / s / sdPost[i]
-        return (tv, 2 * tails.lowerTailOfNegativeAbs(tv, gene: i))
+    let (t, p) = testCells(coef, su, minChunk: 2048) { range, firstRow, c, s, tOut, pOut in
+        var i = firstRow
+        for k in range {
+            tOut[k] = c[k] / s[k] / sdPost[i]
+            i += 1
+            if i == ngenes { i = 0 }
+        }
+        tails.twiceLowerTailsOfNegativeAbs(tOut + range.lowerBound, pOut + range.lowerBound, count: range.count,
+                                           firstGene: firstRow, genes: ngenes)
     }
     var warnings = sq.warnings
     // B-statistic
@@ -62,21 +68,43 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         su.values.withUnsafeBufferPointer { sb in
             t.values.withUnsafeBufferPointer { tb in
                 sq.dfTotal.withUnsafeBufferPointer { db in
-                    for j in 0..<ncoef {
-                        let v0 = varPrior[j]
-                        for i in 0..<ngenes {
-                            let k = i + j * ngenes
-                            let v1 = sb[k] * sb[k]
-                            let r = (v1 + v0) / v1
-                            let t2 = tb[k] * tb[k]
-                            let kernel: Double
-                            if anyInf && infdf[k % infdf.count] {
-                                kernel = t2 * (1 - 1 / r) / 2
-                            } else {
-                                let d = db[i]
-                                kernel = (1 + d) / 2 * log((t2 + d) / (t2 / r + d))
+                    if anyInf {
+                        for j in 0..<ncoef {
+                            let v0 = varPrior[j]
+                            for i in 0..<ngenes {
+                                let k = i + j * ngenes
+                                let v1 = sb[k] * sb[k]
+                                let r = (v1 + v0) / v1
+                                let t2 = tb[k] * tb[k]
+                                let kernel: Double
+                                if infdf[k % infdf.count] {
+                                    kernel = t2 * (1 - 1 / r) / 2
+                                } else {
+                                    let d = db[i]
+                                    kernel = (1 + d) / 2 * log((t2 + d) / (t2 / r + d))
+                                }
+                                lb[k] = logPrior - log(r) / 2 + kernel
                             }
-                            lb[k] = logPrior - log(r) / 2 + kernel
+                        }
+                    } else {
+                        // r and the kernel's quotient in lanes, then the logarithms
+                        let block = 256
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { buffer in
+                            let rs = buffer.baseAddress!, quotients = rs + block
+                            for j in 0..<ncoef {
+                                let v0 = varPrior[j]
+                                var lo = 0
+                                while lo < ngenes {
+                                    let n = Swift.min(block, ngenes - lo), k0 = lo + j * ngenes
+                                    lodsRatios(stdevUnscaled: sb.baseAddress! + k0, t: tb.baseAddress! + k0,
+                                               df: db.baseAddress! + lo, v0: v0, r: rs, quotient: quotients, count: n)
+                                    for i in 0..<n {
+                                        let d = db[lo + i]
+                                        lb[k0 + i] = logPrior - log(rs[i]) / 2 + (1 + d) / 2 * log(quotients[i])
+                                    }
+                                    lo += n
+                                }
+                            }
                         }
                     }
                 }
@@ -106,19 +134,62 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
         let firstDF2 = fs.df2.first ?? .nan
         let sharedDF2 = fs.df2.allSatisfy({ $0.bitPattern == firstDF2.bitPattern }) ? firstDF2 : .nan
         let fTail = FUpperTail(df1: df1, df2: sharedDF2)
-        out.FPValue = parallelValues(ngenes) { i in
-            let F = fs.F[i], df2 = recycled(fs.df2, i)
-            if oneTest {
-                if let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
-                    return shared
+        if !oneTest && !sharedDF2.isNaN && fs.F.count == ngenes {
+            // every gene through the shared tail, in batches
+            out.FPValue = fs.F.withUnsafeBufferPointer { fb in
+                [Double](unsafeUninitializedCapacity: ngenes) { ob, initialized in
+                    let pointers = UncheckedBox((fb.baseAddress!, ob.baseAddress!))
+                    LimmaThreads.forEachChunk(ngenes, minChunk: 1024) { range in
+                        let (f, o) = pointers.value
+                        fTail.upperTails(f + range.lowerBound, o + range.lowerBound, count: range.count)
+                    }
+                    initialized = ngenes
                 }
-                return tails.upperTailOfF(F, df2: df2, gene: i)
             }
-            return df2.bitPattern == sharedDF2.bitPattern ? fTail.upperTail(F) : rmath_pf(F, df1, df2, 0, 0)
+        } else {
+            out.FPValue = parallelValues(ngenes) { i in
+                let F = fs.F[i], df2 = recycled(fs.df2, i)
+                if oneTest {
+                    if let shared = fPValueSharedWithT(t: t.values[i], p: p.values[i], dfTotal: sq.dfTotal[i], F: F, df2: df2) {
+                        return shared
+                    }
+                    return tails.upperTailOfF(F, df2: df2, gene: i)
+                }
+                return df2.bitPattern == sharedDF2.bitPattern ? fTail.upperTail(F) : rmath_pf(F, df1, df2, 0, 0)
+            }
         }
     }
     out.warnings = fit.warnings + warnings
     return out
+}
+
+/// The B-statistic's ratios for `count` cells of one coefficient with prior
+/// variance `v0`: `r = (v1 + v0)/v1` with `v1 = stdev.unscaled^2`, and
+/// `(t^2 + d)/(t^2/r + d)`, four cells at a time in SIMD lanes (the same IEEE
+/// operations per lane as one cell at a time).
+func lodsRatios(stdevUnscaled s: UnsafePointer<Double>, t: UnsafePointer<Double>, df d: UnsafePointer<Double>,
+                v0: Double, r: UnsafeMutablePointer<Double>, quotient: UnsafeMutablePointer<Double>, count: Int) {
+    typealias V = SIMD4<Double>
+    var i = 0
+    let v0v = V(repeating: v0)
+    while i + 4 <= count {
+        let sv = V(s[i], s[i + 1], s[i + 2], s[i + 3]), tv = V(t[i], t[i + 1], t[i + 2], t[i + 3])
+        let dv = V(d[i], d[i + 1], d[i + 2], d[i + 3])
+        let v1 = sv * sv
+        let rv = (v1 + v0v) / v1
+        let t2 = tv * tv
+        let qv = (t2 + dv) / (t2 / rv + dv)
+        for lane in 0..<4 { r[i + lane] = rv[lane]; quotient[i + lane] = qv[lane] }
+        i += 4
+    }
+    while i < count {
+        let v1 = s[i] * s[i]
+        let ri = (v1 + v0) / v1
+        let t2 = t[i] * t[i]
+        r[i] = ri
+        quotient[i] = (t2 + d[i]) / (t2 / ri + d[i])
+        i += 1
+    }
 }
 
 /// The variance moderation shared by eBayes and treat: squeezeVar on
@@ -164,31 +235,28 @@ func moderatedVariances(_ fit: MArrayLM, function: String, trend: Bool, robust: 
     return ModeratedVariances(dfPrior: sv.dfPrior, s2Prior: sv.varPrior, s2Post: s2Post, dfTotal: dfTotal, warnings: sv.warnings)
 }
 
-/// The t and p matrices (shaped like `coef`, with its names), cell by cell:
-/// `cell(i, coef, stdev.unscaled)` gives (t, p) for a cell of gene (row) i.
-/// Each cell is computed on its own by one worker, so the cells are spread
-/// over threads with the same result for any thread count. (The row of the
-/// column-major cell k is counted along, not divided out of k; every cell is
-/// written once, so the storage is not zero-filled first.)
+/// The t and p matrices (shaped like `coef`, with its names), filled by
+/// `cells(range, firstRow, coef, stdev.unscaled, t, p)`, which writes `t[k]`
+/// and `p[k]` for the column-major cells `k` in `range` (the first of them in
+/// row `firstRow`) from `coef[k]` and `stdev.unscaled[k]`. Each cell's values
+/// must depend on that cell alone, so that the ranges may be spread over
+/// threads with the same result for any thread count. Every cell is written
+/// once, so the storage is not zero-filled first.
 func testCells(_ coef: Matrix, _ su: Matrix, minChunk: Int,
-               _ cell: (Int, Double, Double) -> (t: Double, p: Double)) -> (t: Matrix, p: Matrix) {
+               _ cells: (Range<Int>, Int, UnsafePointer<Double>, UnsafePointer<Double>,
+                         UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void) -> (t: Matrix, p: Matrix) {
     let ngenes = coef.nrow, count = coef.values.count
     var tValues = [Double]()
-    let pValues = withoutActuallyEscaping(cell) { f in
+    let pValues = withoutActuallyEscaping(cells) { f in
         let fn = UncheckedBox(f)
         return coef.values.withUnsafeBufferPointer { cb in
             su.values.withUnsafeBufferPointer { sb in
                 [Double](unsafeUninitializedCapacity: count) { pb, pInitialized in
                     tValues = [Double](unsafeUninitializedCapacity: count) { tb, tInitialized in
-                        let cells = UncheckedBox((cb, sb, tb, pb))
+                        let pointers = UncheckedBox((cb.baseAddress, sb.baseAddress, tb.baseAddress, pb.baseAddress))
                         LimmaThreads.forEachChunk(count, minChunk: minChunk) { range in
-                            let (c, s, tOut, pOut) = cells.value
-                            var i = range.lowerBound % ngenes
-                            for k in range {
-                                (tOut[k], pOut[k]) = fn.value(i, c[k], s[k])
-                                i += 1
-                                if i == ngenes { i = 0 }
-                            }
+                            let (c, s, tOut, pOut) = pointers.value
+                            fn.value(range, range.lowerBound % ngenes, c!, s!, tOut!, pOut!)
                         }
                         tInitialized = count
                     }

@@ -30,16 +30,37 @@ public func treat(_ fit: MArrayLM, lfc: Double = log2(1.2), trend: Bool = false,
     let su = fit.stdevUnscaled
     let sdPost = sq.s2Post.map { $0.squareRoot() }
     let tails = StudentTTailsByGene(df: sq.dfTotal)
-    // Each cell on its own (two pt calls), spread over threads.
-    let (t, p) = testCells(coef, su, minChunk: 1024) { i, b, s in
-        let acoef = Swift.abs(b)
-        let se = s * sdPost[i]
-        var right = (acoef - threshold) / se
-        let left = (acoef + threshold) / se
-        let pv = tails.upperTail(right, gene: i) + tails.upperTail(left, gene: i)
-        right = right.isNaN ? .nan : max(right, 0)
-        let bb = b.isNaN ? 0 : b
-        return (bb > threshold ? right : (bb < -threshold ? -right : 0), pv)
+    // Each cell on its own (two pt calls), spread over threads: per block of
+    // cells, the two statistics (|b| -/+ lfc)/se first, then their tails.
+    let ngenes = coef.nrow
+    let (t, p) = testCells(coef, su, minChunk: 1024) { range, firstRow, c, s, tOut, pOut in
+        let block = 1024
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * block) { buffer in
+            let right = buffer.baseAddress!, left = right + block, leftTail = left + block
+            var lo = range.lowerBound, i = firstRow
+            while lo < range.upperBound {
+                let n = Swift.min(block, range.upperBound - lo), firstGene = i
+                for m in 0..<n {
+                    let k = lo + m
+                    let b = c[k]
+                    let acoef = Swift.abs(b)
+                    let se = s[k] * sdPost[i]
+                    let r = (acoef - threshold) / se
+                    right[m] = r
+                    left[m] = (acoef + threshold) / se
+                    let clipped = r.isNaN ? .nan : max(r, 0)
+                    let bb = b.isNaN ? 0 : b
+                    tOut[k] = bb > threshold ? clipped : (bb < -threshold ? -clipped : 0)
+                    i += 1
+                    if i == ngenes { i = 0 }
+                }
+                let p = pOut + lo
+                tails.upperTails(right, p, count: n, firstGene: firstGene, genes: ngenes)
+                tails.upperTails(left, leftTail, count: n, firstGene: firstGene, genes: ngenes)
+                for m in 0..<n { p[m] = p[m] + leftTail[m] }
+                lo += n
+            }
+        }
     }
     var out = fit
     out.lods = nil
