@@ -50,9 +50,7 @@ func notPowerOfTwo(_ y: VoomVector) -> SIMDMask<VoomInts> {
 /// `x1 < xn` are the first and last knots (x1 NaN: no usable tables, every
 /// value goes to `trendMiss`).
 ///
-/// The values are taken in chunks of 512, each in three passes whose
-/// dependency chains are short, so that the processor overlaps many values
-/// of one pass:
+/// The values are taken in chunks of 512 (`voomTrendChunks`):
 /// 1. Each value's candidate interval `d = i + s`: i = `first[b]` (b from
 ///    `(v - lo) * scale` clamped to `[0, nb]`; NaN to 0), s the number of
 ///    `x_(i+1), x_(i+2)` at or below v (a prefix: the knots increase).
@@ -77,24 +75,61 @@ func voomTrendWeightsKernel(_ v: UnsafeMutablePointer<Double>, count: Int,
                             first: UnsafePointer<Int32>, x1: Double, xn: Double, lo: Double,
                             scale: Double, nb: Int, trendMiss: (Double) -> Double,
                             powerMiss: (Double) -> Double) {
+    let zero = VoomVector(repeating: 0), tiny = VoomVector(repeating: 0x1p-500)
+    voomTrendChunks(v, count: count, usable: x1 < xn, chunk: 512, alignment: voomTablesScratchAlignment,
+                    lo: lo, scale: scale, nb: nb, first: first,
+                    walk: { i, x in
+                        let c = cells + 4 * i
+                        return (c[1] <= x ? 1 : 0) &+ (c[5] <= x ? 1 : 0)
+                    },
+                    interpolate: { vin, idx in
+                        let (x0, xr, y0, dy) = voomRecords(cells, idx)
+                        let rcp = voomGather(reciprocals, idx)
+                        let a = vin - x0
+                        let atKnot = vin .== x0
+                        let q = ExactQuotient.quotient(a, xr - x0, reciprocal: rcp)
+                        let t = (y0 + dy * q).replacing(with: y0, where: atKnot)
+                        return (t, (x0 .<= vin) .& (vin .< xr) .& (rcp .> zero) .& ((a .>= tiny) .| atKnot))
+                    },
+                    trendMiss: trendMiss, powerMiss: powerMiss)
+}
+
+/// The frame of the trend kernels: the values `v[k]`, `k < count`, in
+/// chunks of `chunk` (a multiple of W; the scratch, `13 chunk` bytes, at
+/// `alignment`), each in three passes whose dependency chains are short, so
+/// that the processor overlaps many values of one pass:
+/// 1. Each value's candidate interval `i + walk(i, v)`: i = `first[b]`, b
+///    from `(v - lo) * scale` clamped to `[0, nb]` (NaN to 0).
+/// 2. W values at a time, `interpolate(v, candidates)`: the trend values
+///    and the lanes they settle; other lanes keep v.
+/// 3. `voomPowerPass`: `1 / t^4` where settled; the groups with a lane left
+///    are noted, and `voomSettleNoted` settles those lanes: `trendMiss(v)`
+///    (not interpolated) or `powerMiss(t)`.
+/// Without `usable` tables every value, and otherwise the last `count % W`,
+/// is `trendMiss(v)`.
+@inline(__always)
+func voomTrendChunks(_ v: UnsafeMutablePointer<Double>, count: Int, usable: Bool, chunk: Int, alignment: Int,
+                     lo: Double, scale: Double, nb: Int, first: UnsafePointer<Int32>,
+                     walk: (_ i: Int, _ v: Double) -> Int,
+                     interpolate: (_ v: VoomVector, _ candidates: UnsafePointer<Int32>) -> (VoomVector, SIMDMask<VoomInts>),
+                     trendMiss: (Double) -> Double, powerMiss: (Double) -> Double) {
     typealias V = VoomVector
     let w = V.scalarCount
-    let whole = x1 < xn ? count & ~(w - 1) : 0
-    let chunk = 512
+    let whole = usable ? count & ~(w - 1) : 0
     // Per chunk: the lanes interpolated (one VoomInts mask per W values),
     // the candidate intervals (Int32) and the notes (UInt32, one per W
     // values at most).
-    withUnsafeTemporaryAllocation(byteCount: chunk * (8 + 4 + 1), alignment: voomTablesScratchAlignment) { scratch in
+    withUnsafeTemporaryAllocation(byteCount: chunk * (8 + 4 + 1), alignment: alignment) { scratch in
         let base = scratch.baseAddress!
         let kinds = base
         let idx = (base + chunk * 8).assumingMemoryBound(to: Int32.self)
         let noted = (base + chunk * 12).assumingMemoryBound(to: UInt32.self)
-        let zero = V(repeating: 0), top = V(repeating: Double(nb)), tiny = V(repeating: 0x1p-500)
+        let zero = V(repeating: 0), top = V(repeating: Double(nb))
         var k0 = 0
         while k0 < whole {
             let len = Swift.min(whole - k0, chunk)
             let rc = UnsafeMutableRawPointer(v + k0)
-            // 1. Candidate intervals: first[b] and a walk of two.
+            // 1. Candidate intervals.
             var k = 0
             while k < len {
                 let x = rc.loadUnaligned(fromByteOffset: 8 * k, as: V.self)
@@ -102,11 +137,8 @@ func voomTrendWeightsKernel(_ v: UnsafeMutablePointer<Double>, count: Int,
                 bq = bq.replacing(with: zero, where: .!(bq .>= zero))        // below x1, or NaN
                 bq = bq.replacing(with: top, where: bq .> top)
                 for l in 0..<w {
-                    let xl = x[l]
                     let i = Int(first[Int(bq[l])])
-                    let c = cells + 4 * i
-                    let s = (c[1] <= xl ? 1 : 0) &+ (c[5] <= xl ? 1 : 0)
-                    idx[k + l] = Int32(truncatingIfNeeded: i &+ s)
+                    idx[k + l] = Int32(truncatingIfNeeded: i &+ walk(i, x[l]))
                 }
                 k += w
             }
@@ -114,15 +146,9 @@ func voomTrendWeightsKernel(_ v: UnsafeMutablePointer<Double>, count: Int,
             k = 0
             while k < len {
                 let vin = rc.loadUnaligned(fromByteOffset: 8 * k, as: V.self)
-                let (x0, xr, y0, dy) = voomRecords(cells, idx + k)
-                let rcp = voomGather(reciprocals, idx + k)
-                let a = vin - x0
-                let atKnot = vin .== x0
-                let q = ExactQuotient.quotient(a, xr - x0, reciprocal: rcp)
-                let t = (y0 + dy * q).replacing(with: y0, where: atKnot)
-                let interpolated = (x0 .<= vin) .& (vin .< xr) .& (rcp .> zero) .& ((a .>= tiny) .| atKnot)
-                rc.storeBytes(of: t.replacing(with: vin, where: .!interpolated), toByteOffset: 8 * k, as: V.self)
-                kinds.storeBytes(of: unsafeBitCast(interpolated, to: VoomInts.self), toByteOffset: 8 * k, as: VoomInts.self)
+                let (t, settled) = interpolate(vin, idx + k)
+                rc.storeBytes(of: t.replacing(with: vin, where: .!settled), toByteOffset: 8 * k, as: V.self)
+                kinds.storeBytes(of: unsafeBitCast(settled, to: VoomInts.self), toByteOffset: 8 * k, as: VoomInts.self)
                 k += w
             }
             // 3. 1 / t^4, then the values left.
@@ -219,9 +245,9 @@ func voomSettleNoted(_ vc: UnsafeMutablePointer<Double>, _ m: Int, _ noted: Unsa
 /// bucket `b = min(Int((v - lo) * scale), nb)`, about two buckets per
 /// knot); `x1 < xn` the first and last knots (x1 NaN: every value goes to
 /// `trendMiss`), `yleft` and `yright` the trend's values below x1 and
-/// above xn. In chunks of 64 (the scratch, 832 bytes, stays on the stack:
-/// `withUnsafeTemporaryAllocation` takes the heap above 1 KiB or for an
-/// alignment above 16), three passes:
+/// above xn. In chunks of 64 (`voomTrendChunks`; the scratch, 832 bytes,
+/// stays on the stack: `withUnsafeTemporaryAllocation` takes the heap above
+/// 1 KiB or for an alignment above 16), three passes:
 /// 1. The candidate interval `d = i + s`: i = `first[b]` (b clamped to
 ///    `[0, nb]`, NaN to 0), s the number of `x_(i+1), x_(i+2), x_(i+3)` at
 ///    or below v (a prefix: the knots increase; the NaNs past x_n count as
@@ -247,62 +273,23 @@ func voomTrendWeightsDividingKernel(_ v: UnsafeMutablePointer<Double>, count: In
                                     scale: Double, nb: Int, trendMiss: (Double) -> Double,
                                     powerMiss: (Double) -> Double) {
     typealias V = VoomVector
-    let w = V.scalarCount
-    let whole = x1 < xn ? count & ~(w - 1) : 0
-    let chunk = 64
-    withUnsafeTemporaryAllocation(byteCount: chunk * (8 + 4 + 1), alignment: 16) { scratch in
-        let base = scratch.baseAddress!
-        let kinds = base
-        let idx = (base + chunk * 8).assumingMemoryBound(to: Int32.self)
-        let noted = (base + chunk * 12).assumingMemoryBound(to: UInt32.self)
-        let zero = V(repeating: 0), top = V(repeating: Double(nb))
-        let first1 = V(repeating: x1), last = V(repeating: xn)
-        let left = V(repeating: yleft), right = V(repeating: yright)
-        var k0 = 0
-        while k0 < whole {
-            let len = Swift.min(whole - k0, chunk)
-            let rc = UnsafeMutableRawPointer(v + k0)
-            // 1. Candidate intervals: first[b] and a walk of three over the knots.
-            var k = 0
-            while k < len {
-                let x = rc.loadUnaligned(fromByteOffset: 8 * k, as: V.self)
-                var bq = (x - lo) * scale
-                bq = bq.replacing(with: zero, where: .!(bq .>= zero))        // below x1, or NaN
-                bq = bq.replacing(with: top, where: bq .> top)
-                for l in 0..<w {
-                    let xl = x[l]
-                    let i = Int(first[Int(bq[l])])
-                    let c = knots + i
-                    let s = (c[1] <= xl ? 1 : 0) &+ (c[2] <= xl ? 1 : 0) &+ (c[3] <= xl ? 1 : 0)
-                    idx[k + l] = Int32(truncatingIfNeeded: i &+ s)
-                }
-                k += w
-            }
-            // 2. Interpolation.
-            k = 0
-            while k < len {
-                let vin = rc.loadUnaligned(fromByteOffset: 8 * k, as: V.self)
-                let (x0, xr, y0, dy) = voomRecords(cells, idx + k)
-                let q = (vin - x0) / (xr - x0)
-                let below = vin .< first1, above = vin .> last
-                let t = (y0 + dy * q).replacing(with: y0, where: vin .== x0)
-                    .replacing(with: left, where: below).replacing(with: right, where: above)
-                let settled = ((x0 .<= vin) .& (vin .< xr)) .| below .| above
-                rc.storeBytes(of: t.replacing(with: vin, where: .!settled), toByteOffset: 8 * k, as: V.self)
-                kinds.storeBytes(of: unsafeBitCast(settled, to: VoomInts.self), toByteOffset: 8 * k, as: VoomInts.self)
-                k += w
-            }
-            // 3. 1 / t^4, then the values left.
-            let m = voomPowerPass(rc, len, kinds, noted)
-            voomSettleNoted(v + k0, m, noted, trendMiss, powerMiss)
-            k0 += len
-        }
-    }
-    var k = whole
-    while k < count {
-        v[k] = trendMiss(v[k])
-        k += 1
-    }
+    let first1 = V(repeating: x1), last = V(repeating: xn)
+    let left = V(repeating: yleft), right = V(repeating: yright)
+    voomTrendChunks(v, count: count, usable: x1 < xn, chunk: 64, alignment: 16, lo: lo, scale: scale, nb: nb,
+                    first: first,
+                    walk: { i, x in
+                        let c = knots + i
+                        return (c[1] <= x ? 1 : 0) &+ (c[2] <= x ? 1 : 0) &+ (c[3] <= x ? 1 : 0)
+                    },
+                    interpolate: { vin, idx in
+                        let (x0, xr, y0, dy) = voomRecords(cells, idx)
+                        let q = (vin - x0) / (xr - x0)
+                        let below = vin .< first1, above = vin .> last
+                        let t = (y0 + dy * q).replacing(with: y0, where: vin .== x0)
+                            .replacing(with: left, where: below).replacing(with: right, where: above)
+                        return (t, ((x0 .<= vin) .& (vin .< xr)) .| below .| above)
+                    },
+                    trendMiss: trendMiss, powerMiss: powerMiss)
 }
 
 /// voom's fitted log-counts `out[k] = log2(1e-6 * (p2[k] * l1))` for
