@@ -1,4 +1,6 @@
 // Correctly rounded quotients from a reciprocal and fused multiply-adds.
+// One source compiled into LimmaFMA and, through a link to this file,
+// LimmaAVX512 (voom's trend kernels, VoomKernels.swift, use it in both).
 
 /// `a / b`, correctly rounded (the bits IEEE division gives), computed from
 /// `y = 1 / b` (itself a correctly rounded division, made once per divisor) by
@@ -39,8 +41,10 @@ enum ExactQuotient {
         return q1.addingProduct(a.addingProduct(-b, q1), y)
     }
 
+    /// The same steps lane by lane, in any number of lanes (LimmaFMA's
+    /// four, LimmaAVX512's eight): each lane the scalar quotient's bits.
     @inline(__always)
-    static func quotient(_ a: SIMD4<Double>, _ b: SIMD4<Double>, reciprocal y: SIMD4<Double>) -> SIMD4<Double> {
+    static func quotient<V: SIMD>(_ a: V, _ b: V, reciprocal y: V) -> V where V.Scalar == Double {
         let q0 = a * y
         let q1 = q0.addingProduct(a.addingProduct(-b, q0), y)
         return q1.addingProduct(a.addingProduct(-b, q1), y)
@@ -56,30 +60,5 @@ enum ExactQuotient {
     static func dividendInDomain(_ a: Double) -> Bool {
         let m = abs(a)
         return (m >= low && m <= high) || (a == 0 && a.sign == .plus)
-    }
-}
-
-/// `out[k] = a[k] / b[k]` through `ExactQuotient` (four lanes at a time) where
-/// both are in its domain, by division elsewhere; for tests that hold the
-/// corrections to IEEE division. Call only when `FMAKernels.enabled`.
-@inline(never)
-public func fmaExactQuotients(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
-                              _ out: UnsafeMutablePointer<Double>, count: Int) {
-    var k = 0
-    while k + 4 <= count {
-        let av = UnsafeRawPointer(a + k).loadUnaligned(as: SIMD4<Double>.self)
-        let bv = UnsafeRawPointer(b + k).loadUnaligned(as: SIMD4<Double>.self)
-        var q = ExactQuotient.quotient(av, bv, reciprocal: 1 / bv)
-        for l in 0..<4 where !(ExactQuotient.dividendInDomain(av[l]) && ExactQuotient.divisorInDomain(bv[l])) {
-            q[l] = av[l] / bv[l]
-        }
-        UnsafeMutableRawPointer(out + k).storeBytes(of: q, as: SIMD4<Double>.self)
-        k += 4
-    }
-    while k < count {
-        let x = a[k], d = b[k]
-        out[k] = ExactQuotient.dividendInDomain(x) && ExactQuotient.divisorInDomain(d)
-            ? ExactQuotient.quotient(x, d, reciprocal: 1 / d) : x / d
-        k += 1
     }
 }

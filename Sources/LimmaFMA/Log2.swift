@@ -1,13 +1,6 @@
 // log2 to about 2^-64, four values at a time, in two parts: what proves
 // the system libm's log2 bits where it is used (voom's fitted log-counts).
 
-/// Lanes whose value is not ±2^e (nor ±0): it differs from itself with the
-/// significand bits cleared.
-@inline(__always)
-func notPowerOfTwo(_ y: SIMD4<Double>) -> SIMDMask<SIMD4<Int64>> {
-    y .!= unsafeBitCast(unsafeBitCast(y, to: SIMD4<UInt64>.self) & 0xFFF0_0000_0000_0000, to: SIMD4<Double>.self)
-}
-
 /// `hi[k] + lo[k] = Ŷ`, an approximation of `log2 x[k]` (`hi = RN(Ŷ)`,
 /// `lo` the exact rest), when `x[k]` is a positive normal finite double
 /// outside `[1 - 2^-8, 1 + 2^-7)` ("covered"): within `2^-64.27` of it
