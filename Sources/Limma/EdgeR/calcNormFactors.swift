@@ -1,7 +1,6 @@
 // edgeR's calcNormFactors (3.40.2): scaling factors for library sizes by
 // TMM, TMM with singleton pairing, RLE or upper quartile.
 import Foundation
-import LimmaFMA
 #if arch(x86_64)
 import CAVX512
 #endif
@@ -868,17 +867,10 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
         // between M's bounds, by the checks above) and y strictly between
         // A's near windows (A strictly between its bounds, as is inner).
         let innerInside = inner > lowS.0 && inner < highS.0
-        // M = log2(q) of every candidate first, through LimmaFMA's kernel
-        // where it runs (the libm's bits; nearM1 and nearM2 are free again).
-        var logQ: UnsafePointer<Double>? = nil
-        if FMAKernels.enabled && nc > 0 {
-            fmaLog2Settled(bandP, count: nc, into: nearM1, lo: nearM2) { log2($0) }
-            logQ = UnsafePointer(nearM1)
-        }
         return tmmWeightedCandidates(TrimBoundsPair(byM, byA), q: bandP, y: bandA, gene: bandG, nc, obs: obs, ref,
                                      libObs: nO, sureQ: (ha, lb), sureY: innerInside ? (yaHi, ybLo) : (0, 0),
                                      innerY: (yaHi, ybLo), innerA: inner, terms: (scratch.select.low, scratch.select.high),
-                                     unsure: scratch.windowA1, logQ: logQ)
+                                     unsure: scratch.windowA1)
     }
     for k in 0..<nc {
         bandP[k] = log2(bandP[k])
@@ -907,33 +899,13 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
 /// leaves a sum as it was (a sum starts at +0, and a sum of doubles in
 /// round-to-nearest is -0 only when every term is), so R's long double sums
 /// over the kept genes in gene order are the sums of all the terms.
-/// `logQ`, when given, holds `log2(q[k])` for every candidate (the same
-/// bits, computed beforehand).
 @inline(never)
 func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: UnsafePointer<Double>,
                            gene: UnsafePointer<Int32>, _ count: Int, obs: UnsafePointer<Double>, _ ref: TMMReference,
                            libObs nO: Double, sureQ: (Double, Double), sureY: (Double, Double),
                            innerY: (Double, Double), innerA: Double,
                            terms: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-                           unsure: UnsafeMutablePointer<Int32>, logQ: UnsafePointer<Double>? = nil) -> Double {
-    if let logQ {
-        return tmmWeightedCandidates(both, q: q, y: y, gene: gene, count, obs: obs, ref, libObs: nO, sureQ: sureQ,
-                                     sureY: sureY, innerY: innerY, innerA: innerA, terms: terms, unsure: unsure,
-                                     m: { logQ[$0] })
-    }
-    return tmmWeightedCandidates(both, q: q, y: y, gene: gene, count, obs: obs, ref, libObs: nO, sureQ: sureQ,
-                                 sureY: sureY, innerY: innerY, innerA: innerA, terms: terms, unsure: unsure,
-                                 m: { log2(q[$0]) })
-}
-
-/// `tmmWeightedCandidates` with `m(k)` giving `log2(q[k])`.
-@inline(__always)
-private func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: UnsafePointer<Double>,
-                                   gene: UnsafePointer<Int32>, _ count: Int, obs: UnsafePointer<Double>, _ ref: TMMReference,
-                                   libObs nO: Double, sureQ: (Double, Double), sureY: (Double, Double),
-                                   innerY: (Double, Double), innerA: Double,
-                                   terms: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-                                   unsure: UnsafeMutablePointer<Int32>, m logOf: (Int) -> Double) -> Double {
+                           unsure: UnsafeMutablePointer<Int32>) -> Double {
     typealias Lanes = SIMD2<Double>
     typealias Bits = SIMD2<UInt64>
     let (ta, tb) = terms
@@ -944,7 +916,7 @@ private func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Doub
     var nu = 0
     // Lanes k and k + 1 (the second a copy of the first for a last odd one).
     @inline(__always) func step(_ k: Int, _ k1: Int, lanes: Int) {
-        let m = Lanes(logOf(k), logOf(k1))
+        let m = Lanes(log2(q[k]), log2(q[k1]))
         let g0 = Int(gene[k]), g1 = Int(gene[k1])
         let o = Lanes(obs[g0], obs[g1])
         let v = (lib - o) / lib / o + Lanes(rVar[g0], rVar[g1])
@@ -970,7 +942,7 @@ private func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Doub
     let (innerLo, innerHi) = innerY
     for i in 0..<nu {
         let k = Int(unsure[i])
-        let m = logOf(k)
+        let m = log2(q[k])
         let g = Int(gene[k])
         let yk = y[k]
         let a = yk > innerLo && yk < innerHi ? innerA : (log2(obs[g] / nO) + ref.log2P[g]) / 2
