@@ -233,7 +233,11 @@ import Limma
             return counts.reduce(0, +)
         }
         let kept = try faults("keep"), system = try faults("system")
-        #expect(kept < system, "pipeline page faults: \(kept) with the policy, \(system) without")
+        // With transparent huge pages a machine may count few faults either
+        // way; the policy must never add any, and must save some where there
+        // are many.
+        #expect(kept <= system, "pipeline page faults: \(kept) with the policy, \(system) without")
+        if system >= 500 { #expect(kept < system, "pipeline page faults: \(kept) with the policy, \(system) without") }
     }
 
     /// Where arrays live never changes a value: the engine's output files are
