@@ -592,31 +592,32 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
                                        fineScale: evaluator.fineScale, fineNb: evaluator.fineNb, n: evaluator.n,
                                        x1: evaluator.x1, xn: evaluator.xn, lo: evaluator.lo, scale: evaluator.scale,
                                        nb: evaluator.nb, usable: evaluator.usable)
+    // What a kernel leaves: the plain code's `1 / t^4`, from the point or the trend value.
+    func trendMiss(_ x: Double) -> Double { 1 / ExactPow.fourth(trend(x)) }
+    func powerMiss(_ t: Double) -> Double { 1 / ExactPow.fourth(t) }
     switch kernel {
     case .plain: break
     case .dividing8:
         avx512VoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
                                        x1: trend.x1, xn: trend.xn, yleft: trend.f.yleft, yright: trend.f.yright,
                                        lo: trend.lo, scale: trend.scale, nb: trend.nb,
-                                       trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
-                                       powerMiss: { t in 1 / ExactPow.fourth(t) })
+                                       trendMiss: trendMiss, powerMiss: powerMiss)
         return
     case .tables8:
         avx512VoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
                                x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
-                               trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
+                               trendMiss: trendMiss, powerMiss: powerMiss)
         return
     case .dividing:
         fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
-                                    x1: trend.x1, xn: trend.xn,
-                                    yleft: trend.f.yleft, yright: trend.f.yright, lo: trend.lo, scale: trend.scale,
-                                    nb: trend.nb, trendMiss: { x in 1 / ExactPow.fourth(trend(x)) },
-                                    powerMiss: { t in 1 / ExactPow.fourth(t) })
+                                    x1: trend.x1, xn: trend.xn, yleft: trend.f.yleft, yright: trend.f.yright,
+                                    lo: trend.lo, scale: trend.scale, nb: trend.nb,
+                                    trendMiss: trendMiss, powerMiss: powerMiss)
         return
     case .tables:
         fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
                             x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
-                            trendMiss: { x in 1 / ExactPow.fourth(trend(x)) }, powerMiss: { t in 1 / ExactPow.fourth(t) })
+                            trendMiss: trendMiss, powerMiss: powerMiss)
         return
     }
     let raw = UnsafeMutableRawPointer(v)
