@@ -381,7 +381,7 @@ import Foundation
                 let u = rng.uniform()
                 counts.values[k] = u < 0.6 ? (rng.uniform() * 50).rounded(.down)
                     : u < 0.8 ? (rng.uniform() * 1e5).rounded(.down)
-                    : u < 0.9 ? rng.uniform() * 100 : [0, -0.0, 4095, 4096, 4095.5, 1e300][k % 6]
+                    : u < 0.9 ? rng.uniform() * 100 : [0, -0.0, 4095, 4096, 4095.5, 1e300, -3.5, .nan, .infinity][k % 9]
             }
             // Library sizes: 0, ordinary, and (trials 6, 7) NaN and infinite ones.
             let lib = (0..<nsamples).map { j in
@@ -394,7 +394,9 @@ import Foundation
                 }
             }
             // The table filled lazily (plain) and filled whole by LimmaFMA's
-            // fmaLog2Settled (kernels): the same bits, also written over the counts.
+            // fmaLog2Settled, the other values gathered for it 256 at a time
+            // (kernels; 20,000 genes flush mid-column): the same bits, also
+            // written over the counts.
             for threads in [1, 2] {
                 LimmaThreads.set(threads)
                 for kernels in Set([false, FMAKernels.enabled]) {

@@ -230,17 +230,24 @@ func voomLogCPM(_ values: inout [Double], libSize lib: [Double], kernels: Bool =
 /// filled whole first, `log2` of `(k + 0.5) / l1 * 1e6` for every k below
 /// the bound through LimmaFMA's `fmaLog2Settled` (the libm's bits, about one
 /// value in nine from `log2` itself), and the column's values then read it
-/// without a test per entry; the values it does not hold take `log2`. The
-/// same arguments, the same bits, as the lazily filled table.
+/// without a test per entry; the values it does not hold (counts above the
+/// bound, fractions, NaN) have their arguments gathered 256 at a time and go
+/// through `fmaLog2Settled` too. The same arguments, the same bits, as the
+/// lazily filled table and `log2` of each.
 private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, ngenes: Int, libSize lib: [Double],
                         kernels: Bool) {
     let nsamples = lib.count
     let memoSize = Swift.min(4096, ngenes / 4)
+    let missBlock = 256
     let box = UncheckedBox((out, c))
     LimmaThreads.forEachChunk(nsamples) { cols in
         let (out, c) = box.value
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, 3 * memoSize)) { memo in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, 3 * memoSize) + 4 * missBlock) { memo in
             let m = memo.baseAddress!
+            // Values the table does not hold: their arguments, places, logs and scratch.
+            let missArgs = m + Swift.max(1, 3 * memoSize), missLogs = missArgs + missBlock
+            let missScratch = missLogs + missBlock
+            let missRows = UnsafeMutableRawPointer(missScratch + missBlock).bindMemory(to: Int.self, capacity: missBlock)
             for j in cols {
                 let l1 = lib[j] + 1
                 let col = c + j * ngenes, o = out + j * ngenes
@@ -249,6 +256,12 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
                     for k in 0..<memoSize { args[k] = (Double(k) + 0.5) / l1 * 1e6 }
                     fmaLog2Settled(args, count: memoSize, into: m, lo: scratch) { log2($0) }
                     let bound = Double(memoSize)
+                    var misses = 0
+                    func flush() {
+                        fmaLog2Settled(missArgs, count: misses, into: missLogs, lo: missScratch) { log2($0) }
+                        for q in 0..<misses { o[missRows[q]] = missLogs[q] }
+                        misses = 0
+                    }
                     for i in 0..<ngenes {
                         let v = col[i]
                         // A whole number in [0, bound): its entry (NaN fails the test).
@@ -259,8 +272,14 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
                                 continue
                             }
                         }
-                        o[i] = log2((v + 0.5) / l1 * 1e6)
+                        // Its own argument, its log2 later (`o[i]` is not
+                        // written before then, and `col[i]` was read).
+                        missArgs[misses] = (v + 0.5) / l1 * 1e6
+                        missRows[misses] = i
+                        misses += 1
+                        if misses == missBlock { flush() }
                     }
+                    flush()
                     continue
                 }
                 m.update(repeating: .nan, count: memoSize)

@@ -42,11 +42,7 @@ struct BucketOrder {
     /// Orders `x[0..<n]` (no NaN, n <= capacity) into `values` and `rows`.
     func sort(_ x: UnsafePointer<Double>, _ n: Int) {
         guard n > 0 else { return }
-        var lo = x[0], hi = x[0]
-        for k in 1..<Swift.max(n, 1) {
-            lo = Swift.min(lo, x[k])
-            hi = Swift.max(hi, x[k])
-        }
+        let (lo, hi) = range(x, n)
         if !(lo < hi) {
             for k in 0..<n { values[k] = x[k]; rows[k] = Int32(k) }
             return
@@ -59,6 +55,34 @@ struct BucketOrder {
             rows[k] = o[k]
             values[k] = x[Int(o[k])]
         }
+    }
+
+    /// The least and greatest of `x[0..<n]` (n > 0, no NaN), eight at a
+    /// time. Which zero stands for 0 does not matter: lo and hi only set the
+    /// buckets, and the order does not depend on them.
+    private func range(_ x: UnsafePointer<Double>, _ n: Int) -> (Double, Double) {
+        typealias V = SIMD8<Double>
+        var lo = x[0], hi = x[0]
+        var k = 0
+        if n >= 8 {
+            let raw = UnsafeRawPointer(x)
+            var vlo = raw.loadUnaligned(as: V.self), vhi = vlo
+            k = 8
+            while k + 8 <= n {
+                let v = raw.loadUnaligned(fromByteOffset: k * 8, as: V.self)
+                vlo = pointwiseMin(vlo, v)
+                vhi = pointwiseMax(vhi, v)
+                k += 8
+            }
+            lo = vlo.min()
+            hi = vhi.max()
+        }
+        while k < n {
+            lo = Swift.min(lo, x[k])
+            hi = Swift.max(hi, x[k])
+            k += 1
+        }
+        return (lo, hi)
     }
 
     /// The bucket sort; false when the insertion sort exceeds its budget.
