@@ -189,6 +189,65 @@ static inline void limma_avx512_tmm_candidates(
     counts[0] = nc; counts[1] = n1; counts[2] = n2; counts[3] = below_a; counts[4] = below_b;
 }
 
+/// One partition round of Limma's `selectCounting`, eight values at a time,
+/// with the arrangement of its scalar loop: of src[0..<len], the values below
+/// `pivot` (at most `pivot` when `or_equal`; ordered comparisons, so NaN is
+/// never below) go to dst[0..<l] in their order, the others to dst[l..<len]
+/// from the back, the first of them at dst[len - 1]. Returns l. Every slot of
+/// dst[0..<len] is written once; nothing outside it. src and dst must not
+/// overlap.
+LIMMA_AVX512_TARGET
+static inline long limma_avx512_partition(const double *src, long len, double pivot, int or_equal, double *dst) {
+    const __m512d p = _mm512_set1_pd(pivot);
+    const __m512i reverse = _mm512_setr_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    long l = 0, r = len - 1;
+    for (long i = 0; i < len; i += 8) {
+        const long rest = len - i;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m512d v = _mm512_maskz_loadu_pd(lanes, src + i);
+        const __mmask8 low = lanes & (or_equal ? _mm512_cmp_pd_mask(v, p, _CMP_LE_OQ) : _mm512_cmp_pd_mask(v, p, _CMP_LT_OQ));
+        const __mmask8 high = lanes & (__mmask8)~low;
+        const int nl = __builtin_popcount(low), nh = __builtin_popcount(high);
+        // The low values at dst[l..<l + nl], in order.
+        _mm512_mask_storeu_pd(dst + l, (__mmask8)((1u << nl) - 1), _mm512_maskz_compress_pd(low, v));
+        // The high values at dst[r], dst[r - 1], ...: compressed, reversed
+        // (the first in lane 7) and stored in the nh top lanes of the eight
+        // slots ending at dst[r] (r - nh + 1 >= l + nl >= 0).
+        const __m512d h = _mm512_permutexvar_pd(reverse, _mm512_maskz_compress_pd(high, v));
+        if (r >= 7) {
+            _mm512_mask_storeu_pd(dst + (r - 7), (__mmask8)(0xFF00u >> nh), h);
+        } else {
+            double lanes_out[8];
+            _mm512_storeu_pd(lanes_out, h);
+            for (int t = 0; t < nh; t++) dst[r - t] = lanes_out[7 - t];
+        }
+        l += nl;
+        r -= nh;
+    }
+    return l;
+}
+
+/// `selectNarrowing`'s pass (Limma), eight values at a time: the number of
+/// values of x[0..<n] below `low`, and those in [low, high] gathered to
+/// window in order (room for n; nothing written past those gathered), their
+/// number to *inside. Ordered comparisons: NaN is neither.
+LIMMA_AVX512_TARGET
+static inline long limma_avx512_narrow(const double *x, long n, double low, double high, double *window, long *inside) {
+    const __m512d lo = _mm512_set1_pd(low), hi = _mm512_set1_pd(high);
+    long below = 0, in = 0;
+    for (long i = 0; i < n; i += 8) {
+        const long rest = n - i;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m512d v = _mm512_maskz_loadu_pd(lanes, x + i);
+        below += __builtin_popcount(lanes & _mm512_cmp_pd_mask(v, lo, _CMP_LT_OQ));
+        const __mmask8 m = lanes & _mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, hi, _CMP_LE_OQ);
+        _mm512_mask_storeu_pd(window + in, (__mmask8)((1u << __builtin_popcount(m)) - 1), _mm512_maskz_compress_pd(m, v));
+        in += __builtin_popcount(m);
+    }
+    *inside = in;
+    return below;
+}
+
 #undef LIMMA_AVX512_TARGET
 #endif
 #endif

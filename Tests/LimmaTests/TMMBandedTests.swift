@@ -183,7 +183,8 @@ import Testing
         }
     }
 
-    @Test func selectCountingMatchesSorting() {
+    @Test(arguments: Set([false, AVX512Kernels.supported]))
+    func selectCountingMatchesSorting(avx512: Bool) {
         var u = Uniform(state: 17)
         for n in [1, 2, 3, 16, 17, 33, 100, 1000, 4097] {
             for kind in 0..<4 {
@@ -200,7 +201,7 @@ import Testing
                 for k in Set([0, n / 3, n / 2, n - 1]) {
                     var a = x, room = [Double](repeating: 0, count: n)
                     let (v, less, atMost) = a.withUnsafeMutableBufferPointer { ab in
-                        room.withUnsafeMutableBufferPointer { selectCounting(ab.baseAddress!, n, k, scratch: $0.baseAddress!) }
+                        room.withUnsafeMutableBufferPointer { selectCounting(ab.baseAddress!, n, k, scratch: $0.baseAddress!, avx512: avx512) }
                     }
                     #expect(v == sorted[k], "n \(n) kind \(kind) k \(k)")
                     #expect(less == x.filter { $0 < v }.count && atMost == x.filter { $0 <= v }.count, "n \(n) kind \(kind) k \(k)")

@@ -202,7 +202,8 @@ import Testing
     /// and at most the answer: ties, all equal, sorted either way, infinite
     /// values, and values placed so that the evenly spaced sample misleads
     /// (the bracket misses and the plain rounds answer).
-    @Test func selectCountingWithNarrowingMatchesSorting() {
+    @Test(arguments: Set([false, AVX512Kernels.supported]))
+    func selectCountingWithNarrowingMatchesSorting(avx512: Bool) {
         var u = Uniform(state: 61)
         for n in [selectNarrowingMin - 1, selectNarrowingMin, selectNarrowingMin + 1, 6000, 20001] {
             for kind in 0..<7 {
@@ -223,11 +224,51 @@ import Testing
                 for k in Set([0, 1, n / 4, n / 2, (3 * n) / 4, n - 2, n - 1]) {
                     var a = x, room = [Double](repeating: 0, count: n)
                     let (v, less, atMost) = a.withUnsafeMutableBufferPointer { ab in
-                        room.withUnsafeMutableBufferPointer { selectCounting(ab.baseAddress!, n, k, scratch: $0.baseAddress!) }
+                        room.withUnsafeMutableBufferPointer { selectCounting(ab.baseAddress!, n, k, scratch: $0.baseAddress!, avx512: avx512) }
                     }
                     #expect(v == sorted[k], "n \(n) kind \(kind) k \(k)")
                     #expect(less == x.filter { $0 < v }.count && atMost == x.filter { $0 <= v }.count,
                             "n \(n) kind \(kind) k \(k)")
+                }
+            }
+        }
+    }
+
+    /// One partition round (`selectPartition`) eight at a time (CAVX512, where
+    /// the processor has AVX-512) against the scalar loop: the same count and
+    /// every slot of dst the same, for lengths 0-40 and longer, pivots below,
+    /// among, equal to and above the values, ties, NaN, infinities and -0; and
+    /// nothing written outside dst[0..<len] (guard slots either side).
+    @Test func partitionKeepsTheScalarArrangement() {
+        guard AVX512Kernels.supported else { return }
+        var u = Uniform(state: 67)
+        for len in Array(0...40) + [63, 64, 65, 1000, 4099] {
+            let x: [Double] = (0..<len).map { i in
+                switch i % 11 {
+                case 3: return .nan
+                case 5: return i % 2 == 0 ? .infinity : -.infinity
+                case 7: return -0.0
+                case 8: return 0
+                default: return (u.next() * 8).rounded(.down) - 3
+                }
+            }
+            for pivot in [-5.0, -1, 0, 1, 2.5, 10, .infinity] {
+                for orEqual in [false, true] {
+                    var outs: [[UInt64]] = [], counts: [Int] = []
+                    for avx512 in [false, true] {
+                        var dst = [Double](repeating: 12345, count: len + 16)
+                        let l = x.withUnsafeBufferPointer { xb in
+                            dst.withUnsafeMutableBufferPointer { db in
+                                selectPartition(xb.baseAddress ?? UnsafePointer(db.baseAddress!), len, pivot, orEqual: orEqual,
+                                                db.baseAddress! + 8, avx512: avx512)
+                            }
+                        }
+                        #expect(dst[0..<8].allSatisfy { $0 == 12345 } && dst[(len + 8)...].allSatisfy { $0 == 12345 },
+                                "len \(len) pivot \(pivot) avx512 \(avx512): written outside")
+                        outs.append(dst.map(\.bitPattern))
+                        counts.append(l)
+                    }
+                    #expect(counts[0] == counts[1] && outs[0] == outs[1], "len \(len) pivot \(pivot) orEqual \(orEqual)")
                 }
             }
         }

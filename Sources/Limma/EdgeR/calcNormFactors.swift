@@ -1255,13 +1255,18 @@ func windowOrderStatistic(_ window: UnsafeMutablePointer<Double>, _ inside: Int,
 /// instead, and the answer is the pivot when k falls among them. Parts of
 /// 16 values or fewer are sorted by insertion. From `selectNarrowingMin`
 /// values on, a first round narrows by a sample instead (`selectNarrowing`).
-/// `x` and `scratch` (n values) are both overwritten.
+/// `x` and `scratch` (n values) are both overwritten. With `avx512` (only
+/// where `AVX512Kernels.enabled`, its default) each partition and the
+/// narrowing pass run eight values at a time in CAVX512
+/// (`limma_avx512_partition`, `limma_avx512_narrow`), writing the same
+/// values to the same slots, so every round's pivot and the result are
+/// those of the scalar loops.
 func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
-                    scratch: UnsafeMutablePointer<Double>) -> (Double, Int, Int) {
+                    scratch: UnsafeMutablePointer<Double>, avx512: Bool = AVX512Kernels.enabled) -> (Double, Int, Int) {
     var src = x, spare = scratch
     var len = n, k = k
     var discardedBelow = 0
-    if n >= selectNarrowingMin, let (below, inside) = selectNarrowing(x, n, k, into: scratch) {
+    if n >= selectNarrowingMin, let (below, inside) = selectNarrowing(x, n, k, into: scratch, avx512: avx512) {
         (src, spare) = (scratch, x)
         len = inside
         k -= below
@@ -1279,26 +1284,10 @@ func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
         let a = src[0], b = src[len / 2], c = src[len - 1]
         let pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b))
         let dst = spare
-        var l = 0, r = len - 1
-        for i in 0..<len {
-            let e = src[i]
-            dst[l] = e
-            dst[r] = e
-            let less = e < pivot ? 1 : 0
-            l += less
-            r -= 1 - less
-        }
+        var l = selectPartition(src, len, pivot, orEqual: false, dst, avx512: avx512)
         if l == 0 {
             // Every value is at least the pivot: split off those equal to it.
-            r = len - 1
-            for i in 0..<len {
-                let e = src[i]
-                dst[l] = e
-                dst[r] = e
-                let equal = e <= pivot ? 1 : 0
-                l += equal
-                r -= 1 - equal
-            }
+            l = selectPartition(src, len, pivot, orEqual: true, dst, avx512: avx512)
             if k < l { return (pivot, discardedBelow, discardedBelow + l) }
         }
         spare = src
@@ -1325,6 +1314,40 @@ func selectCounting(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int,
     return (v, discardedBelow + less, discardedBelow + atMost)
 }
 
+/// One round of `selectCounting`: of `src[0..<len]`, the values below
+/// `pivot` (at most `pivot` with `orEqual`; NaN never) to `dst[0..<l]` in
+/// their order and the others to `dst[l..<len]` from the back (the first of
+/// them at `dst[len - 1]`), without branches; returns l. With `avx512`
+/// (only where `AVX512Kernels.enabled`), CAVX512's
+/// `limma_avx512_partition`: eight values at a time, the same slots.
+func selectPartition(_ src: UnsafePointer<Double>, _ len: Int, _ pivot: Double, orEqual: Bool,
+                     _ dst: UnsafeMutablePointer<Double>, avx512: Bool) -> Int {
+    #if arch(x86_64)
+    if avx512 { return limma_avx512_partition(src, len, pivot, orEqual ? 1 : 0, dst) }
+    #endif
+    var l = 0, r = len - 1
+    if orEqual {
+        for i in 0..<len {
+            let e = src[i]
+            dst[l] = e
+            dst[r] = e
+            let low = e <= pivot ? 1 : 0
+            l += low
+            r -= 1 - low
+        }
+    } else {
+        for i in 0..<len {
+            let e = src[i]
+            dst[l] = e
+            dst[r] = e
+            let low = e < pivot ? 1 : 0
+            l += low
+            r -= 1 - low
+        }
+    }
+    return l
+}
+
 /// `selectCounting` narrows by a sample from this many values on.
 let selectNarrowingMin = 2048
 
@@ -1337,14 +1360,14 @@ let selectNarrowingMin = 2048
 /// it was) when position k is not in the bracket. Values below the bracket
 /// are below the answer, and values above it above.
 func selectNarrowing(_ x: UnsafePointer<Double>, _ n: Int, _ k: Int,
-                     into window: UnsafeMutablePointer<Double>) -> (below: Int, inside: Int)? {
+                     into window: UnsafeMutablePointer<Double>, avx512: Bool = false) -> (below: Int, inside: Int)? {
     let s = 127
     let (low, high): (Double, Double) = withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * s) { buffer in
         let sample = buffer.baseAddress!, room = sample + s
         for i in 0..<s { sample[i] = x[(i * n) / s + (n / s) / 2] }
         func rank(_ r: Int) -> Double {
             room.update(from: sample, count: s)
-            return selectCounting(room, s, r, scratch: room + s).0
+            return selectCounting(room, s, r, scratch: room + s, avx512: avx512).0
         }
         let p = Double(k) / Double(n)
         let centre = p * Double(s - 1)
@@ -1352,12 +1375,20 @@ func selectNarrowing(_ x: UnsafePointer<Double>, _ n: Int, _ k: Int,
         let i1 = Int((centre - spread).rounded(.down)), i2 = Int((centre + spread).rounded(.up))
         return (i1 < 0 ? -Double.infinity : rank(i1), i2 >= s ? Double.infinity : rank(i2))
     }
-    var below = 0, inside = 0
-    for i in 0..<n {
-        let e = x[i]
-        below += e < low ? 1 : 0
-        window[inside] = e
-        inside += (e >= low ? 1 : 0) & (e <= high ? 1 : 0)
+    var below = 0, inside = 0, vectorised = false
+    #if arch(x86_64)
+    if avx512 {
+        below = limma_avx512_narrow(x, n, low, high, window, &inside)
+        vectorised = true
+    }
+    #endif
+    if !vectorised {
+        for i in 0..<n {
+            let e = x[i]
+            below += e < low ? 1 : 0
+            window[inside] = e
+            inside += (e >= low ? 1 : 0) & (e <= high ? 1 : 0)
+        }
     }
     guard k >= below && k < below + inside else { return nil }
     return (below, inside)
