@@ -15,7 +15,7 @@ import LimmaFMA
 @Suite(.serialized) struct VoomAVX512Tests {
     typealias Rng = VoomWeightsTests.Rng
 
-    static func same(_ a: Double, _ b: Double) -> Bool { VoomFMAWeightsTests.same(a, b) }
+    static func same(_ a: Double, _ b: Double) -> Bool { VoomKernelChecks.same(a, b) }
 
     /// The eight-lane trend kernels against the four-lane ones and the plain
     /// code (`1 / ExactPow.fourth(approxfun(v))`), in random and sorted
@@ -24,33 +24,15 @@ import LimmaFMA
         var rng = Rng(state: 0x8A8E)
         var bad = 0
         for trial in 0..<24 {
-            let (f, queries) = try VoomBlockKernelTests.adversarialTrend(trial, &rng)
+            let (f, queries) = try VoomKernelChecks.adversarialTrend(trial, &rng)
             let sorted = queries.filter { !$0.isNaN }.sorted()
             let lookup = ApproxLookup(f)
             for seq in [queries, sorted] {
-                for len in Array(0...17) + [63, 64, 65, 71, 511, 512, 513, 520, seq.count] where len <= seq.count {
-                    let start = len == seq.count ? 0 : Int(rng.uniform() * Double(seq.count - len + 1))
-                    let values = Array(seq[start..<(start + len)])
-                    var eight = values, eightD = values
-                    lookup.withEvaluator { ev in
-                        eight.withUnsafeMutableBufferPointer { vb in
-                            avx512VoomTrendWeights(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: vb.count,
-                                                   cells: ev.cells, reciprocals: ev.reciprocals, first: ev.fine,
-                                                   x1: ev.x1, xn: ev.xn, lo: ev.lo, scale: ev.fineScale, nb: ev.fineNb,
-                                                   trendMiss: { x in 1 / ExactPow.fourth(ev(x)) },
-                                                   powerMiss: { t in 1 / ExactPow.fourth(t) })
-                        }
-                        eightD.withUnsafeMutableBufferPointer { vb in
-                            avx512VoomTrendWeightsDividing(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                                                           count: vb.count, cells: ev.cells, knots: ev.knots,
-                                                           first: ev.first, x1: ev.x1, xn: ev.xn, yleft: ev.f.yleft,
-                                                           yright: ev.f.yright, lo: ev.lo, scale: ev.scale, nb: ev.nb,
-                                                           trendMiss: { x in 1 / ExactPow.fourth(ev(x)) },
-                                                           powerMiss: { t in 1 / ExactPow.fourth(t) })
-                        }
-                    }
-                    let four = VoomFMAWeightsTests.kernel(lookup, values)
-                    let fourD = VoomBlockKernelTests.dividing(lookup, values)
+                for values in VoomKernelChecks.windows(seq, Array(0...17) + [63, 64, 65, 71, 511, 512, 513, 520, seq.count], &rng) {
+                    let eight = VoomKernelChecks.tablesKernel(lookup, values, eightLanes: true)
+                    let eightD = VoomKernelChecks.dividingKernel(lookup, values, eightLanes: true)
+                    let four = VoomKernelChecks.tablesKernel(lookup, values)
+                    let fourD = VoomKernelChecks.dividingKernel(lookup, values)
                     for k in values.indices {
                         let want = 1 / ExactPow.fourth(f(values[k]))
                         if !Self.same(eight[k], four[k]) || !Self.same(eightD[k], fourD[k]) || !Self.same(eight[k], want)

@@ -12,77 +12,7 @@ import LimmaFMA
 @Suite struct VoomBlockKernelTests {
     typealias Rng = VoomWeightsTests.Rng
 
-    static func same(_ a: Double, _ b: Double) -> Bool { VoomFMAWeightsTests.same(a, b) }
-
-    /// The dividing kernel on `values` (a copy), through `lookup`'s coarse
-    /// table and the plain code for the values it leaves.
-    static func dividing(_ lookup: ApproxLookup, _ values: [Double]) -> [Double] {
-        var v = values
-        lookup.withEvaluator { ev in
-            v.withUnsafeMutableBufferPointer { vb in
-                fmaVoomTrendWeightsDividing(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: vb.count,
-                                            cells: ev.cells, knots: ev.knots, first: ev.first, x1: ev.x1, xn: ev.xn,
-                                            yleft: ev.f.yleft, yright: ev.f.yright, lo: ev.lo, scale: ev.scale,
-                                            nb: ev.nb, trendMiss: { x in 1 / ExactPow.fourth(ev(x)) },
-                                            powerMiss: { t in 1 / ExactPow.fourth(t) })
-            }
-        }
-        return v
-    }
-
-    /// Adversarial knots: a dense cluster (buckets holding many knots, so
-    /// that walks stop short), runs one ulp apart, two to four knots, a
-    /// range too wide for buckets, a smooth trend, tiny widths near 0.
-    static func adversarialKnots(_ trial: Int, _ rng: inout Rng) -> [Double] {
-        var xs = [Double]()
-        switch trial % 6 {
-        case 0: xs = (0..<300).map { _ in 0.3 + rng.uniform() * 1e-9 } + (0..<400).map { _ in rng.uniform() * 16 - 4 }
-        case 1:
-            var v = -1.0
-            for k in 0..<500 { xs.append(v); v = k % 60 == 0 ? v + rng.uniform() : v.nextUp }
-        case 2: xs = (0..<(2 + trial % 3)).map { _ in rng.uniform() * 10 }
-        case 3: xs = [-1.5e308, -1, 0, 2, 1.6e308]
-        case 4: xs = (0..<3000).map { _ in (rng.uniform() + rng.uniform() + rng.uniform()) * 6 - 6 }
-        default: xs = (0..<200).map { _ in rng.uniform() * 1e-300 } + [0, 5e-324, 1e-310, 2e-150, 1]
-        }
-        xs.sort()
-        var ux = [Double]()
-        for v in xs where ux.last.map({ $0 < v }) ?? true { ux.append(v) }
-        return ux.count < 2 ? [0, 1] : ux
-    }
-
-    /// An adversarial trend over `adversarialKnots` (y at and around `t^4`'s
-    /// band edges, 2^-8, 2^-2, 2^2, 2^8; with 13 to 17 significant bits, so
-    /// t^4 exact or at a rounding midpoint; 0, -0, negative, huge, tiny and
-    /// NaN; rule 1, NaN outside, every fourth trial, else rule 2) and its
-    /// queries: at, between and beside the knots, at both ends and beyond
-    /// them, NaN, infinities, signed zeros, huge and tiny values, shuffled.
-    static func adversarialTrend(_ trial: Int, _ rng: inout Rng) throws -> (ApproxFun, [Double]) {
-        let ux = adversarialKnots(trial, &rng)
-        let edges: [Double] = [0x1p-8, 0x1p-2, 0x1p2, 0x1p8, 1, 2, 0.5]
-        let ys = ux.indices.map { k -> Double in
-            switch k % 11 {
-            case 0: return edges[(k / 11) % edges.count]
-            case 1: return edges[(k / 11 + 3) % edges.count].nextDown
-            case 2: return edges[(k / 11 + 5) % edges.count].nextUp
-            case 3:
-                let bits = 13 + (k / 11) % 5
-                let m = Double(Int(rng.uniform() * Double(1 << (bits - 1))) + (1 << (bits - 1)))
-                return m * pow(2, Double(Int(rng.uniform() * 8) - 4 - bits + 1))
-            case 4: return [0.0, -0.0, -0.3, 1e300, 1e-300, .nan][(k / 11) % 6]
-            default: return 0.2 + rng.uniform() * 3
-            }
-        }
-        let f = try approxfun(x: ux, y: ys, rule: trial % 4 == 3 ? 1 : 2, ordered: true)
-        let n = ux.count
-        var queries = ux + ux.map(\.nextUp) + ux.map(\.nextDown)
-        queries += zip(ux, ux.dropFirst()).map { ($0 + $1) / 2 }
-        queries += (0..<2000).map { _ in ux[0] - 1 + rng.uniform() * (min(ux[n - 1] - ux[0], 1e300) + 2) }
-        queries += [.nan, -.infinity, .infinity, -0.0, 0.0, 1e300, -1e300, 5e-324, 1e-200, ux[0], ux[n - 1],
-                    ux[0].nextDown, ux[n - 1].nextUp, ux[0] - 1, ux[n - 1] + 1]
-        for k in stride(from: queries.count - 1, to: 0, by: -1) { queries.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
-        return (f, queries)
-    }
+    static func same(_ a: Double, _ b: Double) -> Bool { VoomKernelChecks.same(a, b) }
 
     /// The dividing kernel against `1 / ExactPow.fourth(approxfun(v))` and
     /// `1 / R_pow(approxfun(v), 4)` on `adversarialTrend`s, with the lookup
@@ -92,23 +22,14 @@ import LimmaFMA
         var rng = Rng(state: 0xD1D1)
         var bad = 0
         for trial in 0..<36 {
-            let (f, queries) = try Self.adversarialTrend(trial, &rng)
+            let (f, queries) = try VoomKernelChecks.adversarialTrend(trial, &rng)
             let sorted = queries.filter { !$0.isNaN }.sorted()
             for tables in [false, true] {
                 let lookup = ApproxLookup(f, kernelTables: tables)
                 for seq in [queries, sorted] {
-                    for len in Array(0...9) + [63, 64, 65, 127, 128, 129, 257, seq.count] where len <= seq.count {
-                        let start = len == seq.count ? 0 : Int(rng.uniform() * Double(seq.count - len + 1))
-                        let values = Array(seq[start..<(start + len)])
-                        let got = Self.dividing(lookup, values)
-                        for (k, v) in values.enumerated() {
-                            let t = f(v)
-                            let want = 1 / ExactPow.fourth(t), r = 1 / RMath.pow(t, 4)
-                            if !Self.same(got[k], want) || !Self.same(want, r) {
-                                bad += 1
-                                if bad <= 5 { Issue.record("trial \(trial) v \(v) t \(t): kernel \(got[k]) plain \(want) R_pow \(r)") }
-                            }
-                        }
+                    let lengths = Array(0...9) + [63, 64, 65, 127, 128, 129, 257, seq.count]
+                    for values in VoomKernelChecks.windows(seq, lengths, &rng) {
+                        VoomKernelChecks.countMismatches(values, VoomKernelChecks.dividingKernel(lookup, values), f, &bad, "trial \(trial)")
                     }
                 }
             }
@@ -121,18 +42,9 @@ import LimmaFMA
     /// between the knots, four lanes mixing all of them).
     @Test(.enabled(if: FMAKernels.supported)) func dividingKernelMatchesAroundPowerBands() throws {
         var rng = Rng(state: 0xBA5D)
-        var ts = [Double]()
-        for edge in [0x1p-9, 0x1p-8, 0x1p-2, 1, 0x1p2, 0x1p8, 0x1p9] {
-            var up = edge, down = edge
-            for _ in 0..<300 { ts.append(up); ts.append(down); up = up.nextUp; down = down.nextDown }
-        }
-        for _ in 0..<20_000 { ts.append(pow(2, rng.uniform() * 18 - 9)) }
-        let xs = ts.indices.map(Double.init)
-        let f = try approxfun(x: xs, y: ts, rule: 2, ordered: true)
-        var values = xs + xs.map { $0 + 0.5 } + xs.map { $0 + rng.uniform() } + [-1, Double(xs.count)]
-        for k in stride(from: values.count - 1, to: 0, by: -1) { values.swapAt(k, Int(rng.uniform() * Double(k + 1))) }
-        let got = Self.dividing(ApproxLookup(f, kernelTables: false), values)
-        let bad = values.indices.filter { !Self.same(got[$0], 1 / RMath.pow(f(values[$0]), 4)) }.count
+        var bad = 0
+        let (f, values) = try VoomKernelChecks.powerBandTrend(&rng, beyondEnds: true)
+        VoomKernelChecks.countMismatches(values, VoomKernelChecks.dividingKernel(ApproxLookup(f, kernelTables: false), values), f, &bad, "")
         #expect(bad == 0)
     }
 
@@ -231,7 +143,7 @@ import LimmaFMA
         var bad = 0
         for trial in 0..<30 {
             // Knots landing exactly on bucket edges in every twelfth trial.
-            let x = trial % 12 == 4 ? (0..<64).map { Double($0) / 8 } : Self.adversarialKnots(trial, &rng)
+            let x = trial % 12 == 4 ? (0..<64).map { Double($0) / 8 } : VoomKernelChecks.adversarialKnots(trial, &rng)
             let n = x.count
             let width = x[n - 1] - x[0]
             for (nb, scale) in [(2 * n, Double(2 * n) / width), (8 * n, Double(8 * n) / width), (2 * n, 0.0), (1, 1.0 / width)]
