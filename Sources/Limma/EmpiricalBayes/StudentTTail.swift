@@ -971,7 +971,10 @@ struct PowerSeries {
     /// it starts at +0), so a lane's sum is the scalar loop's. Lanes that have
     /// not stopped when the factor table runs out are finished by `sum`
     /// itself, from the start. The last group is padded with copies of its
-    /// last argument.
+    /// last argument. With the FMA kernels the lane loop runs in LimmaFMA
+    /// (`fmaPowerSeriesSums`, the same operations in the same order, in
+    /// 256-bit registers where this module's build takes two 128-bit
+    /// halves), so the sums are the same.
     func sums(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
               sorted: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int32>) {
         guard count > 0 else { return }
@@ -996,6 +999,24 @@ struct PowerSeries {
         }
         let last = sorted[count - 1]
         for j in count..<(count + 3) { sorted[j] = last }
+        if FMAKernels.enabled {
+            // The same lane loop compiled for AVX2 in LimmaFMA
+            // (`fmaPowerSeriesSums`: the same operations, the same bits);
+            // the lanes it leaves (status 1) take `sum`.
+            let groups = (count + 3) & ~3
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: groups) { sumBuffer in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: groups) { statusBuffer in
+                    let laneSums = sumBuffer.baseAddress!, status = statusBuffer.baseAddress!
+                    fmaPowerSeriesSums(sorted, count: count, factors: factors, factorCount: self.factorCount, a: self.a, tol: tol,
+                                       sums: laneSums, status: status)
+                    for j in 0..<count {
+                        let i = Int(order[j])
+                        out[i] = status[j] == 0 ? laneSums[j] : (sum(x[i]) ?? .nan)
+                    }
+                }
+            }
+            return
+        }
         typealias V = SIMD4<Double>
         typealias Bits = SIMD4<UInt64>
         let f = factors, a = a, factorCount = factorCount
