@@ -4,6 +4,7 @@
 // everything that depends on the df alone worked out once.
 import Foundation
 import CRmath
+import LimmaFMA
 
 /// R's Student t tail `pt(q, df)` for one fixed `df`, evaluated for many `q`
 /// (and `pf(f, 1, df)`, the same beta ratios).
@@ -163,10 +164,12 @@ final class StudentTTail: @unchecked Sendable {
     /// `out[k] = finish(twoSidedTail(|q[k]|), q[k])` for `k in 0..<count`.
     /// Per block of statistics, each one's route is found and the values that
     /// need no series are finished at once; for those that need one of the
-    /// two power series, the prefactor is formed one statistic at a time
-    /// (glibc's log/exp or pow) and the series sums of all of them are
-    /// formed by `PowerSeries.sums`, in lanes; the sums are identical to the
-    /// scalar loop's, so every value is `twoSidedTail`'s.
+    /// two power series, the prefactors of all of them are formed by
+    /// `PowerSeries.scales` (glibc's log and exp, or pow; with the FMA
+    /// kernels the logarithms in lanes with glibc's bits), those that are 0
+    /// finished, and the series sums of the rest formed by
+    /// `PowerSeries.sums`, in lanes; prefactors and sums are identical to the
+    /// scalar path's, so every value is `twoSidedTail`'s.
     @inline(__always)
     private func tails(_ q: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
                        finish: (Double?, Double) -> Double) {
@@ -189,22 +192,41 @@ final class StudentTTail: @unchecked Sendable {
                         case .callR:
                             out[k] = finish(nil, qk)
                         case .complementOfHalfFirstSeries(let p):
-                            let ans = seriesHalfFirst.scale(p)
-                            if ans == 0 {
-                                out[k] = finish(0.5 - 0 + 0.5, qk)
-                            } else {
-                                x1[n1] = p; scale1[n1] = ans; index1[n1] = Int32(k - lo); n1 += 1
-                            }
+                            x1[n1] = p; index1[n1] = Int32(k - lo); n1 += 1
                         case .halfSecondSeries(let x):
-                            let ans = seriesHalfSecond.scale(x)
-                            if ans == 0 {
-                                out[k] = finish(0, qk)
-                            } else {
-                                x2[n2] = x; scale2[n2] = ans; index2[n2] = Int32(k - lo); n2 += 1
-                            }
+                            x2[n2] = x; index2[n2] = Int32(k - lo); n2 += 1
                         case .finiteSumAndExpansion(let p):
                             x3[n3] = p; index3[n3] = Int32(k - lo); n3 += 1
                         }
+                    }
+                    // The prefactors of both series, all at once (`sums` is
+                    // scratch here); those that are 0 are finished at once
+                    // (bpser returns 0 without its series) and leave the lists.
+                    if n1 > 0 {
+                        seriesHalfFirst.scales(x1, scale1, count: n1, scratch: sums)
+                        var kept = 0
+                        for j in 0..<n1 {
+                            if scale1[j] == 0 {
+                                let k = lo + Int(index1[j])
+                                out[k] = finish(0.5 - 0 + 0.5, q[k])
+                            } else {
+                                x1[kept] = x1[j]; scale1[kept] = scale1[j]; index1[kept] = index1[j]; kept += 1
+                            }
+                        }
+                        n1 = kept
+                    }
+                    if n2 > 0 {
+                        seriesHalfSecond.scales(x2, scale2, count: n2, scratch: sums)
+                        var kept = 0
+                        for j in 0..<n2 {
+                            if scale2[j] == 0 {
+                                let k = lo + Int(index2[j])
+                                out[k] = finish(0, q[k])
+                            } else {
+                                x2[kept] = x2[j]; scale2[kept] = scale2[j]; index2[kept] = index2[j]; kept += 1
+                            }
+                        }
+                        n2 = kept
                     }
                     if n1 > 0 {
                         seriesHalfFirst.sums(x1, sums, count: n1, sorted: sorted, order: order)
@@ -858,6 +880,42 @@ struct PowerSeries {
         }
     }
 
+    /// `out[i] = scale(x[i])` for `i in 0..<count`. With the FMA kernels and
+    /// a prefactor on the log scale, the logarithms `log(x[i])` come from
+    /// LimmaFMA's `fmaLogSettled` first (glibc's `log` bits, four at a
+    /// time; `log` itself where it does not settle a value), written to
+    /// `scratch` (`count` doubles), and each prefactor is then formed from
+    /// its logarithm with `scale`'s operations: the same values.
+    func scales(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
+                scratch logs: UnsafeMutablePointer<Double>) {
+        let a = a
+        if case .power = prefactor {
+        } else if FMAKernels.enabled {
+            fmaLogSettled(x, count: count, into: logs) { log($0) }
+            switch prefactor {
+            case .power:
+                break
+            case .logGamma(let shift, let ratio, let gammaTerm, let divisor):
+                for i in 0..<count {
+                    let z = a * logs[i] - shift
+                    out[i] = exp(z) * ratio * gammaTerm / divisor
+                }
+            case .logGammaLarge(let shift, let ratio):
+                for i in 0..<count {
+                    let z = a * logs[i] - shift
+                    out[i] = ratio * exp(z)
+                }
+            case .logBeta(let logBeta):
+                for i in 0..<count {
+                    let z = a * logs[i] - logBeta
+                    out[i] = exp(z) / a
+                }
+            }
+            return
+        }
+        for i in 0..<count { out[i] = scale(x[i]) }
+    }
+
     /// bpser's result from its prefactor and its series sum
     /// `sum_{n>=1} c_n/(a + n)`: `ans (1 + a sum)`, or 0 when `a sum <= -1`.
     @inline(__always)
@@ -913,7 +971,10 @@ struct PowerSeries {
     /// it starts at +0), so a lane's sum is the scalar loop's. Lanes that have
     /// not stopped when the factor table runs out are finished by `sum`
     /// itself, from the start. The last group is padded with copies of its
-    /// last argument.
+    /// last argument. With the FMA kernels the lane loop runs in LimmaFMA
+    /// (`fmaPowerSeriesSums`, the same operations in the same order, in
+    /// 256-bit registers where this module's build takes two 128-bit
+    /// halves), so the sums are the same.
     func sums(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, count: Int,
               sorted: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int32>) {
         guard count > 0 else { return }
@@ -938,6 +999,24 @@ struct PowerSeries {
         }
         let last = sorted[count - 1]
         for j in count..<(count + 3) { sorted[j] = last }
+        if FMAKernels.enabled {
+            // The same lane loop compiled for AVX2 in LimmaFMA
+            // (`fmaPowerSeriesSums`: the same operations, the same bits);
+            // the lanes it leaves (status 1) take `sum`.
+            let groups = (count + 3) & ~3
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: groups) { sumBuffer in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: groups) { statusBuffer in
+                    let laneSums = sumBuffer.baseAddress!, status = statusBuffer.baseAddress!
+                    fmaPowerSeriesSums(sorted, count: count, factors: factors, factorCount: self.factorCount, a: self.a, tol: tol,
+                                       sums: laneSums, status: status)
+                    for j in 0..<count {
+                        let i = Int(order[j])
+                        out[i] = status[j] == 0 ? laneSums[j] : (sum(x[i]) ?? .nan)
+                    }
+                }
+            }
+            return
+        }
         typealias V = SIMD4<Double>
         typealias Bits = SIMD4<UInt64>
         let f = factors, a = a, factorCount = factorCount

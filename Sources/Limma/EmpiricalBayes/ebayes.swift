@@ -2,6 +2,7 @@
 // (log-odds) and moderated F-statistics.
 import Foundation
 import CRmath
+import LimmaFMA
 
 /// limma's `eBayes(fit, proportion, stdev.coef.lim, trend, robust,
 /// winsor.tail.p, legacy)`.
@@ -87,10 +88,15 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
                             }
                         }
                     } else {
-                        // r and the kernel's quotient in lanes, then the logarithms
+                        // r and the kernel's quotient in lanes, then the logarithms:
+                        // with the FMA kernels, glibc's `log` bits from LimmaFMA's
+                        // `fmaLogSettled` (four at a time, `log` itself for the
+                        // values it does not settle), so the same B-statistics.
                         let block = 256
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { buffer in
+                        let kernels = FMAKernels.enabled
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * block) { buffer in
                             let rs = buffer.baseAddress!, quotients = rs + block
+                            let logR = quotients + block, logQ = logR + block
                             for j in 0..<ncoef {
                                 let v0 = varPrior[j]
                                 var lo = 0
@@ -98,9 +104,18 @@ public func eBayes(_ fit: MArrayLM, proportion: Double = 0.01, stdevCoefLim: (Do
                                     let n = Swift.min(block, ngenes - lo), k0 = lo + j * ngenes
                                     lodsRatios(stdevUnscaled: sb.baseAddress! + k0, t: tb.baseAddress! + k0,
                                                df: db.baseAddress! + lo, v0: v0, r: rs, quotient: quotients, count: n)
-                                    for i in 0..<n {
-                                        let d = db[lo + i]
-                                        lb[k0 + i] = logPrior - log(rs[i]) / 2 + (1 + d) / 2 * log(quotients[i])
+                                    if kernels {
+                                        fmaLogSettled(rs, count: n, into: logR) { log($0) }
+                                        fmaLogSettled(quotients, count: n, into: logQ) { log($0) }
+                                        for i in 0..<n {
+                                            let d = db[lo + i]
+                                            lb[k0 + i] = logPrior - logR[i] / 2 + (1 + d) / 2 * logQ[i]
+                                        }
+                                    } else {
+                                        for i in 0..<n {
+                                            let d = db[lo + i]
+                                            lb[k0 + i] = logPrior - log(rs[i]) / 2 + (1 + d) / 2 * log(quotients[i])
+                                        }
                                     }
                                     lo += n
                                 }
