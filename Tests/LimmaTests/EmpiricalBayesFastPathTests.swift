@@ -19,6 +19,34 @@ import Testing
         }
     }
 
+    /// fitFDist's median by selection is `RBase.median` (R's `median`), bit
+    /// for bit, on non-negative values without -0: odd and even lengths from
+    /// 2 on (both below and above the sampled selection's 2,048), ties at
+    /// and around the middle, all equal, zeros, sorted either way, tiny and
+    /// huge values and infinity.
+    @Test func fitFDistMedianIsRMedian() {
+        var state: UInt64 = 0x5EED
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1p-53
+        }
+        for n in [2, 3, 4, 5, 16, 17, 100, 101, 2047, 2048, 2049, 8000, 8001] {
+            let shapes: [[Double]] = [
+                (0..<n).map { _ in next() * 10 },
+                (0..<n).map { _ in (next() * 4).rounded(.down) },
+                (0..<n).map { _ in 2.5 },
+                (0..<n).map { i in i < n / 2 ? 0 : next() },
+                (0..<n).map { Double($0) },
+                (0..<n).map { Double(n - $0) },
+                (0..<n).map { i in i % 5 == 0 ? .infinity : (i % 5 == 1 ? 5e-324 : next() * 1e300) },
+                (0..<n).map { i in i % 2 == 0 ? 1 : 3 },
+            ]
+            for (k, x) in shapes.enumerated() {
+                #expect(fitFDistMedian(x).bitPattern == RBase.median(x).bitPattern, "n \(n) shape \(k)")
+            }
+        }
+    }
+
     /// The stored 128-point rule is the computed one, bit for bit.
     @Test func storedGaussRuleIsTheComputedOne() {
         let g = RNumerics.gaussQuadProbUniform(128)

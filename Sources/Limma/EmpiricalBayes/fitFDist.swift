@@ -2,6 +2,7 @@
 // F-distribution's scale and denominator degrees of freedom.
 import Foundation
 import CRmath
+import LimmaFMA
 
 /// The fitted scaled F-distribution `x ~ scale * F(df1, df2)` that
 /// `fitFDist`, `fitFDistRobustly` and `fitFDistUnequalDF1` return.
@@ -39,6 +40,29 @@ func distinctCount(_ x: [Double], atMost cap: Int) -> Int {
         if seen.count >= cap { break }
     }
     return seen.count
+}
+
+/// R's `median(x)` of NaN-free values (`x.count >= 1`): the middle order
+/// statistic, or the mean of the two (`RBase.mean`), found by
+/// `selectCounting` on a copy (with AVX-512 where enabled): the value at
+/// sorted position `n / 2`, and for even n the one before it, which is the
+/// same value when fewer than `n / 2` values lie below it, else the largest
+/// value below it. The values are those of any selection or sort; only
+/// the sign of a zero could differ, and the caller has none of -0.
+func fitFDistMedian(_ x: [Double]) -> Double {
+    let n = x.count, half = n / 2
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer in
+        let room = buffer.baseAddress!
+        x.withUnsafeBufferPointer { room.update(from: $0.baseAddress!, count: n) }
+        let (v, less, _) = selectCounting(room, n, half, scratch: room + n)
+        if n % 2 == 1 { return v }
+        var below = v
+        if less > half - 1 {
+            below = -Double.infinity
+            for a in x where a < v && a > below { below = a }
+        }
+        return RBase.mean([below, v])
+    }
 }
 
 /// Expands an R argument that may have length 1 (recycled) to element i.
@@ -129,11 +153,9 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
         xs[k] = max(xs[k], 0)
         if xs[k] == 0 { anyZero = true }
     }
-    // The median by selection in xs itself (max(x, 0) has no -0, so the sign a
-    // zero median would take from the stable sort is moot); xs is rebuilt in
-    // order below from x.
-    let half = nok / 2
-    var m = nok % 2 == 1 ? RBase.orderStatistics(&xs, [half])[0] : RBase.mean(RBase.orderStatistics(&xs, [half - 1, half]))
+    // The median by selection (max(x, 0) has no -0, so the sign a zero median
+    // would take from the stable sort is moot).
+    var m = fitFDistMedian(xs)
     if m == 0 {
         warnings.append(LimmaWarning("fitFDist", "More than half of residual variances are exactly zero: eBayes unreliable"))
         m = 1
@@ -143,16 +165,27 @@ public func fitFDist(_ x: [Double], df1: [Double], covariate: [Double]? = nil, v
     let floor = 1e-5 * m
     // digamma, log and logmdigamma of df1/2 are computed once per run of
     // equal df1 (usually one value for all), not once per observation.
-    var e = [Double](repeating: 0, count: nok)
+    // z = log(x) for all first (with the FMA kernels four at a time through
+    // LimmaFMA's `fmaLogSettled`: the libm's bits), then e.
+    for i in 0..<nok { xs[i] = max(max(x[notAllOK ? okIdx[i] : i], 0), floor) }
+    var e = [Double](unsafeUninitializedCapacity: nok) { eb, initialized in
+        xs.withUnsafeBufferPointer { xb in
+            if FMAKernels.enabled {
+                fmaLogSettled(xb.baseAddress!, count: nok, into: eb.baseAddress!) { log($0) }
+            } else {
+                for i in 0..<nok { eb[i] = log(xb[i]) }
+            }
+        }
+        initialized = nok
+    }
     var lastH = Double.nan, dgH = 0.0, logH = 0.0, lmdH = 0.0
     for i in 0..<nok {
-        xs[i] = max(max(x[notAllOK ? okIdx[i] : i], 0), floor)
         let h = recycled(d1, i) / 2
         if h != lastH {
             lastH = h
             if version == .v3_54 { dgH = rmath_digamma(h); logH = log(h) } else { lmdH = logmdigamma(h) }
         }
-        let z = log(xs[i])
+        let z = e[i]
         e[i] = version == .v3_54 ? z - dgH + logH : z + lmdH
     }
     var emean: [Double]
