@@ -172,39 +172,55 @@ func clowess(_ x: [Double], _ y: [Double], f: Double, nsteps: Int, delta: Double
 /// found so far (a radix selection: no comparisons to mispredict, `v`
 /// untouched).
 func selectKthNonNegative(_ v: UnsafeBufferPointer<Double>, _ k: Int) -> Double {
-    var histogram = [Int](repeating: 0, count: 4096)
-    var rank = k
-    // The bucket holding the value of the remaining rank (rank becomes its
-    // rank within the bucket).
-    func bucket(_ size: Int) -> Int {
-        var d = 0
-        while rank >= histogram[d] {
-            rank -= histogram[d]
-            d += 1
+    let n = v.count
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4096) { hb in
+        let histogram = hb.baseAddress!
+        histogram.initialize(repeating: 0, count: 4096)
+        var rank = k
+        // The bucket holding the value of the remaining rank (rank becomes
+        // its rank within the bucket) and how many values it holds; the
+        // histogram's first `size` entries are cleared for the next digit.
+        func bucket(_ size: Int) -> (digit: Int, count: Int) {
+            var d = 0
+            while rank >= histogram[d] {
+                rank -= histogram[d]
+                d += 1
+            }
+            let count = histogram[d]
+            histogram.update(repeating: 0, count: size)
+            return (d, count)
         }
-        for i in 0..<size { histogram[i] = 0 }
-        return d
-    }
-    for x in v { histogram[Int(x.bitPattern >> 52)] += 1 }
-    let top = UInt64(bucket(4096))
-    var candidates = [UInt64]()
-    for x in v where x.bitPattern >> 52 == top { candidates.append(x.bitPattern) }
-    var shift: UInt64 = 52
-    while candidates.count > 1 && shift > 0 {
-        let width = min(12, shift)
-        shift -= width
-        let mask = (UInt64(1) << width) - 1
-        for c in candidates { histogram[Int((c >> shift) & mask)] += 1 }
-        let digit = UInt64(bucket(Int(mask) + 1))
-        var kept = 0
-        for i in 0..<candidates.count where (candidates[i] >> shift) & mask == digit {
-            candidates[kept] = candidates[i]
-            kept += 1
+        for x in v { histogram[Int(x.bitPattern >> 52)] += 1 }
+        let (top, inTop) = bucket(4096)
+        // The candidates' bit patterns, gathered without branches (each
+        // value written, kept by advancing past it).
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: inTop + 1) { cb in
+            let candidates = cb.baseAddress!
+            var m = 0
+            for i in 0..<n {
+                let b = v[i].bitPattern
+                candidates[m] = b
+                m &+= b >> 52 == UInt64(top) ? 1 : 0
+            }
+            var shift: UInt64 = 52
+            while m > 1 && shift > 0 {
+                let width = min(12, shift)
+                shift -= width
+                let mask = (UInt64(1) << width) - 1
+                for i in 0..<m { histogram[Int((candidates[i] >> shift) & mask)] += 1 }
+                let digit = UInt64(bucket(Int(mask) + 1).digit)
+                var kept = 0
+                for i in 0..<m {
+                    let c = candidates[i]
+                    candidates[kept] = c
+                    kept &+= (c >> shift) & mask == digit ? 1 : 0
+                }
+                m = kept
+            }
+            // One candidate left, or several with the same bit pattern.
+            return Double(bitPattern: candidates[0])
         }
-        candidates.removeLast(candidates.count - kept)
     }
-    // One candidate left, or several with the same bit pattern.
-    return Double(bitPattern: candidates[0])
 }
 
 /// The local fits `clowess` makes for given sorted `x`, `ns` and `delta`.
