@@ -15,8 +15,6 @@ import LimmaFMA
 @Suite(.serialized) struct VoomAVX512Tests {
     typealias Rng = VoomWeightsTests.Rng
 
-    static func same(_ a: Double, _ b: Double) -> Bool { VoomKernelChecks.same(a, b) }
-
     /// The eight-lane trend kernels against the four-lane ones and the plain
     /// code (`1 / ExactPow.fourth(approxfun(v))`), in random and sorted
     /// order, at lengths 0 to 17, around 64 and 512 and whole.
@@ -35,8 +33,8 @@ import LimmaFMA
                     let fourD = VoomKernelChecks.dividingKernel(lookup, values)
                     for k in values.indices {
                         let want = 1 / ExactPow.fourth(f(values[k]))
-                        if !Self.same(eight[k], four[k]) || !Self.same(eightD[k], fourD[k]) || !Self.same(eight[k], want)
-                            || !Self.same(eightD[k], want) {
+                        if !VoomKernelChecks.same(eight[k], four[k]) || !VoomKernelChecks.same(eightD[k], fourD[k]) || !VoomKernelChecks.same(eight[k], want)
+                            || !VoomKernelChecks.same(eightD[k], want) {
                             bad += 1
                             if bad <= 5 { Issue.record("v \(values[k]): 8 \(eight[k]) 8d \(eightD[k]) 4 \(four[k]) 4d \(fourD[k]) plain \(want)") }
                         }
@@ -138,8 +136,8 @@ import LimmaFMA
                     let four = voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: lookup, kernels: true)
                     AVX512Kernels.set(nil)
                     let plain = voomObservationWeights(coefficients: coef, design: X, libSize: lib, trend: lookup, kernels: false)
-                    let bad = zip(eight, four).filter { !Self.same($0, $1) }.count
-                        + zip(eight, plain).filter { !Self.same($0, $1) }.count
+                    let bad = zip(eight, four).filter { !VoomKernelChecks.same($0, $1) }.count
+                        + zip(eight, plain).filter { !VoomKernelChecks.same($0, $1) }.count
                     #expect(eight.count == plain.count && four.count == plain.count && bad == 0,
                             "trial \(trial) (\(ngenes) x \(nsamples)) tables \(tables) threads \(threads): \(bad) differ")
                 }

@@ -12,8 +12,6 @@ import LimmaFMA
 @Suite struct VoomBlockKernelTests {
     typealias Rng = VoomWeightsTests.Rng
 
-    static func same(_ a: Double, _ b: Double) -> Bool { VoomKernelChecks.same(a, b) }
-
     /// The dividing kernel against `1 / ExactPow.fourth(approxfun(v))` and
     /// `1 / R_pow(approxfun(v), 4)` on `adversarialTrend`s, with the lookup
     /// built with and without kernel tables, queries shuffled and sorted,
@@ -124,8 +122,8 @@ import LimmaFMA
                                                    trend: ApproxLookup(trend, kernelTables: false), kernels: true)
                 let plain = voomObservationWeights(coefficients: coef, design: X, libSize: lib,
                                                    trend: ApproxLookup(trend, kernelTables: false), kernels: false)
-                let bad = zip(fused, want).filter { !Self.same($0, $1) }.count
-                    + zip(plain, want).filter { !Self.same($0, $1) }.count
+                let bad = zip(fused, want).filter { !VoomKernelChecks.same($0, $1) }.count
+                    + zip(plain, want).filter { !VoomKernelChecks.same($0, $1) }.count
                 #expect(fused.count == want.count && plain.count == want.count && bad == 0,
                         "trial \(trial) (\(ngenes) x \(nsamples)) threads \(threads): \(bad) differ")
             }
@@ -197,7 +195,7 @@ import LimmaFMA
             for k in 0..<len {
                 let f = fs[start + k]
                 let want = ExactPow.pow2(f, table: table)
-                if !Self.same(v[k], want) || !Self.same(want, RMath.pow(2, f)) {
+                if !VoomKernelChecks.same(v[k], want) || !VoomKernelChecks.same(want, RMath.pow(2, f)) {
                     bad += 1
                     if bad <= 5 { Issue.record("f \(f): kernel \(v[k]) ExactPow \(want) R_pow \(RMath.pow(2, f))") }
                 }

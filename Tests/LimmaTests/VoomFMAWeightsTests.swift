@@ -13,8 +13,6 @@ import LimmaFMA
 @Suite struct VoomFMAWeightsTests {
     typealias Rng = VoomWeightsTests.Rng
 
-    static func same(_ a: Double, _ b: Double) -> Bool { VoomKernelChecks.same(a, b) }
-
     /// `VoomKernelChecks.adversarialTrend`s (knots of several shapes: dense
     /// clusters, runs one ulp apart, two knots, a range too wide for
     /// buckets, a smooth trend like voom's, knots near 0 with tiny widths;
@@ -96,8 +94,8 @@ import LimmaFMA
                 // Kernels asked for, but a trend without their tables: the plain path.
                 let untabled = voomObservationWeights(coefficients: coef, design: X, libSize: lib,
                                                       trend: ApproxLookup(trend, kernelTables: false), kernels: true)
-                let bad = zip(plain, fused).filter { !Self.same($0, $1) }.count
-                    + zip(plain, untabled).filter { !Self.same($0, $1) }.count
+                let bad = zip(plain, fused).filter { !VoomKernelChecks.same($0, $1) }.count
+                    + zip(plain, untabled).filter { !VoomKernelChecks.same($0, $1) }.count
                 #expect(plain.count == fused.count && plain.count == untabled.count && bad == 0,
                         "trial \(trial) (\(ngenes) x \(nsamples)) threads \(threads): \(bad) differ")
             }
