@@ -201,33 +201,26 @@ final class StudentTTail: @unchecked Sendable {
                     }
                     // The prefactors of both series, all at once (`sums` is
                     // scratch here); those that are 0 are finished at once
-                    // (bpser returns 0 without its series) and leave the lists.
-                    if n1 > 0 {
-                        seriesHalfFirst.scales(x1, scale1, count: n1, scratch: sums)
+                    // with the tail bpser gives without its series (`zero`)
+                    // and leave the lists.
+                    func prefactors(_ series: PowerSeries, _ x: UnsafeMutablePointer<Double>,
+                                    _ scale: UnsafeMutablePointer<Double>, _ index: UnsafeMutablePointer<Int32>,
+                                    _ n: inout Int, zero: Double) {
+                        guard n > 0 else { return }
+                        series.scales(x, scale, count: n, scratch: sums)
                         var kept = 0
-                        for j in 0..<n1 {
-                            if scale1[j] == 0 {
-                                let k = lo + Int(index1[j])
-                                out[k] = finish(0.5 - 0 + 0.5, q[k])
+                        for j in 0..<n {
+                            if scale[j] == 0 {
+                                let k = lo + Int(index[j])
+                                out[k] = finish(zero, q[k])
                             } else {
-                                x1[kept] = x1[j]; scale1[kept] = scale1[j]; index1[kept] = index1[j]; kept += 1
+                                x[kept] = x[j]; scale[kept] = scale[j]; index[kept] = index[j]; kept += 1
                             }
                         }
-                        n1 = kept
+                        n = kept
                     }
-                    if n2 > 0 {
-                        seriesHalfSecond.scales(x2, scale2, count: n2, scratch: sums)
-                        var kept = 0
-                        for j in 0..<n2 {
-                            if scale2[j] == 0 {
-                                let k = lo + Int(index2[j])
-                                out[k] = finish(0, q[k])
-                            } else {
-                                x2[kept] = x2[j]; scale2[kept] = scale2[j]; index2[kept] = index2[j]; kept += 1
-                            }
-                        }
-                        n2 = kept
-                    }
+                    prefactors(seriesHalfFirst, x1, scale1, index1, &n1, zero: 0.5 - 0 + 0.5)
+                    prefactors(seriesHalfSecond, x2, scale2, index2, &n2, zero: 0)
                     if n1 > 0 {
                         seriesHalfFirst.sums(x1, sums, count: n1, sorted: sorted, order: order)
                         for j in 0..<n1 {
@@ -999,55 +992,26 @@ struct PowerSeries {
         }
         let last = sorted[count - 1]
         for j in count..<(count + 3) { sorted[j] = last }
-        if FMAKernels.enabled {
-            // The same lane loop compiled for AVX2 in LimmaFMA
-            // (`fmaPowerSeriesSums`: the same operations, the same bits);
-            // the lanes it leaves (status 1) take `sum`.
-            let groups = (count + 3) & ~3
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: groups) { sumBuffer in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: groups) { statusBuffer in
-                    let laneSums = sumBuffer.baseAddress!, status = statusBuffer.baseAddress!
-                    fmaPowerSeriesSums(sorted, count: count, factors: factors, factorCount: self.factorCount, a: self.a, tol: tol,
+        // The lane loop (PowerSeriesLanes.swift): with the FMA kernels the
+        // copy compiled for AVX2 in LimmaFMA (`fmaPowerSeriesSums`), else
+        // this module's; the same operations, the same bits. The lanes it
+        // leaves (status 1) take `sum`.
+        let groups = (count + 3) & ~3
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: groups) { sumBuffer in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: groups) { statusBuffer in
+                let laneSums = sumBuffer.baseAddress!, status = statusBuffer.baseAddress!
+                if FMAKernels.enabled {
+                    fmaPowerSeriesSums(sorted, count: count, factors: factors, factorCount: factorCount, a: a, tol: tol,
                                        sums: laneSums, status: status)
-                    for j in 0..<count {
-                        let i = Int(order[j])
-                        out[i] = status[j] == 0 ? laneSums[j] : (sum(x[i]) ?? .nan)
-                    }
+                } else {
+                    powerSeriesLaneSums(sorted, count: count, factors: factors, factorCount: factorCount, a: a, tol: tol,
+                                        sums: laneSums, status: status)
+                }
+                for j in 0..<count {
+                    let i = Int(order[j])
+                    out[i] = status[j] == 0 ? laneSums[j] : (sum(x[i]) ?? .nan)
                 }
             }
-            return
-        }
-        typealias V = SIMD4<Double>
-        typealias Bits = SIMD4<UInt64>
-        let f = factors, a = a, factorCount = factorCount
-        let up = V(repeating: tol), down = V(repeating: -tol)
-        var first = 0
-        while first < count {
-            let xv = V(sorted[first], sorted[first + 1], sorted[first + 2], sorted[first + 3])
-            var c = V(repeating: 1), s = V(repeating: 0)
-            // all ones in an active lane, zero in a stopped one
-            var active = Bits(repeating: ~0)
-            var k = 0
-            // Two terms per pass; a lane that stops at the first adds +0 at
-            // the second.
-            while k + 1 < factorCount {
-                c *= V(repeating: f[k]) * xv
-                var w = c / V(repeating: a + Double(k + 1))
-                s += unsafeBitCast(unsafeBitCast(w, to: Bits.self) & active, to: V.self)
-                active &= unsafeBitCast((w .> up) .| (w .< down), to: Bits.self)
-                c *= V(repeating: f[k + 1]) * xv
-                w = c / V(repeating: a + Double(k + 2))
-                s += unsafeBitCast(unsafeBitCast(w, to: Bits.self) & active, to: V.self)
-                active &= unsafeBitCast((w .> up) .| (w .< down), to: Bits.self)
-                k += 2
-                let either = active.lowHalf | active.highHalf
-                if either[0] | either[1] == 0 { break }
-            }
-            for lane in 0..<Swift.min(4, count - first) {
-                let i = Int(order[first + lane])
-                out[i] = active[lane] != 0 ? (sum(x[i]) ?? .nan) : s[lane]
-            }
-            first += 4
         }
     }
 }

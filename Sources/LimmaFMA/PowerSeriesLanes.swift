@@ -1,0 +1,1 @@
+../Limma/EmpiricalBayes/PowerSeriesLanes.swift
