@@ -41,14 +41,14 @@ public enum LimmaThreads {
         let nchunks = (n + size - 1) / size
         withoutActuallyEscaping(body) { b in
             let box = UncheckedBox(b)
-            // At most `threads` workers; worker w takes chunks w, w + threads, ...
+            // At most `threads` workers, each taking the next unclaimed chunk
+            // until none is left: a worker the host slows down takes fewer.
             let workers = Swift.min(threads, nchunks)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var c = w
-                while c < nchunks {
+            let claims = ChunkClaims(nchunks)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while let c = claims.next() {
                     let lo = c * size
                     box.value(lo..<Swift.min(n, lo + size))
-                    c += workers
                 }
             }
         }
@@ -75,6 +75,25 @@ public enum LimmaThreads {
     static func mapThrowing<T>(_ n: Int, minChunk: Int = 1, _ transform: (Int) throws -> T) throws -> [T] {
         let results: [Result<T, any Error>] = map(n, minChunk: minChunk) { i in Result { try transform(i) } }
         return try results.map { try $0.get() }
+    }
+}
+
+/// The chunks of one parallel loop, handed out in order, each once (a
+/// class over `NSLock`, for the reason `FirstFailure` gives).
+final class ChunkClaims: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = 0
+    private let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    /// The next chunk not yet claimed, or nil when all are.
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard claimed < count else { return nil }
+        claimed += 1
+        return claimed - 1
     }
 }
 
