@@ -1,6 +1,7 @@
 // lowess's group fits eight at a time in AVX-512 registers, with the
 // quotients by two-term reciprocals and FMA: LowessGroupFits.swift (a link
-// to Limma's, shared with LimmaFMA) with eight lanes.
+// to Limma's, shared with LimmaFMA) and LowessEntryPoint.swift (a link to
+// LimmaFMA's) with eight lanes.
 
 /// Eight fits side by side, one zmm register.
 ///
@@ -22,28 +23,3 @@ typealias LowessMask = SIMD8<UInt64>
 /// A point's value (stored twice side by side; the first copy is read) in
 /// all eight lanes: one broadcast from memory.
 @inline(__always) func lowessSplat(_ p: SIMD2<Double>) -> LowessVector { SIMD8(repeating: p[0]) }
-
-/// `LowessGroupTables.fitGroups` over the groups `lower ..< upper` of a
-/// plan whose groups hold up to eight fits, with `LowessExactQuotients` in
-/// eight lanes: the same fits, bit for bit, as LimmaFMA's four lanes and
-/// Limma's with division. The arguments are those of LimmaFMA's
-/// `lowessFitGroupsFMA`, except that `scratch` holds `3 window`
-/// `SIMD8<Double>`. Call only when `AVX512Kernels.enabled`.
-@inline(never)
-public func lowessFitGroupsAVX512(
-    groups lower: Int, _ upper: Int,
-    center: UnsafePointer<Int>, halfWidth: UnsafePointer<Double>,
-    groupFirst: UnsafePointer<Int>, groupBase: UnsafePointer<Int>, groupLength: UnsafePointer<Int>,
-    segmentFirst: UnsafePointer<Int>, segmentStart: UnsafePointer<Int>, segmentLanes: UnsafePointer<UInt8>,
-    range: Double,
-    x: UnsafePointer<Double>, x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
-    rw2: UnsafePointer<SIMD2<Double>>,
-    scratch: UnsafeMutableRawPointer, window: Int, finiteY: Bool,
-    fits: UnsafeMutablePointer<Double>, ok: UnsafeMutablePointer<Bool>) {
-    let tables = LowessGroupTables(center: center, halfWidth: halfWidth, groupFirst: groupFirst, groupBase: groupBase,
-                                   groupLength: groupLength, segmentFirst: segmentFirst, segmentStart: segmentStart,
-                                   segmentLanes: segmentLanes, range: range)
-    tables.fitGroups(lower..<upper, LowessPoints(x: x, x2: x2, y2: y2, rw2: rw2),
-                     scratch.assumingMemoryBound(to: LowessVector.self), window, finiteY, fits, ok,
-                     LowessExactQuotients.self)
-}

@@ -16,7 +16,7 @@
 /// `ulp(Y) = ulp(D)`, and every other double is more than `0.55 ulp(Y)`
 /// from Y: a `log2` within 0.550 ulp of Y can only return D. So with
 /// `|Ŷ - Y| <= E` and `hi` not ±2^e, `|lo| <= (0.45 ulp(hi) - E)` (strictly)
-/// proves `log2(x) == hi`. `fmaVoomLogCounts` uses this; the tests check it
+/// proves `log2(x) == hi`. `voomKernelLogCounts` uses this; the tests check it
 /// for `x` itself with `E` from the bounds below (`|lo| <= 0.449 ulp(hi)`
 /// outside `[0.70703125, 1.4140625)`, where `ulp(hi) >= 2^-54`, `0.438 ulp`
 /// inside, where `|Y| > 2^-7.47` and `ulp(hi) >= 2^-60`).

@@ -1,6 +1,7 @@
 // lowess's group fits with the quotients by two-term reciprocals and FMA
 // (LowessGroupFits.swift, shared with Limma and LimmaAVX512, through
-// `LowessExactQuotients`), four fits side by side.
+// `LowessExactQuotients`; the entry point LowessEntryPoint.swift, shared
+// with LimmaAVX512), four fits side by side.
 
 /// Four fits side by side, in the halves of two SSE/AVX registers.
 typealias LowessVector = SIMD4<Double>
@@ -8,31 +9,6 @@ typealias LowessMask = SIMD4<UInt64>
 
 /// A point's value (stored twice side by side) in all four lanes.
 @inline(__always) func lowessSplat(_ p: SIMD2<Double>) -> LowessVector { SIMD4(lowHalf: p, highHalf: p) }
-
-/// `LowessGroupTables.fitGroups` over the groups `lower ..< upper` with
-/// `LowessExactQuotients`: the same fits, bit for bit, as Limma's copy of
-/// it with division. The arguments are the fields of `LowessGroupTables`
-/// and `LowessPoints` and the scratch and outputs of `fitGroups` (see
-/// there; `scratch` holds `3 window` `SIMD4<Double>`). Call only when
-/// `FMAKernels.enabled`.
-@inline(never)
-public func lowessFitGroupsFMA(
-    groups lower: Int, _ upper: Int,
-    center: UnsafePointer<Int>, halfWidth: UnsafePointer<Double>,
-    groupFirst: UnsafePointer<Int>, groupBase: UnsafePointer<Int>, groupLength: UnsafePointer<Int>,
-    segmentFirst: UnsafePointer<Int>, segmentStart: UnsafePointer<Int>, segmentLanes: UnsafePointer<UInt8>,
-    range: Double,
-    x: UnsafePointer<Double>, x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
-    rw2: UnsafePointer<SIMD2<Double>>,
-    scratch: UnsafeMutableRawPointer, window: Int, finiteY: Bool,
-    fits: UnsafeMutablePointer<Double>, ok: UnsafeMutablePointer<Bool>) {
-    let tables = LowessGroupTables(center: center, halfWidth: halfWidth, groupFirst: groupFirst, groupBase: groupBase,
-                                   groupLength: groupLength, segmentFirst: segmentFirst, segmentStart: segmentStart,
-                                   segmentLanes: segmentLanes, range: range)
-    tables.fitGroups(lower..<upper, LowessPoints(x: x, x2: x2, y2: y2, rw2: rw2),
-                     scratch.assumingMemoryBound(to: LowessVector.self), window, finiteY, fits, ok,
-                     LowessExactQuotients.self)
-}
 
 /// `out[k] = a[k] / b[k]` through `TwoTermInverse` (four lanes at a time)
 /// where both are in its domain, by division elsewhere; for tests that hold

@@ -3,8 +3,8 @@
 // the fitted log-counts. One source compiled into LimmaFMA (four lanes) and
 // LimmaAVX512 (eight lanes, through a link to this file); each module
 // declares the lane width (`VoomVector`, `VoomInts`, `VoomBits`), gathers
-// the interval records (`voomRecords`, `voomGather`) and has its own public
-// entry points (`fmaVoom...`, `avx512Voom...`). Every lane goes through the
+// the interval records (`voomRecords`, `voomGather`); the public entry
+// points are VoomEntryPoints.swift, linked the same way. Every lane goes through the
 // same operations in the same order whatever the width, so both modules give
 // the same bits, which are the plain code's in `Limma`.
 

@@ -1,8 +1,8 @@
 // voom's per-observation kernels in four lanes: the lane width and record
-// gathers for VoomKernels.swift (the source shared with LimmaAVX512, which
-// runs it in eight lanes), the public entry points, and the kernels only
-// this module has (the per-gene and per-sample logarithms of the log-count
-// kernel, `2^f`).
+// gathers for VoomKernels.swift and VoomEntryPoints.swift (the sources
+// shared with LimmaAVX512, which runs them in eight lanes), and the kernels
+// only this module has (the per-gene and per-sample logarithms of the
+// log-count kernel, `2^f`).
 
 /// Four observations side by side, in the halves of two SSE/AVX registers
 /// (or one AVX register).
@@ -34,52 +34,7 @@ func voomGather(_ table: UnsafePointer<Double>, _ idx: UnsafePointer<Int32>) -> 
     VoomVector(table[Int(idx[0])], table[Int(idx[1])], table[Int(idx[2])], table[Int(idx[3])])
 }
 
-/// voom's trend weights `v[k] = 1 / trend(v[k])^4` with kernel tables, four
-/// observations at a time: `voomTrendWeightsKernel` (VoomKernels.swift
-/// states the tables, the passes and why each value is the plain code's
-/// bits, or `trendMiss(v)` / `powerMiss(t)`). Call only when
-/// `FMAKernels.enabled`.
-@inline(never)
-public func fmaVoomTrendWeights(_ v: UnsafeMutablePointer<Double>, count: Int,
-                                cells: UnsafePointer<Double>, reciprocals: UnsafePointer<Double>,
-                                first: UnsafePointer<Int32>, x1: Double, xn: Double, lo: Double,
-                                scale: Double, nb: Int, trendMiss: (Double) -> Double,
-                                powerMiss: (Double) -> Double) {
-    voomTrendWeightsKernel(v, count: count, cells: cells, reciprocals: reciprocals, first: first, x1: x1, xn: xn,
-                           lo: lo, scale: scale, nb: nb, trendMiss: trendMiss, powerMiss: powerMiss)
-}
-
-/// voom's trend weights from `ApproxLookup`'s own tables (a trend evaluated
-/// at few points per knot), four observations at a time:
-/// `voomTrendWeightsDividingKernel` (VoomKernels.swift). Call only when
-/// `FMAKernels.enabled`.
-@inline(never)
-public func fmaVoomTrendWeightsDividing(_ v: UnsafeMutablePointer<Double>, count: Int,
-                                        cells: UnsafePointer<Double>, knots: UnsafePointer<Double>,
-                                        first: UnsafePointer<Int32>,
-                                        x1: Double, xn: Double, yleft: Double, yright: Double, lo: Double,
-                                        scale: Double, nb: Int, trendMiss: (Double) -> Double,
-                                        powerMiss: (Double) -> Double) {
-    voomTrendWeightsDividingKernel(v, count: count, cells: cells, knots: knots, first: first, x1: x1, xn: xn,
-                                   yleft: yleft, yright: yright, lo: lo, scale: scale, nb: nb,
-                                   trendMiss: trendMiss, powerMiss: powerMiss)
-}
-
-/// voom's fitted log-counts `out[k] = log2(1e-6 * (p2[k] * l1))`, four at a
-/// time, each the libm's `log2` bits or `miss` of the argument:
-/// `voomLogCountsKernel` (VoomKernels.swift), with `logHi`, `logLo`,
-/// `inverse` from `fmaVoomRowLogs(p2)` and `scale` from
-/// `fmaVoomLogScale(l1)`. Call only when `FMAKernels.enabled`.
-@inline(never)
-public func fmaVoomLogCounts(_ out: UnsafeMutablePointer<Double>, count: Int, p2: UnsafePointer<Double>,
-                             logHi: UnsafePointer<Double>, logLo: UnsafePointer<Double>,
-                             inverse: UnsafePointer<Double>, l1: Double, scale: (hi: Double, lo: Double),
-                             miss: (Double) -> Double) {
-    voomLogCountsKernel(out, count: count, p2: p2, logHi: logHi, logLo: logLo, inverse: inverse, l1: l1,
-                        scale: scale, miss: miss)
-}
-
-/// Per gene of a design row, for `fmaVoomLogCounts`: `log2 p2[k]` as
+/// Per gene of a design row, for `voomKernelLogCounts`: `log2 p2[k]` as
 /// `logHi[k] + logLo[k]` (`fmaLog2Parts`: within `2^-64.27`; NaN when p2 is
 /// not covered there or outside `[2^-900, 2^900]`, where the products'
 /// errors might not be exact) and `inverse[k] = RN(1 / p2[k])`.
@@ -111,7 +66,7 @@ public func fmaVoomRowLogs(_ p2: UnsafePointer<Double>, count: Int, logHi: Unsaf
     }
 }
 
-/// Per sample, for `fmaVoomLogCounts`: `log2(c6 l1)` (c6 the double 1e-6)
+/// Per sample, for `voomKernelLogCounts`: `log2(c6 l1)` (c6 the double 1e-6)
 /// as `hi + lo`, from `fmaLog2Parts` of c6 and of l1 (each within
 /// `2^-64.27`; c6 is covered) summed by TwoSum and one more rounding of
 /// terms below 2^-47: within `2^-63.26 + 2^-99`. NaN unless

@@ -10,7 +10,7 @@ import LimmaFMA
 /// interval boundaries, results that are powers of two, voom-like arguments,
 /// and the values it must leave out (zero, negative, subnormal, infinite,
 /// NaN, near 1: NaN parts); at lengths 0 to 9 and beyond. Then voom's
-/// log-count kernel (`fmaVoomLogCounts` with `fmaVoomRowLogs` and
+/// log-count kernel (`voomKernelLogCounts` with `fmaVoomRowLogs` and
 /// `fmaVoomLogScale`) against `log2(1e-6 * (p2 * l1))` on adversarial
 /// fitted values and library sizes, and voom's weights with the kernels on
 /// and off at 1 and 2 threads. The fractions of values settled are checked
@@ -157,7 +157,7 @@ import LimmaFMA
         }
     }
 
-    /// `fmaVoomLogCounts` for a row's `p2` and a sample's `l1` (with
+    /// `voomKernelLogCounts` for a row's `p2` and a sample's `l1` (with
     /// `fmaVoomRowLogs` and `fmaVoomLogScale`), and the number of values it
     /// left to `miss`.
     static func logCounts(_ p2: [Double], _ l1: Double) -> (out: [Double], missed: Int) {
@@ -172,8 +172,9 @@ import LimmaFMA
                 let l = lb.baseAddress ?? dummy
                 fmaVoomRowLogs(p, count: n, logHi: l, logLo: l + n, inverse: l + 2 * n)
                 out.withUnsafeMutableBufferPointer { ob in
-                    fmaVoomLogCounts(ob.baseAddress ?? dummy, count: n, p2: p, logHi: l, logLo: l + n, inverse: l + 2 * n,
-                                     l1: l1, scale: fmaVoomLogScale(l1), miss: { x in missed += 1; return log2(x) })
+                    LimmaFMA.voomKernelLogCounts(ob.baseAddress ?? dummy, count: n, p2: p, logHi: l, logLo: l + n,
+                                                 inverse: l + 2 * n, l1: l1, scale: fmaVoomLogScale(l1),
+                                                 miss: { x in missed += 1; return log2(x) })
                 }
             }
         }

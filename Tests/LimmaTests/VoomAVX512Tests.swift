@@ -5,10 +5,10 @@ import LimmaAVX512
 import LimmaFMA
 
 /// LimmaAVX512's eight-lane voom kernels against their four-lane LimmaFMA
-/// counterparts and the plain code, bit for bit: `avx512VoomTrendWeights`
-/// (kernel tables) and `avx512VoomTrendWeightsDividing` (coarse table) on
+/// counterparts and the plain code, bit for bit: LimmaAVX512's `voomKernelTrendWeights`
+/// (kernel tables) and LimmaAVX512's `voomKernelTrendWeightsDividing` (coarse table) on
 /// adversarial knots and values at lengths 0 to 17 and around their chunks,
-/// `avx512VoomLogCounts` on adversarial fitted values and library sizes,
+/// LimmaAVX512's `voomKernelLogCounts` on adversarial fitted values and library sizes,
 /// and voom's weights with the eight-lane kernels on and off (both paths,
 /// with and without kernel tables, 1 and 2 threads). Run only where
 /// `AVX512Kernels.supported`.
@@ -45,7 +45,7 @@ import LimmaFMA
         #expect(bad == 0)
     }
 
-    /// `avx512VoomLogCounts` against `fmaVoomLogCounts` and `log2` itself:
+    /// LimmaAVX512's `voomKernelLogCounts` against `voomKernelLogCounts` and `log2` itself:
     /// fitted values voom-like, near 0 (2^f near 1), whole numbers, near ±64
     /// and beyond ±900; library sizes + 1 of 1, 1.5, 2, near 1e6, powers of
     /// two and their neighbours, 2^60 and beyond; sorted and not; at lengths
@@ -70,9 +70,10 @@ import LimmaFMA
                         let l = lb.baseAddress ?? dummy
                         fmaVoomRowLogs(p, count: n, logHi: l, logLo: l + n, inverse: l + 2 * n)
                         eight.withUnsafeMutableBufferPointer { ob in
-                            avx512VoomLogCounts(ob.baseAddress ?? dummy, count: n, p2: p, logHi: l, logLo: l + n,
-                                                inverse: l + 2 * n, l1: l1, scale: fmaVoomLogScale(l1),
-                                                miss: { x in missed += 1; return log2(x) })
+                            LimmaAVX512.voomKernelLogCounts(ob.baseAddress ?? dummy, count: n, p2: p, logHi: l,
+                                                            logLo: l + n, inverse: l + 2 * n, l1: l1,
+                                                            scale: fmaVoomLogScale(l1),
+                                                            miss: { x in missed += 1; return log2(x) })
                         }
                     }
                 }

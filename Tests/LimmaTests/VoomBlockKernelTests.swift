@@ -4,7 +4,7 @@ import Foundation
 import LimmaFMA
 
 /// voom's weights on the block path with LimmaFMA's kernels (the small
-/// cases: the trend without kernel tables): `fmaVoomTrendWeightsDividing`
+/// cases: the trend without kernel tables): `voomKernelTrendWeightsDividing`
 /// against the plain code bit for bit on adversarial knots and values, and
 /// `voomObservationWeights` with the kernels against its plain definition
 /// (`VoomWeightsTests.referenceWeights`: R_pow, the libm's log2, approxfun)

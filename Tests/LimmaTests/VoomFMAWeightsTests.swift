@@ -3,7 +3,7 @@ import Foundation
 @testable import Limma
 import LimmaFMA
 
-/// LimmaFMA's voom kernel (`fmaVoomTrendWeights`: candidate intervals, the
+/// LimmaFMA's voom kernel (`voomKernelTrendWeights`: candidate intervals, the
 /// interpolation through `ExactQuotient`, `t^4` with FMA squares, `1 / s`)
 /// against the plain code bit for bit: `1 / ExactPow.fourth(trend(v))` with
 /// `approxfun` itself and `1 / R_pow(trend(v), 4)`, on adversarial knots and

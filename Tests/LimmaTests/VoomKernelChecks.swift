@@ -15,14 +15,14 @@ enum VoomKernelChecks {
     /// The same bits, or both NaN.
     static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
-    /// The trend kernel with kernel tables (`fmaVoomTrendWeights`, or with
-    /// `eightLanes` `avx512VoomTrendWeights`) on `values` (a copy), the plain
+    /// The trend kernel with kernel tables (`voomKernelTrendWeights`, or with
+    /// `eightLanes` LimmaAVX512's `voomKernelTrendWeights`) on `values` (a copy), the plain
     /// code for the values it leaves. Call only where that module may run.
     static func tablesKernel(_ lookup: ApproxLookup, _ values: [Double], eightLanes: Bool = false) -> [Double] {
         var v = values
         lookup.withEvaluator { ev in
             v.withUnsafeMutableBufferPointer { vb in
-                let kernel = eightLanes ? avx512VoomTrendWeights : fmaVoomTrendWeights
+                let kernel = eightLanes ? LimmaAVX512.voomKernelTrendWeights : LimmaFMA.voomKernelTrendWeights
                 kernel(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, vb.count, ev.cells, ev.reciprocals, ev.fine,
                        ev.x1, ev.xn, ev.lo, ev.fineScale, ev.fineNb,
                        { x in 1 / ExactPow.fourth(ev(x)) }, { t in 1 / ExactPow.fourth(t) })
@@ -31,14 +31,14 @@ enum VoomKernelChecks {
         return v
     }
 
-    /// The dividing trend kernel (`fmaVoomTrendWeightsDividing`, or with
-    /// `eightLanes` `avx512VoomTrendWeightsDividing`: `lookup`'s coarse
+    /// The dividing trend kernel (`voomKernelTrendWeightsDividing`, or with
+    /// `eightLanes` LimmaAVX512's `voomKernelTrendWeightsDividing`: `lookup`'s coarse
     /// table) on `values` (a copy), the plain code for the values it leaves.
     static func dividingKernel(_ lookup: ApproxLookup, _ values: [Double], eightLanes: Bool = false) -> [Double] {
         var v = values
         lookup.withEvaluator { ev in
             v.withUnsafeMutableBufferPointer { vb in
-                let kernel = eightLanes ? avx512VoomTrendWeightsDividing : fmaVoomTrendWeightsDividing
+                let kernel = eightLanes ? LimmaAVX512.voomKernelTrendWeightsDividing : LimmaFMA.voomKernelTrendWeightsDividing
                 kernel(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, vb.count, ev.cells, ev.knots, ev.first,
                        ev.x1, ev.xn, ev.f.yleft, ev.f.yright, ev.lo, ev.scale, ev.nb,
                        { x in 1 / ExactPow.fourth(ev(x)) }, { t in 1 / ExactPow.fourth(t) })

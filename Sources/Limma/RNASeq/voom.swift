@@ -334,13 +334,13 @@ private func voomLogCPM(_ c: UnsafePointer<Double>, into out: UnsafeMutablePoint
 /// `voomTrendWeights` (the trend and `1 / t^4`), each lookup from the
 /// trend's bucket tables. With `kernels` (default `FMAKernels.enabled`;
 /// true only where `FMAKernels.supported`), on both paths:
-/// - the `log2`s are LimmaFMA's `fmaVoomLogCounts` (the libm's bits, from
+/// - the `log2`s are LimmaFMA's `voomKernelLogCounts` (the libm's bits, from
 ///   `log2(2^f)` in two parts per gene and distinct row, `fmaVoomRowLogs`,
 ///   and `log2(1e-6 (libSize + 1))` per sample, `fmaVoomLogScale`; about 1
 ///   value in 9 it leaves to `log2`), when the sample's scale is finite;
 /// - the trend and `1 / t^4` are LimmaFMA's four-lane kernel: through the
 ///   kernel tables when `trend` was built with them
-///   (`fmaVoomTrendWeights`), else dividing (`fmaVoomTrendWeightsDividing`).
+///   (`voomKernelTrendWeights`), else dividing (`voomKernelTrendWeightsDividing`).
 /// Where `AVX512Kernels.enabled`, LimmaAVX512's eight-lane counterparts
 /// of these three kernels run in their place (each lane the four-lane
 /// kernel's operations). Without `kernels`: `log2` itself and two-lane
@@ -445,7 +445,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
         for k in 0..<count { out[k] = log2(1e-6 * (p2[k] * l1)) }
         voomTrendWeights(out, count, trend, trendKernel)
     }
-    /// `weights` with the log-counts from LimmaFMA's `fmaVoomLogCounts`
+    /// `weights` with the log-counts from LimmaFMA's `voomKernelLogCounts`
     /// (`logs`: the row's `fmaVoomRowLogs`, hi, lo and inverses of `p2`),
     /// when the sample's `fmaVoomLogScale` is finite.
     @inline(__always)
@@ -453,13 +453,8 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                  _ scale: (hi: Double, lo: Double), _ count: Int, _ trend: ApproxLookup.Evaluator,
                  _ out: UnsafeMutablePointer<Double>) {
         guard scale.hi.isFinite else { return weights(p2, l1, count, trend, out) }
-        if wide {
-            avx512VoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
-                                l1: l1, scale: scale, miss: { x in log2(x) })
-        } else {
-            fmaVoomLogCounts(out, count: count, p2: p2, logHi: logs, logLo: logs + count, inverse: logs + 2 * count,
-                             l1: l1, scale: scale, miss: { x in log2(x) })
-        }
+        let logCounts = wide ? LimmaAVX512.voomKernelLogCounts : LimmaFMA.voomKernelLogCounts
+        logCounts(out, count, p2, logs, logs + count, logs + 2 * count, l1, scale, { x in log2(x) })
         voomTrendWeights(out, count, trend, trendKernel)
     }
     // Per sample, with the kernels: log2(1e-6 (libSize + 1)) in two parts.
@@ -474,7 +469,7 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
                 var rank = [Int32](repeating: 0, count: ngenes)
                 for k in 0..<ngenes { rank[Int(keyed[k].1)] = Int32(k) }
                 let p2 = keyed.map(\.0)
-                // With the kernels: log2(2^f) in two parts and 1 / 2^f per gene, for fmaVoomLogCounts.
+                // With the kernels: log2(2^f) in two parts and 1 / 2^f per gene, for voomKernelLogCounts.
                 var logs = [Double]()
                 if logKernels {
                     logs = [Double](unsafeUninitializedCapacity: 3 * ngenes) { lb, initialized in
@@ -580,17 +575,17 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 /// code here (`plain`), or LimmaFMA's four-lane kernel with `ApproxLookup`'s
 /// kernel tables (`tables`) or without them, dividing (`dividing`).
 /// `tables8`, `dividing8`: their eight-lane counterparts in LimmaAVX512
-/// (`avx512VoomTrendWeights`, `avx512VoomTrendWeightsDividing`; the same
+/// (LimmaAVX512's `voomKernelTrendWeights`, LimmaAVX512's `voomKernelTrendWeightsDividing`; the same
 /// bits), where `AVX512Kernels.enabled`.
 private enum VoomTrendKernel { case plain, tables, dividing, tables8, dividing8 }
 
 /// `v[k] = 1 / trend(v[k])^4` for k < count, each value the bits of
 /// `1 / ExactPow.fourth(trend(v))`.
 ///
-/// `tables`: LimmaFMA's `fmaVoomTrendWeights` (four values at a time,
+/// `tables`: LimmaFMA's `voomKernelTrendWeights` (four values at a time,
 /// the interpolation's division through `ApproxLookup`'s reciprocals and
 /// `ExactQuotient`; the values it leaves by the scalar code here).
-/// `dividing`: LimmaFMA's `fmaVoomTrendWeightsDividing` (the same, from the
+/// `dividing`: LimmaFMA's `voomKernelTrendWeightsDividing` (the same, from the
 /// lookup's coarse bucket table and interval records, a true division, the
 /// values outside the knots `yleft` / `yright`).
 /// `plain`: in two passes (the trend of all, then `1 / t^4` of all; one
@@ -616,27 +611,16 @@ private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _
     func powerMiss(_ t: Double) -> Double { 1 / ExactPow.fourth(t) }
     switch kernel {
     case .plain: break
-    case .dividing8:
-        avx512VoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
-                                       x1: trend.x1, xn: trend.xn, yleft: trend.f.yleft, yright: trend.f.yright,
-                                       lo: trend.lo, scale: trend.scale, nb: trend.nb,
-                                       trendMiss: trendMiss, powerMiss: powerMiss)
+    case .dividing, .dividing8:
+        let dividing = kernel == .dividing8 ? LimmaAVX512.voomKernelTrendWeightsDividing
+            : LimmaFMA.voomKernelTrendWeightsDividing
+        dividing(v, count, trend.cells, trend.knots, trend.first, trend.x1, trend.xn, trend.f.yleft, trend.f.yright,
+                 trend.lo, trend.scale, trend.nb, trendMiss, powerMiss)
         return
-    case .tables8:
-        avx512VoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
-                               x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
-                               trendMiss: trendMiss, powerMiss: powerMiss)
-        return
-    case .dividing:
-        fmaVoomTrendWeightsDividing(v, count: count, cells: trend.cells, knots: trend.knots, first: trend.first,
-                                    x1: trend.x1, xn: trend.xn, yleft: trend.f.yleft, yright: trend.f.yright,
-                                    lo: trend.lo, scale: trend.scale, nb: trend.nb,
-                                    trendMiss: trendMiss, powerMiss: powerMiss)
-        return
-    case .tables:
-        fmaVoomTrendWeights(v, count: count, cells: trend.cells, reciprocals: trend.reciprocals, first: trend.fine,
-                            x1: trend.x1, xn: trend.xn, lo: trend.lo, scale: trend.fineScale, nb: trend.fineNb,
-                            trendMiss: trendMiss, powerMiss: powerMiss)
+    case .tables, .tables8:
+        let tables = kernel == .tables8 ? LimmaAVX512.voomKernelTrendWeights : LimmaFMA.voomKernelTrendWeights
+        tables(v, count, trend.cells, trend.reciprocals, trend.fine, trend.x1, trend.xn, trend.lo, trend.fineScale,
+               trend.fineNb, trendMiss, powerMiss)
         return
     }
     let raw = UnsafeMutableRawPointer(v)

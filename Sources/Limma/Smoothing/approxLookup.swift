@@ -45,10 +45,10 @@ public struct ApproxLookup: Sendable {
     private let first: [Int32]
     /// The knots x_1 ... x_n and three NaNs (`cells`' right ends, packed:
     /// `knots[i + 1]` is the right end of record i), for walks that read
-    /// only the knots (LimmaFMA's `fmaVoomTrendWeightsDividing`): a quarter
+    /// only the knots (LimmaFMA's `voomKernelTrendWeightsDividing`): a quarter
     /// of the records' bytes.
     private let knots: [Double]
-    /// For the LimmaFMA kernel (`fmaVoomTrendWeights`): per interval i (and
+    /// For the LimmaFMA kernel (`voomKernelTrendWeights`): per interval i (and
     /// the closing records) `RN(1 / (x_(i+1) - x_i))` when that width is in
     /// `[2^-500, 2^500]`, else 0 (0 for the closing records), through which
     /// it divides (`ExactQuotient`); and a table like `first` over `8n`

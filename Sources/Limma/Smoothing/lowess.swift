@@ -459,10 +459,10 @@ struct LowessFitter {
     /// `robustness` hold each value twice; `finiteY`: every y is finite.
     /// Each group of fits is one unit of work; its results do not depend on
     /// which thread or lane computed them. The fits run in the kernel's
-    /// module: with `.fma` in LimmaFMA (`lowessFitGroupsFMA`: the same code
-    /// with its quotients from reciprocals and fused multiply-adds, the same
-    /// bits), with `.avx512` in LimmaAVX512 (`lowessFitGroupsAVX512`: that,
-    /// eight lanes wide).
+    /// module: with `.fma` in LimmaFMA (`LimmaFMA.lowessKernelFitGroups`:
+    /// the same code with its quotients from reciprocals and fused
+    /// multiply-adds, the same bits), with `.avx512` in LimmaAVX512
+    /// (`LimmaAVX512.lowessKernelFitGroups`: that, eight lanes wide).
     func fit(_ plan: LowessPlan, x: [Double], x2: UnsafePointer<SIMD2<Double>>, y2: UnsafePointer<SIMD2<Double>>,
              finiteY: Bool, robustness: UnsafePointer<SIMD2<Double>>,
              fits: inout [Double], ok: inout [Bool]) {
@@ -481,7 +481,7 @@ struct LowessFitter {
                                     fits, ok, LowessDivision.self)
                     } else {
                         // The two modules' entry points take the same arguments.
-                        let fused = kernel == .avx512 ? lowessFitGroupsAVX512 : lowessFitGroupsFMA
+                        let fused = kernel == .avx512 ? LimmaAVX512.lowessKernelFitGroups : LimmaFMA.lowessKernelFitGroups
                         fused(runs[r].lowerBound, runs[r].upperBound, t.center, t.halfWidth,
                               t.groupFirst, t.groupBase, t.groupLength, t.segmentFirst, t.segmentStart, t.segmentLanes,
                               t.range, p.x, p.x2, p.y2, p.rw2, scratch, window, finiteY, fits, ok)

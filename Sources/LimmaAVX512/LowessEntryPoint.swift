@@ -1,0 +1,1 @@
+../LimmaFMA/LowessEntryPoint.swift
