@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import Limma
+import LimmaAVX512
 import LimmaFMA
 
 /// LimmaFMA's `fmaLog2Parts` (`log2` in two parts to about 2^-64) and the
@@ -157,24 +158,24 @@ import LimmaFMA
         }
     }
 
-    /// `voomKernelLogCounts` for a row's `p2` and a sample's `l1` (with
-    /// `fmaVoomRowLogs` and `fmaVoomLogScale`), and the number of values it
-    /// left to `miss`.
-    static func logCounts(_ p2: [Double], _ l1: Double) -> (out: [Double], missed: Int) {
+    /// `voomKernelLogCounts` (LimmaFMA's, or with `eightLanes` LimmaAVX512's)
+    /// for a row's `p2` and a sample's `l1` (with `fmaVoomRowLogs` and
+    /// `fmaVoomLogScale`), and the number of values it left to `miss`.
+    static func logCounts(_ p2: [Double], _ l1: Double, eightLanes: Bool = false) -> (out: [Double], missed: Int) {
         let n = p2.count
         var logs = [Double](repeating: 0, count: 3 * n)
         var out = [Double](repeating: 0, count: n)
         var missed = 0
         let dummy = UnsafeMutablePointer<Double>(bitPattern: 8)!
+        let kernel = eightLanes ? LimmaAVX512.voomKernelLogCounts : LimmaFMA.voomKernelLogCounts
         p2.withUnsafeBufferPointer { pb in
             let p = pb.baseAddress ?? UnsafePointer(dummy)
             logs.withUnsafeMutableBufferPointer { lb in
                 let l = lb.baseAddress ?? dummy
                 fmaVoomRowLogs(p, count: n, logHi: l, logLo: l + n, inverse: l + 2 * n)
                 out.withUnsafeMutableBufferPointer { ob in
-                    LimmaFMA.voomKernelLogCounts(ob.baseAddress ?? dummy, count: n, p2: p, logHi: l, logLo: l + n,
-                                                 inverse: l + 2 * n, l1: l1, scale: fmaVoomLogScale(l1),
-                                                 miss: { x in missed += 1; return log2(x) })
+                    kernel(ob.baseAddress ?? dummy, n, p, l, l + n, l + 2 * n, l1, fmaVoomLogScale(l1),
+                           { x in missed += 1; return log2(x) })
                 }
             }
         }

@@ -60,23 +60,7 @@ import LimmaFMA
             if trial % 2 == 0 { p2.sort() }
             for l1 in l1s + [rng.logUniform(1e5, 1e8).rounded() + 1] {
                 let (four, _) = Log2FMATests.logCounts(p2, l1)
-                var logs = [Double](repeating: 0, count: 3 * n)
-                var eight = [Double](repeating: 0, count: n)
-                var missed = 0
-                let dummy = UnsafeMutablePointer<Double>(bitPattern: 8)!
-                p2.withUnsafeBufferPointer { pb in
-                    let p = pb.baseAddress ?? UnsafePointer(dummy)
-                    logs.withUnsafeMutableBufferPointer { lb in
-                        let l = lb.baseAddress ?? dummy
-                        fmaVoomRowLogs(p, count: n, logHi: l, logLo: l + n, inverse: l + 2 * n)
-                        eight.withUnsafeMutableBufferPointer { ob in
-                            LimmaAVX512.voomKernelLogCounts(ob.baseAddress ?? dummy, count: n, p2: p, logHi: l,
-                                                            logLo: l + n, inverse: l + 2 * n, l1: l1,
-                                                            scale: fmaVoomLogScale(l1),
-                                                            miss: { x in missed += 1; return log2(x) })
-                        }
-                    }
-                }
+                let (eight, missed) = Log2FMATests.logCounts(p2, l1, eightLanes: true)
                 for k in 0..<n where eight[k].bitPattern != four[k].bitPattern
                     || eight[k].bitPattern != log2(1e-6 * (p2[k] * l1)).bitPattern { bad += 1 }
                 settled += n - missed
