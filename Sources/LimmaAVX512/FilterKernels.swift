@@ -44,15 +44,17 @@ public func avx512FilterAccumulate(_ c: UnsafePointer<Double>, _ len: Int, scale
     return (any(bad) || tailBad, any(notInteger) || tailNotInteger)
 }
 
-/// The sum of `c[0..<count]` when every value is a non-negative integer
-/// (`(a + 2^52) - 2^52 == a`, exact for the integers in `[0, 2^52)`, false
-/// for NaN) and the sum is below 2^53; otherwise nil. Then every partial
-/// sum, in any order, is an integer below 2^53 and exact, so the sum is the
-/// long-double sum R's `colSums` takes, as Limma's `exactIntegerSum` (two
-/// lanes) gives it; here in four accumulators of eight lanes. Call only
-/// when `AVX512Kernels.enabled`.
+/// The first part of Limma's `exactIntegerSum` (`RBase`), eight lanes at a
+/// time in four accumulators: over the whole groups of eight of
+/// `c[0..<count]` (`done` values), their sum, and `bad` when one is not a
+/// non-negative integer (`(a + 2^52) - 2^52 == a`, exact for the integers
+/// in `[0, 2^52)`, false for NaN). While none is bad and the sum stays below
+/// 2^53, every partial sum, in any order, is an exact integer, so the sum is
+/// the one the two-lane loop and R's long-double `colSums` give. Limma adds
+/// the rest and gives the verdict. Call only when `AVX512Kernels.enabled`.
 @inline(never)
-public func avx512FilterExactIntegerSum(_ c: UnsafePointer<Double>, count n: Int) -> Double? {
+public func avx512FilterExactIntegerSumLanes(_ c: UnsafePointer<Double>, count n: Int)
+    -> (sum: Double, done: Int, bad: Bool) {
     typealias V = SIMD8<Double>
     let two52 = V(repeating: 4503599627370496), zero = V(repeating: 0)
     var s0 = zero, s1 = zero, s2 = zero, s3 = zero
@@ -72,13 +74,5 @@ public func avx512FilterExactIntegerSum(_ c: UnsafePointer<Double>, count n: Int
         add(i, &s0)
         i += 8
     }
-    var total = ((s0 + s1) + (s2 + s3)).sum()
-    var tailBad = false
-    while i < n {
-        let a = c[i]
-        tailBad = tailBad || !(a >= 0) || (a + 4503599627370496) - 4503599627370496 != a
-        total += a
-        i += 1
-    }
-    return any(bad) || tailBad || !(total < 9007199254740992) ? nil : total
+    return (((s0 + s1) + (s2 + s3)).sum(), i, any(bad))
 }

@@ -104,12 +104,16 @@ public enum RBase {
     /// The sum of `c` when every value is a non-negative integer (tested as
     /// `(a + 2^52) - 2^52 == a`, exact for integers in `[0, 2^52)`, false for
     /// NaN) and the sum is below 2^53, so that it equals the long-double sum;
-    /// otherwise nil. Eight lanes at a time in LimmaAVX512
-    /// (`avx512FilterExactIntegerSum`, the same test and, the sum being
-    /// exact, the same sum) where the processor has AVX-512.
-    static func exactIntegerSum(_ c: UnsafeBufferPointer<Double>) -> Double? {
-        if AVX512Kernels.enabled, let base = c.baseAddress { return avx512FilterExactIntegerSum(base, count: c.count) }
-        return exactIntegerSumPlain(c)
+    /// otherwise nil. With `avx512` (default `AVX512Kernels.enabled`) the
+    /// whole groups of eight go through LimmaAVX512's
+    /// `avx512FilterExactIntegerSumLanes` (the same test and, every partial
+    /// sum being an exact integer, the same sum), else two lanes at a time;
+    /// the rest through `exactIntegerSumTail`.
+    static func exactIntegerSum(_ c: UnsafeBufferPointer<Double>,
+                                avx512: Bool = AVX512Kernels.enabled) -> Double? {
+        guard avx512, let base = c.baseAddress else { return exactIntegerSumPlain(c) }
+        let lanes = avx512FilterExactIntegerSumLanes(base, count: c.count)
+        return exactIntegerSumTail(c, from: lanes.done, total: lanes.sum, bad: lanes.bad)
     }
 
     /// `exactIntegerSum` two lanes at a time (the fallback; tests hold the
@@ -134,15 +138,21 @@ public enum RBase {
             }
         }
         let s = s0 + s1
-        var total = s[0] + s[1]
-        var tailBad = false
-        while i < n {
+        return exactIntegerSumTail(c, from: i, total: s[0] + s[1], bad: any(bad))
+    }
+
+    /// `exactIntegerSum`'s end: `c[from...]` tested and added to `total` one
+    /// at a time, and the verdict (nil when a value failed, `bad`, or the sum
+    /// is not below 2^53).
+    private static func exactIntegerSumTail(_ c: UnsafeBufferPointer<Double>, from start: Int, total: Double,
+                                            bad: Bool) -> Double? {
+        var total = total, bad = bad
+        for i in start..<c.count {
             let a = c[i]
-            tailBad = tailBad || !(a >= 0) || (a + 4503599627370496) - 4503599627370496 != a
+            bad = bad || !(a >= 0) || (a + 4503599627370496) - 4503599627370496 != a
             total += a
-            i += 1
         }
-        return any(bad) || tailBad || !(total < 9007199254740992) ? nil : total
+        return bad || !(total < 9007199254740992) ? nil : total
     }
 
     public static func colMeans(_ x: Matrix, naRM: Bool = false) -> [Double] {
