@@ -189,6 +189,93 @@ static inline void limma_avx512_tmm_candidates(
     counts[0] = nc; counts[1] = n1; counts[2] = n2; counts[3] = below_a; counts[4] = below_b;
 }
 
+/// The weighted terms of TMM's candidates, eight at a time; the same values
+/// as the two-lane loop of Limma's `tmmWeightedCandidates` (see there). For
+/// k < count, with g = gene[k], o = obs[g] and
+/// v = ((lib_obs - o) / lib_obs) / o + rvar[g] (IEEE operations in that
+/// order, no fused multiply-add: there is no product): ta[k] = m[k] / v and
+/// tb[k] = 1 / v, each +0 where it is NaN. The indices k of the candidates
+/// not sure to be kept (not: q[k] > sure_q_lo, q[k] < sure_q_hi,
+/// y[k] > sure_y_lo and y[k] < sure_y_hi; ordered comparisons, so NaN is not
+/// sure) go to unsure in order (room for count; nothing written past those
+/// listed); returns their number.
+LIMMA_AVX512_TARGET
+static inline long limma_avx512_tmm_weighted_terms(
+    const double *q, const double *y, const double *m, const int32_t *gene, long count,
+    const double *obs, const double *rvar, double lib_obs,
+    double sure_q_lo, double sure_q_hi, double sure_y_lo, double sure_y_hi,
+    double *ta, double *tb, int32_t *unsure) {
+    const __m512d lib = _mm512_set1_pd(lib_obs), one = _mm512_set1_pd(1.0);
+    const __m512d qlo = _mm512_set1_pd(sure_q_lo), qhi = _mm512_set1_pd(sure_q_hi);
+    const __m512d ylo = _mm512_set1_pd(sure_y_lo), yhi = _mm512_set1_pd(sure_y_hi);
+    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i eight = _mm256_set1_epi32(8);
+    long nu = 0;
+    for (long k = 0; k < count; k += 8) {
+        const long rest = count - k;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m256i g = _mm256_maskz_loadu_epi32(lanes, gene + k);
+        // Lanes past count read nothing (the count 1: no division by 0).
+        const __m512d o = _mm512_mask_i32gather_pd(one, lanes, g, obs, 8);
+        const __m512d rv = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), lanes, g, rvar, 8);
+        const __m512d mv = _mm512_maskz_loadu_pd(lanes, m + k);
+        const __m512d v = _mm512_add_pd(_mm512_div_pd(_mm512_div_pd(_mm512_sub_pd(lib, o), lib), o), rv);
+        const __m512d a = _mm512_div_pd(mv, v), b = _mm512_div_pd(one, v);
+        // +0 for NaN (a lane equal to itself is not NaN).
+        _mm512_mask_storeu_pd(ta + k, lanes, _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(a, a, _CMP_EQ_OQ), a));
+        _mm512_mask_storeu_pd(tb + k, lanes, _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(b, b, _CMP_EQ_OQ), b));
+        const __m512d qv = _mm512_maskz_loadu_pd(lanes, q + k), yv = _mm512_maskz_loadu_pd(lanes, y + k);
+        const __mmask8 sure = _mm512_cmp_pd_mask(qv, qlo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(qv, qhi, _CMP_LT_OQ)
+            & _mm512_cmp_pd_mask(yv, ylo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(yv, yhi, _CMP_LT_OQ);
+        const __mmask8 open = lanes & (__mmask8)~sure;
+        if (rest >= 8) {
+            // A whole vector, within the count slots (nu <= k, k + 8 <= count).
+            _mm256_storeu_si256((__m256i *)(unsure + nu), _mm256_maskz_compress_epi32(open, index));
+        } else {
+            _mm256_mask_compressstoreu_epi32(unsure + nu, open, index);
+        }
+        nu += __builtin_popcount(open);
+        index = _mm256_add_epi32(index, eight);
+    }
+    return nu;
+}
+
+/// LimmaFMA's settling test of `fmaLog2Settled` (see its proof, "When a
+/// value is settled"), eight values at a time: for the parts hi[k], lo[k]
+/// (k < count) that LimmaFMA's `fmaLog2Parts` gives for x[k], the value is
+/// settled (hi[k] is then the libm's log2(x[k])) when hi[k] != 0, hi[k] is
+/// not a signed power of two (not equal to itself with the 52 fraction bits
+/// cleared) and fma(lo[k], c, hi[k]) == hi[k] with c = RN(1/(2 * 0.438))
+/// = 0x1.243cc90f3243dp+0 (one rounding); NaN parts (x not covered) fail.
+/// The indices of the values not settled go to unsettled in order (room for
+/// count; nothing written past those listed); returns their number.
+LIMMA_AVX512_TARGET
+static inline long limma_avx512_log2_unsettled(const double *hi, const double *lo, long count, int32_t *unsettled) {
+    const __m512d c = _mm512_set1_pd(0x1.243cc90f3243dp+0), zero = _mm512_setzero_pd();
+    const __m512i sign_exponent = _mm512_set1_epi64((long long)0xFFF0000000000000ULL);
+    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i eight = _mm256_set1_epi32(8);
+    long nu = 0;
+    for (long k = 0; k < count; k += 8) {
+        const long rest = count - k;
+        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
+        const __m512d yh = _mm512_maskz_loadu_pd(lanes, hi + k), yl = _mm512_maskz_loadu_pd(lanes, lo + k);
+        const __m512d power = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(yh), sign_exponent));
+        const __mmask8 settled = _mm512_cmp_pd_mask(yh, zero, _CMP_NEQ_UQ) & _mm512_cmp_pd_mask(yh, power, _CMP_NEQ_UQ)
+            & _mm512_cmp_pd_mask(_mm512_fmadd_pd(yl, c, yh), yh, _CMP_EQ_OQ);
+        const __mmask8 open = lanes & (__mmask8)~settled;
+        if (rest >= 8) {
+            // A whole vector, within the count slots (nu <= k, k + 8 <= count).
+            _mm256_storeu_si256((__m256i *)(unsettled + nu), _mm256_maskz_compress_epi32(open, index));
+        } else {
+            _mm256_mask_compressstoreu_epi32(unsettled + nu, open, index);
+        }
+        nu += __builtin_popcount(open);
+        index = _mm256_add_epi32(index, eight);
+    }
+    return nu;
+}
+
 /// One partition round of Limma's `selectCounting`, eight values at a time,
 /// with the arrangement of its scalar loop: of src[0..<len], the values below
 /// `pivot` (at most `pivot` when `or_equal`; ordered comparisons, so NaN is

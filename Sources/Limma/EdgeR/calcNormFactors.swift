@@ -1,6 +1,7 @@
 // edgeR's calcNormFactors (3.40.2): scaling factors for library sizes by
 // TMM, TMM with singleton pairing, RLE or upper quartile.
 import Foundation
+import LimmaFMA
 #if arch(x86_64)
 import CAVX512
 #endif
@@ -870,7 +871,7 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
         return tmmWeightedCandidates(TrimBoundsPair(byM, byA), q: bandP, y: bandA, gene: bandG, nc, obs: obs, ref,
                                      libObs: nO, sureQ: (ha, lb), sureY: innerInside ? (yaHi, ybLo) : (0, 0),
                                      innerY: (yaHi, ybLo), innerA: inner, terms: (scratch.select.low, scratch.select.high),
-                                     unsure: scratch.windowA1)
+                                     unsure: scratch.windowA1, logs: (nearM1, nearM2), avx512: AVX512Kernels.enabled)
     }
     for k in 0..<nc {
         bandP[k] = log2(bandP[k])
@@ -899,13 +900,22 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
 /// leaves a sum as it was (a sum starts at +0, and a sum of doubles in
 /// round-to-nearest is -0 only when every term is), so R's long double sums
 /// over the kept genes in gene order are the sums of all the terms.
+///
+/// With `avx512` (only where `AVX512Kernels.enabled`), the M values are
+/// taken first (`tmmLog2`, the libm's bits, to `logs.0`, with `logs.1` its
+/// scratch; each `count` values) and CAVX512's
+/// `limma_avx512_tmm_weighted_terms` computes the terms and lists the
+/// unsure candidates eight at a time: the same operations on the same
+/// values in each lane, so the same terms and list.
 @inline(never)
 func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: UnsafePointer<Double>,
                            gene: UnsafePointer<Int32>, _ count: Int, obs: UnsafePointer<Double>, _ ref: TMMReference,
                            libObs nO: Double, sureQ: (Double, Double), sureY: (Double, Double),
                            innerY: (Double, Double), innerA: Double,
                            terms: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
-                           unsure: UnsafeMutablePointer<Int32>) -> Double {
+                           unsure: UnsafeMutablePointer<Int32>,
+                           logs: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                           avx512: Bool = false) -> Double {
     typealias Lanes = SIMD2<Double>
     typealias Bits = SIMD2<UInt64>
     let (ta, tb) = terms
@@ -933,12 +943,23 @@ func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: 
             nu += 1 + Int(truncatingIfNeeded: sure[lane])
         }
     }
-    var k = 0
-    while k + 2 <= count {
-        step(k, k + 1, lanes: 2)
-        k += 2
+    var vectorised = false
+    #if arch(x86_64)
+    if avx512 {
+        tmmLog2(q, count, into: logs.0, low: logs.1, unsettled: unsure, avx512: true)
+        nu = limma_avx512_tmm_weighted_terms(q, y, logs.0, gene, count, obs, rVar, nO, sureQ.0, sureQ.1, sureY.0, sureY.1,
+                                             ta, tb, unsure)
+        vectorised = true
     }
-    if k < count { step(k, k, lanes: 1) }
+    #endif
+    if !vectorised {
+        var k = 0
+        while k + 2 <= count {
+            step(k, k + 1, lanes: 2)
+            k += 2
+        }
+        if k < count { step(k, k, lanes: 1) }
+    }
     let (innerLo, innerHi) = innerY
     for i in 0..<nu {
         let k = Int(unsure[i])
@@ -959,6 +980,33 @@ func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: 
     var f = Double(num) / Double(den)
     if f.isNaN { f = 0 }
     return RMath.pow(2, f)
+}
+
+/// `out[k] = log2(x[k])` for `k < count`, with glibc's bits. With `avx512`
+/// (only where `AVX512Kernels.enabled`, which implies `FMAKernels.enabled`):
+/// LimmaFMA's `fmaLog2Parts` four values at a time, CAVX512's
+/// `limma_avx512_log2_unsettled` applies `fmaLog2Settled`'s test to the parts
+/// (where it holds, the high part is the libm's result, by the proof there)
+/// and lists the other indices in `unsettled`, and those values take `log2`
+/// itself: a list without branches instead of a test per group of four
+/// (about one value in six is not settled when most x lie near 1, where
+/// values in `[1 - 2^-8, 1 + 2^-7)` are not covered). `low` is scratch;
+/// `low` and `unsettled` hold `count` values, and neither they nor `out`
+/// overlap `x`. Otherwise `log2` of each.
+func tmmLog2(_ x: UnsafePointer<Double>, _ count: Int, into out: UnsafeMutablePointer<Double>,
+             low: UnsafeMutablePointer<Double>, unsettled: UnsafeMutablePointer<Int32>, avx512: Bool = false) {
+    #if arch(x86_64)
+    if avx512 {
+        fmaLog2Parts(x, count: count, hi: out, lo: low)
+        let nm = limma_avx512_log2_unsettled(out, low, count, unsettled)
+        for i in 0..<nm {
+            let k = Int(unsettled[i])
+            out[k] = log2(x[k])
+        }
+        return
+    }
+    #endif
+    for k in 0..<count { out[k] = log2(x[k]) }
 }
 
 /// What `tmmGenePass` finds in one pass over a sample's genes.
