@@ -189,6 +189,21 @@ static inline void limma_avx512_tmm_candidates(
     counts[0] = nc; counts[1] = n1; counts[2] = n2; counts[3] = below_a; counts[4] = below_b;
 }
 
+/// Appends the indices of the lanes `open` selects (lane l holds index[l])
+/// to list[nu...], in lane order, and returns the new length. With a whole
+/// vector (`rest >= 8`) eight slots are stored, which the callers' lists
+/// have: they list at most one index per value seen, so nu <= k and
+/// k + 8 <= count.
+LIMMA_AVX512_TARGET
+static inline long limma_avx512_list_lanes(int32_t *list, long nu, __mmask8 open, __m256i index, long rest) {
+    if (rest >= 8) {
+        _mm256_storeu_si256((__m256i *)(list + nu), _mm256_maskz_compress_epi32(open, index));
+    } else {
+        _mm256_mask_compressstoreu_epi32(list + nu, open, index);
+    }
+    return nu + __builtin_popcount(open);
+}
+
 /// The weighted terms of TMM's candidates, eight at a time; the same values
 /// as the two-lane loop of Limma's `tmmWeightedCandidates` (see there). For
 /// k < count, with g = gene[k], o = obs[g] and
@@ -228,13 +243,7 @@ static inline long limma_avx512_tmm_weighted_terms(
         const __mmask8 sure = _mm512_cmp_pd_mask(qv, qlo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(qv, qhi, _CMP_LT_OQ)
             & _mm512_cmp_pd_mask(yv, ylo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(yv, yhi, _CMP_LT_OQ);
         const __mmask8 open = lanes & (__mmask8)~sure;
-        if (rest >= 8) {
-            // A whole vector, within the count slots (nu <= k, k + 8 <= count).
-            _mm256_storeu_si256((__m256i *)(unsure + nu), _mm256_maskz_compress_epi32(open, index));
-        } else {
-            _mm256_mask_compressstoreu_epi32(unsure + nu, open, index);
-        }
-        nu += __builtin_popcount(open);
+        nu = limma_avx512_list_lanes(unsure, nu, open, index, rest);
         index = _mm256_add_epi32(index, eight);
     }
     return nu;
@@ -264,13 +273,7 @@ static inline long limma_avx512_log2_unsettled(const double *hi, const double *l
         const __mmask8 settled = _mm512_cmp_pd_mask(yh, zero, _CMP_NEQ_UQ) & _mm512_cmp_pd_mask(yh, power, _CMP_NEQ_UQ)
             & _mm512_cmp_pd_mask(_mm512_fmadd_pd(yl, c, yh), yh, _CMP_EQ_OQ);
         const __mmask8 open = lanes & (__mmask8)~settled;
-        if (rest >= 8) {
-            // A whole vector, within the count slots (nu <= k, k + 8 <= count).
-            _mm256_storeu_si256((__m256i *)(unsettled + nu), _mm256_maskz_compress_epi32(open, index));
-        } else {
-            _mm256_mask_compressstoreu_epi32(unsettled + nu, open, index);
-        }
-        nu += __builtin_popcount(open);
+        nu = limma_avx512_list_lanes(unsettled, nu, open, index, rest);
         index = _mm256_add_epi32(index, eight);
     }
     return nu;
