@@ -189,13 +189,14 @@ static inline void limma_avx512_tmm_candidates(
     counts[0] = nc; counts[1] = n1; counts[2] = n2; counts[3] = below_a; counts[4] = below_b;
 }
 
-/// Appends the indices of the lanes `open` selects (lane l holds index[l])
-/// to list[nu...], in lane order, and returns the new length. With a whole
-/// vector (`rest >= 8`) eight slots are stored, which the callers' lists
-/// have: they list at most one index per value seen, so nu <= k and
-/// k + 8 <= count.
+/// Appends the indices k + l of the lanes l that `open` selects (the vector
+/// of values k ..< k + 8) to list[nu...], in lane order, and returns the new
+/// length. With a whole vector (`rest >= 8`) eight slots are stored, which
+/// the callers' lists have: they list at most one index per value seen, so
+/// nu <= k and k + 8 <= count.
 LIMMA_AVX512_TARGET
-static inline long limma_avx512_list_lanes(int32_t *list, long nu, __mmask8 open, __m256i index, long rest) {
+static inline long limma_avx512_list_lanes(int32_t *list, long nu, __mmask8 open, long k, long rest) {
+    const __m256i index = _mm256_add_epi32(_mm256_set1_epi32((int32_t)k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     if (rest >= 8) {
         _mm256_storeu_si256((__m256i *)(list + nu), _mm256_maskz_compress_epi32(open, index));
     } else {
@@ -223,8 +224,6 @@ static inline long limma_avx512_tmm_weighted_terms(
     const __m512d lib = _mm512_set1_pd(lib_obs), one = _mm512_set1_pd(1.0);
     const __m512d qlo = _mm512_set1_pd(sure_q_lo), qhi = _mm512_set1_pd(sure_q_hi);
     const __m512d ylo = _mm512_set1_pd(sure_y_lo), yhi = _mm512_set1_pd(sure_y_hi);
-    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i eight = _mm256_set1_epi32(8);
     long nu = 0;
     for (long k = 0; k < count; k += 8) {
         const long rest = count - k;
@@ -243,8 +242,7 @@ static inline long limma_avx512_tmm_weighted_terms(
         const __mmask8 sure = _mm512_cmp_pd_mask(qv, qlo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(qv, qhi, _CMP_LT_OQ)
             & _mm512_cmp_pd_mask(yv, ylo, _CMP_GT_OQ) & _mm512_cmp_pd_mask(yv, yhi, _CMP_LT_OQ);
         const __mmask8 open = lanes & (__mmask8)~sure;
-        nu = limma_avx512_list_lanes(unsure, nu, open, index, rest);
-        index = _mm256_add_epi32(index, eight);
+        nu = limma_avx512_list_lanes(unsure, nu, open, k, rest);
     }
     return nu;
 }
@@ -262,8 +260,6 @@ LIMMA_AVX512_TARGET
 static inline long limma_avx512_log2_unsettled(const double *hi, const double *lo, long count, int32_t *unsettled) {
     const __m512d c = _mm512_set1_pd(0x1.243cc90f3243dp+0), zero = _mm512_setzero_pd();
     const __m512i sign_exponent = _mm512_set1_epi64((long long)0xFFF0000000000000ULL);
-    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i eight = _mm256_set1_epi32(8);
     long nu = 0;
     for (long k = 0; k < count; k += 8) {
         const long rest = count - k;
@@ -273,8 +269,7 @@ static inline long limma_avx512_log2_unsettled(const double *hi, const double *l
         const __mmask8 settled = _mm512_cmp_pd_mask(yh, zero, _CMP_NEQ_UQ) & _mm512_cmp_pd_mask(yh, power, _CMP_NEQ_UQ)
             & _mm512_cmp_pd_mask(_mm512_fmadd_pd(yl, c, yh), yh, _CMP_EQ_OQ);
         const __mmask8 open = lanes & (__mmask8)~settled;
-        nu = limma_avx512_list_lanes(unsettled, nu, open, index, rest);
-        index = _mm256_add_epi32(index, eight);
+        nu = limma_avx512_list_lanes(unsettled, nu, open, k, rest);
     }
     return nu;
 }
