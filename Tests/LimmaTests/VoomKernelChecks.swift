@@ -1,8 +1,6 @@
 import Testing
 import Foundation
 @testable import Limma
-import LimmaFMA
-import LimmaAVX512
 
 /// What the suites of voom's trend kernels share (four lanes and eight, with
 /// and without kernel tables: VoomFMAWeightsTests, VoomBlockKernelTests,
@@ -15,33 +13,27 @@ enum VoomKernelChecks {
     /// The same bits, or both NaN.
     static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
 
-    /// The trend kernel with kernel tables (`voomKernelTrendWeights`, or with
-    /// `eightLanes` LimmaAVX512's `voomKernelTrendWeights`) on `values` (a copy), the plain
-    /// code for the values it leaves. Call only where that module may run.
+    /// The trend kernel with kernel tables (LimmaFMA's `voomKernelTrendWeights`,
+    /// or with `eightLanes` LimmaAVX512's) on `values` (a copy), through
+    /// voom's own dispatch (`voomTrendWeights`): the plain code for the values
+    /// it leaves. Call only where that module may run.
     static func tablesKernel(_ lookup: ApproxLookup, _ values: [Double], eightLanes: Bool = false) -> [Double] {
-        var v = values
-        lookup.withEvaluator { ev in
-            v.withUnsafeMutableBufferPointer { vb in
-                let kernel = eightLanes ? LimmaAVX512.voomKernelTrendWeights : LimmaFMA.voomKernelTrendWeights
-                kernel(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, vb.count, ev.cells, ev.reciprocals, ev.fine,
-                       ev.x1, ev.xn, ev.lo, ev.fineScale, ev.fineNb,
-                       { x in 1 / ExactPow.fourth(ev(x)) }, { t in 1 / ExactPow.fourth(t) })
-            }
-        }
-        return v
+        trendWeights(lookup, values, eightLanes ? .tables8 : .tables)
     }
 
-    /// The dividing trend kernel (`voomKernelTrendWeightsDividing`, or with
-    /// `eightLanes` LimmaAVX512's `voomKernelTrendWeightsDividing`: `lookup`'s coarse
-    /// table) on `values` (a copy), the plain code for the values it leaves.
+    /// The dividing trend kernel (`voomKernelTrendWeightsDividing`, four or
+    /// with `eightLanes` eight lanes: `lookup`'s coarse table) on `values` (a
+    /// copy), as `tablesKernel`.
     static func dividingKernel(_ lookup: ApproxLookup, _ values: [Double], eightLanes: Bool = false) -> [Double] {
+        trendWeights(lookup, values, eightLanes ? .dividing8 : .dividing)
+    }
+
+    /// voom's `voomTrendWeights` with `kernel` on a copy of `values`.
+    private static func trendWeights(_ lookup: ApproxLookup, _ values: [Double], _ kernel: VoomTrendKernel) -> [Double] {
         var v = values
         lookup.withEvaluator { ev in
             v.withUnsafeMutableBufferPointer { vb in
-                let kernel = eightLanes ? LimmaAVX512.voomKernelTrendWeightsDividing : LimmaFMA.voomKernelTrendWeightsDividing
-                kernel(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, vb.count, ev.cells, ev.knots, ev.first,
-                       ev.x1, ev.xn, ev.f.yleft, ev.f.yright, ev.lo, ev.scale, ev.nb,
-                       { x in 1 / ExactPow.fourth(ev(x)) }, { t in 1 / ExactPow.fourth(t) })
+                voomTrendWeights(vb.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, vb.count, ev, kernel)
             }
         }
         return v

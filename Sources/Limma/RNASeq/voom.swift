@@ -574,10 +574,10 @@ func voomObservationWeights(coefficients coef: Matrix, design X: Matrix, libSize
 /// How `voomTrendWeights` evaluates the trend and `1 / t^4`: the two-lane
 /// code here (`plain`), or LimmaFMA's four-lane kernel with `ApproxLookup`'s
 /// kernel tables (`tables`) or without them, dividing (`dividing`).
-/// `tables8`, `dividing8`: their eight-lane counterparts in LimmaAVX512
-/// (LimmaAVX512's `voomKernelTrendWeights`, LimmaAVX512's `voomKernelTrendWeightsDividing`; the same
+/// `tables8`, `dividing8`: their eight-lane counterparts (LimmaAVX512's
+/// `voomKernelTrendWeights` and `voomKernelTrendWeightsDividing`; the same
 /// bits), where `AVX512Kernels.enabled`.
-private enum VoomTrendKernel { case plain, tables, dividing, tables8, dividing8 }
+enum VoomTrendKernel { case plain, tables, dividing, tables8, dividing8 }
 
 /// `v[k] = 1 / trend(v[k])^4` for k < count, each value the bits of
 /// `1 / ExactPow.fourth(trend(v))`.
@@ -594,9 +594,10 @@ private enum VoomTrendKernel { case plain, tables, dividing, tables8, dividing8 
 /// (`ApproxLookup.Evaluator`, each lane the bits of `trend(v)`) and
 /// `ExactPow.reciprocalFourth` (each lane the bits of
 /// `1 / ExactPow.fourth(t)`); an odd last value by itself.
+/// The kernel tests call it too, so that they hold the very dispatch voom runs.
 @inline(__always)
-private func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator,
-                              _ kernel: VoomTrendKernel) {
+func voomTrendWeights(_ v: UnsafeMutablePointer<Double>, _ count: Int, _ evaluator: ApproxLookup.Evaluator,
+                      _ kernel: VoomTrendKernel) {
     // A local copy, which the stores through `v` cannot alias: its fields
     // stay in registers over the loop. Built field by field: a plain
     // `let trend = evaluator` is folded back into the parameter by the
