@@ -247,33 +247,6 @@ static inline long limma_avx512_tmm_weighted_terms(
     return nu;
 }
 
-/// LimmaFMA's settling test of `fmaLog2Settled` (see its proof, "When a
-/// value is settled"), eight values at a time: for the parts hi[k], lo[k]
-/// (k < count) that LimmaFMA's `fmaLog2Parts` gives for x[k], the value is
-/// settled (hi[k] is then the libm's log2(x[k])) when hi[k] != 0, hi[k] is
-/// not a signed power of two (not equal to itself with the 52 fraction bits
-/// cleared) and fma(lo[k], c, hi[k]) == hi[k] with c = RN(1/(2 * 0.438))
-/// = 0x1.243cc90f3243dp+0 (one rounding); NaN parts (x not covered) fail.
-/// The indices of the values not settled go to unsettled in order (room for
-/// count; nothing written past those listed); returns their number.
-LIMMA_AVX512_TARGET
-static inline long limma_avx512_log2_unsettled(const double *hi, const double *lo, long count, int32_t *unsettled) {
-    const __m512d c = _mm512_set1_pd(0x1.243cc90f3243dp+0), zero = _mm512_setzero_pd();
-    const __m512i sign_exponent = _mm512_set1_epi64((long long)0xFFF0000000000000ULL);
-    long nu = 0;
-    for (long k = 0; k < count; k += 8) {
-        const long rest = count - k;
-        const __mmask8 lanes = rest >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << rest) - 1);
-        const __m512d yh = _mm512_maskz_loadu_pd(lanes, hi + k), yl = _mm512_maskz_loadu_pd(lanes, lo + k);
-        const __m512d power = _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(yh), sign_exponent));
-        const __mmask8 settled = _mm512_cmp_pd_mask(yh, zero, _CMP_NEQ_UQ) & _mm512_cmp_pd_mask(yh, power, _CMP_NEQ_UQ)
-            & _mm512_cmp_pd_mask(_mm512_fmadd_pd(yl, c, yh), yh, _CMP_EQ_OQ);
-        const __mmask8 open = lanes & (__mmask8)~settled;
-        nu = limma_avx512_list_lanes(unsettled, nu, open, k, rest);
-    }
-    return nu;
-}
-
 /// One partition round of Limma's `selectCounting`, eight values at a time,
 /// with the arrangement of its scalar loop: of src[0..<len], the values below
 /// `pivot` (at most `pivot` when `or_equal`; ordered comparisons, so NaN is

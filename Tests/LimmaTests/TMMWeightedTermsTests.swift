@@ -1,12 +1,13 @@
 // The banded TMM path's weighted sums over its candidates with CAVX512's
-// kernels (M through LimmaFMA's log2 parts and a list of the values they do
-// not settle, then the terms eight candidates at a time) against the plain
-// two-lane loop and glibc's log2: the same bits on inputs made to hit zero,
+// kernels (M through LimmaFMA's fmaLog2Settled, then the terms eight
+// candidates at a time) against the plain two-lane loop and glibc's log2:
+// the same bits on inputs made to hit zero,
 // subnormal, near-one, huge, infinite, NaN and negative values and lengths
 // 0 through 17.
 import Foundation
 import Testing
 @testable import Limma
+import LimmaFMA
 
 @Suite struct TMMWeightedTermsTests {
     typealias Uniform = TMMBandedTests.Uniform
@@ -33,16 +34,18 @@ import Testing
         }
     }
 
-    /// `tmmLog2` with and without the kernels against `log2` of each value.
-    @Test(arguments: Set([false, AVX512Kernels.supported]))
-    func log2MatchesTheLibm(avx512: Bool) {
+    /// LimmaFMA's `fmaLog2Settled`, which takes the candidates' M values, on
+    /// values like theirs (most near 1, where it leaves many to `log2`, and
+    /// the edges), at lengths across its chunks of 256, against `log2` of
+    /// each value.
+    @Test(.enabled(if: FMAKernels.supported))
+    func log2MatchesTheLibm() {
         var u = Uniform(state: 71)
         for n in Array(0...17) + [31, 64, 255, 1000, 4099] {
             let x = Self.values(n, &u) + Self.edges.prefix(n < 18 ? 0 : Self.edges.count)
             let count = x.count
             var out = [Double](repeating: 7, count: count), low = [Double](repeating: 7, count: count)
-            var list = [Int32](repeating: -1, count: count)
-            tmmLog2(x, count, into: &out, low: &low, unsettled: &list, avx512: avx512)
+            fmaLog2Settled(x, count: count, into: &out, lo: &low) { Foundation.log2($0) }
             for k in 0..<count {
                 #expect(out[k].bitPattern == Foundation.log2(x[k]).bitPattern, "n \(count) x \(x[k])")
             }

@@ -902,8 +902,8 @@ func tmmFactorBanded(obs: UnsafePointer<Double>, _ ngenes: Int, _ ref: TMMRefere
 /// over the kept genes in gene order are the sums of all the terms.
 ///
 /// With `avx512` (only where `AVX512Kernels.enabled`), the M values are
-/// taken first (`tmmLog2`, the libm's bits, to `logs.0`, with `logs.1` its
-/// scratch; each `count` values) and CAVX512's
+/// taken first (LimmaFMA's `fmaLog2Settled`, the libm's bits, to `logs.0`,
+/// with `logs.1` its scratch; each `count` values) and CAVX512's
 /// `limma_avx512_tmm_weighted_terms` computes the terms and lists the
 /// unsure candidates eight at a time: the same operations on the same
 /// values in each lane, so the same terms and list.
@@ -946,7 +946,7 @@ func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: 
     var vectorised = false
     #if arch(x86_64)
     if avx512 {
-        tmmLog2(q, count, into: logs.0, low: logs.1, unsettled: unsure, avx512: true)
+        fmaLog2Settled(q, count: count, into: logs.0, lo: logs.1) { log2($0) }
         nu = limma_avx512_tmm_weighted_terms(q, y, logs.0, gene, count, obs, rVar, nO, sureQ.0, sureQ.1, sureY.0, sureY.1,
                                              ta, tb, unsure)
         vectorised = true
@@ -980,33 +980,6 @@ func tmmWeightedCandidates(_ both: TrimBoundsPair, q: UnsafePointer<Double>, y: 
     var f = Double(num) / Double(den)
     if f.isNaN { f = 0 }
     return RMath.pow(2, f)
-}
-
-/// `out[k] = log2(x[k])` for `k < count`, with glibc's bits. With `avx512`
-/// (only where `AVX512Kernels.enabled`, which implies `FMAKernels.enabled`):
-/// LimmaFMA's `fmaLog2Parts` four values at a time, CAVX512's
-/// `limma_avx512_log2_unsettled` applies `fmaLog2Settled`'s test to the parts
-/// (where it holds, the high part is the libm's result, by the proof there)
-/// and lists the other indices in `unsettled`, and those values take `log2`
-/// itself: a list without branches instead of a test per group of four
-/// (about one value in six is not settled when most x lie near 1, where
-/// values in `[1 - 2^-8, 1 + 2^-7)` are not covered). `low` is scratch;
-/// `low` and `unsettled` hold `count` values, and neither they nor `out`
-/// overlap `x`. Otherwise `log2` of each.
-func tmmLog2(_ x: UnsafePointer<Double>, _ count: Int, into out: UnsafeMutablePointer<Double>,
-             low: UnsafeMutablePointer<Double>, unsettled: UnsafeMutablePointer<Int32>, avx512: Bool = false) {
-    #if arch(x86_64)
-    if avx512 {
-        fmaLog2Parts(x, count: count, hi: out, lo: low)
-        let nm = limma_avx512_log2_unsettled(out, low, count, unsettled)
-        for i in 0..<nm {
-            let k = Int(unsettled[i])
-            out[k] = log2(x[k])
-        }
-        return
-    }
-    #endif
-    for k in 0..<count { out[k] = log2(x[k]) }
 }
 
 /// What `tmmGenePass` finds in one pass over a sample's genes.
