@@ -71,6 +71,42 @@ struct NormalizeQuantilesTests {
         }
     }
 
+    /// voom's quantile path from the counts' order against the complete
+    /// path on voom's log-CPM values, with and without the FMA kernels:
+    /// small and large counts, heavy ties, fractional counts and counts of
+    /// 2^32 or more (those columns sorted as doubles), library sizes of 0 and
+    /// so large that the quotients `(count + 0.5) / (libSize + 1)` are subnormal.
+    @Test func logCPMPathMatchesCompletePath() throws {
+        var u = TMMBandedTests.Uniform(state: 31)
+        for trial in 0..<24 {
+            let n = [2, 3, 7, 64, 1000, 5000][trial % 6], p = 2 + trial % 5
+            var counts = [Double](repeating: 0, count: n * p)
+            var lib = [Double](repeating: 0, count: p)
+            for j in 0..<p {
+                let kind = (trial + j) % 7
+                for i in 0..<n {
+                    let x = u.next()
+                    counts[j * n + i] = switch kind {
+                    case 0: (x * 12).rounded(.down)                              // ties
+                    case 1: (exp(x * 16) - 1).rounded(.down)                     // up to ~9e6
+                    case 2: (x * 4095.99).rounded(.down) + (i % 9 == 0 ? 4096 : 0) // both sides of 4096
+                    case 3: i % 5 == 0 ? 0x1p32 - 1 : (x * 3).rounded(.down)     // the largest whole count
+                    case 4: x * 100                                              // fractions
+                    case 5: i == n / 2 ? 0x1p32 : (x * 50).rounded(.down)         // 2^32 itself
+                    default: 0                                                   // all zero
+                    }
+                }
+                lib[j] = [0, 1e7, 3.5e5, 1.7e308, 42, 0x1p60, 1e6][(trial * 3 + j) % 7]
+            }
+            let expected = try normalizeQuantilesComplete(Matrix(nrow: n, ncol: p, values: voomLogCPM(Matrix(nrow: n, ncol: p, values: counts), libSize: lib)))
+            for kernels in [true, false] {
+                var got = counts
+                try got.withUnsafeMutableBufferPointer { try normalizeQuantilesOfLogCPM($0.baseAddress!, ngenes: n, libSize: lib, kernels: kernels) }
+                #expect(got.map(\.bitPattern) == expected.values.map(\.bitPattern), "trial \(trial) (\(n) x \(p)), kernels \(kernels)")
+            }
+        }
+    }
+
     /// The column sort itself: sorted values, each the value of its row,
     /// every row once, against Swift's sort; the rows in `RBase.order`'s
     /// stable order.

@@ -442,6 +442,15 @@ import Foundation
         try Self.expectVoom(a, dir, "adaptive")
         let head = DGEList(counts: counts.rows(Array(0..<4000)), libSize: y.libSize)
         try Self.expectVoom(try voom(head, design: design, normalizeMethod: .cyclicloess), dir, "cyclicloess")
+        // Quantile from the counts' order, column by column where a count is
+        // not a whole number below 2^32 (samples 2 and 4), large counts in 3.
+        var mixed = counts.rows(Array(0..<3000))
+        for i in 0..<3000 {
+            mixed[i, 1] = mixed[i, 1] * 0.73 + 0.2
+            mixed[i, 2] = mixed[i, 2] * 5000
+        }
+        mixed[0, 3] = 0x1p33
+        try Self.expectVoom(try voom(mixed, design: design, normalizeMethod: .quantile), dir, "quantile.mixed")
         var logc = counts
         logc.values = logc.values.map { log2($0 + 1) }
         Self.expectParity(try normalizeBetweenArrays(logc, method: .quantile).values,

@@ -163,6 +163,14 @@ if (mode == "edger") {
   write_voom(voom(y, design, normalize.method = "quantile", span = span, save.plot = TRUE), "adaptive")
   w(span, "adaptive.span.csv")
   write_voom(voom(y[1:4000, ], design, normalize.method = "cyclicloess", save.plot = TRUE), "cyclicloess")
+  # Quantile normalisation of counts that are not all whole numbers below
+  # 2^32: fractional counts in sample 2, counts above 4096 in sample 3, one
+  # count of 2^33 in sample 4.
+  mixed <- counts[1:3000, ]
+  mixed[, 2] <- mixed[, 2] * 0.73 + 0.2
+  mixed[, 3] <- mixed[, 3] * 5000
+  mixed[1, 4] <- 2^33
+  write_voom(voom(mixed, design, normalize.method = "quantile", save.plot = TRUE), "quantile.mixed")
   w(normalizeBetweenArrays(log2(counts + 1), method = "quantile"), "nq.csv")
 } else {
   stop("unknown mode ", mode)

@@ -1,6 +1,7 @@
 // limma's normalizeBetweenArrays for single-channel data (a matrix of
 // log-expression values), as voom calls it: none, scale, quantile, cyclicloess.
 import Foundation
+import LimmaFMA
 
 /// The single-channel methods of limma's `normalizeBetweenArrays`.
 public enum BetweenArrayNormalization: String, Sendable, CaseIterable {
@@ -127,8 +128,6 @@ func normalizeQuantilesGeneral(_ a: Matrix) throws -> Matrix {
 /// evaluated by the `ApproxFun` itself.
 func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
     let n = a.nrow, p = a.ncol
-    let nd = Double(n - 1)
-    let grid = (0..<n).map { Double($0) / nd }
     // The row sums (n long doubles), then the table of 2n - 1 values.
     let room = UnsafeMutableRawPointer.allocate(byteCount: 16 * n, alignment: 16)
     defer { room.deallocate() }
@@ -137,29 +136,179 @@ func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
     let sorter = BucketOrder(capacity: n)
     defer { sorter.deallocate() }
     a.values.withUnsafeMutableBufferPointer { ab in
-        let first = sorter.start
-        for j in 0..<p {
-            let col = ab.baseAddress! + j * n
-            sorter.sort(col, n)
-            let sv = sorter.values, si = sorter.rows
-            for k in 0..<n { sums[k] += RLongDouble(sv[k]) }
-            // The first position of each position's tie group, then
-            // backwards the last, and the code (over the column, now sorted
-            // in the sorter).
-            var i = 0
-            first[0] = 0
-            for k in 1..<n {
-                i = sv[k] == sv[k - 1] ? i : k
-                first[k] = Int32(i)
-            }
-            var last = n - 1
-            col[Int(si[n - 1])] = Double(Int(first[n - 1]) + last)
-            for k in stride(from: n - 2, through: 0, by: -1) {
-                last = sv[k] == sv[k + 1] ? last : k
-                col[Int(si[k])] = Double(Int(first[k]) + last)
+        for j in 0..<p { sortedColumnCodes(ab.baseAddress! + j * n, n, sorter: sorter, sums: sums) }
+    }
+    try a.values.withUnsafeMutableBufferPointer { try quantileTargets($0.baseAddress!, n: n, p: p, sums: sums, room: room) }
+    return a
+}
+
+/// `normalizeQuantiles(E)` for voom's log-CPM values
+/// `E = log2((counts + 0.5) / (libSize + 1) * 1e6)`, from the counts
+/// (`values`, n x p, column-major, finite and non-negative; n >= 2, p >= 2,
+/// library sizes finite and non-negative), which it replaces by the
+/// normalised values: the bits of `normalizeQuantilesComplete` on E.
+///
+/// Within a column E is a non-decreasing function of the count (a division
+/// by `libSize + 1 > 0`, a multiplication by 1e6 and `log2`, each monotone),
+/// so the counts' order is an order of E: the sorted E values are E of the
+/// sorted counts, and E's tie groups are the runs of sorted counts whose E
+/// are equal (for whole counts below 2^32 distinct counts give distinct E,
+/// but the runs are taken on E all the same). So no double is sorted: counts
+/// below 4096 are counted in a histogram and the others ordered as
+/// integers (`RBase.sortTagged`); each distinct count's E is taken once
+/// (`fmaLog2Settled`, glibc's bits, with `kernels`; else `log2`), the same
+/// expression as `voomLogCPM`. A column with a count that is not a whole
+/// number below 2^32, or whose E should ever fail to be non-decreasing along
+/// the counts' order, takes `sortedColumnCodes` on its E instead.
+/// Then the second pass is `quantileTargets`, as for any complete matrix.
+func normalizeQuantilesOfLogCPM(_ values: UnsafeMutablePointer<Double>, ngenes n: Int, libSize lib: [Double],
+                                kernels: Bool = FMAKernels.enabled) throws {
+    let p = lib.count
+    let small = 4096
+    let smallBound = Double(small)
+    let room = UnsafeMutableRawPointer.allocate(byteCount: 16 * n, alignment: 16)
+    defer { room.deallocate() }
+    let sums = room.bindMemory(to: RLongDouble.self, capacity: n)
+    sums.initialize(repeating: 0, count: n)
+    // Per column: the histogram and each small count's distinct index (then
+    // its code); the large counts' tagged keys (two buffers) and rows; per
+    // distinct count its argument, E, scratch, frequency and code.
+    let hist = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * small)
+    defer { hist.deallocate() }
+    let slot = hist + small
+    let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * n)
+    defer { keys.deallocate() }
+    let doubles = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n)
+    defer { doubles.deallocate() }
+    let args = doubles, logs = doubles + n, scratch = doubles + 2 * n
+    let ints = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * n)
+    defer { ints.deallocate() }
+    let rows = ints, freq = ints + n, code = ints + 2 * n
+    var sorter: BucketOrder? = nil
+    defer { sorter?.deallocate() }
+    for j in 0..<p {
+        let col = values + j * n
+        let l1 = lib[j] + 1
+        hist.initialize(repeating: 0, count: small)
+        var large = 0, whole = true
+        for i in 0..<n {
+            let v = col[i]
+            if v >= 0 && v < smallBound {
+                let c = Int(v)
+                whole = whole && Double(c) == v
+                hist[c] &+= 1
+            } else {
+                whole = whole && v >= 0 && v < 0x1p32 && Double(UInt32(v)) == v
+                if !whole { break }
+                keys[large] = UInt64(v) << 32 | UInt64(large)
+                rows[large] = Int32(i)
+                large += 1
             }
         }
+        // Values read as their E, sorted as doubles (a count that is not a
+        // whole number below 2^32, or E out of the counts' order).
+        func general() {
+            for i in 0..<n { col[i] = log2((col[i] + 0.5) / l1 * 1e6) }
+            if sorter == nil { sorter = BucketOrder(capacity: n) }
+            sortedColumnCodes(col, n, sorter: sorter!, sums: sums)
+        }
+        if !whole { general(); continue }
+        // In count order, ties in row order (afterwards only the tags, the
+        // places in the list of large counts, are kept in the keys).
+        let sorted = RBase.sortTagged(keys, keys + n, large) { _ in 0 }
+        @inline(__always) func row(_ k: Int) -> Int { Int(rows[Int(sorted[k] & RBase.lowerHalf)]) }
+        // The distinct counts in increasing order: arguments and frequencies.
+        var d = 0
+        for c in 0..<small where hist[c] != 0 {
+            slot[c] = Int32(d)
+            args[d] = (Double(c) + 0.5) / l1 * 1e6
+            freq[d] = hist[c]
+            d += 1
+        }
+        var k = 0
+        while k < large {
+            let c = col[row(k)]
+            var e = k + 1
+            while e < large && col[row(e)] == c { e += 1 }
+            args[d] = (c + 0.5) / l1 * 1e6
+            freq[d] = Int32(e - k)
+            d += 1
+            k = e
+        }
+        if kernels {
+            fmaLog2Settled(args, count: d, into: logs, lo: scratch) { log2($0) }
+        } else {
+            for q in 0..<d { logs[q] = log2(args[q]) }
+        }
+        var ordered = true
+        for q in 1..<Swift.max(d, 1) where !(logs[q - 1] <= logs[q]) { ordered = false; break }
+        if !ordered { general(); continue }
+        // Runs of equal E: positions first...last, code first + last; their
+        // E added to the sums at those positions.
+        var position = 0, q = 0
+        while q < d {
+            var r = q + 1, total = Int(freq[q])
+            while r < d && logs[r] == logs[q] { total += Int(freq[r]); r += 1 }
+            let value = RLongDouble(logs[q])
+            for t in position..<(position + total) { sums[t] += value }
+            let c = Int32(2 * position + total - 1)
+            for u in q..<r { code[u] = c }
+            position += total
+            q = r
+        }
+        for c in 0..<small where hist[c] != 0 { slot[c] = code[Int(slot[c])] }
+        for i in 0..<n {
+            let v = col[i]
+            if v < smallBound { col[i] = Double(slot[Int(v)]) }
+        }
+        // The large counts' codes: their distinct indices follow the small ones.
+        var u = d - 1
+        k = large - 1
+        while k >= 0 {
+            let at = row(k)
+            let c = col[at]
+            col[at] = Double(code[u])
+            if k > 0 && col[row(k - 1)] != c { u -= 1 }
+            k -= 1
+        }
     }
+    try quantileTargets(values, n: n, p: p, sums: sums, room: room)
+}
+
+/// The first pass of `normalizeQuantilesComplete` for one column (n >= 2,
+/// no NaN): sorted by `sorter`, its sorted values added to `sums`, and each
+/// value replaced by its tie group's code.
+func sortedColumnCodes(_ col: UnsafeMutablePointer<Double>, _ n: Int, sorter: BucketOrder,
+                       sums: UnsafeMutablePointer<RLongDouble>) {
+    let first = sorter.start
+    sorter.sort(col, n)
+    let sv = sorter.values, si = sorter.rows
+    for k in 0..<n { sums[k] += RLongDouble(sv[k]) }
+    // The first position of each position's tie group, then backwards the
+    // last, and the code (over the column, now sorted in the sorter).
+    var i = 0
+    first[0] = 0
+    for k in 1..<n {
+        i = sv[k] == sv[k - 1] ? i : k
+        first[k] = Int32(i)
+    }
+    var last = n - 1
+    col[Int(si[n - 1])] = Double(Int(first[n - 1]) + last)
+    for k in stride(from: n - 2, through: 0, by: -1) {
+        last = sv[k] == sv[k + 1] ? last : k
+        col[Int(si[k])] = Double(Int(first[k]) + last)
+    }
+}
+
+/// The second pass of `normalizeQuantilesComplete` (and of
+/// `normalizeQuantilesOfLogCPM`): m (the long-double `sums` of the sorted
+/// columns divided by p), the table of targets for every code `0...2n-2`
+/// (see there), and each code in `values` (n x p, column-major) replaced by
+/// its target. `room` (16 n bytes, where `sums` may lie) holds the table.
+func quantileTargets(_ values: UnsafeMutablePointer<Double>, n: Int, p: Int, sums: UnsafeMutablePointer<RLongDouble>,
+                     room: UnsafeMutableRawPointer) throws {
+    let nd = Double(n - 1)
+    let grid = (0..<n).map { Double($0) / nd }
     let m = (0..<n).map { Double(sums[$0] / RLongDouble(p)) }
     let f = try approxfun(x: grid, y: m, ordered: true)
     let table = room.bindMemory(to: Double.self, capacity: 2 * n)
@@ -182,10 +331,7 @@ func normalizeQuantilesComplete(_ a: consuming Matrix) throws -> Matrix {
             }
         }
     }
-    a.values.withUnsafeMutableBufferPointer { ab in
-        for t in 0..<(n * p) { ab[t] = table[Int(ab[t])] }
-    }
-    return a
+    for t in 0..<(n * p) { values[t] = table[Int(values[t])] }
 }
 
 /// The variants of limma's `normalizeCyclicLoess`.

@@ -126,15 +126,23 @@ func voomCounts(_ counts: inout Matrix, positive: [Bool]?, inPlace: Bool, design
 
     // log2-counts-per-million
     var y: Matrix
-    if inPlace {
-        voomLogCPM(&counts.values, libSize: lib)
+    if normalizeMethod == .quantile && ngenes >= 2 && nsamples >= 2 {
+        // normalizeQuantiles of the log-CPM values, ordered by the counts
+        // (whole numbers): the same values, no column of doubles sorted.
         y = counts
-        counts = Matrix(nrow: 0, ncol: 0, values: [])
+        if inPlace { counts = Matrix(nrow: 0, ncol: 0, values: []) }
+        try y.values.withUnsafeMutableBufferPointer { try normalizeQuantilesOfLogCPM($0.baseAddress!, ngenes: ngenes, libSize: lib) }
     } else {
-        y = Matrix(nrow: ngenes, ncol: nsamples, values: voomLogCPM(counts, libSize: lib),
-                   rowNames: counts.rowNames, colNames: counts.colNames)
+        if inPlace {
+            voomLogCPM(&counts.values, libSize: lib)
+            y = counts
+            counts = Matrix(nrow: 0, ncol: 0, values: [])
+        } else {
+            y = Matrix(nrow: ngenes, ncol: nsamples, values: voomLogCPM(counts, libSize: lib),
+                       rowNames: counts.rowNames, colNames: counts.colNames)
+        }
+        y = try normalizeBetweenArrays(y, method: normalizeMethod)
     }
-    y = try normalizeBetweenArrays(y, method: normalizeMethod)
     let fit = try lmFit(y, design: design, weights: weights, block: block, correlation: correlation)
     let amean = fit.Amean ?? RBase.rowMeans(y, naRM: true)
 
