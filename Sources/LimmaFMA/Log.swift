@@ -99,46 +99,27 @@
 public func fmaLogSettled(_ x: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>,
                           miss: (Double) -> Double) -> Int {
     logTable.withUnsafeBufferPointer { tb in
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { mb in
-            let table = tb.baseAddress!, missed = mb.baseAddress!
-            var total = 0
-            // Per chunk of up to 256 values: whole groups of four loaded as
-            // vectors and stored, the indices of the lanes not settled listed
-            // without a branch (an index is written at every lane and kept
-            // only where the lane is not settled), then `miss` for those.
-            var k = 0
-            while k + 4 <= count {
-                let end = k + Swift.min(256, (count - k) & ~3)
-                var n = 0
-                while k < end {
-                    let v = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD4<Double>.self)
-                    let (y, settled) = logSettledLanes(v, table)
-                    UnsafeMutableRawPointer(out + k).storeBytes(of: y, as: SIMD4<Double>.self)
-                    let keep = SIMD4<Int64>(repeating: 1) &+ unsafeBitCast(settled, to: SIMD4<Int64>.self)
-                    missed[n] = Int32(truncatingIfNeeded: k); n += Int(keep[0])
-                    missed[n] = Int32(truncatingIfNeeded: k + 1); n += Int(keep[1])
-                    missed[n] = Int32(truncatingIfNeeded: k + 2); n += Int(keep[2])
-                    missed[n] = Int32(truncatingIfNeeded: k + 3); n += Int(keep[3])
-                    k += 4
-                }
-                for i in 0..<n {
-                    let m = Int(missed[i])
-                    out[m] = miss(x[m])
-                }
-                total += n
+        let table = tb.baseAddress!
+        // Whole groups of four through `settleInGroups` (each loaded as a
+        // vector and stored whole).
+        let (k, misses) = settleInGroups(count: count, group: { k in
+            let v = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD4<Double>.self)
+            let (y, settled) = logSettledLanes(v, table)
+            UnsafeMutableRawPointer(out + k).storeBytes(of: y, as: SIMD4<Double>.self)
+            return settled
+        }, miss: { m in out[m] = miss(x[m]) })
+        var total = misses
+        // The last `count % 4` values through a group padded with twos.
+        if k < count {
+            let n = count - k
+            var v = SIMD4<Double>(repeating: 2)
+            for l in 0..<n { v[l] = x[k + l] }
+            let (y, settled) = logSettledLanes(v, table)
+            for l in 0..<n {
+                if settled[l] { out[k + l] = y[l] } else { out[k + l] = miss(x[k + l]); total += 1 }
             }
-            // The last `count % 4` values through a group padded with twos.
-            if k < count {
-                let n = count - k
-                var v = SIMD4<Double>(repeating: 2)
-                for l in 0..<n { v[l] = x[k + l] }
-                let (y, settled) = logSettledLanes(v, table)
-                for l in 0..<n {
-                    if settled[l] { out[k + l] = y[l] } else { out[k + l] = miss(x[k + l]); total += 1 }
-                }
-            }
-            return total
         }
+        return total
     }
 }
 

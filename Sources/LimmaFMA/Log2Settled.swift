@@ -26,38 +26,16 @@ public func fmaLog2Settled(_ x: UnsafePointer<Double>, count: Int, into out: Uns
                            lo: UnsafeMutablePointer<Double>, miss: (Double) -> Double) {
     fmaLog2Parts(x, count: count, hi: out, lo: lo)
     let c = SIMD4<Double>(repeating: 0x1.243cc90f3243dp+0)      // RN(1 / (2 · 0.438))
-    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { mb in
-        let missed = mb.baseAddress!
-        // Per chunk of up to 256 values, whole groups of four tested as
-        // vectors and the indices of the lanes not settled listed without a
-        // branch (an index is written at every lane and kept only where the
-        // lane is not settled), then `miss` for those: no test per group,
-        // which mispredicts when misses are common (values near 1).
-        var k = 0
-        while k + 4 <= count {
-            let end = k + Swift.min(256, (count - k) & ~3)
-            var n = 0
-            while k < end {
-                let yh = UnsafeRawPointer(out + k).loadUnaligned(as: SIMD4<Double>.self)
-                let yl = UnsafeRawPointer(lo + k).loadUnaligned(as: SIMD4<Double>.self)
-                let settled = (yh .!= 0) .& notPowerOfTwo(yh) .& (yh.addingProduct(yl, c) .== yh)
-                let keep = SIMD4<Int64>(repeating: 1) &+ unsafeBitCast(settled, to: SIMD4<Int64>.self)
-                for l in 0..<4 {
-                    missed[n] = Int32(truncatingIfNeeded: k + l)
-                    n += Int(keep[l])
-                }
-                k += 4
-            }
-            for i in 0..<n {
-                let m = Int(missed[i])
-                out[m] = miss(x[m])
-            }
-        }
-        while k < count {
-            let yh = out[k], yl = lo[k]
-            let settled = yh != 0 && notPowerOfTwo(SIMD4(repeating: yh))[0] && yh.addingProduct(yl, c[0]) == yh
-            if !settled { out[k] = miss(x[k]) }
-            k += 1
-        }
+    // Whole groups of four through `settleInGroups`, the rest one at a time.
+    var k = settleInGroups(count: count, group: { k in
+        let yh = UnsafeRawPointer(out + k).loadUnaligned(as: SIMD4<Double>.self)
+        let yl = UnsafeRawPointer(lo + k).loadUnaligned(as: SIMD4<Double>.self)
+        return (yh .!= 0) .& notPowerOfTwo(yh) .& (yh.addingProduct(yl, c) .== yh)
+    }, miss: { m in out[m] = miss(x[m]) }).end
+    while k < count {
+        let yh = out[k], yl = lo[k]
+        let settled = yh != 0 && notPowerOfTwo(SIMD4(repeating: yh))[0] && yh.addingProduct(yl, c[0]) == yh
+        if !settled { out[k] = miss(x[k]) }
+        k += 1
     }
 }
