@@ -386,8 +386,8 @@ public enum EngineRunner {
             st.warnings += res.warnings
             // The calls as the report's numbers, built after the clock stops.
             st.deferredTables.append((st.out.tables.count, {
-                let values = res.values.map { $0.map(Double.init) ?? .nan }
-                let na = res.values.map { $0 == nil }
+                let values = res.calls.map { $0 == TestResults.na ? .nan : Double($0) }
+                let na = res.calls.map { $0 == TestResults.na }
                 return StatisticTable(step: L, name: "results", kind: .exact,
                                       rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
                                       columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },

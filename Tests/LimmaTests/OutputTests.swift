@@ -320,4 +320,22 @@ struct OutputTests {
         #expect(hasDuplicates(many + ["g69999"]))
         #expect(hasDuplicates(["g65535"] + many))
     }
+
+    /// TestResults keeps its calls one byte each (NA as `TestResults.na`);
+    /// `values`, the subscript, `column` and `summary` read them as R's
+    /// -1/0/1 and NA, and writes through `values` or the subscript land.
+    @Test func testResultsCallsAsBytes() {
+        var r = TestResults(nrow: 3, ncol: 2, values: [1, nil, 0, -1, -1, nil], colNames: ["a", "b"])
+        #expect(r.calls == [1, TestResults.na, 0, -1, -1, TestResults.na])
+        #expect(r.values == [1, nil, 0, -1, -1, nil])
+        #expect(r[1, 0] == nil && r[0, 1] == -1 && r[2, 0] == 0)
+        #expect(r.column(1) == [-1, -1, nil])
+        #expect(r.summary.counts == [[0, 2], [1, 0], [1, 0]])
+        r[1, 0] = 1
+        r[2, 1] = 0
+        #expect(r.calls == [1, 1, 0, -1, -1, 0])
+        r.values = [nil, nil, nil, 0, 0, 0]
+        #expect(r.calls == [TestResults.na, TestResults.na, TestResults.na, 0, 0, 0])
+        #expect(r == TestResults(nrow: 3, ncol: 2, calls: [.min, .min, .min, 0, 0, 0], colNames: ["a", "b"]))
+    }
 }

@@ -3,11 +3,16 @@
 
 /// R's `TestResults`: a features x contrasts matrix of calls, -1 (down),
 /// 0 (not significant), 1 (up), with R's NA kept as nil.
+///
+/// The calls are stored one byte each (`calls`, NA as `TestResults.na`):
+/// a genome's worth of calls is then a few pages, not the 16 bytes per call
+/// of `[Int?]`. `values` and the subscript read and write them as `Int?`.
 public struct TestResults: Sendable, Equatable {
     public var nrow: Int
     public var ncol: Int
-    /// Column-major calls, `nrow * ncol`; nil is R's NA.
-    public var values: [Int?]
+    /// Column-major calls, `nrow * ncol`: -1, 0 or 1, and `TestResults.na`
+    /// for R's NA.
+    public var calls: [Int8]
     public var rowNames: [String]?
     public var colNames: [String]?
     /// R's `levels` and `labels` attributes.
@@ -15,28 +20,52 @@ public struct TestResults: Sendable, Equatable {
     public var labels: [String] = ["Down", "NotSig", "Up"]
     public var warnings: [LimmaWarning] = []
 
+    /// The byte that stands for R's NA in `calls`.
+    public static let na = Int8.min
+
     public init(nrow: Int, ncol: Int, values: [Int?], rowNames: [String]? = nil, colNames: [String]? = nil) {
+        self.init(nrow: nrow, ncol: ncol, calls: values.map(Self.byte), rowNames: rowNames, colNames: colNames)
+    }
+
+    public init(nrow: Int, ncol: Int, calls: [Int8], rowNames: [String]? = nil, colNames: [String]? = nil) {
         self.nrow = nrow
         self.ncol = ncol
-        self.values = values
+        self.calls = calls
         self.rowNames = rowNames
         self.colNames = colNames
     }
 
+    /// Column-major calls, `nrow * ncol`; nil is R's NA.
+    public var values: [Int?] {
+        get { calls.map(Self.call) }
+        set { calls = newValue.map(Self.byte) }
+    }
+
     public subscript(i: Int, j: Int) -> Int? {
-        get { values[j * nrow + i] }
-        set { values[j * nrow + i] = newValue }
+        get { Self.call(calls[j * nrow + i]) }
+        set { calls[j * nrow + i] = Self.byte(newValue) }
+    }
+
+    @inline(__always)
+    static func call(_ b: Int8) -> Int? { b == na ? nil : Int(b) }
+
+    /// A call as its byte; a call is -1, 0, 1 or nil.
+    @inline(__always)
+    static func byte(_ v: Int?) -> Int8 {
+        guard let v else { return na }
+        precondition((-1...1).contains(v), "TestResults: a call is -1, 0, 1 or nil (NA), not \(v)")
+        return Int8(v)
     }
 
     /// Column `j`.
-    public func column(_ j: Int) -> [Int?] { Array(values[(j * nrow)..<((j + 1) * nrow)]) }
+    public func column(_ j: Int) -> [Int?] { calls[(j * nrow)..<((j + 1) * nrow)].map(Self.call) }
 
     /// R's `summary(decideTests(...))`: for each level (rows labelled
     /// Down/NotSig/Up) the number of calls at that level in each column,
     /// NAs not counted.
     public var summary: TestResultsSummary {
         let counts = levels.map { lev in
-            (0..<ncol).map { j in column(j).reduce(0) { $0 + ($1 == lev ? 1 : 0) } }
+            (0..<ncol).map { j in calls[(j * nrow)..<((j + 1) * nrow)].reduce(0) { $0 + (Int($1) == lev ? 1 : 0) } }
         }
         return TestResultsSummary(labels: labels, colNames: colNames, counts: counts)
     }
@@ -107,7 +136,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
     let n = fit.coefficients.nrow, p = fit.coefficients.ncol
     let coef = fit.coefficients
     // The calls are filled in below, by each method.
-    var res = TestResults(nrow: n, ncol: p, values: [], rowNames: coef.rowNames, colNames: coef.colNames)
+    var res = TestResults(nrow: n, ncol: p, calls: [], rowNames: coef.rowNames, colNames: coef.colNames)
     res.warnings = fit.warnings
 
     /// sign(coefficient) * (adjusted p < threshold), NA when either is missing.
@@ -118,12 +147,12 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
 
     switch m {
     case "separate":
-        res.values = separateCalls(coef, pMat, adjust: adjust, pValue: pValue)
+        res.calls = separateCalls(coef, pMat, adjust: adjust, pValue: pValue)
     case "global":
         let adj = pAdjust(pMat.values, method: adjust)
         res.values = (0..<(n * p)).map { k in call(coef.values[k], adj[k], pValue) }
     default:
-        res.values = [Int?](repeating: 0, count: n * p)
+        res.calls = [Int8](repeating: 0, count: n * p)
         guard let Fp = fit.FPValue else { throw LimmaError(fn, "F.p.value not found in fit: run eBayes first") }
         if Fp.contains(where: { $0.isNaN }) {
             throw LimmaError(fn, m == "nestedF" ? "nestedF method can't handle NA p-values" : "Can't handle NA p-values yet")
@@ -159,49 +188,47 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
     if lfc > 0 {
         for k in 0..<(n * p) {
             let c = coef.values[k]
-            if c.isNaN { res.values[k] = nil } else if !(Swift.abs(c) > lfc), res.values[k] != nil { res.values[k] = 0 }
+            if c.isNaN { res.calls[k] = TestResults.na } else if !(Swift.abs(c) > lfc), res.calls[k] != TestResults.na { res.calls[k] = 0 }
         }
     }
     return res
 }
 
 /// The calls of decideTests' `"separate"` method, column by column:
-/// `sign(coefficient) * (pAdjust(p)[i] < pValue)`, nil where the coefficient
-/// or the p-value is missing. Each column goes through `stepUpCut` when it
+/// `sign(coefficient) * (pAdjust(p)[i] < pValue)`, `TestResults.na` where
+/// the coefficient or the p-value is missing. Each column goes through `stepUpCut` when it
 /// applies (BH and BY with `0 <= pValue <= 1`), else through `pAdjust`
 /// (`forceAdjust` sends every column there, for the tests).
 func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue: Double,
-                   forceAdjust: Bool = false) -> [Int?] {
+                   forceAdjust: Bool = false) -> [Int8] {
     let n = coef.nrow, p = coef.ncol
     precondition(pMat.nrow == n && pMat.ncol == p && coef.values.count == n * p && pMat.values.count == n * p,
                  "separateCalls: coefficients and p-values differ in shape")
     if n == 0 || p == 0 { return [] }
-    // stepUpCut's scratch (n doubles) is the column's own part of the result,
-    // not yet written (an Int? takes at least 8 bytes), bound to Double while
-    // it serves and to Int? again before the calls go in.
-    precondition(MemoryLayout<Int?>.stride >= MemoryLayout<Double>.stride && MemoryLayout<Int?>.alignment >= MemoryLayout<Double>.alignment)
-    return [Int?](unsafeUninitializedCapacity: n * p) { out, initialized in
+    let na = TestResults.na
+    // stepUpCut's scratch, n doubles, serves each column in turn.
+    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    defer { scratch.deallocate() }
+    return [Int8](unsafeUninitializedCapacity: n * p) { out, initialized in
         coef.values.withUnsafeBufferPointer { cAll in
             pMat.values.withUnsafeBufferPointer { pAll in
                 for j in 0..<p {
                     let c = UnsafeBufferPointer(rebasing: cAll[(j * n)..<((j + 1) * n)])
                     let pv = UnsafeBufferPointer(rebasing: pAll[(j * n)..<((j + 1) * n)])
-                    let raw = UnsafeMutableRawPointer(out.baseAddress! + j * n)
-                    let cutOrNil = forceAdjust ? nil
-                        : stepUpCut(pv, method: adjust, alpha: pValue, scratch: raw.bindMemory(to: Double.self, capacity: n))
-                    let o = raw.bindMemory(to: Int?.self, capacity: n)
+                    let o = out.baseAddress! + j * n
+                    let cutOrNil = forceAdjust ? nil : stepUpCut(pv, method: adjust, alpha: pValue, scratch: scratch)
                     if let cut = cutOrNil {
                         // The sign and the cut are data: 0/1 arithmetic, not branches.
                         for i in 0..<n {
                             let ci = c[i], pi = pv[i]
-                            let sign = (ci > 0 ? 1 : 0) &- (ci < 0 ? 1 : 0)
-                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? nil : sign &* (pi <= cut ? 1 : 0))
+                            let sign: Int8 = (ci > 0 ? 1 : 0) &- (ci < 0 ? 1 : 0)
+                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? na : sign &* (pi <= cut ? 1 : 0))
                         }
                     } else {
                         let adj = pAdjust(pv, method: adjust)
                         for i in 0..<n {
                             let ci = c[i], ai = adj[i]
-                            (o + i).initialize(to: ci.isNaN || ai.isNaN ? nil : (ai < pValue ? signum(ci) : 0))
+                            (o + i).initialize(to: ci.isNaN || ai.isNaN ? na : (ai < pValue ? Int8(signum(ci)) : 0))
                         }
                     }
                 }
@@ -307,7 +334,7 @@ func classifyTestsF(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [Double]? = n
     guard !pValue.isNaN else { throw LimmaError(fn, "p.value must be a number, not NaN") }
     let dfv = try checkDF(df ?? defaultDF(fit, tstat.nrow, fn), tstat.nrow, fn)
     let ngenes = tstat.nrow, ntests = tstat.ncol
-    var res = TestResults(nrow: ngenes, ncol: ntests, values: [Int?](repeating: 0, count: ngenes * ntests),
+    var res = TestResults(nrow: ngenes, ncol: ntests, calls: [Int8](repeating: 0, count: ngenes * ntests),
                           rowNames: tstat.rowNames, colNames: tstat.colNames)
     func dfAt(_ i: Int) -> Double { dfv.count == 1 ? dfv[0] : dfv[i] }
     if ntests == 1 {
