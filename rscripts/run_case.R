@@ -256,7 +256,9 @@ gene_ids <- function(n, ids) if (!is.null(ids) && length(ids) == n) ids else as.
 # engine's runner builds its report tables: later(expr) returns a function that
 # evaluates expr then, with the variables expr names bound now (so later steps
 # cannot change what it returns). Copies and conversions for the report (names,
-# as.numeric, cbind) are then not timed as limma's work.
+# as.numeric, cbind) are then not timed as limma's work. expr should name only
+# the values it needs (wts <- obj$weights first): a whole object named there
+# stays alive until the outputs are written.
 later <- function(expr) {
   e <- substitute(expr)
   pf <- parent.frame()
@@ -294,7 +296,7 @@ eb_outputs <- function(label, fn, fit) {
     if (!is.null(v)) add_out(label, fn, s, later(unname(v)), if (length(v) == n) ids else later(as.character(seq_along(v))))
   }
   for (s in c("t", "p.value", "lods")) if (!is.null(fit[[s]])) add_out(label, fn, s, fit[[s]])
-  for (s in c("F", "F.p.value")) if (!is.null(fit[[s]])) add_out(label, fn, s, later(unname(fit[[s]])), ids)
+  for (s in c("F", "F.p.value")) if (!is.null(v <- fit[[s]])) add_out(label, fn, s, later(unname(v)), ids)
 }
 table_out <- function(label, fn, tab) {
   text_cols <- names(tab)[!vapply(tab, is.numeric, TRUE)]
@@ -319,7 +321,7 @@ for (st in cs$steps) {
     filterByExpr = {
       a <- step_args(st, columns = "group", numeric = c("min.count", "min.total.count", "large.n", "min.prop"))
       keep <- do.call(filterByExpr, c(list(y), a))
-      add_out(label, fn, "keep", later(as.numeric(keep)), later(rownames(y$counts)))
+      add_out(label, fn, "keep", later(as.numeric(keep)), rownames(y$counts))
       y <- y[keep, , keep.lib.sizes = FALSE]
     },
     calcNormFactors = {
@@ -345,12 +347,12 @@ for (st in cs$steps) {
       obj <- do.call(voom, c(list(y), a))
       ids <- rownames(obj$E)
       add_out(label, fn, "E", obj$E)
-      add_out(label, fn, "weights", later({ w <- obj$weights; dimnames(w) <- dimnames(obj$E); w }))
+      wts <- obj$weights; dn <- dimnames(obj$E); vxy <- obj$voom.xy; vline <- obj$voom.line
+      add_out(label, fn, "weights", later({ w <- wts; dimnames(w) <- dn; w }))
       add_out(label, fn, "lib.size", obj$targets$lib.size, colnames(obj$E))
-      add_out(label, fn, "voom.xy", later(cbind(x = obj$voom.xy$x, y = obj$voom.xy$y)),
-              later(gene_ids(length(obj$voom.xy$x), if (is.null(names(obj$voom.xy$x))) ids else names(obj$voom.xy$x))))
-      add_out(label, fn, "voom.line", later(cbind(x = obj$voom.line$x, y = obj$voom.line$y)),
-              later(as.character(seq_along(obj$voom.line$x))))
+      add_out(label, fn, "voom.xy", later(cbind(x = vxy$x, y = vxy$y)),
+              later(gene_ids(length(vxy$x), if (is.null(names(vxy$x))) ids else names(vxy$x))))
+      add_out(label, fn, "voom.line", later(cbind(x = vline$x, y = vline$y)), later(as.character(seq_along(vline$x))))
     },
     voomWithQualityWeights = {
       a <- step_args(st, columns = "var.group", numeric = c("span", "maxiter", "tol"))
@@ -362,7 +364,8 @@ for (st in cs$steps) {
       a$design <- design
       obj <- do.call(voomWithQualityWeights, c(list(y), a))
       add_out(label, fn, "E", obj$E)
-      add_out(label, fn, "weights", later({ w <- obj$weights; dimnames(w) <- dimnames(obj$E); w }))
+      wts <- obj$weights; dn <- dimnames(obj$E)
+      add_out(label, fn, "weights", later({ w <- wts; dimnames(w) <- dn; w }))
       add_out(label, fn, "lib.size", obj$targets$lib.size, colnames(obj$E))
       add_out(label, fn, "sample.weights", obj$targets$sample.weights, colnames(obj$E))
     },

@@ -64,8 +64,10 @@ public enum EngineRunner {
         /// pipeline's clock stops (`make` runs then, in step order): the
         /// report's conversions (names for rows, numbers for calls, x and y
         /// side by side) are not limma's work, and R's runner builds its own
-        /// after its clock stops too. `make` must capture values that no later
-        /// step changes.
+        /// after its clock stops too. `make` must capture only the arrays it
+        /// needs, bound to constants first (`let v = fit.sigma`): an
+        /// expression such as `y.libSize` captures all of `y`, and a DGEList
+        /// kept alive that way keeps its counts, which voom then cannot reuse.
         mutating func later(_ make: @autoclosure @escaping () -> StatisticTable) {
             deferredTables.append((out.tables.count, make))
         }
@@ -216,8 +218,11 @@ public enum EngineRunner {
                                          Acutoff: number(s, "Acutoff") ?? -1e10, p: number(s, "p") ?? 0.75, warnings: &st.warnings)
             st.y = y2
             let samples = y2.counts.colNames ?? []
-            st.later(vector(L, "norm.factors", y2.normFactors, ids: samples))
-            st.later(vector(L, "lib.size", y2.libSize, ids: samples))
+            // (Only the arrays are captured: a deferred table holding y2 would
+            // keep its counts alive, and voom could not reuse them.)
+            let normFactors = y2.normFactors, libSize = y2.libSize
+            st.later(vector(L, "norm.factors", normFactors, ids: samples))
+            st.later(vector(L, "lib.size", libSize, ids: samples))
         case "cpm":
             let y = try need(st.y, s, "counts")
             let m = try cpm(y, normalizedLibSizes: bool(s, "normalized.lib.sizes") ?? true, log: bool(s, "log") ?? false,
@@ -233,13 +238,14 @@ public enum EngineRunner {
             st.warnings += e.warnings
             e.warnings = []
             st.elist = e
-            st.later(matrix(L, "E", e.E))
+            let E = e.E
+            st.later(matrix(L, "E", E))
             if var w = e.weights {
-                w.rowNames = e.E.rowNames
-                w.colNames = e.E.colNames
+                w.rowNames = E.rowNames
+                w.colNames = E.colNames
                 st.later(matrix(L, "weights", w))
             }
-            let samples = e.E.colNames ?? []
+            let samples = E.colNames ?? []
             if let lib = e.libSize { st.later(vector(L, "lib.size", lib, ids: samples)) }
             if let sw = e.sampleWeights { st.later(vector(L, "sample.weights", sw, ids: samples)) }
         case "arrayWeights":
@@ -252,7 +258,8 @@ public enum EngineRunner {
             for j in 0..<w.ncol { for i in 0..<w.nrow { w[i, j] = aw.weights[j] } }
             e.weights = w
             st.elist = e
-            st.later(vector(L, "weights", aw.weights, ids: e.E.colNames ?? []))
+            let sampleIDs = e.E.colNames ?? [], weights = aw.weights
+            st.later(vector(L, "weights", weights, ids: sampleIDs))
         case "duplicateCorrelation":
             let e = try need(st.elist, s, "log-expression")
             guard let block = column(s, "block", data: data) else { throw EngineFailure(step: L, message: "needs a block column") }
@@ -260,8 +267,9 @@ public enum EngineRunner {
             st.warnings += dc.warnings
             st.block = block
             st.correlation = dc.consensusCorrelation
-            st.later(vector(L, "consensus.correlation", [dc.consensusCorrelation], ids: ["1"]))
-            st.later(vector(L, "atanh.correlations", dc.atanhCorrelations, ids: e.E.rowNames ?? []))
+            let consensus = dc.consensusCorrelation, atanh = dc.atanhCorrelations, geneIDs = e.E.rowNames ?? []
+            st.later(vector(L, "consensus.correlation", [consensus], ids: ["1"]))
+            st.later(vector(L, "atanh.correlations", atanh, ids: geneIDs))
         case "removeBatchEffect":
             // On the log-expression matrix, unweighted (R's runner calls it on obj$E); the state is unchanged.
             let e = try need(st.elist, s, "log-expression")
@@ -273,7 +281,8 @@ public enum EngineRunner {
             let method = try choice(s, "method", BetweenArrayNormalization.init(rawValue:)) ?? .quantile
             e.E = try normalizeBetweenArrays(e.E, method: method)
             st.elist = e
-            st.later(matrix(L, "E", e.E))
+            let E = e.E
+            st.later(matrix(L, "E", E))
         case "lmFit":
             let e = try need(st.elist, s, "log-expression")
             var block = column(s, "block", data: data)
@@ -309,14 +318,14 @@ public enum EngineRunner {
             st.warnings += e.warnings
             e.warnings = []
             st.elist = e
-            let genes = e.E.rowNames ?? []
-            st.later(matrix(L, "E", e.E))
+            let E = e.E, genes = E.rowNames ?? [], samples = E.colNames ?? []
+            st.later(matrix(L, "E", E))
             if var w = e.weights {
-                w.rowNames = e.E.rowNames
-                w.colNames = e.E.colNames
+                w.rowNames = E.rowNames
+                w.colNames = E.colNames
                 st.later(matrix(L, "weights", w))
             }
-            if let lib = e.libSize { st.later(vector(L, "lib.size", lib, ids: e.E.colNames ?? [])) }
+            if let lib = e.libSize { st.later(vector(L, "lib.size", lib, ids: samples)) }
             if let xy = e.voomXY {
                 // R leaves all-zero genes out of the trend points; their names go with them.
                 var ids = genes
@@ -481,10 +490,12 @@ public enum EngineRunner {
         if let a = tab.annotation {
             for (k, name) in a.names.enumerated() { st.out.text["\(L).\(name)"] = a.columns[k] }
         }
+        let rows = tab.rowNames
         for (k, name) in tab.columnNames.enumerated() {
-            st.later(StatisticTable(step: L, name: name, rowIDs: tab.rowNames, columnNames: [name], values: tab.columns[k]))
+            let column = tab.columns[k]
+            st.later(StatisticTable(step: L, name: name, rowIDs: rows, columnNames: [name], values: column))
         }
-        st.later(SideFiles.orderTable(step: L, ids: tab.rowNames))
+        st.later(SideFiles.orderTable(step: L, ids: rows))
     }
 
     static func coefIndex(_ name: String, fit: MArrayLM, step: CaseStep) throws -> Int {
@@ -496,10 +507,11 @@ public enum EngineRunner {
 
     static func fitOutputs(_ L: String, _ fit: MArrayLM, into st: inout State) {
         let ids = fit.coefficients.rowNames ?? []
-        st.later(matrix(L, "coefficients", fit.coefficients))
-        st.later(matrix(L, "stdev.unscaled", fit.stdevUnscaled))
-        st.later(vector(L, "sigma", fit.sigma, ids: ids))
-        st.later(vector(L, "df.residual", fit.dfResidual, ids: ids))
+        let coefficients = fit.coefficients, stdevUnscaled = fit.stdevUnscaled, sigma = fit.sigma, dfResidual = fit.dfResidual
+        st.later(matrix(L, "coefficients", coefficients))
+        st.later(matrix(L, "stdev.unscaled", stdevUnscaled))
+        st.later(vector(L, "sigma", sigma, ids: ids))
+        st.later(vector(L, "df.residual", dfResidual, ids: ids))
         if let a = fit.Amean { st.later(vector(L, "Amean", a, ids: ids)) }
     }
 
