@@ -55,10 +55,9 @@ public enum EngineRunner {
         var out: SideOutputs
         var warnings: [LimmaWarning] = []
         var version: LimmaVersion
-        /// Output tables the harness builds from an engine result after the
-        /// pipeline's clock stops (conversions for the report that are not
-        /// limma's work), each with its place in `out.tables`.
-        var deferredTables: [(index: Int, make: () -> StatisticTable)] = []
+        /// Every output table, as the function that builds it after the
+        /// pipeline's clock stops (`later`), in step order.
+        var deferredTables: [() -> StatisticTable] = []
 
         /// Records an output table that the harness builds after the
         /// pipeline's clock stops (`make` runs then, in step order): the
@@ -69,7 +68,7 @@ public enum EngineRunner {
         /// expression such as `y.libSize` captures all of `y`, and a DGEList
         /// kept alive that way keeps its counts, which voom then cannot reuse.
         mutating func later(_ make: @autoclosure @escaping () -> StatisticTable) {
-            deferredTables.append((out.tables.count, make))
+            deferredTables.append(make)
         }
     }
 
@@ -153,7 +152,7 @@ public enum EngineRunner {
             }
         }
         let pipeline = Date().timeIntervalSince(start)
-        for (k, d) in st.deferredTables.enumerated() { st.out.tables.insert(d.make(), at: d.index + k) }
+        st.out.tables += st.deferredTables.map { $0() }
         st.deferredTables = []
         st.out.pipelineSeconds = pipeline
         st.out.totalSeconds = pipeline + loadSeconds
@@ -393,15 +392,7 @@ public enum EngineRunner {
                                       adjustMethod: try choice(s, "adjust.method", PAdjustMethod.init(rawValue:)) ?? .BH,
                                       pValue: number(s, "p.value") ?? 0.05, lfc: number(s, "lfc") ?? 0)
             st.warnings += res.warnings
-            // The calls as the report's numbers, built after the clock stops.
-            st.deferredTables.append((st.out.tables.count, {
-                let values = res.calls.map { $0 == TestResults.na ? .nan : Double($0) }
-                let na = res.calls.map { $0 == TestResults.na }
-                return StatisticTable(step: L, name: "results", kind: .exact,
-                                      rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
-                                      columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },
-                                      values: values, isNA: na.contains(true) ? na : nil)
-            }))
+            st.later(callsTable(L, res))
         case "camera", "fry", "mroast":
             try geneSetStep(s, data: data, state: &st)
         default:
@@ -467,6 +458,16 @@ public enum EngineRunner {
         col("PValue.Mixed", tab.pValueMixed)
         col("FDR.Mixed", tab.fdrMixed)
         st.later(SideFiles.orderTable(step: L, ids: ids))
+    }
+
+    /// decideTests' calls as the report's numbers (NA as NaN, marked).
+    static func callsTable(_ L: String, _ res: TestResults) -> StatisticTable {
+        let values = res.calls.map { $0 == TestResults.na ? .nan : Double($0) }
+        let na = res.calls.map { $0 == TestResults.na }
+        return StatisticTable(step: L, name: "results", kind: .exact,
+                              rowIDs: res.rowNames ?? (0..<res.nrow).map { String($0 + 1) },
+                              columnNames: res.colNames ?? (0..<res.ncol).map { "V\($0 + 1)" },
+                              values: values, isNA: na.contains(true) ? na : nil)
     }
 
     static func pairs(_ L: String, _ name: String, _ x: [Double], _ y: [Double], ids: [String]) -> StatisticTable {

@@ -58,14 +58,17 @@ public struct TestResults: Sendable, Equatable {
     }
 
     /// Column `j`.
-    public func column(_ j: Int) -> [Int?] { calls[(j * nrow)..<((j + 1) * nrow)].map(Self.call) }
+    public func column(_ j: Int) -> [Int?] { columnCalls(j).map(Self.call) }
+
+    /// Column `j`'s bytes.
+    private func columnCalls(_ j: Int) -> ArraySlice<Int8> { calls[(j * nrow)..<((j + 1) * nrow)] }
 
     /// R's `summary(decideTests(...))`: for each level (rows labelled
     /// Down/NotSig/Up) the number of calls at that level in each column,
     /// NAs not counted.
     public var summary: TestResultsSummary {
         let counts = levels.map { lev in
-            (0..<ncol).map { j in calls[(j * nrow)..<((j + 1) * nrow)].reduce(0) { $0 + (Int($1) == lev ? 1 : 0) } }
+            (0..<ncol).map { j in columnCalls(j).reduce(0) { $0 + (Int($1) == lev ? 1 : 0) } }
         }
         return TestResultsSummary(labels: labels, colNames: colNames, counts: counts)
     }
