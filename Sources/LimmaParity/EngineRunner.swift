@@ -311,11 +311,16 @@ public enum EngineRunner {
             // When no later step reads the counts, the DGEList leaves the state, so that
             // nothing else shares its counts and voom turns their storage into E; else the
             // state keeps them and voom works on a copy.
-            if !c.steps.drop(while: { $0.label != L }).dropFirst().contains(where: { readsCounts.contains($0.fn) }) { st.y = nil }
+            let released = !c.steps.drop(while: { $0.label != L }).dropFirst().contains(where: { readsCounts.contains($0.fn) })
+            if released { st.y = nil }
+            let countsStorage = y.counts.values.withUnsafeBufferPointer { $0.baseAddress }
             var e = try voom(releasing: &y, design: st.design, normalizeMethod: method, block: st.block, correlation: st.correlation,
                              span: number(s, "span") ?? 0.5, adaptiveSpan: bool(s, "adaptive.span"), version: st.version)
             st.warnings += e.warnings
             e.warnings = []
+            if released {
+                st.out.voomReusedCounts.append(countsStorage != nil && e.E.values.withUnsafeBufferPointer { $0.baseAddress } == countsStorage)
+            }
             st.elist = e
             let E = e.E, genes = E.rowNames ?? [], samples = E.colNames ?? []
             st.later(matrix(L, "E", E))

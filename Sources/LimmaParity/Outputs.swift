@@ -62,6 +62,13 @@ public struct SideOutputs: Sendable {
     public var stepSeconds: [StepTime] = []
     /// Warnings the side emitted (R's warnings, the engine's LimmaWarnings).
     public var warnings: [String]
+    /// Engine side, for the tests: whether each voom step that was handed the
+    /// DGEList's last reference (no later step reads the counts) wrote E into
+    /// the counts' own storage, as `voom(releasing:)` does when nothing else
+    /// shares them. False means something (a deferred output table, say) still
+    /// held the counts, and voom had to copy them: a G x n matrix more in
+    /// memory and a slower step, with the same numbers.
+    var voomReusedCounts: [Bool] = []
 
     public init(side: String, tables: [StatisticTable] = [], text: [String: [String]] = [:], versions: [String: String] = [:],
                 pipelineSeconds: Double? = nil, totalSeconds: Double? = nil, warnings: [String] = []) {

@@ -616,4 +616,44 @@ struct CaseGrammarTests {
             #expect(!c.steps.isEmpty)
         }
     }
+
+    /// Every shipped case whose voom step is the counts' last reader gets E in
+    /// the counts' own storage: nothing the runner keeps (a deferred output
+    /// table above all, which must capture arrays, not the DGEList) holds on to
+    /// the counts. Round 15's first cut of the deferred tables broke exactly
+    /// this, and no number showed it: at 60k x 1000 peak RSS rose 789 -> 1155
+    /// MB and voom slowed 470 -> 678 ms.
+    @Test func voomReusesTheCountsInEveryShippedCase() throws {
+        var checked = 0
+        for f in try Harness.expand([CLI.root.appendingPathComponent("reference/cases").path]) {
+            let c = try ParityCase.load(f)
+            guard c.steps.contains(where: { $0.fn == "voom" }) else { continue }
+            let out = try EngineRunner.run(c, data: CaseData.load(c), limma: .v3_54)
+            #expect(!out.voomReusedCounts.isEmpty, "\(c.name): voom was not the counts' last reader")
+            #expect(out.voomReusedCounts.allSatisfy { $0 }, "\(c.name): voom copied the counts")
+            checked += 1
+        }
+        #expect(checked >= 5)
+    }
+
+    /// The check above can fail: a runner that keeps the DGEList alive makes
+    /// voom copy the counts, and the flag says so.
+    @Test func voomCopiesCountsThatAreStillShared() throws {
+        // Each call builds its own storage, shared with nothing.
+        func counts() -> Matrix {
+            Matrix(nrow: 40, ncol: 4, values: (0..<160).map { Double(($0 * 7919) % 97 + 3) },
+                   rowNames: (0..<40).map { "g\($0)" }, colNames: ["a1", "a2", "b1", "b2"])
+        }
+        let design = Matrix(rows: [[1, 0], [1, 0], [0, 1], [0, 1]], colNames: ["A", "B"])
+        var y = DGEList(counts: counts())
+        let kept = y                                   // a second reference to the same counts
+        let storage = y.counts.values.withUnsafeBufferPointer { $0.baseAddress }
+        let shared = try voom(releasing: &y, design: design)
+        #expect(shared.E.values.withUnsafeBufferPointer { $0.baseAddress } != storage)
+        #expect(kept.counts.values == counts().values)   // the holder's counts are untouched
+        var alone = DGEList(counts: counts())
+        let own = alone.counts.values.withUnsafeBufferPointer { $0.baseAddress }
+        let reused = try voom(releasing: &alone, design: design)
+        #expect(reused.E.values.withUnsafeBufferPointer { $0.baseAddress } == own)
+    }
 }

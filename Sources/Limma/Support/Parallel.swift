@@ -26,30 +26,29 @@ public enum LimmaThreads {
     }
 
     /// Runs `body(range)` over `0..<n` cut into contiguous chunks of at least
-    /// `minChunk` indices, the chunks spread over `count` threads. With one
-    /// thread (or one chunk) it runs inline. `body` must write only the
-    /// outputs of the indices in its range.
+    /// `minChunk` indices (the last may be shorter), the chunks spread over
+    /// `count` threads. With one thread (or one chunk) it runs inline. `body`
+    /// must write only the outputs of the indices in its range.
+    ///
+    /// The chunks shrink as the loop goes (guided scheduling, `GuidedChunks`):
+    /// each is a share of what is left, so the workers finish within about one
+    /// small chunk of each other however the host slows one of them down.
     static func forEachChunk(_ n: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard n > 0 else { return }
         let threads = count
-        let chunks = Swift.min(Swift.max(1, n / Swift.max(1, minChunk)), threads * 4)
-        if threads <= 1 || chunks <= 1 {
+        let least = Swift.max(1, minChunk)
+        if threads <= 1 || n < 2 * least {
             body(0..<n)
             return
         }
-        let size = (n + chunks - 1) / chunks
-        let nchunks = (n + size - 1) / size
         withoutActuallyEscaping(body) { b in
             let box = UncheckedBox(b)
             // At most `threads` workers, each taking the next unclaimed chunk
             // until none is left: a worker the host slows down takes fewer.
-            let workers = Swift.min(threads, nchunks)
-            let claims = ChunkClaims(nchunks)
+            let workers = Swift.min(threads, (n + least - 1) / least)
+            let claims = GuidedChunks(n, minChunk: least, threads: threads)
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while let c = claims.next() {
-                    let lo = c * size
-                    box.value(lo..<Swift.min(n, lo + size))
-                }
+                while let r = claims.next() { box.value(r) }
             }
         }
     }
@@ -80,20 +79,35 @@ public enum LimmaThreads {
 
 /// The chunks of one parallel loop, handed out in order, each once (a
 /// class over `NSLock`, for the reason `FirstFailure` gives).
-final class ChunkClaims: @unchecked Sendable {
+///
+/// Each claim takes `max(minChunk, left / (2 * threads))` of the indices
+/// still left (at most all of them): large chunks first, while the workers
+/// are far from the end, then smaller ones, so that when the last chunk is
+/// claimed the other workers are at most about one small chunk from done.
+/// The sequence of chunks depends only on `n`, `minChunk` and `threads`,
+/// never on which worker claims which.
+final class GuidedChunks: @unchecked Sendable {
     private let lock = NSLock()
     private var claimed = 0
     private let count: Int
+    private let minChunk: Int
+    private let divisor: Int
 
-    init(_ count: Int) { self.count = count }
+    init(_ count: Int, minChunk: Int, threads: Int) {
+        self.count = count
+        self.minChunk = Swift.max(1, minChunk)
+        self.divisor = 2 * Swift.max(1, threads)
+    }
 
     /// The next chunk not yet claimed, or nil when all are.
-    func next() -> Int? {
+    func next() -> Range<Int>? {
         lock.lock()
         defer { lock.unlock() }
-        guard claimed < count else { return nil }
-        claimed += 1
-        return claimed - 1
+        let left = count - claimed
+        guard left > 0 else { return nil }
+        let size = Swift.min(left, Swift.max(minChunk, left / divisor))
+        claimed += size
+        return (claimed - size)..<claimed
     }
 }
 
