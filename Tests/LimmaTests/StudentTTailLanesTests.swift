@@ -132,8 +132,16 @@ import CRmath
     /// the next column.
     @Test func perGeneBatchesMatchRmath() {
         var rng = Rng(s: 8)
+        // Robust eBayes's shape: most genes one df (in batches of `minBatch`
+        // or more per call), a few another, some alone.
+        let robustShape: [Double] = (0..<90).map { (g: Int) -> Double in
+            if g % 9 == 4 { return 9.5 }
+            if g % 17 == 3 { return 30.5 + Double(g) }
+            if g == 50 { return .nan }
+            return 16.583850936908807
+        }
         let dfs: [[Double]] = [[9.5, 9.5, 30.5, 30.5, 30.5, 4.25, .nan, 0, .infinity, 4.25, 17, 1e6, 1e6],
-                               [Double](repeating: 12.717059484255417, count: 11), [0.3, 0.3, 2]]
+                               [Double](repeating: 12.717059484255417, count: 11), [0.3, 0.3, 2], robustShape]
         for df in dfs {
             let tails = StudentTTailsByGene(df: df)
             let genes = df.count
@@ -274,5 +282,26 @@ import CRmath
             }
             #expect(bad == 0)
         }
+    }
+}
+
+/// The per-df numbering under StudentTTailsByGene and topTable's quantiles.
+@Suite("bit-pattern numbering") struct BitPatternNumberingTests {
+    /// Distinct bit patterns numbered in order of first appearance (-0 and +0
+    /// apart, a NaN equal to itself by its bits), through table collisions.
+    @Test func numbersDistinctBitsInOrderOfFirstAppearance() {
+        let xs: [Double] = [3, 1, 3, -0.0, 0, .nan, 1, .infinity, .nan, 0, 2.5] + (0..<500).map { Double($0 % 250) * 0.125 }
+        var numbering = BitPatternNumbering(capacity: xs.count)
+        var seen: [UInt64] = []
+        for x in xs {
+            let (k, isNew) = numbering.number(x)
+            if let i = seen.firstIndex(of: x.bitPattern) {
+                #expect(!isNew && Int(k) == i)
+            } else {
+                #expect(isNew && Int(k) == seen.count)
+                seen.append(x.bitPattern)
+            }
+        }
+        #expect(numbering.values.map(\.bitPattern) == seen)
     }
 }

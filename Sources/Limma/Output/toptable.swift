@@ -500,14 +500,13 @@ func topTableT(_ fit: MArrayLM, coef: Int, number: Int, adjustMethod: PAdjustMet
         lo.reserveCapacity(rows.count)
         hi.reserveCapacity(rows.count)
         // qt(alpha, df.total) once per distinct df.total (usually a handful).
-        var quantiles = [UInt64: Double]()
+        var distinct = BitPatternNumbering(capacity: rows.count)
+        var quantiles = [Double]()
         for (k, r) in rows.enumerated() {
             let df = dfTotal[r]
-            let q: Double
-            if let cached = quantiles[df.bitPattern] { q = cached } else {
-                q = RMath.qt(alpha, df: df)
-                quantiles[df.bitPattern] = q
-            }
+            let (number, isNew) = distinct.number(df)
+            if isNew { quantiles.append(RMath.qt(alpha, df: df)) }
+            let q = quantiles[Int(number)]
             let margin = (s2Post[r].squareRoot() * su[r]) * q
             let m = M[top[k]]
             lo.append(m - margin)
