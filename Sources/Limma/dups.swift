@@ -248,14 +248,16 @@ enum MixedModel2 {
         let a, s, u, vt: UnsafeMutablePointer<Double>
         let iwork: UnsafeMutablePointer<Int32>
         var work: [Double] = []
-        var lworks: [SVDShape: Int32] = [:]
+        /// dgesdd's work sizes by shape (a few shapes: a list, not a
+        /// Dictionary, whose first use costs a run-time conformance scan).
+        var lworks: [(shape: SVDShape, lwork: Int32)] = []
         /// The gamma GLM: d, dy, residuals (n), dx (n x 2), its QR, mu, v,
         /// vx (n x 2), z (n), and 2 x 2 scratch.
         let d, dy, rsd, qty, dx, dxqr, mu, v, vx, z: UnsafeMutablePointer<Double>
         let qraux2, qwork2, b2: UnsafeMutablePointer<Double>
         let jpvt2: UnsafeMutablePointer<Int>
 
-        struct SVDShape: Hashable { let m: Int, n: Int, all: Bool }
+        struct SVDShape { let m: Int, n: Int, all: Bool }
 
         init(n: Int, p: Int, blocks: Int) {
             self.n = n; self.p = p; self.blocks = blocks
@@ -355,14 +357,14 @@ enum MixedModel2 {
         var mm = Int32(m), nn = Int32(n), ldu = Int32(m), ldvt = Int32(all ? n : np), info: Int32 = 0
         let shape = Workspace.SVDShape(m: m, n: n, all: all)
         var lwork: Int32
-        if let cached = ws.lworks[shape] {
-            lwork = cached
+        if let cached = ws.lworks.first(where: { $0.shape.m == m && $0.shape.n == n && $0.shape.all == all }) {
+            lwork = cached.lwork
         } else {
             var query: Int32 = -1, size = 0.0
             dgesdd_(&job, &mm, &nn, ws.a, &mm, ws.s, ws.u, &ldu, ws.vt, &ldvt, &size, &query, ws.iwork, &info)
             guard info == 0 else { throw LimmaError("La.svd", "error code \(info) from Lapack routine 'dgesdd'") }
             lwork = Int32(size)
-            ws.lworks[shape] = lwork
+            ws.lworks.append((shape, lwork))
         }
         if ws.work.count < Int(lwork) { ws.work = [Double](repeating: 0, count: Int(lwork)) }
         ws.work.withUnsafeMutableBufferPointer { wb in
