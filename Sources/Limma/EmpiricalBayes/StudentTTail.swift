@@ -788,7 +788,7 @@ struct StudentTTailsByGene: Sendable {
             batched += perSlot[s]
         }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, 2 * batched)) { buffer in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: Swift.max(1, batched)) { places in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(1, batched)) { places in
                 let statistics = buffer.baseAddress!, values = statistics + batched
                 let place = places.baseAddress!
                 var next = start
@@ -798,7 +798,7 @@ struct StudentTTailsByGene: Sendable {
                     if s >= 0 && start[s] >= 0 {
                         let at = next[s]
                         statistics[at] = q[k]
-                        place[at] = Int32(truncatingIfNeeded: k)
+                        place[at] = k
                         next[s] = at + 1
                     } else {
                         out[k] = single(q[k], i)
@@ -809,7 +809,7 @@ struct StudentTTailsByGene: Sendable {
                 for s in 0..<slots where start[s] >= 0 {
                     batch(tails[s], statistics + start[s], values + start[s], perSlot[s])
                 }
-                for at in 0..<batched { out[Int(place[at])] = values[at] }
+                for at in 0..<batched { out[place[at]] = values[at] }
             }
         }
     }
