@@ -769,14 +769,12 @@ struct StudentTTailsByGene: Sendable {
                             single: (Double, Int) -> Double) {
         guard count > 0 else { return }
         let slots = tails.count
-        // Per cell its slot (-1: R's pt), and per slot its cells here.
-        var cellSlot = [Int32](repeating: -1, count: count)
+        // Per slot (a gene's; -1 is R's pt) its cells here.
         var perSlot = [Int](repeating: 0, count: slots)
         var i = firstGene
-        for k in 0..<count {
-            let s = slot[i]
-            cellSlot[k] = s
-            if s >= 0 { perSlot[Int(s)] += 1 }
+        for _ in 0..<count {
+            let s = Int(slot[i])
+            if s >= 0 { perSlot[s] += 1 }
             i += 1
             if i == genes { i = 0 }
         }
@@ -794,7 +792,7 @@ struct StudentTTailsByGene: Sendable {
                 var next = start
                 i = firstGene
                 for k in 0..<count {
-                    let s = Int(cellSlot[k])
+                    let s = Int(slot[i])
                     if s >= 0 && start[s] >= 0 {
                         let at = next[s]
                         statistics[at] = q[k]

@@ -142,18 +142,12 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
     var res = TestResults(nrow: n, ncol: p, calls: [], rowNames: coef.rowNames, colNames: coef.colNames)
     res.warnings = fit.warnings
 
-    /// sign(coefficient) * (adjusted p < threshold), NA when either is missing.
-    func call(_ c: Double, _ adjP: Double, _ threshold: Double) -> Int? {
-        if c.isNaN || adjP.isNaN { return nil }
-        return adjP < threshold ? signum(c) : 0
-    }
-
     switch m {
     case "separate":
         res.calls = separateCalls(coef, pMat, adjust: adjust, pValue: pValue)
     case "global":
         let adj = pAdjust(pMat.values, method: adjust)
-        res.values = (0..<(n * p)).map { k in call(coef.values[k], adj[k], pValue) }
+        res.calls = (0..<(n * p)).map { k in decisionCall(coef.values[k], adj[k], pValue) }
     default:
         res.calls = [Int8](repeating: 0, count: n * p)
         guard let Fp = fit.FPValue else { throw LimmaError(fn, "F.p.value not found in fit: run eBayes first") }
@@ -180,7 +174,7 @@ public func decideTests(_ fit: MArrayLM, method: String = "separate", adjustMeth
                 let t = tMat.row(g)
                 let P = t.map { 2 * RMath.pt(-Swift.abs($0), df: df[k]) }
                 let adjP = pAdjust(P, method: adjust)
-                for j in 0..<p { res[g, j] = t[j].isNaN || adjP[j].isNaN ? nil : (adjP[j] < threshold ? signum(t[j]) : 0) }
+                for j in 0..<p { res.calls[j * n + g] = decisionCall(t[j], adjP[j], threshold) }
             }
         } else {
             let sub = subsetRows(fit, sel)
@@ -229,10 +223,7 @@ func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue
                         }
                     } else {
                         let adj = pAdjust(pv, method: adjust)
-                        for i in 0..<n {
-                            let ci = c[i], ai = adj[i]
-                            (o + i).initialize(to: ci.isNaN || ai.isNaN ? na : (ai < pValue ? Int8(signum(ci)) : 0))
-                        }
+                        for i in 0..<n { (o + i).initialize(to: decisionCall(c[i], adj[i], pValue)) }
                     }
                 }
             }
@@ -375,6 +366,14 @@ func classifyTestsF(_ fit: MArrayLM, corMatrix: Matrix? = nil, df: [Double]? = n
 
 /// R's `sign` as an Int (0 for zero).
 func signum(_ x: Double) -> Int { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+
+/// One call: `sign(c) * (adjP < threshold)`, `TestResults.na` when the
+/// statistic or the adjusted p-value is missing.
+@inline(__always)
+func decisionCall(_ c: Double, _ adjP: Double, _ threshold: Double) -> Int8 {
+    if c.isNaN || adjP.isNaN { return TestResults.na }
+    return adjP < threshold ? Int8(signum(c)) : 0
+}
 
 /// R's `sign` as a Double.
 func rSign(_ x: Double) -> Double { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
