@@ -18,6 +18,59 @@ import Foundation
         let genes = try RLive.matrix(dir, "gse60450.csv").matrix
         let g = try MatrixReader.read(RLive.path("reference/data/gse60450/counts.csv.gz"))
         #expect(g.matrix == genes)
+        // Quoted ids (R's write.csv), read by the fast path's plain quoted cells.
+        let pasilla = try MatrixReader.read(RLive.path("reference/data/pasilla/counts.csv.gz"))
+        let rPasilla = try RLive.matrix(dir, "pasilla.csv").matrix
+        #expect(pasilla.matrix == rPasilla)
+    }
+
+    /// Rows whose quotes open and close plain cells (the id and annotation
+    /// as R's write.csv writes them) take the fast path; every other quote
+    /// sends its row to the general parser. Both must give what the general
+    /// parser gives for the whole file: ids, annotation, values, NA cells.
+    @Test(arguments: [",", "\t"])
+    func plainQuotedCellsReadAsTheGeneralParserReadsThem(delimiter: String) throws {
+        let rows = [
+            "id,ann,s1,s2",
+            "\"g1\",\"a\",1,2",                 // plain quoted id and annotation
+            "\"g2\",b,3,NA",                     // quoted id, bare annotation
+            "g3,\"c\",4.5,-Inf",                 // bare id, quoted annotation
+            "\"\",\"\",5,6",                     // empty quoted cells
+            "\"g,5\",d,7,8",                     // a delimiter inside the quotes
+            "\"g\"\"6\",e,9,10",                 // an escaped quote
+            "g\"7,f,11,12",                       // a quote inside a bare id
+            "\"g8\" ,g,13,14",                   // text after the closing quote
+            "\"g9\",h,\"15\",16",                // a quoted number
+            "\"g10\nx\",i,17,18",                 // a line break inside the quotes
+            "\"g11\",j,,3e-2",
+        ]
+        let text = rows.map { $0.replacingOccurrences(of: ",", with: delimiter == "," ? "," : "\t") }.joined(separator: "\n") + "\n"
+        var bytes = Array(text.utf8)
+        let fast = try MatrixReader.parse(&bytes, path: "q.csv", annotation: ["ann"])
+        let general = try MatrixReader.fromTable(DelimitedText.parse(Array(text.utf8), path: "q.csv"), annotation: ["ann"])
+        #expect(fast.matrix.rowNames == general.matrix.rowNames)
+        #expect(fast.annotation == general.annotation)
+        #expect(fast.naMask == general.naMask)
+        #expect(fast.matrix.values.map(\.bitPattern) == general.matrix.values.map(\.bitPattern))
+        #expect(fast.matrix.rowNames?.prefix(5) == ["g1", "g2", "g3", "", delimiter == "," ? "g,5" : "g\t5"])
+    }
+
+    /// A row with plain quoted cells reports the errors an unquoted row does.
+    @Test(arguments: [
+        ("id,s1,s2\n\"g1\",1,2\n\"g2\",1\n", "row 3: has 2 field(s), the header has 3"),
+        ("id,s1,s2\n\"g1\",1,abc\n", "column 's2': 'abc' is not a number (id g1)"),
+        ("id,s1,s2\n\"g1\"\n", "has 1 field(s), the header has 3"),
+        ("id,s1\n\"\"\n", "cannot parse the line"),
+    ])
+    func plainQuotedRowsGiveTheSameErrors(text: String, expected: String) {
+        var bytes = Array(text.utf8)
+        do {
+            _ = try MatrixReader.parse(&bytes, path: "bad.csv")
+            Issue.record("no error for \(text.debugDescription)")
+        } catch let e as InputError {
+            #expect(e.path == "bad.csv")
+            #expect(e.message.contains(expected), "\(e.message)")
+        } catch { Issue.record("unexpected \(error)") }
     }
 
     @Test func fastAndGeneralPathsAgree() throws {

@@ -4,7 +4,8 @@ import Foundation
 
 /// Parses the data rows of a delimited numeric matrix straight from bytes.
 ///
-/// The header (and any row the fast path cannot take: quoted cells) goes
+/// The header (and any row the fast path cannot take: quoted cells other
+/// than plain quoted ids and annotation, see `plainQuotedCellEnd`) goes
 /// through `DelimitedText.parse`'s general rules, so both paths accept the
 /// same files. A cell that is an optional sign and 1 to 18 decimal digits
 /// (a count) is converted exactly in integer arithmetic: R's `R_strtod`
@@ -38,7 +39,8 @@ enum FastMatrixParser {
 
     /// Byte offsets of each data line: (start, end) with end excluding the
     /// line terminator. `\n`, `\r\n` and `\r` end a line, outside double
-    /// quotes; empty lines are skipped, and a last unterminated line of only
+    /// quotes (as the general parser reads them, so a quote inside a field's
+    /// text does not join lines); empty lines are skipped, and a last unterminated line of only
     /// blanks. A file without quotes or carriage returns (the usual case) is
     /// cut at its newlines by `memchr`, in pieces over `LimmaThreads` when it
     /// is large (each piece starts just after a newline, so every line lies in
@@ -79,14 +81,32 @@ enum FastMatrixParser {
             let last = (0..<(bounds.count - 1)).last { bounds[$0] < bounds[$0 + 1] } ?? 0
             lineStart = pieces[last].1
         } else {
-            var inQuotes = false
+            // Quotes as the general parser (`DelimitedText.parse`) reads them:
+            // a double quote opens a quoted field only where the field has no
+            // text yet (elsewhere it is text); inside, a doubled quote is one
+            // quote of text and a single one closes the quotes.
+            let d = headerDelimiter(b, from: start)
+            var inQuotes = false, fieldEmpty = true
             while i < n {
                 let c = b[i]
-                if c == 0x22 { inQuotes.toggle() }
-                else if !inQuotes && (c == 0x0A || c == 0x0D) {
+                if inQuotes {
+                    if c == 0x22 {
+                        if i + 1 < n && b[i + 1] == 0x22 { fieldEmpty = false; i += 2; continue }
+                        inQuotes = false
+                    } else {
+                        fieldEmpty = false
+                    }
+                } else if c == 0x22 && fieldEmpty {
+                    inQuotes = true
+                } else if c == d {
+                    fieldEmpty = true
+                } else if c == 0x0A || c == 0x0D {
                     if i > lineStart { out.append((lineStart, i)) }
                     if c == 0x0D && i + 1 < n && b[i + 1] == 0x0A { i += 1 }
                     lineStart = i + 1
+                    fieldEmpty = true
+                } else {
+                    fieldEmpty = false
                 }
                 i += 1
             }
@@ -98,6 +118,19 @@ enum FastMatrixParser {
             if !allBlank { out.append((lineStart, n)) }
         }
         return out
+    }
+
+    /// The delimiter `DelimitedText.parse` finds for the header line (the
+    /// first line that is not empty, from `start`): a tab if its bytes up to
+    /// the first line break hold one, else a comma.
+    static func headerDelimiter(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt8 {
+        var i = start
+        while i < b.count && (b[i] == 0x0A || b[i] == 0x0D) { i += 1 }
+        while i < b.count && b[i] != 0x0A && b[i] != 0x0D {
+            if b[i] == 0x09 { return 0x09 }
+            i += 1
+        }
+        return 0x2C
     }
 
     /// Parses one numeric cell between `s` and `e` (exclusive): spaces
@@ -265,22 +298,35 @@ enum FastMatrixParser {
             return false
         }
         if layout.hasNUL && find(0, b, ls, le) < le { sink.fail(r, "binary data (NUL byte); expected CSV or TSV text"); return false }
-        if layout.hasQuote && find(0x22, b, ls, le) < le {
-            return parseQuotedRow(b, ls, le, row: r, layout: layout, sink: sink, out: out, stride: stride, na: &na)
+        let quoted = layout.hasQuote && find(0x22, b, ls, le) < le
+        func general() -> Bool {
+            parseQuotedRow(b, ls, le, row: r, layout: layout, sink: sink, out: out, stride: stride, na: &na)
         }
-        // The id and the annotation cells: text up to the next delimiter.
+        // The id and the annotation cells: text up to the next delimiter. In
+        // a row with double quotes, a cell may also be a plain quoted one
+        // (`plainQuotedCellEnd`); a row with any other quote goes through the
+        // general parser (as does one that ends among these cells, whose
+        // error the general parser words).
         var i = ls
         for k in 0..<first {
             if k > 0 {
-                guard i < le else { return fieldCountError() }
+                guard i < le else { return quoted ? general() : fieldCountError() }
                 i += 1
             }
-            let e = find(d, b, i, le)
-            let text = String(decoding: UnsafeBufferPointer(rebasing: b[i..<e]), as: UTF8.self)
+            var s = i, e: Int
+            if quoted && i < le && b[i] == 0x22 {
+                guard let q = plainQuotedCellEnd(b, i, le, d) else { return general() }
+                (s, e, i) = (i + 1, q, q + 1)
+            } else {
+                e = find(d, b, i, le)
+                if quoted && find(0x22, b, i, e) < e { return general() }
+                i = e
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
             if k == 0 { sink.ids[r] = text } else { sink.ann[k - 1][r] = text }
-            i = e
         }
-        guard i < le else { return fieldCountError() }
+        guard i < le else { return quoted ? general() : fieldCountError() }
+        if quoted && find(0x22, b, i, le) < le { return general() }
         let base = b.baseAddress!
         let wordEnd = b.count - 8
         let pattern = UInt64(d) &* 0x0101_0101_0101_0101
@@ -353,6 +399,22 @@ enum FastMatrixParser {
         let x = w ^ pattern
         let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         return ~(((x & low) &+ low) | x) & 0x8080_8080_8080_8080
+    }
+
+    /// Where the closing quote of the quoted cell opening at `b[open]` lies,
+    /// when the cell is plain: its text holds no double quote and no
+    /// delimiter, and the closing quote ends the cell (the delimiter or the
+    /// line's end follows). nil otherwise. R's `write.csv` writes feature ids
+    /// and other text this way. The general parser (`DelimitedText.parse`)
+    /// reads such a cell as its text between the quotes, and a row whose
+    /// only quotes open and close plain cells splits into the same fields at
+    /// its delimiters, so the fast path takes it as it takes unquoted rows:
+    /// the same values, ids and errors.
+    @inline(__always)
+    static func plainQuotedCellEnd(_ b: UnsafeBufferPointer<UInt8>, _ open: Int, _ le: Int, _ d: UInt8) -> Int? {
+        let q = find(0x22, b, open + 1, le)
+        guard q < le, q + 1 == le || b[q + 1] == d, find(d, b, open + 1, q) == q else { return nil }
+        return q
     }
 
     /// A row holding double quotes, through the general parser (RFC 4180
