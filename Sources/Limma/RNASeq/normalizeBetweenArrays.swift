@@ -178,9 +178,15 @@ func normalizeQuantilesOfLogCPM(_ values: UnsafeMutablePointer<Double>, ngenes n
     let slot = hist + small
     let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * n)
     defer { keys.deallocate() }
-    let doubles = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n)
+    // (The last n + 7 doubles hold, after the logarithms, each sorted
+    // position's E: runs of up to eight are written as eight copies.)
+    let doubles = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n + 7)
     defer { doubles.deallocate() }
     let args = doubles, logs = doubles + n, scratch = doubles + 2 * n
+    // The small counts present in the column, one bit each (their bins are
+    // walked bit by bit: a test of every bin would mispredict on most).
+    let present = UnsafeMutablePointer<UInt64>.allocate(capacity: small / 64)
+    defer { present.deallocate() }
     let ints = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * n)
     defer { ints.deallocate() }
     let rows = ints, freq = ints + n, code = ints + 2 * n
@@ -218,8 +224,14 @@ func normalizeQuantilesOfLogCPM(_ values: UnsafeMutablePointer<Double>, ngenes n
         let sorted = RBase.sortTagged(keys, keys + n, large) { _ in 0 }
         @inline(__always) func row(_ k: Int) -> Int { Int(rows[Int(sorted[k] & RBase.lowerHalf)]) }
         // The distinct counts in increasing order: arguments and frequencies.
+        for w in 0..<(small / 64) {
+            var bits: UInt64 = 0
+            // Bit k is 1 when the bin's count (0 ... n, non-negative) is not 0.
+            for k in 0..<64 { bits |= ((0 &- UInt64(hist[w * 64 + k])) >> 63) << UInt64(k) }
+            present[w] = bits
+        }
         var d = 0
-        for c in 0..<small where hist[c] != 0 {
+        forEachPresent(present, small / 64) { c in
             slot[c] = Int32(d)
             args[d] = (Double(c) + 0.5) / l1 * 1e6
             freq[d] = hist[c]
@@ -244,19 +256,29 @@ func normalizeQuantilesOfLogCPM(_ values: UnsafeMutablePointer<Double>, ngenes n
         for q in 1..<Swift.max(d, 1) where !(logs[q - 1] <= logs[q]) { ordered = false; break }
         if !ordered { general(); continue }
         // Runs of equal E: positions first...last, code first + last; their
-        // E added to the sums at those positions.
+        // E at those positions (`atPosition`), then added to the sums position by
+        // position. (A run of up to eight is written as eight copies, the
+        // extra ones overwritten by the next runs or left past the end: the
+        // run lengths vary from value to value, and a loop over each run
+        // mispredicted its exit about once a run.)
+        let atPosition = scratch
         var position = 0, q = 0
         while q < d {
             var r = q + 1, total = Int(freq[q])
             while r < d && logs[r] == logs[q] { total += Int(freq[r]); r += 1 }
-            let value = RLongDouble(logs[q])
-            for t in position..<(position + total) { sums[t] += value }
+            let value = logs[q]
+            if total <= 8 {
+                UnsafeMutableRawPointer(atPosition + position).storeBytes(of: SIMD8(repeating: value), as: SIMD8<Double>.self)
+            } else {
+                (atPosition + position).update(repeating: value, count: total)
+            }
             let c = Int32(2 * position + total - 1)
             for u in q..<r { code[u] = c }
             position += total
             q = r
         }
-        for c in 0..<small where hist[c] != 0 { slot[c] = code[Int(slot[c])] }
+        for t in 0..<n { sums[t] += RLongDouble(atPosition[t]) }
+        forEachPresent(present, small / 64) { c in slot[c] = code[Int(slot[c])] }
         for i in 0..<n {
             let v = col[i]
             if v < smallBound { col[i] = Double(slot[Int(v)]) }
@@ -273,6 +295,18 @@ func normalizeQuantilesOfLogCPM(_ values: UnsafeMutablePointer<Double>, ngenes n
         }
     }
     try quantileTargets(values, n: n, p: p, sums: sums, room: room)
+}
+
+/// `body(c)` for each bit c set in `bits[0 ..< words]`, in increasing order.
+@inline(__always)
+private func forEachPresent(_ bits: UnsafePointer<UInt64>, _ words: Int, _ body: (Int) -> Void) {
+    for w in 0..<words {
+        var m = bits[w]
+        while m != 0 {
+            body(w * 64 + m.trailingZeroBitCount)
+            m &= m &- 1
+        }
+    }
 }
 
 /// The first pass of `normalizeQuantilesComplete` for one column (n >= 2,
