@@ -55,6 +55,55 @@ import Foundation
         #expect(fast.matrix.rowNames?.prefix(5) == ["g1", "g2", "g3", "", delimiter == "," ? "g,5" : "g\t5"])
     }
 
+    /// The line splitter of quoted files against the general parser's rules
+    /// byte by byte (a quote opens quotes only where the field has no text;
+    /// inside, `""` is a quote and `"` closes), on random bytes drawn from
+    /// quotes, delimiters, line breaks and text, comma and tab files.
+    @Test func quotedLineSplitterFollowsTheGeneralParser() {
+        func reference(_ b: [UInt8], _ d: UInt8) -> [(Int, Int)] {
+            var out = [(Int, Int)](), i = 0, lineStart = 0, inQuotes = false, fieldEmpty = true
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if inQuotes {
+                    if c == 0x22 {
+                        if i + 1 < n && b[i + 1] == 0x22 { fieldEmpty = false; i += 2; continue }
+                        inQuotes = false
+                    } else {
+                        fieldEmpty = false
+                    }
+                } else if c == 0x22 && fieldEmpty {
+                    inQuotes = true
+                } else if c == d {
+                    fieldEmpty = true
+                } else if c == 0x0A || c == 0x0D {
+                    if i > lineStart { out.append((lineStart, i)) }
+                    if c == 0x0D && i + 1 < n && b[i + 1] == 0x0A { i += 1 }
+                    lineStart = i + 1
+                    fieldEmpty = true
+                } else {
+                    fieldEmpty = false
+                }
+                i += 1
+            }
+            if lineStart < n && b[lineStart...].contains(where: { $0 != 0x20 && $0 != 0x09 }) { out.append((lineStart, n)) }
+            return out
+        }
+        var u = TMMBandedTests.Uniform(state: 17)
+        for trial in 0..<4000 {
+            let tab = trial % 2 == 1
+            let d: UInt8 = tab ? 0x09 : 0x2C
+            let alphabet: [UInt8] = [0x22, 0x22, 0x22, d, d, 0x0A, 0x0D, 0x61, 0x62, 0x20, 0x2C, 0x09]
+            // A header line first (which fixes the delimiter), then random bytes.
+            var bytes: [UInt8] = tab ? Array("id\ts1\n".utf8) : Array("id,s1\n".utf8)
+            let length = 1 + Int(u.next() * 40)
+            for _ in 0..<length { bytes.append(alphabet[Int(u.next() * Double(alphabet.count)) % alphabet.count]) }
+            let expected = reference(bytes, d)
+            let got = bytes.withUnsafeBufferPointer { FastMatrixParser.lineRanges($0, from: 0, hasQuote: true, hasCR: true) }
+            #expect(got.map { [$0.0, $0.1] } == expected.map { [$0.0, $0.1] }, "\(bytes)")
+        }
+    }
+
     /// A row with plain quoted cells reports the errors an unquoted row does.
     @Test(arguments: [
         ("id,s1,s2\n\"g1\",1,2\n\"g2\",1\n", "row 3: has 2 field(s), the header has 3"),

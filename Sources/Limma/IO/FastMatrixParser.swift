@@ -84,31 +84,33 @@ enum FastMatrixParser {
             // Quotes as the general parser (`DelimitedText.parse`) reads them:
             // a double quote opens a quoted field only where the field has no
             // text yet (elsewhere it is text); inside, a doubled quote is one
-            // quote of text and a single one closes the quotes.
+            // quote of text and a single one closes the quotes. Outside quotes
+            // only quotes and line breaks stop the scan (`nextQuoteOrBreak`,
+            // eight bytes at a time), and a quote opens a field when the byte
+            // before it starts the line or is the delimiter: any other byte
+            // is text of the field, or the closing quote of a quoted field
+            // (which has text: an empty one, `""`, followed by a quote would
+            // have been read as an escaped quote instead). Inside quotes only
+            // quotes stop the scan (`memchr`).
             let d = headerDelimiter(b, from: start)
-            var inQuotes = false, fieldEmpty = true
-            while i < n {
-                let c = b[i]
-                if inQuotes {
-                    if c == 0x22 {
-                        if i + 1 < n && b[i + 1] == 0x22 { fieldEmpty = false; i += 2; continue }
-                        inQuotes = false
-                    } else {
-                        fieldEmpty = false
+            scan: while i < n {
+                let s = nextQuoteOrBreak(b, i, n)
+                if s == n { break }
+                if b[s] == 0x22 {
+                    i = s + 1
+                    guard s == lineStart || b[s - 1] == d else { continue }
+                    while true {
+                        let q = find(0x22, b, i, n)
+                        if q == n { break scan }                  // unterminated: the rest is one line
+                        i = q + 1
+                        if q + 1 < n && b[q + 1] == 0x22 { i = q + 2; continue }
+                        break
                     }
-                } else if c == 0x22 && fieldEmpty {
-                    inQuotes = true
-                } else if c == d {
-                    fieldEmpty = true
-                } else if c == 0x0A || c == 0x0D {
-                    if i > lineStart { out.append((lineStart, i)) }
-                    if c == 0x0D && i + 1 < n && b[i + 1] == 0x0A { i += 1 }
-                    lineStart = i + 1
-                    fieldEmpty = true
                 } else {
-                    fieldEmpty = false
+                    if s > lineStart { out.append((lineStart, s)) }
+                    i = b[s] == 0x0D && s + 1 < n && b[s + 1] == 0x0A ? s + 2 : s + 1
+                    lineStart = i
                 }
-                i += 1
             }
         }
         if lineStart < n {
@@ -118,6 +120,27 @@ enum FastMatrixParser {
             if !allBlank { out.append((lineStart, n)) }
         }
         return out
+    }
+
+    /// Where the next double quote, `\n` or `\r` lies in `b[from..<to]`, or
+    /// `to`: eight bytes at a time (`delimiterMask` of each, exact per byte).
+    @inline(__always)
+    static func nextQuoteOrBreak(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+        let base = b.baseAddress!
+        var i = from
+        while i + 8 <= to {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let m = delimiterMask(w, 0x2222_2222_2222_2222) | delimiterMask(w, 0x0A0A_0A0A_0A0A_0A0A)
+                | delimiterMask(w, 0x0D0D_0D0D_0D0D_0D0D)
+            if m != 0 { return i + m.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < to {
+            let c = b[i]
+            if c == 0x22 || c == 0x0A || c == 0x0D { return i }
+            i += 1
+        }
+        return to
     }
 
     /// The delimiter `DelimitedText.parse` finds for the header line (the
