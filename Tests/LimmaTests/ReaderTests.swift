@@ -104,24 +104,6 @@ import Foundation
         }
     }
 
-    /// A row with plain quoted cells reports the errors an unquoted row does.
-    @Test(arguments: [
-        ("id,s1,s2\n\"g1\",1,2\n\"g2\",1\n", "row 3: has 2 field(s), the header has 3"),
-        ("id,s1,s2\n\"g1\",1,abc\n", "column 's2': 'abc' is not a number (id g1)"),
-        ("id,s1,s2\n\"g1\"\n", "has 1 field(s), the header has 3"),
-        ("id,s1\n\"\"\n", "cannot parse the line"),
-    ])
-    func plainQuotedRowsGiveTheSameErrors(text: String, expected: String) {
-        var bytes = Array(text.utf8)
-        do {
-            _ = try MatrixReader.parse(&bytes, path: "bad.csv")
-            Issue.record("no error for \(text.debugDescription)")
-        } catch let e as InputError {
-            #expect(e.path == "bad.csv")
-            #expect(e.message.contains(expected), "\(e.message)")
-        } catch { Issue.record("unexpected \(error)") }
-    }
-
     @Test func fastAndGeneralPathsAgree() throws {
         let text = "id,ann,s1,s2\n\"g,1\",\"x\",1.5,NA\ng2,y,-Inf,NaN\r\ng3,z,,3e-2\n"
         var bytes = Array(text.utf8)
@@ -143,6 +125,11 @@ import Foundation
         ("", "empty file"),
         ("id,s1\ng1,\"1\n", "unbalanced quotes"),
         ("id,s1\ng1,1\u{0}\n", "binary data"),
+        // Rows with plain quoted ids report the errors an unquoted row does.
+        ("id,s1,s2\n\"g1\",1,2\n\"g2\",1\n", "row 3: has 2 field(s), the header has 3"),
+        ("id,s1,s2\n\"g1\",1,abc\n", "column 's2': 'abc' is not a number (id g1)"),
+        ("id,s1,s2\n\"g1\"\n", "has 1 field(s), the header has 3"),
+        ("id,s1\n\"\"\n", "cannot parse the line"),
     ])
     func badFilesGiveAClearError(text: String, expected: String) {
         var bytes = Array(text.utf8)
