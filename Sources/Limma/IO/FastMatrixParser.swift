@@ -40,11 +40,12 @@ enum FastMatrixParser {
     /// Byte offsets of each data line: (start, end) with end excluding the
     /// line terminator. `\n`, `\r\n` and `\r` end a line, outside double
     /// quotes (as the general parser reads them, so a quote inside a field's
-    /// text does not join lines); empty lines are skipped, and a last unterminated line of only
-    /// blanks. A file without quotes or carriage returns (the usual case) is
-    /// cut at its newlines by `memchr`, in pieces over `LimmaThreads` when it
-    /// is large (each piece starts just after a newline, so every line lies in
-    /// one piece; the pieces' lines are joined in order, the same list).
+    /// text does not join lines); empty lines are skipped, and a last
+    /// unterminated line of only blanks. A file without quotes or carriage
+    /// returns (the usual case) is cut at its newlines by `memchr`, in
+    /// pieces over `LimmaThreads` when it is large (each piece starts just
+    /// after a newline, so every line lies in one piece; the pieces' lines
+    /// are joined in order, the same list).
     static func lineRanges(_ b: UnsafeBufferPointer<UInt8>, from start: Int, hasQuote: Bool, hasCR: Bool) -> [(Int, Int)] {
         var out = [(Int, Int)]()
         let n = b.count

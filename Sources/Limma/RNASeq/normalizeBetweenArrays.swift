@@ -256,11 +256,11 @@ func normalizeQuantilesOfLogCPM(_ values: UnsafeMutablePointer<Double>, ngenes n
         for q in 1..<Swift.max(d, 1) where !(logs[q - 1] <= logs[q]) { ordered = false; break }
         if !ordered { general(); continue }
         // Runs of equal E: positions first...last, code first + last; their
-        // E at those positions (`atPosition`), then added to the sums position by
-        // position. (A run of up to eight is written as eight copies, the
-        // extra ones overwritten by the next runs or left past the end: the
-        // run lengths vary from value to value, and a loop over each run
-        // mispredicted its exit about once a run.)
+        // E at those positions (`atPosition`), then added to the sums
+        // position by position. (A run of up to eight is written as eight
+        // copies, the extra ones overwritten by the next runs or left past
+        // the end: the run lengths vary from value to value, and a loop over
+        // each run mispredicted its exit about once a run.)
         let atPosition = scratch
         var position = 0, q = 0
         while q < d {
