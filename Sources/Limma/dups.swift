@@ -257,7 +257,7 @@ enum MixedModel2 {
         let qraux2, qwork2, b2: UnsafeMutablePointer<Double>
         let jpvt2: UnsafeMutablePointer<Int>
 
-        struct SVDShape { let m: Int, n: Int, all: Bool }
+        struct SVDShape: Equatable { let m: Int, n: Int, all: Bool }
 
         init(n: Int, p: Int, blocks: Int) {
             self.n = n; self.p = p; self.blocks = blocks
@@ -357,7 +357,7 @@ enum MixedModel2 {
         var mm = Int32(m), nn = Int32(n), ldu = Int32(m), ldvt = Int32(all ? n : np), info: Int32 = 0
         let shape = Workspace.SVDShape(m: m, n: n, all: all)
         var lwork: Int32
-        if let cached = ws.lworks.first(where: { $0.shape.m == m && $0.shape.n == n && $0.shape.all == all }) {
+        if let cached = ws.lworks.first(where: { $0.shape == shape }) {
             lwork = cached.lwork
         } else {
             var query: Int32 = -1, size = 0.0

@@ -105,14 +105,23 @@ public enum DelimitedText {
         return (out, produced)
     }
 
+    /// The delimiter of text whose first line starts at `b[start]`: a tab if
+    /// that line (up to its first `\n` or `\r`) holds one, otherwise a comma.
+    static func delimiter(_ b: UnsafeBufferPointer<UInt8>, firstLineAt start: Int) -> UInt8 {
+        var i = start
+        while i < b.count && b[i] != 0x0A && b[i] != 0x0D {
+            if b[i] == 0x09 { return 0x09 }
+            i += 1
+        }
+        return 0x2C
+    }
+
     /// Parses delimited text. The delimiter is a tab if the first line holds
     /// one, otherwise a comma. Double-quoted fields (RFC 4180, `""` for a
     /// quote) are supported; `\n`, `\r\n` and `\r` all end a line. Blank
     /// trailing lines are ignored.
     public static func parse(_ bytes: [UInt8], path: String) throws -> DelimitedTable {
-        var firstLineEnd = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) ?? bytes.count
-        if firstLineEnd == 0 && bytes.isEmpty { firstLineEnd = 0 }
-        let delim: UInt8 = bytes[0..<firstLineEnd].contains(0x09) ? 0x09 : 0x2C
+        let delim = bytes.withUnsafeBufferPointer { delimiter($0, firstLineAt: 0) }
         var records = [[String]]()
         var row = [String]()
         var field = [UInt8]()

@@ -93,7 +93,11 @@ enum FastMatrixParser {
             // (which has text: an empty one, `""`, followed by a quote would
             // have been read as an escaped quote instead). Inside quotes only
             // quotes stop the scan (`memchr`).
-            let d = headerDelimiter(b, from: start)
+            // The header's delimiter, as the general parser finds it on the
+            // header line (the first line that is not empty).
+            var header = start
+            while header < n && (b[header] == 0x0A || b[header] == 0x0D) { header += 1 }
+            let d = DelimitedText.delimiter(b, firstLineAt: header)
             scan: while i < n {
                 let s = nextQuoteOrBreak(b, i, n)
                 if s == n { break }
@@ -142,19 +146,6 @@ enum FastMatrixParser {
             i += 1
         }
         return to
-    }
-
-    /// The delimiter `DelimitedText.parse` finds for the header line (the
-    /// first line that is not empty, from `start`): a tab if its bytes up to
-    /// the first line break hold one, else a comma.
-    static func headerDelimiter(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt8 {
-        var i = start
-        while i < b.count && (b[i] == 0x0A || b[i] == 0x0D) { i += 1 }
-        while i < b.count && b[i] != 0x0A && b[i] != 0x0D {
-            if b[i] == 0x09 { return 0x09 }
-            i += 1
-        }
-        return 0x2C
     }
 
     /// Parses one numeric cell between `s` and `e` (exclusive): spaces
