@@ -126,8 +126,8 @@ public struct Matrix: Sendable, Equatable {
     /// value not yet read), so the columns go in rounds growing by the
     /// factor `nrow / m`, each round's columns spread over the threads.
     /// Every value is a copy, so the result does not depend on the thread
-    /// count. The pages past the kept values are returned to the system
-    /// (the array keeps its capacity; those pages read as zero if reused).
+    /// count. The storage past the kept values is given back
+    /// (`releaseUnusedStorage`).
     public mutating func keepRows(_ idx: [Int]) {
         keepRows(idx) { _, _ in }
     }
@@ -176,15 +176,34 @@ public struct Matrix: Sendable, Equatable {
         }
         if m == 0 { for j in 0..<nc { column(j, UnsafeBufferPointer(start: nil, count: 0)) } }
         values.removeLast(values.count - m * nc)
-        releaseUnusedCapacity()
+        releaseUnusedStorage()
         nrow = m
         rowNames = names
     }
 
-    /// Hands the whole pages of `values`' spare capacity back to the system
-    /// (`MADV_DONTNEED`: they stay mapped and read as zero when touched again).
-    private mutating func releaseUnusedCapacity() {
+    /// Storage of at most this many bytes is replaced by an exact-size copy
+    /// when values are dropped: glibc's largest block served from the heap
+    /// (its `DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit).
+    static let heapBlockBytes = 32 << 20
+
+    /// Gives back the storage past `values.count` after rows were dropped.
+    ///
+    /// - Storage of up to `heapBlockBytes`: the values move to an array of
+    ///   exactly their size and the old block is freed whole. An allocator
+    ///   that keeps freed memory (limma-parity's) then serves the next arrays
+    ///   from pages already touched: on pasilla (14,599 genes of which 7,919
+    ///   are kept, 7 samples) about 120 fewer page faults in the steps after
+    ///   filtering, for a 0.4 MB copy.
+    /// - Larger storage (a mapping of its own): the array keeps its capacity
+    ///   and the whole pages past the values go back to the system
+    ///   (`MADV_DONTNEED`: they stay mapped and read as zero if touched
+    ///   again), with no second copy of a large matrix.
+    private mutating func releaseUnusedStorage() {
         let used = values.count, capacity = values.capacity
+        if capacity * MemoryLayout<Double>.stride <= Matrix.heapBlockBytes {
+            if used < capacity { values = values.withUnsafeBufferPointer { Array($0) } }
+            return
+        }
         values.withUnsafeMutableBufferPointer { vb in
             guard let base = vb.baseAddress else { return }
             let page = Int(sysconf(Int32(_SC_PAGESIZE)))
