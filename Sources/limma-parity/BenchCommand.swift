@@ -9,13 +9,14 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the engine and R on the same cases (one BLAS thread each), and write bench.json and bench.md.",
         discussion: """
-            Each of --reps rounds runs R (unless past --r-reps), then the engine, each in its own
-            process, and records the pipeline time each side reports, the reading time, each
-            step's time, the process's wall time, CPU time and peak resident memory. The medians
-            (with min and max), the ratio R / engine (also per step) and, with the input's size,
-            nanoseconds per cell go to <out>/bench.json and <out>/bench.md.
+            Each of --reps rounds runs R (unless past --r-reps), then the engine, each in its \
+            own process, and records the pipeline time each side reports, the reading time, \
+            each step's time, the process's wall time, CPU time and peak resident memory. \
+            The medians (with min and max), the ratio R / engine (also per step) and, with \
+            the input's size, nanoseconds per cell go to <out>/bench.json and <out>/bench.md.
 
-            Example: limma-parity bench reference/cases/gse60450-voom.json --reps 5 --out reports
+            Example:
+              limma-parity bench reference/cases/gse60450-voom.json --reps 5 --out reports
             """)
 
     @OptionGroup var options: CommonOptions
@@ -87,11 +88,14 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Write deterministic synthetic RNA-seq counts, targets, the true fold changes and a case file for a seed.",
         discussion: """
-            Negative-binomial counts (gene-wise dispersions, a fraction of genes differentially
-            expressed in each group after A); the same seed and options give the same bytes.
-            Writes counts.csv, targets.csv, truth.csv and <name>.json into --out.
+            Negative-binomial counts (gene-wise dispersions, a fraction of genes \
+            differentially expressed in each group after A); the same seed and options give \
+            the same bytes. Writes counts.csv, targets.csv, truth.csv and <name>.json into \
+            --out.
 
-            Example: limma-parity synth --seed 7 --genes 20000 --out /tmp/synth7 && limma-parity run /tmp/synth7
+            Example:
+              limma-parity synth --seed 7 --genes 20000 --out /tmp/synth7
+              limma-parity run /tmp/synth7
             """)
 
     @Option(name: .long, help: "The random seed.")

@@ -16,8 +16,8 @@ struct LimmaParityCLI: ParsableCommand {
             Examples:
               limma-parity run reference/cases/gse60450-voom.json
               limma-parity check reference/cases --jobs 2 --out reports
-              limma-parity run reference/cases --shard 1/4        # the first of 4 CI slices
-              limma-parity refresh reference/cases/pasilla-voom.json --rscript /usr/local/bin/Rscript
+              limma-parity run reference/cases --shard 1/4    # CI: the first of 4 slices
+              limma-parity refresh reference/cases --rscript /usr/local/bin/Rscript
               limma-parity engine my-case.json --out /tmp/engine-only
 
             Exit status: 0 every statistic within tolerance; 1 a statistic out of
@@ -138,7 +138,7 @@ struct Check: ParsableCommand {
 
 struct Refresh: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rerun R and rewrite the stored reference, atomically (a failure keeps the old one).",
+        abstract: "Rerun R and replace the stored reference (kept as it was if R fails).",
         discussion: "Example: limma-parity refresh reference/cases/pasilla-voom.json")
     @OptionGroup var options: CommonOptions
     func run() throws { execute(.refresh, options) }
@@ -147,7 +147,7 @@ struct Refresh: ParsableCommand {
 struct Engine: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the engine alone (no R) and write its outputs.",
-        discussion: "Example: limma-parity engine reference/cases/mulvey-treat.json --out /tmp/engine")
+        discussion: "Example: limma-parity engine reference/cases/mulvey-treat.json --out /tmp/e")
     @OptionGroup var options: CommonOptions
     func run() throws { execute(.engine, options) }
 }

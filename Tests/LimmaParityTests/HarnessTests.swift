@@ -116,6 +116,27 @@ struct HarnessCLITests {
         #expect(sub.stdout.contains("Example"))
     }
 
+    /// An example command in `--help` is one whole line, so that it can be
+    /// copied: the line after it is blank, another example or a heading, never
+    /// the rest of the command pushed over by the 80-column layout.
+    @Test func helpExamplesAreWholeLines() throws {
+        for command in [[], ["run"], ["check"], ["refresh"], ["engine"], ["bench"], ["synth"]] {
+            let r = try CLI.run(command + ["--help"])
+            #expect(r.status == 0)
+            let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var examples = 0
+            for (k, line) in lines.enumerated() {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                guard t.hasPrefix("limma-parity ") || t.hasPrefix("Example: limma-parity ") else { continue }
+                examples += 1
+                let next = k + 1 < lines.count ? lines[k + 1].trimmingCharacters(in: .whitespaces) : ""
+                #expect(next.isEmpty || next.hasPrefix("limma-parity ") || next.hasSuffix(":") || next.hasPrefix("Exit status"),
+                        "\(command) --help: the example \"\(t)\" goes on as \"\(next)\"")
+            }
+            #expect(examples > 0, "\(command) --help shows no example")
+        }
+    }
+
     @Test func usageErrorsExitTwo() throws {
         #expect(try CLI.run(["run"]).status == 2)
         #expect(try CLI.run(["check", "reference/cases", "--jobs", "0"]).status == 2)
