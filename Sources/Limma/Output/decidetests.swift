@@ -202,7 +202,6 @@ func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue
     precondition(pMat.nrow == n && pMat.ncol == p && coef.values.count == n * p && pMat.values.count == n * p,
                  "separateCalls: coefficients and p-values differ in shape")
     if n == 0 || p == 0 { return [] }
-    let na = TestResults.na
     // stepUpCut's scratch, n doubles, serves each column in turn.
     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
     defer { scratch.deallocate() }
@@ -215,12 +214,7 @@ func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue
                     let o = out.baseAddress! + j * n
                     let cutOrNil = forceAdjust ? nil : stepUpCut(pv, method: adjust, alpha: pValue, scratch: scratch)
                     if let cut = cutOrNil {
-                        // The sign and the cut are data: 0/1 arithmetic, not branches.
-                        for i in 0..<n {
-                            let ci = c[i], pi = pv[i]
-                            let sign: Int8 = (ci > 0 ? 1 : 0) &- (ci < 0 ? 1 : 0)
-                            (o + i).initialize(to: ci.isNaN || pi.isNaN ? na : sign &* (pi <= cut ? 1 : 0))
-                        }
+                        cutCalls(c.baseAddress!, pv.baseAddress!, n, cut: cut, into: o)
                     } else {
                         let adj = pAdjust(pv, method: adjust)
                         for i in 0..<n { (o + i).initialize(to: decisionCall(c[i], adj[i], pValue)) }
@@ -229,6 +223,33 @@ func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue
             }
         }
         initialized = n * p
+    }
+}
+
+/// `out[i] = sign(c[i]) * (p[i] <= cut)`, `TestResults.na` where `c[i]` or
+/// `p[i]` is missing, for `i in 0..<n`. Eight at a time with masks: the signs
+/// and the cut are data, and branches on them mispredict.
+func cutCalls(_ c: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: Int, cut: Double,
+              into out: UnsafeMutablePointer<Int8>) {
+    typealias V = SIMD8<Double>
+    typealias I = SIMD8<Int64>
+    let zero = V(repeating: 0), cutV = V(repeating: cut)
+    let one = I(repeating: 1), minusOne = I(repeating: -1), none = I(repeating: 0), na = I(repeating: Int64(TestResults.na))
+    var i = 0
+    while i + 8 <= n {
+        let cv = UnsafeRawPointer(c + i).loadUnaligned(as: V.self)
+        let pv = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+        let call = none.replacing(with: one, where: (cv .> zero) .& (pv .<= cutV))
+            .replacing(with: minusOne, where: (cv .< zero) .& (pv .<= cutV))
+            .replacing(with: na, where: (cv .!= cv) .| (pv .!= pv))
+        UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: call), as: SIMD8<Int8>.self)
+        i += 8
+    }
+    while i < n {
+        let ci = c[i], pi = p[i]
+        let sign: Int8 = (ci > 0 ? 1 : 0) &- (ci < 0 ? 1 : 0)
+        out[i] = ci.isNaN || pi.isNaN ? TestResults.na : sign &* (pi <= cut ? 1 : 0)
+        i += 1
     }
 }
 
@@ -246,9 +267,23 @@ func separateCalls(_ coef: Matrix, _ pMat: Matrix, adjust: PAdjustMethod, pValue
 /// least 1, so at least 1, and rounding is monotone, so `v_j >= p_(j)`
 /// whenever `p_(j) >= 0`: ranks whose value is not below `alpha` (>= 0)
 /// cannot be `k`. So only the `m` values below `alpha` are looked at, and
-/// they are the first `m` order statistics. First the largest alone (`j =
-/// m`); only when it fails are they ordered (`RBase.order`) and `j = m - 1,
-/// m - 2, ...` tried until one passes.
+/// they are the first `m` order statistics.
+///
+/// `k` is found without ordering them. Whether a value `v` passes at rank
+/// `j` (`fl(fl(lp / j) v) < alpha`) is monotone in `j` (the rounded
+/// quotient does not grow with `j`; for `v < 0` every rank passes), so each
+/// value has a least rank `need(v)` at which it passes (`m + 1`: none up to
+/// `m`), and `need` does not decrease with `v`. With `N(j)` the number of
+/// values whose need is at most `j`, rank `j` passes (`p_(j)` passes at
+/// `j`) exactly when `N(j) >= j`: the values of need at most `j` are the
+/// smallest `N(j)`, and `p_(j)` is among them exactly when there are at
+/// least `j`. So `k` is the largest `j <= m` with `N(j) >= j`, from a count
+/// of the needs; then `N(k) = k` (a larger `N(k)` would make rank `N(k)`
+/// pass), and `p_(k)` is the largest value whose need is at most `k`. Each
+/// need is first guessed as the integer part of `v lp / alpha` plus one,
+/// checked at that rank and the one below, and found by bisection where
+/// the check fails. First the
+/// largest value alone (`j = m`), which settles most columns.
 /// Equal p-values are on one side of `k`: a tie of `p_(k)` at a rank after
 /// `k` would have its own `v < alpha` (its factor is not larger, so for
 /// `p >= 0` its `v` is not larger; for `p < 0`, `v <= p < 0 <= alpha`), hence
@@ -274,15 +309,39 @@ func stepUpCut(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, alpha: D
         (method == .BY ? q * nd / Double(j) * v : nd / Double(j) * v) < alpha
     }
     if passes(m, largest) { return largest }
-    // The radix order (few mispredicted branches, unlike a comparison sort).
-    let o = RBase.order(UnsafeBufferPointer(start: s, count: m))
-    var j = m - 1
-    while j >= 1 {
-        let v = s[o[j - 1]]
-        if passes(j, v) { return v }
-        j -= 1
+    // need(v): the least rank in 1...m at which v passes, m + 1 when none.
+    let scale = (method == .BY ? q * nd : nd) / alpha
+    @inline(__always) func need(_ v: Double) -> Int {
+        let t = v * scale
+        let j = !(t >= 1) ? 1 : (t >= Double(m) ? m + 1 : Int(t) + 1)
+        let here = j > m || passes(j, v), below = j > 1 && passes(j - 1, v)
+        if here && !below { return j }
+        var lo = 1, hi = m + 1          // need(v) in lo...hi
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if passes(mid, v) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
-    return .nan
+    let needs = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+    defer { needs.deallocate() }
+    var count = [Int32](repeating: 0, count: m + 2)
+    count.withUnsafeMutableBufferPointer { cb in
+        for i in 0..<m {
+            let j = need(s[i])
+            needs[i] = Int32(truncatingIfNeeded: j)
+            cb[j] &+= 1
+        }
+    }
+    var within = 0, k = 0
+    for j in 1...m {
+        within += Int(count[j])
+        if within >= j { k = j }
+    }
+    if k == 0 { return .nan }
+    var cut = -Double.infinity
+    for i in 0..<m where Int(needs[i]) <= k { cut = Swift.max(cut, s[i]) }
+    return cut
 }
 
 /// R's `classifyTestsF(object, cor.matrix, df, p.value)` for a fit: nested
