@@ -33,6 +33,17 @@ import Testing
 /// bounds must give exactly what the sorting and ranking they replace give
 /// (no R needed: the references are the stable sort, `order` and `rank`).
 @Suite("RBase selection") struct RBaseSelectionTests {
+    /// `which` is the indices of the true entries, in order: empty, all
+    /// false, all true, and random masks of every density.
+    @Test func whichIsTheTrueIndices() {
+        var g = SplitMix64(s: 11)
+        var masks: [[Bool]] = [[], [false], [true], [Bool](repeating: false, count: 9), [Bool](repeating: true, count: 9)]
+        for n in [1, 2, 7, 64, 1000, 14599] {
+            for density in [0.01, 0.5, 0.54, 0.99] { masks.append((0..<n).map { _ in g.uniform() < density }) }
+        }
+        for m in masks { #expect(RBase.which(m) == m.indices.filter { m[$0] }) }
+    }
+
     /// Deterministic values with many ties, zeros of both signs and some NaNs.
     static func data(_ n: Int, seed: UInt64, nans: Bool = true) -> [Double] {
         var s = seed

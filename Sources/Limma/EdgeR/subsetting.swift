@@ -17,7 +17,7 @@ extension DGEList {
         guard keep.count == counts.nrow else {
             throw LimmaError("[.DGEList", "keep has \(keep.count) entries for \(counts.nrow) genes")
         }
-        let idx = keep.indices.filter { keep[$0] }
+        let idx = RBase.which(keep)
         genes = genes?.rows(idx)
         let checked = checkedCounts.map { c in idx.map { c[$0] } }   // a subset of checked counts is checked
         defer { checkedCounts = checked }

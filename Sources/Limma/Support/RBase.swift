@@ -90,6 +90,24 @@ public enum RBase {
         }
     }
 
+    /// R's `which(x)` for a logical vector without NA: the 0-based indices of
+    /// the true entries, in order. Every index is written and kept by
+    /// advancing past it, so a mask of mixed true and false (filterByExpr's
+    /// keep) costs no mispredicted branch per entry.
+    static func which(_ x: [Bool]) -> [Int] {
+        let n = x.count
+        var m = 0
+        return [Int](unsafeUninitializedCapacity: n) { b, initialized in
+            x.withUnsafeBufferPointer { xb in
+                for i in 0..<n {
+                    b[m] = i
+                    m &+= xb[i] ? 1 : 0
+                }
+            }
+            initialized = m
+        }
+    }
+
     /// One column's sum as `colSums` computes it.
     static func columnSum(_ col: UnsafeBufferPointer<Double>, naRM: Bool = false) -> Double {
         if let s = exactIntegerSum(col) { return s }
