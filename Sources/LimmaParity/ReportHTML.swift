@@ -57,13 +57,10 @@ public enum ReportHTML {
 
     static func esc(_ s: String) -> String { JUnit.attr(s) }
 
+    /// The header's times: the pipeline and end to end, each with its ratio
+    /// (`ReportMarkdown.timingParts`).
     static func timingLine(_ c: CaseComparison) -> String {
-        var parts: [String] = []
-        if let e = c.timing.engineSeconds { parts.append("engine \(ReportMarkdown.seconds(e)) s") }
-        if let p = c.timing.enginePipelineSeconds { parts.append("engine pipeline \(ReportMarkdown.seconds(p)) s") }
-        if let r = c.timing.rSeconds { parts.append("R \(ReportMarkdown.seconds(r)) s") }
-        if let p = c.timing.rPipelineSeconds { parts.append("R pipeline \(ReportMarkdown.seconds(p)) s") }
-        if let e = c.timing.engineSeconds, let r = c.timing.rSeconds, e > 0 { parts.append(String(format: "R/engine %.1f×", r / e)) }
+        let parts = ReportMarkdown.timingParts(c)
         return parts.isEmpty ? "timing not recorded" : parts.joined(separator: " · ")
     }
 

@@ -59,6 +59,15 @@ public enum ReportMarkdown {
 
     static func header(_ c: CaseComparison) -> String {
         let verdict = c.pass ? "✅ PASS" : "❌ FAIL"
+        let parts = timingParts(c)
+        return "### \(verdict) \(escape(c.caseName))" + (parts.isEmpty ? "" : " · " + parts.joined(separator: " · "))
+    }
+
+    /// The case's times, each labelled with what it covers and with its
+    /// ratio: `pipeline: engine 0.011 s, R 0.62 s (R/engine 57.0x)`, then the
+    /// same for `end to end` (reading and pipeline); either is left out when
+    /// neither side recorded it. The Markdown and HTML headers both show these.
+    static func timingParts(_ c: CaseComparison) -> [String] {
         var parts: [String] = []
         func pair(_ label: String, _ e: Double?, _ r: Double?) {
             guard e != nil || r != nil else { return }
@@ -68,7 +77,7 @@ public enum ReportMarkdown {
         }
         pair("pipeline", c.timing.enginePipelineSeconds, c.timing.rPipelineSeconds)
         pair("end to end", c.timing.engineSeconds, c.timing.rSeconds)
-        return "### \(verdict) \(escape(c.caseName))" + (parts.isEmpty ? "" : " · " + parts.joined(separator: " · "))
+        return parts
     }
 
     static func versionsLine(_ c: CaseComparison) -> String {

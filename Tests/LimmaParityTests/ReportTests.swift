@@ -383,6 +383,8 @@ func stat(_ c: CaseComparison, _ key: String) -> StatisticComparison? { c.statis
         #expect(urls == xmlns, "no network references")
         #expect(html.contains("MD plot (R)") && html.contains("volcano (engine)"))
         #expect(html.contains("1000 of 6000 points"))
+        // The header's ratios say what they cover, as report.md's do.
+        #expect(html.contains("pipeline: engine 0.05 s, R 2.5 s (R/engine 50.0x) · end to end: engine 0.3 s, R 3.9 s"))
         // Deterministic.
         #expect(html == ReportHTML.render(c, engine: e, r: r, maxPoints: 1000))
         #expect(SVGPlot.label(2.4e7) == "2.4e7" && SVGPlot.label(1e-5) == "1e-5" && SVGPlot.label(-0.0) == "0" && SVGPlot.label(0.25) == "0.25")
