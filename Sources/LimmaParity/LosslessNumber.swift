@@ -102,11 +102,33 @@ enum Lossless {
     static let e16: Int64 = 10_000_000_000_000_000
     static let e17: Int64 = 100_000_000_000_000_000
 
+    /// `floor(x)` for `|x| < 2^63` by truncation (a zero result may carry the
+    /// other sign, which no caller looks at).
+    @inline(__always)
+    static func floorSmall(_ x: Double) -> Double {
+        let t = Double(Int64(x))
+        return t > x ? t - 1 : t
+    }
+
+    /// The decimal exponent of a positive normal `a`, `floor(log10(a))`, or
+    /// one below it near a power of ten: `floor(e log10(2))` for `a`'s binary
+    /// exponent `e` (`(e * 78913) >> 18`, exact for every double exponent),
+    /// plus one when `a` reaches the double nearest `10^(that + 1)`. The
+    /// caller's scaling corrects a remaining off-by-one.
+    @inline(__always)
+    static func decimalExponent(_ a: Double) -> Int {
+        let k = (Int(a.exponent) &* 78913) >> 18
+        let next = k + 1
+        guard Swift.abs(next) <= maxPower else { return k }
+        let p = next >= 0 ? powers.up[next].hi : powers.down[-next].hi
+        return a >= p ? next : k
+    }
+
     /// The double-double path; false (nothing written) when it cannot decide.
     static func appendFast(_ x: Double, to out: inout [UInt8]) -> Bool {
         let a = Swift.abs(x)
         guard a.isNormal else { return false }
-        var k = Int(log10(a).rounded(.down))
+        var k = decimalExponent(a)
         var n: Int64 = 0
         var frac = 0.0
         var settled = false
@@ -117,9 +139,9 @@ enum Lossless {
             // y = a * scale, then its integer and fractional parts.
             let yh = a * scale.hi
             let ye = (-yh).addingProduct(a, scale.hi) + a * scale.lo
-            let fl = yh.rounded(.down)
+            let fl = floorSmall(yh)
             let r = (yh - fl) + ye
-            let rf = r.rounded(.down)
+            let rf = floorSmall(r)
             n = Int64(fl) + Int64(rf)
             frac = r - rf
             if n >= e17 { k += 1; continue }
@@ -130,45 +152,55 @@ enum Lossless {
         guard settled, Swift.abs(frac - 0.5) > 1e-7 else { return false }
         if frac > 0.5 { n += 1 }
         if n == e17 { n = e16; k += 1 }
-        // The 17 digits, then the significant ones (trailing zeros dropped).
-        var digits = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-                      UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
-        return withUnsafeMutableBytes(of: &digits) { raw -> Bool in
-            let d = raw.bindMemory(to: UInt8.self)
-            var v = UInt64(n)
-            for i in stride(from: 16, through: 0, by: -1) {
-                d[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-                v /= 10
+        // The 17 digits (two halves of 8 and 9, converted side by side), then
+        // the text in a buffer on the stack, appended at once.
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            let b = raw.bindMemory(to: UInt8.self)
+            let d = b.baseAddress! + 32    // the digits, after the 32 bytes of text
+            var hi = UInt32(truncatingIfNeeded: n / 1_000_000_000), lo = UInt32(truncatingIfNeeded: n % 1_000_000_000)
+            for i in stride(from: 8, through: 0, by: -1) {
+                d[8 + i] = UInt8(truncatingIfNeeded: lo % 10) &+ 0x30
+                lo /= 10
+                if i > 0 {
+                    d[i - 1] = UInt8(truncatingIfNeeded: hi % 10) &+ 0x30
+                    hi /= 10
+                }
             }
             var nd = 17
             while nd > 1 && d[nd - 1] == 0x30 { nd -= 1 }
-            if x < 0 { out.append(UInt8(ascii: "-")) }
+            var w = 0
+            @inline(__always) func put(_ c: UInt8) { b[w] = c; w += 1 }
+            @inline(__always) func copy(_ from: Int, _ to: Int) { for i in from..<to { put(d[i]) } }
+            if x < 0 { put(UInt8(ascii: "-")) }
             if k >= -4 && k < 17 {
                 if k >= 0 {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: d[0...k]))
+                    copy(0, k + 1)
                     if nd > k + 1 {
-                        out.append(UInt8(ascii: "."))
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: d[(k + 1)..<nd]))
+                        put(UInt8(ascii: "."))
+                        copy(k + 1, nd)
                     }
                 } else {
-                    out.append(UInt8(ascii: "0"))
-                    out.append(UInt8(ascii: "."))
-                    for _ in 0..<(-k - 1) { out.append(UInt8(ascii: "0")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: d[0..<nd]))
+                    put(UInt8(ascii: "0"))
+                    put(UInt8(ascii: "."))
+                    for _ in 0..<(-k - 1) { put(UInt8(ascii: "0")) }
+                    copy(0, nd)
                 }
             } else {
-                out.append(d[0])
+                put(d[0])
                 if nd > 1 {
-                    out.append(UInt8(ascii: "."))
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: d[1..<nd]))
+                    put(UInt8(ascii: "."))
+                    copy(1, nd)
                 }
-                out.append(UInt8(ascii: "e"))
-                out.append(UInt8(ascii: k < 0 ? "-" : "+"))
+                put(UInt8(ascii: "e"))
+                put(UInt8(ascii: k < 0 ? "-" : "+"))
                 let e = Swift.abs(k)
-                if e < 10 { out.append(UInt8(ascii: "0")) }
-                appendDigits(UInt64(e), to: &out)
+                if e >= 100 { put(UInt8(truncatingIfNeeded: e / 100) &+ 0x30) }
+                put(UInt8(truncatingIfNeeded: (e / 10) % 10) &+ 0x30)
+                put(UInt8(truncatingIfNeeded: e % 10) &+ 0x30)
             }
-            return true
+            out.append(contentsOf: UnsafeBufferPointer(start: b.baseAddress!, count: w))
         }
+        return true
     }
 }
