@@ -279,10 +279,10 @@ func cutCalls(_ c: UnsafePointer<Double>, _ p: UnsafePointer<Double>, _ n: Int, 
 /// smallest `N(j)`, and `p_(j)` is among them exactly when there are at
 /// least `j`. So `k` is the largest `j <= m` with `N(j) >= j`, from a count
 /// of the needs; then `N(k) = k` (a larger `N(k)` would make rank `N(k)`
-/// pass), and `p_(k)` is the largest value whose need is at most `k`. Each
-/// need is first guessed as the integer part of `v lp / alpha` plus one,
-/// checked at that rank and the one below, and found by bisection where
-/// the check fails. First the
+/// pass), and `p_(k)` is the largest value whose need is at most `k`: the
+/// largest that passes at rank `k`. Each need is first guessed as the
+/// integer part of `v lp / alpha` plus one, checked at that rank and the
+/// one below, and found by bisection where the check fails. First the
 /// largest value alone (`j = m`), which settles most columns.
 /// Equal p-values are on one side of `k`: a tie of `p_(k)` at a rank after
 /// `k` would have its own `v < alpha` (its factor is not larger, so for
@@ -323,15 +323,9 @@ func stepUpCut(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, alpha: D
         }
         return lo
     }
-    let needs = UnsafeMutablePointer<Int32>.allocate(capacity: m)
-    defer { needs.deallocate() }
     var count = [Int32](repeating: 0, count: m + 2)
     count.withUnsafeMutableBufferPointer { cb in
-        for i in 0..<m {
-            let j = need(s[i])
-            needs[i] = Int32(truncatingIfNeeded: j)
-            cb[j] &+= 1
-        }
+        for i in 0..<m { cb[need(s[i])] &+= 1 }
     }
     var within = 0, k = 0
     for j in 1...m {
@@ -340,7 +334,8 @@ func stepUpCut(_ p: UnsafeBufferPointer<Double>, method: PAdjustMethod, alpha: D
     }
     if k == 0 { return .nan }
     var cut = -Double.infinity
-    for i in 0..<m where Int(needs[i]) <= k { cut = Swift.max(cut, s[i]) }
+    // need(v) <= k is passes(k, v), by the monotonicity in the rank.
+    for i in 0..<m where passes(k, s[i]) { cut = Swift.max(cut, s[i]) }
     return cut
 }
 
